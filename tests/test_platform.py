@@ -1,0 +1,118 @@
+"""Platform files: the shipped ones load, and malformed ones are refused naming file and key."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tinysim.errors import PlatformError
+from tinysim.platform import PLATFORMS_DIR, available_platforms, load_platform, parse_hz, parse_size
+
+
+def test_shipped_platforms_load():
+    names = available_platforms()
+    assert {"nucleo-l4r5zi", "gd32vf103-longan", "esp32c3-devkitm"} <= set(names)
+    nucleo = load_platform("nucleo-l4r5zi")
+    assert nucleo.core.cpu == "cortex-m4f"
+    assert nucleo.clock_hz == 120_000_000
+    assert nucleo.memory("flash").base == 0x0800_0000 and nucleo.flash_bytes == 2 << 20
+    assert nucleo.memory("sram1").base == 0x2000_0000 and nucleo.sram_bytes == 640 * 1024
+    assert nucleo.wait_states == 5          # RM0432 Table 12: 5 WS at 100-120 MHz, range 1
+    assert nucleo.console == "lpuart1"
+    gd = load_platform("gd32vf103-longan")
+    assert gd.core.arch == "rv32" and gd.sram_bytes == 32 * 1024 and gd.flash_bytes == 128 * 1024
+    c3 = load_platform("esp32c3-devkitm")
+    assert c3.sram_bytes == 384 * 1024       # the IRAM alias is the same storage, counted once
+
+
+@pytest.mark.parametrize("mhz,ws", [(16, 0), (20, 0), (21, 1), (48, 2), (80, 3), (100, 4), (120, 5)])
+def test_stm32l4r5_wait_states_by_clock(mhz, ws):
+    assert load_platform("nucleo-l4r5zi").with_overrides(clock_hz=mhz * 1_000_000).wait_states == ws
+
+
+def test_overrides_shrink_sram_from_the_last_bank():
+    v = load_platform("nucleo-l4r5zi").with_overrides(sram_bytes=200 * 1024)
+    assert v.sram_bytes == 200 * 1024
+    assert [m.name for m in v.storage("sram")] == ["sram1", "sram2"]
+    assert v.label == "nucleo-l4r5zi@sram=200KiB"
+
+
+def test_clock_above_table_is_refused():
+    with pytest.raises(PlatformError, match="above the fastest entry"):
+        load_platform("nucleo-l4r5zi").with_overrides(clock_hz=150_000_000)
+
+
+def test_units():
+    assert parse_size("640KiB") == 655360 and parse_size("2MiB") == 2 << 20 and parse_size(4096) == 4096
+    assert parse_hz("120MHz") == 120_000_000 and parse_hz("16 MHz") == 16_000_000
+    with pytest.raises(PlatformError):
+        parse_size("lots")
+
+
+@pytest.fixture
+def platforms_copy(tmp_path):
+    dest = tmp_path / "platforms"
+    shutil.copytree(PLATFORMS_DIR, dest)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str):
+    text = path.read_text()
+    assert old in text, f"fixture text {old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_overlapping_memories_name_file_and_regions(platforms_copy):
+    soc = platforms_copy / "socs" / "stm32l4r5.toml"
+    _edit(soc, "base = 0x2003_0000", "base = 0x2002_0000")
+    with pytest.raises(PlatformError) as err:
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+    msg = str(err.value)
+    assert str(soc) in msg and "'sram1'" in msg and "'sram2'" in msg and "overlaps" in msg
+
+
+def test_missing_core_names_the_key(platforms_copy):
+    soc = platforms_copy / "socs" / "stm32l4r5.toml"
+    _edit(soc, "[core]", "[kore]")
+    with pytest.raises(PlatformError, match=r"stm32l4r5\.toml: core: missing"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_unknown_peripheral_model(platforms_copy):
+    soc = platforms_copy / "socs" / "stm32l4r5.toml"
+    _edit(soc, 'model = "uart.stm32_lpuart"', 'model = "uart.no_such_uart"')
+    with pytest.raises(PlatformError, match=r"peripheral\[1\]\.model: unknown peripheral model 'uart.no_such_uart'"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_board_naming_missing_soc(platforms_copy):
+    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    _edit(board, 'soc = "stm32l4r5"', 'soc = "stm32l4zz"')
+    with pytest.raises(PlatformError, match=r"board\.soc: names SoC 'stm32l4zz'"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_console_must_be_a_peripheral(platforms_copy):
+    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    _edit(board, 'peripheral = "lpuart1"', 'peripheral = "usart9"')
+    with pytest.raises(PlatformError, match=r"console\.peripheral: 'usart9' is not a peripheral"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_clock_above_soc_maximum(platforms_copy):
+    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    _edit(board, "hz = 120_000_000", "hz = 200_000_000")
+    with pytest.raises(PlatformError, match="exceeds the SoC maximum 120 MHz"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_not_toml(platforms_copy):
+    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    board.write_text("[board\nname=")
+    with pytest.raises(PlatformError, match="not valid TOML"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_unknown_platform_lists_known():
+    with pytest.raises(PlatformError, match="known: .*nucleo-l4r5zi"):
+        load_platform("nucleo-f401re")

@@ -1,0 +1,426 @@
+"""Platform files -> frozen dataclasses.
+
+A board file (`platforms/boards/<name>.toml`) names its SoC (`platforms/socs/<soc>.toml`) and adds
+clock, console and energy figures. The SoC file holds the core, the memory map, the flash timing
+and the peripherals. One level only: a board never includes a board. Every problem is reported as a
+`PlatformError` naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping, Optional, Tuple
+
+from .errors import PlatformError
+
+PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "platforms"
+ARCHES = {"armv7m": ("cortex-m4f",), "rv32": ("rv32imc",)}
+MEMORY_KINDS = ("flash", "sram")
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$", re.IGNORECASE)
+_HZ = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Hz|kHz|MHz|GHz)?\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kib": 1024, "kb": 1024, "mib": 1 << 20, "mb": 1 << 20, "gib": 1 << 30, "gb": 1 << 30}
+_HZ_UNITS = {"hz": 1, "khz": 1e3, "mhz": 1e6, "ghz": 1e9}
+
+
+def parse_size(value: Any, where: str = "size") -> int:
+    """`"640KiB"`, `"2MiB"`, `4096` -> bytes."""
+    if isinstance(value, int) and value >= 0:
+        return value
+    m = _SIZE.match(str(value))
+    if not m:
+        raise PlatformError(f"{where}: {value!r} is not a size (examples: 4096, \"640KiB\", \"2MiB\")")
+    return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
+
+
+def parse_hz(value: Any, where: str = "clock") -> int:
+    """`"120MHz"`, `"16 MHz"`, `120000000` -> Hz."""
+    if isinstance(value, (int, float)) and value > 0:
+        return int(value)
+    m = _HZ.match(str(value))
+    if not m:
+        raise PlatformError(f"{where}: {value!r} is not a frequency (examples: \"120MHz\", 16000000)")
+    return int(round(float(m.group(1)) * _HZ_UNITS[(m.group(2) or "hz").lower()]))
+
+
+@dataclass(frozen=True)
+class Core:
+    arch: str          # "armv7m" | "rv32"
+    cpu: str           # "cortex-m4f" | "rv32imc"
+    timing: str        # cost preset name, see tinysim/cost/timing/
+    max_clock_hz: int
+
+
+@dataclass(frozen=True)
+class Memory:
+    name: str
+    kind: str          # "flash" | "sram"
+    base: int
+    size: int
+    alias_of: Optional[str] = None   # another view of the same storage (same bytes, other address)
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+    def contains(self, addr: int, length: int = 1) -> bool:
+        return self.base <= addr and addr + length <= self.end
+
+
+@dataclass(frozen=True)
+class PeripheralSpec:
+    name: str
+    model: str         # registry name, e.g. "uart.stm32_lpuart"
+    base: int
+    size: int
+    irq: Optional[int] = None
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class FlashTiming:
+    """Flash read timing: wait states per voltage range, and the ART-like line buffers/caches."""
+
+    line_bytes: int
+    prefetch: bool
+    icache_lines: int
+    dcache_lines: int
+    wait_state_table: Mapping[str, Tuple[Tuple[int, int], ...]]
+
+    def wait_states(self, clock_hz: int, voltage_range: str) -> int:
+        table = self.wait_state_table.get(voltage_range)
+        if not table:
+            raise PlatformError(f"no flash wait-state table for voltage range {voltage_range!r}")
+        for max_hz, ws in table:
+            if clock_hz <= max_hz:
+                return ws
+        raise PlatformError(
+            f"{clock_hz / 1e6:g} MHz is above the fastest entry of the {voltage_range} wait-state "
+            f"table ({table[-1][0] / 1e6:g} MHz)"
+        )
+
+
+@dataclass(frozen=True)
+class Energy:
+    vdd_v: float
+    run_ua_per_mhz: float
+    static_ua: float = 0.0
+    class_pj: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    soc: str
+    core: Core
+    clock_hz: int
+    voltage_range: str
+    memories: Tuple[Memory, ...]
+    peripherals: Tuple[PeripheralSpec, ...]
+    console: str
+    console_baud: int
+    flash: FlashTiming
+    energy: Energy
+    source_path: str
+    overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def memory(self, name: str) -> Memory:
+        for m in self.memories:
+            if m.name == name:
+                return m
+        raise PlatformError(f"platform {self.name}: no memory named {name!r}")
+
+    def peripheral(self, name: str) -> PeripheralSpec:
+        for p in self.peripherals:
+            if p.name == name:
+                return p
+        raise PlatformError(f"platform {self.name}: no peripheral named {name!r}")
+
+    def storage(self, kind: str) -> Tuple[Memory, ...]:
+        """The memories of one kind, each storage counted once (aliases left out)."""
+        return tuple(m for m in self.memories if m.kind == kind and m.alias_of is None)
+
+    @property
+    def flash_bytes(self) -> int:
+        return sum(m.size for m in self.storage("flash"))
+
+    @property
+    def sram_bytes(self) -> int:
+        return sum(m.size for m in self.storage("sram"))
+
+    @property
+    def wait_states(self) -> int:
+        return self.flash.wait_states(self.clock_hz, self.voltage_range)
+
+    def region_of(self, addr: int) -> Optional[Memory]:
+        for m in self.memories:
+            if m.contains(addr):
+                return m
+        return None
+
+    def with_overrides(self, clock_hz: Optional[int] = None, sram_bytes: Optional[int] = None,
+                       flash_bytes: Optional[int] = None) -> "Platform":
+        """A what-if variant: another clock, or less (or more) SRAM / flash.
+
+        Memory size changes shrink or grow the storage memories from the last one backwards
+        (SRAM3 before SRAM2 on the STM32L4R5), keeping base addresses.
+        """
+        memories = list(self.memories)
+        changes = dict(self.overrides)
+        for kind, total in (("sram", sram_bytes), ("flash", flash_bytes)):
+            if total is None:
+                continue
+            changes[f"{kind}_bytes"] = total
+            memories = _resize(memories, kind, total, self.name)
+        clock = self.clock_hz
+        if clock_hz is not None:
+            if clock_hz <= 0:
+                raise PlatformError(f"clock must be positive, got {clock_hz}")
+            clock = clock_hz
+            changes["clock_hz"] = clock_hz
+            self.flash.wait_states(clock, self.voltage_range)   # refuse clocks the table cannot time
+        return dataclasses.replace(self, clock_hz=clock, memories=tuple(memories),
+                                   overrides=MappingProxyType(changes))
+
+    @property
+    def label(self) -> str:
+        if not self.overrides:
+            return self.name
+        parts = []
+        for key, value in sorted(self.overrides.items()):
+            if key == "clock_hz":
+                parts.append(f"{value / 1e6:g}MHz")
+            else:
+                parts.append(f"{key.replace('_bytes', '')}={value // 1024}KiB")
+        return f"{self.name}@{','.join(parts)}"
+
+
+def _resize(memories, kind, total, platform_name):
+    originals = [m for m in memories if m.kind == kind and m.alias_of is None]
+    if not originals:
+        raise PlatformError(f"platform {platform_name} has no {kind} to resize")
+    remaining = total
+    sizes = {}
+    for m in originals:
+        take = max(0, min(m.size if m is not originals[-1] else remaining, remaining))
+        sizes[m.name] = take
+        remaining -= take
+    if remaining > 0:                      # growth goes into the last memory
+        sizes[originals[-1].name] += remaining
+    out = []
+    for m in memories:
+        target = m.alias_of or m.name
+        if target in sizes:
+            if sizes[target] == 0:
+                continue
+            m = dataclasses.replace(m, size=sizes[target])
+        out.append(m)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+class _Table:
+    """A TOML table that reports missing/wrong keys with the file and the dotted key."""
+
+    def __init__(self, data: Mapping[str, Any], path: Path, prefix: str):
+        self.data, self.path, self.prefix = data, path, prefix
+
+    def _where(self, key: str) -> str:
+        return f"{self.path}: {self.prefix}{key}"
+
+    def fail(self, key: str, problem: str) -> PlatformError:
+        return PlatformError(f"{self._where(key)}: {problem}")
+
+    def get(self, key: str, kind=None, default: Any = ...):
+        if key not in self.data:
+            if default is ...:
+                raise self.fail(key, "missing")
+            return default
+        value = self.data[key]
+        if kind is not None and not isinstance(value, kind) or isinstance(value, bool) and kind in (int, float):
+            raise self.fail(key, f"expected {getattr(kind, '__name__', kind)}, got {value!r}")
+        return value
+
+    def table(self, key: str, default: Any = ...) -> "_Table":
+        value = self.get(key, dict, {} if default is not ... else ...)
+        return _Table(value, self.path, f"{self.prefix}{key}.")
+
+    def size(self, key: str) -> int:
+        try:
+            return parse_size(self.get(key), self._where(key))
+        except PlatformError:
+            raise
+
+    def hz(self, key: str) -> int:
+        return parse_hz(self.get(key), self._where(key))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise PlatformError(f"{path}: no such platform file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise PlatformError(f"{path}: not valid TOML: {err}") from None
+
+
+def available_platforms(directory: Path = PLATFORMS_DIR) -> Tuple[str, ...]:
+    return tuple(sorted(p.stem for p in (directory / "boards").glob("*.toml")))
+
+
+def _board_path(name_or_path: str, directory: Path) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    path = directory / "boards" / f"{name_or_path}.toml"
+    if not path.exists():
+        known = ", ".join(available_platforms(directory)) or "none"
+        raise PlatformError(f"unknown platform {name_or_path!r} (known: {known}; or give a .toml path)")
+    return path
+
+
+def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platform:
+    """Load a board by name (`nucleo-l4r5zi`) or by path to its board TOML file."""
+    board_path = _board_path(name_or_path, directory)
+    board = _Table(_read_toml(board_path), board_path, "")
+    b = board.table("board")
+    soc_name = b.get("soc", str)
+    if "include" in b.data:
+        raise b.fail("include", "a board names one SoC; boards do not include boards")
+    soc_path = board_path.parent.parent / "socs" / f"{soc_name}.toml"
+    if not soc_path.exists():
+        raise b.fail("soc", f"names SoC {soc_name!r} but {soc_path} does not exist")
+    soc = _Table(_read_toml(soc_path), soc_path, "")
+
+    core = _load_core(soc)
+    memories = _load_memories(soc)
+    peripherals = _load_peripherals(soc, memories)
+    flash = _load_flash(soc)
+
+    clock = board.table("clock")
+    clock_hz = clock.hz("hz")
+    if clock_hz > core.max_clock_hz:
+        raise clock.fail("hz", f"{clock_hz / 1e6:g} MHz exceeds the SoC maximum {core.max_clock_hz / 1e6:g} MHz")
+    voltage_range = clock.get("voltage_range", str)
+    if voltage_range not in flash.wait_state_table:
+        raise clock.fail("voltage_range", f"{voltage_range!r} has no wait-state table in {soc_path} "
+                                           f"(known: {', '.join(flash.wait_state_table)})")
+    flash.wait_states(clock_hz, voltage_range)
+
+    console = board.table("console")
+    console_name = console.get("peripheral", str)
+    if console_name not in {p.name for p in peripherals}:
+        raise console.fail("peripheral", f"{console_name!r} is not a peripheral of SoC {soc_name}")
+
+    e = board.table("energy")
+    energy = Energy(
+        vdd_v=float(e.get("vdd_v", (int, float))),
+        run_ua_per_mhz=float(e.get("run_ua_per_mhz", (int, float))),
+        static_ua=float(e.get("static_ua", (int, float), 0.0)),
+        class_pj=MappingProxyType(dict(e.get("class_pj", dict, {}))),
+    )
+    return Platform(
+        name=b.get("name", str), soc=soc_name, core=core, clock_hz=clock_hz,
+        voltage_range=voltage_range, memories=memories, peripherals=peripherals,
+        console=console_name, console_baud=int(console.get("baud", int, 115200)),
+        flash=flash, energy=energy, source_path=str(board_path),
+    )
+
+
+def _load_core(soc: _Table) -> Core:
+    c = soc.table("core")
+    arch = c.get("arch", str)
+    if arch not in ARCHES:
+        raise c.fail("arch", f"unknown architecture {arch!r} (known: {', '.join(ARCHES)})")
+    cpu = c.get("cpu", str)
+    if cpu not in ARCHES[arch]:
+        raise c.fail("cpu", f"{cpu!r} is not a {arch} core tinysim emulates (known: {', '.join(ARCHES[arch])})")
+    return Core(arch=arch, cpu=cpu, timing=c.get("timing", str), max_clock_hz=c.hz("max_clock_hz"))
+
+
+def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
+    entries = soc.get("memory", list)
+    if not entries:
+        raise soc.fail("memory", "a SoC needs at least one memory")
+    memories = []
+    for i, raw in enumerate(entries):
+        t = _Table(raw, soc.path, f"memory[{i}].")
+        kind = t.get("kind", str)
+        if kind not in MEMORY_KINDS:
+            raise t.fail("kind", f"{kind!r} is not one of {', '.join(MEMORY_KINDS)}")
+        mem = Memory(name=t.get("name", str), kind=kind, base=t.get("base", int), size=t.size("size"),
+                     alias_of=t.get("alias_of", str, None))
+        if mem.size == 0 or mem.base % 0x1000 or mem.size % 0x1000:
+            raise t.fail("size", f"memory {mem.name!r} must be non-empty and 4 KiB aligned "
+                                 f"(base 0x{mem.base:08x}, size 0x{mem.size:x})")
+        memories.append(mem)
+    names = [m.name for m in memories]
+    for m in memories:
+        if names.count(m.name) > 1:
+            raise soc.fail("memory", f"two memories are named {m.name!r}")
+        if m.alias_of is not None:
+            target = next((x for x in memories if x.name == m.alias_of), None)
+            if target is None or target.alias_of is not None or target.size != m.size:
+                raise soc.fail(f"memory.{m.name}.alias_of",
+                               f"must name a non-alias memory of the same size, got {m.alias_of!r}")
+    _check_overlaps([(m.name, m.base, m.end) for m in memories], soc, "memory")
+    return tuple(memories)
+
+
+def _load_peripherals(soc: _Table, memories) -> Tuple[PeripheralSpec, ...]:
+    out = []
+    for i, raw in enumerate(soc.get("peripheral", list, [])):
+        t = _Table(raw, soc.path, f"peripheral[{i}].")
+        model = t.get("model", str)
+        _check_model(model, t)
+        irq = t.get("irq", int, None)
+        out.append(PeripheralSpec(name=t.get("name", str), model=model, base=t.get("base", int),
+                                  size=t.size("size"), irq=irq,
+                                  params=MappingProxyType(dict(t.get("params", dict, {})))))
+    spans = [(m.name, m.base, m.end) for m in memories] + [(p.name, p.base, p.base + p.size) for p in out]
+    _check_overlaps(spans, soc, "peripheral")
+    names = [p.name for p in out]
+    for n in names:
+        if names.count(n) > 1:
+            raise soc.fail("peripheral", f"two peripherals are named {n!r}")
+    return tuple(out)
+
+
+def _check_model(model: str, t: _Table) -> None:
+    from .emu.peripherals import PERIPHERALS   # the models the emulator has
+    if model not in PERIPHERALS:
+        raise t.fail("model", f"unknown peripheral model {model!r} (known: {', '.join(PERIPHERALS)})")
+
+
+def _check_overlaps(spans, table: _Table, key: str) -> None:
+    spans = sorted(spans, key=lambda s: s[1])
+    for (a, a0, a1), (b, b0, b1) in zip(spans, spans[1:]):
+        if b0 < a1:
+            raise table.fail(key, f"{a!r} [0x{a0:08x}, 0x{a1:08x}) overlaps {b!r} [0x{b0:08x}, 0x{b1:08x})")
+
+
+def _load_flash(soc: _Table) -> FlashTiming:
+    f = soc.table("flash")
+    ws = f.table("wait_states")
+    tables = {}
+    for rng, rows in ws.data.items():
+        try:
+            parsed = tuple((int(hz), int(n)) for hz, n in rows)
+        except (TypeError, ValueError):
+            raise ws.fail(rng, "expected a list of [max_hz, wait_states] pairs") from None
+        if not parsed or any(b[0] <= a[0] for a, b in zip(parsed, parsed[1:])):
+            raise ws.fail(rng, "entries must be non-empty and sorted by increasing max_hz")
+        tables[rng] = parsed
+    if not tables:
+        raise f.fail("wait_states", "at least one voltage range table is needed")
+    return FlashTiming(line_bytes=f.get("line_bytes", int), prefetch=f.get("prefetch", bool),
+                       icache_lines=f.get("icache_lines", int), dcache_lines=f.get("dcache_lines", int),
+                       wait_state_table=MappingProxyType(tables))
