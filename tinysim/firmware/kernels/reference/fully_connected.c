@@ -1,0 +1,20 @@
+/* FULLY_CONNECTED, int8: portable reference.
+ * Matches tflite::reference_integer_ops::FullyConnected (weight zero point 0). */
+#include "../common/ts_kernels.h"
+#include "../common/ts_quant.h"
+
+void ts_fully_connected(const ts_fc_params *p, const int8_t *in, int8_t *out)
+{
+    const int depth = p->in_depth;
+    for (int b = 0; b < p->batches; b++, in += depth) {
+        const int8_t *w = p->weights;
+        for (int o = 0; o < p->out_depth; o++, w += depth) {
+            int32_t acc = p->bias[o];
+            for (int d = 0; d < depth; d++) {
+                acc += w[d] * in[d];
+            }
+            *out++ = ts_requant(acc, p->mult[o], p->shift[o], p->out_zp,
+                                p->act_min, p->act_max);
+        }
+    }
+}
