@@ -1,0 +1,2 @@
+"""Firmware sources (board ports, test firmwares, kernels, harness) and the cross-build driver
+(`tinysim.firmware.build`)."""

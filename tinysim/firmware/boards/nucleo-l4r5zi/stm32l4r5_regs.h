@@ -1,0 +1,133 @@
+/*
+ * STM32L4R5ZI registers used by the board port, written from the reference manual RM0432
+ * (STM32L4+ series, Rev 9) and the Cortex-M4 Devices Generic User Guide (ARM DUI 0553).
+ * Only what the port touches is defined; offsets cite the RM0432 register map section.
+ */
+#ifndef STM32L4R5_REGS_H
+#define STM32L4R5_REGS_H
+
+#include <stdint.h>
+
+#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+
+/* ---- Memory map (RM0432 §2.2.2, Table 2; datasheet DS12023 Fig. "memory map") ---- */
+#define FLASH_BASE_ADDR 0x08000000u /* 2 MiB */
+#define SRAM_BASE_ADDR  0x20000000u /* SRAM1 192K + SRAM2 64K + SRAM3 384K, contiguous */
+
+/* ---- PWR, base 0x4000 7000 (RM0432 §5.4, register map §5.4.27) ---- */
+#define PWR_BASE      0x40007000u
+#define PWR_CR1       REG32(PWR_BASE + 0x00u)
+#define PWR_CR2       REG32(PWR_BASE + 0x04u)
+#define PWR_SR2       REG32(PWR_BASE + 0x14u)
+#define PWR_CR5       REG32(PWR_BASE + 0x80u)
+#define PWR_CR1_VOS_MASK   (3u << 9)  /* §5.4.1: 01 = Range 1 (reset value), 10 = Range 2 */
+#define PWR_CR1_VOS_RANGE1 (1u << 9)
+#define PWR_CR2_IOSV       (1u << 9)  /* §5.4.2: VDDIO2 valid, needed for port G (PG2..PG15) */
+#define PWR_SR2_VOSF       (1u << 10) /* §5.4.6: regulator voltage scaling in progress */
+#define PWR_CR5_R1MODE     (1u << 8)  /* §5.4.25: 1 = Range 1 normal (reset), 0 = boost */
+
+/* ---- FLASH, base 0x4002 2000 (RM0432 §3.7, register map §3.7.19) ---- */
+#define FLASH_REG_BASE 0x40022000u
+#define FLASH_ACR      REG32(FLASH_REG_BASE + 0x00u)
+#define FLASH_ACR_LATENCY_MASK 0xFu       /* §3.7.1: wait states, 0..15 */
+#define FLASH_ACR_PRFTEN       (1u << 8)  /* prefetch */
+#define FLASH_ACR_ICEN         (1u << 9)  /* ART instruction cache */
+#define FLASH_ACR_DCEN         (1u << 10) /* ART data cache */
+
+/* ---- RCC, base 0x4002 1000 (RM0432 §6.4, register map §6.4.34) ---- */
+#define RCC_BASE     0x40021000u
+#define RCC_CR       REG32(RCC_BASE + 0x00u)
+#define RCC_CFGR     REG32(RCC_BASE + 0x08u)
+#define RCC_PLLCFGR  REG32(RCC_BASE + 0x0Cu)
+#define RCC_AHB2ENR  REG32(RCC_BASE + 0x4Cu)
+#define RCC_APB1ENR1 REG32(RCC_BASE + 0x58u)
+#define RCC_APB1ENR2 REG32(RCC_BASE + 0x5Cu)
+#define RCC_CCIPR    REG32(RCC_BASE + 0x88u)
+
+#define RCC_CR_HSION   (1u << 8)  /* §6.4.1 */
+#define RCC_CR_HSIRDY  (1u << 10)
+#define RCC_CR_PLLON   (1u << 24)
+#define RCC_CR_PLLRDY  (1u << 25)
+
+#define RCC_CFGR_SW_MASK    (3u << 0) /* §6.4.3: 00 MSI, 01 HSI16, 10 HSE, 11 PLL */
+#define RCC_CFGR_SW_PLL     (3u << 0)
+#define RCC_CFGR_SWS_MASK   (3u << 2)
+#define RCC_CFGR_SWS_PLL    (3u << 2)
+#define RCC_CFGR_HPRE_MASK  (0xFu << 4) /* 0xxx = /1, 1000 = /2 */
+#define RCC_CFGR_HPRE_DIV2  (0x8u << 4)
+#define RCC_CFGR_PPRE1_MASK (7u << 8)   /* 0xx = /1 */
+#define RCC_CFGR_PPRE2_MASK (7u << 11)
+
+/* §6.4.4 PLLCFGR: f(VCO) = f(in) / (PLLM+1) * PLLN, f(PLLCLK) = f(VCO) / PLLR */
+#define RCC_PLLCFGR_PLLSRC_HSI16 (2u << 0)
+#define RCC_PLLCFGR_PLLM(m)      ((uint32_t)((m) - 1u) << 4)   /* divide by m = 1..16 */
+#define RCC_PLLCFGR_PLLN(n)      ((uint32_t)(n) << 8)          /* 8..127 */
+#define RCC_PLLCFGR_PLLREN       (1u << 24)
+#define RCC_PLLCFGR_PLLR_DIV2    (0u << 25)                    /* 00 = /2 */
+
+#define RCC_AHB2ENR_GPIOGEN    (1u << 6)  /* §6.4.17 */
+#define RCC_APB1ENR1_PWREN     (1u << 28) /* §6.4.19 */
+#define RCC_APB1ENR2_LPUART1EN (1u << 0)  /* §6.4.20 */
+#define RCC_CCIPR_LPUART1SEL_MASK  (3u << 10) /* §6.4.28: 00 PCLK1, 01 SYSCLK, 10 HSI16, 11 LSE */
+#define RCC_CCIPR_LPUART1SEL_HSI16 (2u << 10)
+
+/* ---- GPIOG, base 0x4800 1800 (RM0432 §8.5, register map §8.5.13) ---- */
+#define GPIOG_BASE    0x48001800u
+#define GPIOG_MODER   REG32(GPIOG_BASE + 0x00u) /* 2 bits/pin: 10 = alternate function */
+#define GPIOG_OSPEEDR REG32(GPIOG_BASE + 0x08u)
+#define GPIOG_PUPDR   REG32(GPIOG_BASE + 0x0Cu)
+#define GPIOG_AFRL    REG32(GPIOG_BASE + 0x20u) /* 4 bits/pin, pins 0..7 */
+#define GPIOG_AFRH    REG32(GPIOG_BASE + 0x24u) /* pins 8..15 */
+
+/* ---- LPUART1, base 0x4000 8000 (RM0432 §51.7, register map §51.7.12) ---- */
+#define LPUART1_BASE 0x40008000u
+#define LPUART1_CR1  REG32(LPUART1_BASE + 0x00u)
+#define LPUART1_CR2  REG32(LPUART1_BASE + 0x04u)
+#define LPUART1_CR3  REG32(LPUART1_BASE + 0x08u)
+#define LPUART1_BRR  REG32(LPUART1_BASE + 0x0Cu)
+#define LPUART1_ISR  REG32(LPUART1_BASE + 0x1Cu)
+#define LPUART1_ICR  REG32(LPUART1_BASE + 0x20u)
+#define LPUART1_RDR  REG32(LPUART1_BASE + 0x24u)
+#define LPUART1_TDR  REG32(LPUART1_BASE + 0x28u)
+#define LPUART1_IRQN 70u /* RM0432 §14.3 Table 58 (vector table), position 70 */
+
+#define USART_CR1_UE     (1u << 0) /* §51.7.1 */
+#define USART_CR1_RE     (1u << 2)
+#define USART_CR1_TE     (1u << 3)
+#define USART_CR1_RXNEIE (1u << 5)
+#define USART_ISR_ORE    (1u << 3) /* §51.7.9 */
+#define USART_ISR_RXNE   (1u << 5)
+#define USART_ISR_TC     (1u << 6)
+#define USART_ISR_TXE    (1u << 7)
+#define USART_ICR_ORECF  (1u << 3) /* §51.7.10 */
+
+/* ---- Cortex-M4 system registers (ARM DUI 0553, §4) ---- */
+#define SYST_CSR   REG32(0xE000E010u) /* §4.4 SysTick */
+#define SYST_RVR   REG32(0xE000E014u)
+#define SYST_CVR   REG32(0xE000E018u)
+#define SYST_CSR_ENABLE    (1u << 0)
+#define SYST_CSR_TICKINT   (1u << 1)
+#define SYST_CSR_CLKSOURCE (1u << 2) /* 1 = processor clock */
+#define SYST_RVR_MAX       0x00FFFFFFu
+
+#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n)) /* §4.2.2 */
+#define NVIC_IPR8(n) (*(volatile uint8_t *)(uintptr_t)(0xE000E400u + (n))) /* §4.2.7 */
+
+#define SCB_VTOR   REG32(0xE000ED08u) /* §4.3.4 */
+#define SCB_CCR    REG32(0xE000ED14u) /* §4.3.8 */
+#define SCB_CFSR   REG32(0xE000ED28u) /* §4.3.10 */
+#define SCB_HFSR   REG32(0xE000ED2Cu) /* §4.3.11 */
+#define SCB_MMFAR  REG32(0xE000ED34u)
+#define SCB_BFAR   REG32(0xE000ED38u)
+#define SCB_CPACR  REG32(0xE000ED88u) /* §4.6.1: CP10/CP11 at bits 20..23 */
+#define SCB_CPACR_CP10_CP11_FULL (0xFu << 20)
+#define SCB_CCR_DIV_0_TRP (1u << 4)
+
+/* DWT cycle counter and its enable in DEMCR (ARMv7-M ARM DDI 0403, §C1.6.5, §C1.8.7) */
+#define DEMCR       REG32(0xE000EDFCu)
+#define DEMCR_TRCENA (1u << 24)
+#define DWT_CTRL    REG32(0xE0001000u)
+#define DWT_CYCCNT  REG32(0xE0001004u)
+#define DWT_CTRL_CYCCNTENA (1u << 0)
+
+#endif /* STM32L4R5_REGS_H */
