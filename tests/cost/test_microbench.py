@@ -1,0 +1,86 @@
+"""Cortex-M4 microbenchmarks: short Thumb-2 sequences whose cycle counts follow from the TRM.
+
+Each sequence is assembled by the real cross assembler and costed as one block; the expected
+count is worked out by hand from Arm DDI 0439/100166 Table 3-1, its load/store timing notes and
+the FPU table (P = the model's direct-branch refill, default 1).
+"""
+
+import pytest
+
+from tinysim.cost import BlockCoster, InsnClass
+from tinysim.cost.timing.cortex_m4 import DEFAULTS
+
+pytestmark = pytest.mark.toolchain
+
+P = int(DEFAULTS["branch_refill"])
+PI = int(DEFAULTS["branch_refill_indirect"])
+DIV = int(DEFAULTS["div_cycles"])
+
+CASES = [
+    # (source, static cycles, taken extra, why)
+    ("ldr r0, [r1]", 2, 0, "LDR 2"),
+    ("ldr r0, [r1]\nldr r1, [r2]", 3, 0, "TRM: 'LDR R0,[R1]; LDR R1,[R2]: normally three cycles'"),
+    ("ldr r0, [r1, r5]\nldr r1, [r2]\nldr r2, [r3, #4]", 4, 0, "TRM: three pipelined LDRs = 4"),
+    ("ldr r0, [r1]\nldr r2, [r0]", 4, 0, "second address depends on the first load: 2+2"),
+    ("ldr r0, [r1], #4\nldr r2, [r1]", 4, 0, "writeback base used next: not pipelined"),
+    ("ldr r0, [r1, r2]\nstr r0, [r3, #20]", 3, 0, "TRM: LDR;STR pipelined = 3"),
+    ("ldr r0, [r1, r2]\nstr r1, [r3, r2]", 3, 0, "TRM: LDR;STR reg offset pipelined = 3"),
+    ("str r0, [r1]\nldr r2, [r3]", 3, 0, "nothing pipelines after a store: 1+2"),
+    ("str r0, [r1, #4]", 1, 0, "STR [#imm] is always one cycle"),
+    ("str r0, [r1, r2]", 2, 0, "STR register offset, unpaired: 2"),
+    ("ldrd r0, r1, [r2]\nldr r3, [r4]", 5, 0, "LDRD 3, never pipelined with neighbours"),
+    ("adds r1, #4\nldr r0, [r1]", 4, 0, "address-dependency stall: 1 + 2 + 1"),
+    ("adds r2, #4\nldr r0, [r1]", 3, 0, "no dependency: 1 + 2"),
+    ("ldm r0!, {r1-r4}", 5, 0, "LDM 1+N, N=4"),
+    ("stmia r0!, {r1-r3}", 4, 0, "STM 1+N, N=3"),
+    ("push {r4-r7, lr}", 6, 0, "PUSH 1+N, N=5"),
+    ("pop {r4-r7, pc}", 6, PI, "POP with PC: 1+N (+P when it returns)"),
+    ("sdiv r0, r1, r2", DIV, 0, "SDIV 2..12 -> the model's representative"),
+    ("udiv r0, r1, r2\nmul r3, r0, r0", DIV + 1, 0, "UDIV + MUL 1"),
+    ("mla r0, r1, r2, r3\nsmlal r0, r1, r2, r3\nsmlad r0, r1, r2, r3", 3, 0, "MAC ops 1 each"),
+    ("smlabb r0, r1, r2, r3\nsxtb16 r0, r1\nssat r0, #8, r1\nqadd r0, r1, r2\nuxtb16 r0, r1", 5, 0,
+     "DSP/SIMD ops 1 each"),
+    ("vdiv.f32 s0, s1, s2", 14, 0, "VDIV.F32 14"),
+    ("vsqrt.f32 s0, s1", 14, 0, "VSQRT.F32 14"),
+    ("vmla.f32 s0, s1, s2", 3, 0, "VMLA.F32 3"),
+    ("vfma.f32 s0, s1, s2", 3, 0, "VFMA.F32 3"),
+    ("vadd.f32 s0, s1, s2\nvmul.f32 s3, s4, s5\nvcvt.f32.s32 s0, s0\nvcmp.f32 s0, #0", 4, 0,
+     "VADD/VMUL/VCVT/VCMP 1 each"),
+    ("vldr s0, [r0]\nvstr s0, [r0, #4]", 4, 0, "VLDR.F32 2, VSTR.F32 2"),
+    ("vldmia r0!, {s0-s7}", 9, 0, "VLDM 1+N, N=8"),
+    ("vpush {d8-d9}", 5, 0, "VPUSH doubles 1+2N, N=2"),
+    ("vmov r0, s0\nvmov r0, r1, d0\nvmrs APSR_nzcv, fpscr", 4, 0, "VMOV 1, VMOV pair 2, VMRS 1"),
+    ("1: subs r0, #1\nbne 1b", 2, P, "loop: SUBS 1 + B<c> 1, taken +P"),
+    ("b.w 1f\nnop\n1: nop", 1, P, "B 1+P (block ends at the branch)"),
+    ("bl 1f\n1: nop", 1, P, "BL 1+P"),
+    ("bx lr", 1, PI, "BX 1+P (register target)"),
+    ("ldr pc, [sp], #4", 2, 3, "LDR PC: 2 + 3-cycle reload"),
+    ("tbb [pc, r0]", 3, 3, "TBB: 2 load + 1 add + 3 reload"),
+]
+
+
+@pytest.mark.parametrize("src,cycles,taken,why", CASES, ids=[c[3] for c in CASES])
+def test_block_cycles_follow_the_trm(thumb_asm, platform, src, cycles, taken, why):
+    code = thumb_asm(src)
+    if src.startswith(("b.w", "bl ")):
+        code = code[:4]  # the block ends at the branch
+    info = BlockCoster(platform).describe(code, 0x08000100)
+    assert (info.cycles, info.taken_extra) == (cycles, taken), why
+
+
+def test_instruction_count_and_histogram(thumb_asm, platform):
+    code = thumb_asm("ldr r0, [r1]\nldr r1, [r2]\nadds r3, #1\nvmla.f32 s0, s1, s2")
+    coster = BlockCoster(platform)
+    info = coster.describe(code, 0x08000101)  # Thumb bit is ignored
+    static, taken = coster.histogram(0x08000100, len(code))
+    assert info.n_insns == 4
+    assert static[InsnClass.LOAD] == 1 and static[InsnClass.LOAD_PIPELINED] == 1
+    assert static[InsnClass.ALU] == 1 and static[InsnClass.FP_MAC] == 1
+    assert not taken.any()
+
+
+def test_parameters_change_the_table(thumb_asm, platform):
+    code = thumb_asm("sdiv r0, r1, r2\n1: b 1b")
+    info = BlockCoster(platform, params={"div_cycles": 12, "branch_refill": 3}).describe(
+        code, 0x08000000)
+    assert (info.cycles, info.taken_extra) == (12 + 1, 3)

@@ -1,0 +1,108 @@
+"""Energy: E = VDD * I_run(f) * t, plus small per-class corrections.
+
+I_run(f) = (run current per MHz at f) * f, from the board's datasheet run-mode table (code from
+flash, ART on: what firmware does). With uA/MHz roughly flat, the base energy per cycle is
+VDD * uA/MHz pJ, so energy follows cycles and the clock acts mainly through wait states; a board
+that gives a per-frequency table [(MHz, uA/MHz), ...] gets the real f dependence, interpolated.
+
+STM32L4R5 (DS12023, "Current consumption in Run mode" tables): the figure was NOT found with the
+search tool available here. The front-page "110 uA/MHz (LDO)" is quoted from memory and is a
+guess to be calibrated (`tinysim calibrate`), not a sourced number. (For comparison, the classic
+STM32L47x is 100-120 uA/MHz per ST's L4 power training slides.)
+
+Per-class deltas (pJ per instruction or event) are corrections on top of the average current,
+which already includes an average instruction mix fetched from flash. Defaults below are
+ESTIMATES; a board's [energy] table replaces them:
+  FP_DIVSQRT  +23 pJ: Horowitz (ISSCC 2014, 45 nm) fp32 multiply 3.7 pJ x 7.1 (FP divide vs
+              multiply energy measured on an Ambiq Apollo3 Cortex-M4F, PMC8934428) minus the
+              multiply already in an average cycle. Estimate.
+  FLASH_LINE  +20 pJ per instruction-fetch line miss (flash array read vs prefetch/cache hit).
+              Guess; no public per-access figure for the L4+ flash was found.
+  FLASH_DATA  +20 pJ per data read from flash that misses the D-cache. Guess, as above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import PlatformError
+from . import platform_view as pv
+from .classes import InsnClass
+
+ESTIMATED_DELTAS_PJ: Dict[str, float] = {
+    "FP_DIVSQRT": 23.0,  # estimate, see module docstring
+    "FLASH_LINE": 20.0,  # guess
+    "FLASH_DATA": 20.0,  # guess
+}
+EVENT_DELTAS = ("FLASH_LINE", "FLASH_PREFETCH", "FLASH_DATA")
+
+
+@dataclass(frozen=True)
+class EnergyModel:
+    vdd_v: float
+    run_ua_per_mhz: Any  # float, or ((MHz, uA/MHz), ...) sorted by MHz
+    deltas_pj: Mapping[str, float]
+    sources: Tuple[str, ...] = ()
+
+    @classmethod
+    def from_platform(cls, platform, overrides: Mapping[str, float] = None) -> "EnergyModel":
+        vdd, run, deltas, sources = pv.energy_fields(platform)
+        if not isinstance(run, (int, float)):
+            run = tuple(sorted((float(mhz), float(ua)) for mhz, ua in run))
+        merged = dict(ESTIMATED_DELTAS_PJ)
+        merged.update(deltas)
+        for name in merged:
+            if name not in InsnClass.__members__ and name not in EVENT_DELTAS:
+                raise PlatformError(
+                    f"platform {getattr(platform, 'name', '?')} [energy]: unknown energy delta "
+                    f"{name!r}; use an instruction class ({', '.join(InsnClass.__members__)}) "
+                    f"or an event ({', '.join(EVENT_DELTAS)})")
+        model = cls(vdd, run, merged, sources)
+        if overrides and "run_ua_per_mhz" in overrides:
+            model = cls(vdd, float(overrides["run_ua_per_mhz"]), merged, sources)
+        return model
+
+    def ua_per_mhz(self, clock_hz):
+        mhz = np.asarray(clock_hz, dtype=np.float64) / 1e6
+        if isinstance(self.run_ua_per_mhz, (int, float)):
+            return np.full(mhz.shape, float(self.run_ua_per_mhz))
+        xs = np.array([p[0] for p in self.run_ua_per_mhz])
+        ys = np.array([p[1] for p in self.run_ua_per_mhz])
+        return np.interp(mhz, xs, ys)  # flat beyond the table's ends
+
+    def run_current_a(self, clock_hz):
+        return self.ua_per_mhz(clock_hz) * (np.asarray(clock_hz, dtype=np.float64) / 1e6) * 1e-6
+
+    def base_joules(self, cycles, clock_hz):
+        """VDD * I_run(f) * cycles / f."""
+        seconds = np.asarray(cycles, dtype=np.float64) / np.asarray(clock_hz, dtype=np.float64)
+        return self.vdd_v * self.run_current_a(clock_hz) * seconds
+
+    def delta_vector(self) -> np.ndarray:
+        """Per-term deltas in joules, indexed by InsnClass."""
+        vec = np.zeros(len(InsnClass))
+        for name, pj in self.deltas_pj.items():
+            if name in InsnClass.__members__:
+                vec[InsnClass[name]] = pj * 1e-12
+        return vec
+
+    def event_joules(self, imiss, iprefetch, dmiss) -> float:
+        d = self.deltas_pj
+        return 1e-12 * (imiss * d.get("FLASH_LINE", 0.0) + iprefetch * d.get("FLASH_PREFETCH", 0.0)
+                        + dmiss * d.get("FLASH_DATA", 0.0))
+
+
+def window_energy(model: EnergyModel, cycles: float, clock_hz: float,
+                  term_counts: Sequence[float], imiss: int, iprefetch: int, dmiss: int
+                  ) -> Tuple[float, float, Dict[str, float]]:
+    """(joules, average watts, breakdown) of one timed window."""
+    base = float(model.base_joules(cycles, clock_hz))
+    classes = float(np.asarray(term_counts, dtype=np.float64) @ model.delta_vector())
+    events = model.event_joules(imiss, iprefetch, dmiss)
+    joules = base + classes + events
+    seconds = cycles / clock_hz
+    watts = joules / seconds if seconds > 0 else 0.0
+    return joules, watts, {"base_j": base, "class_deltas_j": classes, "flash_event_j": events}

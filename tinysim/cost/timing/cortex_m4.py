@@ -1,0 +1,137 @@
+"""Cortex-M4 (r0p1) instruction timing, zero wait states.
+
+Sources (cited per entry below):
+  [TRM]   Arm Cortex-M4 Technical Reference Manual r0p1, DDI 0439 / 100166, section 3.3.1,
+          Table 3-1 "Cortex-M4 instruction set summary" (cycle counts for a zero-wait-state system;
+          P = pipeline refill 1..3 "depending on the alignment and width of the target
+          instruction, and whether the processor manages to speculate the address early";
+          N = registers in the list; B = barrier cycles, minimum 0).
+  [TRM-LS] Same manual, "Load/store timing" notes after Table 3-1 (also mirrored in TI SWCU185
+          and the Cortex-M3 TRM DDI 0337 section 3.3): LDR pipelining, STR [#imm] is one cycle,
+          address-dependency stall, LDR PC / TBB blocking with a 3-cycle reload, LDRD/STRD
+          not pipelined.
+  [FPU]   Cortex-M4 TRM FPU chapter, "FPU instruction set" table (mirrored in TI SWCU192
+          Table 3-27): VADD/VMUL 1, VMLA/VFMA 3, VDIV/VSQRT 14, VLDR 2 (.F64 3), VLDM 1+N.
+Wait states, the ART cache and prefetch are in `tinysim.cost.flash`, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping
+
+import numpy as np
+
+from ..classes import InsnClass as C
+from ..classify import BLOCKING, COND, INDIRECT, JUMP, RETURN
+from . import TimingPreset, empty_terms
+
+DEFAULTS = {
+    # [TRM] SDIV/UDIV take 2..12 cycles depending on the operands' leading zeros (early
+    # termination). 7 is the midpoint, used because the model does not see operand values.
+    "div_cycles": 7.0,
+    # [TRM] P for a direct branch (B/BL/CBZ, B<c>): 1..3. 1 = target speculated early and
+    # aligned; the +1 for an unaligned wide target is not modelled. A guess within the TRM
+    # range, to be calibrated against DWT.CYCCNT (`tinysim calibrate`).
+    "branch_refill": 1.0,
+    # [TRM] P for a register branch (BX/BLX/POP {PC}/MOV PC): its address cannot be speculated
+    # before execute, so a larger P within 1..3. Guess, to be calibrated.
+    "branch_refill_indirect": 2.0,
+    # [TRM-LS] "LDR PC,[any] ... three cycles for the pipeline reload"; TBB/TBH likewise.
+    "blocking_refill": 3.0,
+}
+
+
+def table(p: Mapping[str, float]) -> Dict[C, float]:
+    P, Pi = p["branch_refill"], p["branch_refill_indirect"]
+    return {
+        C.ALU: 1,  # [TRM] MOV/ADD/logic/shift/compare/bitfield/extend: 1
+        C.MUL: 1,  # [TRM] MUL, SMULL/UMULL, SMULxy, SMUAD: 1
+        C.MAC: 1,  # [TRM] MLA/MLS, SMLAL/UMLAL, SMLAD, SMLAxy: 1
+        C.DSP: 1,  # [TRM] parallel add/sub, saturate, pack, extend-16: 1
+        C.DIV: p["div_cycles"],  # [TRM] 2..12
+        C.IT: 1,  # [TRM] IT: 1 (folding onto a preceding 16-bit instruction not modelled)
+        C.NOP: 1,  # [TRM] NOP: 1
+        C.LOAD: 2,  # [TRM] LDR/LDRB/LDRH/LDREX: 2
+        C.LOAD_PIPELINED: 1,  # [TRM-LS] "one cycle is removed from the cost of the next" LDR/STR
+        C.STORE: 1,  # [TRM-LS] "STR Rx,[Ry,#imm] is always one cycle" (write buffer)
+        C.STORE_REGOFF: 2,  # [TRM] STR: 2 when not paired; register offset has no 1-cycle rule
+        C.STORE_PIPELINED: 1,  # [TRM-LS] "LDR R0,[R1,R2]; STR R1,[R3,R2]: normally three cycles"
+        C.LOAD_DOUBLE: 3,  # [TRM] LDRD: 1+2, not pipelined with neighbours [TRM-LS]
+        C.STORE_DOUBLE: 3,  # [TRM] STRD: 1+2
+        C.LOAD_MULTIPLE: 1,  # [TRM] LDM/POP: 1+N (the 1)
+        C.STORE_MULTIPLE: 1,  # [TRM] STM/PUSH: 1+N (the 1)
+        C.MULTIPLE_REG: 1,  # [TRM] ... (the N)
+        C.LOAD_PC: 2,  # [TRM-LS] LDR PC: "at least two cycles for the load" + 3 reload
+        C.BRANCH: 1,  # [TRM] B/BL/BX/BLX/CBZ: 1 (+P when taken); not-taken B<c>: 1
+        C.TABLE_BRANCH: 3,  # [TRM-LS] TBB/TBH: 2 load + 1 add (+3 reload)
+        C.SYSTEM: 1,  # [TRM] MRS/MSR/CPS/SEV: 1 (MSR may take 2; WFI waits are not timed)
+        C.BARRIER: 1,  # [TRM] DMB/DSB/ISB: 1+B, B minimum 0
+        C.FP_ALU: 1,  # [FPU] VADD/VSUB/VMUL/VNMUL/VABS/VNEG/VCMP/VCVT/VMOV S,S: 1
+        C.FP_MAC: 3,  # [FPU] VMLA/VMLS/VNMLA/VNMLS/VFMA/VFMS/VFNMA/VFNMS: 3
+        C.FP_DIVSQRT: 14,  # [FPU] VDIV.F32/VSQRT.F32: 14
+        C.FP_LOAD: 2,  # [FPU] VLDR.F32: 2
+        C.FP_LOAD_DOUBLE: 3,  # [FPU] VLDR.F64: 3
+        C.FP_STORE: 2,  # [FPU] VSTR.F32: 2
+        C.FP_STORE_DOUBLE: 3,  # [FPU] VSTR.F64: 3
+        C.FP_LOAD_MULTIPLE: 1,  # [FPU] VLDM/VPOP: 1+N (doubles 1+2N)
+        C.FP_STORE_MULTIPLE: 1,  # [FPU] VSTM/VPUSH: 1+N
+        C.FP_MULTIPLE_REG: 1,  # [FPU] N counted in single registers
+        C.FP_MOV: 1,  # [FPU] VMOV core<->single, VMRS/VMSR: 1
+        C.FP_MOV_PAIR: 2,  # [FPU] VMOV of two core registers / a double: 2
+        C.ADDR_DEP_STALL: 1,  # [TRM-LS] address from the preceding data-processing result: +1
+        C.TAKEN_BRANCH_FWD: P,  # [TRM] taken branch 1+P
+        C.TAKEN_BRANCH_BACK: P,
+        C.TAKEN_JUMP: P,
+        C.TAKEN_RETURN: Pi,
+        C.TAKEN_INDIRECT: Pi,
+        C.TAKEN_BLOCKING: p["blocking_refill"],
+        C.UNCLASSIFIED: 1,  # not a timing: an unknown instruction is reported, never hidden
+    }
+
+
+_SINGLE_LOADS = (C.LOAD, C.LOAD_PIPELINED)
+# "data processing operation" for the address-dependency stall [TRM-LS]
+_DATA_PROCESSING = (C.ALU, C.MUL, C.MAC, C.DSP, C.DIV, C.FP_MOV, C.FP_MOV_PAIR)
+_TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT,
+               BLOCKING: C.TAKEN_BLOCKING}
+
+
+def block_terms(insns: list):
+    """Static and taken-exit term counts for one block, with the intra-block pipelining rules."""
+    static, taken = empty_terms()
+    prev, prev_cls = None, None
+    for ins in insns:
+        cls = ins.cls
+        after_load = prev_cls in _SINGLE_LOADS and not (ins.addr_regs & prev.writes)
+        if cls == C.LOAD and after_load:
+            cls = C.LOAD_PIPELINED  # [TRM-LS] LDR;LDR pipelining
+        elif cls in (C.STORE, C.STORE_REGOFF) and after_load:
+            cls = C.STORE_PIPELINED  # [TRM-LS] "STR can only be pipelined when it follows an LDR"
+        static[cls] += 1
+        if ins.n_regs:
+            reg_term = C.MULTIPLE_REG if cls in (C.LOAD_MULTIPLE, C.STORE_MULTIPLE) \
+                else C.FP_MULTIPLE_REG
+            static[reg_term] += ins.n_regs
+        if ins.addr_regs and prev_cls in _DATA_PROCESSING and (ins.addr_regs & prev.writes):
+            static[C.ADDR_DEP_STALL] += 1
+        prev, prev_cls = ins, cls
+    if insns and insns[-1].exit:
+        last = insns[-1]
+        if last.exit == COND:
+            back = last.target is not None and last.target <= last.addr
+            taken[C.TAKEN_BRANCH_BACK if back else C.TAKEN_BRANCH_FWD] += 1
+        else:
+            taken[_TAKEN_TERM[last.exit]] += 1
+    return static, taken
+
+
+PRESETS = (
+    TimingPreset(
+        name="cortex-m4", arch="armv7m", defaults=DEFAULTS, table=table, rules=block_terms,
+        unsupported=frozenset({C.MULH, C.CSR, C.LOAD_USE_STALL, C.LOAD_USE_STALL_SUBWORD,
+                               C.MUL_USE_STALL}),
+        source="Arm Cortex-M4 TRM r0p1 (DDI 0439/100166) Table 3-1, load/store timing, FPU table",
+    ),
+)
+
+assert np.all(np.isfinite(PRESETS[0].cycles()))
