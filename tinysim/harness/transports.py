@@ -62,6 +62,10 @@ class Transport(abc.ABC):
         """Counter snapshots the DUT took when it read its clock (emulated DUTs only)."""
         return []
 
+    def fileno(self) -> Optional[int]:
+        """A descriptor that turns readable when the DUT sends, or None (the emulator)."""
+        return None
+
     # -- shared line handling ---------------------------------------------------------------
     def read_bytes(self, timeout: float) -> bytes:
         """Raw bytes (including any already buffered), for byte bridges such as `serve --pty`."""
@@ -124,6 +128,9 @@ class SerialTransport(Transport):
     def describe(self) -> str:
         return f"serial port {self.port} @ {self.baud} baud"
 
+    def fileno(self) -> Optional[int]:
+        return self._serial.fileno()
+
     def write(self, data: bytes) -> None:
         try:
             self._serial.write(data)
@@ -176,6 +183,9 @@ class ProcessTransport(Transport):
 
     def describe(self) -> str:
         return f"process {os.path.basename(str(self.argv[0]))} (pid {self._proc.pid})"
+
+    def fileno(self) -> Optional[int]:
+        return self._proc.stdout.fileno()
 
     def write(self, data: bytes) -> None:
         try:

@@ -48,11 +48,13 @@ void ee_put_hex8(uint8_t v)
 /* Fixed-point "%.3f". The fraction is rounded half-up from the float value, so on an exact binary
  * tie (e.g. 0.0625) it prints 0.063 where glibc's printf prints 0.062 (round-half-even); the host
  * checks bit-exactness on the m-results-raw line, never on these decimals.
- * Values of 2^32 and beyond print as "inf" (a dequantized int8 or an MSE never gets there). */
+ * From 2^32 up the value is scaled down by tens and printed as digits followed by zeros: right to
+ * the float's own precision (~7 significant digits), like printf on a float. */
 void ee_put_fixed3(float v)
 {
     uint32_t whole;
     uint32_t milli;
+    uint32_t zeros = 0;
     float frac;
 
     if (v != v) {
@@ -63,12 +65,24 @@ void ee_put_fixed3(float v)
         board_putc('-');
         v = -v;
     }
-    if (v >= 4294967040.0f) { /* largest float below 2^32: the integer part must fit a uint32 */
+    if (v > 3.4028235e38f) {
         ee_puts("inf");
         return;
     }
+    if (v >= 4294967040.0f) { /* largest float below 2^32: the integer part must fit a uint32 */
+        while (v >= 4294967040.0f) {
+            v /= 10.0f;
+            zeros++;
+        }
+        ee_put_u32((uint32_t)(v + 0.5f));
+        while (zeros-- > 0u) {
+            board_putc('0');
+        }
+        ee_puts(".000");
+        return;
+    }
     whole = (uint32_t)v;
-    frac = v - (float)whole; /* exact: both operands share the exponent range below 2^24 */
+    frac = v - (float)whole; /* exact: the integer part of a float is representable in float */
     milli = (uint32_t)(frac * 1000.0f + 0.5f);
     if (milli >= 1000u) {
         whole += 1u;
