@@ -1,0 +1,172 @@
+"""Result tables for the terminal (rich) and the compact JSON summary `--json` prints.
+
+`bench_table`  one line per workload: our latency / energy / power / cycles / instructions /
+               cycles per MAC / bit-exactness, beside the published NUCLEO-L4R5ZI figures
+               (tinysim.harness.reference) and the ratio to the v0.5 reference.
+`compare_table` two runs side by side with deltas (`tinysim compare A B`).
+`hw_table`     measured on a board vs simulated, with the error (`tinysim hw`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from .harness import reference
+from .harness.results import ResultRow
+
+SUMMARY_KEYS = ("latency_ms", "throughput_ips", "energy_uj", "avg_power_mw", "cycles", "instructions",
+                "cycles_per_mac", "bit_exact", "wall_s", "device_s", "sim_speed", "accuracy")
+
+
+def fmt(value: Optional[float], digits: int = 3) -> str:
+    """A number in a table cell: `-` for missing, thousands separators for big counts."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    v = float(value)
+    if abs(v) >= 1e5:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}"
+    return f"{v:.{digits}g}" if abs(v) < 1 else f"{v:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def fmt_bit_exact(row: ResultRow) -> str:
+    be = row.metrics.bit_exact
+    if be is None:
+        return "n/a"
+    return "[green]yes[/]" if be else "[red]NO[/]"
+
+
+def summary(rows: Iterable[ResultRow]) -> Dict[str, Dict[str, Any]]:
+    """workload -> the headline metrics plus provenance flags (what `bench --json` prints)."""
+    out: Dict[str, Dict[str, Any]] = {}
+    for row in rows:
+        m = row.metrics
+        entry = {k: getattr(m, k) for k in SUMMARY_KEYS}
+        entry.update(platform=row.identity.platform, engine=row.identity.engine,
+                     elf=row.identity.elf, elf_sha256=row.identity.elf_sha256,
+                     macs=m.macs, energy_reason=m.energy_reason, bit_exact_reason=m.bit_exact_reason,
+                     quick=row.provenance.quick, valid_for_submission=row.provenance.valid_for_submission,
+                     seed=row.provenance.seed)
+        ref = reference.BASELINE.latency(row.workload) if row.identity.platform == \
+            reference.REFERENCE_PLATFORM else None
+        entry["ratio_vs_v05_reference"] = (m.latency_ms / ref) if ref and m.latency_ms else None
+        key = row.workload if row.identity.mode == "performance" else f"{row.workload}:{row.identity.mode}"
+        out[key] = entry
+    return out
+
+
+def bench_table(rows: Sequence[ResultRow], title: str = "tinysim bench") -> Table:
+    platforms = {r.identity.platform for r in rows}
+    stacks = reference.STACKS if platforms == {reference.REFERENCE_PLATFORM} else ()
+    table = Table(title=title, title_justify="left")
+    for name in ("workload", "latency ms", "energy uJ", "power mW", "cycles/inf", "instr/inf",
+                 "cyc/MAC", "bit-exact"):
+        table.add_column(name, justify="left" if name == "workload" else "right")
+    for s in stacks:
+        table.add_column(f"{s.key} ms", justify="right", style="dim")
+        table.add_column(f"{s.key} uJ", justify="right", style="dim")
+    if stacks:
+        table.add_column(f"x {reference.BASELINE.key}", justify="right")
+    for row in rows:
+        m = row.metrics
+        cells = [row.workload + (" (quick)" if row.provenance.quick else ""),
+                 fmt(m.latency_ms), fmt(m.energy_uj), fmt(m.avg_power_mw), fmt(m.cycles),
+                 fmt(m.instructions), fmt(m.cycles_per_mac, 2), fmt_bit_exact(row)]
+        for s in stacks:
+            cells += [fmt(s.latency(row.workload)), fmt(s.energy(row.workload))]
+        if stacks:
+            ratio = reference.ratio_to_baseline(row.workload, m.latency_ms)
+            cells.append("-" if ratio is None else f"{ratio:.2f}")
+        table.add_row(*cells)
+    if stacks:
+        table.caption = ("Published NUCLEO-L4R5ZI figures: " +
+                         "; ".join(f"{s.key} = {s.version} {s.stack}" for s in stacks) +
+                         f". Last column: our latency / {reference.BASELINE.key} latency.")
+    return table
+
+
+def _delta(a: Optional[float], b: Optional[float]) -> str:
+    if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
+        return "-"
+    if a == 0:
+        return "-" if b == 0 else "new"
+    pct = 100.0 * (b - a) / a
+    return f"{pct:+.1f}%"
+
+
+COMPARE_METRICS = (("latency_ms", "latency ms"), ("energy_uj", "energy uJ"),
+                   ("cycles", "cycles/inf"), ("instructions", "instr/inf"),
+                   ("cycles_per_mac", "cyc/MAC"))
+
+
+def compare_rows(a: Sequence[ResultRow], b: Sequence[ResultRow]) -> List[Dict[str, Any]]:
+    """Per workload present in either run: each metric in A and B and the relative change."""
+    ra = {(r.workload, r.identity.mode): r for r in a}
+    rb = {(r.workload, r.identity.mode): r for r in b}
+    keys = list(dict.fromkeys(list(ra) + list(rb)))
+    out = []
+    for key in keys:
+        x, y = ra.get(key), rb.get(key)
+        entry: Dict[str, Any] = {"workload": key[0], "mode": key[1]}
+        for attr, _ in COMPARE_METRICS + (("bit_exact", ""),):
+            va = getattr(x.metrics, attr) if x else None
+            vb = getattr(y.metrics, attr) if y else None
+            entry[attr] = {"a": va, "b": vb}
+            if attr != "bit_exact" and va is not None and vb is not None and va != 0:
+                entry[attr]["delta_pct"] = 100.0 * (vb - va) / va
+        entry["elf_changed"] = bool(x and y and x.identity.elf_sha256 != y.identity.elf_sha256)
+        out.append(entry)
+    return out
+
+
+def compare_table(a: Sequence[ResultRow], b: Sequence[ResultRow], label_a: str = "A",
+                  label_b: str = "B") -> Table:
+    table = Table(title=f"A = {label_a}\nB = {label_b}", title_justify="left")
+    table.add_column("workload")
+    for _, name in COMPARE_METRICS:
+        table.add_column(f"{name} A", justify="right")
+        table.add_column(f"{name} B", justify="right")
+        table.add_column("delta", justify="right")
+    table.add_column("bit-exact A/B", justify="right")
+    for entry in compare_rows(a, b):
+        name = entry["workload"] + ("" if entry["mode"] == "performance" else f" ({entry['mode']})")
+        if entry["elf_changed"]:
+            name += " *"
+        cells = [name]
+        for attr, _ in COMPARE_METRICS:
+            va, vb = entry[attr]["a"], entry[attr]["b"]
+            cells += [fmt(va), fmt(vb), _delta(va, vb)]
+        be = entry["bit_exact"]
+        cells.append(f"{fmt(be['a'])}/{fmt(be['b'])}")
+        table.add_row(*cells)
+    table.caption = "delta = (B - A) / A; * = different ELF sha256"
+    return table
+
+
+def hw_table(measured: ResultRow, simulated: ResultRow) -> Table:
+    table = Table(title=f"{measured.workload} on {measured.identity.platform}: board vs simulation",
+                  title_justify="left")
+    for name in ("", "measured (board)", "simulated", "error"):
+        table.add_column(name, justify="left" if not name else "right")
+    for attr, name in (("latency_ms", "latency ms"), ("throughput_ips", "throughput inf/s"),
+                       ("cycles", "cycles/inf"), ("energy_uj", "energy uJ")):
+        a, b = getattr(measured.metrics, attr), getattr(simulated.metrics, attr)
+        table.add_row(name, fmt(a), fmt(b), _delta(a, b))
+    return table
+
+
+def error_pct(measured: Optional[float], simulated: Optional[float]) -> Optional[float]:
+    """(simulated - measured) / measured in percent; None when either is missing."""
+    if measured in (None, 0) or simulated is None:
+        return None
+    return 100.0 * (simulated - measured) / measured
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr)
