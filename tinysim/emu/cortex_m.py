@@ -1,0 +1,313 @@
+"""Cortex-M4(F) engine: Unicorn's Thumb CPU with the M4 model, plus the ARMv7-M exception model
+(ARM DDI 0403 B1.5) that Unicorn lacks: NVIC arbitration, stacking, EXC_RETURN, SysTick, DWT.
+
+Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins them):
+- `Uc(ARM, THUMB)` then `ctl_set_cpu_model(CORTEX_M4)`; adding UC_MODE_MCLASS silently gives an M33.
+- Exception return: the handler's branch to 0xFFFFFFFx raises CPU interrupt 3 (prefetch abort,
+  the region is execute-never) with PC at the magic address, or 8 (EXCP_EXCEPTION_EXIT) on
+  builds that rebuild the handler-mode flag; both are caught in the interrupt hook, and the
+  machine unstacks the frame itself.
+- WFI/WFE make emu_start return without error with PC after the instruction.
+- BKPT raises interrupt 7 (the firmware's "halt" convention); SVC raises 2 with PC after it;
+  UDF/undefined encodings fail with UC_ERR_INSN_INVALID.
+- A fault is reported where it happens (it is not vectored to the firmware's HardFault handler,
+  which on silicon usually spins forever and would only hide the PC).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Dict, List, Optional
+
+from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
+from unicorn import arm_const as A
+
+from . import faults
+from .machine import Machine
+from .peripherals.core.dwt import Dwt
+from .peripherals.core.fpu import Fpu
+from .peripherals.core.nvic import Nvic
+from .peripherals.core.scb import Scb
+from .peripherals.core.state import ExceptionState
+from .peripherals.core.systick import SysTick
+
+INTR_UNDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT = 1, 2, 3, 4
+INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
+EXC_RETURN_BASE = 0xFFFFFF00
+SVCALL = 11
+XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5.7)
+CONTROL_SPSEL, CONTROL_FPCA = 2, 4
+
+_FRAME_REGS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3,
+               A.UC_ARM_REG_R12, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC, A.UC_ARM_REG_XPSR)
+_FP_REGS = tuple(getattr(A, f"UC_ARM_REG_S{i}") for i in range(16))
+_DUMP = [(f"r{i}", getattr(A, f"UC_ARM_REG_R{i}")) for i in range(13)] + [
+    ("sp", A.UC_ARM_REG_SP), ("lr", A.UC_ARM_REG_LR), ("pc", A.UC_ARM_REG_PC),
+    ("xpsr", A.UC_ARM_REG_XPSR), ("msp", A.UC_ARM_REG_MSP), ("psp", A.UC_ARM_REG_PSP),
+    ("control", A.UC_ARM_REG_CONTROL), ("primask", A.UC_ARM_REG_PRIMASK)]
+_WFI = (0xBF30, 0xBF20)  # 16-bit WFI, WFE (A7.7.xxx); 32-bit forms end with these halfwords
+_WFI_W = (0x8003, 0x8002)
+
+
+class CortexMMachine(Machine):
+    ARCH = "armv7m"
+
+    def __init__(self, platform, firmware):
+        self.exc = ExceptionState(priority_bits=4)  # STM32 implements 4 priority bits (RM0432 §13.1)
+        self._pending_fault = None
+        super().__init__(platform, firmware)
+
+    def create_uc(self):
+        uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+        uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)
+        return uc
+
+    def cpu_model(self) -> int:
+        return self.uc.ctl_get_cpu_model()
+
+    def core_peripherals(self):
+        s = self.exc
+        self.scb = Scb("scb", 0xE000ED00, 0x100, host=self, state=s)
+        self.nvic = Nvic("nvic", 0xE000E100, 0x3F0, host=self, state=s)
+        self.systick = SysTick("systick", 0xE000E010, 0x10, host=self, state=s)
+        self.dwt = Dwt("dwt", 0xE0001000, 0x1000, host=self, params={"trcena": lambda: self.scb.trcena})
+        self.fpu = Fpu("fpu", 0xE000EF30, 0x18, host=self)
+        return [self.scb, self.nvic, self.systick, self.dwt, self.fpu]
+
+    def pc_reg(self) -> int:
+        return A.UC_ARM_REG_PC
+
+    def sp_reg(self) -> int:
+        return A.UC_ARM_REG_SP
+
+    def start_address(self) -> int:
+        return self.uc.reg_read(A.UC_ARM_REG_PC) | 1
+
+    def register_dump(self) -> Dict[str, int]:
+        return {name: self.uc.reg_read(reg) for name, reg in _DUMP}
+
+    # ---- reset (B1.5.5): SP and PC from the vector table at the boot address --------------
+    def boot_address(self) -> int:
+        flash = [m for m in self.platform.memories if m.kind == "flash" and not m.alias_of]
+        return flash[0].base if flash else 0
+
+    def vector_base(self) -> int:
+        vtor = self.scb.vtor
+        # VTOR resets to 0; on STM32 address 0 aliases the boot memory (RM0432 §2.6).
+        if vtor == 0 or self.platform.region_of(vtor) is None:
+            return self.boot_address()
+        return vtor
+
+    def _read32(self, addr: int) -> int:
+        return struct.unpack("<I", self.uc.mem_read(addr, 4))[0]
+
+    def reset_core(self) -> None:
+        uc = self.uc
+        self.exc.__init__(priority_bits=4)
+        self._pending_fault = None
+        base = self.boot_address()
+        sp, pc = self._read32(base), self._read32(base + 4)
+        uc.reg_write(A.UC_ARM_REG_CONTROL, 0)
+        uc.reg_write(A.UC_ARM_REG_PRIMASK, 0)
+        uc.reg_write(A.UC_ARM_REG_BASEPRI, 0)
+        uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000)
+        uc.reg_write(A.UC_ARM_REG_MSP, sp & ~3)
+        uc.reg_write(A.UC_ARM_REG_SP, sp & ~3)
+        uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
+        uc.reg_write(A.UC_ARM_REG_PC, pc & ~1)
+
+    # ---- interrupt lines -------------------------------------------------------------------
+    def set_irq(self, irq: int, level: bool) -> None:
+        exc = 16 + irq
+        if level:
+            self.exc.lines.add(exc)
+        else:
+            self.exc.lines.discard(exc)
+        if level:
+            self._maybe_stop_for_interrupt()
+
+    def pend_irq(self, irq: int) -> None:
+        self.exc.pend(16 + irq)
+        self._maybe_stop_for_interrupt()
+
+    def _maybe_stop_for_interrupt(self) -> None:
+        # An MMIO write that raises a deliverable interrupt ends the block so it is taken now.
+        if self.counter is not None and self._choose() is not None:
+            self.request_stop("interrupt")
+
+    # ---- exception arbitration (B1.5.4) ------------------------------------------------------
+    def execution_priority(self) -> int:
+        s, uc = self.exc, self.uc
+        prio = 256
+        for e in s.active:
+            prio = min(prio, s.group_priority(e))
+        if uc.reg_read(A.UC_ARM_REG_PRIMASK) & 1:
+            prio = min(prio, 0)
+        basepri = uc.reg_read(A.UC_ARM_REG_BASEPRI) & s.priority_mask
+        if basepri:
+            prio = min(prio, basepri & ~((2 << s.prigroup) - 1))
+        return prio
+
+    def _choose(self) -> Optional[int]:
+        s = self.exc
+        candidates = [e for e in (s.pending | s.lines) if s.is_pending(e) and e in s.enabled]
+        if not candidates:
+            return None
+        best = min(candidates, key=lambda e: (s.group_priority(e), s.priority_of(e), e))
+        if s.group_priority(best) < self.execution_priority():
+            return best
+        return None
+
+    def deliver_interrupts(self) -> None:
+        exc = self._choose()
+        if exc is not None:
+            self._enter(exc)
+
+    def any_pending(self) -> bool:
+        s = self.exc
+        return any(s.is_pending(e) and e in s.enabled for e in (s.pending | s.lines))
+
+    # ---- exception entry (B1.5.6) and return (B1.5.8) ----------------------------------------
+    def _enter(self, exc: int) -> None:
+        uc, s = self.uc, self.exc
+        control = uc.reg_read(A.UC_ARM_REG_CONTROL)
+        xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
+        thread = (xpsr & 0x1FF) == 0
+        use_psp = thread and bool(control & CONTROL_SPSEL)
+        fp = bool(control & CONTROL_FPCA)
+        values = [uc.reg_read(r) for r in _FRAME_REGS]
+        sp = uc.reg_read(A.UC_ARM_REG_PSP if use_psp else A.UC_ARM_REG_MSP)
+        size = 0x68 if fp else 0x20
+        frame = (sp - size) & ~7
+        if sp & 4:
+            values[7] |= XPSR_ALIGN
+        else:
+            values[7] &= ~XPSR_ALIGN
+        data = struct.pack("<8I", *[v & 0xFFFFFFFF for v in values])
+        if fp:  # extended frame: S0-S15, FPSCR, reserved word (no lazy stacking modelled)
+            data += struct.pack("<16I", *[uc.reg_read(r) for r in _FP_REGS])
+            data += struct.pack("<2I", uc.reg_read(A.UC_ARM_REG_FPSCR), 0)
+        try:
+            uc.mem_write(frame, data)
+        except Exception:  # noqa: BLE001 - reported below as a fault
+            pass
+        if self.platform.region_of(frame) is None:
+            self._pending_fault = self.make_fault(
+                faults.STACK_OVERFLOW, f"exception {exc} entry: stack frame at {frame:#010x} is outside memory")
+            self.request_stop("fault")
+            return
+        exc_return = 0xFFFFFFE1 if fp else 0xFFFFFFF1
+        if thread:
+            exc_return |= 0xC if use_psp else 0x8
+        if use_psp:
+            uc.reg_write(A.UC_ARM_REG_PSP, frame)
+            uc.reg_write(A.UC_ARM_REG_CONTROL, control & ~(CONTROL_SPSEL | CONTROL_FPCA))
+        else:
+            uc.reg_write(A.UC_ARM_REG_CONTROL, control & ~CONTROL_FPCA)
+        uc.reg_write(A.UC_ARM_REG_MSP, frame if not use_psp else uc.reg_read(A.UC_ARM_REG_MSP))
+        uc.reg_write(A.UC_ARM_REG_SP, uc.reg_read(A.UC_ARM_REG_MSP))
+        uc.reg_write(A.UC_ARM_REG_LR, exc_return)
+        uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | exc)
+        vector = self._read32(self.vector_base() + 4 * exc)
+        uc.reg_write(A.UC_ARM_REG_PC, vector & ~1)
+        s.pending.discard(exc)
+        s.active.append(exc)
+        if self.counter is not None:
+            self.counter.note_transfer()
+
+    def _return(self, exc_return: int) -> Optional[str]:
+        uc, s = self.uc, self.exc
+        if not s.active or exc_return & 0xFFFFFF00 != 0xFFFFFF00 or exc_return & 0x3 != 1:
+            self._pending_fault = self.make_fault(
+                faults.BAD_EXCEPTION_RETURN,
+                f"branch to EXC_RETURN value {exc_return:#010x} with active exceptions {s.active or 'none'}",
+                pc=self._last_handler_pc())
+            return "fault"
+        to_thread = bool(exc_return & 0x8)
+        use_psp = bool(exc_return & 0x4)
+        fp = not exc_return & 0x10
+        sp = uc.reg_read(A.UC_ARM_REG_PSP if use_psp else A.UC_ARM_REG_MSP)
+        size = 0x68 if fp else 0x20
+        words = struct.unpack("<8I", uc.mem_read(sp, 0x20))
+        if fp:
+            fpw = struct.unpack("<18I", uc.mem_read(sp + 0x20, 0x48))
+            for r, v in zip(_FP_REGS, fpw[:16]):
+                uc.reg_write(r, v)
+            uc.reg_write(A.UC_ARM_REG_FPSCR, fpw[16])
+        new_sp = sp + size + (4 if words[7] & XPSR_ALIGN else 0)
+        s.active.pop()
+        control = uc.reg_read(A.UC_ARM_REG_CONTROL)
+        control = (control | CONTROL_FPCA) if fp else (control & ~CONTROL_FPCA)
+        if use_psp:
+            uc.reg_write(A.UC_ARM_REG_PSP, new_sp)
+        else:
+            uc.reg_write(A.UC_ARM_REG_MSP, new_sp)
+        if to_thread and use_psp:
+            control |= CONTROL_SPSEL
+        uc.reg_write(A.UC_ARM_REG_CONTROL, control)
+        for r, v in zip(_FRAME_REGS[:6], words[:6]):
+            uc.reg_write(r, v)
+        uc.reg_write(A.UC_ARM_REG_XPSR, words[7] & ~XPSR_ALIGN)
+        uc.reg_write(A.UC_ARM_REG_SP, new_sp)
+        uc.reg_write(A.UC_ARM_REG_PC, words[6] & ~1)
+        if self.counter is not None:
+            self.counter.note_transfer()
+        return None
+
+    def _last_handler_pc(self) -> int:
+        return self.uc.reg_read(A.UC_ARM_REG_LR) & ~1
+
+    # ---- stops -----------------------------------------------------------------------------------
+    def on_cpu_interrupt(self, intno: int) -> None:
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        if intno in (INTR_PREFETCH_ABORT, INTR_EXCEPTION_EXIT) and pc >= EXC_RETURN_BASE:
+            self.request_stop("exc_return")
+        elif intno == INTR_BKPT:
+            self.request_stop("bkpt")
+        elif intno == INTR_SWI:
+            self.request_stop("svc")
+        elif intno == INTR_UNDEF:
+            self.request_stop("undef")
+        else:
+            self.request_stop(f"intr:{intno}")
+
+    def handle_stop(self, reason: str) -> Optional[str]:
+        if reason == "exc_return":
+            return self._return(self.uc.reg_read(A.UC_ARM_REG_PC) | 1)
+        if reason in ("interrupt",):
+            return None
+        if reason == "bkpt":
+            return "halt"
+        if reason == "svc":
+            self.exc.pend(SVCALL)
+            if self._choose() != SVCALL:  # SVC at equal/higher priority escalates to HardFault (B1.5.4)
+                self._pending_fault = self.make_fault(
+                    faults.UNHANDLED_EXCEPTION, "SVC executed where SVCall cannot be taken (priority)")
+                return "fault"
+            return None
+        if reason == "undef":
+            self._pending_fault = self.make_fault(faults.INVALID_INSTRUCTION, "undefined instruction (UDF)")
+            return "fault"
+        if reason == "fault":
+            return "fault"
+        intno = reason.split(":")[1] if ":" in reason else reason
+        self._pending_fault = self.make_fault(faults.CPU_EXCEPTION, f"CPU raised exception {intno}")
+        return "fault"
+
+    def handle_clean_return(self) -> Optional[str]:
+        """emu_start returned by itself: the firmware executed WFI or WFE."""
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        half = struct.unpack("<H", self.uc.mem_read(pc - 2, 2))[0] if pc >= 2 else 0
+        if half not in _WFI and half not in _WFI_W:
+            return "halt"
+        return self.wait_for_interrupt()
+
+    def wait_for_interrupt(self) -> Optional[str]:
+        # WFI wakes on any pending enabled interrupt, even one PRIMASK masks (B1.5.19).
+        if self.any_pending():
+            return None
+        if self.skip_to_next_event():
+            return None
+        if self.any_wake_source():
+            return "idle"
+        return "halt"

@@ -1,0 +1,516 @@
+"""The generic emulated machine: memory map, MMIO bus, run loop, faults.
+
+Architecture specifics (reset, exceptions, interrupt delivery, register names) live in
+`cortex_m.py` and `riscv.py`, which subclass `Machine`. `create_machine(platform, firmware)`
+picks the right one. Counting is not done here: a native `Counter` (see `counter.py`) is
+attached with `attach_counter`; the machine reads its running `cycles` as virtual time and
+sets its cycle deadline so emulation stops at the next timer event, where pending interrupts
+are delivered (at block boundaries).
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import ctypes
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+from unicorn import (UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_UNMAPPED,
+                     UC_HOOK_MEM_WRITE_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED,
+                     UC_MEM_WRITE_UNMAPPED, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, UcError)
+
+from ..elf import Firmware
+from ..errors import EmulationError, FirmwareError
+from . import faults
+from .faults import FaultReport
+from .peripherals import model_class
+from .peripherals.base import Host, Peripheral
+
+PAGE = 0x1000
+NO_DEADLINE = (1 << 62)
+STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
+UART_TAIL_LINES = 8
+EXITS = ("halt", "budget", "fault", "idle", "until", "reset")
+
+
+@dataclass
+class RunResult:
+    """What one `Machine.run()` call did. Counts are for this call (not since reset)."""
+
+    exit: str
+    instructions: int
+    blocks: int
+    cycles: int
+    wall_s: float
+    uart: str
+    stack_peak_bytes: Optional[int]
+    fault: Optional[FaultReport] = None
+    message: str = ""
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def mips(self) -> float:
+        return self.instructions / self.wall_s / 1e6 if self.wall_s > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "exit": self.exit, "instructions": self.instructions, "blocks": self.blocks,
+            "cycles": self.cycles, "wall_s": self.wall_s, "mips": self.mips, "uart": self.uart,
+            "stack_peak_bytes": self.stack_peak_bytes, "message": self.message,
+            "fault": self.fault.to_dict() if self.fault else None, "warnings": list(self.warnings),
+        }
+
+
+def _align_up(value: int, align: int = PAGE) -> int:
+    return (value + align - 1) & ~(align - 1)
+
+
+class _Bus:
+    """One contiguous MMIO window (page aligned) holding one or more peripherals."""
+
+    def __init__(self, machine: "Machine", base: int, end: int, members: List[Peripheral]):
+        self.machine, self.base, self.end = machine, base, end
+        self.members = sorted(members, key=lambda p: p.base)
+        self.starts = [p.base for p in self.members]
+
+    def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i >= 0:
+            p = self.members[i]
+            if addr < p.base + p.size:
+                return p, addr - p.base
+        return None, addr
+
+    def read(self, uc, offset, size, _user):
+        addr = self.base + offset
+        p, off = self.find(addr)
+        if p is None:
+            self.machine.note_unmodelled(None, f"{addr:#010x}", "read")
+            return 0
+        return p.read(off, size)
+
+    def write(self, uc, offset, size, value, _user):
+        addr = self.base + offset
+        p, off = self.find(addr)
+        if p is None:
+            self.machine.note_unmodelled(None, f"{addr:#010x}", "write")
+            return
+        p.write(off, size, value)
+
+
+class Machine(Host):
+    ARCH = ""
+    PC_NAME = "pc"
+
+    def __init__(self, platform, firmware: Firmware):
+        if firmware.arch != platform.core.arch:
+            raise FirmwareError(
+                f"{firmware.path}: firmware is built for {firmware.arch} but platform "
+                f"{platform.name} has a {platform.core.cpu} ({platform.core.arch}) core"
+            )
+        firmware.check_fits(platform.memories, platform.name)
+        self.platform = platform
+        self.firmware = firmware
+        self.uc = self.create_uc()
+        self.counter = None
+        self._buffers: Dict[str, ctypes.Array] = {}
+        self._map_memories()
+        self.peripherals: Dict[str, Peripheral] = {}
+        self._create_peripherals()
+        self._map_mmio()
+        self.uart_out = bytearray()
+        self._tx_listeners: List[Callable[[bytes], None]] = []
+        self._run_tx = bytearray()
+        self._until = None
+        self._stop_reason: Optional[str] = None
+        self._mem_fault: Optional[Tuple[str, int, int]] = None
+        self._unmodelled: collections.Counter = collections.Counter()
+        self.timestamps: List[dict] = []  # counter snapshots at the firmware's cycle-counter reads
+        self.timestamp_cycles: List[int] = []
+        self.record_timestamps = False
+        self.warnings: List[str] = []
+        self.resets = 0
+        self._stack = self._stack_region()
+        self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
+        self.uc.hook_add(UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_protected)
+        self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        self.reset()
+
+    # ---- construction ---------------------------------------------------------------------
+    def create_uc(self):
+        raise NotImplementedError
+
+    def core_peripherals(self) -> List[Peripheral]:
+        """Peripherals every core of this architecture has (Cortex-M PPB); none by default."""
+        return []
+
+    def _map_memories(self) -> None:
+        mems = self.platform.memories
+        for m in mems:
+            if m.alias_of:
+                continue
+            size = _align_up(m.size)
+            buf = (ctypes.c_ubyte * size)()
+            self._buffers[m.name] = buf
+            self.uc.mem_map_ptr(m.base, size, self._perms(m), ctypes.addressof(buf))
+        for m in mems:
+            if not m.alias_of:
+                continue
+            target = next((t for t in mems if t.name == m.alias_of), None)
+            if target is None or target.name not in self._buffers:
+                raise FirmwareError(f"platform {self.platform.name}: memory {m.name} aliases unknown {m.alias_of}")
+            size = min(_align_up(m.size), len(self._buffers[target.name]))
+            self.uc.mem_map_ptr(m.base, size, self._perms(target), ctypes.addressof(self._buffers[target.name]))
+
+    @staticmethod
+    def _perms(mem) -> int:
+        # Flash is read/execute: a store to flash is a firmware bug (silicon needs the unlock
+        # sequence and the FLASH_CR programming flow, which the benchmark never uses).
+        return UC_PROT_READ | UC_PROT_EXEC if mem.kind == "flash" else UC_PROT_ALL
+
+    def _load_segments(self) -> None:
+        for m in self.platform.memories:
+            if not m.alias_of and m.name in self._buffers:
+                ctypes.memset(self._buffers[m.name], 0, len(self._buffers[m.name]))
+        for seg in self.firmware.segments:
+            if seg.data:
+                self.uc.mem_write(seg.paddr, seg.data)
+
+    def _create_peripherals(self) -> None:
+        for p in self.core_peripherals():
+            self.peripherals[p.name] = p
+        for spec in self.platform.peripherals:
+            cls = model_class(spec.model)
+            self.peripherals[spec.name] = cls(spec.name, spec.base, spec.size, spec.irq,
+                                              dict(spec.params), host=self)
+
+    def _map_mmio(self) -> None:
+        spans = sorted(((p.base & ~(PAGE - 1), _align_up(p.base + p.size), p) for p in self.peripherals.values()),
+                       key=lambda s: s[0])
+        groups: List[List] = []
+        for start, end, p in spans:
+            if groups and start <= groups[-1][1]:
+                groups[-1][1] = max(groups[-1][1], end)
+                groups[-1][2].append(p)
+            else:
+                groups.append([start, end, [p]])
+        self.buses = []
+        for start, end, members in groups:
+            bus = _Bus(self, start, end, members)
+            self.buses.append(bus)
+            self.uc.mmio_map(start, end - start, bus.read, None, bus.write, None)
+
+    # ---- stack --------------------------------------------------------------------------
+    def _stack_region(self) -> Optional[Tuple[int, int]]:
+        """(lowest valid stack address, initial SP) from the board linker script's symbols."""
+        lo = self.firmware.symbol("__stack_limit")
+        hi = self.firmware.symbol("_estack")
+        if lo is None or hi is None or not lo < hi:
+            return None
+        return lo, hi
+
+    def _paint_stack(self) -> None:
+        if self._stack:
+            lo, hi = self._stack
+            self.uc.mem_write(lo, bytes([STACK_PAINT]) * (hi - lo))
+
+    def stack_peak_bytes(self) -> Optional[int]:
+        """Deepest stack use so far: the first byte from the bottom the firmware overwrote."""
+        if not self._stack:
+            return None
+        lo, hi = self._stack
+        data = bytes(self.uc.mem_read(lo, hi - lo))
+        stripped = len(data) - len(data.lstrip(bytes([STACK_PAINT])))
+        return (hi - lo) - stripped
+
+    def stack_guard(self) -> Optional[Tuple[int, int]]:
+        """The address range just below the stack: a write there is a stack overflow."""
+        if not self._stack:
+            return None
+        lo = self._stack[0]
+        mem = self.platform.region_of(lo - 1) if lo else None
+        if mem is None:
+            return None
+        return max(mem.base, lo - 0x400), lo
+
+    # ---- reset / counter ------------------------------------------------------------------
+    def reset(self) -> None:
+        self._load_segments()
+        self._paint_stack()
+        for p in self.peripherals.values():
+            p.reset()
+        self.reset_core()
+
+    def reset_core(self) -> None:
+        raise NotImplementedError
+
+    def attach_counter(self, counter) -> None:
+        self.counter = counter
+
+    # ---- Host interface for peripherals -------------------------------------------------------
+    def now(self) -> int:
+        return self.counter.cycles if self.counter is not None else 0
+
+    def uart_tx(self, periph, byte: int) -> None:
+        if periph.name != self.platform.console and self.platform.console in self.peripherals:
+            return  # only the console UART's output is the firmware's output
+        b = bytes([byte])
+        self.uart_out += b
+        self._run_tx += b
+        for cb in self._tx_listeners:
+            cb(b)
+        if self._until is not None and self._until(self._run_tx):
+            self.request_stop("until")
+
+    def request_stop(self, reason: str) -> None:
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        self.uc.emu_stop()
+
+    def note_unmodelled(self, periph: Optional[Peripheral], register: str, kind: str) -> None:
+        pc = self.uc.reg_read(self.pc_reg())
+        self._unmodelled[(periph.name if periph else "(no peripheral)", register, kind, pc)] += 1
+
+    def unmodelled(self, periph, register, kind):
+        self.note_unmodelled(periph, register, kind)
+
+    def cycle_counter_read(self) -> None:
+        if self.counter is None:
+            return
+        self.timestamp_cycles.append(self.counter.cycles)
+        if self.record_timestamps:
+            self.timestamps.append(self.counter.snapshot())
+
+    def unmodelled_accesses(self) -> List[Tuple[str, str, str, str, int]]:
+        """(peripheral, register, read|write, PC symbol, count) for every access to a register
+        no model emulates (it read as its reset value), most frequent first."""
+        merged: collections.Counter = collections.Counter()
+        for (periph, reg, kind, pc), n in self._unmodelled.items():
+            merged[(periph, reg, kind, self.firmware.symbolize(pc))] += n
+        return [(*k, n) for k, n in merged.most_common()]
+
+    # ---- host-side API ------------------------------------------------------------------------
+    def console(self):
+        return self.peripherals.get(self.platform.console)
+
+    def uart_rx(self, data: bytes) -> None:
+        con = self.console()
+        if con is None:
+            raise EmulationError(f"platform {self.platform.name} has no console UART {self.platform.console!r}")
+        con.inject(bytes(data))
+
+    def on_uart_tx(self, callback: Callable[[bytes], None]) -> None:
+        self._tx_listeners.append(callback)
+
+    def uart_tail(self, lines: int = UART_TAIL_LINES) -> List[str]:
+        text = self.uart_out.decode("utf-8", "replace").replace("\r", "")
+        return [ln for ln in text.split("\n") if ln][-lines:]
+
+    # ---- architecture hooks -----------------------------------------------------------------
+    def pc_reg(self) -> int:
+        raise NotImplementedError
+
+    def start_address(self) -> int:
+        """Address to pass to emu_start (Thumb adds bit 0)."""
+        return self.uc.reg_read(self.pc_reg())
+
+    def register_dump(self) -> Dict[str, int]:
+        raise NotImplementedError
+
+    def deliver_interrupts(self) -> None:
+        """Take the highest-priority pending, enabled exception, if the core would."""
+
+    def handle_stop(self, reason: str) -> Optional[str]:
+        """Arch-specific stop reasons from the interrupt hook; returns an exit name or None to go on."""
+        return None
+
+    def handle_clean_return(self) -> Optional[str]:
+        """emu_start returned on its own (e.g. WFI); returns an exit name or None to go on."""
+        return "halt"
+
+    def interrupt_name(self, intno: int) -> str:
+        return f"interrupt {intno}"
+
+    def set_irq(self, irq: int, level: bool) -> None:
+        raise NotImplementedError
+
+    def pend_irq(self, irq: int) -> None:
+        raise NotImplementedError
+
+    def any_wake_source(self) -> bool:
+        """Whether host input could wake the core (a UART RX interrupt enabled end to end)."""
+        return any(p.can_wake() for p in self.peripherals.values())
+
+    # ---- unicorn hooks -----------------------------------------------------------------------
+    def _on_unmapped(self, uc, access, addr, size, value, _user):
+        kind = {UC_MEM_READ_UNMAPPED: faults.UNMAPPED_READ, UC_MEM_WRITE_UNMAPPED: faults.UNMAPPED_WRITE,
+                UC_MEM_FETCH_UNMAPPED: faults.UNMAPPED_FETCH}.get(access, faults.UNMAPPED_READ)
+        self._mem_fault = (kind, addr, size)
+        return False
+
+    def _on_protected(self, uc, access, addr, size, value, _user):
+        kind = faults.WRITE_PROTECTED if access != UC_HOOK_MEM_FETCH_PROT else faults.FETCH_PROTECTED
+        self._mem_fault = (kind, addr, size)
+        return False
+
+    def _on_interrupt(self, uc, intno, _user):
+        self.on_cpu_interrupt(intno)
+
+    def on_cpu_interrupt(self, intno: int) -> None:
+        self.request_stop(f"intr:{intno}")
+
+    # ---- time --------------------------------------------------------------------------------
+    def next_event(self) -> Optional[int]:
+        now = self.now()
+        events = [e for p in self.peripherals.values() if (e := p.next_event(now)) is not None]
+        return min(events) if events else None
+
+    def tick(self) -> None:
+        now = self.now()
+        for p in self.peripherals.values():
+            p.tick(now)
+
+    def skip_to_next_event(self) -> bool:
+        """WFI: advance virtual time to the next timer interrupt; False if none is coming."""
+        event = self.next_event()
+        if event is None:
+            return False
+        now = self.now()
+        if event > now:
+            self.counter.add_cycles(event - now)
+        self.tick()
+        return True
+
+    # ---- faults --------------------------------------------------------------------------------
+    def make_fault(self, kind: str, message: str, pc: Optional[int] = None,
+                   address: Optional[int] = None) -> FaultReport:
+        if pc is None:
+            pc = self.uc.reg_read(self.pc_reg())
+        return FaultReport(kind=kind, pc=pc, where=self.firmware.symbolize(pc), message=message,
+                           address=address, registers=self.register_dump(), uart_tail=self.uart_tail())
+
+    def _fault_from_error(self, err: UcError) -> FaultReport:
+        if self._mem_fault is not None:
+            kind, addr, size = self._mem_fault
+            self._mem_fault = None
+            region = self.platform.region_of(addr)
+            what = {faults.UNMAPPED_READ: f"{size}-byte read from unmapped address {addr:#010x}",
+                    faults.UNMAPPED_WRITE: f"{size}-byte write to unmapped address {addr:#010x}",
+                    faults.UNMAPPED_FETCH: f"instruction fetch from unmapped address {addr:#010x}",
+                    faults.WRITE_PROTECTED: f"{size}-byte write to {addr:#010x} in read-only "
+                                            f"{region.name if region else 'memory'}",
+                    faults.FETCH_PROTECTED: f"instruction fetch from non-executable {addr:#010x}"}[kind]
+            if kind in (faults.UNMAPPED_READ, faults.UNMAPPED_WRITE):
+                what += " (no memory or modelled peripheral of platform " + self.platform.name + " is there)"
+            pc = addr if kind == faults.UNMAPPED_FETCH else None
+            return self.make_fault(kind, what, pc=pc, address=addr)
+        text = str(err)
+        if "INSN_INVALID" in text:
+            return self.make_fault(faults.INVALID_INSTRUCTION, "undefined or unsupported instruction")
+        return self.make_fault(faults.CPU_EXCEPTION, f"unicorn stopped with: {text}")
+
+    # ---- the run loop ------------------------------------------------------------------------
+    def run(self, max_instructions: Optional[int] = None, until=None) -> RunResult:
+        """Run until the firmware halts, faults, idles waiting for input, hits the instruction
+        budget, or `until(uart_bytes_so_far_in_this_run) -> bool` becomes true."""
+        if self.counter is None:
+            raise EmulationError("Machine.run needs a counter: use tinysim.emu.session to build a machine")
+        c = self.counter
+        self._until = (lambda data, s=until.encode() if isinstance(until, str) else until: s in data) \
+            if isinstance(until, (str, bytes)) else until
+        self._run_tx = bytearray()
+        insn0, cyc0, blocks0 = c.instructions, c.cycles, self._block_total()
+        budget = None if max_instructions is None else insn0 + max_instructions
+        c.set_budget(budget if budget is not None else NO_DEADLINE)
+        fault, exit_name, message = None, None, ""
+        t0 = time.perf_counter()
+        while exit_name is None:
+            self.tick()
+            self.deliver_interrupts()
+            event = self.next_event()
+            c.set_deadline(event if event is not None else NO_DEADLINE)
+            self._stop_reason = None
+            self._mem_fault = None
+            try:
+                self.uc.emu_start(self.start_address(), self.UNTIL)
+                error = None
+            except UcError as err:
+                error = err
+            counter_reason = c.stop_reason
+            if error is not None and self._stop_reason is None:
+                fault = self._fault_from_error(error)
+                exit_name = "fault"
+            elif self._stop_reason is not None:
+                exit_name = self._dispatch_stop(self._stop_reason)
+                if exit_name == "fault":
+                    fault = self._pending_fault
+            elif counter_reason:
+                exit_name = self._counter_stop(counter_reason)
+                if exit_name == "fault":
+                    fault = self._pending_fault
+            else:
+                exit_name = self.handle_clean_return()
+            if exit_name == "budget":
+                message = (f"stopped by the instruction budget after {c.instructions - insn0} instructions "
+                           f"(--max-instructions {max_instructions}); raise it if the firmware needs longer")
+            elif exit_name == "reset":
+                self.resets += 1
+                self.reset_core()
+                exit_name = None
+        wall = time.perf_counter() - t0
+        c.set_budget(NO_DEADLINE)
+        if fault is not None:
+            message = fault.format()
+        return RunResult(
+            exit=exit_name, instructions=c.instructions - insn0, blocks=self._block_total() - blocks0,
+            cycles=c.cycles - cyc0, wall_s=wall, uart=self._run_tx.decode("utf-8", "replace"),
+            stack_peak_bytes=self.stack_peak_bytes(), fault=fault, message=message,
+            warnings=list(self.warnings),
+        )
+
+    UNTIL = 0  # an address the PC never reaches (0 is the vector table / reset vector slot)
+    _pending_fault: Optional[FaultReport] = None
+
+    def _block_total(self) -> int:
+        counts = self.counter.blocks()
+        try:
+            return int(counts["count"].sum()) if hasattr(counts, "dtype") and counts.dtype.names else int(
+                sum(getattr(counts, "counts", counts)) if not isinstance(counts, dict) else sum(counts.values()))
+        except Exception:  # noqa: BLE001 - the count is informational
+            return 0
+
+    def _dispatch_stop(self, reason: str) -> Optional[str]:
+        if reason in ("idle", "until", "reset"):
+            return reason
+        return self.handle_stop(reason)
+
+    def _counter_stop(self, reason: str) -> Optional[str]:
+        if reason == "budget":
+            return "budget"
+        if reason in ("deadline", "cycles"):
+            return None  # a timer fell due: the loop ticks and delivers it
+        if reason in ("stack", "stack_guard", "stack-overflow"):
+            lo = self._stack[0] if self._stack else 0
+            sp = self.uc.reg_read(self.sp_reg())
+            self._pending_fault = self.make_fault(
+                faults.STACK_OVERFLOW,
+                f"stack overflow: write below the stack limit __stack_limit={lo:#010x} (sp={sp:#010x}); "
+                f"the stack needs more than {self._stack[1] - lo if self._stack else '?'} bytes")
+            return "fault"
+        return None
+
+    def sp_reg(self) -> int:
+        raise NotImplementedError
+
+
+def create_machine(platform, firmware: Firmware) -> Machine:
+    """The machine class for the platform's core architecture."""
+    if platform.core.arch == "armv7m":
+        from .cortex_m import CortexMMachine
+        return CortexMMachine(platform, firmware)
+    if platform.core.arch == "rv32":
+        from .riscv import RiscvMachine
+        return RiscvMachine(platform, firmware)
+    raise EmulationError(f"platform {platform.name}: no engine for core arch {platform.core.arch!r}")

@@ -1,0 +1,32 @@
+"""Peripheral models: MMIO register tables that the emulated firmware drives.
+
+A model's name is its module path below this package: `uart.stm32_lpuart` lives in
+`uart/stm32_lpuart.py` and registers itself with `@PERIPHERALS.register("uart.stm32_lpuart")`.
+Platform files name models; `model_class(name)` imports the module on first use. One model
+serves a chip family through `params` (from the platform file), not a copy per chip.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ...errors import PlatformError
+from ...registry import Registry
+
+PERIPHERALS: Registry = Registry("peripheral model")
+
+
+def model_class(name: str):
+    """The class registered as `name`, importing `tinysim.emu.peripherals.<name>` if needed."""
+    if name not in PERIPHERALS:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as err:
+            if not err.name or not err.name.startswith(__name__):
+                raise
+            known = ", ".join(PERIPHERALS) or "none loaded"
+            raise PlatformError(
+                f"unknown peripheral model {name!r}: no module tinysim/emu/peripherals/"
+                f"{name.replace('.', '/')}.py (loaded models: {known})"
+            ) from None
+    return PERIPHERALS.get(name)

@@ -1,0 +1,86 @@
+"""STM32 LPUART / USART with the ISR/ICR/RDR/TDR layout (RM0432 §53.7 LPUART registers, same
+layout as the L4/G4/L5 USARTs). Serves LPUART1 and USARTx of STM32L4+."""
+
+from __future__ import annotations
+
+from .. import PERIPHERALS
+from ..base import RO, UNMODELLED, WO, Reg
+from .base import Uart
+
+# CR1 bits (RM0432 §53.7.1)
+UE, RE, TE = 1 << 0, 1 << 2, 1 << 3
+IDLEIE, RXNEIE, TCIE, TXEIE = 1 << 4, 1 << 5, 1 << 6, 1 << 7
+# ISR bits (RM0432 §53.7.8)
+ORE, IDLE, RXNE, TC, TXE = 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7
+TEACK, REACK = 1 << 21, 1 << 22
+# RQR
+RXFRQ = 1 << 3
+
+
+@PERIPHERALS.register("uart.stm32_lpuart")
+class Stm32Lpuart(Uart):
+    REGISTERS = (
+        Reg(0x00, "CR1"), Reg(0x04, "CR2"), Reg(0x08, "CR3"),
+        Reg(0x0C, "BRR", 0, wmask=0xFFFFF),
+        Reg(0x18, "RQR", 0, WO),
+        Reg(0x1C, "ISR", 0x000000C0, RO),  # TXE|TC at reset (RM0432 §53.7.8, FIFO disabled)
+        Reg(0x20, "ICR", 0, WO),
+        Reg(0x24, "RDR", 0, RO),
+        Reg(0x28, "TDR", 0, wmask=0x1FF),
+        Reg(0x2C, "PRESC", 0, wmask=0xF),
+        Reg(0x10, "GTPR", 0, UNMODELLED), Reg(0x14, "RTOR", 0, UNMODELLED),
+    )
+
+    def reset(self):
+        super().reset()
+        self.flags = TXE | TC  # IDLE and ORE are sticky; RXNE follows the FIFO
+
+    def cr1(self) -> int:
+        return self.values[0x00]
+
+    def read_ISR(self):
+        cr1 = self.cr1()
+        value = self.flags
+        if self.rx:
+            value |= RXNE
+        if cr1 & UE and cr1 & TE:
+            value |= TEACK
+        if cr1 & UE and cr1 & RE:
+            value |= REACK
+        self.note_status_poll()
+        return value
+
+    def write_ICR(self, value, mask):
+        self.flags &= ~(value & (ORE | IDLE | TC | 0xF))  # PECF FECF NECF ORECF IDLECF TCCF
+        self.update_irq()
+
+    def write_RQR(self, value, mask):
+        if value & RXFRQ:  # flush one received byte
+            self.pop_rx()
+
+    def read_RDR(self):
+        byte = self.pop_rx()
+        if not self.rx:
+            self.flags |= IDLE  # the line goes idle after the last frame
+        return byte
+
+    def write_TDR(self, value, mask):
+        cr1 = self.cr1()
+        self.flags |= TC | TXE
+        if cr1 & UE and cr1 & TE:
+            self.transmit(value & 0xFF)
+
+    def write_CR1(self, value, mask):
+        self.store(0x00, value, mask)
+        self.update_irq()
+
+    def irq_active(self) -> bool:
+        cr1 = self.cr1()
+        if not cr1 & UE:
+            return False
+        return bool((cr1 & RXNEIE and self.rx) or (cr1 & TXEIE and self.flags & TXE)
+                    or (cr1 & TCIE and self.flags & TC) or (cr1 & IDLEIE and self.flags & IDLE))
+
+    def can_wake(self) -> bool:
+        cr1 = self.cr1()
+        return bool(cr1 & UE and cr1 & RE and cr1 & RXNEIE)

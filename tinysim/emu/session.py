@@ -1,0 +1,102 @@
+"""The one place that builds a Machine + native Counter + BlockCoster for (platform, firmware).
+
+    from tinysim.emu.session import run_firmware
+    result = run_firmware("hello.elf", "nucleo-l4r5zi", max_instructions=10_000_000)
+    print(result.exit, result.instructions, result.cycles, result.uart)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional, Union
+
+from ..elf import Firmware
+from ..errors import EmulationError
+from .machine import Machine, RunResult, create_machine
+
+
+def _platform(platform):
+    if isinstance(platform, str):
+        from ..platform import load_platform
+        return load_platform(platform)
+    return platform
+
+
+def _firmware(elf) -> Firmware:
+    return elf if isinstance(elf, Firmware) else Firmware.load(Path(elf))
+
+
+class Session:
+    """A machine ready to run: emulator, cost model and counter wired together."""
+
+    def __init__(self, elf, platform, *, count_data: bool = False, coster=None):
+        from ..cost import BlockCoster
+        from .counter import Counter
+
+        self.platform = _platform(platform)
+        self.firmware = _firmware(elf)
+        self.machine: Machine = create_machine(self.platform, self.firmware)
+        self.coster = coster or BlockCoster(self.platform)
+        uc = self.machine.uc
+        describe = self.coster.describer(uc.mem_read)
+        inspect = getattr(self.machine, "inspect_block", None)
+        if inspect is not None:
+            base = describe
+
+            def describe(addr, size, _base=base):  # noqa: F811 - wraps the coster
+                inspect(addr, size)
+                return _base(addr, size)
+
+        self.counter = Counter(uc, describe, **self._counter_options(count_data))
+        self.machine.attach_counter(self.counter)
+
+    def _counter_options(self, count_data: bool) -> dict:
+        flash = [m for m in self.platform.memories if m.kind == "flash"]
+        regions = [(m.name, m.base, m.base + m.size) for m in self.platform.memories]
+        return {
+            "flash_ranges": [(m.base, m.base + m.size) for m in flash],
+            "regions": regions,
+            "stack_guard": self.machine.stack_guard(),
+            "count_data": count_data,
+        }
+
+    def run(self, max_instructions: Optional[int] = None, until=None) -> RunResult:
+        return self.machine.run(max_instructions=max_instructions, until=until)
+
+
+def build_session(elf, platform, *, count_data: bool = False, coster=None) -> Session:
+    return Session(elf, platform, count_data=count_data, coster=coster)
+
+
+def run_firmware(elf, platform, max_instructions: Optional[int] = None, uart_input: Union[bytes, str] = b"",
+                 on_uart: Optional[Callable[[bytes], None]] = None) -> RunResult:
+    """Run a firmware from reset until it halts, faults, idles or exhausts the budget.
+
+    `uart_input` is queued on the console UART before the run; the run ends ("idle") when the
+    firmware waits for more. `on_uart(bytes)` sees console output as it is produced."""
+    session = build_session(elf, platform)
+    if on_uart is not None:
+        session.machine.on_uart_tx(on_uart)
+    if uart_input:
+        session.machine.uart_rx(uart_input.encode() if isinstance(uart_input, str) else uart_input)
+    return session.run(max_instructions=max_instructions)
+
+
+def record_profile(elf, platform, max_instructions: Optional[int] = None, uart_input: Union[bytes, str] = b""):
+    """Run like `run_firmware`, counting data accesses, and return the whole run as one
+    `ExecutionProfile` (tinysim.cost.profile) plus the RunResult."""
+    from ..cost.profile import ExecutionProfile
+
+    session = build_session(elf, platform, count_data=True)
+    before = session.counter.snapshot()
+    if uart_input:
+        session.machine.uart_rx(uart_input.encode() if isinstance(uart_input, str) else uart_input)
+    result = session.run(max_instructions=max_instructions)
+    if result.exit == "fault":
+        raise EmulationError(f"{session.firmware.path}: cannot record a profile, the firmware faulted:\n"
+                             f"{result.fault.format()}")
+    after = session.counter.snapshot()
+    profile = ExecutionProfile.from_snapshots(before, after, session.coster,
+                                              platform=session.platform.name,
+                                              elf_sha256=session.firmware.sha256)
+    return profile, result
