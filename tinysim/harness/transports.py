@@ -22,7 +22,7 @@ import subprocess
 import time
 from typing import List, Optional, Sequence, Union
 
-from ..errors import ProtocolError
+from ..errors import EmulationError, ProtocolError
 from ..registry import Registry
 
 TRANSPORTS: Registry = Registry("transport")
@@ -244,14 +244,19 @@ class EmulatedTransport(Transport):
         *,
         slice_instructions: int = 5_000_000,
         max_instructions_per_read: Optional[int] = None,
-        machine=None,
+        record_timestamps: bool = True,
+        session=None,
     ):
         super().__init__()
         self.slice_instructions = slice_instructions
         self.max_instructions_per_read = max_instructions_per_read
-        if machine is None:
-            machine = _make_machine(platform, elf)
-        self.machine = machine
+        if session is None:
+            session = _make_session(platform, elf)
+        self.session = session
+        self.machine = session.machine
+        # Snapshot the native counters at every cycle-counter read, so a runner can cut an
+        # ExecutionProfile per timed window (between the two m-lap-us reads).
+        self.machine.record_timestamps = record_timestamps
         self._tx = bytearray()
         self._idle = False
         self.last_result = None  # RunResult of the latest slice
@@ -264,10 +269,7 @@ class EmulatedTransport(Transport):
             self._tx += bytes(data)
 
     def describe(self) -> str:
-        platform = getattr(self.machine, "platform", None)
-        firmware = getattr(self.machine, "firmware", None)
-        parts = [getattr(platform, "name", None), str(getattr(firmware, "path", "") or "") or None]
-        return "emulated " + " ".join(p for p in parts if p) if any(parts) else "emulated DUT"
+        return f"emulated {self.machine.platform.name} running {self.machine.firmware.path.name}"
 
     @property
     def timestamps(self) -> List[object]:
@@ -294,9 +296,7 @@ class EmulatedTransport(Transport):
                     raise TransportClosed(f"{self.describe()}: the firmware halted")
                 break
             elif result.exit == "fault":
-                from ..errors import EmulationError
-
-                raise EmulationError(f"{self.describe()}: the firmware faulted: {result.fault}")
+                raise EmulationError(f"{self.describe()}: the firmware faulted:\n{result.message}")
             elif result.exit not in ("budget", "until"):
                 raise ProtocolError(f"{self.describe()}: unexpected run exit {result.exit!r}")
         data = bytes(self._tx)
@@ -309,20 +309,11 @@ class EmulatedTransport(Transport):
             close()
 
 
-def _make_machine(platform, elf):
-    """Build a Machine from a platform name/object and an ELF path/Firmware."""
-    from ..elf import Firmware
-    from ..platform import load_platform
+def _make_session(platform, elf):
+    """Machine + counter + cost model for (platform name/object, ELF path/Firmware)."""
+    from ..emu.session import build_session
 
-    try:
-        from ..emu.machine import Machine
-    except ImportError as err:
-        raise ProtocolError(f"the emulated transport needs tinysim.emu.machine ({err})") from None
-    if isinstance(platform, str):
-        platform = load_platform(platform)
-    if not isinstance(elf, Firmware):
-        elf = Firmware.load(elf)
-    return Machine(platform, elf)
+    return build_session(elf, platform)
 
 
 def open_transport(kind: str, *args, **kwargs) -> Transport:
