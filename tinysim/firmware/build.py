@@ -103,20 +103,34 @@ class BoardSpec:
     ldflags: tuple[str, ...]
     defines: Mapping[str, str]
     tests: tuple[str, ...]
+    platforms: tuple[str, ...]  # `--platform` names (platforms/boards/*.toml) this port serves
 
 
 def available_boards() -> list[str]:
     return sorted(p.parent.name for p in BOARDS_DIR.glob("*/board.toml"))
 
 
+def port_for_platform(name: str) -> str:
+    """Firmware port directory name for a port or platform name ("gd32vf103-longan" -> "gd32vf103")."""
+    if (BOARDS_DIR / name / "board.toml").is_file():
+        return name
+    for port in available_boards():
+        try:
+            data = tomllib.loads((BOARDS_DIR / port / "board.toml").read_text())["board"]
+        except (tomllib.TOMLDecodeError, KeyError):
+            continue
+        if name in data.get("platforms", []):
+            return port
+    raise TinysimError(
+        f"no firmware port for platform {name!r}: no tinysim/firmware/boards/{name}/board.toml and "
+        f"no port lists it under [board].platforms; ports: {', '.join(available_boards())}"
+    )
+
+
 def load_board(board: str) -> BoardSpec:
-    """Read ``boards/<board>/board.toml``; errors name the file and key."""
+    """Read ``boards/<port>/board.toml`` for a port or platform name; errors name the file and key."""
+    board = port_for_platform(board)
     path = BOARDS_DIR / board / "board.toml"
-    if not path.is_file():
-        raise TinysimError(
-            f"no firmware port for board {board!r} (looked for {path}); "
-            f"available: {', '.join(available_boards())}"
-        )
     try:
         data = tomllib.loads(path.read_text())["board"]
     except (tomllib.TOMLDecodeError, KeyError) as exc:
@@ -141,6 +155,7 @@ def load_board(board: str) -> BoardSpec:
         ldflags=tuple(data.get("ldflags", [])),
         defines={str(k): str(v) for k, v in data.get("defines", {}).items()},
         tests=tuple(data.get("tests", [])),
+        platforms=tuple(data.get("platforms", [board])),
     )
     if spec.name != board:
         raise TinysimError(f"{path}: [board].name is {spec.name!r}, expected {board!r}")

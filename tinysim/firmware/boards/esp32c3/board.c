@@ -1,0 +1,159 @@
+/*
+ * ESP32-C3 board port (ROM direct boot): watchdogs off, CPU 160 MHz from the 480 MHz PLL,
+ * UART0 console (the ROM's boot UART, on the DevKitM-1's USB-UART bridge) re-clocked from the
+ * 40 MHz XTAL so its baud rate does not depend on the CPU clock, SYSTIMER for time.
+ * Registers: esp32c3_regs.h (ESP32-C3 TRM).
+ *
+ * Limits of this port: no interrupt-matrix setup yet, so board_getc() polls the RX FIFO
+ * (it cannot sleep in WFI) and board_timer_start() reports "unsupported".
+ */
+#include "esp32c3_regs.h"
+#include "tinysim_board.h"
+
+#define XTAL_HZ      40000000u  /* DevKitM-1 crystal (ESP32-C3 datasheet: 40 MHz XTAL) */
+#define SYSCLK_HZ    160000000u /* TRM ch. 6 Table "CPU clock": PLL 480 MHz, CPUPERIOD_SEL 1 */
+#define SYSTIMER_HZ  16000000u  /* TRM ch. 10: counter clock XTAL * 2/5 = 16 MHz */
+#define CONSOLE_BAUD 115200u
+
+/* TRM ch. 12 §12.2 / ch. 9: unlock with the key, clear the enable (and the flash-boot
+ * protection the ROM armed), lock again. The super watchdog cannot be switched off by an
+ * enable bit in every revision; auto-feed keeps it quiet (as ESP-IDF does). */
+static void watchdogs_disable(void)
+{
+    RTC_CNTL_WDTWPROTECT = RTC_CNTL_WDT_WKEY;
+    RTC_CNTL_WDTCONFIG0 = 0u;
+    RTC_CNTL_WDTWPROTECT = 0u;
+
+    RTC_CNTL_SWD_WPROTECT = RTC_CNTL_SWD_WKEY;
+    RTC_CNTL_SWD_CONF |= RTC_CNTL_SWD_AUTO_FEED_EN | RTC_CNTL_SWD_DISABLE;
+    RTC_CNTL_SWD_WPROTECT = 0u;
+
+    TIMG_WDTWPROTECT(TIMG0_BASE) = RTC_CNTL_WDT_WKEY;
+    TIMG_WDTCONFIG0(TIMG0_BASE) = 0u;
+    TIMG_WDTCONFIG0(TIMG0_BASE) = TIMG_WDT_CONF_UPDATE_EN; /* latch the new configuration */
+    TIMG_WDTWPROTECT(TIMG0_BASE) = 0u;
+
+    TIMG_WDTWPROTECT(TIMG1_BASE) = RTC_CNTL_WDT_WKEY;
+    TIMG_WDTCONFIG0(TIMG1_BASE) = 0u;
+    TIMG_WDTCONFIG0(TIMG1_BASE) = TIMG_WDT_CONF_UPDATE_EN;
+    TIMG_WDTWPROTECT(TIMG1_BASE) = 0u;
+}
+
+static void uart_drain(void)
+{
+    while (UART_STATUS_TXFIFO_CNT(UART0_STATUS) != 0u) {
+    }
+}
+
+/* UART0 kernel clock from XTAL, divider 40 MHz / 115200 = 347 + 3.6/16 (TRM §26.4.2:
+ * baud = f_sclk / (CLKDIV + FRAG/16)). 8N1 is the ROM's setting and is kept. */
+static void console_init(void)
+{
+    uint32_t div16 = (16u * XTAL_HZ + CONSOLE_BAUD / 2u) / CONSOLE_BAUD;
+    uart_drain();
+    UART0_CLK_CONF = (UART0_CLK_CONF & ~(UART_CLK_CONF_SCLK_SEL_MASK | UART_CLK_CONF_SCLK_DIV_MASK)) |
+                     UART_CLK_CONF_SCLK_SEL_XTAL;
+    UART0_CLKDIV = (div16 >> 4) | ((div16 & 0xFu) << 20);
+}
+
+/* CPU clock: PLL_CLK 480 MHz, CPU = PLL/3 = 160 MHz (TRM ch. 6 "CPU_CLK source" table).
+ * Assumes the ROM left the BBPLL powered, as it does for its own flash access; not yet
+ * checked on silicon. */
+static void clock_init(void)
+{
+    SYSTEM_CPU_PER_CONF = (SYSTEM_CPU_PER_CONF & ~SYSTEM_CPUPERIOD_SEL_MASK) |
+                          SYSTEM_PLL_FREQ_SEL_480 | SYSTEM_CPUPERIOD_SEL_160;
+    SYSTEM_SYSCLK_CONF = (SYSTEM_SYSCLK_CONF & ~SYSTEM_SOC_CLK_SEL_MASK) | SYSTEM_SOC_CLK_SEL_PLL;
+}
+
+static uint64_t systimer_read(void)
+{
+    SYSTIMER_UNIT0_OP = SYSTIMER_UNIT0_UPDATE;
+    while (!(SYSTIMER_UNIT0_OP & SYSTIMER_UNIT0_VALUE_VALID)) {
+    }
+    uint32_t hi = SYSTIMER_UNIT0_VALUE_HI;
+    uint32_t lo = SYSTIMER_UNIT0_VALUE_LO;
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* Called from trap_entry (startup.S): every trap is an exception here. */
+void trap_report(uint32_t mcause, uint32_t mepc, uint32_t mtval)
+{
+    board_puts("\r\n*** fault mcause=");
+    board_put_hex32(mcause);
+    board_puts(" mepc=");
+    board_put_hex32(mepc);
+    board_puts(" mtval=");
+    board_put_hex32(mtval);
+    board_puts("\r\n");
+    board_halt();
+}
+
+void board_init(void)
+{
+    watchdogs_disable();
+    console_init();
+    clock_init();
+}
+
+void board_putc(char c)
+{
+    while (UART_STATUS_TXFIFO_CNT(UART0_STATUS) >= UART_TX_FIFO_SIZE - 1u) {
+    }
+    UART0_FIFO = (uint8_t)c;
+}
+
+int board_getc_nowait(void)
+{
+    if (UART_STATUS_RXFIFO_CNT(UART0_STATUS) == 0u) {
+        return -1;
+    }
+    return (int)(UART0_FIFO & 0xFFu);
+}
+
+int board_getc(void)
+{
+    int c;
+    while ((c = board_getc_nowait()) < 0) {
+    }
+    return c;
+}
+
+uint64_t board_cycles(void)
+{
+    return systimer_read() * (SYSCLK_HZ / SYSTIMER_HZ); /* 10-cycle resolution */
+}
+
+uint32_t board_micros(void)
+{
+    return (uint32_t)(systimer_read() / (SYSTIMER_HZ / 1000000u));
+}
+
+uint32_t board_clock_hz(void)
+{
+    return SYSCLK_HZ;
+}
+
+const char *board_name(void)
+{
+    return "esp32c3";
+}
+
+int board_timer_start(uint32_t hz, void (*handler)(void))
+{
+    (void)handler;
+    return hz == 0u ? 0 : -1;
+}
+
+void board_wait_for_interrupt(void)
+{
+    __asm volatile("wfi" ::: "memory");
+}
+
+void board_halt(void)
+{
+    uart_drain();
+    for (;;) {
+        __asm volatile("ebreak");
+    }
+}

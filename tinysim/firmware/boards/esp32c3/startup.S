@@ -1,0 +1,69 @@
+/*
+ * ESP32-C3 "direct boot" startup (ESP32-C3 ROM, chip revision 3 and later).
+ *
+ * When the first 8 bytes of flash are the magic word 0xaedb041d twice, the ROM bootloader maps
+ * the first 4 MB of flash at 0x42000000 (IROM, instruction bus) and 0x3C000000 (DROM, data
+ * bus), same offsets, and jumps to 0x42000008 (TRM ch. 3 "System and Memory" for the
+ * windows; the ROM's direct-boot mode is described in Espressif's esp32c3-direct-boot example).
+ * Code runs in place from IROM; .rodata is read through DROM; .data is copied to SRAM.
+ */
+    .section .header, "a"
+    .word 0xaedb041d
+    .word 0xaedb041d
+
+    .section .init, "ax"
+    .globl _start
+    .type _start, @function
+_start:
+    .option push
+    .option norelax
+    la    gp, __global_pointer$
+    .option pop
+    la    sp, _estack
+
+    /* Vectored trap table (the C3 core implements only mtvec MODE = 1, TRM ch. 1 "CPU"). */
+    la    t0, trap_vectors
+    ori   t0, t0, 1
+    csrw  mtvec, t0
+
+    la    a0, _sidata          /* DROM address of the .data image */
+    la    a1, _sdata
+    la    a2, _edata
+1:  bgeu  a1, a2, 2f
+    lw    t0, 0(a0)
+    sw    t0, 0(a1)
+    addi  a0, a0, 4
+    addi  a1, a1, 4
+    j     1b
+2:
+    la    a1, _sbss
+    la    a2, _ebss
+3:  bgeu  a1, a2, 4f
+    sw    zero, 0(a1)
+    addi  a1, a1, 4
+    j     3b
+4:
+    call  board_init
+    call  main
+    call  board_halt
+    .size _start, . - _start
+
+/* 32 entries: exceptions enter at entry 0, interrupt n at entry n. No interrupt is enabled
+ * by this port, so every entry goes to the exception reporter. */
+    .section .text.trap_vectors, "ax"
+    .balign 256
+    .globl trap_vectors
+trap_vectors:
+    .option push
+    .option norvc
+    .rept 32
+    j     trap_entry
+    .endr
+    .option pop
+
+trap_entry:
+    csrr  a0, mcause
+    csrr  a1, mepc
+    csrr  a2, mtval
+    call  trap_report          /* prints and halts; never returns */
+1:  j     1b
