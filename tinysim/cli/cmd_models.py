@@ -1,0 +1,79 @@
+"""`tinysim models generate|fetch|list`: the workload models and their manifests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ModelError
+
+NAME = "models"
+HELP = "generate the synthetic-weight models, fetch the official pretrained ones, list a manifest"
+
+_REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+def add_arguments(parser) -> None:
+    actions = parser.add_subparsers(dest="models_action", metavar="ACTION")
+    actions.required = True
+
+    gen = actions.add_parser("generate", help="retrain + quantize models/*.tflite byte-identically "
+                                              "(needs the 'models' extra: TensorFlow)")
+    from ..models.generate import add_arguments as add_generate_arguments  # no TF import here
+    add_generate_arguments(gen)
+
+    fetch = actions.add_parser("fetch", help="download and verify the official MLPerf Tiny "
+                                             "pretrained int8 models (needs network)")
+    fetch.add_argument("--dest", type=Path, default=Path("models/pretrained"),
+                       help="directory for <id>.tflite + manifest.json (default models/pretrained)")
+    fetch.add_argument("--only", default="", help="comma-separated model ids (default: all four)")
+    fetch.add_argument("--base-url", default=None,
+                       help="raw-file URL prefix of an mlcommons/tiny mirror "
+                            "(default: the GitHub repository, branch master)")
+
+    show = actions.add_parser("list", help="print a models manifest as a table")
+    show.add_argument("--dir", type=Path, default=_REPO_MODELS,
+                      help="directory holding manifest.json (default: the repository's models/)")
+
+
+def _run_list(directory: Path) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..models.manifest import load_manifest, verify_files
+
+    doc = load_manifest(directory)
+    table = Table(title=f"{directory / 'manifest.json'}", caption=doc.get("weights"))
+    for col in ("id", "file", "size", "params", "MACs", "input (scale, zp)", "output (scale, zp)",
+                "ops", "sha256"):
+        table.add_column(col, justify="right" if col in ("size", "params", "MACs") else "left")
+
+    def io(t: dict) -> str:
+        shape = "x".join(str(d) for d in t.get("shape", []))
+        return f"{shape} {t.get('dtype', '?')} ({t.get('scale', 0):.6g}, {t.get('zero_point')})"
+
+    for model_id, e in sorted(doc["models"].items()):
+        ops = ", ".join(f"{k}x{v}" for k, v in e.get("ops", {}).items())
+        table.add_row(model_id, e.get("file", ""), f"{e.get('size', 0):,}",
+                      f"{e.get('params', 0):,}", f"{e.get('macs', 0):,}", io(e.get("input", {})),
+                      io(e.get("output", {})), ops, str(e.get("sha256", ""))[:12])
+    console = Console()
+    console.print(table)
+    problems = verify_files(directory)
+    for p in problems:
+        console.print(f"[red]mismatch:[/red] {p}")
+    return 1 if problems else 0
+
+
+def run(args) -> int:
+    if args.models_action == "generate":
+        from ..models import generate
+        return generate.run(args)
+    if args.models_action == "fetch":
+        from ..models.fetch import fetch
+        ids = [m.strip() for m in args.only.split(",") if m.strip()] or None
+        path = fetch(args.dest, ids, base_url=args.base_url)
+        print(f"wrote {path}")
+        return 0
+    if args.models_action == "list":
+        return _run_list(args.dir)
+    raise ModelError(f"unknown models action {args.models_action!r}")

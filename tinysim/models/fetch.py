@@ -1,0 +1,142 @@
+"""`tinysim models fetch`: the official pretrained MLPerf Tiny int8 models, verified.
+
+Downloads each reference .tflite from the mlcommons/tiny repository over HTTPS (urllib), checks
+size, MD5 prefix (research notes section 3) and graph shape (input/output shapes and op set, parsed
+with the `tflite` schema package), and stores it as `<dest>/<id>.tflite` with its sha256 in
+`<dest>/manifest.json`. Files already in `<dest>` (as `<id>.tflite` or under their upstream name,
+e.g. copied by hand on an offline machine) are verified and used instead of downloading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinysim.errors import ModelError
+from tinysim.models.graph import read_graph
+from tinysim.models.manifest import MANIFEST, load_manifest, model_entry, write_manifest
+from tinysim.models.specs import WORKLOADS
+
+# Raw-file URL prefix of the mlcommons/tiny repository (branch master). Overridable for mirrors.
+DEFAULT_BASE_URL = "https://raw.githubusercontent.com/mlcommons/tiny/master/"
+BASE_URL_ENV = "TINYSIM_MODELS_BASE_URL"
+DEFAULT_DEST = Path("models/pretrained")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a fetched file must be."""
+
+    size: int
+    md5_prefix: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    ops: dict  # op name -> count
+
+
+def reference_expectations() -> dict[str, Expected]:
+    """Expectation table of the four official pretrained models."""
+    return {w.id: Expected(w.pretrained.size, w.pretrained.md5_prefix, w.input_shape,
+                           w.output_shape, dict(w.ops)) for w in WORKLOADS.values()}
+
+
+def verify_model(data: bytes, where: str, expected: Expected) -> None:
+    """Raise ModelError naming `where` and every way `data` differs from `expected`."""
+    problems = []
+    if len(data) != expected.size:
+        problems.append(f"size {len(data)} bytes, expected {expected.size}")
+    md5 = hashlib.md5(data).hexdigest()
+    if not md5.startswith(expected.md5_prefix):
+        problems.append(f"md5 {md5[:8]}..., expected {expected.md5_prefix}...")
+    try:
+        graph = read_graph(data, label=where)
+    except ModelError as exc:
+        problems.append(f"graph unreadable ({exc})")
+    else:
+        if graph.input.shape != tuple(expected.input_shape):
+            problems.append(f"input shape {list(graph.input.shape)}, expected {list(expected.input_shape)}")
+        if graph.output.shape != tuple(expected.output_shape):
+            problems.append(f"output shape {list(graph.output.shape)}, "
+                            f"expected {list(expected.output_shape)}")
+        ops = graph.op_set()
+        if ops != dict(sorted(expected.ops.items())):
+            problems.append(f"op set {ops}, expected {dict(sorted(expected.ops.items()))}")
+    if problems:
+        raise ModelError(f"{where}: not the expected model: " + "; ".join(problems))
+
+
+def _download(url: str, limit: int, timeout: float) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "tinysim-models-fetch"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (https only)
+        return response.read(limit + 1)  # one extra byte reveals an oversized file
+
+
+def _offline_message(model_id: str, url: str, reason, dest: Path) -> str:
+    w = WORKLOADS[model_id]
+    return (f"cannot download {model_id} from {url} ({reason}). `tinysim models fetch` needs "
+            f"network access to GitHub. Offline, copy mlcommons/tiny "
+            f"{w.pretrained.repo_path} by hand to {dest / (model_id + '.tflite')} (or keep its "
+            f"name {Path(w.pretrained.repo_path).name} in {dest}) and run the fetch again: "
+            f"files already there are verified instead of downloaded.")
+
+
+def _local_candidate(model_id: str, dest: Path) -> Path | None:
+    upstream = Path(WORKLOADS[model_id].pretrained.repo_path).name
+    for name in (f"{model_id}.tflite", upstream):
+        if (dest / name).is_file():
+            return dest / name
+    return None
+
+
+def fetch(dest: str | Path = DEFAULT_DEST, model_ids=None, base_url: str | None = None,
+          expectations: dict[str, Expected] | None = None, timeout: float = 30.0,
+          log=print) -> Path:
+    """Fetch (or verify in place) the pretrained models; returns the manifest path."""
+    dest = Path(dest)
+    expectations = expectations or reference_expectations()
+    model_ids = list(model_ids or expectations)
+    base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    dest.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    if (dest / MANIFEST).is_file():  # keep what an earlier fetch of other models recorded
+        try:
+            entries = dict(load_manifest(dest)["models"])
+        except ModelError:
+            entries = {}
+    for model_id in model_ids:
+        if model_id not in WORKLOADS or model_id not in expectations:
+            raise ModelError(f"unknown model '{model_id}': expected one of {', '.join(expectations)}")
+        expected = expectations[model_id]
+        url = base_url + WORKLOADS[model_id].pretrained.repo_path
+        target = dest / f"{model_id}.tflite"
+        local = _local_candidate(model_id, dest)
+        if local is not None:
+            data = local.read_bytes()
+            verify_model(data, str(local), expected)
+            source = f"local file {local.name} (upstream {url})"
+            log(f"{model_id}: verified {local}")
+        else:
+            if not url.startswith("https://"):
+                raise ModelError(f"refusing to download {url}: only https:// URLs are used")
+            try:
+                data = _download(url, expected.size, timeout)
+            except (urllib.error.URLError, OSError, TimeoutError) as exc:
+                reason = getattr(exc, "reason", None) or exc
+                raise ModelError(_offline_message(model_id, url, reason, dest)) from None
+            verify_model(data, url, expected)
+            source = url
+            log(f"{model_id}: downloaded and verified {len(data)} bytes")
+        if local != target:
+            tmp = target.with_suffix(".tflite.part")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        entries[model_id] = {**model_entry(target), "md5": hashlib.md5(data).hexdigest(),
+                             "source": source}
+    return write_manifest(dest, dict(sorted(entries.items())),
+                          weights="official MLPerf Tiny pretrained int8 models (mlcommons/tiny)")
