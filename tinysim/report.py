@@ -57,6 +57,8 @@ def summary(rows: Iterable[ResultRow]) -> Dict[str, Dict[str, Any]]:
             reference.REFERENCE_PLATFORM else None
         entry["ratio_vs_v05_reference"] = (m.latency_ms / ref) if ref and m.latency_ms else None
         key = row.workload if row.identity.mode == "performance" else f"{row.workload}:{row.identity.mode}"
+        if row.identity.engine != "unicorn":
+            key += f"@{row.identity.engine}"
         out[key] = entry
     return out
 
@@ -107,13 +109,13 @@ COMPARE_METRICS = (("latency_ms", "latency ms"), ("energy_uj", "energy uJ"),
 
 def compare_rows(a: Sequence[ResultRow], b: Sequence[ResultRow]) -> List[Dict[str, Any]]:
     """Per workload present in either run: each metric in A and B and the relative change."""
-    ra = {(r.workload, r.identity.mode): r for r in a}
-    rb = {(r.workload, r.identity.mode): r for r in b}
+    ra = {(r.workload, r.identity.mode, r.identity.engine): r for r in a}
+    rb = {(r.workload, r.identity.mode, r.identity.engine): r for r in b}
     keys = list(dict.fromkeys(list(ra) + list(rb)))
     out = []
     for key in keys:
         x, y = ra.get(key), rb.get(key)
-        entry: Dict[str, Any] = {"workload": key[0], "mode": key[1]}
+        entry: Dict[str, Any] = {"workload": key[0], "mode": key[1], "engine": key[2]}
         for attr, _ in COMPARE_METRICS + (("bit_exact", ""),):
             va = getattr(x.metrics, attr) if x else None
             vb = getattr(y.metrics, attr) if y else None
@@ -135,7 +137,8 @@ def compare_table(a: Sequence[ResultRow], b: Sequence[ResultRow], label_a: str =
         table.add_column("delta", justify="right")
     table.add_column("bit-exact A/B", justify="right")
     for entry in compare_rows(a, b):
-        name = entry["workload"] + ("" if entry["mode"] == "performance" else f" ({entry['mode']})")
+        name = entry["workload"] + ("" if entry["mode"] == "performance" else f" ({entry['mode']})") + \
+            ("" if entry["engine"] == "unicorn" else f" [{entry['engine']}]")
         if entry["elf_changed"]:
             name += " *"
         cells = [name]

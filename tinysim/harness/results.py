@@ -269,8 +269,9 @@ class RunWriter:
             row.artifacts[f"profile_{name}"] = path.name if path.exists() else \
                 (saved[0].name if saved else path.name)
         row.provenance.finished_utc = utc_stamp()
-        self.rows = [r for r in self.rows if r.workload != row.workload or
-                     r.identity.mode != row.identity.mode] + [row]
+        key = (row.workload, row.identity.mode, row.identity.engine)
+        self.rows = [r for r in self.rows
+                     if (r.workload, r.identity.mode, r.identity.engine) != key] + [row]
         self.flush()
         return self.directory
 

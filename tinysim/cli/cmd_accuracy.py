@@ -1,0 +1,138 @@
+"""`tinysim accuracy`: the MLPerf Tiny accuracy mode on emulated firmware, beside TFLite.
+
+    tinysim accuracy --workload kws01 --dataset DIR [--platform P] [--limit N]
+
+Every input of the dataset (every window of an AD file) goes through the emulated firmware with
+`infer 1 0`; the score (top-1, or AUC for ad01) is compared with the quality target. When a TFLite
+interpreter is installed the same inputs go through models/<workload>.tflite too, so the two
+scores (and the raw int8 outputs, input by input) can be shown equal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import TinysimError
+from ..harness import reference
+from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, cost_tables,
+                               git_revision, platform_files, sha256_file)
+from . import cmd_bench
+
+NAME = "accuracy"
+HELP = "score a dataset through the emulated firmware (top-1 / AUC vs the MLPerf Tiny target)"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--workload", required=True, choices=reference.WORKLOADS)
+    p.add_argument("--dataset", required=True, type=Path,
+                   help="dataset root (<dir>/<workload>/y_labels.csv) or the workload's own directory")
+    p.add_argument("--platform", default=cmd_bench.DEFAULT_PLATFORM)
+    p.add_argument("--limit", type=int, default=None, help="only the first N files of y_labels.csv")
+    p.add_argument("--elf", type=Path, default=None,
+                   help="firmware ELF (default firmware_images/<platform>/<workload>.elf)")
+    p.add_argument("--images", type=Path, default=cmd_bench.IMAGES_DIR)
+    p.add_argument("--models", type=Path, default=cmd_bench.MODELS_DIR,
+                   help="directory of <workload>.tflite for the interpreter's score (default models/)")
+    p.add_argument("--out", type=Path, default=Path("results"))
+    p.add_argument("--json", action="store_true")
+
+
+def tflite_scores(workload: str, model: Path, dataset_dir: Path, limit: Optional[int]):
+    """(Score, raw outputs per file) of the TFLite interpreter on the dataset, or (None, reason)."""
+    from ..harness import datasets, scoring
+    from ..harness.runner import tflite_interpreter, tflite_int8_outputs
+
+    if not model.is_file():
+        return None, f"{model} missing"
+    interp = tflite_interpreter(model)
+    if interp is None:
+        return None, "no TFLite interpreter installed (pip install ai-edge-litert)"
+    out_scale, out_zp = interp.get_output_details()[0]["quantization"]
+    ds = datasets.load_dataset(workload, dataset_dir, limit)
+    results: Dict[str, list] = {}
+    raw: Dict[str, List[List[int]]] = {}
+    for entry in ds.entries:
+        per, per_raw = [], []
+        for window in entry.windows:
+            q = tflite_int8_outputs(interp, workload, window)
+            per_raw.append(q.astype(int).tolist())
+            if workload == "ad01":
+                per.append(scoring.reconstruction_mse(q, (out_scale, out_zp), np.frombuffer(window, "<f4")))
+            else:
+                per.append(((q.astype(np.int32) - int(out_zp)) * np.float32(out_scale)).tolist())
+        results[entry.file], raw[entry.file] = per, per_raw
+    return scoring.score(workload, results, {e.file: e.label for e in ds.entries}), raw
+
+
+def raw_agreement(fw: Dict[str, List[List[int]]], ref: Dict[str, List[List[int]]]) -> Tuple[int, int]:
+    """(identical inferences, compared inferences) between firmware and interpreter raw outputs."""
+    same = total = 0
+    for name, outs in fw.items():
+        for a, b in zip(outs, ref.get(name, [])):
+            if a:
+                total += 1
+                same += int(list(a) == list(b))
+    return same, total
+
+
+def run(args) -> int:
+    from .. import report
+    from ..harness.runner import Runner, RunnerOptions, progress_wanted
+    from ..platform import load_platform
+
+    if args.limit is not None and args.limit <= 0:
+        raise TinysimError(f"--limit must be positive, got {args.limit}")
+    platform = load_platform(args.platform)
+    dataset_dir = cmd_bench.dataset_dir_for(args.dataset, args.workload)
+    if args.elf is not None:
+        if not args.elf.is_file():
+            raise TinysimError(f"--elf {args.elf}: no such file")
+        elf = args.elf
+    else:
+        elf, _ = cmd_bench.image_for(args.images, platform.name, args.workload)
+    transport, client, _ = cmd_bench.open_emulated(platform, elf, count_data=False)
+    try:
+        opts = RunnerOptions(progress=progress_wanted(args.json))
+        acc = Runner(client, opts).accuracy(args.workload, dataset_dir, args.limit)
+    finally:
+        transport.close()
+    ref_score, ref_raw = tflite_scores(args.workload, args.models / f"{args.workload}.tflite",
+                                       dataset_dir, args.limit)
+    same, total = raw_agreement(acc.raw, ref_raw) if ref_score is not None else (0, 0)
+
+    s = acc.score
+    m = Metrics(accuracy=s.value, accuracy_metric=s.metric, accuracy_target=s.target, wall_s=acc.wall_s,
+                bit_exact=(same == total) if total else None,
+                bit_exact_reason=(f"{same} of {total} inferences identical to the TFLite interpreter"
+                                  if total else (ref_raw if ref_score is None else
+                                                 "the firmware printed no m-results-raw-[...] lines")))
+    prov = Provenance(git_revision=git_revision(), platform_files=platform_files(platform),
+                      cost_tables=cost_tables(), dataset=str(dataset_dir),
+                      valid_for_submission=args.limit is None)
+    row = ResultRow(Identity(args.workload, platform.label, "unicorn", "accuracy", str(elf), sha256_file(elf)),
+                    m, prov)
+    writer = RunWriter(args.out, meta={"command": "accuracy", "platform": platform.label, "argv": sys.argv[1:]})
+    writer.add(row, uart_log="\n".join(acc.log) + "\n")
+
+    if args.json:
+        print(json.dumps({"results_dir": str(writer.directory), "workload": args.workload,
+                          "metric": s.metric, "firmware": s.value, "target": s.target, "passed": s.passed,
+                          "files": s.files, "tflite": None if ref_score is None else ref_score.value,
+                          "tflite_reason": ref_raw if ref_score is None else None,
+                          "identical_inferences": same, "compared_inferences": total}, indent=2))
+        return 0
+    con = report.console()
+    con.print(f"firmware ({elf.name}): {s}")
+    if ref_score is None:
+        con.print(f"TFLite interpreter: not run ({ref_raw})")
+    else:
+        con.print(f"TFLite interpreter:   {ref_score}")
+        con.print(f"raw int8 outputs: {same} of {total} inferences identical"
+                  + ("" if same == total else "  [red]<- the firmware differs from TFLite[/]"))
+    con.print(f"results: {writer.directory}")
+    return 0

@@ -1,0 +1,238 @@
+"""`tinysim bench`: the MLPerf Tiny performance run of every workload on an emulated board.
+
+For each workload: boot the prebuilt image `firmware_images/<platform>/<workload>.elf` in the
+emulator, run the performance procedure over the DUT protocol (tinysim.harness.runner), cost each
+timed window for energy, check the firmware's int8 outputs against the TFLite interpreter, and
+append one row to `results/<UTC timestamp>/` (written after each workload).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..errors import TinysimError
+from ..harness import reference
+from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, cost_tables,
+                               git_revision, platform_files, sha256_file)
+from ..harness.runner import (DEFAULT_SEED, PerformanceRun, Runner, RunnerOptions, compare_with_tflite,
+                              progress_wanted)
+
+NAME = "bench"
+HELP = "run the MLPerf Tiny performance procedure on emulated firmware (latency, energy, cycles)"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+IMAGES_DIR = REPO_ROOT / "firmware_images"
+MODELS_DIR = REPO_ROOT / "models"
+DEFAULT_PLATFORM = "nucleo-l4r5zi"
+
+
+def add_common_arguments(p, workloads_default: bool = True) -> None:
+    """Options shared by bench and hw."""
+    p.add_argument("--platform", default=DEFAULT_PLATFORM, help=f"board name or TOML (default {DEFAULT_PLATFORM})")
+    p.add_argument("--json", action="store_true", help="print the results as JSON on stdout (no progress bar)")
+    p.add_argument("--out", type=Path, default=Path("results"),
+                   help="results root; each run writes <out>/<UTC timestamp>/ (default results)")
+    p.add_argument("--dataset", type=Path, default=None,
+                   help="MLPerf Tiny dataset root (<dir>/<workload>/y_labels.csv) or one workload's "
+                        "directory; performance mode uses its first 5 inputs. Default: seeded random inputs")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the random inputs (no --dataset)")
+    p.add_argument("--quick", action="store_true",
+                   help="one short window per workload (CI smoke test; not valid for submission)")
+    p.add_argument("--min-window-s", type=float, default=None, help=argparse_suppress())
+    p.add_argument("--models", type=Path, default=MODELS_DIR,
+                   help="directory of <workload>.tflite for the bit-exactness check (default models/)")
+
+
+def argparse_suppress():
+    import argparse
+    return argparse.SUPPRESS
+
+
+def add_arguments(p) -> None:
+    add_common_arguments(p)
+    p.add_argument("--workload", nargs="+", choices=reference.WORKLOADS, default=None,
+                   help="workloads to run (default: all four)")
+    p.add_argument("--images", type=Path, default=IMAGES_DIR,
+                   help="prebuilt images root: <images>/<platform>/<workload>.elf + manifest.json")
+
+
+# ---------------------------------------------------------------- shared helpers (bench, hw, accuracy)
+
+def load_manifest(directory: Path) -> Dict[str, Any]:
+    path = directory / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise TinysimError(f"{path}: unreadable image manifest ({err})") from None
+    return doc if isinstance(doc, dict) else {}
+
+
+def manifest_entry(manifest: Dict[str, Any], workload: str, elf: Path) -> Dict[str, Any]:
+    """The manifest's entry for one image: keyed by workload or by file name, under 'images'
+    (or the top level); entries may also be a list with 'name'/'workload'/'file' fields."""
+    for table in (manifest.get("images"), manifest.get("workloads"), manifest):
+        if isinstance(table, dict):
+            for key in (workload, elf.name, elf.stem):
+                if isinstance(table.get(key), dict):
+                    return table[key]
+        if isinstance(table, list):
+            for e in table:
+                if isinstance(e, dict) and workload in (e.get("name"), e.get("workload"), e.get("model"),
+                                                        Path(str(e.get("file", ""))).stem):
+                    return e
+    return {}
+
+
+def image_for(images: Path, platform_name: str, workload: str) -> Tuple[Path, Dict[str, Any]]:
+    directory = images / platform_name
+    elf = directory / f"{workload}.elf"
+    if not elf.is_file():
+        raise TinysimError(f"{elf}: no prebuilt {workload} image for {platform_name}; build it with "
+                           f"`tinysim build --platform {platform_name} --workload {workload}` or pass --images DIR")
+    entry = manifest_entry(load_manifest(directory), workload, elf)
+    want = entry.get("sha256")
+    if want:
+        got = sha256_file(elf)
+        if got != want:
+            raise TinysimError(f"{elf}: sha256 {got[:12]}... differs from {directory / 'manifest.json'} "
+                               f"({str(want)[:12]}...); the image was changed or the manifest is stale")
+    return elf, entry
+
+
+def macs_of(entry: Dict[str, Any], workload: str) -> Tuple[Optional[int], Optional[str]]:
+    for key in ("macs", "MACs"):
+        if isinstance(entry.get(key), (int, float)) and entry[key] > 0:
+            return int(entry[key]), None
+    model = entry.get("model")
+    if isinstance(model, dict) and isinstance(model.get("macs"), (int, float)):
+        return int(model["macs"]), None
+    return reference.REFERENCE_MACS.get(workload), "MACs of the reference model (manifest has none)"
+
+
+def dataset_dir_for(root: Optional[Path], workload: str) -> Optional[Path]:
+    """`--dataset` is the runner's root (<root>/<workload>/) or one workload's own directory."""
+    if root is None:
+        return None
+    if (root / workload / "y_labels.csv").is_file():
+        return root / workload
+    if (root / "y_labels.csv").is_file():
+        return root
+    raise TinysimError(f"--dataset {root}: neither {root / workload / 'y_labels.csv'} nor "
+                       f"{root / 'y_labels.csv'} exists (expected the MLPerf Tiny dataset layout)")
+
+
+def runner_options(args, workload: str) -> RunnerOptions:
+    o = RunnerOptions(quick=args.quick, seed=args.seed, dataset_dir=dataset_dir_for(args.dataset, workload),
+                      progress=progress_wanted(args.json))
+    if getattr(args, "min_window_s", None):
+        o.min_window_s = args.min_window_s
+    return o
+
+
+def open_emulated(platform, elf: Path, count_data: bool = True):
+    """(transport, client, meter) for an ELF booted in the emulator, boot banner consumed.
+
+    `count_data` counts data accesses per memory region, so flash data reads (weights live in
+    flash) are costed in the energy estimate as they are in the cycle count."""
+    from ..emu.session import build_session
+    from ..harness.protocol import DutClient
+    from ..harness.runner import SimulationMeter
+    from ..harness.transports import EmulatedTransport
+
+    session = build_session(elf, platform, count_data=count_data)
+    transport = EmulatedTransport(platform, elf, machine=session.machine)
+    meter = SimulationMeter(session.machine, session.coster, session.platform)
+    client = DutClient(transport)
+    client.wait_ready()
+    return transport, client, meter
+
+
+def row_from_performance(run: PerformanceRun, *, platform, engine: str, elf: Optional[Path],
+                         entry: Dict[str, Any], models_dir: Optional[Path]) -> ResultRow:
+    macs, macs_note = macs_of(entry, run.workload)
+    energy = run.energy_per_inference_j
+    power = run.avg_power_w
+    cycles = run.cycles_per_inference
+    if cycles is None and engine == "hardware":
+        cycles = run.latency_s * platform.clock_hz   # a board gives time, not cycles: clock x time
+    m = Metrics(
+        latency_ms=run.latency_s * 1e3, throughput_ips=run.median_throughput,
+        energy_uj=None if energy is None else energy * 1e6,
+        energy_reason=None if energy is not None else (
+            "measuring energy on a board needs a power monitor (not driven by tinysim)"
+            if engine == "hardware" else "no counter snapshots for the timed window"),
+        avg_power_mw=None if power is None else power * 1e3,
+        cycles=cycles, instructions=run.instructions_per_inference, macs=macs,
+        cycles_per_mac=(cycles / macs) if cycles and macs else None,
+        wall_s=run.wall_s, device_s=run.device_s,
+        sim_speed=(run.device_s / run.wall_s) if engine != "hardware" and run.wall_s > 0 else None)
+    model = (models_dir / f"{run.workload}.tflite") if models_dir else None
+    cases = [(w.file, w.input_data, w.raw) for w in run.windows]
+    m.bit_exact, m.bit_exact_reason = compare_with_tflite(run.workload, model, cases)
+    notes = [macs_note] if macs_note else []
+    if run.quick:
+        notes.append("quick mode: one short window; not valid for submission")
+    prov = Provenance(git_revision=git_revision(), platform_files=platform_files(platform),
+                      cost_tables=cost_tables(), seed=run.seed, dataset=run.inputs_source,
+                      quick=run.quick, valid_for_submission=run.valid_for_submission, notes=notes)
+    ident = Identity(workload=run.workload, platform=platform.label, engine=engine, mode="performance",
+                     elf=str(elf) if elf else None, elf_sha256=sha256_file(elf) if elf else None)
+    return ResultRow(ident, m, prov, windows=[w.to_dict() for w in run.windows])
+
+
+def window_profiles(run: PerformanceRun) -> Dict[str, Any]:
+    return {f"w{w.index + 1}": w.measure.profile for w in run.windows
+            if w.measure is not None and w.measure.profile is not None}
+
+
+def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], args,
+                   writer: RunWriter) -> ResultRow:
+    transport, client, meter = open_emulated(platform, elf)
+    try:
+        runner = Runner(client, runner_options(args, workload), meter=meter,
+                        device_seconds=meter.device_seconds)
+        run = runner.performance(workload)
+    finally:
+        transport.close()
+    row = row_from_performance(run, platform=platform, engine="unicorn", elf=elf, entry=entry,
+                               models_dir=args.models)
+    writer.add(row, uart_log="\n".join(run.log) + "\n", profiles=window_profiles(run))
+    return row
+
+
+def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> None:
+    from .. import report
+
+    if args.json:
+        print(json.dumps({"results_dir": str(writer.directory), "workloads": report.summary(rows)},
+                         indent=2))
+        return
+    con = report.console()
+    con.print(report.bench_table(rows, title=title))
+    con.print(f"results: {writer.directory}")
+
+
+def run(args) -> int:
+    from ..platform import load_platform
+
+    platform = load_platform(args.platform)
+    workloads = args.workload or list(reference.WORKLOADS)
+    images = [(w, *image_for(args.images, platform.name, w)) for w in workloads]
+    writer = RunWriter(args.out, meta={"command": "bench", "platform": platform.label,
+                                       "argv": sys.argv[1:], "quick": args.quick})
+    rows = []
+    for workload, elf, entry in images:
+        if not args.json:
+            print(f"{workload}: {elf}", file=sys.stderr)
+        start = time.perf_counter()
+        rows.append(bench_workload(platform, workload, elf, entry, args, writer))
+        if not args.json:
+            print(f"{workload}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}" + (" (quick)" if args.quick else ""))
+    return 0
