@@ -141,6 +141,14 @@ def test_garbled_timestamp(fake_dut, bad, what):
         client.infer(10, 1)
 
 
+def test_timestamps_outside_the_window(fake_dut):
+    lines = list(GOOD_INFER)
+    lines[2], lines[3] = lines[3], lines[2]  # m-lap-us before m-infer-start
+    client = fake_dut({"infer 10 1": lines})
+    with pytest.raises(ProtocolError, match="between m-infer-start and m-infer-done"):
+        client.infer(10, 1)
+
+
 def test_garbled_results(fake_dut):
     lines = list(GOOD_INFER)
     lines[6] = "m-results-[0.1,zz,0.3]"

@@ -14,12 +14,13 @@ import signal
 import sys
 import termios
 import tty
-from typing import Optional
+from typing import List, Optional
 
 from ..errors import TinysimError
 from ..harness.transports import EmulatedTransport, ProcessTransport, Transport, TransportClosed
 
 NAME = "serve"
+BOOT_TIMEOUT_S = 5.0  # wall time a host-native DUT gets to print its boot banner
 HELP = "serve an emulated board's console on a pseudo-terminal (pty) for serial clients"
 
 
@@ -47,6 +48,11 @@ def run(args) -> int:
         # Raw mode: no echo, no CR/LF translation, no line buffering - a UART passes bytes as is.
         tty.setraw(slave, termios.TCSANOW)
         path = os.ttyname(slave)
+        # Boot the DUT before announcing the device, so no client can catch the banner half-way
+        # (it would read the boot's m-ready as the answer to its first command). The banner goes
+        # to stderr: like a board that booted before anyone opened its port.
+        for line in _boot_banner(dut):
+            print(f"tinysim serve: DUT: {line}", file=sys.stderr)
         if args.link:
             _make_link(args.link, path)
             link_made = True
@@ -84,6 +90,17 @@ def _open_dut(args) -> Transport:
     return EmulatedTransport(args.platform, args.elf)
 
 
+def _boot_banner(dut: Transport, timeout: float = BOOT_TIMEOUT_S) -> List[str]:
+    """The DUT's boot lines, up to its first m-ready (or whatever came within `timeout`)."""
+    lines: List[str] = []
+    while "m-ready" not in lines:
+        line = dut.read_line(timeout)
+        if line is None:
+            break
+        lines.append(line)
+    return lines
+
+
 def _make_link(link: str, target: str) -> None:
     if os.path.lexists(link):
         if not os.path.islink(link):
@@ -103,8 +120,7 @@ def _bridge(dut: Transport, master: int) -> None:
     """Copy client bytes to the DUT and DUT bytes to the client until interrupted."""
     dut_fd: Optional[int] = dut.fileno()
     # A DUT without a file descriptor (the emulator) only talks after input: pump it to idle
-    # after each write (and once for the boot banner) instead of polling.
-    _forward(dut, master)
+    # after each write instead of polling.
     watched = [master] + ([dut_fd] if dut_fd is not None else [])
     while True:
         ready, _, _ = select.select(watched, [], [])
@@ -122,7 +138,11 @@ def _bridge(dut: Transport, master: int) -> None:
 
 
 def _forward(dut: Transport, master: int) -> None:
-    data = dut.read_bytes(0)
-    while data:
-        written = os.write(master, data)
-        data = data[written:]
+    """Pass on what the DUT has to say; an emulated DUT runs until it waits for input again."""
+    while True:
+        data = dut.read_bytes(0)
+        if not data:
+            return
+        while data:
+            written = os.write(master, data)
+            data = data[written:]

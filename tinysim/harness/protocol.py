@@ -196,7 +196,11 @@ class DutClient:
             self, sent, lines,
             [f"m-warmup-start-{warmup}", "m-warmup-done", f"m-infer-start-{n}", "m-infer-done"],
         )
+        # The timed window is what lies between the two timestamps; they must bracket the N runs.
+        start, done = lines.index(f"m-infer-start-{n}"), lines.index("m-infer-done")
         t1, t2 = _lap_values(self, sent, lines, expected=2)
+        if not all(start < i < done for i, line in enumerate(lines) if line.startswith("m-lap-us-")):
+            raise self._error(sent, "the m-lap-us lines must come between m-infer-start and m-infer-done")
         results, raw = self._parse_results(sent, lines)
         return InferResult(n, warmup, t1, t2, results, raw, lines, stamps)
 

@@ -46,8 +46,9 @@ class Transport(abc.ABC):
         """Send bytes to the DUT."""
 
     @abc.abstractmethod
-    def _read_raw(self, timeout: float) -> bytes:
-        """Bytes the DUT sent, waiting at most `timeout` s; b"" if none; TransportClosed at EOF."""
+    def _read_raw(self, timeout: float) -> Optional[bytes]:
+        """Bytes the DUT sent, waiting at most `timeout` s; b"" if none yet; None if none will
+        come without more input (an emulated DUT gone idle); TransportClosed at EOF."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -73,7 +74,7 @@ class Transport(abc.ABC):
             data = bytes(self._pending)
             self._pending.clear()
             return data
-        return self._read_raw(timeout)
+        return self._read_raw(timeout) or b""
 
     def read_line(self, timeout: float) -> Optional[str]:
         """The next complete line without its terminator, or None after `timeout` seconds."""
@@ -85,7 +86,10 @@ class Transport(abc.ABC):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            self._pending += self._read_raw(remaining)
+            data = self._read_raw(remaining)
+            if data is None:
+                return None  # the DUT is waiting for input: nothing more is coming
+            self._pending += data
 
     def _take_line(self) -> Optional[str]:
         end = self._pending.find(b"\n")
@@ -228,11 +232,12 @@ class EmulatedTransport(Transport):
     """The firmware running in the emulator, reached through its console UART.
 
     `write` queues bytes on the UART receiver; reading runs the machine in slices of
-    `slice_instructions` until the firmware is idle (waiting for input again), collecting what it
-    transmits. The DUT's pace is virtual, so a read never waits on the wall clock: when the
-    firmware is idle and has said everything, `read_line` returns None at once (the emulated
-    equivalent of a timeout). A firmware that runs away without ever going idle is stopped by
-    `max_instructions_per_read` (None: no limit) and reported like a timeout.
+    `slice_instructions` until the firmware transmits or is idle (waiting for input again). The
+    DUT's pace is virtual, so the wall-clock `timeout` of a read is ignored (a long `infer` may
+    take minutes of host time between two lines): when the firmware is idle and has said
+    everything, `read_line` returns None at once (the emulated equivalent of a timeout). A
+    firmware that runs away without ever going idle is stopped by `max_instructions_per_read`
+    (None: no limit) and reported like a timeout.
     """
 
     NAME = "emulated"
@@ -246,14 +251,19 @@ class EmulatedTransport(Transport):
         max_instructions_per_read: Optional[int] = None,
         record_timestamps: bool = True,
         session=None,
+        machine=None,
     ):
+        """`platform` (name or Platform) and `elf` (path or Firmware) build a fresh session;
+        pass `session=` (tinysim.emu.session.Session) or `machine=` to drive an existing one."""
         super().__init__()
         self.slice_instructions = slice_instructions
         self.max_instructions_per_read = max_instructions_per_read
-        if session is None:
-            session = _make_session(platform, elf)
+        if machine is None:
+            if session is None:
+                session = _make_session(platform, elf)
+            machine = session.machine
         self.session = session
-        self.machine = session.machine
+        self.machine = machine
         # Snapshot the native counters at every cycle-counter read, so a runner can cut an
         # ExecutionProfile per timed window (between the two m-lap-us reads).
         self.machine.record_timestamps = record_timestamps
@@ -279,16 +289,16 @@ class EmulatedTransport(Transport):
         self.machine.uart_rx(bytes(data))
         self._idle = False
 
-    def _read_raw(self, timeout: float) -> bytes:
+    def _read_raw(self, timeout: float) -> Optional[bytes]:
         budget = self.max_instructions_per_read
         executed = 0
         while not self._tx and not self._idle:
             step = self.slice_instructions if budget is None else min(self.slice_instructions, budget - executed)
             if step <= 0:
-                break  # runaway firmware: report it as a timeout
+                return None  # runaway firmware: report it as a timeout
             result = self.machine.run(max_instructions=step)
             self.last_result = result
-            executed += int(getattr(result, "instructions", step) or 0) if budget is not None else 0
+            executed += result.instructions
             if result.exit == "idle":
                 self._idle = True
             elif result.exit == "halt":
@@ -299,6 +309,8 @@ class EmulatedTransport(Transport):
                 raise EmulationError(f"{self.describe()}: the firmware faulted:\n{result.message}")
             elif result.exit not in ("budget", "until"):
                 raise ProtocolError(f"{self.describe()}: unexpected run exit {result.exit!r}")
+        if not self._tx:
+            return None  # idle: nothing more until the host writes
         data = bytes(self._tx)
         self._tx.clear()
         return data
