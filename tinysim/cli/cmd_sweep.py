@@ -1,0 +1,128 @@
+"""`tinysim sweep`: emulate once, re-cost for many clocks / memory sizes, no re-emulation."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from ..cost import estimate
+from ..cost import platform_view as pv
+from ..cost.footprint import footprint
+from ..cost.inputs import add_common_arguments, load_platform_arg, obtain_profile, overlay_params
+from ..cost.units import fmt_clock, fmt_size, parse_clocks, parse_sizes
+from ..errors import TinysimError
+
+NAME = "sweep"
+HELP = "latency and energy of one run re-costed over clocks and memory sizes"
+
+
+def add_arguments(p) -> None:
+    add_common_arguments(p)
+    p.add_argument("--clock", default=None,
+                   help="clocks: 16MHz,48MHz,120MHz or a range 4MHz..120MHz:100 "
+                        "(default: the platform clock)")
+    p.add_argument("--sram", default=None, help="SRAM sizes to check the image against: 256KiB,128KiB")
+    p.add_argument("--flash", default=None, help="flash sizes to check the image against: 1MiB")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--plot", metavar="OUT.png", help="plot latency and energy against clock")
+    p.add_argument("--save-profile", metavar="FILE.npz",
+                   help="keep the recorded profile for later re-costing")
+
+
+def sweep_rows(profile, platform, clocks, srams=(None,), flashes=(None,), elf=None, params=None):
+    """One dict per variant: clock, wait states, cycles, seconds, joules, watts, fit."""
+    rows = []
+    for clock, sram, flash in itertools.product(clocks, srams, flashes):
+        variant = platform.with_overrides(clock_hz=clock)
+        est = estimate(profile, variant, params)
+        row = {"clock_hz": clock, "wait_states": est.wait_states, "cycles": est.cycles,
+               "seconds": est.seconds, "joules": est.joules, "avg_power_w": est.avg_power_w,
+               "instructions": est.instructions, "sram": sram, "flash": flash}
+        if elf:
+            sizes = {k: v for k, v in (("sram", sram), ("flash", flash)) if v is not None}
+            needs = footprint(elf, pv.memories(variant), sizes)
+            row["fits"] = all(n.fits for n in needs)
+            row["memory"] = [{"memory": n.memory, "kind": n.kind, "needed": n.needed,
+                              "available": n.available, "fits": n.fits,
+                              "sections": dict(n.sections)} for n in needs]
+            row["memory_report"] = [n.describe() for n in needs if not n.fits]
+        else:
+            row["fits"] = None
+        rows.append(row)
+    return rows
+
+
+def format_table(rows) -> str:
+    head = f"{'clock':>10} {'WS':>3} {'cycles':>14} {'latency':>11} {'energy':>11} " \
+           f"{'power':>9}  {'sram':>9} {'flash':>9}  fits"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        fits = {True: "yes", False: "NO", None: "n/a"}[r["fits"]]
+        lines.append(
+            f"{fmt_clock(r['clock_hz']):>10} {r['wait_states']:>3} {r['cycles']:>14,.0f} "
+            f"{r['seconds'] * 1e3:>8.3f} ms {r['joules'] * 1e3:>8.4f} mJ "
+            f"{r['avg_power_w'] * 1e3:>6.2f} mW  "
+            f"{fmt_size(r['sram']) if r['sram'] else '-':>9} "
+            f"{fmt_size(r['flash']) if r['flash'] else '-':>9}  {fits}")
+        for msg in r.get("memory_report", []):
+            lines.append(f"{'':>12}{msg}")
+    return "\n".join(lines)
+
+
+def plot(rows, out_path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    seen = {}
+    for r in rows:  # one point per clock (memory sizes do not change timing)
+        seen.setdefault(r["clock_hz"], r)
+    pts = sorted(seen.values(), key=lambda r: r["clock_hz"])
+    mhz = [r["clock_hz"] / 1e6 for r in pts]
+    fig, ax1 = plt.subplots(figsize=(7, 4))
+    ax1.plot(mhz, [r["seconds"] * 1e3 for r in pts], "o-", color="tab:blue", label="latency")
+    ax1.set_xlabel("clock (MHz)")
+    ax1.set_ylabel("latency (ms)", color="tab:blue")
+    ax2 = ax1.twinx()
+    ax2.plot(mhz, [r["joules"] * 1e3 for r in pts], "s--", color="tab:red", label="energy")
+    ax2.set_ylabel("energy (mJ)", color="tab:red")
+    for r in pts:
+        ax1.annotate(f"{r['wait_states']}WS", (r["clock_hz"] / 1e6, r["seconds"] * 1e3),
+                     textcoords="offset points", xytext=(0, 6), fontsize=7, ha="center")
+    ax1.set_title(title)
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=120)
+    plt.close(fig)
+
+
+def run(args) -> int:
+    platform = load_platform_arg(args.platform)
+    params = overlay_params(args)
+    profile = obtain_profile(args, platform, params)
+    if args.save_profile:
+        profile.save(args.save_profile)
+    clocks = parse_clocks(args.clock) if args.clock else [pv.clock_hz(platform)]
+    srams = parse_sizes(args.sram, "--sram") if args.sram else [None]
+    flashes = parse_sizes(args.flash, "--flash") if args.flash else [None]
+    if (args.sram or args.flash) and not args.elf:
+        raise TinysimError("--sram/--flash need the firmware ELF to know the section sizes")
+    rows = sweep_rows(profile, platform, clocks, srams, flashes, args.elf, params)
+    if args.json:
+        print(json.dumps({"platform": getattr(platform, "name", None),
+                          "window": profile.meta.get("window"),
+                          "elf_sha256": profile.meta.get("elf_sha256"),
+                          "unclassified": profile.meta.get("unclassified", []),
+                          "rows": rows}, indent=2))
+    else:
+        print(f"platform {getattr(platform, 'name', '?')}, window "
+              f"{profile.meta.get('window', '?')}, {profile.instructions:,} instructions")
+        print(format_table(rows))
+        if profile.meta.get("unclassified"):
+            print(f"warning: {len(profile.meta['unclassified'])} unclassified instruction(s) "
+                  "costed as 1 cycle: " + ", ".join(
+                      f"{m}@0x{a:08x}" for a, m in profile.meta["unclassified"][:5]))
+    if args.plot:
+        plot(rows, args.plot, f"{profile.meta.get('window', '')} on "
+                              f"{getattr(platform, 'name', '')}")
+    return 0

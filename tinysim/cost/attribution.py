@@ -1,0 +1,116 @@
+"""Cycles, instructions and energy per function: blocks mapped to ELF symbols (pyelftools).
+
+Per block: cycles = executions x static + taken exits x taken extra + flash fetch penalties, with
+the same weights `estimate` uses, so the function rows add up to the window total (D-cache misses
+are not attributed to blocks by the counter and get their own row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import FirmwareError
+from . import platform_view as pv
+from .energy import EnergyModel
+from .evaluate import Estimate, estimate, split_params, term_weights
+from .flash import penalties_for_ws, wait_states_for
+
+UNKNOWN = "<no symbol>"
+DATA_MISSES = "<flash data misses>"
+
+
+@dataclass(frozen=True)
+class FunctionCost:
+    name: str
+    cycles: float
+    instructions: int
+    executions: int  # block executions
+    joules: float
+
+
+def function_symbols(elf_path) -> Tuple[np.ndarray, np.ndarray, List[str]]:
+    """Sorted (start, end, name) of the ELF's function symbols (Thumb bit cleared)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    rows = []
+    try:
+        with open(elf_path, "rb") as fh:
+            elf = ELFFile(fh)
+            thumb = elf["e_machine"] == "EM_ARM"
+            for sec in elf.iter_sections():
+                if not isinstance(sec, SymbolTableSection):
+                    continue
+                for sym in sec.iter_symbols():
+                    if sym["st_info"]["type"] != "STT_FUNC" or not sym.name:
+                        continue
+                    start = sym["st_value"] & ~1 if thumb else sym["st_value"]
+                    rows.append((start, start + max(sym["st_size"], 1), sym.name))
+    except FileNotFoundError:
+        raise FirmwareError(f"{elf_path}: ELF file not found") from None
+    except ELFError as err:
+        raise FirmwareError(f"{elf_path}: not an ELF file ({err})") from None
+    rows.sort()
+    return (np.array([r[0] for r in rows], dtype=np.int64),
+            np.array([r[1] for r in rows], dtype=np.int64), [r[2] for r in rows])
+
+
+def block_functions(addrs: np.ndarray, symbols) -> List[str]:
+    starts, ends, names = symbols
+    idx = np.searchsorted(starts, addrs.astype(np.int64), side="right") - 1
+    out = []
+    for a, i in zip(addrs.astype(np.int64), idx):
+        out.append(names[i] if i >= 0 and a < ends[i] else UNKNOWN)
+    return out
+
+
+def block_costs(profile, platform, params=None, clock_hz: Optional[float] = None):
+    """(cycles, joules) per block, consistent with `estimate`."""
+    _, flash_params, energy_params = split_params(params)
+    clock = pv.clock_hz(platform) if clock_hz is None else clock_hz
+    w = term_weights(profile, platform, params)
+    counts = profile.blocks["count"].astype(np.float64)
+    taken = profile.taken_counts.astype(np.float64)
+    ws = wait_states_for(pv.wait_state_table(platform), clock)
+    pi, pp, _ = (float(x) for x in penalties_for_ws(ws, pv.flash_line_bytes(platform),
+                                                     pv.prefetch_enabled(platform), flash_params))
+    imiss = profile.blocks["imiss"].astype(np.float64)
+    ipre = profile.blocks["iprefetch"].astype(np.float64)
+    cycles = counts * (profile.static_hist @ w) + taken * (profile.taken_hist @ w) \
+        + imiss * pi + ipre * pp
+    model = EnergyModel.from_platform(platform, energy_params)
+    dvec = model.delta_vector()
+    per_cycle = float(model.base_joules(1.0, clock))
+    joules = cycles * per_cycle + counts * (profile.static_hist @ dvec) \
+        + taken * (profile.taken_hist @ dvec) + np.array(
+            [model.event_joules(i, p, 0) for i, p in zip(imiss, ipre)])
+    return cycles, joules
+
+
+def by_function(profile, platform, elf_path, params=None) -> Tuple[List[FunctionCost], Estimate]:
+    total = estimate(profile, platform, params)
+    cycles, joules = block_costs(profile, platform, params)
+    names = block_functions(profile.blocks["addr"], function_symbols(elf_path)) if elf_path \
+        else [f"0x{a:08x}" for a in profile.blocks["addr"]]
+    agg = {}
+    n_ins = profile.blocks["count"].astype(np.int64) * profile.blocks["n_insns"].astype(np.int64)
+    for k, name in enumerate(names):
+        c, j, i, e = agg.get(name, (0.0, 0.0, 0, 0))
+        agg[name] = (c + cycles[k], j + joules[k], i + int(n_ins[k]),
+                     e + int(profile.blocks["count"][k]))
+    if profile.dmiss:
+        dm = total.breakdown["flash_dmiss_cycles"]
+        agg[DATA_MISSES] = (dm, total.joules - float(joules.sum()), 0, 0)
+    rows = [FunctionCost(n, c, i, e, j) for n, (c, j, i, e) in agg.items()]
+    rows.sort(key=lambda r: (-r.cycles, r.name))
+    return rows, total
+
+
+def collapsed_stacks(rows: List[FunctionCost]) -> List[str]:
+    """flamegraph.pl / speedscope "collapsed" lines, one frame per function, weight = cycles."""
+    return [f"{r.name.replace(';', ':').replace(' ', '_')} {int(round(r.cycles))}"
+            for r in rows if r.cycles > 0]

@@ -1,0 +1,140 @@
+"""Fit free cost parameters to board measurements (DWT.CYCCNT cycles, measured energy).
+
+The cycle model is linear in the parameters fitted here, so the fit is ordinary least squares:
+
+    measured_cycles_i = base_i + P * refills_i + s * flash_i
+
+base_i = cycles with P = 0 and flash penalties off; refills_i = taken direct branches (the terms
+whose weight is the preset's `branch_refill`); flash_i = flash penalty cycles at scale 1.
+Energy: measured_joules_i - deltas_i = VDD * k * 1e-12 * measured_cycles_i  ->  k in uA/MHz
+(valid for a flat uA/MHz; a per-frequency table is replaced by the fitted scalar).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from ..errors import TinysimError
+from . import platform_view as pv
+from .classes import InsnClass
+from .energy import EnergyModel
+from .evaluate import estimate
+from .profile import ExecutionProfile
+from .timing import get_preset
+
+REFILL_TERMS = (InsnClass.TAKEN_BRANCH_FWD, InsnClass.TAKEN_BRANCH_BACK, InsnClass.TAKEN_JUMP)
+
+
+@dataclass
+class Measurement:
+    profile: ExecutionProfile
+    cycles: float
+    joules: Optional[float]
+    clock_hz: Optional[float]
+    label: str
+
+
+@dataclass
+class Fit:
+    params: Dict[str, float]
+    residuals: List[Dict[str, float]]
+    notes: List[str]
+
+
+def load_measurements(path) -> List[Measurement]:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise TinysimError(f"{p}: measurements file not found") from None
+    except json.JSONDecodeError as err:
+        raise TinysimError(f"{p}: not valid JSON ({err})") from None
+    items = data.get("measurements") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items:
+        raise TinysimError(f"{p}: expected a list of {{profile, cycles[, joules, clock_hz]}}")
+    out = []
+    for k, item in enumerate(items):
+        where = f"{p}: measurement {k}"
+        if not isinstance(item, dict) or "profile" not in item or "cycles" not in item:
+            raise TinysimError(f"{where}: needs 'profile' (path to .npz) and 'cycles'")
+        prof_path = Path(item["profile"])
+        if not prof_path.is_absolute():
+            prof_path = p.parent / prof_path
+        out.append(Measurement(ExecutionProfile.load(prof_path), float(item["cycles"]),
+                               None if item.get("joules") is None else float(item["joules"]),
+                               item.get("clock_hz"), item.get("label", str(prof_path.name))))
+    return out
+
+
+def fit(measurements: List[Measurement], platform) -> Fit:
+    preset = get_preset(pv.timing_preset(platform))
+    notes: List[str] = []
+    has_refill = "branch_refill" in preset.defaults
+    rows, ys, bases = [], [], []
+    for m in measurements:
+        variant = platform if m.clock_hz is None else platform.with_overrides(
+            clock_hz=float(m.clock_hz))
+        zero = {"flash_penalty_scale": 0.0}
+        if has_refill:
+            zero["branch_refill"] = 0.0
+        base = float(estimate(m.profile, variant, zero).cycles)
+        one = float(estimate(m.profile, variant, {"flash_penalty_scale": 1.0,
+                                                   **({"branch_refill": 0.0} if has_refill
+                                                      else {})}).cycles)
+        totals = m.profile.term_totals()
+        refills = float(sum(totals[t] for t in REFILL_TERMS)) if has_refill else 0.0
+        rows.append([refills, one - base] if has_refill else [one - base])
+        ys.append(m.cycles - base)
+        bases.append(base)
+    A, y = np.array(rows, dtype=np.float64), np.array(ys)
+    names = (["branch_refill"] if has_refill else []) + ["flash_penalty_scale"]
+    if np.linalg.matrix_rank(A) < A.shape[1]:
+        notes.append(f"only {np.linalg.matrix_rank(A)} independent measurement(s) for "
+                     f"{A.shape[1]} parameters: minimum-norm solution; measure at more clocks")
+    x, *_ = np.linalg.lstsq(A, y, rcond=None)
+    for k in range(len(x)):  # non-negative: clamp and refit the others
+        if x[k] < 0:
+            notes.append(f"{names[k]} fitted negative ({x[k]:.3g}); clamped to 0")
+            x[k] = 0.0
+            free = [j for j in range(len(x)) if j != k]
+            if free:
+                sub, *_ = np.linalg.lstsq(A[:, free], y, rcond=None)
+                x[free] = np.maximum(sub, 0)
+    params = {n: float(v) for n, v in zip(names, x)}
+
+    energy_pairs = [(m, variant_of(m, platform)) for m in measurements if m.joules is not None]
+    if energy_pairs:
+        vdd = EnergyModel.from_platform(platform).vdd_v
+        xs, es = [], []
+        for m, variant in energy_pairs:
+            est = estimate(m.profile, variant, params)
+            deltas = est.breakdown["class_deltas_j"] + est.breakdown["flash_event_j"]
+            xs.append(vdd * 1e-12 * m.cycles)
+            es.append(m.joules - deltas)
+        xs, es = np.array(xs), np.array(es)
+        params["run_ua_per_mhz"] = float(xs @ es / (xs @ xs))
+
+    residuals = []
+    for m in measurements:
+        variant = variant_of(m, platform)
+        before, after = estimate(m.profile, variant), estimate(m.profile, variant, params)
+        row = {"label": m.label, "measured_cycles": m.cycles,
+               "model_cycles_before": float(before.cycles), "model_cycles_after": float(after.cycles),
+               "cycle_error_before": float(before.cycles) / m.cycles - 1,
+               "cycle_error_after": float(after.cycles) / m.cycles - 1}
+        if m.joules is not None:
+            row.update(measured_joules=m.joules, model_joules_before=before.joules,
+                       model_joules_after=after.joules,
+                       energy_error_before=before.joules / m.joules - 1,
+                       energy_error_after=after.joules / m.joules - 1)
+        residuals.append(row)
+    return Fit(params, residuals, notes)
+
+
+def variant_of(m: Measurement, platform):
+    return platform if m.clock_hz is None else platform.with_overrides(clock_hz=float(m.clock_hz))

@@ -1,0 +1,51 @@
+"""What the cost CLI commands share: loading the platform, an overlay, and a profile."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Dict, Optional
+
+from ..errors import TinysimError
+from .overlay import read_overlay
+from .profile import ExecutionProfile
+
+
+def add_common_arguments(p: argparse.ArgumentParser, elf_required: bool = False) -> None:
+    p.add_argument("elf", nargs=None if elf_required else "?", help="firmware ELF")
+    p.add_argument("--platform", required=True, help="board name or path to a board TOML")
+    p.add_argument("--profile", metavar="FILE.npz",
+                   help="re-cost a saved profile instead of emulating the ELF")
+    p.add_argument("--overlay", metavar="FILE.toml",
+                   help="calibrated cost parameters (written by `tinysim calibrate`)")
+    p.add_argument("--window", default=None,
+                   help="timed window to record when emulating (default: the whole run)")
+
+
+def load_platform_arg(name: str):
+    try:
+        from ..platform import load_platform
+    except ImportError as err:
+        raise TinysimError(f"platform loader unavailable ({err})") from None
+    return load_platform(name)
+
+
+def overlay_params(args) -> Dict[str, float]:
+    return read_overlay(args.overlay) if getattr(args, "overlay", None) else {}
+
+
+def obtain_profile(args, platform, params: Optional[Dict[str, float]] = None) -> ExecutionProfile:
+    """The profile named by --profile, or one recorded now by emulating the ELF."""
+    if args.profile:
+        return ExecutionProfile.load(args.profile)
+    if not args.elf:
+        raise TinysimError("give a firmware ELF to emulate, or --profile FILE.npz to re-cost")
+    if not Path(args.elf).exists():
+        raise TinysimError(f"{args.elf}: ELF file not found")
+    try:
+        from ..emu.session import record_profile
+    except ImportError:
+        raise TinysimError("emulation is not available in this build (tinysim.emu.session); "
+                           "re-cost a saved profile with --profile FILE.npz") from None
+    kwargs = {"window": args.window} if args.window else {}
+    return record_profile(args.elf, platform, **kwargs)

@@ -1,0 +1,53 @@
+"""Calibration overlays: a small TOML file of fitted cost parameters.
+
+    [cost]            # timing and flash parameters (names of the preset / flash defaults)
+    branch_refill = 1.4
+    flash_penalty_scale = 0.55
+    [energy]
+    run_ua_per_mhz = 104.0
+
+`tinysim calibrate` writes one; `tinysim sweep/profile --overlay FILE` apply it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Dict, Iterable, Mapping
+
+from ..errors import TinysimError
+
+SECTIONS = ("cost", "energy")
+
+
+def read_overlay(path) -> Dict[str, float]:
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise TinysimError(f"{p}: overlay file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise TinysimError(f"{p}: not valid TOML ({err})") from None
+    params: Dict[str, float] = {}
+    for section, values in data.items():
+        if section not in SECTIONS or not isinstance(values, dict):
+            raise TinysimError(f"{p}: unknown section [{section}] (expected: "
+                               f"{', '.join(SECTIONS)})")
+        for key, value in values.items():
+            if not isinstance(value, (int, float)):
+                raise TinysimError(f"{p}: [{section}] {key} must be a number, got {value!r}")
+            params[key] = float(value)
+    return params
+
+
+def write_overlay(path, params: Mapping[str, float], header: Iterable[str] = ()) -> Path:
+    p = Path(path)
+    lines = [f"# {h}" for h in header]
+    cost = {k: v for k, v in params.items() if k != "run_ua_per_mhz"}
+    energy = {k: v for k, v in params.items() if k == "run_ua_per_mhz"}
+    for section, values in (("cost", cost), ("energy", energy)):
+        if values:
+            lines.append(f"[{section}]")
+            lines.extend(f"{k} = {float(v)!r}" for k, v in sorted(values.items()))
+    p.write_text("\n".join(lines) + "\n")
+    return p
