@@ -28,7 +28,7 @@ def fmt(value: Optional[float], digits: int = 3) -> str:
     if isinstance(value, bool):
         return "yes" if value else "NO"
     v = float(value)
-    if abs(v) >= 1e5:
+    if abs(v) >= 1e3:
         return f"{v:,.0f}"
     if abs(v) >= 100:
         return f"{v:,.1f}"
@@ -71,8 +71,7 @@ def bench_table(rows: Sequence[ResultRow], title: str = "tinysim bench") -> Tabl
                  "cyc/MAC", "bit-exact"):
         table.add_column(name, justify="left" if name == "workload" else "right")
     for s in stacks:
-        table.add_column(f"{s.key} ms", justify="right", style="dim")
-        table.add_column(f"{s.key} uJ", justify="right", style="dim")
+        table.add_column(f"{s.key}\nms / uJ", justify="right", style="dim", no_wrap=True)
     if stacks:
         table.add_column(f"x {reference.BASELINE.key}", justify="right")
     for row in rows:
@@ -81,7 +80,7 @@ def bench_table(rows: Sequence[ResultRow], title: str = "tinysim bench") -> Tabl
                  fmt(m.latency_ms), fmt(m.energy_uj), fmt(m.avg_power_mw), fmt(m.cycles),
                  fmt(m.instructions), fmt(m.cycles_per_mac, 2), fmt_bit_exact(row)]
         for s in stacks:
-            cells += [fmt(s.latency(row.workload)), fmt(s.energy(row.workload))]
+            cells.append(f"{fmt(s.latency(row.workload))} / {fmt(s.energy(row.workload))}")
         if stacks:
             ratio = reference.ratio_to_baseline(row.workload, m.latency_ms)
             cells.append("-" if ratio is None else f"{ratio:.2f}")
@@ -129,25 +128,24 @@ def compare_rows(a: Sequence[ResultRow], b: Sequence[ResultRow]) -> List[Dict[st
 
 def compare_table(a: Sequence[ResultRow], b: Sequence[ResultRow], label_a: str = "A",
                   label_b: str = "B") -> Table:
+    """One line per workload and metric: A, B, and the change (narrow enough for a terminal)."""
     table = Table(title=f"A = {label_a}\nB = {label_b}", title_justify="left")
-    table.add_column("workload")
-    for _, name in COMPARE_METRICS:
-        table.add_column(f"{name} A", justify="right")
-        table.add_column(f"{name} B", justify="right")
-        table.add_column("delta", justify="right")
-    table.add_column("bit-exact A/B", justify="right")
+    for name in ("workload", "metric", "A", "B", "delta"):
+        table.add_column(name, justify="left" if name in ("workload", "metric") else "right")
     for entry in compare_rows(a, b):
         name = entry["workload"] + ("" if entry["mode"] == "performance" else f" ({entry['mode']})") + \
             ("" if entry["engine"] == "unicorn" else f" [{entry['engine']}]")
         if entry["elf_changed"]:
             name += " *"
-        cells = [name]
-        for attr, _ in COMPARE_METRICS:
+        first = True
+        for attr, label in COMPARE_METRICS + (("bit_exact", "bit-exact"),):
             va, vb = entry[attr]["a"], entry[attr]["b"]
-            cells += [fmt(va), fmt(vb), _delta(va, vb)]
-        be = entry["bit_exact"]
-        cells.append(f"{fmt(be['a'])}/{fmt(be['b'])}")
-        table.add_row(*cells)
+            if va is None and vb is None:
+                continue
+            table.add_row(name if first else "", label, fmt(va), fmt(vb),
+                          "" if attr == "bit_exact" else _delta(va, vb))
+            first = False
+        table.add_section()
     table.caption = "delta = (B - A) / A; * = different ELF sha256"
     return table
 
@@ -172,4 +170,9 @@ def error_pct(measured: Optional[float], simulated: Optional[float]) -> Optional
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr)
+    """A console for the tables; when output is not a terminal (a pipe, a CI log) it is wide
+    enough that the bench table is not squeezed into 80 columns."""
+    con = Console(stderr=stderr)
+    if not con.is_terminal:
+        con = Console(stderr=stderr, width=200)
+    return con

@@ -1,0 +1,124 @@
+"""`tinysim bench`, `hw` and `accuracy` end to end on emulated firmware (real ELF, real Unicorn,
+real cost model), through tinysim.cli.main. Uses firmware_images/ when present, else builds the
+images from models/ with the cross toolchain. Windows are shortened with the hidden
+--min-window-s so the suite stays fast; the rules code is the same as for 10 s windows."""
+
+import json
+
+import pytest
+
+from tinysim.cli import main
+from tinysim.harness import datasets
+from tinysim.harness.results import load_results
+
+from cli_support import PLATFORM, benchmark_images, served_pty
+
+pytestmark = pytest.mark.toolchain
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    return benchmark_images(tmp_path_factory.mktemp("images"), ["ad01", "kws01"])
+
+
+def bench_json(capsys, *argv):
+    code = main(["bench", *map(str, argv), "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def test_bench_quick_json_and_artifacts(images, tmp_path, capsys):
+    doc = bench_json(capsys, "--images", images, "--workload", "ad01", "--quick", "--out", tmp_path)
+    ad = doc["workloads"]["ad01"]
+    for key in ("latency_ms", "energy_uj", "cycles", "instructions", "avg_power_mw", "wall_s", "sim_speed",
+                "cycles_per_mac"):
+        assert ad[key] is not None and ad[key] > 0, key
+    assert ad["quick"] is True and ad["valid_for_submission"] is False
+    assert ad["bit_exact"] in (True, None)
+    if ad["bit_exact"] is None:
+        assert ad["bit_exact_reason"]
+    # cycles per inference and latency agree at the board clock (120 MHz).
+    assert ad["latency_ms"] == pytest.approx(ad["cycles"] / 120e6 * 1e3, rel=0.02)
+    run = load_results(doc["results_dir"])
+    row = run.by_workload()["ad01"]
+    assert row.identity.engine == "unicorn" and row.identity.elf_sha256
+    assert row.provenance.platform_files and row.provenance.seed is not None
+    for name in row.artifacts.values():
+        assert (run.directory / name).is_file(), name
+    assert (run.directory / "results.csv").is_file()
+
+
+def test_bench_is_deterministic(images, tmp_path, capsys):
+    a = bench_json(capsys, "--images", images, "--workload", "ad01", "--quick", "--out", tmp_path)
+    b = bench_json(capsys, "--images", images, "--workload", "ad01", "--quick", "--out", tmp_path)
+    for key in ("latency_ms", "energy_uj", "cycles", "instructions"):
+        assert a["workloads"]["ad01"][key] == b["workloads"]["ad01"][key], key
+
+
+def test_bench_performance_rules_on_emulated_firmware(images, tmp_path, capsys):
+    datasets.make_dataset("ad01", tmp_path / "ds" / "ad01", 5, seed=2)
+    doc = bench_json(capsys, "--images", images, "--workload", "ad01", "--out", tmp_path,
+                     "--dataset", tmp_path / "ds", "--min-window-s", "0.05")
+    row = load_results(doc["results_dir"]).by_workload()["ad01"]
+    assert len(row.windows) == 5
+    assert [w["file"] for w in row.windows] == [f"{'anomaly' if i % 2 else 'normal'}_id_00_{i:08d}.bin"
+                                                for i in range(5)]
+    for w in row.windows:
+        assert w["elapsed_s"] >= 0.05 and w["inferences"] >= 10
+        assert w["energy_j"] > 0 and w["cycles"] > 0
+    med = sorted(w["throughput_ips"] for w in row.windows)[2]
+    assert row.metrics.throughput_ips == pytest.approx(med)
+    assert row.metrics.latency_ms == pytest.approx(1e3 / med)
+    assert row.provenance.seed is None and row.provenance.dataset.endswith("ad01")
+
+
+def test_interrupted_bench_keeps_finished_workloads(images, tmp_path, capsys):
+    broken = tmp_path / "img" / PLATFORM
+    broken.mkdir(parents=True)
+    (broken / "ad01.elf").write_bytes((images / PLATFORM / "ad01.elf").read_bytes())
+    (broken / "kws01.elf").write_bytes(b"not an ELF at all")
+    code = main(["bench", "--images", str(tmp_path / "img"), "--workload", "ad01", "kws01", "--quick",
+                 "--json", "--out", str(tmp_path / "res")])
+    err = capsys.readouterr().err
+    assert code == 2 and "kws01.elf" in err and "Traceback" not in err
+    (run_dir,) = (tmp_path / "res").iterdir()
+    run = load_results(run_dir)
+    assert [r.workload for r in run.rows] == ["ad01"]
+
+
+def test_bench_missing_image_names_the_file(tmp_path, capsys):
+    assert main(["bench", "--images", str(tmp_path), "--workload", "kws01", "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert f"{PLATFORM}/kws01.elf" in err and "tinysim build" in err
+
+
+def test_hw_against_an_emulated_board_on_a_pty(images, tmp_path, capsys):
+    elf = images / PLATFORM / "ad01.elf"
+    with served_pty(["--platform", PLATFORM, "--elf", elf]) as port:
+        code = main(["hw", "--port", port, "--elf", str(elf), "--quick", "--json", "--timeout", "120",
+                     "--out", str(tmp_path)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    doc = json.loads(out.out)
+    assert doc["measured"]["engine"] == "hardware" and doc["simulated"]["engine"] == "unicorn"
+    # The "board" is the same emulator behind a serial port: its m-lap-us timing matches.
+    assert abs(doc["latency_error_pct"]) < 1.0
+    run = load_results(doc["results_dir"])
+    assert sorted(r.identity.engine for r in run.rows) == ["hardware", "unicorn"]
+
+
+def test_accuracy_scores_through_the_firmware(images, tmp_path, capsys):
+    ds = tmp_path / "kws01"
+    datasets.make_dataset("kws01", ds, 4, seed=9)
+    code = main(["accuracy", "--workload", "kws01", "--dataset", str(ds), "--images", str(images),
+                 "--json", "--out", str(tmp_path / "res")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    doc = json.loads(out.out)
+    assert doc["metric"] == "top1" and doc["files"] == 4 and doc["target"] == 0.9
+    assert 0.0 <= doc["firmware"] <= 1.0
+    if doc["tflite"] is not None:          # the interpreter is installed: both must agree exactly
+        assert doc["compared_inferences"] == 4
+        assert doc["identical_inferences"] == 4
+        assert doc["tflite"] == doc["firmware"]
