@@ -265,10 +265,17 @@ def list_test_firmwares() -> list[str]:
     return sorted(p.parent.name for p in TESTS_DIR.glob("*/main.c"))
 
 
-def build_test_firmware(name: str, board: str, out_dir: str | os.PathLike | None = None) -> Path:
+def build_test_firmware(
+    name: str,
+    board: str,
+    out_dir: str | os.PathLike | None = None,
+    out_path: str | os.PathLike | None = None,
+) -> Path:
     """Build test firmware ``tests/<name>/main.c`` for ``board``.
 
-    Default output: ``firmware_images/tests/<board>/<name>.elf`` (the prebuilt location).
+    ``board`` is a port or platform name. Default output:
+    ``firmware_images/tests/<platform>/<name>.elf`` (the prebuilt location); ``out_dir`` puts
+    ``<name>.elf`` elsewhere, ``out_path`` names the file exactly.
     """
     spec = load_board(board)
     src_dir = TESTS_DIR / name
@@ -282,9 +289,11 @@ def build_test_firmware(name: str, board: str, out_dir: str | os.PathLike | None
             f"test firmware {name!r} is not built for {board} (board.toml lists: "
             f"{', '.join(spec.tests)})"
         )
-    out_dir = Path(out_dir) if out_dir is not None else PREBUILT_TESTS_DIR / board
+    if out_path is None:
+        out_dir = Path(out_dir) if out_dir is not None else PREBUILT_TESTS_DIR / spec.platforms[0]
+        out_path = out_dir / f"{name}.elf"
     sources = sorted(src_dir.glob("*.c"))
-    return build_elf(spec, sources, [src_dir], {}, out_dir / f"{name}.elf")
+    return build_elf(spec, sources, [src_dir], {}, out_path)
 
 
 def build_benchmark(
@@ -340,3 +349,43 @@ def elf_sizes(path: str | os.PathLike) -> dict[str, int]:
             else:
                 sizes["text"] += sec["sh_size"]
     return sizes
+
+
+TEST_MANIFEST = PREBUILT_TESTS_DIR / "manifest.json"
+
+
+def build_prebuilt_tests(out_root: str | os.PathLike = PREBUILT_TESTS_DIR, log=print) -> dict:
+    """Build every test firmware for every port (as listed in its board.toml) under
+    ``out_root/<platform>/<name>.elf`` and write ``out_root/manifest.json`` (sha256, toolchain
+    version, text/data/bss). Returns the manifest."""
+    import json
+
+    out_root = Path(out_root)
+    images: dict[str, dict] = {}
+    toolchains: dict[str, str] = {}
+    for port in available_boards():
+        spec = load_board(port)
+        tc = toolchain_for(spec)
+        toolchains[tc.prefix] = tc.version
+        platform = spec.platforms[0]
+        for name in spec.tests:
+            elf = build_test_firmware(name, port, out_root / platform)
+            rel = f"{platform}/{name}.elf"
+            images[rel] = {
+                "test": name,
+                "platform": platform,
+                "port": port,
+                "sha256": sha256_file(elf),
+                "toolchain": tc.version,
+                "sizes": elf_sizes(elf),
+            }
+            log(f"built {rel}  sha256 {images[rel]['sha256'][:16]}  {images[rel]['sizes']}")
+    manifest = {
+        "about": "test firmwares (tinysim/firmware/tests) built by `tinysim build --prebuilt-tests`",
+        "toolchains": toolchains,
+        "images": images,
+    }
+    tmp = out_root / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, out_root / "manifest.json")
+    return manifest

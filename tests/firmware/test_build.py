@@ -1,0 +1,121 @@
+"""The cross-build driver: toolchain discovery, errors, reproducibility, the committed images."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tinysim.errors import TinysimError, ToolchainError
+from tinysim.firmware import build
+
+
+def test_missing_toolchain_names_the_debian_package(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no cross compiler on PATH
+    with pytest.raises(ToolchainError) as arm:
+        build.toolchain_for("nucleo-l4r5zi")
+    assert "arm-none-eabi-gcc" in str(arm.value)
+    assert "gcc-arm-none-eabi" in str(arm.value) and "libnewlib-arm-none-eabi" in str(arm.value)
+    with pytest.raises(ToolchainError) as rv:
+        build.toolchain_for("gd32vf103-longan")
+    assert "riscv64-unknown-elf-gcc" in str(rv.value)
+    assert "picolibc-riscv64-unknown-elf" in str(rv.value)
+
+
+def test_missing_toolchain_stops_a_build_before_compiling(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ToolchainError, match="apt-get install gcc-arm-none-eabi"):
+        build.build_test_firmware("hello", "nucleo-l4r5zi", tmp_path / "out")
+    assert not (tmp_path / "out" / "hello.elf").exists()
+
+
+def test_unknown_board_and_test_are_named():
+    with pytest.raises(TinysimError, match="no firmware port for platform 'pdp11'.*nucleo-l4r5zi"):
+        build.load_board("pdp11")
+    with pytest.raises(TinysimError, match="no test firmware 'nope'.*hello"):
+        build.build_test_firmware("nope", "nucleo-l4r5zi")
+    with pytest.raises(TinysimError, match="'float' is not built for esp32c3"):
+        build.build_test_firmware("float", "esp32c3-devkitm")
+
+
+def test_platform_names_map_to_ports():
+    assert build.load_board("gd32vf103-longan").name == "gd32vf103"
+    assert build.load_board("esp32c3-devkitm").name == "esp32c3"
+    assert build.load_board("nucleo-l4r5zi").name == "nucleo-l4r5zi"
+    # every port's files exist and every listed test has sources
+    for port in build.available_boards():
+        spec = build.load_board(port)
+        assert spec.linker_script.is_file()
+        assert set(spec.tests) <= set(build.list_test_firmwares())
+
+
+def test_malformed_board_file_names_file_and_key(tmp_path, monkeypatch):
+    port = tmp_path / "badboard"
+    port.mkdir()
+    (port / "board.toml").write_text('[board]\nname = "badboard"\ntoolchain = "arm-none-eabi"\n')
+    monkeypatch.setattr(build, "BOARDS_DIR", tmp_path)
+    with pytest.raises(TinysimError, match=r"badboard/board.toml: \[board\] is missing key 'linker_script'"):
+        build.load_board("badboard")
+
+
+@pytest.mark.toolchain
+def test_compile_error_is_reported_with_the_file(tmp_path):
+    bad = tmp_path / "bad.c"
+    bad.write_text("int main(void) { return undeclared_thing; }\n")
+    with pytest.raises(build.BuildError, match="bad.c") as err:
+        build.build_elf("nucleo-l4r5zi", [bad], [], {}, tmp_path / "bad.elf")
+    assert "undeclared_thing" in str(err.value)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("platform", ["nucleo-l4r5zi", "gd32vf103-longan", "esp32c3-devkitm"])
+def test_builds_are_reproducible(tmp_path, platform):
+    a = build.build_test_firmware("hello", platform, tmp_path / "a")
+    b = build.build_test_firmware("hello", platform, tmp_path / "deeper" / "b")
+    assert a.read_bytes() == b.read_bytes()
+    assert build.sha256_file(a) == build.sha256_file(b)
+    # no build-machine path leaks into the image (debug info uses repo-relative paths)
+    assert str(build.REPO_ROOT).encode() not in a.read_bytes()
+    assert str(tmp_path).encode() not in a.read_bytes()
+
+
+def _manifest() -> dict:
+    return json.loads(build.TEST_MANIFEST.read_text())
+
+
+def test_manifest_lists_every_test_of_every_port():
+    images = _manifest()["images"]
+    expected = {
+        f"{build.load_board(port).platforms[0]}/{name}.elf"
+        for port in build.available_boards()
+        for name in build.load_board(port).tests
+    }
+    assert set(images) == expected
+    for rel, entry in images.items():
+        elf = build.PREBUILT_TESTS_DIR / rel
+        assert elf.is_file(), f"{rel} listed in the manifest but not committed"
+        assert build.sha256_file(elf) == entry["sha256"], f"{rel} differs from the manifest"
+        assert entry["sizes"] == build.elf_sizes(elf)
+        assert entry["toolchain"].startswith(("arm-none-eabi-gcc", "riscv64-unknown-elf-gcc"))
+
+
+@pytest.mark.toolchain
+def test_rebuilt_images_match_the_committed_manifest(tmp_path):
+    manifest = _manifest()
+    for prefix, version in manifest["toolchains"].items():
+        here = build.toolchain_for(build.load_board(
+            "nucleo-l4r5zi" if prefix == "arm-none-eabi" else "gd32vf103")).version
+        if here != version:
+            pytest.skip(f"images were built with {version!r}, this machine has {here!r}")
+
+    def rebuild(item):
+        rel, entry = item
+        out = build.build_test_firmware(entry["test"], entry["port"], tmp_path / entry["platform"])
+        return rel, build.sha256_file(out), entry["sha256"]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(rebuild, manifest["images"].items()))
+    mismatched = [rel for rel, got, want in results if got != want]
+    assert not mismatched, f"rebuilt images differ from firmware_images/tests/manifest.json: {mismatched}"
