@@ -23,7 +23,7 @@ from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A
 
 from . import faults
-from .machine import Machine
+from .machine import IDLE_WAKES, Machine
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
@@ -163,6 +163,12 @@ class CortexMMachine(Machine):
         if exc is not None:
             self._enter(exc)
 
+    def masked_pending(self) -> bool:
+        return self._choose() is None and self.any_pending()
+
+    def irq_enabled(self, irq: int) -> bool:
+        return (16 + irq) in self.exc.enabled
+
     def any_pending(self) -> bool:
         s = self.exc
         return any(s.is_pending(e) and e in s.enabled for e in (s.pending | s.lines))
@@ -294,6 +300,12 @@ class CortexMMachine(Machine):
         self._pending_fault = self.make_fault(faults.CPU_EXCEPTION, f"CPU raised exception {intno}")
         return "fault"
 
+    def invalid_instruction_message(self) -> str:
+        if not self.uc.reg_read(A.UC_ARM_REG_XPSR) >> 24 & 1:
+            return ("the core left Thumb state (a branch to an address with bit 0 clear, e.g. a bad "
+                    "function pointer): an INVSTATE UsageFault on silicon")
+        return super().invalid_instruction_message()
+
     def handle_clean_return(self) -> Optional[str]:
         """emu_start returned by itself: the firmware executed WFI or WFE."""
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)
@@ -306,8 +318,12 @@ class CortexMMachine(Machine):
         # WFI wakes on any pending enabled interrupt, even one PRIMASK masks (B1.5.19).
         if self.any_pending():
             return None
-        if self.skip_to_next_event():
-            return None
-        if self.any_wake_source():
+        waiting_for_host = self.any_wake_source()
+        if waiting_for_host and self.idle_wakes >= IDLE_WAKES:
+            self.idle_wakes = 0
             return "idle"
-        return "halt"
+        if self.skip_to_next_event():
+            if waiting_for_host:
+                self.idle_wakes += 1
+            return None
+        return "idle" if waiting_for_host else "halt"

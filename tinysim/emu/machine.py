@@ -29,6 +29,9 @@ from .peripherals import model_class
 from .peripherals.base import Host, Peripheral
 
 PAGE = 0x1000
+# A core sleeping in WFI that only timers wake, this many times in a row with no UART traffic
+# while a UART receive interrupt is enabled, is waiting for host input: the run exits "idle".
+IDLE_WAKES = 64
 NO_DEADLINE = (1 << 62)
 STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
 UART_TAIL_LINES = 8
@@ -132,6 +135,7 @@ class Machine(Host):
         self.record_timestamps = False
         self.warnings: List[str] = []
         self.resets = 0
+        self.idle_wakes = 0  # WFI wake-ups by timers only, since the last UART traffic
         self._stack = self._stack_region()
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_protected)
@@ -257,6 +261,7 @@ class Machine(Host):
         if periph.name != self.platform.console and self.platform.console in self.peripherals:
             return  # only the console UART's output is the firmware's output
         b = bytes([byte])
+        self.idle_wakes = 0
         self.uart_out += b
         self._run_tx += b
         for cb in self._tx_listeners:
@@ -299,6 +304,7 @@ class Machine(Host):
         con = self.console()
         if con is None:
             raise EmulationError(f"platform {self.platform.name} has no console UART {self.platform.console!r}")
+        self.idle_wakes = 0
         con.inject(bytes(data))
 
     def on_uart_tx(self, callback: Callable[[bytes], None]) -> None:
@@ -322,6 +328,21 @@ class Machine(Host):
     def deliver_interrupts(self) -> None:
         """Take the highest-priority pending, enabled exception, if the core would."""
 
+    def invalid_instruction_message(self) -> str:
+        pc = self.uc.reg_read(self.pc_reg())
+        try:
+            word = bytes(self.uc.mem_read(pc, 4)).hex()
+        except UcError:
+            word = "?"
+        return f"undefined or unsupported instruction (bytes {word} at {pc:#010x})"
+
+    def masked_pending(self) -> bool:
+        """Whether an interrupt is pending and enabled but cannot be taken right now."""
+        return False
+
+    def irq_enabled(self, irq: int) -> bool:
+        return True
+
     def handle_stop(self, reason: str) -> Optional[str]:
         """Arch-specific stop reasons from the interrupt hook; returns an exit name or None to go on."""
         return None
@@ -341,7 +362,8 @@ class Machine(Host):
 
     def any_wake_source(self) -> bool:
         """Whether host input could wake the core (a UART RX interrupt enabled end to end)."""
-        return any(p.can_wake() for p in self.peripherals.values())
+        return any(p.can_wake() and (p.irq is None or self.irq_enabled(p.irq))
+                   for p in self.peripherals.values())
 
     # ---- unicorn hooks -----------------------------------------------------------------------
     def _on_unmapped(self, uc, access, addr, size, value, _user):
@@ -408,7 +430,7 @@ class Machine(Host):
             return self.make_fault(kind, what, pc=pc, address=addr)
         text = str(err)
         if "INSN_INVALID" in text:
-            return self.make_fault(faults.INVALID_INSTRUCTION, "undefined or unsupported instruction")
+            return self.make_fault(faults.INVALID_INSTRUCTION, self.invalid_instruction_message())
         return self.make_fault(faults.CPU_EXCEPTION, f"unicorn stopped with: {text}")
 
     # ---- the run loop ------------------------------------------------------------------------
@@ -430,6 +452,10 @@ class Machine(Host):
             self.tick()
             self.deliver_interrupts()
             event = self.next_event()
+            if self.masked_pending():
+                # Something is pending but masked (PRIMASK/BASEPRI/priority): stop after the next
+                # block to re-check, so it is taken as soon as the firmware unmasks it.
+                event = c.cycles + 1
             c.set_deadline(event if event is not None else NO_DEADLINE)
             self._stop_reason = None
             self._mem_fault = None

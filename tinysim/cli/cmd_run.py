@@ -1,0 +1,106 @@
+"""`tinysim run ELF --platform NAME`: run a firmware under emulation, streaming its UART output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..errors import TinysimError
+
+NAME = "run"
+HELP = "run a firmware ELF on an emulated platform and report instructions, cycles and speed"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("elf", type=Path, help="firmware ELF built for the platform")
+    p.add_argument("--platform", required=True, help="board name (platforms/boards/NAME.toml) or a path")
+    p.add_argument("--max-instructions", type=int, default=None, metavar="N",
+                   help="stop with exit 'budget' after N instructions (default: no limit)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--input", default=None, metavar="TEXT",
+                     help="bytes fed to the console UART (escapes like \\n and \\r are honoured)")
+    src.add_argument("--input-file", type=Path, default=None, metavar="F", help="file fed to the console UART")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
+    p.add_argument("--unmodelled", action="store_true",
+                   help="list accesses to peripheral registers no model emulates (they read as reset values)")
+
+
+def _input_bytes(args) -> bytes:
+    if args.input_file is not None:
+        try:
+            return args.input_file.read_bytes()
+        except OSError as err:
+            raise TinysimError(f"{args.input_file}: cannot read --input-file: {err.strerror}") from None
+    if args.input is not None:
+        return args.input.encode("utf-8").decode("unicode_escape").encode("latin-1")
+    return b""
+
+
+def run(args) -> int:
+    from ..emu.session import build_session
+
+    session = build_session(args.elf, args.platform)
+    machine = session.machine
+    if not args.json:
+        def stream(data: bytes) -> None:
+            sys.stdout.write(data.decode("utf-8", "replace"))
+            sys.stdout.flush()
+        machine.on_uart_tx(stream)
+    data = _input_bytes(args)
+    if data:
+        machine.uart_rx(data)
+    result = session.run(max_instructions=args.max_instructions)
+    unmodelled = machine.unmodelled_accesses() if args.unmodelled else None
+    if args.json:
+        out = result.to_dict()
+        out.update({"elf": str(args.elf), "elf_sha256": session.firmware.sha256,
+                    "platform": session.platform.name})
+        if unmodelled is not None:
+            out["unmodelled"] = [dict(zip(("peripheral", "register", "access", "pc", "count"), row))
+                                 for row in unmodelled]
+        print(json.dumps(out, indent=2))
+    else:
+        _report(result, session, unmodelled)
+    return 0 if result.exit in ("halt", "idle", "until") else 1
+
+
+def _report(result, session, unmodelled) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=False, highlight=False)
+    if result.uart and not result.uart.endswith("\n"):
+        console.print()
+    if result.fault is not None:
+        console.print(f"[bold red]{_escape(result.fault.format())}[/]")
+    elif result.message:
+        console.print(f"[yellow]{_escape(result.message)}[/]")
+    t = Table(title=f"{session.firmware.path.name} on {session.platform.name}", show_header=False)
+    t.add_row("exit", result.exit)
+    t.add_row("instructions", f"{result.instructions:,}")
+    t.add_row("blocks", f"{result.blocks:,}")
+    t.add_row("cycles (cost model)", f"{result.cycles:,}")
+    t.add_row("virtual time", f"{result.cycles / session.platform.clock_hz * 1e3:.3f} ms "
+                              f"@ {session.platform.clock_hz / 1e6:g} MHz")
+    t.add_row("wall time", f"{result.wall_s:.3f} s")
+    t.add_row("emulated MIPS", f"{result.mips:.1f}")
+    t.add_row("stack peak", "unknown (no __stack_limit/_estack symbols)" if result.stack_peak_bytes is None
+              else f"{result.stack_peak_bytes:,} bytes")
+    for w in result.warnings:
+        t.add_row("warning", w)
+    console.print(t)
+    if unmodelled is not None:
+        u = Table(title="accesses to unmodelled registers (read as reset value)")
+        for col in ("peripheral", "register", "access", "pc", "count"):
+            u.add_column(col)
+        for row in unmodelled:
+            u.add_row(*[str(x) for x in row])
+        if not unmodelled:
+            u.add_row("(none)", "", "", "", "")
+        console.print(u)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+    return escape(text)

@@ -1,0 +1,617 @@
+/*
+ * tinysim native execution counter.
+ *
+ * Unicorn calls the hooks in this file once per executed translation block (TB) and, when asked,
+ * once per data access.  Doing that work in Python costs ~0.5 us per block (research notes A.9);
+ * here it costs a few nanoseconds, so counting keeps most of Unicorn's raw speed.
+ *
+ * This file does not link against libunicorn.  Python passes the two engine entry points it needs
+ * (uc_emu_stop, uc_reg_read) as function pointers taken from the unicorn binding's own library,
+ * and registers the hooks below with that library's uc_hook_add, passing a ts_counter as
+ * user_data.  The module is built as the CPython extension `tinysim.emu._counter` only so that
+ * setuptools compiles and installs it; Python then opens the same shared object with ctypes.
+ *
+ * Everything here is deterministic: no clocks, no randomness.  Tables are append-only, so a
+ * block id or an edge id never changes for the life of a counter.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TS_NONE 0xffffffffu
+#define TS_MAX_REGIONS 16
+#define TS_MAX_FLASH 4
+
+enum ts_stop_reason {
+    TS_STOP_NONE = 0,
+    TS_STOP_BUDGET = 1,         /* instruction budget reached */
+    TS_STOP_DEADLINE = 2,       /* cycle deadline reached */
+    TS_STOP_STACK_OVERFLOW = 3, /* write into the stack guard range */
+    TS_STOP_DESCRIBE_ERROR = 4, /* the Python describe callback failed */
+    TS_STOP_NO_MEMORY = 5,      /* a table could not grow */
+};
+
+enum ts_block_flags { TS_BLOCK_IN_FLASH = 1u };
+
+/* One translation block, keyed by (addr, size).  Layout mirrored by counter.py. */
+typedef struct {
+    uint64_t addr;
+    uint32_t size;
+    uint32_t n_insns;
+    uint32_t static_cycles;
+    uint32_t taken_extra;
+    uint64_t count;
+    uint64_t imiss;       /* instruction-cache misses charged to this block */
+    uint64_t iprefetch;   /* misses served by the sequential prefetcher */
+    uint32_t next_hint;   /* last successor block id: skips the hash lookup in loops */
+    uint32_t edge_hint;   /* last edge id leaving this block */
+    uint32_t flags;
+    uint32_t pad;
+} ts_block;
+
+/* One control transfer prev -> cur.  Layout mirrored by counter.py. */
+typedef struct {
+    uint32_t src;
+    uint32_t dst;
+    uint64_t count;
+    uint32_t taken;       /* 1 if dst is not src's fall-through address */
+    uint32_t pad;
+} ts_edge;
+
+/* A data region [begin, end).  Layout mirrored by counter.py. */
+typedef struct {
+    uint64_t begin;
+    uint64_t end;
+    uint64_t reads;
+    uint64_t writes;
+    uint64_t dmiss;       /* data-cache misses (flash reads only) */
+    uint64_t dprefetch;   /* data-cache misses served by the prefetcher */
+} ts_region;
+
+/* Set-associative LRU cache of line numbers.  Fully associative when n_sets == 1. */
+typedef struct {
+    uint32_t enabled;
+    uint32_t line_shift;
+    uint32_t n_sets;        /* power of two */
+    uint32_t n_ways;
+    uint32_t miss_penalty;  /* cycles per miss */
+    uint32_t prefetch;      /* 1: a miss on last_line + 1 is a prefetch hit */
+    uint32_t prefetch_penalty;
+    uint32_t pad;
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t prefetch_hits;
+    uint64_t clock;         /* LRU time stamp source */
+    uint64_t last_line;     /* line number + 1 of the previous access; 0 = none */
+    uint64_t *tags;         /* line number + 1; 0 = invalid */
+    uint64_t *stamps;
+} ts_cache;
+
+typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
+typedef int (*ts_emu_stop_fn)(void *uc);
+typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
+
+/* The first part of this struct (up to n_regions) is mirrored by counter.py: keep in sync. */
+typedef struct {
+    uint64_t instructions;
+    uint64_t cycles;
+    uint64_t blocks_executed;
+    uint64_t budget;          /* stop when instructions >= budget; 0 = none */
+    uint64_t deadline;        /* stop when cycles >= deadline; 0 = none */
+    uint64_t stop_addr;       /* offending data address (stack overflow) */
+    uint64_t stop_pc;         /* PC of the offending instruction, or the unexecuted block */
+    uint64_t guard_lo;
+    uint64_t guard_hi;
+    ts_block *blocks;
+    ts_edge *edges;
+    uint32_t n_blocks;
+    uint32_t n_edges;
+    uint32_t stop_reason;
+    uint32_t prev;            /* id of the previous block, TS_NONE after a non-branch transfer */
+    uint32_t n_regions;
+    uint32_t n_flash;
+    ts_region regions[TS_MAX_REGIONS];
+    ts_cache icache;
+    ts_cache dcache;
+    /* ---- private below ---- */
+    uint64_t flash_lo[TS_MAX_FLASH];
+    uint64_t flash_hi[TS_MAX_FLASH];
+    uint32_t cap_blocks;
+    uint32_t cap_edges;
+    uint32_t *block_index;    /* open addressing: block id + 1, 0 = empty */
+    uint32_t block_index_mask;
+    uint32_t *edge_index;     /* open addressing: edge id + 1, 0 = empty */
+    uint32_t edge_index_mask;
+    ts_describe_fn describe;
+    ts_emu_stop_fn emu_stop;
+    ts_reg_read_fn reg_read;
+    int pc_regid;
+} ts_counter;
+
+/* ------------------------------------------------------------------------------------------ */
+/* hashing                                                                                    */
+
+static inline uint64_t ts_mix(uint64_t x)
+{
+    /* splitmix64 finalizer: cheap and spreads nearby addresses over the table */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static inline uint64_t block_key_hash(uint64_t addr, uint32_t size)
+{
+    return ts_mix(addr ^ ((uint64_t)size << 48));
+}
+
+static inline uint64_t edge_key_hash(uint32_t src, uint32_t dst)
+{
+    return ts_mix(((uint64_t)src << 32) | dst);
+}
+
+static int index_alloc(uint32_t **index, uint32_t *mask, uint32_t slots)
+{
+    uint32_t *t = calloc(slots, sizeof(uint32_t));
+    if (!t)
+        return -1;
+    free(*index);
+    *index = t;
+    *mask = slots - 1;
+    return 0;
+}
+
+static int blocks_rehash(ts_counter *c, uint32_t slots)
+{
+    if (index_alloc(&c->block_index, &c->block_index_mask, slots))
+        return -1;
+    for (uint32_t id = 0; id < c->n_blocks; id++) {
+        uint64_t h = block_key_hash(c->blocks[id].addr, c->blocks[id].size);
+        uint32_t i = (uint32_t)h & c->block_index_mask;
+        while (c->block_index[i])
+            i = (i + 1) & c->block_index_mask;
+        c->block_index[i] = id + 1;
+    }
+    return 0;
+}
+
+static int edges_rehash(ts_counter *c, uint32_t slots)
+{
+    if (index_alloc(&c->edge_index, &c->edge_index_mask, slots))
+        return -1;
+    for (uint32_t id = 0; id < c->n_edges; id++) {
+        uint64_t h = edge_key_hash(c->edges[id].src, c->edges[id].dst);
+        uint32_t i = (uint32_t)h & c->edge_index_mask;
+        while (c->edge_index[i])
+            i = (i + 1) & c->edge_index_mask;
+        c->edge_index[i] = id + 1;
+    }
+    return 0;
+}
+
+static void request_stop(ts_counter *c, void *uc, uint32_t reason, uint64_t pc)
+{
+    if (c->stop_reason == TS_STOP_NONE) {
+        c->stop_reason = reason;
+        c->stop_pc = pc;
+    }
+    if (c->emu_stop)
+        c->emu_stop(uc);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* cache model                                                                                */
+
+enum { CACHE_HIT = 0, CACHE_MISS = 1, CACHE_PREFETCH = 2 };
+
+static int cache_access(ts_cache *k, uint64_t line)
+{
+    uint64_t tag = line + 1;
+    if (tag == k->last_line) {
+        /* same line as the previous access: it is resident and already most recent */
+        k->hits++;
+        return CACHE_HIT;
+    }
+    uint32_t set = (uint32_t)line & (k->n_sets - 1);
+    uint64_t *tags = k->tags + (size_t)set * k->n_ways;
+    uint64_t *stamps = k->stamps + (size_t)set * k->n_ways;
+    uint32_t victim = 0;
+    uint64_t oldest = UINT64_MAX;
+    int sequential = k->prefetch && k->last_line && tag == k->last_line + 1;
+    k->last_line = tag;
+    for (uint32_t w = 0; w < k->n_ways; w++) {
+        if (tags[w] == tag) {
+            stamps[w] = ++k->clock;
+            k->hits++;
+            return CACHE_HIT;
+        }
+        /* invalid ways have stamp 0, so they are chosen first; ties pick the lowest way */
+        if (stamps[w] < oldest) {
+            oldest = stamps[w];
+            victim = w;
+        }
+    }
+    tags[victim] = tag;
+    stamps[victim] = ++k->clock;
+    if (sequential) {
+        k->prefetch_hits++;
+        return CACHE_PREFETCH;
+    }
+    k->misses++;
+    return CACHE_MISS;
+}
+
+static int cache_configure(ts_cache *k, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,
+                           uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
+{
+    if (line_bytes == 0 || (line_bytes & (line_bytes - 1)) || n_sets == 0 ||
+        (n_sets & (n_sets - 1)) || n_ways == 0)
+        return -1;
+    size_t n = (size_t)n_sets * n_ways;
+    uint64_t *tags = calloc(n, sizeof(uint64_t));
+    uint64_t *stamps = calloc(n, sizeof(uint64_t));
+    if (!tags || !stamps) {
+        free(tags);
+        free(stamps);
+        return -2;
+    }
+    free(k->tags);
+    free(k->stamps);
+    memset(k, 0, sizeof(*k));
+    k->tags = tags;
+    k->stamps = stamps;
+    k->line_shift = (uint32_t)__builtin_ctz(line_bytes);
+    k->n_sets = n_sets;
+    k->n_ways = n_ways;
+    k->miss_penalty = miss_penalty;
+    k->prefetch = prefetch ? 1 : 0;
+    k->prefetch_penalty = prefetch_penalty;
+    k->enabled = 1;
+    return 0;
+}
+
+static int in_flash(const ts_counter *c, uint64_t addr)
+{
+    for (uint32_t i = 0; i < c->n_flash; i++)
+        if (addr >= c->flash_lo[i] && addr < c->flash_hi[i])
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* block table                                                                                */
+
+/* Returns the id of block (addr, size), describing and appending it on first sight, or TS_NONE. */
+static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t size)
+{
+    uint64_t h = block_key_hash(addr, size);
+    uint32_t i = (uint32_t)h & c->block_index_mask;
+    for (;;) {
+        uint32_t slot = c->block_index[i];
+        if (!slot)
+            break;
+        ts_block *b = &c->blocks[slot - 1];
+        if (b->addr == addr && b->size == size)
+            return slot - 1;
+        i = (i + 1) & c->block_index_mask;
+    }
+
+    /* first execution of this (addr, size): ask the cost model */
+    uint32_t info[3] = {0, 0, 0};
+    if (!c->describe || c->describe(addr, size, info) != 0) {
+        request_stop(c, uc, TS_STOP_DESCRIBE_ERROR, addr);
+        return TS_NONE;
+    }
+    if (c->n_blocks == c->cap_blocks) {
+        uint32_t cap = c->cap_blocks * 2;
+        ts_block *nb = realloc(c->blocks, (size_t)cap * sizeof(ts_block));
+        if (!nb) {
+            request_stop(c, uc, TS_STOP_NO_MEMORY, addr);
+            return TS_NONE;
+        }
+        c->blocks = nb;
+        c->cap_blocks = cap;
+    }
+    uint32_t id = c->n_blocks++;
+    ts_block *b = &c->blocks[id];
+    memset(b, 0, sizeof(*b));
+    b->addr = addr;
+    b->size = size;
+    b->n_insns = info[0];
+    b->static_cycles = info[1];
+    b->taken_extra = info[2];
+    b->next_hint = TS_NONE;
+    b->edge_hint = TS_NONE;
+    b->flags = in_flash(c, addr) ? TS_BLOCK_IN_FLASH : 0;
+    c->block_index[i] = id + 1;
+    /* keep the load factor at or below 1/2 */
+    if ((uint64_t)c->n_blocks * 2 > (uint64_t)c->block_index_mask + 1) {
+        if (blocks_rehash(c, (c->block_index_mask + 1) * 2)) {
+            request_stop(c, uc, TS_STOP_NO_MEMORY, addr);
+        }
+    }
+    return id;
+}
+
+static void edge_count(ts_counter *c, void *uc, uint32_t src, uint32_t dst, uint32_t taken)
+{
+    ts_block *s = &c->blocks[src];
+    if (s->edge_hint != TS_NONE && c->edges[s->edge_hint].dst == dst) {
+        c->edges[s->edge_hint].count++;
+        return;
+    }
+    uint64_t h = edge_key_hash(src, dst);
+    uint32_t i = (uint32_t)h & c->edge_index_mask;
+    for (;;) {
+        uint32_t slot = c->edge_index[i];
+        if (!slot)
+            break;
+        ts_edge *e = &c->edges[slot - 1];
+        if (e->src == src && e->dst == dst) {
+            e->count++;
+            s->edge_hint = slot - 1;
+            return;
+        }
+        i = (i + 1) & c->edge_index_mask;
+    }
+    if (c->n_edges == c->cap_edges) {
+        uint32_t cap = c->cap_edges * 2;
+        ts_edge *ne = realloc(c->edges, (size_t)cap * sizeof(ts_edge));
+        if (!ne) {
+            request_stop(c, uc, TS_STOP_NO_MEMORY, c->blocks[dst].addr);
+            return;
+        }
+        c->edges = ne;
+        c->cap_edges = cap;
+    }
+    uint32_t id = c->n_edges++;
+    ts_edge *e = &c->edges[id];
+    e->src = src;
+    e->dst = dst;
+    e->count = 1;
+    e->taken = taken;
+    e->pad = 0;
+    s->edge_hint = id;
+    c->edge_index[i] = id + 1;
+    if ((uint64_t)c->n_edges * 2 > (uint64_t)c->edge_index_mask + 1) {
+        if (edges_rehash(c, (c->edge_index_mask + 1) * 2))
+            request_stop(c, uc, TS_STOP_NO_MEMORY, c->blocks[dst].addr);
+    }
+}
+
+static void fetch_block(ts_counter *c, ts_block *b)
+{
+    ts_cache *k = &c->icache;
+    uint64_t first = b->addr >> k->line_shift;
+    uint64_t last = (b->addr + (b->size ? b->size - 1 : 0)) >> k->line_shift;
+    for (uint64_t line = first; line <= last; line++) {
+        int r = cache_access(k, line);
+        if (r == CACHE_MISS) {
+            b->imiss++;
+            c->cycles += k->miss_penalty;
+        } else if (r == CACHE_PREFETCH) {
+            b->iprefetch++;
+            c->cycles += k->prefetch_penalty;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* hooks (registered from Python with uc_hook_add; user_data is the ts_counter)               */
+
+void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
+{
+    ts_counter *c = user_data;
+    uint32_t id = TS_NONE;
+    uint32_t prev = c->prev;
+
+    if (prev != TS_NONE) {
+        /* loops: the successor is usually the same block as last time */
+        uint32_t hint = c->blocks[prev].next_hint;
+        if (hint != TS_NONE && c->blocks[hint].addr == addr && c->blocks[hint].size == size)
+            id = hint;
+    }
+    if (id == TS_NONE) {
+        id = block_lookup(c, uc, addr, size);
+        if (id == TS_NONE)
+            return; /* stop already requested */
+        if (prev != TS_NONE)
+            c->blocks[prev].next_hint = id;
+    }
+
+    /* The transfer prev -> id happened before this block starts: charge it now, once, even if
+     * this block is then stopped (on resume the hook fires again for the same block with
+     * prev == TS_NONE). */
+    if (prev != TS_NONE) {
+        ts_block *p = &c->blocks[prev];
+        uint32_t taken = (p->addr + p->size != addr);
+        if (taken)
+            c->cycles += p->taken_extra;
+        edge_count(c, uc, prev, id, taken);
+        c->prev = TS_NONE;
+    }
+
+    /* Stopping inside a block hook prevents the block from executing (PC stays at addr), so
+     * the counts below only ever include blocks that really run. */
+    if ((c->budget && c->instructions >= c->budget) ||
+        (c->deadline && c->cycles >= c->deadline)) {
+        uint32_t reason = (c->budget && c->instructions >= c->budget) ? TS_STOP_BUDGET
+                                                                        : TS_STOP_DEADLINE;
+        request_stop(c, uc, reason, addr);
+        return;
+    }
+
+    ts_block *b = &c->blocks[id];
+    b->count++;
+    c->blocks_executed++;
+    c->instructions += b->n_insns;
+    c->cycles += b->static_cycles;
+    if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled)
+        fetch_block(c, b);
+    c->prev = id;
+}
+
+static inline int region_of(const ts_counter *c, uint64_t addr)
+{
+    for (uint32_t i = 0; i < c->n_regions; i++)
+        if (addr >= c->regions[i].begin && addr < c->regions[i].end)
+            return (int)i;
+    return -1;
+}
+
+void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, void *user_data)
+{
+    ts_counter *c = user_data;
+    (void)uc;
+    (void)type;
+    (void)size;
+    (void)value;
+    int r = region_of(c, addr);
+    if (r >= 0)
+        c->regions[r].reads++;
+    if (c->dcache.enabled && in_flash(c, addr)) {
+        int res = cache_access(&c->dcache, addr >> c->dcache.line_shift);
+        if (res == CACHE_MISS) {
+            c->cycles += c->dcache.miss_penalty;
+            if (r >= 0)
+                c->regions[r].dmiss++;
+        } else if (res == CACHE_PREFETCH) {
+            c->cycles += c->dcache.prefetch_penalty;
+            if (r >= 0)
+                c->regions[r].dprefetch++;
+        }
+    }
+}
+
+void ts_write_hook(void *uc, int type, uint64_t addr, int size, int64_t value, void *user_data)
+{
+    ts_counter *c = user_data;
+    (void)type;
+    (void)value;
+    int r = region_of(c, addr);
+    if (r >= 0)
+        c->regions[r].writes++;
+    if (c->guard_hi > c->guard_lo && addr < c->guard_hi && addr + (uint64_t)size > c->guard_lo) {
+        uint64_t pc = 0;
+        if (c->reg_read)
+            c->reg_read(uc, c->pc_regid, &pc);
+        if (c->stop_reason == TS_STOP_NONE)
+            c->stop_addr = addr;
+        request_stop(c, uc, TS_STOP_STACK_OVERFLOW, pc);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* configuration API (ctypes)                                                                 */
+
+void ts_free(ts_counter *c)
+{
+    if (!c)
+        return;
+    free(c->blocks);
+    free(c->edges);
+    free(c->block_index);
+    free(c->edge_index);
+    free(c->icache.tags);
+    free(c->icache.stamps);
+    free(c->dcache.tags);
+    free(c->dcache.stamps);
+    free(c);
+}
+
+ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, int pc_regid)
+{
+    ts_counter *c = calloc(1, sizeof(ts_counter));
+    if (!c)
+        return NULL;
+    c->prev = TS_NONE;
+    c->cap_blocks = 1024;
+    c->cap_edges = 1024;
+    c->blocks = malloc(c->cap_blocks * sizeof(ts_block));
+    c->edges = malloc(c->cap_edges * sizeof(ts_edge));
+    if (!c->blocks || !c->edges || blocks_rehash(c, 4096) || edges_rehash(c, 4096)) {
+        ts_free(c);
+        return NULL;
+    }
+    c->describe = (ts_describe_fn)describe;
+    c->emu_stop = (ts_emu_stop_fn)emu_stop;
+    c->reg_read = (ts_reg_read_fn)reg_read;
+    c->pc_regid = pc_regid;
+    return c;
+}
+
+size_t ts_sizeof_block(void) { return sizeof(ts_block); }
+size_t ts_sizeof_edge(void) { return sizeof(ts_edge); }
+size_t ts_sizeof_region(void) { return sizeof(ts_region); }
+size_t ts_offsetof_icache(void) { return offsetof(ts_counter, icache); }
+size_t ts_sizeof_cache(void) { return sizeof(ts_cache); }
+
+int ts_add_flash(ts_counter *c, uint64_t lo, uint64_t hi)
+{
+    if (c->n_flash >= TS_MAX_FLASH || hi <= lo)
+        return -1;
+    c->flash_lo[c->n_flash] = lo;
+    c->flash_hi[c->n_flash] = hi;
+    c->n_flash++;
+    for (uint32_t i = 0; i < c->n_blocks; i++)
+        if (in_flash(c, c->blocks[i].addr))
+            c->blocks[i].flags |= TS_BLOCK_IN_FLASH;
+    return 0;
+}
+
+int ts_add_region(ts_counter *c, uint64_t begin, uint64_t end)
+{
+    if (c->n_regions >= TS_MAX_REGIONS || end <= begin)
+        return -1;
+    ts_region *r = &c->regions[c->n_regions++];
+    memset(r, 0, sizeof(*r));
+    r->begin = begin;
+    r->end = end;
+    return 0;
+}
+
+int ts_set_icache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,
+                  uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
+{
+    return cache_configure(&c->icache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
+                           prefetch_penalty);
+}
+
+int ts_set_dcache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,
+                  uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
+{
+    return cache_configure(&c->dcache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
+                           prefetch_penalty);
+}
+
+void ts_set_guard(ts_counter *c, uint64_t lo, uint64_t hi)
+{
+    c->guard_lo = lo;
+    c->guard_hi = hi;
+}
+
+/* An exception entry or a register write to PC is not a branch of the previous block. */
+void ts_note_transfer(ts_counter *c) { c->prev = TS_NONE; }
+
+void ts_clear_stop(ts_counter *c)
+{
+    c->stop_reason = TS_STOP_NONE;
+    c->stop_addr = 0;
+    c->stop_pc = 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* CPython module shell: no Python-level API, it only makes setuptools build and install us.  */
+
+static struct PyModuleDef counter_module = {
+    PyModuleDef_HEAD_INIT, "_counter",
+    "Native block/edge/cache counter for tinysim (loaded with ctypes, see counter.py).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__counter(void) { return PyModule_Create(&counter_module); }
