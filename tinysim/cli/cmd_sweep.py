@@ -21,8 +21,10 @@ def add_arguments(p) -> None:
     p.add_argument("--clock", default=None,
                    help="clocks: 16MHz,48MHz,120MHz or a range 4MHz..120MHz:100 "
                         "(default: the platform clock)")
-    p.add_argument("--sram", default=None, help="SRAM sizes to check the image against: 256KiB,128KiB")
-    p.add_argument("--flash", default=None, help="flash sizes to check the image against: 1MiB")
+    p.add_argument("--sram", default=None,
+                   help="total SRAM sizes to check the image against: 256KiB,128KiB (the "
+                        "platform shrinks its last SRAM first)")
+    p.add_argument("--flash", default=None, help="total flash sizes to check against: 1MiB")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--plot", metavar="OUT.png", help="plot latency and energy against clock")
     p.add_argument("--save-profile", metavar="FILE.npz",
@@ -33,14 +35,13 @@ def sweep_rows(profile, platform, clocks, srams=(None,), flashes=(None,), elf=No
     """One dict per variant: clock, wait states, cycles, seconds, joules, watts, fit."""
     rows = []
     for clock, sram, flash in itertools.product(clocks, srams, flashes):
-        variant = platform.with_overrides(clock_hz=clock)
+        variant = platform.with_overrides(clock_hz=clock, sram_bytes=sram, flash_bytes=flash)
         est = estimate(profile, variant, params)
         row = {"clock_hz": clock, "wait_states": est.wait_states, "cycles": est.cycles,
                "seconds": est.seconds, "joules": est.joules, "avg_power_w": est.avg_power_w,
                "instructions": est.instructions, "sram": sram, "flash": flash}
         if elf:
-            sizes = {k: v for k, v in (("sram", sram), ("flash", flash)) if v is not None}
-            needs = footprint(elf, pv.memories(variant), sizes)
+            needs = footprint(elf, pv.memories(platform), pv.memories(variant))
             row["fits"] = all(n.fits for n in needs)
             row["memory"] = [{"memory": n.memory, "kind": n.kind, "needed": n.needed,
                               "available": n.available, "fits": n.fits,

@@ -1,6 +1,6 @@
 """Energy: E = VDD * I_run(f) * t, plus small per-class corrections.
 
-I_run(f) = (run current per MHz at f) * f, from the board's datasheet run-mode table (code from
+I_run(f) = (run current per MHz at f) * f + static current, from the board's datasheet run-mode table (code from
 flash, ART on: what firmware does). With uA/MHz roughly flat, the base energy per cycle is
 VDD * uA/MHz pJ, so energy follows cycles and the clock acts mainly through wait states; a board
 that gives a per-frequency table [(MHz, uA/MHz), ...] gets the real f dependence, interpolated.
@@ -45,11 +45,11 @@ class EnergyModel:
     vdd_v: float
     run_ua_per_mhz: Any  # float, or ((MHz, uA/MHz), ...) sorted by MHz
     deltas_pj: Mapping[str, float]
-    sources: Tuple[str, ...] = ()
+    static_ua: float = 0.0  # clock-independent current (leakage, regulator), added to I_run
 
     @classmethod
     def from_platform(cls, platform, overrides: Mapping[str, float] = None) -> "EnergyModel":
-        vdd, run, deltas, sources = pv.energy_fields(platform)
+        vdd, run, static, deltas = pv.energy_fields(platform)
         if not isinstance(run, (int, float)):
             run = tuple(sorted((float(mhz), float(ua)) for mhz, ua in run))
         merged = dict(ESTIMATED_DELTAS_PJ)
@@ -60,10 +60,9 @@ class EnergyModel:
                     f"platform {getattr(platform, 'name', '?')} [energy]: unknown energy delta "
                     f"{name!r}; use an instruction class ({', '.join(InsnClass.__members__)}) "
                     f"or an event ({', '.join(EVENT_DELTAS)})")
-        model = cls(vdd, run, merged, sources)
         if overrides and "run_ua_per_mhz" in overrides:
-            model = cls(vdd, float(overrides["run_ua_per_mhz"]), merged, sources)
-        return model
+            run = float(overrides["run_ua_per_mhz"])
+        return cls(vdd, run, merged, static)
 
     def ua_per_mhz(self, clock_hz):
         mhz = np.asarray(clock_hz, dtype=np.float64) / 1e6
@@ -74,7 +73,8 @@ class EnergyModel:
         return np.interp(mhz, xs, ys)  # flat beyond the table's ends
 
     def run_current_a(self, clock_hz):
-        return self.ua_per_mhz(clock_hz) * (np.asarray(clock_hz, dtype=np.float64) / 1e6) * 1e-6
+        mhz = np.asarray(clock_hz, dtype=np.float64) / 1e6
+        return (self.ua_per_mhz(clock_hz) * mhz + self.static_ua) * 1e-6
 
     def base_joules(self, cycles, clock_hz):
         """VDD * I_run(f) * cycles / f."""

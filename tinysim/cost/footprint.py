@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from ..errors import FirmwareError
 from .units import fmt_size
@@ -66,11 +66,10 @@ def image_sections(elf_path) -> List[Tuple[str, int, int, Optional[int], bool]]:
         raise FirmwareError(f"{path}: not an ELF file ({err})") from None
 
 
-def footprint(elf_path, memories, size_overrides: Optional[Mapping[str, int]] = None
-              ) -> List[Need]:
-    """Needs per memory that the image touches. `memories`: (name, kind, base, size);
-    `size_overrides`: by memory name or by kind ("sram"/"flash": applies to the memory of that
-    kind that the image uses most)."""
+def footprint(elf_path, memories, variant_memories=None) -> List[Need]:
+    """Needs per memory that the image touches. `memories`: (name, kind, base, size) of the
+    platform the ELF was linked for; `variant_memories`: the same after a what-if resize (a
+    memory missing from it has 0 bytes available)."""
     used: Dict[str, List[Tuple[str, int]]] = {}
 
     def place(addr: int, name: str, size: int) -> None:
@@ -85,14 +84,6 @@ def footprint(elf_path, memories, size_overrides: Optional[Mapping[str, int]] = 
         place(vma, name, size)
         if loaded and lma is not None and lma != vma:
             place(lma, f"{name}(load)", size)
-    needs = [Need(m, k, sum(s for _, s in used[m]), size, tuple(used[m]))
-             for m, k, _, size in memories if m in used]
-    overrides = dict(size_overrides or {})
-    for kind in ("sram", "flash"):
-        if kind in overrides:
-            of_kind = [n for n in needs if n.kind == kind]
-            if of_kind:
-                main = max(of_kind, key=lambda n: n.needed)
-                overrides.setdefault(main.memory, overrides[kind])
-    return [Need(n.memory, n.kind, n.needed, int(overrides.get(n.memory, n.available)),
-                 n.sections) for n in needs]
+    available = {m: size for m, _, _, size in (variant_memories or memories)}
+    return [Need(m, k, sum(s for _, s in used[m]), int(available.get(m, 0)), tuple(used[m]))
+            for m, k, _, _ in memories if m in used]

@@ -18,8 +18,8 @@ def add_common_arguments(p: argparse.ArgumentParser, elf_required: bool = False)
                    help="re-cost a saved profile instead of emulating the ELF")
     p.add_argument("--overlay", metavar="FILE.toml",
                    help="calibrated cost parameters (written by `tinysim calibrate`)")
-    p.add_argument("--window", default=None,
-                   help="timed window to record when emulating (default: the whole run)")
+    p.add_argument("--max-instructions", type=int, default=None,
+                   help="instruction budget when emulating (default: run until the firmware stops)")
 
 
 def load_platform_arg(name: str):
@@ -47,5 +47,7 @@ def obtain_profile(args, platform, params: Optional[Dict[str, float]] = None) ->
     except ImportError:
         raise TinysimError("emulation is not available in this build (tinysim.emu.session); "
                            "re-cost a saved profile with --profile FILE.npz") from None
-    kwargs = {"window": args.window} if args.window else {}
-    return record_profile(args.elf, platform, **kwargs)
+    recorded = record_profile(args.elf, platform, max_instructions=args.max_instructions)
+    profile = recorded[0] if isinstance(recorded, tuple) else recorded
+    profile.meta.setdefault("window", "whole run")
+    return profile

@@ -48,6 +48,6 @@ def write_overlay(path, params: Mapping[str, float], header: Iterable[str] = ())
     for section, values in (("cost", cost), ("energy", energy)):
         if values:
             lines.append(f"[{section}]")
-            lines.extend(f"{k} = {float(v)!r}" for k, v in sorted(values.items()))
+            lines.extend(f"{k} = {float(f'{v:.6g}')!r}" for k, v in sorted(values.items()))
     p.write_text("\n".join(lines) + "\n")
     return p

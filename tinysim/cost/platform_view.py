@@ -41,19 +41,27 @@ def clock_hz(platform) -> float:
 
 
 def memories(platform) -> List[Tuple[str, str, int, int]]:
-    """(name, kind, base, size) of every memory."""
+    """(name, kind, base, size) of every memory (aliases of another memory left out)."""
     out = []
     for m in _field(platform, "memories", default=()) or ():
+        if _field(m, "alias_of", default=None):
+            continue
         out.append((str(_field(m, "name")), str(_field(m, "kind")), int(_field(m, "base")),
                     int(_field(m, "size"))))
     return out
 
 
 def wait_state_table(platform) -> List[Tuple[float, int]]:
-    """[(max_hz, wait_states)] sorted by frequency; empty when the platform has no flash
-    latency (e.g. code in zero-wait-state memory)."""
+    """[(max_hz, wait_states)] for the platform's voltage range, sorted by frequency; empty when
+    the platform has no flash latency (e.g. code in zero-wait-state memory)."""
     flash = _field(platform, "flash")
-    rows = _field(flash, "wait_states", "ws_table", "latency", default=()) or ()
+    rows = _field(flash, "wait_state_table", "wait_states", default=()) or ()
+    if isinstance(rows, Mapping):  # per voltage range (tinysim.platform.FlashTiming)
+        vrange = _field(platform, "voltage_range", default=None)
+        if vrange not in rows:
+            raise PlatformError(f"platform {_name(platform)} [flash.wait_states]: no table for "
+                                f"voltage range {vrange!r} (have: {', '.join(rows) or 'none'})")
+        rows = rows[vrange]
     table = []
     for row in rows:
         if isinstance(row, Mapping):
@@ -75,13 +83,12 @@ def prefetch_enabled(platform) -> bool:
     return bool(_field(_field(platform, "flash"), "prefetch", default=True))
 
 
-def energy_fields(platform) -> Tuple[float, Any, Mapping[str, float], Sequence[str]]:
-    """(vdd_v, run current (uA/MHz scalar or [(MHz, uA/MHz)]), per-class deltas in pJ, sources)."""
+def energy_fields(platform) -> Tuple[float, Any, float, Mapping[str, float]]:
+    """(vdd_v, run current (uA/MHz scalar or [(MHz, uA/MHz)]), static uA, per-class deltas pJ)."""
     energy = _field(platform, "energy", required=f"platform {_name(platform)}")
     where = f"platform {_name(platform)} [energy]"
     vdd = float(_field(energy, "vdd_v", "vdd", required=where))
-    run = _field(energy, "run_ua_per_mhz", "run_current_ua_per_mhz", "run_current",
-                 required=where)
-    deltas = _field(energy, "class_pj", "deltas_pj", "per_class_pj", default=None) or {}
-    sources = _field(energy, "sources", default=()) or ()
-    return vdd, run, dict(deltas), tuple(sources)
+    run = _field(energy, "run_ua_per_mhz", "run_current_ua_per_mhz", required=where)
+    static = float(_field(energy, "static_ua", default=0.0) or 0.0)
+    deltas = _field(energy, "class_pj", "deltas_pj", default=None) or {}
+    return vdd, run, static, dict(deltas)
