@@ -2,7 +2,9 @@
  * when the stack goes below __stack_limit (linker script), with the stack reported. */
 #include "tinysim_board.h"
 
-static volatile uint32_t s_never = 0xFFFFFFFFu; /* recursion "ends" only here: never */
+/* In flash (const): a runaway stack that sweeps over .data/.bss cannot change it. The
+ * recursion "ends" only at this depth: never. */
+__attribute__((section(".rodata.s_never"))) static const volatile uint32_t s_never = 0xFFFFFFFFu;
 
 __attribute__((noinline)) static uint32_t recurse(uint32_t depth)
 {
