@@ -53,7 +53,8 @@ def test_footprint_by_section(elf, platform):
                                           [("flash", "flash", 0x08000000, 2 << 20),
                                            ("sram", "sram", 0x20000000, 64 << 10)])}
     assert not small["sram"].fits
-    assert ".bss 97.7 KiB" in small["sram"].describe() and "DOES NOT FIT" in small["sram"].describe()
+    report = small["sram"].describe()
+    assert ".bss 97.7 KiB" in report and "DOES NOT FIT" in report
 
 
 def test_sweep_rows_and_table(elf, platform, tmp_path):

@@ -177,3 +177,20 @@ def test_real_emulation_recost_equals_counter(thumb_asm, platform):
     assert slow.wait_states == 0
     assert slow.cycles == est.cycles - prof.imiss * pens[0]
     assert slow.seconds > est.seconds
+
+
+def test_from_snapshots_accepts_counter_shapes(platform):
+    from types import SimpleNamespace
+
+    coster = BlockCoster(platform)
+    b1, e1 = _counter_arrays(coster, [(0x08000000, 8, 10, 1, 0)], [(0, 0, 9, True)])
+    b2, e2 = _counter_arrays(coster, [(0x08000000, 8, 25, 1, 0)], [(0, 0, 24, True)])
+    before = SimpleNamespace(blocks=lambda: b1, edges=lambda: e1, cycles=100, instructions=40,
+                             regions={"sram1": (5, 1)}, dcache_misses=2)
+    after = SimpleNamespace(blocks=lambda: b2, edges=lambda: e2, cycles=190, instructions=100,
+                            regions={"sram1": (17, 4)}, dcache_misses=9)
+    prof = ExecutionProfile.from_snapshots(before, after, coster, window="w")
+    assert prof.meta["counter_cycles"] == 90 and prof.meta["counter_instructions"] == 60
+    assert prof.blocks["count"].tolist() == [15] and prof.edges["count"].tolist() == [15]
+    rows = {r["name"]: (int(r["reads"]), int(r["writes"]), int(r["dmiss"])) for r in prof.regions}
+    assert rows == {"sram1": (12, 3, 0), "flash data": (0, 0, 7)}

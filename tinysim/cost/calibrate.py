@@ -124,7 +124,8 @@ def fit(measurements: List[Measurement], platform) -> Fit:
         variant = variant_of(m, platform)
         before, after = estimate(m.profile, variant), estimate(m.profile, variant, params)
         row = {"label": m.label, "measured_cycles": m.cycles,
-               "model_cycles_before": float(before.cycles), "model_cycles_after": float(after.cycles),
+               "model_cycles_before": float(before.cycles),
+               "model_cycles_after": float(after.cycles),
                "cycle_error_before": float(before.cycles) / m.cycles - 1,
                "cycle_error_after": float(after.cycles) / m.cycles - 1}
         if m.joules is not None:

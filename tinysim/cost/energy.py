@@ -1,23 +1,25 @@
 """Energy: E = VDD * I_run(f) * t, plus small per-class corrections.
 
-I_run(f) = (run current per MHz at f) * f + static current, from the board's datasheet run-mode table (code from
-flash, ART on: what firmware does). With uA/MHz roughly flat, the base energy per cycle is
-VDD * uA/MHz pJ, so energy follows cycles and the clock acts mainly through wait states; a board
-that gives a per-frequency table [(MHz, uA/MHz), ...] gets the real f dependence, interpolated.
+I_run(f) = run current per MHz (at f) * f + static current, from the board's [energy] table. The
+datasheet run-mode figure is measured with code running from flash with the ART on, so it already
+holds an average instruction mix and flash traffic. With a flat uA/MHz the base energy per cycle
+is VDD * uA/MHz pJ: energy follows cycles, and the clock acts through wait states (more cycles at
+a higher clock) and the static current. A board may give a per-frequency table
+[(MHz, uA/MHz), ...] instead of one number; it is interpolated.
 
-STM32L4R5 (DS12023, "Current consumption in Run mode" tables): the figure was NOT found with the
-search tool available here. The front-page "110 uA/MHz (LDO)" is quoted from memory and is a
-guess to be calibrated (`tinysim calibrate`), not a sourced number. (For comparison, the classic
-STM32L47x is 100-120 uA/MHz per ST's L4 power training slides.)
+STM32L4R5: the DS12023 "Current consumption in Run mode" tables could NOT be found with the search
+tool available while writing this. nucleo-l4r5zi.toml uses 110 uA/MHz from ST's STM32L4+ overview
+("down to 110 uA/MHz", LDO) and cross-checks it against the MLPerf Tiny v0.5 reference energy
+(KWS 7374 uJ / 181.9 ms at 3.0 V = ~112 uA/MHz); treat it as a figure to calibrate
+(`tinysim calibrate`), not a datasheet-sourced one.
 
-Per-class deltas (pJ per instruction or event) are corrections on top of the average current,
-which already includes an average instruction mix fetched from flash. Defaults below are
-ESTIMATES; a board's [energy] table replaces them:
+Per-class deltas (pJ per instruction or event) are corrections on top of that average. Defaults
+below are ESTIMATES; a board's [energy] class_pj table overrides them:
   FP_DIVSQRT  +23 pJ: Horowitz (ISSCC 2014, 45 nm) fp32 multiply 3.7 pJ x 7.1 (FP divide vs
               multiply energy measured on an Ambiq Apollo3 Cortex-M4F, PMC8934428) minus the
               multiply already in an average cycle. Estimate.
   FLASH_LINE  +20 pJ per instruction-fetch line miss (flash array read vs prefetch/cache hit).
-              Guess; no public per-access figure for the L4+ flash was found.
+              Guess: no public per-access figure for the L4+ flash was found.
   FLASH_DATA  +20 pJ per data read from flash that misses the D-cache. Guess, as above.
 """
 

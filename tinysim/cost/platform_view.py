@@ -6,7 +6,7 @@ change in the platform dataclasses touches one file, and errors name the missing
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 from ..errors import PlatformError
 

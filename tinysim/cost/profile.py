@@ -100,7 +100,8 @@ class ExecutionProfile:
                                    "not a prefix of the 'after' one")
             for col in ("count", "imiss", "iprefetch"):
                 blocks[col][:len(before)] -= before[col]
-        edges = _edge_diff(_as_edges(edges), None if edges_before is None else _as_edges(edges_before))
+        edges = _edge_diff(_as_edges(edges),
+                           None if edges_before is None else _as_edges(edges_before))
         live = (blocks["count"] > 0) | (blocks["imiss"] > 0) | (blocks["iprefetch"] > 0)
         remap = np.full(len(blocks), -1, dtype=np.int64)
         remap[live] = np.arange(int(live.sum()))
@@ -129,14 +130,39 @@ class ExecutionProfile:
 
     @classmethod
     def from_snapshots(cls, before, after, coster, **meta) -> "ExecutionProfile":
-        """Convenience for counter snapshot objects with .blocks/.edges/.regions attributes."""
+        """The window between two native-counter snapshots (`before` may be None: from reset).
+
+        A snapshot exposes `blocks` and `edges` (structured arrays, or methods returning them),
+        optionally `regions` (rows or a {name: row} mapping with reads/writes[/dmiss]),
+        `dcache_misses` (flash data reads missing the D-cache, if not per region), `cycles` and
+        `instructions` (what the counter accumulated; kept in the metadata for cross-checks).
+        """
+        def get(snap, name, default=None):
+            value = getattr(snap, name, default) if snap is not None else default
+            return value() if callable(value) else value
+
+        def regions_of(snap):
+            rows = get(snap, "regions", ()) or ()
+            if isinstance(rows, Mapping):
+                rows = [{"name": k, **(_row(v) if not isinstance(v, (tuple, list)) else
+                                        dict(zip(("reads", "writes", "dmiss"), v)))}
+                        for k, v in rows.items()]
+            rows = [_row(r) for r in rows]
+            dmiss = get(snap, "dcache_misses")
+            if dmiss is not None and not any("dmiss" in r for r in rows):
+                rows.append({"name": "flash data", "kind": "flash", "dmiss": int(dmiss)})
+            return rows
+
+        counted = {}
+        for key in ("cycles", "instructions"):
+            a, b = get(after, key), get(before, key, 0)
+            if a is not None:
+                counted[f"counter_{key}"] = int(a) - int(b or 0)
         return cls.from_counts(
-            after.blocks, after.edges, coster, regions=getattr(after, "regions", ()),
-            blocks_before=None if before is None else before.blocks,
-            edges_before=None if before is None else before.edges,
-            regions_before=() if before is None else getattr(before, "regions", ()),
-            counter_cycles=None if before is None else int(after.cycles - before.cycles)
-            if hasattr(after, "cycles") else None, **meta)
+            get(after, "blocks"), get(after, "edges"), coster, regions=regions_of(after),
+            blocks_before=get(before, "blocks"), edges_before=get(before, "edges"),
+            regions_before=regions_of(before) if before is not None else (),
+            **{**counted, **meta})
 
     # ---------------------------------------------------------------- files
     @staticmethod
