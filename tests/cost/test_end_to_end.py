@@ -1,0 +1,29 @@
+"""A real firmware under the real emulator and native counter: re-costing equals the run.
+
+Skips until the native counter (`tinysim.emu.counter`) is built.
+"""
+
+import pytest
+
+from tinysim.cost import estimate
+
+pytestmark = pytest.mark.toolchain
+
+
+def test_recorded_profile_recosts_to_the_counter_cycles(tmp_path):
+    pytest.importorskip("tinysim.emu.counter", reason="native counter not built yet")
+    from tinysim.emu.session import record_profile
+    from tinysim.firmware.build import build_test_firmware
+    from tinysim.platform import load_platform
+
+    platform = load_platform("nucleo-l4r5zi")
+    elf = build_test_firmware("hello", "nucleo-l4r5zi", out_dir=tmp_path)
+    profile, result = record_profile(elf, platform, max_instructions=5_000_000)
+    est = estimate(profile, platform)
+    assert profile.meta["counter_cycles"] == est.cycles
+    assert profile.instructions == profile.meta["counter_instructions"]
+    assert est.instructions == profile.instructions
+    assert not profile.meta["unclassified"], profile.meta["unclassified"]
+    # re-costing at 16 MHz removes every wait state and nothing else
+    slow = estimate(profile, platform.with_overrides(clock_hz=16_000_000))
+    assert slow.wait_states == 0 and slow.cycles <= est.cycles
