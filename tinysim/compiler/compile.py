@@ -26,7 +26,7 @@ class CompiledModel:
     ops_used: list[str]                  # TFLite builtin names, sorted
     kernel_files: list[str]              # e.g. ["conv.c", "softmax.c"], sorted
     flash: dict[str, int]                # section -> bytes (weights, bias, requant, op params)
-    sram: dict[str, int]                 # section -> bytes (arena: activations, scratch)
+    sram: dict[str, int]                 # "activations", "scratch": bytes before reuse; arena_bytes after
     arena_bytes: int
     input_size: int
     output_size: int
@@ -62,8 +62,9 @@ class CompiledModel:
         lines += [f"  {k:<12}{v:>10,} B" for k, v in self.flash.items()]
         lines.append(f"  {'total':<12}{self.flash_bytes:>10,} B")
         lines.append("sram (static arena):")
-        lines += [f"  {k:<12}{v:>10,} B" for k, v in self.sram.items()]
-        lines.append(f"  {'arena':<12}{self.arena_bytes:>10,} B")
+        lines.append(f"  {'tensors':<12}{self.sram['activations']:>10,} B  (sum of activation tensors, before reuse)")
+        lines.append(f"  {'scratch':<12}{self.sram['scratch']:>10,} B  (per-op kernel scratch, before reuse)")
+        lines.append(f"  {'arena':<12}{self.arena_bytes:>10,} B  (after reuse by liveness)")
         lines.append("(kernel code, stack and the harness are not included)")
         return "\n".join(lines)
 

@@ -55,6 +55,11 @@ PARAMS_BYTES = {"ts_conv_params": 52, "ts_fc_params": 28, "ts_pool_params": 24,
                 "ts_add_params": 36, "ts_softmax_params": 16}
 
 
+# TFLite Micro built without TFLITE_SINGLE_ROUNDING would round FC twice; the LiteRT /
+# tf.lite interpreter (the reference here) rounds it once.
+FC_SINGLE_ROUNDING = 1
+
+
 class _Ctx:
     def __init__(self, graph: Graph, op: Operator):
         self.graph, self.op = graph, op
@@ -263,13 +268,20 @@ def lower_fc(ctx: _Ctx) -> LoweredOp:
     _check_filter_scales(ctx, w, units, 0)
     wd = w.data.astype(np.int8).reshape(units, depth)
     bias = _effective_bias(ctx, _bias(ctx, 2, units), wd.astype(np.int64).sum(axis=1), x.zero_point)
-    mults, shifts = quant.conv_multipliers(x.scale, w.scales, y.scale, units)
+    # The interpreter's int8 FULLY_CONNECTED requantizes with single rounding (CONV_2D
+    # and DEPTHWISE_CONV_2D with double rounding): measured, see tests/kernels fc_*.
+    if len(w.scales) == 1:
+        m, s = quant.fc_per_tensor_multiplier(x.scale, w.scale, y.scale)
+        mults, shifts = [m] * units, [s] * units
+    else:
+        mults, shifts = quant.conv_multipliers(x.scale, w.scales, y.scale, units)
     act_min, act_max = ctx.activation(o, y)
     lo = LoweredOp(ctx.op.index, ctx.op.name, "ts_fully_connected", "ts_fc_params",
                    inputs=[x.index], outputs=[y.index], kernel_file="fully_connected.c",
                    macs=batches * units * depth)
     lo.fields = dict(batches=batches, in_depth=depth, out_depth=units, out_zp=y.zero_point,
-                     act_min=act_min, act_max=act_max, weights="@weights", bias="@bias",
+                     act_min=act_min, act_max=act_max, single_rounding=FC_SINGLE_ROUNDING,
+                     weights="@weights", bias="@bias",
                      mult="@mult", shift="@shift")
     lo.consts = [ConstArray("weights", "int8_t", wd.reshape(-1), "weights"),
                  ConstArray("bias", "int32_t", bias, "bias")] + _requant_arrays(mults, shifts)

@@ -46,6 +46,13 @@ def conv_multipliers(in_scale: float, filter_scales: np.ndarray, out_scale: floa
     return mults, shifts
 
 
+def fc_per_tensor_multiplier(in_scale: float, filter_scale: float, out_scale: float) -> tuple[int, int]:
+    """GetQuantizedConvolutionMultipler, used by FULLY_CONNECTED with one filter
+    scale: the input x filter product is taken in float32, then widened."""
+    product = float(np.float32(in_scale) * np.float32(filter_scale))
+    return quantize_multiplier(product / float(np.float32(out_scale)))
+
+
 def activation_range(activation: int, out_scale: float, out_zp: int) -> tuple[int, int]:
     """CalculateActivationRangeQuantized for int8; activation is the schema's
     ActivationFunctionType (0 NONE, 1 RELU, 2 RELU_N1_TO_1, 3 RELU6)."""

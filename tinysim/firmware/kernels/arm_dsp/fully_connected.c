@@ -1,7 +1,7 @@
 /* FULLY_CONNECTED, int8: Cortex-M4 DSP port. Two output units per pass share
  * each unpacked input word (see ts_dot2). Same arithmetic as the reference. */
 #include "../common/ts_kernels.h"
-#include "../common/ts_quant.h"
+#include "../common/ts_fc_requant.h"
 #include "ts_simd.h"
 
 void ts_fully_connected(const ts_fc_params *p, const int8_t *in, int8_t *out)
@@ -13,15 +13,14 @@ void ts_fully_connected(const ts_fc_params *p, const int8_t *in, int8_t *out)
         for (; o + 1 < p->out_depth; o += 2, w += 2 * n) {
             int32_t a0 = p->bias[o], a1 = p->bias[o + 1];
             ts_dot2(in, w, w + n, n, &a0, &a1);
-            out[0] = ts_requant(a0, p->mult[o], p->shift[o], p->out_zp, p->act_min, p->act_max);
-            out[1] = ts_requant(a1, p->mult[o + 1], p->shift[o + 1], p->out_zp,
-                                p->act_min, p->act_max);
+            out[0] = ts_fc_requant(p, a0, o);
+            out[1] = ts_fc_requant(p, a1, o + 1);
             out += 2;
         }
         if (o < p->out_depth) {
             int32_t a0 = p->bias[o];
             ts_dot1(in, w, n, &a0);
-            *out++ = ts_requant(a0, p->mult[o], p->shift[o], p->out_zp, p->act_min, p->act_max);
+            *out++ = ts_fc_requant(p, a0, o);
         }
     }
 }

@@ -38,6 +38,7 @@ typedef struct {
     uint16_t batches, in_depth, out_depth;
     int8_t out_zp;
     int8_t act_min, act_max;
+    uint8_t single_rounding;      /* 1: ts_mbqm_single (what the interpreter does), 0: ts_mbqm */
     const int8_t *weights;
     const int32_t *bias;          /* effective bias */
     const int32_t *mult;          /* per output unit (per-tensor models repeat one value) */

@@ -52,12 +52,33 @@ static inline int32_t ts_mbqm(int32_t x, int32_t mult, int shift)
     return ts_rdbpot(ts_srdhm(ts_shl(x, left), mult), right);
 }
 
+/* The single-rounding MultiplyByQuantizedMultiplier (TFLite built with
+ * TFLITE_SINGLE_ROUNDING, and ruy): round(x * mult / 2^(31 - shift)) in one step,
+ * ties toward +infinity. The interpreter's int8 FULLY_CONNECTED rounds this way
+ * (measured against it, see tests/kernels and ts_fc_requant.h). */
+static inline int32_t ts_mbqm_single(int32_t x, int32_t mult, int shift)
+{
+    const int total = 31 - shift;
+    const int64_t v = (int64_t)x * (int64_t)mult + ((int64_t)1 << (total - 1));
+    return (int32_t)(v >> total);
+}
+
 /* Accumulator -> int8 output: requantize, add output zero point, clamp to the
  * fused activation range (which already includes the int8 limits). */
 static inline int8_t ts_requant(int32_t acc, int32_t mult, int shift, int32_t out_zp,
                                 int32_t act_min, int32_t act_max)
 {
     int32_t v = ts_mbqm(acc, mult, shift) + out_zp;
+    v = v < act_min ? act_min : v;
+    v = v > act_max ? act_max : v;
+    return (int8_t)v;
+}
+
+/* ts_requant with the single-rounding multiply. */
+static inline int8_t ts_requant_single(int32_t acc, int32_t mult, int shift, int32_t out_zp,
+                                       int32_t act_min, int32_t act_max)
+{
+    int32_t v = ts_mbqm_single(acc, mult, shift) + out_zp;
     v = v < act_min ? act_min : v;
     v = v > act_max ? act_max : v;
     return (int8_t)v;

@@ -1,7 +1,8 @@
 /* FULLY_CONNECTED, int8: portable reference.
- * Matches tflite::reference_integer_ops::FullyConnected (weight zero point 0). */
+ * Matches the TFLite interpreter's FullyConnected (weight zero point 0); the
+ * rounding of the output stage depends on per-tensor vs per-channel weights. */
 #include "../common/ts_kernels.h"
-#include "../common/ts_quant.h"
+#include "../common/ts_fc_requant.h"
 
 void ts_fully_connected(const ts_fc_params *p, const int8_t *in, int8_t *out)
 {
@@ -13,8 +14,7 @@ void ts_fully_connected(const ts_fc_params *p, const int8_t *in, int8_t *out)
             for (int d = 0; d < depth; d++) {
                 acc += w[d] * in[d];
             }
-            *out++ = ts_requant(acc, p->mult[o], p->shift[o], p->out_zp,
-                                p->act_min, p->act_max);
+            *out++ = ts_fc_requant(p, acc, o);
         }
     }
 }
