@@ -237,7 +237,15 @@ class Machine(Host):
         mem = self.platform.region_of(lo - 1) if lo else None
         if mem is None:
             return None
-        return max(mem.base, lo - 0x400), lo
+        # Guard up to 1 KiB below the stack, never reaching into .bss (the linker scripts keep
+        # the free gap between _ebss and __stack_limit; with no gap there is nothing to guard).
+        floor = max(mem.base, lo - 0x400)
+        for name in ("_ebss", "__bss_end__", "_end", "end"):
+            end_bss = self.firmware.symbol(name)
+            if end_bss is not None and end_bss <= lo:
+                floor = max(floor, end_bss)
+                break
+        return (floor, lo) if floor < lo else None
 
     # ---- reset / counter ------------------------------------------------------------------
     def reset(self) -> None:
@@ -444,8 +452,7 @@ class Machine(Host):
             if isinstance(until, (str, bytes)) else until
         self._run_tx = bytearray()
         insn0, cyc0, blocks0 = c.instructions, c.cycles, self._block_total()
-        budget = None if max_instructions is None else insn0 + max_instructions
-        c.set_budget(budget if budget is not None else NO_DEADLINE)
+        c.set_budget(None if max_instructions is None else insn0 + max_instructions)
         fault, exit_name, message = None, None, ""
         t0 = time.perf_counter()
         while exit_name is None:
@@ -456,7 +463,7 @@ class Machine(Host):
                 # Something is pending but masked (PRIMASK/BASEPRI/priority): stop after the next
                 # block to re-check, so it is taken as soon as the firmware unmasks it.
                 event = c.cycles + 1
-            c.set_deadline(event if event is not None else NO_DEADLINE)
+            c.set_deadline(event)
             self._stop_reason = None
             self._mem_fault = None
             try:
@@ -486,7 +493,7 @@ class Machine(Host):
                 self.reset_core()
                 exit_name = None
         wall = time.perf_counter() - t0
-        c.set_budget(NO_DEADLINE)
+        c.set_budget(None)
         if fault is not None:
             message = fault.format()
         return RunResult(
@@ -500,12 +507,7 @@ class Machine(Host):
     _pending_fault: Optional[FaultReport] = None
 
     def _block_total(self) -> int:
-        counts = self.counter.blocks()
-        try:
-            return int(counts["count"].sum()) if hasattr(counts, "dtype") and counts.dtype.names else int(
-                sum(getattr(counts, "counts", counts)) if not isinstance(counts, dict) else sum(counts.values()))
-        except Exception:  # noqa: BLE001 - the count is informational
-            return 0
+        return int(self.counter.blocks_executed)
 
     def _dispatch_stop(self, reason: str) -> Optional[str]:
         if reason in ("idle", "until", "reset"):
@@ -517,13 +519,21 @@ class Machine(Host):
             return "budget"
         if reason in ("deadline", "cycles"):
             return None  # a timer fell due: the loop ticks and delivers it
-        if reason in ("stack", "stack_guard", "stack-overflow"):
+        if reason in ("describe-error", "no-memory"):
+            err = getattr(self.counter, "error", None)
+            if err is not None:
+                raise err
+            raise EmulationError(f"native counter stopped: {reason}")
+        if reason == "stack-overflow":
             lo = self._stack[0] if self._stack else 0
             sp = self.uc.reg_read(self.sp_reg())
+            addr = getattr(self.counter, "stop_address", None)
+            pc = getattr(self.counter, "stop_pc", None) or None
             self._pending_fault = self.make_fault(
                 faults.STACK_OVERFLOW,
-                f"stack overflow: write below the stack limit __stack_limit={lo:#010x} (sp={sp:#010x}); "
-                f"the stack needs more than {self._stack[1] - lo if self._stack else '?'} bytes")
+                f"stack overflow: write to {addr or 0:#010x}, below the stack limit __stack_limit={lo:#010x} "
+                f"(sp={sp:#010x}); the stack needs more than {self._stack[1] - lo if self._stack else '?'} bytes",
+                pc=pc, address=addr)
             return "fault"
         return None
 

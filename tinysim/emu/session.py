@@ -51,11 +51,26 @@ class Session:
         self.machine.attach_counter(self.counter)
 
     def _counter_options(self, count_data: bool) -> dict:
-        flash = [m for m in self.platform.memories if m.kind == "flash"]
-        regions = [(m.name, m.base, m.base + m.size) for m in self.platform.memories]
+        """Flash ranges, the ART-style caches with the cost model's penalties, data regions and
+        the stack guard, from the platform file."""
+        from ..cost.flash import flash_penalties
+        from .counter import CacheGeometry
+
+        plat = self.platform
+        flash = [m for m in plat.memories if m.kind == "flash"]
+        imiss, ipre, dmiss = flash_penalties(plat)
+        ft = plat.flash
+        icache = dcache = None
+        if flash and ft.icache_lines > 0:
+            icache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.icache_lines, miss_penalty=imiss,
+                                   prefetch=bool(ft.prefetch), prefetch_penalty=ipre)
+        if flash and ft.dcache_lines > 0:
+            dcache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.dcache_lines, miss_penalty=dmiss)
         return {
             "flash_ranges": [(m.base, m.base + m.size) for m in flash],
-            "regions": regions,
+            "icache": icache,
+            "dcache": dcache,
+            "regions": [(m.name, m.base, m.base + m.size, m.kind) for m in plat.memories],
             "stack_guard": self.machine.stack_guard(),
             "count_data": count_data,
         }
