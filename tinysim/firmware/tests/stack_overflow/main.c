@@ -2,16 +2,21 @@
  * when the stack goes below __stack_limit (linker script), with the stack reported. */
 #include "tinysim_board.h"
 
-/* In flash (const): a runaway stack that sweeps over .data/.bss cannot change it. The
- * recursion "ends" only at this depth: never. */
-__attribute__((section(".rodata.s_never"))) static const volatile uint32_t s_never = 0xFFFFFFFFu;
+/* The depth at which the recursion would stop: never reached. An empty asm hides the value
+ * from the optimizer without keeping it in RAM, where a runaway stack could overwrite it. */
+static inline uint32_t never_depth(void)
+{
+    uint32_t v = 0xFFFFFFFFu;
+    __asm volatile("" : "+r"(v));
+    return v;
+}
 
 __attribute__((noinline)) static uint32_t recurse(uint32_t depth)
 {
     volatile uint32_t frame[16];
     frame[0] = depth;
     frame[15] = depth * 3u;
-    if (depth == s_never) {
+    if (depth == never_depth()) {
         return frame[0];
     }
     return recurse(depth + 1u) + frame[15]; /* not a tail call */
