@@ -44,7 +44,8 @@ def test_energy_is_vdd_times_current_times_time(platform, prof):
     base = 3.3 * 110e-6 * 120 * est.seconds
     assert est.breakdown["base_j"] == pytest.approx(base, rel=1e-12)
     deltas = (est.by_class.get("FP_DIVSQRT", {"count": 0})["count"] * 23e-12
-              + est.breakdown["imiss"] * 20e-12 + est.breakdown["dmiss"] * 20e-12)
+              + (est.breakdown["imiss"] + est.breakdown["iprefetch"]) * 20e-12
+              + est.breakdown["dmiss"] * 20e-12)
     assert est.joules == pytest.approx(base + deltas, rel=1e-12)
     assert est.avg_power_w == pytest.approx(est.joules / est.seconds)
 

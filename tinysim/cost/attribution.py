@@ -1,8 +1,8 @@
 """Cycles, instructions and energy per function: blocks mapped to ELF symbols (pyelftools).
 
 Per block: cycles = executions x static + taken exits x taken extra + flash fetch penalties, with
-the same weights `estimate` uses, so the function rows add up to the window total (D-cache misses
-are not attributed to blocks by the counter and get their own row).
+the same weights `estimate` uses, so the function rows add up to the window total (flash data
+misses are counted per memory region, not per block, and get their own row).
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def block_costs(profile, platform, params=None, clock_hz: Optional[float] = None
     counts = profile.blocks["count"].astype(np.float64)
     taken = profile.taken_counts.astype(np.float64)
     ws = wait_states_for(pv.wait_state_table(platform), clock)
-    pi, pp, _ = (float(x) for x in penalties_for_ws(ws, pv.flash_line_bytes(platform),
-                                                     pv.prefetch_enabled(platform), flash_params))
+    pi, pp, _, _ = (float(x) for x in penalties_for_ws(
+        ws, pv.flash_line_bytes(platform), pv.prefetch_enabled(platform), flash_params))
     imiss = profile.blocks["imiss"].astype(np.float64)
     ipre = profile.blocks["iprefetch"].astype(np.float64)
     cycles = counts * (profile.static_hist @ w) + taken * (profile.taken_hist @ w) \
@@ -86,8 +86,7 @@ def block_costs(profile, platform, params=None, clock_hz: Optional[float] = None
     dvec = model.delta_vector()
     per_cycle = float(model.base_joules(1.0, clock))
     joules = cycles * per_cycle + counts * (profile.static_hist @ dvec) \
-        + taken * (profile.taken_hist @ dvec) + np.array(
-            [model.event_joules(i, p, 0) for i, p in zip(imiss, ipre)])
+        + taken * (profile.taken_hist @ dvec) + model.event_joules(imiss + ipre, 0.0)
     return cycles, joules
 
 
@@ -102,8 +101,8 @@ def by_function(profile, platform, elf_path, params=None) -> Tuple[List[Function
         c, j, i, e = agg.get(name, (0.0, 0.0, 0, 0))
         agg[name] = (c + cycles[k], j + joules[k], i + int(n_ins[k]),
                      e + int(profile.blocks["count"][k]))
-    if profile.dmiss:
-        dm = total.breakdown["flash_dmiss_cycles"]
+    if profile.dmiss or profile.dprefetch:
+        dm = total.breakdown["flash_dmiss_cycles"] + total.breakdown["flash_dprefetch_cycles"]
         agg[DATA_MISSES] = (dm, total.joules - float(joules.sum()), 0, 0)
     rows = [FunctionCost(n, c, i, e, j) for n, (c, j, i, e) in agg.items()]
     rows.sort(key=lambda r: (-r.cycles, r.name))

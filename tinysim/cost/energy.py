@@ -18,9 +18,9 @@ below are ESTIMATES; a board's [energy] class_pj table overrides them:
   FP_DIVSQRT  +23 pJ: Horowitz (ISSCC 2014, 45 nm) fp32 multiply 3.7 pJ x 7.1 (FP divide vs
               multiply energy measured on an Ambiq Apollo3 Cortex-M4F, PMC8934428) minus the
               multiply already in an average cycle. Estimate.
-  FLASH_LINE  +20 pJ per instruction-fetch line miss (flash array read vs prefetch/cache hit).
+  FLASH_LINE  +20 pJ per instruction line read from the flash array (cache miss or prefetch).
               Guess: no public per-access figure for the L4+ flash was found.
-  FLASH_DATA  +20 pJ per data read from flash that misses the D-cache. Guess, as above.
+  FLASH_DATA  +20 pJ per data line read from the flash array (D-cache miss). Guess, as above.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ ESTIMATED_DELTAS_PJ: Dict[str, float] = {
     "FLASH_LINE": 20.0,  # guess
     "FLASH_DATA": 20.0,  # guess
 }
-EVENT_DELTAS = ("FLASH_LINE", "FLASH_PREFETCH", "FLASH_DATA")
+EVENT_DELTAS = ("FLASH_LINE", "FLASH_DATA")
 
 
 @dataclass(frozen=True)
@@ -91,19 +91,20 @@ class EnergyModel:
                 vec[InsnClass[name]] = pj * 1e-12
         return vec
 
-    def event_joules(self, imiss, iprefetch, dmiss) -> float:
+    def event_joules(self, instruction_lines, data_lines) -> float:
+        """Flash array reads: instruction lines (misses + prefetches), data lines likewise."""
         d = self.deltas_pj
-        return 1e-12 * (imiss * d.get("FLASH_LINE", 0.0) + iprefetch * d.get("FLASH_PREFETCH", 0.0)
-                        + dmiss * d.get("FLASH_DATA", 0.0))
+        return 1e-12 * (instruction_lines * d.get("FLASH_LINE", 0.0)
+                        + data_lines * d.get("FLASH_DATA", 0.0))
 
 
 def window_energy(model: EnergyModel, cycles: float, clock_hz: float,
-                  term_counts: Sequence[float], imiss: int, iprefetch: int, dmiss: int
+                  term_counts: Sequence[float], instruction_lines: int, data_lines: int
                   ) -> Tuple[float, float, Dict[str, float]]:
     """(joules, average watts, breakdown) of one timed window."""
     base = float(model.base_joules(cycles, clock_hz))
     classes = float(np.asarray(term_counts, dtype=np.float64) @ model.delta_vector())
-    events = model.event_joules(imiss, iprefetch, dmiss)
+    events = model.event_joules(instruction_lines, data_lines)
     joules = base + classes + events
     seconds = cycles / clock_hz
     watts = joules / seconds if seconds > 0 else 0.0

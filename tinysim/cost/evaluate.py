@@ -1,7 +1,8 @@
 """Re-cost a saved `ExecutionProfile` for a platform variant with numpy only.
 
 cycles = term_totals @ cycles_per_term(core, params)
-       + imiss * miss_penalty(WS(f)) + iprefetch * prefetch_penalty(WS(f)) + dmiss * WS(f)
+       + imiss * miss_penalty(WS(f)) + iprefetch * prefetch_penalty(WS(f))
+       + dmiss * WS(f) + dprefetch * prefetch_penalty(WS(f))
 
 `term_totals` (executions x static histogram + taken exits x taken histogram) is computed once per
 profile, so each variant costs a dot product of ~50 numbers: a 100-point clock sweep is
@@ -93,12 +94,14 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
                                               pv.prefetch_enabled(platform), flash_params)]
     if all(p == round(p) for p in pen):
         pen = [int(round(p)) for p in pen]
-    imiss, ipre, dmiss = profile.imiss, profile.iprefetch, profile.dmiss
-    flash_cycles = imiss * pen[0] + ipre * pen[1] + dmiss * pen[2]
+    imiss, ipre, dmiss, dpre = (profile.imiss, profile.iprefetch, profile.dmiss,
+                                profile.dprefetch)
+    flash_cycles = imiss * pen[0] + ipre * pen[1] + dmiss * pen[2] + dpre * pen[3]
     cycles = core + flash_cycles
 
     model = EnergyModel.from_platform(platform, energy_params)
-    joules, watts, ebreak = window_energy(model, float(cycles), clock, totals, imiss, ipre, dmiss)
+    joules, watts, ebreak = window_energy(model, float(cycles), clock, totals, imiss + ipre,
+                                          dmiss + dpre)
     taken_terms = np.array([c.name.startswith("TAKEN_") for c in InsnClass])
     by_class = {c.name: {"count": int(totals[c]), "cycles": float(totals[c] * weights[c])}
                 for c in InsnClass if totals[c]}
@@ -108,7 +111,8 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
         "flash_imiss_cycles": float(imiss * pen[0]),
         "flash_iprefetch_cycles": float(ipre * pen[1]),
         "flash_dmiss_cycles": float(dmiss * pen[2]),
-        "imiss": imiss, "iprefetch": ipre, "dmiss": dmiss,
+        "flash_dprefetch_cycles": float(dpre * pen[3]),
+        "imiss": imiss, "iprefetch": ipre, "dmiss": dmiss, "dprefetch": dpre,
         **ebreak,
     }
     return Estimate(
@@ -127,12 +131,13 @@ def sweep_clocks(profile, platform, clocks_hz, params=None) -> Dict[str, np.ndar
     core = float(profile.term_totals().astype(np.float64) @ term_weights(profile, platform, params))
     ws = wait_states_for(pv.wait_state_table(platform), clocks,
                          f"platform {getattr(platform, 'name', '?')} [flash]")
-    imiss_p, ipre_p, dmiss_p = penalties_for_ws(ws, pv.flash_line_bytes(platform),
-                                                pv.prefetch_enabled(platform), flash_params)
-    cycles = core + profile.imiss * imiss_p + profile.iprefetch * ipre_p + profile.dmiss * dmiss_p
+    imiss_p, ipre_p, dmiss_p, dpre_p = penalties_for_ws(
+        ws, pv.flash_line_bytes(platform), pv.prefetch_enabled(platform), flash_params)
+    cycles = core + profile.imiss * imiss_p + profile.iprefetch * ipre_p \
+        + profile.dmiss * dmiss_p + profile.dprefetch * dpre_p
     model = EnergyModel.from_platform(platform, energy_params)
     deltas = float(profile.term_totals() @ model.delta_vector()) + model.event_joules(
-        profile.imiss, profile.iprefetch, profile.dmiss)
+        profile.imiss + profile.iprefetch, profile.dmiss + profile.dprefetch)
     joules = model.base_joules(cycles, clocks) + deltas
     seconds = cycles / clocks
     return {"clock_hz": clocks, "cycles": cycles, "seconds": seconds, "joules": joules,

@@ -57,7 +57,7 @@ def wait_states(platform, clock_hz: Optional[float] = None) -> int:
 
 def penalties_for_ws(ws, line_bytes: int, prefetch: bool,
                      params: Optional[Mapping[str, float]] = None):
-    """(imiss, iprefetch, dmiss) penalty cycles for wait states `ws` (scalar or array).
+    """(imiss, iprefetch, dmiss, dprefetch) penalty cycles for wait states `ws` (scalar or array).
 
     - I-fetch line miss: the CPU waits the full WS cycles for the line (RM0432 3.3.3: an access
       takes WS+1 HCLK cycles instead of 1).
@@ -65,7 +65,9 @@ def penalties_for_ws(ws, line_bytes: int, prefetch: bool,
       so only what is left of the latency shows: WS minus the cycles the previous line keeps
       the core busy, estimated as line_bytes/4 (a guess: ~one cycle per 4 bytes of mixed 16/32-bit
       Thumb code), never below 0. Without prefetch there are no prefetch hits.
-    - D-cache miss on a data read from flash: WS extra cycles on that load.
+    - D-cache miss on a data read from flash: WS extra cycles on that load; a data prefetch hit
+      (only if a platform enables data prefetch; the STM32 ART prefetches instructions only)
+      is charged like an instruction prefetch hit.
     """
     scale = float((params or {}).get("flash_penalty_scale", FLASH_DEFAULTS["flash_penalty_scale"]))
     ws = np.asarray(ws, dtype=np.float64)
@@ -73,13 +75,36 @@ def penalties_for_ws(ws, line_bytes: int, prefetch: bool,
     imiss = ws * scale
     iprefetch = np.maximum(ws - lead, 0) * scale if prefetch else np.zeros_like(ws)
     dmiss = ws * scale
-    return imiss, iprefetch, dmiss
+    dprefetch = np.maximum(ws - lead, 0) * scale
+    return imiss, iprefetch, dmiss, dprefetch
 
 
 def flash_penalties(platform, params: Optional[Mapping[str, float]] = None,
                     clock_hz: Optional[float] = None) -> Tuple[int, int, int]:
     """Integer (imiss, iprefetch, dmiss) penalties for the native counter at the platform clock."""
     ws = wait_states(platform, clock_hz)
-    imiss, ipre, dmiss = penalties_for_ws(ws, pv.flash_line_bytes(platform),
-                                          pv.prefetch_enabled(platform), params)
-    return int(round(float(imiss))), int(round(float(ipre))), int(round(float(dmiss)))
+    pens = penalties_for_ws(ws, pv.flash_line_bytes(platform), pv.prefetch_enabled(platform),
+                            params)
+    return tuple(int(round(float(x))) for x in pens[:3])
+
+
+def counter_caches(platform, params: Optional[Mapping[str, float]] = None,
+                   clock_hz: Optional[float] = None) -> dict:
+    """`icache=`/`dcache=` keyword arguments for `tinysim.emu.counter.Counter`: the platform's
+    ART geometry (flash.line_bytes, icache_lines, dcache_lines, prefetch) with penalties from its
+    wait states. Associativity is not in the platform files: fully associative (ways=0), a guess
+    that suits caches of a few dozen lines. A cache with 0 lines is left out (no flash model)."""
+    ws = wait_states(platform, clock_hz)
+    line = pv.flash_line_bytes(platform)
+    prefetch = pv.prefetch_enabled(platform)
+    imiss, ipre, dmiss, dpre = (int(round(float(x)))
+                                for x in penalties_for_ws(ws, line, prefetch, params))
+    icache_lines, dcache_lines = pv.cache_lines(platform)
+    out = {}
+    if icache_lines:
+        out["icache"] = dict(line_bytes=line, lines=icache_lines, miss_penalty=imiss, ways=0,
+                             prefetch=prefetch, prefetch_penalty=ipre)
+    if dcache_lines:
+        out["dcache"] = dict(line_bytes=line, lines=dcache_lines, miss_penalty=dmiss, ways=0,
+                             prefetch=False, prefetch_penalty=dpre)
+    return out

@@ -79,6 +79,13 @@ def flash_line_bytes(platform) -> int:
                or _field(icache, "line_bytes", default=None) or 8)
 
 
+def cache_lines(platform) -> Tuple[int, int]:
+    """(I-cache lines, D-cache lines) of the flash accelerator; 0 = none."""
+    flash = _field(platform, "flash")
+    return (int(_field(flash, "icache_lines", default=0) or 0),
+            int(_field(flash, "dcache_lines", default=0) or 0))
+
+
 def prefetch_enabled(platform) -> bool:
     return bool(_field(_field(platform, "flash"), "prefetch", default=True))
 

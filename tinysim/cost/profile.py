@@ -27,7 +27,7 @@ BLOCK_DTYPE = np.dtype([("addr", "<u4"), ("size", "<u4"), ("n_insns", "<u4"),
                         ("imiss", "<u8"), ("iprefetch", "<u8")])
 EDGE_DTYPE = np.dtype([("src", "<u4"), ("dst", "<u4"), ("count", "<u8"), ("taken", "?")])
 REGION_DTYPE = np.dtype([("name", "<U32"), ("kind", "<U8"), ("reads", "<u8"), ("writes", "<u8"),
-                         ("dmiss", "<u8")])
+                         ("dmiss", "<u8"), ("dprefetch", "<u8")])
 
 
 class ProfileError(TinysimError):
@@ -77,6 +77,10 @@ class ExecutionProfile:
     @property
     def dmiss(self) -> int:
         return int(self.regions["dmiss"].sum()) if len(self.regions) else 0
+
+    @property
+    def dprefetch(self) -> int:
+        return int(self.regions["dprefetch"].sum()) if len(self.regions) else 0
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -142,7 +146,8 @@ class ExecutionProfile:
             return value() if callable(value) else value
 
         def regions_of(snap):
-            rows = get(snap, "regions", ()) or ()
+            rows = get(snap, "regions", ())
+            rows = () if rows is None else rows
             if isinstance(rows, Mapping):
                 rows = [{"name": k, **(_row(v) if not isinstance(v, (tuple, list)) else
                                         dict(zip(("reads", "writes", "dmiss"), v)))}
@@ -202,7 +207,11 @@ class ExecutionProfile:
                                f"format {FORMAT_VERSION}; record the profile again")
         static, taken = (_remap_terms(arrays[k], meta.get("term_names"), js)
                          for k in ("static_hist", "taken_hist"))
-        return cls(arrays["blocks"], arrays["edges"], static, taken, arrays["regions"], meta)
+        regions = np.zeros(len(arrays["regions"]), dtype=REGION_DTYPE)
+        for name in arrays["regions"].dtype.names or ():
+            if name in REGION_DTYPE.names:
+                regions[name] = arrays["regions"][name]
+        return cls(arrays["blocks"], arrays["edges"], static, taken, regions, meta)
 
 
 def _json_default(obj):
@@ -277,5 +286,6 @@ def _region_diff(after, before) -> np.ndarray:
         rows[k] = (str(r["name"]), str(r.get("kind", "")),
                    int(r.get("reads", 0)) - int(p.get("reads", 0)),
                    int(r.get("writes", 0)) - int(p.get("writes", 0)),
-                   int(r.get("dmiss", 0)) - int(p.get("dmiss", 0)))
+                   int(r.get("dmiss", 0)) - int(p.get("dmiss", 0)),
+                   int(r.get("dprefetch", 0)) - int(p.get("dprefetch", 0)))
     return rows

@@ -48,8 +48,8 @@ def synthetic_profile(n_blocks: int = 5000, seed: int = 0, preset: str = "cortex
     edges["dst"] = rng.integers(0, n_blocks, n_edges)
     edges["taken"] = rng.random(n_edges) < 0.7
     edges["count"] = np.maximum(count[edges["src"]] // 2, 1)
-    regions = np.array([("flash", "flash", int(count.sum()), 0, int(count.sum() // 50)),
-                        ("sram", "sram", int(count.sum() * 3), int(count.sum()), 0)],
+    regions = np.array([("flash", "flash", int(count.sum()), 0, int(count.sum() // 50), 0),
+                        ("sram", "sram", int(count.sum() * 3), int(count.sum()), 0, 0)],
                        dtype=REGION_DTYPE)
     meta = {"format": FORMAT_VERSION, "term_names": list(TERM_NAMES), "arch": "armv7m",
             "timing_preset": preset, "window": "synthetic", "platform": "synthetic",
