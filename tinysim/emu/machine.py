@@ -474,7 +474,7 @@ class Machine(Host):
             counter_reason = c.stop_reason
             if error is not None and self._stop_reason is None:
                 fault = self._fault_from_error(error)
-                exit_name = "fault"
+                exit_name = "fault" if fault is not None else "halt"
             elif self._stop_reason is not None:
                 exit_name = self._dispatch_stop(self._stop_reason)
                 if exit_name == "fault":

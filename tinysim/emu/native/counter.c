@@ -47,19 +47,23 @@ typedef struct {
     uint64_t count;
     uint64_t imiss;       /* instruction-cache misses charged to this block */
     uint64_t iprefetch;   /* misses served by the sequential prefetcher */
-    uint32_t next_hint;   /* last successor block id: skips the hash lookup in loops */
-    uint32_t edge_hint;   /* last edge id leaving this block */
+    /* successor memo: the block that followed last time and the edge to it.  In a loop the
+     * successor rarely changes, so the common case needs no hash lookup at all. */
+    uint64_t next_addr;
+    uint32_t next_size;
+    uint32_t next_id;
+    uint32_t next_edge;
     uint32_t flags;
-    uint32_t pad;
+    uint64_t pad;
 } ts_block;
 
-/* One control transfer prev -> cur.  Layout mirrored by counter.py. */
+/* One control transfer src -> dst.  Layout mirrored by counter.py. */
 typedef struct {
     uint32_t src;
     uint32_t dst;
     uint64_t count;
     uint32_t taken;       /* 1 if dst is not src's fall-through address */
-    uint32_t pad;
+    uint32_t extra;       /* cycles charged per traversal: src's taken_extra if taken, else 0 */
 } ts_edge;
 
 /* A data region [begin, end).  Layout mirrored by counter.py. */
@@ -100,8 +104,8 @@ typedef struct {
     uint64_t instructions;
     uint64_t cycles;
     uint64_t blocks_executed;
-    uint64_t budget;          /* stop when instructions >= budget; 0 = none */
-    uint64_t deadline;        /* stop when cycles >= deadline; 0 = none */
+    uint64_t budget;          /* stop when instructions >= budget; UINT64_MAX = none */
+    uint64_t deadline;        /* stop when cycles >= deadline; UINT64_MAX = none */
     uint64_t stop_addr;       /* offending data address (stack overflow) */
     uint64_t stop_pc;         /* PC of the offending instruction, or the unexecuted block */
     uint64_t guard_lo;

@@ -1,0 +1,218 @@
+"""RV32IMAC engine: Unicorn's RISC-V CPU (SiFive E31 model) plus machine-mode trap delivery for
+the platform's timer and UART interrupts, which Unicorn does not model.
+
+- Reset: PC = the ELF entry (GD32VF103 boots from flash at 0x08000000, GD32VF103 UM §1.4, where
+  the board linker scripts put `_start`; the ESP32-C3's ROM loader is not emulated).
+- Interrupts are taken at block boundaries when mstatus.MIE is set and the source is enabled:
+  through the Nuclei ECLIC (non-vectored: mtvec base, 64-byte aligned) when the platform has an
+  `eclic` window, else through mie.MTIE/MEIE with mtvec direct/vectored modes. `mret` is Unicorn's.
+- EBREAK is the firmware's "halt"; ECALL and illegal instructions are reported as faults.
+- cycle/time/instret CSRs read host ticks under Unicorn (not deterministic): blocks that read
+  them are flagged in the run's warnings; firmware must use the MMIO timer.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Dict, Optional
+
+from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
+from unicorn import riscv_const as R
+
+from . import faults
+from .machine import IDLE_WAKES, Machine
+
+# Exception causes (RISC-V privileged spec table 3.6) as Unicorn reports them in the intr hook.
+CAUSE_NAMES = {0: "instruction address misaligned", 1: "instruction access fault", 2: "illegal instruction",
+               3: "breakpoint", 4: "load address misaligned", 5: "load access fault",
+               6: "store address misaligned", 7: "store access fault", 8: "ecall from U-mode",
+               11: "ecall from M-mode"}
+MSTATUS_MIE, MSTATUS_MPIE = 1 << 3, 1 << 7
+MIE_MTIE, MIE_MEIE = 1 << 7, 1 << 11
+ECLIC_TIMER = 7  # CLIC_INT_TMR (Bumblebee manual, ECLIC interrupt sources)
+TIME_CSRS = {0xC00: "cycle", 0xC01: "time", 0xC02: "instret", 0xC80: "cycleh", 0xC81: "timeh",
+             0xC82: "instreth", 0xB00: "mcycle", 0xB02: "minstret", 0xB80: "mcycleh", 0xB82: "minstreth"}
+_DUMP = [("pc", R.UC_RISCV_REG_PC)] + [(f"x{i}", getattr(R, f"UC_RISCV_REG_X{i}")) for i in range(1, 32)] + [
+    ("mstatus", R.UC_RISCV_REG_MSTATUS), ("mepc", R.UC_RISCV_REG_MEPC), ("mcause", R.UC_RISCV_REG_MCAUSE),
+    ("mtvec", R.UC_RISCV_REG_MTVEC)]
+_ABI = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+        "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"]
+
+
+class RiscvMachine(Machine):
+    ARCH = "rv32"
+
+    def __init__(self, platform, firmware):
+        self.lines = set()  # asserted external IRQ numbers
+        self.in_trap = False
+        self.time_csr_reads = {}
+        super().__init__(platform, firmware)
+
+    def create_uc(self):
+        uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV32)
+        uc.ctl_set_cpu_model(R.UC_CPU_RISCV32_SIFIVE_E31)  # RV32IMAC
+        return uc
+
+    def pc_reg(self) -> int:
+        return R.UC_RISCV_REG_PC
+
+    def sp_reg(self) -> int:
+        return R.UC_RISCV_REG_SP
+
+    def register_dump(self) -> Dict[str, int]:
+        out = {}
+        for name, reg in _DUMP:
+            label = _ABI[int(name[1:])] if name.startswith("x") else name
+            out[label] = self.uc.reg_read(reg)
+        return out
+
+    def reset_core(self) -> None:
+        self.lines.clear()
+        self.in_trap = False
+        self.uc.reg_write(R.UC_RISCV_REG_PC, self.firmware.entry)
+
+    # ---- block inspection: flag cycle/time CSR reads (host ticks under Unicorn) ---------------
+    def inspect_block(self, addr: int, size: int) -> None:
+        code = bytes(self.uc.mem_read(addr, size))
+        i = 0
+        while i + 2 <= len(code):
+            half = code[i] | code[i + 1] << 8
+            if half & 3 != 3:
+                i += 2
+                continue
+            if i + 4 > len(code):
+                break
+            insn = struct.unpack_from("<I", code, i)[0]
+            if insn & 0x7F == 0x73 and (insn >> 12) & 7 and (insn >> 20) in TIME_CSRS:
+                name = TIME_CSRS[insn >> 20]
+                if name not in self.time_csr_reads:
+                    self.time_csr_reads[name] = addr + i
+                    self.warnings.append(
+                        f"firmware reads CSR {name} at {self.firmware.symbolize(addr + i)}: under Unicorn it "
+                        f"returns host time (not deterministic); use the platform's MMIO timer")
+            i += 4
+
+    # ---- interrupts --------------------------------------------------------------------------
+    def _eclic(self):
+        return self.peripherals.get("eclic")
+
+    def _eclic_enabled(self, source: int) -> bool:
+        e = self._eclic()
+        return bool(e.values.get(0x1000 + 4 * source, 0) >> 8 & 1)
+
+    def _timer(self):
+        for p in self.peripherals.values():
+            if hasattr(p, "timer_pending"):
+                return p
+        return None
+
+    def irq_enabled(self, irq: int) -> bool:
+        if self._eclic() is not None:
+            return self._eclic_enabled(irq)
+        return bool(self.uc.reg_read(R.UC_RISCV_REG_MIE) & MIE_MEIE)
+
+    def set_irq(self, irq: int, level: bool) -> None:
+        if level:
+            self.lines.add(irq)
+            if self.counter is not None and self._choose() is not None:
+                self.request_stop("interrupt")
+        else:
+            self.lines.discard(irq)
+
+    def pend_irq(self, irq: int) -> None:
+        self.set_irq(irq, True)
+
+    def _pending_sources(self):
+        """(cause code, is timer) of pending, enabled interrupt sources."""
+        out = []
+        t = self._timer()
+        eclic = self._eclic() is not None
+        if t is not None and t.timer_pending(self.now()):
+            if (self._eclic_enabled(ECLIC_TIMER) if eclic
+                    else self.uc.reg_read(R.UC_RISCV_REG_MIE) & MIE_MTIE):
+                out.append(ECLIC_TIMER if eclic else 7)
+        for irq in sorted(self.lines):
+            if self.irq_enabled(irq):
+                out.append(irq if eclic else 11)
+        return out
+
+    def _choose(self) -> Optional[int]:
+        if not self.uc.reg_read(R.UC_RISCV_REG_MSTATUS) & MSTATUS_MIE:
+            return None
+        pending = self._pending_sources()
+        return pending[0] if pending else None
+
+    def masked_pending(self) -> bool:
+        return self._choose() is None and bool(self._pending_sources())
+
+    def deliver_interrupts(self) -> None:
+        code = self._choose()
+        if code is None:
+            return
+        uc = self.uc
+        pc = uc.reg_read(R.UC_RISCV_REG_PC)
+        mstatus = uc.reg_read(R.UC_RISCV_REG_MSTATUS)
+        mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE)) | (MSTATUS_MPIE if mstatus & MSTATUS_MIE else 0)
+        mstatus |= 3 << 11  # MPP = machine
+        mtvec = uc.reg_read(R.UC_RISCV_REG_MTVEC)
+        if self._eclic() is not None:
+            target = mtvec & ~0x3F  # ECLIC non-vectored (mtvec mode 3)
+            # ECLIC mcause also mirrors MPIE (bit 27) and MPP (bits 29:28) (Bumblebee manual "mcause").
+            mcause = 0x80000000 | (3 << 28) | ((1 << 27) if mstatus & MSTATUS_MPIE else 0) | code
+        else:
+            mcause = 0x80000000 | code
+            target = (mtvec & ~3) + (4 * code if mtvec & 3 == 1 else 0)
+        uc.reg_write(R.UC_RISCV_REG_MEPC, pc)
+        uc.reg_write(R.UC_RISCV_REG_MCAUSE, mcause)
+        uc.reg_write(R.UC_RISCV_REG_MSTATUS, mstatus)
+        uc.reg_write(R.UC_RISCV_REG_PC, target)
+        if self.counter is not None:
+            self.counter.note_transfer()
+
+    # ---- stops ---------------------------------------------------------------------------------
+    def on_cpu_interrupt(self, intno: int) -> None:
+        self.request_stop(f"cause:{intno}")
+
+    def handle_stop(self, reason: str) -> Optional[str]:
+        if reason == "interrupt":
+            return None
+        cause = int(reason.split(":")[1]) if reason.startswith("cause:") else -1
+        if cause == 3:
+            return "halt"  # EBREAK
+        kind = faults.INVALID_INSTRUCTION if cause == 2 else (
+            faults.UNHANDLED_EXCEPTION if cause in (8, 11) else faults.CPU_EXCEPTION)
+        name = CAUSE_NAMES.get(cause, f"exception cause {cause}")
+        self._pending_fault = self.make_fault(kind, f"{name} (mcause {cause})")
+        return "fault"
+
+    def _fault_from_error(self, err):
+        # Unicorn 2.1.4 reports EBREAK / C.EBREAK as an invalid instruction: it is the halt.
+        if "INSN_INVALID" in str(err) and self._mem_fault is None:
+            pc = self.uc.reg_read(R.UC_RISCV_REG_PC)
+            try:
+                raw = bytes(self.uc.mem_read(pc, 4))
+            except Exception:  # noqa: BLE001
+                raw = b""
+            if raw[:2] == b"\x02\x90" or raw == struct.pack("<I", 0x00100073):
+                return None
+        return super()._fault_from_error(err)
+
+    def handle_clean_return(self) -> Optional[str]:
+        pc = self.uc.reg_read(R.UC_RISCV_REG_PC)
+        try:
+            prev = struct.unpack("<I", self.uc.mem_read(pc - 4, 4))[0]
+        except Exception:  # noqa: BLE001
+            prev = 0
+        if prev != 0x10500073:  # WFI
+            return "halt"
+        if self._pending_sources():
+            return None
+        waiting_for_host = self.any_wake_source()
+        if waiting_for_host and self.idle_wakes >= IDLE_WAKES:
+            self.idle_wakes = 0
+            return "idle"
+        if self.skip_to_next_event():
+            if waiting_for_host:
+                self.idle_wakes += 1
+            return None
+        return "idle" if waiting_for_host else "halt"
