@@ -88,9 +88,15 @@ def plot(rows, out_path, title: str) -> None:
     ax2 = ax1.twinx()
     ax2.plot(mhz, [r["joules"] * 1e3 for r in pts], "s--", color="tab:red", label="energy")
     ax2.set_ylabel("energy (mJ)", color="tab:red")
-    for r in pts:
-        ax1.annotate(f"{r['wait_states']}WS", (r["clock_hz"] / 1e6, r["seconds"] * 1e3),
-                     textcoords="offset points", xytext=(0, 6), fontsize=7, ha="center")
+    for ax in (ax1, ax2):  # absolute scales from 0: a flat energy curve must look flat
+        ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.1)
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+    last_ws = None
+    for r in pts:  # label where the flash wait states step up
+        if r["wait_states"] != last_ws:
+            ax1.annotate(f"{r['wait_states']} WS", (r["clock_hz"] / 1e6, r["seconds"] * 1e3),
+                         textcoords="offset points", xytext=(4, 6), fontsize=7)
+            last_ws = r["wait_states"]
     ax1.set_title(title)
     fig.tight_layout()
     fig.savefig(out_path, dpi=120)
