@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tinysim.errors import TinysimError
-from tinysim.compiler.compile import compile_model
+from tinysim.compiler.compile import CompiledModel, compile_model
 from tinysim.compiler.hostrun import HostModel
 from tinysim.compiler.interp import make_interpreter
 
@@ -53,29 +53,39 @@ class LayerDiff:
         return "\n".join(lines)
 
 
-def layer_diff(tflite_path, one_input: np.ndarray, port: str = "reference", work_dir=None) -> LayerDiff:
-    tflite_path = Path(tflite_path)
-    with tempfile.TemporaryDirectory() as tmp:
-        out_dir = Path(work_dir or tmp)
-        model = compile_model(tflite_path, out_dir)
-        c_outputs = HostModel(model, port).trace(one_input)
-        it = make_interpreter(tflite_path, reference=True, preserve_all=True)
-        inp = it.get_input_details()[0]
-        it.set_tensor(inp["index"], np.asarray(one_input, np.int8).reshape(inp["shape"]))
-        it.invoke()
-        results = []
-        for layer in model.layers:
-            ref = it.get_tensor(layer["output"]).reshape(-1).astype(np.int8)
-            got = c_outputs.get(layer["index"])
-            if got is None or got.size != ref.size:
-                raise TinysimError(f"op {layer['index']}: the C model traced no output of {ref.size} bytes")
-            d = np.abs(got.astype(np.int16) - ref.astype(np.int16))
-            results.append(LayerResult(layer["index"], layer["name"], layer["summary"],
-                                       int(np.count_nonzero(d)), int(ref.size), int(d.max(initial=0))))
-        out_idx = it.get_output_details()[0]["index"]
-        last = c_outputs[model.layers[-1]["index"]]
-        equal = bool(np.array_equal(it.get_tensor(out_idx).reshape(-1).astype(np.int8), last))
+def interpreter_tensors(tflite_path, one_input: np.ndarray):
+    """Run the interpreter (reference kernels) keeping every intermediate tensor;
+    returns the interpreter, to read tensors by index."""
+    it = make_interpreter(tflite_path, reference=True, preserve_all=True)
+    inp = it.get_input_details()[0]
+    it.set_tensor(inp["index"], np.asarray(one_input, np.int8).reshape(inp["shape"]))
+    it.invoke()
+    return it
+
+
+def compare(model: CompiledModel, c_outputs: dict, interpreter) -> LayerDiff:
+    """c_outputs: HostModel.trace() result; interpreter: from interpreter_tensors()."""
+    results = []
+    for layer in model.layers:
+        ref = interpreter.get_tensor(layer["output"]).reshape(-1).astype(np.int8)
+        got = c_outputs.get(layer["index"])
+        if got is None or got.size != ref.size:
+            raise TinysimError(f"op {layer['index']}: the C model traced no output of {ref.size} bytes")
+        d = np.abs(got.astype(np.int16) - ref.astype(np.int16))
+        results.append(LayerResult(layer["index"], layer["name"], layer["summary"],
+                                   int(np.count_nonzero(d)), int(ref.size), int(d.max(initial=0))))
+    out_idx = interpreter.get_output_details()[0]["index"]
+    last = c_outputs[model.layers[-1]["index"]]
+    equal = bool(np.array_equal(interpreter.get_tensor(out_idx).reshape(-1).astype(np.int8), last))
     return LayerDiff(results, equal)
+
+
+def layer_diff(tflite_path, one_input: np.ndarray, port: str = "reference", work_dir=None) -> LayerDiff:
+    """Compile, build for the host, run one input both ways and compare op by op."""
+    with tempfile.TemporaryDirectory() as tmp:
+        model = compile_model(tflite_path, Path(work_dir or tmp))
+        c_outputs = HostModel(model, port).trace(one_input)
+    return compare(model, c_outputs, interpreter_tensors(tflite_path, one_input))
 
 
 def main(argv=None) -> int:
