@@ -45,6 +45,7 @@ STOP_NO_MEMORY = "no-memory"
 _STOP_NAMES = {0: None, 1: STOP_BUDGET, 2: STOP_DEADLINE, 3: STOP_STACK_OVERFLOW,
                4: STOP_DESCRIBE_ERROR, 5: STOP_NO_MEMORY}
 
+_NO_LIMIT = 2**64 - 1  # budget/deadline value meaning "none" in counter.c
 MAX_REGIONS = 16
 MAX_FLASH_RANGES = 4
 
@@ -66,7 +67,7 @@ REGION_DTYPE = np.dtype([("name", "<U32"), ("kind", "<U8"), ("begin", "<u8"), ("
 _NATIVE_BLOCK = np.dtype({"names": ["addr", "size", "n_insns", "static_cycles", "taken_extra",
                                     "count", "imiss", "iprefetch"],
                           "formats": ["<u8", "<u4", "<u4", "<u4", "<u4", "<u8", "<u8", "<u8"],
-                          "offsets": [0, 8, 12, 16, 20, 24, 32, 40], "itemsize": 64})
+                          "offsets": [0, 8, 12, 16, 20, 24, 32, 40], "itemsize": 80})
 _NATIVE_EDGE = np.dtype({"names": ["src", "dst", "count", "taken"],
                          "formats": ["<u4", "<u4", "<u8", "<u4"],
                          "offsets": [0, 4, 8, 16], "itemsize": 24})
@@ -86,7 +87,7 @@ class _Cache(ctypes.Structure):
                 ("hits", ctypes.c_uint64), ("misses", ctypes.c_uint64),
                 ("prefetch_hits", ctypes.c_uint64), ("clock", ctypes.c_uint64),
                 ("last_line", ctypes.c_uint64), ("tags", ctypes.c_void_p),
-                ("stamps", ctypes.c_void_p)]
+                ("stamps", ctypes.c_void_p), ("pred", ctypes.c_void_p)]
 
 
 class _State(ctypes.Structure):
@@ -484,13 +485,13 @@ class Counter:
         """Stop at the first block entry where `instructions >= max_instructions` (a running
         total, not a delta). 0 or None: no budget."""
         s = self._live()
-        s.budget = int(max_instructions or 0)
+        s.budget = int(max_instructions) if max_instructions else _NO_LIMIT
         self._lib.ts_clear_stop(self._ctx)
 
     def set_deadline(self, cycles: Optional[int]) -> None:
         """Stop at the first block entry where `cycles >= deadline`. 0 or None: none."""
         s = self._live()
-        s.deadline = int(cycles or 0)
+        s.deadline = int(cycles) if cycles else _NO_LIMIT
         self._lib.ts_clear_stop(self._ctx)
 
     def clear_stop(self) -> None:

@@ -187,8 +187,10 @@ class Machine(Host):
             self.peripherals[p.name] = p
         for spec in self.platform.peripherals:
             cls = model_class(spec.model)
-            self.peripherals[spec.name] = cls(spec.name, spec.base, spec.size, spec.irq,
-                                              dict(spec.params), host=self)
+            params = dict(spec.params)
+            if "clock_hz" in getattr(cls, "DEFAULTS", {}):
+                params.setdefault("clock_hz", self.platform.clock_hz)  # timers that scale cycles
+            self.peripherals[spec.name] = cls(spec.name, spec.base, spec.size, spec.irq, params, host=self)
 
     def _map_mmio(self) -> None:
         spans = sorted(((p.base & ~(PAGE - 1), _align_up(p.base + p.size), p) for p in self.peripherals.values()),

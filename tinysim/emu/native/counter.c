@@ -25,6 +25,8 @@
 #define TS_NONE 0xffffffffu
 #define TS_MAX_REGIONS 16
 #define TS_MAX_FLASH 4
+#define TS_PRED_SLOTS 256u
+#define TS_PRED_MASK (TS_PRED_SLOTS - 1)
 
 enum ts_stop_reason {
     TS_STOP_NONE = 0,
@@ -35,7 +37,7 @@ enum ts_stop_reason {
     TS_STOP_NO_MEMORY = 5,      /* a table could not grow */
 };
 
-enum ts_block_flags { TS_BLOCK_IN_FLASH = 1u };
+enum ts_block_flags { TS_BLOCK_IN_FLASH = 1u, TS_BLOCK_FETCH_MODEL = 2u /* in flash and icache on */ };
 
 /* One translation block, keyed by (addr, size).  Layout mirrored by counter.py. */
 typedef struct {
@@ -93,6 +95,7 @@ typedef struct {
     uint64_t last_line;     /* line number + 1 of the previous access; 0 = none */
     uint64_t *tags;         /* line number + 1; 0 = invalid */
     uint64_t *stamps;
+    uint32_t *pred;         /* TS_PRED_SLOTS way hints indexed by line number */
 } ts_cache;
 
 typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
@@ -214,7 +217,7 @@ static void request_stop(ts_counter *c, void *uc, uint32_t reason, uint64_t pc)
 
 enum { CACHE_HIT = 0, CACHE_MISS = 1, CACHE_PREFETCH = 2 };
 
-static int cache_access(ts_cache *k, uint64_t line)
+static inline int cache_access(ts_cache *k, uint64_t line)
 {
     uint64_t tag = line + 1;
     if (tag == k->last_line) {
@@ -222,16 +225,24 @@ static int cache_access(ts_cache *k, uint64_t line)
         k->hits++;
         return CACHE_HIT;
     }
-    uint32_t set = (uint32_t)line & (k->n_sets - 1);
-    uint64_t *tags = k->tags + (size_t)set * k->n_ways;
-    uint64_t *stamps = k->stamps + (size_t)set * k->n_ways;
-    uint32_t victim = 0;
-    uint64_t oldest = UINT64_MAX;
     int sequential = k->prefetch && k->last_line && tag == k->last_line + 1;
     k->last_line = tag;
+    size_t base = (size_t)((uint32_t)line & (k->n_sets - 1)) * k->n_ways;
+    uint64_t *tags = k->tags + base;
+    uint64_t *stamps = k->stamps + base;
+    uint32_t *pred = &k->pred[line & TS_PRED_MASK];
+    /* way predictor: where this line was found or put last time (exact: it is only a hint) */
+    if (*pred < k->n_ways && tags[*pred] == tag) {
+        stamps[*pred] = ++k->clock;
+        k->hits++;
+        return CACHE_HIT;
+    }
+    uint32_t victim = 0;
+    uint64_t oldest = UINT64_MAX;
     for (uint32_t w = 0; w < k->n_ways; w++) {
         if (tags[w] == tag) {
             stamps[w] = ++k->clock;
+            *pred = w;
             k->hits++;
             return CACHE_HIT;
         }
@@ -243,6 +254,7 @@ static int cache_access(ts_cache *k, uint64_t line)
     }
     tags[victim] = tag;
     stamps[victim] = ++k->clock;
+    *pred = victim;
     if (sequential) {
         k->prefetch_hits++;
         return CACHE_PREFETCH;
@@ -260,16 +272,20 @@ static int cache_configure(ts_cache *k, uint32_t line_bytes, uint32_t n_sets, ui
     size_t n = (size_t)n_sets * n_ways;
     uint64_t *tags = calloc(n, sizeof(uint64_t));
     uint64_t *stamps = calloc(n, sizeof(uint64_t));
-    if (!tags || !stamps) {
+    uint32_t *pred = calloc(TS_PRED_SLOTS, sizeof(uint32_t));
+    if (!tags || !stamps || !pred) {
         free(tags);
         free(stamps);
+        free(pred);
         return -2;
     }
     free(k->tags);
     free(k->stamps);
+    free(k->pred);
     memset(k, 0, sizeof(*k));
     k->tags = tags;
     k->stamps = stamps;
+    k->pred = pred;
     k->line_shift = (uint32_t)__builtin_ctz(line_bytes);
     k->n_sets = n_sets;
     k->n_ways = n_ways;
@@ -330,9 +346,11 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     b->n_insns = info[0];
     b->static_cycles = info[1];
     b->taken_extra = info[2];
-    b->next_hint = TS_NONE;
-    b->edge_hint = TS_NONE;
+    b->next_id = TS_NONE;
+    b->next_edge = TS_NONE;
     b->flags = in_flash(c, addr) ? TS_BLOCK_IN_FLASH : 0;
+    if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled)
+        b->flags |= TS_BLOCK_FETCH_MODEL;
     c->block_index[i] = id + 1;
     /* keep the load factor at or below 1/2 */
     if ((uint64_t)c->n_blocks * 2 > (uint64_t)c->block_index_mask + 1) {
@@ -343,13 +361,9 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     return id;
 }
 
-static void edge_count(ts_counter *c, void *uc, uint32_t src, uint32_t dst, uint32_t taken)
+/* Returns the id of edge src -> dst, appending it (with count 0) on first sight, or TS_NONE. */
+static uint32_t edge_lookup(ts_counter *c, void *uc, uint32_t src, uint32_t dst)
 {
-    ts_block *s = &c->blocks[src];
-    if (s->edge_hint != TS_NONE && c->edges[s->edge_hint].dst == dst) {
-        c->edges[s->edge_hint].count++;
-        return;
-    }
     uint64_t h = edge_key_hash(src, dst);
     uint32_t i = (uint32_t)h & c->edge_index_mask;
     for (;;) {
@@ -357,11 +371,8 @@ static void edge_count(ts_counter *c, void *uc, uint32_t src, uint32_t dst, uint
         if (!slot)
             break;
         ts_edge *e = &c->edges[slot - 1];
-        if (e->src == src && e->dst == dst) {
-            e->count++;
-            s->edge_hint = slot - 1;
-            return;
-        }
+        if (e->src == src && e->dst == dst)
+            return slot - 1;
         i = (i + 1) & c->edge_index_mask;
     }
     if (c->n_edges == c->cap_edges) {
@@ -369,32 +380,34 @@ static void edge_count(ts_counter *c, void *uc, uint32_t src, uint32_t dst, uint
         ts_edge *ne = realloc(c->edges, (size_t)cap * sizeof(ts_edge));
         if (!ne) {
             request_stop(c, uc, TS_STOP_NO_MEMORY, c->blocks[dst].addr);
-            return;
+            return TS_NONE;
         }
         c->edges = ne;
         c->cap_edges = cap;
     }
+    const ts_block *s = &c->blocks[src];
     uint32_t id = c->n_edges++;
     ts_edge *e = &c->edges[id];
     e->src = src;
     e->dst = dst;
-    e->count = 1;
-    e->taken = taken;
-    e->pad = 0;
-    s->edge_hint = id;
+    e->count = 0;
+    e->taken = (s->addr + s->size != c->blocks[dst].addr);
+    e->extra = e->taken ? s->taken_extra : 0;
     c->edge_index[i] = id + 1;
     if ((uint64_t)c->n_edges * 2 > (uint64_t)c->edge_index_mask + 1) {
-        if (edges_rehash(c, (c->edge_index_mask + 1) * 2))
+        if (edges_rehash(c, (c->edge_index_mask + 1) * 2)) {
             request_stop(c, uc, TS_STOP_NO_MEMORY, c->blocks[dst].addr);
+        }
     }
+    return id;
 }
 
 static void fetch_block(ts_counter *c, ts_block *b)
 {
     ts_cache *k = &c->icache;
-    uint64_t first = b->addr >> k->line_shift;
+    uint64_t line = b->addr >> k->line_shift;
     uint64_t last = (b->addr + (b->size ? b->size - 1 : 0)) >> k->line_shift;
-    for (uint64_t line = first; line <= last; line++) {
+    for (; line <= last; line++) {
         int r = cache_access(k, line);
         if (r == CACHE_MISS) {
             b->imiss++;
@@ -412,42 +425,45 @@ static void fetch_block(ts_counter *c, ts_block *b)
 void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
 {
     ts_counter *c = user_data;
-    uint32_t id = TS_NONE;
     uint32_t prev = c->prev;
+    uint32_t id;
 
-    if (prev != TS_NONE) {
-        /* loops: the successor is usually the same block as last time */
-        uint32_t hint = c->blocks[prev].next_hint;
-        if (hint != TS_NONE && c->blocks[hint].addr == addr && c->blocks[hint].size == size)
-            id = hint;
-    }
-    if (id == TS_NONE) {
+    if (__builtin_expect(prev != TS_NONE, 1)) {
+        /* The transfer prev -> id happened before this block starts: charge it now, once, even
+         * if this block is then stopped (on resume the hook fires again for the same block,
+         * with prev == TS_NONE). */
+        ts_block *p = &c->blocks[prev];
+        uint32_t eid;
+        if (__builtin_expect(p->next_addr == addr && p->next_size == size && p->next_id != TS_NONE, 1)) {
+            id = p->next_id;
+            eid = p->next_edge;
+        } else {
+            id = block_lookup(c, uc, addr, size);
+            if (id == TS_NONE)
+                return; /* stop already requested */
+            eid = edge_lookup(c, uc, prev, id);
+            if (eid == TS_NONE)
+                return;
+            p = &c->blocks[prev]; /* block_lookup may have moved the table */
+            p->next_addr = addr;
+            p->next_size = size;
+            p->next_id = id;
+            p->next_edge = eid;
+        }
+        ts_edge *e = &c->edges[eid];
+        e->count++;
+        c->cycles += e->extra;
+        c->prev = TS_NONE;
+    } else {
         id = block_lookup(c, uc, addr, size);
         if (id == TS_NONE)
-            return; /* stop already requested */
-        if (prev != TS_NONE)
-            c->blocks[prev].next_hint = id;
-    }
-
-    /* The transfer prev -> id happened before this block starts: charge it now, once, even if
-     * this block is then stopped (on resume the hook fires again for the same block with
-     * prev == TS_NONE). */
-    if (prev != TS_NONE) {
-        ts_block *p = &c->blocks[prev];
-        uint32_t taken = (p->addr + p->size != addr);
-        if (taken)
-            c->cycles += p->taken_extra;
-        edge_count(c, uc, prev, id, taken);
-        c->prev = TS_NONE;
+            return;
     }
 
     /* Stopping inside a block hook prevents the block from executing (PC stays at addr), so
      * the counts below only ever include blocks that really run. */
-    if ((c->budget && c->instructions >= c->budget) ||
-        (c->deadline && c->cycles >= c->deadline)) {
-        uint32_t reason = (c->budget && c->instructions >= c->budget) ? TS_STOP_BUDGET
-                                                                        : TS_STOP_DEADLINE;
-        request_stop(c, uc, reason, addr);
+    if (__builtin_expect(c->instructions >= c->budget || c->cycles >= c->deadline, 0)) {
+        request_stop(c, uc, c->instructions >= c->budget ? TS_STOP_BUDGET : TS_STOP_DEADLINE, addr);
         return;
     }
 
@@ -456,7 +472,7 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
     c->blocks_executed++;
     c->instructions += b->n_insns;
     c->cycles += b->static_cycles;
-    if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled)
+    if (b->flags & TS_BLOCK_FETCH_MODEL)
         fetch_block(c, b);
     c->prev = id;
 }
@@ -524,8 +540,10 @@ void ts_free(ts_counter *c)
     free(c->edge_index);
     free(c->icache.tags);
     free(c->icache.stamps);
+    free(c->icache.pred);
     free(c->dcache.tags);
     free(c->dcache.stamps);
+    free(c->dcache.pred);
     free(c);
 }
 
@@ -535,6 +553,8 @@ ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, int pc_regid)
     if (!c)
         return NULL;
     c->prev = TS_NONE;
+    c->budget = UINT64_MAX;
+    c->deadline = UINT64_MAX;
     c->cap_blocks = 1024;
     c->cap_edges = 1024;
     c->blocks = malloc(c->cap_blocks * sizeof(ts_block));
@@ -556,6 +576,16 @@ size_t ts_sizeof_region(void) { return sizeof(ts_region); }
 size_t ts_offsetof_icache(void) { return offsetof(ts_counter, icache); }
 size_t ts_sizeof_cache(void) { return sizeof(ts_cache); }
 
+static void refresh_block_flags(ts_counter *c)
+{
+    for (uint32_t i = 0; i < c->n_blocks; i++) {
+        ts_block *b = &c->blocks[i];
+        b->flags = in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0;
+        if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled)
+            b->flags |= TS_BLOCK_FETCH_MODEL;
+    }
+}
+
 int ts_add_flash(ts_counter *c, uint64_t lo, uint64_t hi)
 {
     if (c->n_flash >= TS_MAX_FLASH || hi <= lo)
@@ -563,9 +593,7 @@ int ts_add_flash(ts_counter *c, uint64_t lo, uint64_t hi)
     c->flash_lo[c->n_flash] = lo;
     c->flash_hi[c->n_flash] = hi;
     c->n_flash++;
-    for (uint32_t i = 0; i < c->n_blocks; i++)
-        if (in_flash(c, c->blocks[i].addr))
-            c->blocks[i].flags |= TS_BLOCK_IN_FLASH;
+    refresh_block_flags(c);
     return 0;
 }
 
@@ -583,8 +611,10 @@ int ts_add_region(ts_counter *c, uint64_t begin, uint64_t end)
 int ts_set_icache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,
                   uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
 {
-    return cache_configure(&c->icache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
-                           prefetch_penalty);
+    int err = cache_configure(&c->icache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
+                              prefetch_penalty);
+    refresh_block_flags(c);
+    return err;
 }
 
 int ts_set_dcache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,

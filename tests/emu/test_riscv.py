@@ -1,0 +1,62 @@
+"""RISC-V engine in the system: test firmwares on the GD32VF103 (Longan Nano) platform."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tinysim.emu.session import build_session, run_firmware
+
+BOARD = "gd32vf103-longan"
+
+
+def test_hello_prints_and_halts_on_ebreak(fw):
+    r = run_firmware(fw("hello", BOARD), BOARD, max_instructions=1_000_000)
+    assert r.exit == "halt", r.message
+    assert r.uart.startswith("hello from gd32vf103\r\n")
+    assert re.search(r"cycles \d+ clock_hz 108000000", r.uart)
+    assert r.instructions > 500 and r.cycles >= r.instructions
+    assert 0 < r.stack_peak_bytes < 4096
+
+
+def test_machine_timer_interrupts_through_eclic(fw):
+    r = run_firmware(fw("tick", BOARD), BOARD, max_instructions=2_000_000)
+    assert r.exit == "halt", r.message
+    assert "tick 10\r\n" in r.uart
+    elapsed = int(re.search(r"elapsed_us (\d+)", r.uart).group(1))
+    assert 99_000 <= elapsed <= 101_000
+
+
+def test_usart_rx_interrupt_echo(fw):
+    s = build_session(fw("echo", BOARD), BOARD)
+    s.machine.uart_rx(b"abc\n")
+    r = s.run(max_instructions=5_000_000)
+    assert r.exit == "idle" and r.uart == "echo ready\r\nabc\r\n"
+    s.machine.uart_rx(b"quit\n")
+    assert s.run(max_instructions=5_000_000).exit == "halt"
+
+
+def test_deterministic_counts(fw):
+    a = run_firmware(fw("compute", BOARD), BOARD, max_instructions=3_000_000)
+    b = run_firmware(fw("compute", BOARD), BOARD, max_instructions=3_000_000)
+    assert (a.instructions, a.cycles, a.blocks, a.uart) == (b.instructions, b.cycles, b.blocks, b.uart)
+
+
+@pytest.mark.parametrize("name, kind, where", [
+    ("fault_undef", "invalid-instruction", "main+"),
+    ("fault_unmapped", "unmapped-read", "main+"),
+    ("fault_hard", "unmapped-fetch", "0x70000000"),
+    ("stack_overflow", "stack-overflow", "recurse"),
+])
+def test_faults(fw, name, kind, where):
+    r = run_firmware(fw(name, BOARD), BOARD, max_instructions=5_000_000)
+    assert r.exit == "fault"
+    assert r.fault.kind == kind and r.fault.where.startswith(where)
+    assert "sp" in r.fault.registers and "mcause" in r.fault.registers
+    assert r.fault.uart_tail[-1].startswith(name)
+
+
+def test_budget(fw):
+    r = run_firmware(fw("runaway", BOARD), BOARD, max_instructions=100_000)
+    assert r.exit == "budget" and "instruction budget" in r.message
