@@ -106,31 +106,48 @@ class RiscvMachine(Machine):
                 return p
         return None
 
+    def _intmtx(self):
+        for p in self.peripherals.values():
+            if hasattr(p, "line_for"):
+                return p
+        return None
+
     def irq_enabled(self, irq: int) -> bool:
         if self._eclic() is not None:
             return self._eclic_enabled(irq)
+        mtx = self._intmtx()
+        if mtx is not None:
+            return mtx.line_for(irq) is not None
         return bool(self.uc.reg_read(R.UC_RISCV_REG_MIE) & MIE_MEIE)
 
     def set_irq(self, irq: int, level: bool) -> None:
-        if level:
-            self.lines.add(irq)
-            if self.counter is not None and self._choose() is not None:
-                self.request_stop("interrupt")
-        else:
-            self.lines.discard(irq)
+        if irq >= 0:
+            if level:
+                self.lines.add(irq)
+            else:
+                self.lines.discard(irq)
+        # irq < 0: an interrupt controller changed its routing; just re-evaluate.
+        if (level or irq < 0) and self.counter is not None and self._choose() is not None:
+            self.request_stop("interrupt")
 
     def pend_irq(self, irq: int) -> None:
         self.set_irq(irq, True)
 
     def _pending_sources(self):
-        """(cause code, is timer) of pending, enabled interrupt sources."""
+        """Cause codes of pending, enabled interrupts, most urgent first."""
         out = []
         t = self._timer()
         eclic = self._eclic() is not None
+        mtx = self._intmtx()
         if t is not None and t.timer_pending(self.now()):
             if (self._eclic_enabled(ECLIC_TIMER) if eclic
                     else self.uc.reg_read(R.UC_RISCV_REG_MIE) & MIE_MTIE):
                 out.append(ECLIC_TIMER if eclic else 7)
+        if mtx is not None:
+            lines = {mtx.line_for(irq) for irq in self.lines} - {None}
+            # highest priority line first (CPU_INT_PRI_n), then the lowest line number
+            out += sorted(lines, key=lambda n: (-mtx.values[0x114 + 4 * n], n))
+            return out
         for irq in sorted(self.lines):
             if self.irq_enabled(irq):
                 out.append(irq if eclic else 11)

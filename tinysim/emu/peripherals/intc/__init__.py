@@ -1,0 +1,1 @@
+"""Interrupt controllers that sit between peripherals and a RISC-V core."""
