@@ -55,6 +55,21 @@ def test_rv32_forward_branch_and_jumps(rv_asm, rv_platform):
     assert BlockCoster(rv_platform("cv32e40p")).describe(code, 0x1000).taken_extra == 2
     ret = rv_asm("ret")
     assert BlockCoster(rv_platform("cv32e40p")).describe(ret, 0x1000) == (1, 1, 1)
+    exits = [i.exit for i in decode("rv32", rv_asm(
+        "1: jal ra, 1b\nj 1b\njalr ra, 0(a0)\njr a0\nret\njal t0, 1b"), 0x100).insns]
+    assert exits == ["call", "jump", "call_indirect", "indirect", "return", "jump"]
+
+
+@pytest.mark.toolchain
+def test_thumb_calls_are_told_apart_from_jumps(thumb_asm, platform):
+    coster = BlockCoster(platform)
+    for src, term in (("bl 1f\n1: nop", C.TAKEN_CALL), ("b.w 1f\n1: nop", C.TAKEN_JUMP),
+                      ("blx r3", C.TAKEN_CALL_INDIRECT), ("bx r3", C.TAKEN_INDIRECT)):
+        code = thumb_asm(src)
+        code = code[:4] if len(code) > 4 else code
+        coster.describe(code, 0x08000000)
+        _, taken = coster.histogram(0x08000000, len(code))
+        assert taken[term] == 1 and taken.sum() == 1, src
 
 
 @pytest.mark.toolchain

@@ -83,6 +83,17 @@ def test_function_attribution_adds_up(elf, platform, tmp_path):
     assert lines[0].startswith("work ") and int(lines[0].split()[1]) == round(work.cycles)
 
 
+def test_collapsed_call_stacks_split_by_call_counts():
+    from tinysim.cost.attribution import FunctionCost
+
+    rows = [FunctionCost("f", 400.0, 100, 10, 0.0), FunctionCost("a", 50.0, 10, 1, 0.0),
+            FunctionCost("b", 10.0, 5, 1, 0.0), FunctionCost("root", 1.0, 1, 1, 0.0)]
+    graph = {"f": {"a": 3, "b": 1}, "a": {"root": 1}, "b": {"root": 2}}
+    assert collapsed_stacks(rows, graph) == [
+        "root;a;f 300", "root;b;f 100", "root;a 50", "root;b 10", "root 1"]
+    assert collapsed_stacks(rows) == ["f 400", "a 50", "b 10", "root 1"]
+
+
 def test_calibration_recovers_known_parameters(tmp_path, platform):
     truth = {"branch_refill": 2.0, "flash_penalty_scale": 0.5, "run_ua_per_mhz": 95.0}
     items = []

@@ -66,7 +66,7 @@ def test_what_if_parameters(platform, prof):
     assert slower_div.cycles == base.cycles + 5 * base.by_class.get("DIV", {"count": 0})["count"]
     refill = estimate(prof, platform, params={"branch_refill": 2})
     n_taken = sum(base.by_class.get(t, {"count": 0})["count"]
-                  for t in ("TAKEN_BRANCH_FWD", "TAKEN_BRANCH_BACK", "TAKEN_JUMP"))
+                  for t in ("TAKEN_BRANCH_FWD", "TAKEN_BRANCH_BACK", "TAKEN_JUMP", "TAKEN_CALL"))
     assert refill.cycles == base.cycles + n_taken
     half_flash = estimate(prof, platform, params={"flash_penalty_scale": 0.5})
     flash = sum(base.breakdown[k] for k in ("flash_imiss_cycles", "flash_iprefetch_cycles",

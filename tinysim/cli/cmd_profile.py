@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..cost.attribution import by_function, collapsed_stacks
+from ..cost.attribution import block_names, by_function, call_graph, collapsed_stacks
 from ..cost.inputs import add_common_arguments, load_platform_arg, obtain_profile, overlay_params
 from ..cost.units import fmt_clock
 
@@ -17,7 +17,10 @@ def add_arguments(p) -> None:
     add_common_arguments(p)
     p.add_argument("--top", type=int, default=20, help="functions to list (default 20)")
     p.add_argument("--collapsed", metavar="OUT.txt",
-                   help="write collapsed stacks (flamegraph.pl / speedscope), weight = cycles")
+                   help="write collapsed stacks (flamegraph.pl / speedscope), weight = cycles; "
+                        "call stacks come from the calls (BL/JAL) seen in the run")
+    p.add_argument("--flat", action="store_true",
+                   help="collapsed output with one frame per function (no call stacks)")
     p.add_argument("--json", action="store_true")
 
 
@@ -27,7 +30,8 @@ def run(args) -> int:
     profile = obtain_profile(args, platform, params)
     rows, total = by_function(profile, platform, args.elf, params)
     if args.collapsed:
-        Path(args.collapsed).write_text("\n".join(collapsed_stacks(rows)) + "\n")
+        graph = None if args.flat else call_graph(profile, block_names(profile, args.elf))
+        Path(args.collapsed).write_text("\n".join(collapsed_stacks(rows, graph)) + "\n")
     if args.json:
         print(json.dumps({"total": total.as_dict(), "functions": [
             {"function": r.name, "cycles": r.cycles, "instructions": r.instructions,

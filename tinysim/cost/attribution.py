@@ -8,12 +8,13 @@ misses are counted per memory region, not per block, and get their own row).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ..errors import FirmwareError
 from . import platform_view as pv
+from .classes import InsnClass
 from .energy import EnergyModel
 from .evaluate import Estimate, estimate, split_params, term_weights
 from .flash import penalties_for_ws, wait_states_for
@@ -90,11 +91,17 @@ def block_costs(profile, platform, params=None, clock_hz: Optional[float] = None
     return cycles, joules
 
 
+def block_names(profile, elf_path) -> List[str]:
+    """The function of each block (its address when there is no ELF)."""
+    if elf_path:
+        return block_functions(profile.blocks["addr"], function_symbols(elf_path))
+    return [f"0x{a:08x}" for a in profile.blocks["addr"]]
+
+
 def by_function(profile, platform, elf_path, params=None) -> Tuple[List[FunctionCost], Estimate]:
     total = estimate(profile, platform, params)
     cycles, joules = block_costs(profile, platform, params)
-    names = block_functions(profile.blocks["addr"], function_symbols(elf_path)) if elf_path \
-        else [f"0x{a:08x}" for a in profile.blocks["addr"]]
+    names = block_names(profile, elf_path)
     agg = {}
     n_ins = profile.blocks["count"].astype(np.int64) * profile.blocks["n_insns"].astype(np.int64)
     for k, name in enumerate(names):
@@ -109,7 +116,54 @@ def by_function(profile, platform, elf_path, params=None) -> Tuple[List[Function
     return rows, total
 
 
-def collapsed_stacks(rows: List[FunctionCost]) -> List[str]:
-    """flamegraph.pl / speedscope "collapsed" lines, one frame per function, weight = cycles."""
-    return [f"{r.name.replace(';', ':').replace(' ', '_')} {int(round(r.cycles))}"
-            for r in rows if r.cycles > 0]
+def call_graph(profile, names: List[str]) -> Dict[str, Dict[str, int]]:
+    """callee -> {caller: calls}, from taken edges leaving a block that ends in a call
+    (TAKEN_CALL / TAKEN_CALL_INDIRECT in its taken histogram: BL, BLX Rm, JAL ra, JALR ra)."""
+    calls = (profile.taken_hist[:, InsnClass.TAKEN_CALL]
+             + profile.taken_hist[:, InsnClass.TAKEN_CALL_INDIRECT]) > 0
+    graph: Dict[str, Dict[str, int]] = {}
+    for src, dst, count, taken in profile.edges.tolist():
+        if taken and calls[src] and count:
+            callers = graph.setdefault(names[dst], {})
+            callers[names[src]] = callers.get(names[src], 0) + int(count)
+    return graph
+
+
+def _stacks_of(func: str, graph, memo, visiting, max_depth: int = 48, max_paths: int = 256):
+    """[(stack tuple root..func, fraction)]: func's time split over its callers by call counts
+    (the gprof assumption: every call of a function costs the same)."""
+    if func in memo:
+        return memo[func]
+    callers = graph.get(func)
+    if not callers or func in visiting or len(visiting) >= max_depth:
+        return [((func,), 1.0)]  # a root, recursion or too deep: the stack starts here
+    visiting = visiting | {func}
+    total = sum(callers.values())
+    out = []
+    for caller, n in sorted(callers.items()):
+        for stack, frac in _stacks_of(caller, graph, memo, visiting, max_depth, max_paths):
+            out.append((stack + (func,), frac * n / total))
+    if len(out) > max_paths:  # keep the heaviest paths; the rest is shown without callers
+        out.sort(key=lambda sf: -sf[1])
+        rest = sum(frac for _, frac in out[max_paths:])
+        out = out[:max_paths] + [((func,), rest)]
+    memo[func] = out
+    return out
+
+
+def collapsed_stacks(rows: List[FunctionCost], graph: Optional[Dict] = None) -> List[str]:
+    """flamegraph.pl / speedscope "collapsed" lines (`root;caller;func cycles`), weight = cycles
+    of the function itself. Without a call graph: one frame per function."""
+    def frame(name: str) -> str:
+        return name.replace(";", ":").replace(" ", "_")
+
+    weights: Dict[Tuple[str, ...], float] = {}
+    memo: Dict[str, list] = {}
+    for r in rows:
+        if r.cycles <= 0:
+            continue
+        paths = _stacks_of(r.name, graph, memo, frozenset()) if graph else [((r.name,), 1.0)]
+        for stack, frac in paths:
+            weights[stack] = weights.get(stack, 0.0) + r.cycles * frac
+    lines = [(";".join(frame(f) for f in stack), int(round(w))) for stack, w in weights.items()]
+    return [f"{s} {w}" for s, w in sorted(lines, key=lambda sw: (-sw[1], sw[0])) if w > 0]

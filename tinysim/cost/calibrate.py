@@ -27,7 +27,8 @@ from .evaluate import estimate
 from .profile import ExecutionProfile
 from .timing import get_preset
 
-REFILL_TERMS = (InsnClass.TAKEN_BRANCH_FWD, InsnClass.TAKEN_BRANCH_BACK, InsnClass.TAKEN_JUMP)
+REFILL_TERMS = (InsnClass.TAKEN_BRANCH_FWD, InsnClass.TAKEN_BRANCH_BACK, InsnClass.TAKEN_JUMP,
+                InsnClass.TAKEN_CALL)
 
 
 @dataclass

@@ -70,6 +70,9 @@ class InsnClass(enum.IntEnum):
     TAKEN_BLOCKING = enum.auto()  # LDR PC / TBB / TBH: always a full refill
     # --- an instruction capstone decodes but the classifier does not know: 1 cycle, and listed
     UNCLASSIFIED = enum.auto()
+    # --- appended: calls, split from TAKEN_JUMP / TAKEN_INDIRECT so call graphs can be derived
+    TAKEN_CALL = enum.auto()  # BL, RV JAL ra / C.JAL
+    TAKEN_CALL_INDIRECT = enum.auto()  # BLX Rm, RV JALR ra / C.JALR
 
 
 N_TERMS = len(InsnClass)

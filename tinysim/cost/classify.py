@@ -25,6 +25,8 @@ COND = "cond"  # conditional direct branch (taken or not)
 JUMP = "jump"  # unconditional direct branch or call
 RETURN = "return"  # BX LR, POP {..PC}, RET
 INDIRECT = "indirect"  # register branch other than return
+CALL = "call"  # direct call (BL, JAL ra)
+CALL_INDIRECT = "call_indirect"  # register call (BLX Rm, JALR ra)
 BLOCKING = "blocking"  # LDR PC, TBB/TBH (Cortex-M4 TRM: full 3-cycle refill)
 
 
@@ -137,11 +139,11 @@ def _arm_insn(i) -> Tuple[Optional[C], dict]:
         if name in ("cbz", "cbnz") or (name == "b" and conditional):
             extra.update(exit=COND, target=target)
         else:
-            extra.update(exit=JUMP, target=target)
+            extra.update(exit=CALL if name == "bl" else JUMP, target=target)
         return C.BRANCH, extra
     if name in ("bx", "blx"):
         ret = name == "bx" and "lr" in reads
-        extra.update(exit=RETURN if ret else INDIRECT)
+        extra.update(exit=CALL_INDIRECT if name == "blx" else RETURN if ret else INDIRECT)
         return C.BRANCH, extra
     if name in ("tbb", "tbh"):
         extra.update(exit=BLOCKING, addr_regs=_arm_mem_regs(i))
@@ -291,12 +293,19 @@ def _rv_insn(i) -> Tuple[Optional[C], dict]:
         extra.update(exit=COND, target=target)
         return C.BRANCH, extra
     if name in ("jal", "c.j", "c.jal"):
-        extra.update(exit=JUMP, target=i.address + imms[-1] if imms else None)
+        # capstone prints `jal ra, x` as `jal x` and `jal zero, x` as `j x`
+        call = name == "c.jal" or (name == "jal" and i.mnemonic == "jal" and regs in ([], ["ra"]))
+        extra.update(exit=CALL if call else JUMP, target=i.address + imms[-1] if imms else None,
+                     writes=frozenset(["ra"]) if call else frozenset())
         return C.BRANCH, extra
     if name in ("jalr", "c.jr", "c.jalr"):
         # capstone prints `jalr x0, 0(ra)` as `ret` with no operands.
         is_ret = i.mnemonic == "ret" or (name == "c.jr" and regs == ["ra"])
-        extra.update(exit=RETURN if is_ret else INDIRECT, writes=frozenset())
+        # `jalr rs` (one operand) is capstone's alias of `jalr ra, 0(rs)`
+        call = name == "c.jalr" or (name == "jalr" and i.mnemonic == "jalr"
+                                    and (len(regs) <= 1 or regs[0] == "ra"))
+        extra.update(exit=RETURN if is_ret else CALL_INDIRECT if call else INDIRECT,
+                     writes=frozenset())
         return C.BRANCH, extra
     if name in _RV_ALU:
         return C.ALU, extra

@@ -22,7 +22,7 @@ from typing import Dict, Mapping
 import numpy as np
 
 from ..classes import InsnClass as C
-from ..classify import BLOCKING, COND, INDIRECT, JUMP, RETURN
+from ..classify import BLOCKING, CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
 from . import TimingPreset, empty_terms
 
 DEFAULTS = {
@@ -85,6 +85,8 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
         C.TAKEN_RETURN: Pi,
         C.TAKEN_INDIRECT: Pi,
         C.TAKEN_BLOCKING: p["blocking_refill"],
+        C.TAKEN_CALL: P,  # [TRM] BL 1+P
+        C.TAKEN_CALL_INDIRECT: Pi,  # [TRM] BLX 1+P
         C.UNCLASSIFIED: 1,  # not a timing: an unknown instruction is reported, never hidden
     }
 
@@ -93,7 +95,7 @@ _SINGLE_LOADS = (C.LOAD, C.LOAD_PIPELINED)
 # "data processing operation" for the address-dependency stall [TRM-LS]
 _DATA_PROCESSING = (C.ALU, C.MUL, C.MAC, C.DSP, C.DIV, C.FP_MOV, C.FP_MOV_PAIR)
 _TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT,
-               BLOCKING: C.TAKEN_BLOCKING}
+               BLOCKING: C.TAKEN_BLOCKING, CALL: C.TAKEN_CALL, CALL_INDIRECT: C.TAKEN_CALL_INDIRECT}
 
 
 def block_terms(insns: list):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Dict, Mapping
 
 from ..classes import InsnClass as C
-from ..classify import COND, INDIRECT, JUMP, RETURN
+from ..classify import CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
 from . import TimingPreset, empty_terms
 
 _FP = frozenset({C.FP_ALU, C.FP_MAC, C.FP_DIVSQRT, C.FP_LOAD, C.FP_STORE, C.FP_MOV})
@@ -51,6 +51,8 @@ def e31_table(p: Mapping[str, float]) -> Dict[C, float]:
         C.TAKEN_JUMP: 0,  # [E31] JAL target predicted by the BTB
         C.TAKEN_RETURN: 0,  # [E31] return predicted by the RAS
         C.TAKEN_INDIRECT: m,  # guess: indirect jump mispredicted
+        C.TAKEN_CALL: 0,  # [E31] JAL target predicted by the BTB
+        C.TAKEN_CALL_INDIRECT: m,  # guess: indirect call mispredicted
         C.UNCLASSIFIED: 1,
     }
 
@@ -82,11 +84,14 @@ def cv32_table(p: Mapping[str, float]) -> Dict[C, float]:
         C.TAKEN_JUMP: p["jump_extra"],
         C.TAKEN_RETURN: p["jump_extra"],
         C.TAKEN_INDIRECT: p["jump_extra"],
+        C.TAKEN_CALL: p["jump_extra"],  # [CV32] JAL 2
+        C.TAKEN_CALL_INDIRECT: p["jump_extra"],  # [CV32] JALR 2
         C.UNCLASSIFIED: 1,
     }
 
 
-_TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT}
+_TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT,
+               CALL: C.TAKEN_CALL, CALL_INDIRECT: C.TAKEN_CALL_INDIRECT}
 
 
 def block_terms(insns: list):
