@@ -57,6 +57,9 @@ def test_sweep_command_json(capsys, l4r5, saved_profile):
     from tinysim.cost import ExecutionProfile
     est = estimate(ExecutionProfile.load(saved_profile), l4r5)
     assert rows[-1]["cycles"] == est.cycles and rows[-1]["joules"] == pytest.approx(est.joules)
+    prov = out["provenance"]
+    assert prov["timing_preset"] == "cortex-m4" and prov["timing_params"]["div_cycles"] == 7
+    assert prov["energy"]["vdd_v"] == l4r5.energy.vdd_v
 
 
 def test_sweep_command_table_memory_and_plot(capsys, tmp_path, elf, saved_profile):

@@ -7,6 +7,7 @@ import json
 
 from ..cost import estimate
 from ..cost import platform_view as pv
+from ..cost.evaluate import provenance
 from ..cost.footprint import footprint
 from ..cost.inputs import add_common_arguments, load_platform_arg, obtain_profile, overlay_params
 from ..cost.units import fmt_clock, fmt_size, parse_clocks, parse_sizes
@@ -120,6 +121,7 @@ def run(args) -> int:
                           "window": profile.meta.get("window"),
                           "elf_sha256": profile.meta.get("elf_sha256"),
                           "unclassified": profile.meta.get("unclassified", []),
+                          "provenance": provenance(platform, params),
                           "rows": rows}, indent=2))
     else:
         print(f"platform {getattr(platform, 'name', '?')}, window "

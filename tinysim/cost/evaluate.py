@@ -37,13 +37,15 @@ class Estimate:
     by_class: Dict[str, Dict[str, float]]  # term -> {"count", "cycles"}
     breakdown: Dict[str, float]  # core/taken/flash cycles, energy parts
     unclassified: List[Tuple[int, str]] = field(default_factory=list)
+    provenance: Dict[str, Any] = field(default_factory=dict)  # the tables and parameters used
 
     def as_dict(self) -> Dict[str, Any]:
         return {"cycles": self.cycles, "seconds": self.seconds, "joules": self.joules,
                 "avg_power_w": self.avg_power_w, "wait_states": self.wait_states,
                 "clock_hz": self.clock_hz, "instructions": self.instructions,
                 "by_class": self.by_class, "breakdown": self.breakdown,
-                "unclassified": [[a, m] for a, m in self.unclassified]}
+                "unclassified": [[a, m] for a, m in self.unclassified],
+                "provenance": self.provenance}
 
 
 def split_params(params: Optional[Mapping[str, float]]) -> Tuple[dict, dict, dict]:
@@ -70,6 +72,21 @@ def _check_arch(profile, platform) -> None:
 def term_weights(profile, platform, params=None) -> np.ndarray:
     timing, _, _ = split_params(params)
     return get_preset(pv.timing_preset(platform)).cycles(timing)
+
+
+def provenance(platform, params=None) -> Dict[str, Any]:
+    """Which cost tables and parameter values produced an estimate (for result rows)."""
+    from .. import __version__
+    from .flash import FLASH_DEFAULTS
+
+    timing, flash, energy = split_params(params)
+    preset = get_preset(pv.timing_preset(platform))
+    model = EnergyModel.from_platform(platform, energy)
+    return {"tinysim_version": __version__, "timing_preset": preset.name,
+            "timing_source": preset.source, "timing_params": preset.params(timing),
+            "flash_params": {**FLASH_DEFAULTS, **flash},
+            "energy": {"vdd_v": model.vdd_v, "run_ua_per_mhz": model.run_ua_per_mhz,
+                       "static_ua": model.static_ua, "deltas_pj": dict(model.deltas_pj)}}
 
 
 def _dot(totals: np.ndarray, weights: np.ndarray):
@@ -120,7 +137,8 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
         wait_states=int(ws), clock_hz=clock,
         instructions=int(sum(int(totals[c]) for c in INSTRUCTION_TERMS)),
         by_class=by_class, breakdown=breakdown,
-        unclassified=[tuple(x) for x in profile.meta.get("unclassified", [])])
+        unclassified=[tuple(x) for x in profile.meta.get("unclassified", [])],
+        provenance=provenance(platform, params))
 
 
 def sweep_clocks(profile, platform, clocks_hz, params=None) -> Dict[str, np.ndarray]:
