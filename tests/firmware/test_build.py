@@ -119,3 +119,19 @@ def test_rebuilt_images_match_the_committed_manifest(tmp_path):
         results = list(pool.map(rebuild, manifest["images"].items()))
     mismatched = [rel for rel, got, want in results if got != want]
     assert not mismatched, f"rebuilt images differ from firmware_images/tests/manifest.json: {mismatched}"
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("platform", ["gd32vf103-longan", "esp32c3-devkitm"])
+def test_riscv_links_the_rv32_libgcc(tmp_path, platform):
+    # float and 64-bit division on RV32IMC come from libgcc (__floatsisf, __divsf3, __udivdi3):
+    # the -march spelling must select the rv32im/ilp32 multilib, not the rv64 default.
+    src = tmp_path / "soft.c"
+    src.write_text(
+        "#include \"tinysim_board.h\"\n"
+        "volatile int n = 7; volatile unsigned long long big = 1234567890123ull;\n"
+        "int main(void) { float f = (float)n / 3.0f; board_put_u64(big / n);"
+        " board_put_i32((int)(f * 100.0f)); board_halt(); }\n"
+    )
+    elf = build.build_elf(platform, [src], [], {}, tmp_path / "soft.elf")
+    assert build.elf_sizes(elf)["text"] > 0
