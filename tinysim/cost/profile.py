@@ -118,9 +118,9 @@ class ExecutionProfile:
         static, taken = coster.histograms(blocks["addr"], blocks["size"])
         region_rows = _region_diff(regions, regions_before)
         prof = cls(blocks, edges, static, taken, region_rows, {})
-        w = coster.weights
-        if not np.array_equal(static @ w, blocks["static_cycles"].astype(np.float64)) or \
-                not np.array_equal(taken @ w, blocks["taken_extra"].astype(np.float64)):
+        w = coster.weights  # the counter got these rounded to integers (BlockInfo)
+        if not np.array_equal(np.round(static @ w), blocks["static_cycles"].astype(np.float64)) \
+                or not np.array_equal(np.round(taken @ w), blocks["taken_extra"].astype(np.float64)):
             raise TinysimError("block cycles in the counter differ from the coster's histograms "
                                "(was the counter given another BlockCoster?)")
         prof.meta = {
