@@ -130,9 +130,13 @@ class CortexMMachine(Machine):
         self.exc.pend(16 + irq)
         self._maybe_stop_for_interrupt()
 
+    def exceptions_changed(self) -> None:
+        self._maybe_stop_for_interrupt()
+
     def _maybe_stop_for_interrupt(self) -> None:
         # An MMIO write that raises a deliverable interrupt ends the block so it is taken now.
-        if self.counter is not None and self._choose() is not None:
+        # A masked one also stops: the run loop then re-checks at every block until it is taken.
+        if self.counter is not None and (self._choose() is not None or self.any_pending()):
             self.request_stop("interrupt")
 
     # ---- exception arbitration (B1.5.4) ------------------------------------------------------
@@ -267,15 +271,15 @@ class CortexMMachine(Machine):
     def on_cpu_interrupt(self, intno: int) -> None:
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)
         if intno in (INTR_PREFETCH_ABORT, INTR_EXCEPTION_EXIT) and pc >= EXC_RETURN_BASE:
-            self.request_stop("exc_return")
+            self.stop_now("exc_return")
         elif intno == INTR_BKPT:
-            self.request_stop("bkpt")
+            self.stop_now("bkpt")
         elif intno == INTR_SWI:
-            self.request_stop("svc")
+            self.stop_now("svc")
         elif intno == INTR_UNDEF:
-            self.request_stop("undef")
+            self.stop_now("undef")
         else:
-            self.request_stop(f"intr:{intno}")
+            self.stop_now(f"intr:{intno}")
 
     def handle_stop(self, reason: str) -> Optional[str]:
         if reason == "exc_return":

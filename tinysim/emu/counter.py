@@ -93,7 +93,7 @@ class _Cache(ctypes.Structure):
 class _State(ctypes.Structure):
     """The public head of `ts_counter` in counter.c."""
     _fields_ = [("instructions", ctypes.c_uint64), ("cycles", ctypes.c_uint64),
-                ("blocks_executed", ctypes.c_uint64), ("budget", ctypes.c_uint64),
+                ("reserved", ctypes.c_uint64), ("budget", ctypes.c_uint64),
                 ("deadline", ctypes.c_uint64), ("stop_addr", ctypes.c_uint64),
                 ("stop_pc", ctypes.c_uint64), ("guard_lo", ctypes.c_uint64),
                 ("guard_hi", ctypes.c_uint64), ("blocks", ctypes.c_void_p),
@@ -459,7 +459,9 @@ class Counter:
 
     @property
     def blocks_executed(self) -> int:
-        return self._live().blocks_executed
+        """Block executions so far (sum of the per-block counts)."""
+        s = self._live()
+        return int(self._native_rows(s.blocks, s.n_blocks, _NATIVE_BLOCK)["count"].sum())
 
     @property
     def stop_reason(self) -> Optional[str]:
@@ -552,7 +554,7 @@ class Counter:
     def snapshot(self) -> Snapshot:
         s = self._live()
         return Snapshot(
-            instructions=s.instructions, cycles=s.cycles, blocks_executed=s.blocks_executed,
+            instructions=s.instructions, cycles=s.cycles, blocks_executed=self.blocks_executed,
             blocks=_frozen(self.blocks()), edges=_frozen(self.edges()),
             regions=_frozen(self.region_counts()),
             icache=(s.icache.hits, s.icache.misses, s.icache.prefetch_hits),

@@ -280,6 +280,21 @@ class Machine(Host):
             self.request_stop("until")
 
     def request_stop(self, reason: str) -> None:
+        """Stop at the next block boundary (called from MMIO callbacks).
+
+        Never `uc.emu_stop()` here: stopping inside an MMIO access leaves the PC on the access
+        itself, so the store (a TDR byte, an ISPR bit) would be executed again on resume.
+        Instead the counter's cycle deadline is pulled in to now: the current block completes
+        and emulation stops at the next block entry."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        if self.counter is not None:
+            self.counter.set_deadline(max(1, self.counter.cycles))
+        else:
+            self.uc.emu_stop()
+
+    def stop_now(self, reason: str) -> None:
+        """Stop immediately (from the CPU interrupt hook: BKPT, SVC, exception return)."""
         if self._stop_reason is None:
             self._stop_reason = reason
         self.uc.emu_stop()
@@ -391,7 +406,7 @@ class Machine(Host):
         self.on_cpu_interrupt(intno)
 
     def on_cpu_interrupt(self, intno: int) -> None:
-        self.request_stop(f"intr:{intno}")
+        self.stop_now(f"intr:{intno}")
 
     # ---- time --------------------------------------------------------------------------------
     def next_event(self) -> Optional[int]:
@@ -491,7 +506,10 @@ class Machine(Host):
                 message = (f"stopped by the instruction budget after {c.instructions - insn0} instructions "
                            f"(--max-instructions {max_instructions}); raise it if the firmware needs longer")
             elif exit_name == "reset":
+                # System reset (SYSRESETREQ): core and peripherals restart, RAM keeps its contents.
                 self.resets += 1
+                for p in self.peripherals.values():
+                    p.reset()
                 self.reset_core()
                 exit_name = None
         wall = time.perf_counter() - t0

@@ -127,7 +127,7 @@ class RiscvMachine(Machine):
             else:
                 self.lines.discard(irq)
         # irq < 0: an interrupt controller changed its routing; just re-evaluate.
-        if (level or irq < 0) and self.counter is not None and self._choose() is not None:
+        if (level or irq < 0) and self.counter is not None and self._pending_sources():
             self.request_stop("interrupt")
 
     def pend_irq(self, irq: int) -> None:
@@ -188,7 +188,7 @@ class RiscvMachine(Machine):
 
     # ---- stops ---------------------------------------------------------------------------------
     def on_cpu_interrupt(self, intno: int) -> None:
-        self.request_stop(f"cause:{intno}")
+        self.stop_now(f"cause:{intno}")
 
     def handle_stop(self, reason: str) -> Optional[str]:
         if reason == "interrupt":

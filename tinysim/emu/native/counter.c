@@ -56,7 +56,8 @@ typedef struct {
     uint32_t next_id;
     uint32_t next_edge;
     uint32_t flags;
-    uint64_t pad;
+    uint32_t n_lines;     /* instruction-cache lines the block spans (when fetch-modelled) */
+    uint32_t pad;
 } ts_block;
 
 /* One control transfer src -> dst.  Layout mirrored by counter.py. */
@@ -106,7 +107,7 @@ typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
 typedef struct {
     uint64_t instructions;
     uint64_t cycles;
-    uint64_t blocks_executed;
+    uint64_t reserved;
     uint64_t budget;          /* stop when instructions >= budget; UINT64_MAX = none */
     uint64_t deadline;        /* stop when cycles >= deadline; UINT64_MAX = none */
     uint64_t stop_addr;       /* offending data address (stack overflow) */
@@ -304,6 +305,18 @@ static int in_flash(const ts_counter *c, uint64_t addr)
     return 0;
 }
 
+static void set_block_flags(const ts_counter *c, ts_block *b)
+{
+    b->flags = in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0;
+    b->n_lines = 0;
+    if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled) {
+        uint32_t shift = c->icache.line_shift;
+        uint64_t last = b->addr + (b->size ? b->size - 1 : 0);
+        b->flags |= TS_BLOCK_FETCH_MODEL;
+        b->n_lines = (uint32_t)((last >> shift) - (b->addr >> shift) + 1);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* block table                                                                                */
 
@@ -346,11 +359,10 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     b->n_insns = info[0];
     b->static_cycles = info[1];
     b->taken_extra = info[2];
+    b->next_addr = UINT64_MAX; /* no successor yet: never equals a real block address */
     b->next_id = TS_NONE;
     b->next_edge = TS_NONE;
-    b->flags = in_flash(c, addr) ? TS_BLOCK_IN_FLASH : 0;
-    if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled)
-        b->flags |= TS_BLOCK_FETCH_MODEL;
+    set_block_flags(c, b);
     c->block_index[i] = id + 1;
     /* keep the load factor at or below 1/2 */
     if ((uint64_t)c->n_blocks * 2 > (uint64_t)c->block_index_mask + 1) {
@@ -402,39 +414,48 @@ static uint32_t edge_lookup(ts_counter *c, void *uc, uint32_t src, uint32_t dst)
     return id;
 }
 
-static void fetch_block(ts_counter *c, ts_block *b)
+/* Runs the instruction-cache model over the lines of block b; returns the penalty cycles. */
+static inline uint64_t fetch_block(ts_counter *c, ts_block *b)
 {
     ts_cache *k = &c->icache;
     uint64_t line = b->addr >> k->line_shift;
-    uint64_t last = (b->addr + (b->size ? b->size - 1 : 0)) >> k->line_shift;
-    for (; line <= last; line++) {
+    if (b->n_lines == 1 && line + 1 == k->last_line) {
+        /* a loop within one line: resident and already most recent */
+        k->hits++;
+        return 0;
+    }
+    uint64_t penalty = 0;
+    for (uint32_t i = 0; i < b->n_lines; i++, line++) {
         int r = cache_access(k, line);
         if (r == CACHE_MISS) {
             b->imiss++;
-            c->cycles += k->miss_penalty;
+            penalty += k->miss_penalty;
         } else if (r == CACHE_PREFETCH) {
             b->iprefetch++;
-            c->cycles += k->prefetch_penalty;
+            penalty += k->prefetch_penalty;
         }
     }
+    return penalty;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* hooks (registered from Python with uc_hook_add; user_data is the ts_counter)               */
 
-void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
+/* The general case of ts_block_hook: new blocks or successors, stops, cache misses. */
+__attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void *uc, uint64_t addr,
+                                                             uint32_t size)
 {
-    ts_counter *c = user_data;
     uint32_t prev = c->prev;
     uint32_t id;
+    uint64_t extra = 0;
 
     if (__builtin_expect(prev != TS_NONE, 1)) {
-        /* The transfer prev -> id happened before this block starts: charge it now, once, even
-         * if this block is then stopped (on resume the hook fires again for the same block,
-         * with prev == TS_NONE). */
+        /* The transfer prev -> id happened before this block starts: it is charged now, once,
+         * even if this block is then stopped (prev is cleared, so when the engine resumes at
+         * this block the hook charges nothing again). */
         ts_block *p = &c->blocks[prev];
         uint32_t eid;
-        if (__builtin_expect(p->next_addr == addr && p->next_size == size && p->next_id != TS_NONE, 1)) {
+        if (__builtin_expect(p->next_addr == addr && p->next_size == size, 1)) {
             id = p->next_id;
             eid = p->next_edge;
         } else {
@@ -452,29 +473,63 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
         }
         ts_edge *e = &c->edges[eid];
         e->count++;
-        c->cycles += e->extra;
-        c->prev = TS_NONE;
+        extra = e->extra;
     } else {
         id = block_lookup(c, uc, addr, size);
         if (id == TS_NONE)
             return;
     }
 
+    uint64_t cycles = c->cycles + extra;
+    uint64_t insns = c->instructions;
     /* Stopping inside a block hook prevents the block from executing (PC stays at addr), so
      * the counts below only ever include blocks that really run. */
-    if (__builtin_expect(c->instructions >= c->budget || c->cycles >= c->deadline, 0)) {
-        request_stop(c, uc, c->instructions >= c->budget ? TS_STOP_BUDGET : TS_STOP_DEADLINE, addr);
+    if (__builtin_expect(insns >= c->budget || cycles >= c->deadline, 0)) {
+        c->cycles = cycles;
+        c->prev = TS_NONE;
+        request_stop(c, uc, insns >= c->budget ? TS_STOP_BUDGET : TS_STOP_DEADLINE, addr);
         return;
     }
 
     ts_block *b = &c->blocks[id];
     b->count++;
-    c->blocks_executed++;
-    c->instructions += b->n_insns;
-    c->cycles += b->static_cycles;
+    cycles += b->static_cycles;
     if (b->flags & TS_BLOCK_FETCH_MODEL)
-        fetch_block(c, b);
+        cycles += fetch_block(c, b);
+    c->instructions = insns + b->n_insns;
+    c->cycles = cycles;
     c->prev = id;
+}
+
+/* UC_HOOK_BLOCK callback.  The fast path (same successor as last time, no stop due, no
+ * instruction-cache work beyond a hit on the line fetched last) is kept small so the compiler
+ * needs no stack frame for it; everything else goes to block_hook_slow. */
+void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
+{
+    ts_counter *c = user_data;
+    uint32_t prev = c->prev;
+    if (__builtin_expect(prev != TS_NONE, 1)) {
+        ts_block *p = &c->blocks[prev];
+        if (__builtin_expect(p->next_addr == addr && p->next_size == size, 1)) {
+            uint32_t id = p->next_id;
+            ts_edge *e = &c->edges[p->next_edge];
+            ts_block *b = &c->blocks[id];
+            uint64_t cycles = c->cycles + e->extra;
+            uint64_t insns = c->instructions;
+            uint32_t fetch = b->flags & TS_BLOCK_FETCH_MODEL;
+            if (__builtin_expect(insns < c->budget && cycles < c->deadline, 1) &&
+                (!fetch || (b->n_lines == 1 &&
+                            (addr >> c->icache.line_shift) + 1 == c->icache.last_line))) {
+                e->count++;
+                b->count++;
+                c->cycles = cycles + b->static_cycles;
+                c->instructions = insns + b->n_insns;
+                c->prev = id;
+                return;
+            }
+        }
+    }
+    block_hook_slow(c, uc, addr, size);
 }
 
 static inline int region_of(const ts_counter *c, uint64_t addr)
@@ -578,12 +633,8 @@ size_t ts_sizeof_cache(void) { return sizeof(ts_cache); }
 
 static void refresh_block_flags(ts_counter *c)
 {
-    for (uint32_t i = 0; i < c->n_blocks; i++) {
-        ts_block *b = &c->blocks[i];
-        b->flags = in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0;
-        if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled)
-            b->flags |= TS_BLOCK_FETCH_MODEL;
-    }
+    for (uint32_t i = 0; i < c->n_blocks; i++)
+        set_block_flags(c, &c->blocks[i]);
 }
 
 int ts_add_flash(ts_counter *c, uint64_t lo, uint64_t hi)

@@ -50,6 +50,9 @@ class Host:
     def cycle_counter_read(self) -> None:  # the firmware timestamps itself (DWT CYCCNT, mtime)
         pass
 
+    def exceptions_changed(self) -> None:  # enable/pend/priority state changed: re-arbitrate
+        pass
+
 
 class NullHost(Host):
     """A host for testing a peripheral alone: a settable clock, and records of what was raised."""

@@ -58,6 +58,7 @@ class Nvic(Peripheral):
             first = 16 + (word - 0x300)
             for k in range(offset & 3, (offset & 3) + size):
                 s.set_priority(first + k, value >> (8 * k))
+            self.host.exceptions_changed()
             return
         group, first = word >> 7, 16 + 32 * ((word & 0x7F) >> 2)
         for bit in range(32):
@@ -72,3 +73,4 @@ class Nvic(Peripheral):
                 s.pending.add(exc)
             elif group == 3:
                 s.pending.discard(exc)
+        self.host.exceptions_changed()

@@ -86,6 +86,7 @@ class Scb(Peripheral):
             s.pend(15)
         if value & ICSR_PENDSTCLR:
             s.pending.discard(15)
+        self.host.exceptions_changed()
 
     def read_AIRCR(self):
         return 0xFA050000 | (self.state.prigroup << 8)
@@ -94,6 +95,7 @@ class Scb(Peripheral):
         if (value >> 16) != AIRCR_VECTKEY:  # writes without the key are ignored (B3.2.6)
             return
         self.state.prigroup = (value >> 8) & 7
+        self.host.exceptions_changed()
         if value & AIRCR_SYSRESETREQ:
             self.host.request_stop("reset")
 
@@ -104,6 +106,7 @@ class Scb(Peripheral):
         for k in range(4):
             if mask >> (8 * k) & 0xFF:
                 self.state.set_priority(first + k, value >> (8 * k))
+        self.host.exceptions_changed()
 
     def read_SHPR1(self):
         return self._shpr_read(4)

@@ -1,0 +1,60 @@
+"""ARMv7-M exception model, driven by small assembly images (tests/emu/firmware/*.S)."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tinysim.emu.session import build_session
+
+HERE = Path(__file__).parent / "firmware"
+BOARD = "nucleo-l4r5zi"
+pytestmark = pytest.mark.toolchain
+
+
+def build(name: str, out: Path) -> Path:
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not found (install the Debian package gcc-arm-none-eabi)")
+    elf = out / f"{name}.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-nostdlib", "-T",
+                    str(HERE / "minimal.ld"), "-o", str(elf), str(HERE / f"{name}.S")], check=True)
+    return elf
+
+
+def word(session, symbol: str, index: int = 0) -> int:
+    addr = session.firmware.symbol(symbol) + 4 * index
+    return struct.unpack("<I", session.machine.uc.mem_read(addr, 4))[0]
+
+
+def test_exception_model(tmp_path):
+    s = build_session(build("exceptions", tmp_path), BOARD)
+    r = s.run(max_instructions=100_000)
+    assert r.exit == "halt", r.message
+    log = bytes(s.machine.uc.mem_read(s.firmware.symbol("log"), word(s, "log_n")))
+    # S: SVCall; P: PendSV taken at once from thread mode; a-b-c: IRQ1 pends the higher
+    # priority IRQ0, which pre-empts it; m then b: PRIMASK held IRQ0 until cpsie; b: IRQ0 again
+    # from a 4-mod-8 SP; V: IRQ0 through the vector table relocated with VTOR.
+    assert log == b"SPabcmbbV"
+    assert word(s, "misc", 0) == 11 and word(s, "misc", 1) == 14 and word(s, "misc", 2) == 16
+    assert word(s, "misc", 3) == 0  # SP restored exactly after the padded frame
+    assert word(s, "ticks") == 3  # SysTick every 1000 cycles woke WFI three times
+    assert word(s, "misc", 4) >= 3000  # DWT CYCCNT saw the three periods
+
+
+def test_sysresetreq_resets_the_core_keeping_ram(tmp_path):
+    s = build_session(build("sysreset", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt"
+    assert word(s, "boots") == 3 and s.machine.resets == 2
+
+
+def test_store_to_flash_is_a_fault(tmp_path):
+    s = build_session(build("flashwrite", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "fault"
+    assert r.fault.kind == "write-to-read-only-memory" and r.fault.address == 0x08001000
+    assert r.fault.where == "reset+0x4"
