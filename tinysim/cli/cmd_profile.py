@@ -47,6 +47,9 @@ def run(args) -> int:
         cpi = f"{r.cycles / r.instructions:.2f}" if r.instructions else "-"
         print(f"{100 * r.cycles / max(total.cycles, 1):>5.1f}% {r.cycles:>14,.0f} "
               f"{r.instructions:>14,} {cpi:>5} {r.joules * 1e6:>10.2f}  {r.name}")
+    if total.unclassified:
+        print(f"warning: {len(total.unclassified)} unclassified instruction(s) costed as 1 cycle: "
+              + ", ".join(f"{m}@0x{a:08x}" for a, m in total.unclassified[:5]))
     if len(rows) > args.top:
         rest = sum(r.cycles for r in rows[args.top:])
         print(f"{100 * rest / max(total.cycles, 1):>5.1f}% {rest:>14,.0f}  "
