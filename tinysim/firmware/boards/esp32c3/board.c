@@ -164,9 +164,10 @@ void trap_dispatch(uint32_t mcause, uint32_t mepc, uint32_t mtval)
 void board_init(void)
 {
     watchdogs_disable();
+    /* UART first: it drains what the ROM printed and moves to XTAL before APB_CLK changes. */
+    console_init();
     clock_init();
     INTMTX_CPU_INT_THRESH = CPU_LINE_THRESHOLD;
-    console_init();
     __asm volatile("csrsi mstatus, 8" ::: "memory"); /* MIE */
 }
 

@@ -99,7 +99,7 @@ static void cycle_counter_init(void)
 
 /* LPUART1 on PG7 (TX) / PG8 (RX), AF8: the ST-LINK V3 virtual COM port (UM2179 §6.9,
  * DS12023 Table 16 alternate functions). Kernel clock HSI16, so the divider does not depend
- * on SYSCLK: BRR = 256 * 16 MHz / 115200 = 35555.6 -> 35556 (RM0432 §51.4.7). */
+ * on SYSCLK: BRR = 256 * 16 MHz / 115200 = 35555.6 -> 35556 (RM0432 LPUART "baud rate generation"). */
 static void console_init(void)
 {
     PWR_CR2 |= PWR_CR2_IOSV;

@@ -1,7 +1,9 @@
 /*
  * STM32L4R5ZI registers used by the board port, written from the reference manual RM0432
- * (STM32L4+ series, Rev 9) and the Cortex-M4 Devices Generic User Guide (ARM DUI 0553).
- * Only what the port touches is defined; offsets cite the RM0432 register map section.
+ * (STM32L4+ series) and the Cortex-M4 Devices Generic User Guide (ARM DUI 0553).
+ * Only what the port touches is defined. Section numbers follow RM0432 Rev 9 (chapters: 3 Flash,
+ * 5 PWR, 6 RCC, 8 GPIO); where a number is not given, the register's RM0432 name is the
+ * reference (look it up in that peripheral's "registers" section).
  */
 #ifndef STM32L4R5_REGS_H
 #define STM32L4R5_REGS_H
@@ -79,7 +81,7 @@
 #define GPIOG_AFRL    REG32(GPIOG_BASE + 0x20u) /* 4 bits/pin, pins 0..7 */
 #define GPIOG_AFRH    REG32(GPIOG_BASE + 0x24u) /* pins 8..15 */
 
-/* ---- LPUART1, base 0x4000 8000 (RM0432 §51.7, register map §51.7.12) ---- */
+/* ---- LPUART1, base 0x4000 8000 (RM0432 LPUART chapter, "LPUART registers") ---- */
 #define LPUART1_BASE 0x40008000u
 #define LPUART1_CR1  REG32(LPUART1_BASE + 0x00u)
 #define LPUART1_CR2  REG32(LPUART1_BASE + 0x04u)
@@ -89,17 +91,17 @@
 #define LPUART1_ICR  REG32(LPUART1_BASE + 0x20u)
 #define LPUART1_RDR  REG32(LPUART1_BASE + 0x24u)
 #define LPUART1_TDR  REG32(LPUART1_BASE + 0x28u)
-#define LPUART1_IRQN 70u /* RM0432 §14.3 Table 58 (vector table), position 70 */
+#define LPUART1_IRQN 70u /* RM0432 NVIC chapter, STM32L4Rxxx vector table: LPUART1 at position 70 */
 
-#define USART_CR1_UE     (1u << 0) /* §51.7.1 */
+#define USART_CR1_UE     (1u << 0) /* LPUART_CR1 */
 #define USART_CR1_RE     (1u << 2)
 #define USART_CR1_TE     (1u << 3)
 #define USART_CR1_RXNEIE (1u << 5)
-#define USART_ISR_ORE    (1u << 3) /* §51.7.9 */
+#define USART_ISR_ORE    (1u << 3) /* LPUART_ISR */
 #define USART_ISR_RXNE   (1u << 5)
 #define USART_ISR_TC     (1u << 6)
 #define USART_ISR_TXE    (1u << 7)
-#define USART_ICR_ORECF  (1u << 3) /* §51.7.10 */
+#define USART_ICR_ORECF  (1u << 3) /* LPUART_ICR */
 
 /* ---- Cortex-M4 system registers (ARM DUI 0553, §4) ---- */
 #define SYST_CSR   REG32(0xE000E010u) /* §4.4 SysTick */
