@@ -4,9 +4,10 @@
     tinysim build --list
     tinysim build --prebuilt-tests        rebuild firmware_images/tests/** and its manifest
 
-Hook for benchmark images: `tinysim.firmware.build.build_benchmark(model_c_dir, board, out)`
-builds harness + kernels + a compiled model; a `--model FILE.tflite` option compiles the model
-(tinysim.compiler) into a temporary directory and calls it.
+Hook for benchmark images (not wired here yet): `--model FILE.tflite` would compile the model
+with `tinysim.compiler.compile_model` into a temporary directory and pass it to
+`tinysim.firmware.build.build_benchmark(model_c_dir, board, out, kernels=...)`, which links the
+EEMBC harness + the kernel port + the generated model + the board port.
 """
 
 from __future__ import annotations
