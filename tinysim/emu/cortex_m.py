@@ -23,7 +23,7 @@ from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A
 
 from . import faults
-from .machine import IDLE_WAKES, Machine
+from .machine import Machine
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
@@ -322,12 +322,4 @@ class CortexMMachine(Machine):
         # WFI wakes on any pending enabled interrupt, even one PRIMASK masks (B1.5.19).
         if self.any_pending():
             return None
-        waiting_for_host = self.any_wake_source()
-        if waiting_for_host and self.idle_wakes >= IDLE_WAKES:
-            self.idle_wakes = 0
-            return "idle"
-        if self.skip_to_next_event():
-            if waiting_for_host:
-                self.idle_wakes += 1
-            return None
-        return "idle" if waiting_for_host else "halt"
+        return self.sleep_or_idle()

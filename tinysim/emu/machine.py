@@ -29,9 +29,12 @@ from .peripherals import model_class
 from .peripherals.base import Host, Peripheral
 
 PAGE = 0x1000
-# A core sleeping in WFI that only timers wake, this many times in a row with no UART traffic
-# while a UART receive interrupt is enabled, is waiting for host input: the run exits "idle".
-IDLE_WAKES = 64
+# A core sleeping in WFI that only timers wake, at least IDLE_WAKES times and for at least
+# IDLE_SECONDS of virtual time since the last UART traffic, while a UART receive interrupt is
+# enabled, is waiting for host input: the run exits "idle". (A tinysim convention: the periodic
+# tick a board keeps for its clock would otherwise wake it forever.)
+IDLE_WAKES = 8
+IDLE_SECONDS = 1.0
 NO_DEADLINE = (1 << 62)
 STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
 UART_TAIL_LINES = 8
@@ -136,6 +139,7 @@ class Machine(Host):
         self.warnings: List[str] = []
         self.resets = 0
         self.idle_wakes = 0  # WFI wake-ups by timers only, since the last UART traffic
+        self.last_uart_cycles = 0
         self._stack = self._stack_region()
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_protected)
@@ -271,7 +275,7 @@ class Machine(Host):
         if periph.name != self.platform.console and self.platform.console in self.peripherals:
             return  # only the console UART's output is the firmware's output
         b = bytes([byte])
-        self.idle_wakes = 0
+        self._uart_activity()
         self.uart_out += b
         self._run_tx += b
         for cb in self._tx_listeners:
@@ -329,8 +333,26 @@ class Machine(Host):
         con = self.console()
         if con is None:
             raise EmulationError(f"platform {self.platform.name} has no console UART {self.platform.console!r}")
-        self.idle_wakes = 0
+        self._uart_activity()
         con.inject(bytes(data))
+
+    def _uart_activity(self) -> None:
+        self.idle_wakes = 0
+        self.last_uart_cycles = self.now()
+
+    def sleep_or_idle(self) -> Optional[str]:
+        """WFI with nothing pending: sleep to the next timer event, or decide the firmware is
+        waiting for host input ("idle"), or that nothing can ever wake it ("halt")."""
+        waiting_for_host = self.any_wake_source()
+        if waiting_for_host and self.idle_wakes >= IDLE_WAKES and \
+                self.now() - self.last_uart_cycles >= IDLE_SECONDS * self.platform.clock_hz:
+            self.idle_wakes = 0
+            return "idle"
+        if self.skip_to_next_event():
+            if waiting_for_host:
+                self.idle_wakes += 1
+            return None
+        return "idle" if waiting_for_host else "halt"
 
     def on_uart_tx(self, callback: Callable[[bytes], None]) -> None:
         self._tx_listeners.append(callback)

@@ -20,7 +20,7 @@ from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
 from unicorn import riscv_const as R
 
 from . import faults
-from .machine import IDLE_WAKES, Machine
+from .machine import Machine
 
 # Exception causes (RISC-V privileged spec table 3.6) as Unicorn reports them in the intr hook.
 CAUSE_NAMES = {0: "instruction address misaligned", 1: "instruction access fault", 2: "illegal instruction",
@@ -224,12 +224,4 @@ class RiscvMachine(Machine):
             return "halt"
         if self._pending_sources():
             return None
-        waiting_for_host = self.any_wake_source()
-        if waiting_for_host and self.idle_wakes >= IDLE_WAKES:
-            self.idle_wakes = 0
-            return "idle"
-        if self.skip_to_next_event():
-            if waiting_for_host:
-                self.idle_wakes += 1
-            return None
-        return "idle" if waiting_for_host else "halt"
+        return self.sleep_or_idle()
