@@ -9,8 +9,6 @@ from ..errors import ModelError
 NAME = "models"
 HELP = "generate the synthetic-weight models, fetch the official pretrained ones, list a manifest"
 
-_REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
-
 
 def add_arguments(parser) -> None:
     actions = parser.add_subparsers(dest="models_action", metavar="ACTION")
@@ -31,7 +29,8 @@ def add_arguments(parser) -> None:
                             "(default: the GitHub repository, branch master)")
 
     show = actions.add_parser("list", help="print a models manifest as a table")
-    show.add_argument("--dir", type=Path, default=_REPO_MODELS,
+    from ..models.manifest import default_models_dir
+    show.add_argument("--dir", type=Path, default=default_models_dir(),
                       help="directory holding manifest.json (default: the repository's models/)")
 
 

@@ -20,10 +20,9 @@ import numpy as np
 from tinysim.errors import TinysimError
 from tinysim.harness import scoring
 from tinysim.harness.datasets import input_to_model_tensor
-from tinysim.models.manifest import MANIFEST, load_manifest, model_entry, write_manifest
+from tinysim.models.manifest import (MANIFEST, default_models_dir, load_manifest, model_entry,
+                                     write_manifest)
 from tinysim.models.specs import WORKLOAD_IDS
-
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "models"
 
 
 def _import_tensorflow():
@@ -151,7 +150,7 @@ def main(argv=None) -> int:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+    parser.add_argument("--out", type=Path, default=default_models_dir(),
                         help="output directory (default: the repository's models/)")
     parser.add_argument("--only", default=",".join(WORKLOAD_IDS),
                         help="comma-separated subset of " + ",".join(WORKLOAD_IDS))

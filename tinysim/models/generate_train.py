@@ -88,6 +88,9 @@ def calibration_set(workload: str, x: np.ndarray, n: int) -> np.ndarray:
 def train(workload: str):
     """Build and train one model; returns (keras model, training float inputs)."""
     recipe = RECIPES[workload]
+    # Fresh Keras state: layer names (which end up as tensor names in the .tflite) restart, so
+    # a model's bytes do not depend on which models were built before it in this process.
+    tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(TRAIN_SEED)
     x, y = dataset(workload, recipe.train, TRAIN_SEED)
     model = BUILDERS[workload]()
@@ -102,6 +105,8 @@ def train(workload: str):
 
 def batch1_copy(workload: str, model):
     """The same network rebuilt with a static batch of 1 (static shapes in the .tflite)."""
+    weights = model.get_weights()
+    tf.keras.backend.clear_session()  # same layer names as the trained model
     clone = BUILDERS[workload](batch_size=1)
-    clone.set_weights(model.get_weights())
+    clone.set_weights(weights)
     return clone

@@ -16,6 +16,12 @@ from tinysim.models.graph import describe, read_graph
 MANIFEST = "manifest.json"
 
 
+def default_models_dir() -> Path:
+    """The repository's models/ when running from a checkout, else ./models."""
+    checkout = Path(__file__).resolve().parents[2] / "models"
+    return checkout if checkout.is_dir() else Path("models")
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
