@@ -11,7 +11,6 @@ scores (and the raw int8 outputs, input by input) can be shown equal.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -19,8 +18,8 @@ import numpy as np
 
 from ..errors import TinysimError
 from ..harness import reference
-from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, cost_tables,
-                               git_revision, platform_files, sha256_file)
+from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
+                               cost_tables, git_revision, platform_files, sha256_file)
 from . import cmd_bench
 
 NAME = "accuracy"
@@ -95,7 +94,7 @@ def run(args) -> int:
         elf = args.elf
     else:
         elf, _ = cmd_bench.image_for(args.images, platform.name, args.workload)
-    transport, client, _ = cmd_bench.open_emulated(platform, elf, count_data=False)
+    transport, client, _ = cmd_bench.open_emulated(platform, elf, count_data=False, metered=False)
     try:
         opts = RunnerOptions(progress=progress_wanted(args.json))
         acc = Runner(client, opts).accuracy(args.workload, dataset_dir, args.limit)
@@ -116,7 +115,7 @@ def run(args) -> int:
                       valid_for_submission=args.limit is None)
     row = ResultRow(Identity(args.workload, platform.label, "unicorn", "accuracy", str(elf), sha256_file(elf)),
                     m, prov)
-    writer = RunWriter(args.out, meta={"command": "accuracy", "platform": platform.label, "argv": sys.argv[1:]})
+    writer = RunWriter(args.out, meta={"command": "accuracy", "platform": platform.label, "options": args_meta(args)})
     writer.add(row, uart_log="\n".join(acc.log) + "\n")
 
     if args.json:

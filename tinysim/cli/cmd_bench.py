@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import TinysimError
 from ..harness import reference
-from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, cost_tables,
-                               git_revision, platform_files, sha256_file)
+from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
+                               cost_tables, git_revision, platform_files, sha256_file)
 from ..harness.runner import (DEFAULT_SEED, PerformanceRun, Runner, RunnerOptions, compare_with_tflite,
                               progress_wanted)
 
@@ -78,7 +78,7 @@ def manifest_entry(manifest: Dict[str, Any], workload: str, elf: Path) -> Dict[s
     (or the top level); entries may also be a list with 'name'/'workload'/'file' fields."""
     for table in (manifest.get("images"), manifest.get("workloads"), manifest):
         if isinstance(table, dict):
-            for key in (workload, elf.name, elf.stem):
+            for key in (workload, elf.name, elf.stem, f"{elf.parent.name}/{elf.name}"):
                 if isinstance(table.get(key), dict):
                     return table[key]
         if isinstance(table, list):
@@ -135,11 +135,12 @@ def runner_options(args, workload: str) -> RunnerOptions:
     return o
 
 
-def open_emulated(platform, elf: Path, count_data: bool = True):
+def open_emulated(platform, elf: Path, count_data: bool = True, metered: bool = True):
     """(transport, client, meter) for an ELF booted in the emulator, boot banner consumed.
 
     `count_data` counts data accesses per memory region, so flash data reads (weights live in
-    flash) are costed in the energy estimate as they are in the cycle count."""
+    flash) are costed in the energy estimate as they are in the cycle count. `metered=False`
+    (accuracy mode) takes no counter snapshots and returns meter None."""
     from ..emu.session import build_session
     from ..harness.protocol import DutClient
     from ..harness.runner import SimulationMeter
@@ -147,7 +148,7 @@ def open_emulated(platform, elf: Path, count_data: bool = True):
 
     session = build_session(elf, platform, count_data=count_data)
     transport = EmulatedTransport(platform, elf, machine=session.machine)
-    meter = SimulationMeter(session.machine, session.coster, session.platform)
+    meter = SimulationMeter(session.machine, session.coster, session.platform) if metered else None
     client = DutClient(transport)
     client.wait_ready()
     return transport, client, meter
@@ -171,7 +172,7 @@ def row_from_performance(run: PerformanceRun, *, platform, engine: str, elf: Opt
         cycles=cycles, instructions=run.instructions_per_inference, macs=macs,
         cycles_per_mac=(cycles / macs) if cycles and macs else None,
         wall_s=run.wall_s, device_s=run.device_s,
-        sim_speed=(run.device_s / run.wall_s) if engine != "hardware" and run.wall_s > 0 else None)
+        sim_speed=run.sim_speed if engine != "hardware" else None)
     model = (models_dir / f"{run.workload}.tflite") if models_dir else None
     cases = [(w.file, w.input_data, w.raw) for w in run.windows]
     m.bit_exact, m.bit_exact_reason = compare_with_tflite(run.workload, model, cases)
@@ -195,8 +196,7 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
                    writer: RunWriter) -> ResultRow:
     transport, client, meter = open_emulated(platform, elf)
     try:
-        runner = Runner(client, runner_options(args, workload), meter=meter,
-                        device_seconds=meter.device_seconds)
+        runner = Runner(client, runner_options(args, workload), meter=meter)
         run = runner.performance(workload)
     finally:
         transport.close()
@@ -225,7 +225,7 @@ def run(args) -> int:
     workloads = args.workload or list(reference.WORKLOADS)
     images = [(w, *image_for(args.images, platform.name, w)) for w in workloads]
     writer = RunWriter(args.out, meta={"command": "bench", "platform": platform.label,
-                                       "argv": sys.argv[1:], "quick": args.quick})
+                                       "options": args_meta(args), "quick": args.quick})
     rows = []
     for workload, elf, entry in images:
         if not args.json:

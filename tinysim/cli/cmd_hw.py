@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from ..errors import TinysimError
 from ..harness import reference
-from ..harness.results import RunWriter
+from ..harness.results import RunWriter, args_meta
 from . import cmd_bench
 
 NAME = "hw"
@@ -103,7 +102,7 @@ def run(args) -> int:
     if not args.elf.is_file():
         raise TinysimError(f"--elf {args.elf}: no such file")
     writer = RunWriter(args.out, meta={"command": "hw", "platform": platform.label, "port": args.port,
-                                       "argv": sys.argv[1:], "quick": args.quick})
+                                       "options": args_meta(args), "quick": args.quick})
     run_hw, workload = measure_on_board(args, platform, args.workload)
     measured = cmd_bench.row_from_performance(run_hw, platform=platform, engine="hardware", elf=args.elf,
                                               entry={}, models_dir=args.models)

@@ -64,8 +64,8 @@ class Metrics:
     accuracy_metric: Optional[str] = None
     accuracy_target: Optional[float] = None
     wall_s: Optional[float] = None
-    device_s: Optional[float] = None            # simulated (or measured) device time of the run
-    sim_speed: Optional[float] = None           # device seconds per wall second
+    device_s: Optional[float] = None            # device time inside the infer commands (m-lap-us)
+    sim_speed: Optional[float] = None           # device s / wall s while inferring (simulation)
 
 
 @dataclass
@@ -119,6 +119,20 @@ class ResultRow:
         row.update(tinysim_version=p.tinysim_version, git_revision=p.git_revision, seed=p.seed,
                    quick=p.quick, valid_for_submission=p.valid_for_submission, dataset=p.dataset)
         return row
+
+
+def args_meta(args) -> Dict[str, Any]:
+    """The parsed command-line options, as JSON-friendly values, for a run's metadata."""
+    out = {}
+    for key, value in sorted(vars(args).items()):
+        if key.startswith("_") or callable(value):
+            continue
+        if isinstance(value, (list, tuple)):
+            value = [str(v) if isinstance(v, Path) else v for v in value]
+        elif isinstance(value, Path):
+            value = str(value)
+        out[key] = value
+    return out
 
 
 def _build(cls, data: Dict[str, Any]):
@@ -249,12 +263,14 @@ class RunWriter:
         self.meta.update(meta or {})
 
     def artifact_path(self, workload: str, kind: str, suffix: str) -> Path:
-        return self.directory / f"{workload}.{kind}{suffix}"
+        # One dot only: ExecutionProfile.save swaps the last suffix for .npz / .json.
+        return self.directory / f"{workload}-{kind}{suffix}"
 
     def add(self, row: ResultRow, uart_log: Optional[str] = None,
             profiles: Optional[Dict[str, Any]] = None) -> Path:
         """Record one finished workload. `profiles` maps a name to an object with `save(path)`
-        (an ExecutionProfile) or to raw bytes; each lands as `<workload>.<name>.npz`."""
+        (an ExecutionProfile: .npz + .json) or to raw bytes; each lands as
+        `<workload>-profile-<name>.npz`. The UART log is `<workload>-uart.log`."""
         if uart_log is not None:
             path = self.artifact_path(row.workload, "uart", ".log")
             write_atomic(path, uart_log.encode("utf-8", "replace"))
@@ -264,10 +280,9 @@ class RunWriter:
             if isinstance(profile, (bytes, bytearray)):
                 write_atomic(path, bytes(profile))
             else:
-                profile.save(path)
-            saved = [p for p in self.directory.iterdir() if p.name.startswith(path.stem)]
-            row.artifacts[f"profile_{name}"] = path.name if path.exists() else \
-                (saved[0].name if saved else path.name)
+                saved = profile.save(path)
+                path = Path(saved) if isinstance(saved, (str, os.PathLike)) else path
+            row.artifacts[f"profile_{name}"] = path.name
         row.provenance.finished_utc = utc_stamp()
         key = (row.workload, row.identity.mode, row.identity.engine)
         self.rows = [r for r in self.rows

@@ -119,9 +119,15 @@ class PerformanceRun:
     seed: Optional[int]
     inputs_source: str
     calibration_latency_s: Optional[float]
-    wall_s: float
-    device_s: float
+    wall_s: float              # the whole workload: boot check, loads, calibration, windows
+    device_s: float            # DUT time inside the infer commands (sum of their m-lap-us spans)
+    infer_wall_s: float        # host wall time spent inside those infer commands
     log: List[str]
+
+    @property
+    def sim_speed(self) -> Optional[float]:
+        """Device seconds per wall second while inferring (<1: slower than the real board)."""
+        return self.device_s / self.infer_wall_s if self.infer_wall_s > 0 else None
 
     @property
     def median_throughput(self) -> float:
@@ -293,13 +299,13 @@ class Runner:
     """
 
     def __init__(self, client, options: Optional[RunnerOptions] = None,
-                 meter: Optional[Callable[[Any], Optional[WindowMeasure]]] = None,
-                 device_seconds: Optional[Callable[[], float]] = None):
+                 meter: Optional[Callable[[Any], Optional[WindowMeasure]]] = None):
         self.client = client
         self.options = options or RunnerOptions()
         self.meter = meter
-        self.device_seconds = device_seconds
         self.log: List[str] = []
+        self.infer_wall_s = 0.0
+        self.infer_device_s = 0.0
 
     # -- protocol steps, logged
 
@@ -320,7 +326,10 @@ class Runner:
 
     def _infer(self, n: int, warmup: int):
         self.log.append(f"> infer {n} {warmup}%")
+        start = time.perf_counter()
         res = self.client.infer(n, warmup)
+        self.infer_wall_s += time.perf_counter() - start
+        self.infer_device_s += lap_elapsed_us(res.t1_us, res.t2_us) / 1e6
         self.log.extend(f"< {line}" for line in (res.lines or ()))
         return res
 
@@ -329,14 +338,13 @@ class Runner:
     def performance(self, workload: str) -> PerformanceRun:
         o = self.options
         start = time.perf_counter()
-        dev0 = self.device_seconds() if self.device_seconds else None
+        dev0, wall0 = self.infer_device_s, self.infer_wall_s
         self.check_model(workload)
         count = 1 if o.quick else o.windows
         seed = o.seed if o.dataset_dir is None else None
         inputs, source = performance_inputs(workload, count, o.dataset_dir, o.seed)
         windows: List[Window] = []
         calib: Optional[float] = None
-        lap_device_s = 0.0
         with Progress(o.progress) as prog:
             task = prog.task(f"{workload} performance", len(inputs))
             for index, item in enumerate(inputs):
@@ -348,16 +356,16 @@ class Runner:
                         if o.calibrate:
                             res = self._infer(1, 0)
                             calib = lap_elapsed_us(res.t1_us, res.t2_us) / 1e6
-                            lap_device_s += calib
                             self._note(f"calibration: 1 inference in {calib * 1e3:.3f} ms")
                         else:
                             calib = 0.0
                     n, warmup = choose_n(calib, o.min_window_s, o.min_inferences), o.warmup
                 attempts = []
                 while True:
+                    if self.meter is not None and hasattr(self.meter, "arm"):
+                        self.meter.arm()
                     res = self._infer(n, warmup)
                     elapsed = lap_elapsed_us(res.t1_us, res.t2_us) / 1e6
-                    lap_device_s += elapsed
                     attempts.append({"inferences": n, "elapsed_s": elapsed})
                     measure = self.meter(res) if self.meter else None
                     if o.quick or not window_is_short(n, elapsed, o.min_window_s, o.min_inferences):
@@ -377,11 +385,8 @@ class Runner:
                                       measure, item.data))
                 prog.advance(task)
         wall = time.perf_counter() - start
-        if dev0 is not None:
-            device = self.device_seconds() - dev0
-        else:
-            device = lap_device_s
-        return PerformanceRun(workload, windows, o.quick, seed, source, calib, wall, device, list(self.log))
+        return PerformanceRun(workload, windows, o.quick, seed, source, calib, wall,
+                              self.infer_device_s - dev0, self.infer_wall_s - wall0, list(self.log))
 
     # -- accuracy mode
 
@@ -419,20 +424,20 @@ class Runner:
 # ---------------------------------------------------------------- bit-exactness vs TFLite
 
 def tflite_interpreter(model_path: Path):
-    """A TFLite interpreter for `model_path`, or None when no interpreter package is installed."""
+    """TFLite's reference kernels (BUILTIN_REF, the arithmetic TFLite Micro runs) for
+    `model_path`, or None when no interpreter package is installed. The default resolver's
+    optimized kernels (XNNPACK) may differ in the last bit, so they are not the reference."""
+    from ..compiler.interp import make_interpreter
+    from ..errors import ModelError
+
     try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        try:
-            from tensorflow.lite.python.interpreter import Interpreter   # type: ignore
-        except ImportError:
+        return make_interpreter(model_path, reference=True)
+    except ModelError as err:
+        if "no TFLite interpreter" in str(err):
             return None
-    try:
-        interp = Interpreter(model_path=str(model_path))
+        raise
     except (ValueError, RuntimeError) as err:
         raise TinysimError(f"{model_path}: the TFLite interpreter cannot load it ({err})") from None
-    interp.allocate_tensors()
-    return interp
 
 
 def tflite_int8_outputs(interp, workload: str, window: bytes) -> np.ndarray:
@@ -466,8 +471,8 @@ def compare_with_tflite(workload: str, model_path: Optional[Path],
         if got.shape != want.shape or not np.array_equal(got, want.astype(np.int64)):
             diff = int(np.count_nonzero(got != want)) if got.shape == want.shape else "shape"
             return False, (f"{name}: firmware output differs from the TFLite interpreter "
-                           f"({diff} of {want.size} values; first firmware {list(got[:6])}, "
-                           f"TFLite {list(want[:6])})")
+                           f"({diff} of {want.size} values; first firmware {got[:6].tolist()}, "
+                           f"TFLite {want[:6].tolist()})")
     return True, f"{len(usable)} window input(s) identical to the TFLite interpreter ({Path(model_path).name})"
 
 
@@ -476,34 +481,52 @@ def compare_with_tflite(workload: str, model_path: Optional[Path],
 class SimulationMeter:
     """Cycles, instructions and energy of each timed window of an emulated DUT.
 
-    The machine snapshots its counters whenever the firmware reads its cycle counter; within one
-    `infer` command those reads are the two `th_timestamp()` calls, so the first and last snapshot
-    bound exactly the N timed inferences. Their difference is an ExecutionProfile, costed by
-    `tinysim.cost.evaluate.estimate` for the platform."""
+    The machine snapshots its counters whenever the firmware reads its cycle counter. Among the
+    reads during one `infer` command are the two `th_timestamp()` calls that print t1 and t2; the
+    firmware may read the counter at other times too (timer wake-ups while idle), so the pair is
+    the earliest two snapshots whose cycle difference is the printed t2 - t1 (within the 1 us
+    resolution of m-lap-us). Their difference is an ExecutionProfile, costed by
+    `tinysim.cost.evaluate.estimate` for the platform. Snapshots are recorded only while a timed
+    window runs (`arm`), so loading inputs costs no copies."""
 
     def __init__(self, machine, coster, platform):
         self.machine = machine
         self.coster = coster
         self.platform = platform
-        machine.record_timestamps = True
+
+    def arm(self) -> None:
+        self.machine.timestamps.clear()
+        self.machine.record_timestamps = True
+
+    def window_pair(self, stamps: Sequence[Any], elapsed_us: int) -> Optional[Tuple[Any, Any]]:
+        per_us = self.platform.clock_hz / 1e6
+        tolerance = 1.0 + 1e-6 * elapsed_us          # m-lap-us truncates to whole microseconds
+        for i, a in enumerate(stamps):
+            for b in stamps[i + 1:]:
+                span_us = (int(b.cycles) - int(a.cycles)) / per_us
+                if abs(span_us - elapsed_us) <= tolerance:
+                    return a, b
+                if span_us > elapsed_us + tolerance:
+                    break
+        return None
 
     def __call__(self, res) -> Optional[WindowMeasure]:
         from ..cost.evaluate import estimate
         from ..cost.profile import ExecutionProfile
 
         stamps = list(getattr(res, "timestamps", None) or ())
-        if len(stamps) < 2:
-            return None
-        profile = ExecutionProfile.from_snapshots(stamps[0], stamps[-1], self.coster,
+        self.machine.record_timestamps = False
+        self.machine.timestamps.clear()
+        pair = self.window_pair(stamps, lap_elapsed_us(res.t1_us, res.t2_us))
+        if pair is None:
+            raise TinysimError(
+                f"infer {res.n} {res.warmup}: none of the {len(stamps)} counter snapshots of the window "
+                f"spans the printed m-lap-us interval ({res.t2_us} - {res.t1_us} us); does the board port "
+                "derive board_micros() from the cycle counter?")
+        profile = ExecutionProfile.from_snapshots(pair[0], pair[1], self.coster,
                                                   window=f"infer {res.n} {res.warmup}",
                                                   platform=self.platform.name)
         est = estimate(profile, self.platform)
-        # Keep only the latest windows' snapshots: a long run would otherwise hold them all.
-        self.machine.timestamps.clear()
         return WindowMeasure(cycles=float(est.cycles), instructions=float(profile.instructions),
                              energy_j=float(est.joules), avg_power_w=float(est.avg_power_w),
                              profile=profile)
-
-    def device_seconds(self) -> float:
-        counter = getattr(self.machine, "counter", None)
-        return float(counter.cycles) / self.platform.clock_hz if counter is not None else 0.0
