@@ -53,6 +53,9 @@ MAX_FLASH_RANGES = 4
 _UC_HOOK_BLOCK = 8
 _UC_HOOK_MEM_READ = 1024
 _UC_HOOK_MEM_WRITE = 2048
+_UC_HOOK_MEM_WRITE_PROT = 256
+_UC_PROT_WRITE = 2
+_UC_QUERY_PAGE_SIZE = 2
 
 # ---- public array layouts ---------------------------------------------------------------------
 BLOCK_DTYPE = np.dtype([("addr", "<u8"), ("size", "<u4"), ("n_insns", "<u4"),
@@ -124,13 +127,13 @@ def _native() -> ctypes.CDLL:
     lib = ctypes.CDLL(spec.origin)
     vp, u32, u64 = ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint64
     for name, res, args in [
-        ("ts_new", vp, [vp, vp, vp, ctypes.c_int]),
+        ("ts_new", vp, [vp, vp, vp, vp, ctypes.c_int]),
         ("ts_free", None, [vp]),
         ("ts_add_flash", ctypes.c_int, [vp, u64, u64]),
         ("ts_add_region", ctypes.c_int, [vp, u64, u64]),
         ("ts_set_icache", ctypes.c_int, [vp, u32, u32, u32, u32, u32, u32]),
         ("ts_set_dcache", ctypes.c_int, [vp, u32, u32, u32, u32, u32, u32]),
-        ("ts_set_guard", None, [vp, u64, u64]),
+        ("ts_set_guard", None, [vp, u64, u64, ctypes.c_int]),
         ("ts_note_transfer", None, [vp]),
         ("ts_clear_stop", None, [vp]),
         ("ts_sizeof_block", ctypes.c_size_t, []),
@@ -290,7 +293,8 @@ class Counter:
     def __init__(self, uc, describe: Callable[[int, int], Any], *,
                  flash_ranges: Iterable = (), icache=None, dcache=None,
                  regions: Sequence = (), stack_guard: Optional[Tuple[int, int]] = None,
-                 count_data: bool = True, pc_reg: Optional[int] = None):
+                 count_data: bool = True, pc_reg: Optional[int] = None,
+                 stack_guard_mode: str = "auto"):
         lib = _native()
         self._uclib = _unicorn_lib()
         self._uc = uc
@@ -317,12 +321,32 @@ class Counter:
         self._describe_cb = _DESCRIBE_CFUNC(self._describe)
         reg_read = _fn_addr(self._uclib.uc_reg_read)
         ctx = lib.ts_new(_fn_addr(self._describe_cb), _fn_addr(self._uclib.uc_emu_stop), reg_read,
+                         _fn_addr(self._uclib.uc_mem_write),
                          self._pc_regid(uc) if pc_reg is None else int(pc_reg))
         if not ctx:
             raise MemoryError("native counter: out of memory")
         self._ctx = ctx
         self._lib = lib
         self._state = _State.from_address(ctx)
+        self._protected = []  # (begin, size, original perms) of guard pages made read-only
+        # Free the native tables, remove the hooks and restore page permissions when the Counter
+        # goes (the lists fill in below); if the engine was closed first, only free the tables.
+        self._finalizer = weakref.finalize(self, Counter._release, lib, ctx, self._uclib,
+                                           self._engine_alive_probe(uc), uc._uch,
+                                           self._hooks, self._protected)
+        try:
+            self._configure(uc, flash, regs, ic, dc, guard, stack_guard_mode)
+        except BaseException:
+            self.close()
+            raise
+        # Blocks translated before the hooks existed would never call them (unicorn #2200).
+        try:
+            uc.ctl_flush_tb()
+        except Exception:  # noqa: BLE001 - older bindings: documented "create before running"
+            pass
+
+    def _configure(self, uc, flash, regs, ic, dc, guard, stack_guard_mode) -> None:
+        lib, ctx = self._lib, self._ctx
         for lo, hi in flash:
             lib.ts_add_flash(ctx, lo, hi)
         for _, _, lo, hi in regs:
@@ -333,26 +357,11 @@ class Counter:
                 if setter(ctx, geom.line_bytes, sets, ways, geom.miss_penalty, int(geom.prefetch),
                           geom.prefetch_penalty):
                     raise TinysimError(f"counter {what}: cannot configure {geom}")
+        self.stack_guard_mode: Optional[str] = None
         if guard is not None:
-            lib.ts_set_guard(ctx, *guard)
-
-        try:
-            self._install_hooks(flash, guard, dc is not None)
-        except BaseException:
-            Counter._release(lib, ctx, self._uclib, self._engine_alive_probe(uc), uc._uch,
-                             tuple(self._hooks))
-            self._ctx = self._state = None
-            raise
-        # Free the native tables (and remove the hooks) when the Counter goes; if the engine was
-        # closed first, its hooks are already gone and only the tables are freed.
-        self._finalizer = weakref.finalize(self, Counter._release, lib, ctx, self._uclib,
-                                           self._engine_alive_probe(uc), uc._uch,
-                                           tuple(self._hooks))
-        # Blocks translated before the hooks existed would never call them (unicorn #2200).
-        try:
-            uc.ctl_flush_tb()
-        except Exception:  # noqa: BLE001 - older bindings: documented "create before running"
-            pass
+            self.stack_guard_mode = self._choose_guard_mode(uc, guard, stack_guard_mode)
+            lib.ts_set_guard(ctx, guard[0], guard[1], int(self.stack_guard_mode == "hook"))
+        self._install_hooks(flash, guard, dc is not None)
 
     # ---- setup helpers ---------------------------------------------------------------------
     @staticmethod
@@ -371,9 +380,41 @@ class Counter:
             return lambda: True
         return lambda: fin.alive
 
+    def _choose_guard_mode(self, uc, guard: Tuple[int, int], mode: str) -> str:
+        """"protect": make the pages holding the guard read-only and catch the write faults
+        (free for every other access); "hook": check every write in a UC_HOOK_MEM_WRITE, which
+        makes Unicorn several times slower. "auto" protects when the guard covers a page
+        boundary of mapped RAM, else hooks."""
+        if mode not in ("auto", "protect", "hook"):
+            raise TinysimError(f"counter stack_guard_mode={mode!r}: expected auto, protect or hook")
+        if mode == "hook":
+            return mode
+        page = uc.query(_UC_QUERY_PAGE_SIZE)
+        lo, hi = guard
+        # Round the start up (a page below the guard may hold hot data) and the end up (the
+        # bytes of the last page above the guard are written through by the fault hook).
+        begin = -(-lo // page) * page
+        end = -(-hi // page) * page
+        regions = [(rb, re_, perms) for rb, re_, perms in uc.mem_regions()
+                   if rb <= begin and end - 1 <= re_]
+        if begin >= hi or not regions:
+            if mode == "protect":
+                raise TinysimError(f"counter stack guard [{lo:#x}, {hi:#x}): cannot page-protect it "
+                                   f"(page size {page:#x}; it must contain a page boundary inside "
+                                   "one mapped region); use stack_guard_mode='hook'")
+            return "hook"
+        perms = regions[0][2]
+        uc.mem_protect(begin, end - begin, perms & ~_UC_PROT_WRITE)
+        self._protected.append((begin, end - begin, perms))
+        self._guard_pages = (begin, end)
+        return "protect"
+
     def _install_hooks(self, flash, guard, dcache: bool) -> None:
         lib = self._lib
         self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook, 1, 0)
+        if self.stack_guard_mode == "protect":
+            begin, end = self._guard_pages
+            self._hook(_UC_HOOK_MEM_WRITE_PROT, lib.ts_guard_prot_hook, begin, end - 1)
         if self.count_data:
             self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, 1, 0)
             self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, 1, 0)
@@ -383,7 +424,7 @@ class Counter:
         if dcache:
             for lo, hi in flash:
                 self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, lo, hi - 1)
-        if guard is not None:
+        if self.stack_guard_mode == "hook":
             self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, guard[0], guard[1] - 1)
 
     def _hook(self, htype: int, fn, begin: int, end: int) -> None:
@@ -398,11 +439,13 @@ class Counter:
         self._hooks.append(handle.value)
 
     @staticmethod
-    def _release(lib, ctx, uclib, engine_alive, uch, hooks) -> None:
+    def _release(lib, ctx, uclib, engine_alive, uch, hooks, protected) -> None:
         if engine_alive():
             from unicorn.unicorn_py3.arch.types import uc_hook_h
             for h in hooks:
                 uclib.uc_hook_del(uch, uc_hook_h(h))
+            for begin, size, perms in protected:
+                uclib.uc_mem_protect(uch, begin, size, perms)
         lib.ts_free(ctx)
 
     def close(self) -> None:

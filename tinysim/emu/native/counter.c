@@ -102,6 +102,7 @@ typedef struct {
 typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
 typedef int (*ts_emu_stop_fn)(void *uc);
 typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
+typedef int (*ts_mem_write_fn)(void *uc, uint64_t addr, const void *bytes, uint64_t size);
 
 /* The first part of this struct (up to n_regions) is mirrored by counter.py: keep in sync. */
 typedef struct {
@@ -137,7 +138,9 @@ typedef struct {
     ts_describe_fn describe;
     ts_emu_stop_fn emu_stop;
     ts_reg_read_fn reg_read;
+    ts_mem_write_fn mem_write;
     int pc_regid;
+    int guard_in_write_hook;  /* 1: the write hook checks the guard (no page protection) */
 } ts_counter;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -532,6 +535,8 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
     block_hook_slow(c, uc, addr, size);
 }
 
+static void stack_overflow(ts_counter *c, void *uc, uint64_t addr);
+
 static inline int region_of(const ts_counter *c, uint64_t addr)
 {
     for (uint32_t i = 0; i < c->n_regions; i++)
@@ -572,14 +577,42 @@ void ts_write_hook(void *uc, int type, uint64_t addr, int size, int64_t value, v
     int r = region_of(c, addr);
     if (r >= 0)
         c->regions[r].writes++;
-    if (c->guard_hi > c->guard_lo && addr < c->guard_hi && addr + (uint64_t)size > c->guard_lo) {
-        uint64_t pc = 0;
-        if (c->reg_read)
-            c->reg_read(uc, c->pc_regid, &pc);
-        if (c->stop_reason == TS_STOP_NONE)
-            c->stop_addr = addr;
-        request_stop(c, uc, TS_STOP_STACK_OVERFLOW, pc);
+    if (c->guard_in_write_hook && addr < c->guard_hi && addr + (uint64_t)size > c->guard_lo)
+        stack_overflow(c, uc, addr);
+}
+
+static void stack_overflow(ts_counter *c, void *uc, uint64_t addr)
+{
+    uint64_t pc = 0;
+    if (c->reg_read)
+        c->reg_read(uc, c->pc_regid, &pc);
+    if (c->stop_reason == TS_STOP_NONE)
+        c->stop_addr = addr;
+    request_stop(c, uc, TS_STOP_STACK_OVERFLOW, pc);
+}
+
+/* UC_HOOK_MEM_WRITE_PROT callback for the page-protection stack guard.  Python makes the pages
+ * covering the guard read-only; Unicorn then calls this only for writes to those pages, at no
+ * cost to any other access (a UC_HOOK_MEM_WRITE, even a range-limited one, slows every memory
+ * access).  Returning true means "handled": Unicorn skips the store and carries on. */
+_Bool ts_guard_prot_hook(void *uc, int type, uint64_t addr, int size, int64_t value,
+                         void *user_data)
+{
+    ts_counter *c = user_data;
+    (void)type;
+    if (addr < c->guard_hi && addr + (uint64_t)size > c->guard_lo) {
+        stack_overflow(c, uc, addr); /* the store is not performed; PC stays on it */
+        return 1;
     }
+    /* A legitimate write to the part of a protected page outside the guard (the deepest stack
+     * bytes): perform it for the firmware (a host write ignores the protection), then let the
+     * engine continue past the store. */
+    if (c->mem_write && size > 0 && size <= 8) {
+        uint64_t v = (uint64_t)value; /* little-endian host and target: low bytes first */
+        c->mem_write(uc, addr, &v, (uint64_t)size);
+        return 1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -602,7 +635,7 @@ void ts_free(ts_counter *c)
     free(c);
 }
 
-ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, int pc_regid)
+ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, void *mem_write, int pc_regid)
 {
     ts_counter *c = calloc(1, sizeof(ts_counter));
     if (!c)
@@ -621,6 +654,7 @@ ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, int pc_regid)
     c->describe = (ts_describe_fn)describe;
     c->emu_stop = (ts_emu_stop_fn)emu_stop;
     c->reg_read = (ts_reg_read_fn)reg_read;
+    c->mem_write = (ts_mem_write_fn)mem_write;
     c->pc_regid = pc_regid;
     return c;
 }
@@ -675,10 +709,12 @@ int ts_set_dcache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t 
                            prefetch_penalty);
 }
 
-void ts_set_guard(ts_counter *c, uint64_t lo, uint64_t hi)
+/* in_write_hook: 1 if ts_write_hook must check the guard, 0 if page protection does it. */
+void ts_set_guard(ts_counter *c, uint64_t lo, uint64_t hi, int in_write_hook)
 {
     c->guard_lo = lo;
     c->guard_hi = hi;
+    c->guard_in_write_hook = in_write_hook;
 }
 
 /* An exception entry or a register write to PC is not a branch of the previous block. */
