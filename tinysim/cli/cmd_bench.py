@@ -154,6 +154,18 @@ def open_emulated(platform, elf: Path, count_data: bool = True, metered: bool = 
     return transport, client, meter
 
 
+def model_path(entry: Dict[str, Any], workload: str, models_dir: Optional[Path]) -> Optional[Path]:
+    """The .tflite an image was compiled from (its manifest's 'model', relative to the repository),
+    else <models_dir>/<workload>.tflite."""
+    named = entry.get("model")
+    if isinstance(named, str) and named:
+        p = Path(named)
+        p = p if p.is_absolute() else REPO_ROOT / p
+        if p.is_file():
+            return p
+    return (models_dir / f"{workload}.tflite") if models_dir else None
+
+
 def row_from_performance(run: PerformanceRun, *, platform, engine: str, elf: Optional[Path],
                          entry: Dict[str, Any], models_dir: Optional[Path]) -> ResultRow:
     macs, macs_note = macs_of(entry, run.workload)
@@ -173,7 +185,7 @@ def row_from_performance(run: PerformanceRun, *, platform, engine: str, elf: Opt
         cycles_per_mac=(cycles / macs) if cycles and macs else None,
         wall_s=run.wall_s, device_s=run.device_s,
         sim_speed=run.sim_speed if engine != "hardware" else None)
-    model = (models_dir / f"{run.workload}.tflite") if models_dir else None
+    model = model_path(entry, run.workload, models_dir)
     cases = [(w.file, w.input_data, w.raw) for w in run.windows]
     m.bit_exact, m.bit_exact_reason = compare_with_tflite(run.workload, model, cases)
     notes = [macs_note] if macs_note else []
