@@ -1,0 +1,430 @@
+"""Native counter (tinysim/emu/counter.py + native/counter.c) on real Unicorn Cortex-M4 runs.
+
+The basic program is hand-encoded Thumb so these tests need no cross toolchain:
+
+    0x00  movs r0, #0
+    0x02  movs r1, #N        trip count
+    0x04  adds r0, #1        <- loop
+    0x06  ldr  r2, [r3]
+    0x08  str  r2, [r3, #4]
+    0x0a  subs r1, #1
+    0x0c  bne  0x04
+    0x0e  movs r4, #7
+    0x10  b    .             <- `until` address
+
+Unicorn translates it as blocks [0x0, 0xe) (7 insns, first iteration), [0x4, 0xe) (5 insns,
+the other N-1 iterations) and [0xe, 0x10) (1 insn). Tests marked `toolchain` assemble or
+compile real code with arm-none-eabi-gcc.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
+from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
+from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R3, UC_ARM_REG_SP,
+                               UC_CPU_ARM_CORTEX_M4)
+
+from tinysim.emu.counter import (STOP_BUDGET, STOP_DEADLINE, STOP_DESCRIBE_ERROR,
+                                 STOP_STACK_OVERFLOW, CacheGeometry, Counter, Snapshot)
+from tinysim.errors import TinysimError
+
+FLASH, SRAM = 0x08000000, 0x20000000
+MEM_SIZE = 0x10000
+TAKEN_EXTRA = 2  # arbitrary per-test cost numbers: the counter must only add them up right
+
+
+def loop_program(trips: int) -> bytes:
+    assert 2 <= trips <= 255
+    return bytes([0x00, 0x20, trips, 0x21, 0x01, 0x30, 0x1A, 0x68, 0x5A, 0x60, 0x01, 0x39,
+                  0xFA, 0xD1, 0x07, 0x24, 0xFE, 0xE7])
+
+
+UNTIL = FLASH + 0x10
+B_FIRST, B_LOOP, B_EXIT = (FLASH, 14), (FLASH + 4, 10), (FLASH + 14, 2)
+
+
+class Describer:
+    """Real instruction counts from capstone; cycles = 2 per instruction (distinct from insns)."""
+
+    def __init__(self, uc):
+        self.uc = uc
+        self.cs = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
+        self.calls = []
+
+    def __call__(self, addr, size):
+        self.calls.append((addr, size))
+        n = sum(1 for _ in self.cs.disasm_lite(bytes(self.uc.mem_read(addr, size)), addr))
+        return n, 2 * n, TAKEN_EXTRA
+
+
+def engine(code: bytes, r3: int = SRAM + 0x100) -> Uc:
+    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+    uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M4)  # not UC_MODE_MCLASS: that gives a Cortex-M33
+    uc.mem_map(FLASH, MEM_SIZE)
+    uc.mem_map(SRAM, MEM_SIZE)
+    uc.mem_write(FLASH, code)
+    uc.mem_write(SRAM + 0x100, (0x11223344).to_bytes(4, "little"))
+    uc.reg_write(UC_ARM_REG_R3, r3)
+    uc.reg_write(UC_ARM_REG_SP, SRAM + MEM_SIZE)
+    return uc
+
+
+def counted(trips=10, **kwargs):
+    uc = engine(loop_program(trips), kwargs.pop("r3", SRAM + 0x100))
+    describe = Describer(uc)
+    return uc, describe, Counter(uc, describe, **kwargs)
+
+
+def run(uc, start=FLASH, until=UNTIL):
+    uc.emu_start(start | 1, until)
+
+
+def block_rows(counter):
+    return {(int(b["addr"]), int(b["size"])): b for b in counter.blocks()}
+
+
+# ---- block and edge counts -----------------------------------------------------------------------
+
+def test_loop_counts_are_exact():
+    n = 10
+    uc, describe, c = counted(n)
+    run(uc)
+    rows = block_rows(c)
+    assert {k: int(r["count"]) for k, r in rows.items()} == {B_FIRST: 1, B_LOOP: n - 1, B_EXIT: 1}
+    assert {k: int(r["n_insns"]) for k, r in rows.items()} == {B_FIRST: 7, B_LOOP: 5, B_EXIT: 1}
+    assert c.instructions == 7 + 5 * (n - 1) + 1
+    assert c.blocks_executed == n + 1
+    assert sorted(describe.calls) == sorted([B_FIRST, B_LOOP, B_EXIT])  # once per block
+    assert uc.reg_read(UC_ARM_REG_R0) == n
+
+    ids = {(int(b["addr"]), int(b["size"])): i for i, b in enumerate(c.blocks())}
+    edges = {(int(e["src"]), int(e["dst"])): (int(e["count"]), bool(e["taken"])) for e in c.edges()}
+    assert edges == {(ids[B_FIRST], ids[B_LOOP]): (1, True),
+                     (ids[B_LOOP], ids[B_LOOP]): (n - 2, True),
+                     (ids[B_LOOP], ids[B_EXIT]): (1, False)}
+    taken = sum(e["count"] for e in c.edges() if e["taken"])
+    assert taken == n - 1
+    assert c.cycles == 2 * c.instructions + TAKEN_EXTRA * taken
+    assert c.stop_reason is None
+
+
+def test_two_runs_are_bit_identical():
+    results = []
+    for _ in range(2):
+        uc, _, c = counted(37, flash_ranges=[(FLASH, FLASH + MEM_SIZE)],
+                           icache=CacheGeometry(line_bytes=8, lines=1, miss_penalty=3, prefetch=True,
+                                                prefetch_penalty=1),
+                           regions=[("sram", SRAM, SRAM + MEM_SIZE)], count_data=True)
+        run(uc)
+        s = c.snapshot()
+        results.append(s)
+    a, b = results
+    assert (a.instructions, a.cycles, a.icache) == (b.instructions, b.cycles, b.icache)
+    for field in ("blocks", "edges", "regions"):
+        assert getattr(a, field).tobytes() == getattr(b, field).tobytes()
+
+
+def test_note_transfer_suppresses_the_edge():
+    for note in (False, True):
+        uc, _, c = counted(3)
+        run(uc)
+        if note:
+            c.note_transfer()  # e.g. an exception entry: not a branch of the last block
+        run(uc)  # again from the start, as a host-forced jump would
+        rows = block_rows(c)
+        ids = {k: i for i, k in enumerate(rows)}
+        back = [e for e in c.edges() if e["src"] == ids[B_EXIT] and e["dst"] == ids[B_FIRST]]
+        assert rows[B_FIRST]["count"] == 2
+        if note:
+            assert back == []
+        else:
+            assert len(back) == 1 and back[0]["taken"] and back[0]["count"] == 1
+
+
+# ---- budget and deadline -------------------------------------------------------------------------
+
+def test_budget_stops_before_the_block_that_reaches_it_and_resume_is_seamless():
+    full_uc, _, full = counted(10)
+    run(full_uc)
+
+    uc, _, c = counted(10)
+    c.set_budget(20)
+    run(uc)
+    # block totals: 7, 12, 17, 22 -> at the entry of the 4th block instructions=17 < 20, it runs;
+    # at the 5th entry 22 >= 20: stop there, that block not executed
+    assert c.stop_reason == STOP_BUDGET
+    assert c.instructions == 22
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 4 == c.stop_pc
+    assert uc.reg_read(UC_ARM_REG_R0) == 4  # adds ran once per executed block
+    c.set_budget(None)
+    assert c.stop_reason is None
+    run(uc, start=uc.reg_read(UC_ARM_REG_PC))
+    assert c.instructions == full.instructions and c.cycles == full.cycles
+    assert c.blocks().tobytes() == full.blocks().tobytes()
+    assert c.edges().tobytes() == full.edges().tobytes()
+
+
+def test_deadline_stops_at_the_first_block_entry_past_it():
+    uc, _, c = counted(10)
+    c.set_deadline(30)
+    run(uc)
+    # cycles: first block 14; loop block entries +2 (taken) +10 -> 26, 38; next entry 40 >= 30.
+    # The taken branch into the stopped block is charged (it happened), the block is not.
+    assert c.stop_reason == STOP_DEADLINE
+    assert (c.cycles, c.instructions) == (40, 17)
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 4
+    c.add_cycles(5)  # e.g. an exception entry charged by the machine
+    c.set_deadline(0)
+    run(uc, start=uc.reg_read(UC_ARM_REG_PC))
+    assert c.instructions == 53
+    assert c.cycles == 2 * 53 + TAKEN_EXTRA * 9 + 5
+
+
+# ---- instruction cache ---------------------------------------------------------------------------
+
+def icache_run(n, **geom):
+    uc, _, c = counted(n, flash_ranges=[(FLASH, FLASH + MEM_SIZE)], icache=CacheGeometry(**geom))
+    run(uc)
+    return c
+
+
+def test_icache_loop_that_fits_misses_only_cold():
+    n = 20
+    c = icache_run(n, line_bytes=8, lines=2, miss_penalty=7)
+    b = c.blocks()
+    assert int(b["imiss"].sum()) == 2  # lines 0x0 and 0x8, once each
+    assert c.cycles == 2 * c.instructions + TAKEN_EXTRA * (n - 1) + 2 * 7
+    assert c.cache_stats()["icache"] == {"hits": 2 * n + 1 - 2, "misses": 2, "prefetch_hits": 0}
+
+
+def test_icache_loop_that_does_not_fit_thrashes():
+    n = 20
+    c = icache_run(n, line_bytes=8, lines=1, miss_penalty=7)
+    rows = block_rows(c)
+    # one line for a two-line loop: both lines miss on every execution; the exit block's line
+    # was the one fetched last, so it hits
+    assert {k: int(r["imiss"]) for k, r in rows.items()} == {B_FIRST: 2, B_LOOP: 2 * (n - 1), B_EXIT: 0}
+    assert c.cycles == 2 * c.instructions + TAKEN_EXTRA * (n - 1) + 2 * n * 7
+
+
+def test_icache_sequential_prefetch():
+    n = 20
+    c = icache_run(n, line_bytes=8, lines=1, miss_penalty=7, prefetch=True, prefetch_penalty=1)
+    rows = block_rows(c)
+    # per execution: line 0x0 misses (it follows line 0x8, not sequential), 0x8 is prefetched
+    assert {k: int(r["imiss"]) for k, r in rows.items()} == {B_FIRST: 1, B_LOOP: n - 1, B_EXIT: 0}
+    assert {k: int(r["iprefetch"]) for k, r in rows.items()} == {B_FIRST: 1, B_LOOP: n - 1, B_EXIT: 0}
+    assert c.cycles == 2 * c.instructions + TAKEN_EXTRA * (n - 1) + n * 7 + n * 1
+
+
+def test_set_associative_geometry_and_bad_geometry():
+    c = icache_run(5, line_bytes=8, lines=4, ways=2, miss_penalty=1)  # 2 sets x 2 ways
+    assert int(c.blocks()["imiss"].sum()) == 2
+    uc = engine(loop_program(3))
+    for bad, field in ((dict(line_bytes=12, lines=4, miss_penalty=1), "line_bytes"),
+                       (dict(line_bytes=8, lines=6, ways=4, miss_penalty=1), "lines=6"),
+                       (dict(line_bytes=8, lines=4, miss_penalty=1, colour=1), "colour")):
+        with pytest.raises(TinysimError, match=field):
+            Counter(uc, Describer(uc), flash_ranges=[(FLASH, FLASH + MEM_SIZE)], icache=bad)
+    with pytest.raises(TinysimError, match="flash_ranges"):
+        Counter(uc, Describer(uc), icache=dict(line_bytes=8, lines=4, miss_penalty=1))
+
+
+# ---- data regions, D-cache, stack guard ----------------------------------------------------------
+
+def test_region_counts_and_dcache():
+    n = 12
+    # r3 in flash: the loop reads [r3] (flash) and writes [r3+4] (still flash: map is RWX here)
+    uc, _, c = counted(n, r3=FLASH + 0x400, flash_ranges=[(FLASH, FLASH + MEM_SIZE)],
+                       dcache=dict(line_bytes=16, lines=2, miss_penalty=4),
+                       regions=[("flash", FLASH, FLASH + MEM_SIZE, "flash"),
+                                ("sram", SRAM, SRAM + MEM_SIZE, "sram")], count_data=True)
+    run(uc)
+    regions = {r["name"]: r for r in c.region_counts()}
+    assert (regions["flash"]["reads"], regions["flash"]["writes"]) == (n, n)
+    assert (regions["sram"]["reads"], regions["sram"]["writes"]) == (0, 0)
+    assert regions["flash"]["kind"] == "flash" and regions["flash"]["dmiss"] == 1
+    assert c.cache_stats()["dcache"] == {"hits": n - 1, "misses": 1, "prefetch_hits": 0}
+    assert c.cycles == 2 * c.instructions + TAKEN_EXTRA * (n - 1) + 4
+
+
+def test_region_counting_off_counts_nothing():
+    uc, _, c = counted(5, regions=[("sram", SRAM, SRAM + MEM_SIZE)], count_data=False)
+    run(uc)
+    assert int(c.region_counts()["reads"][0]) == 0 and c.instructions == 28
+
+
+@pytest.mark.parametrize("mode", ["protect", "hook"])
+def test_stack_guard_stops_on_a_write_into_it(mode):
+    guard = (SRAM + 0x800 - 0x10, SRAM + 0xC00 - 0x10)  # not page aligned, like a real limit
+    target = SRAM + 0xA00  # inside the guard
+    uc, _, c = counted(10, r3=target - 4, stack_guard=guard, stack_guard_mode=mode)
+    uc.mem_write(target - 4, (0x55667788).to_bytes(4, "little"))
+    run(uc)
+    assert c.stack_guard_mode == mode
+    assert c.stop_reason == STOP_STACK_OVERFLOW
+    assert c.stop_address == target
+    assert c.stop_pc == FLASH + 8  # the str
+    if mode == "protect":  # the store is not performed
+        assert bytes(uc.mem_read(target, 4)) == b"\0\0\0\0"
+
+
+def test_protected_guard_lets_writes_above_it_through_and_restores_on_close():
+    guard = (SRAM + 0x800 - 0x10, SRAM + 0xC00 - 0x10)
+    above = guard[1]  # first stack byte: same 1 KiB page as the guard's top
+    uc, _, c = counted(4, r3=above - 4, stack_guard=guard)
+    uc.mem_write(above - 4, (0x55667788).to_bytes(4, "little"))
+    run(uc)
+    assert c.stop_reason is None and c.instructions == 7 + 5 * 3 + 1
+    assert int.from_bytes(uc.mem_read(above, 4), "little") == 0x55667788
+    c.close()
+    perms = {b: p for b, _, p in uc.mem_regions()}
+    assert all(p == 7 for p in perms.values())  # read-write-exec again
+
+
+# ---- snapshots, errors, lifetime ---------------------------------------------------------------
+
+def test_snapshot_difference_is_the_window():
+    uc, _, c = counted(30)
+    c.set_budget(60)
+    run(uc)
+    mid = c.snapshot()
+    c.set_budget(0)
+    run(uc, start=uc.reg_read(UC_ARM_REG_PC))
+    end = c.snapshot()
+    window = end - mid
+    assert isinstance(window, Snapshot)
+    assert window.instructions == end.instructions - mid.instructions > 0
+    assert window.cycles == end.cycles - mid.cycles
+    assert int(window.blocks["count"].sum()) == end.blocks_executed - mid.blocks_executed
+    assert int((window.blocks["count"] * window.blocks["n_insns"]).sum()) == window.instructions
+    with pytest.raises(ValueError):
+        mid.blocks["count"][0] = 99  # snapshots are immutable
+    with pytest.raises(TinysimError, match="do not match"):
+        mid - end
+
+
+def test_describe_failure_stops_and_is_raised():
+    uc = engine(loop_program(5))
+
+    def describe(addr, size):
+        if addr == B_LOOP[0]:
+            raise TinysimError(f"cannot cost block at {addr:#x}")
+        return 1, 1, 0
+    c = Counter(uc, describe)
+    with pytest.raises(TinysimError, match="cannot cost block"):
+        run(uc)
+    assert c.stop_reason == STOP_DESCRIBE_ERROR
+
+    c2 = Counter(engine(loop_program(5)), lambda a, s: "three")
+    with pytest.raises(TinysimError, match="n_insns, cycles, taken_extra"):
+        run(c2._uc)
+
+
+def test_close_is_idempotent_and_later_use_is_an_error():
+    uc, _, c = counted(3)
+    run(uc)
+    c.close()
+    c.close()
+    with pytest.raises(TinysimError, match="closed"):
+        c.instructions
+    run(uc)  # the engine still runs without the hooks
+
+
+# ---- real compiled code (toolchain) ------------------------------------------------------------
+
+LINKER_SCRIPT = f"""
+ENTRY(_start)
+SECTIONS {{
+    . = {FLASH:#x};
+    .text : {{ KEEP(*(.text.start)) *(.text*) *(.rodata*) }}
+    /DISCARD/ : {{ *(.data*) *(.bss*) *(.comment) *(.ARM.attributes) }}
+}}
+"""
+
+
+def _build(tmp_path, source: str, suffix: str) -> bytes:
+    """Flash-only image at FLASH with _start first (data lives at fixed SRAM addresses)."""
+    src = tmp_path / f"prog.{suffix}"
+    src.write_text(source)
+    ld = tmp_path / "prog.ld"
+    ld.write_text(LINKER_SCRIPT)
+    elf, binf = tmp_path / "prog.elf", tmp_path / "prog.bin"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-O2", "-ffreestanding",
+                    "-nostdlib", "-T", str(ld), str(src), "-o", str(elf)], check=True)
+    subprocess.run(["arm-none-eabi-objcopy", "-O", "binary", str(elf), str(binf)], check=True)
+    return binf.read_bytes()
+
+
+@pytest.mark.toolchain
+def test_instruction_total_matches_a_per_instruction_hook(tmp_path):
+    # Branch-free body on purpose: UC_HOOK_CODE skips condition-failed instructions of an IT
+    # block, while the counter counts them, as the core spends cycles on them.
+    code = _build(tmp_path, r"""
+        __attribute__((naked, section(".text.start"))) void _start(void)
+        { __asm__ volatile("bl work\n1: b 1b\n"); }
+        #define buf ((volatile unsigned char *)0x20000200)
+        unsigned work(void) {
+            unsigned h = 5381;
+            for (int i = 0; i < 300; i++) {
+                buf[i & 63] = (unsigned char)(h >> 3);
+                h = (h * 33) ^ buf[(i * 7) & 63];
+                h += (h >> 7) & (unsigned)i;
+            }
+            return h;
+        }""", "c")
+    halt = FLASH + 4
+    ref = engine(code)
+    steps = [0]
+    ref.hook_add(UC_HOOK_CODE, lambda *a: steps.__setitem__(0, steps[0] + 1))
+    ref.emu_start(FLASH | 1, halt)
+
+    uc = engine(code)
+    c = Counter(uc, Describer(uc), flash_ranges=[(FLASH, FLASH + MEM_SIZE)],
+                icache=CacheGeometry(line_bytes=16, lines=8, miss_penalty=3))
+    uc.emu_start(FLASH | 1, halt)
+    assert c.instructions == steps[0] > 300 * 5
+    assert uc.reg_read(UC_ARM_REG_R0) == ref.reg_read(UC_ARM_REG_R0)
+    b = c.blocks()
+    assert int((b["count"] * b["n_insns"]).sum()) == c.instructions
+
+
+@pytest.mark.toolchain
+def test_icache_real_loop_fits_or_thrashes(tmp_path):
+    body_nops = 40  # 80-byte loop body: 5-6 lines of 16 bytes
+    code = _build(tmp_path, f"""
+        .syntax unified
+        .thumb
+        .section .text.start
+        .global _start
+        .thumb_func
+    _start:
+        movs r1, #50
+        .balign 16
+    loop:
+        .rept {body_nops}
+        nop
+        .endr
+        subs r1, #1
+        bne loop
+    halt:
+        b halt
+    """, "s")
+    halt = FLASH + code.index(bytes([0xFE, 0xE7]))  # the `b halt`
+    results = {}
+    for lines in (8, 4):
+        uc = engine(code)
+        c = Counter(uc, Describer(uc), flash_ranges=[(FLASH, FLASH + MEM_SIZE)],
+                    icache=CacheGeometry(line_bytes=16, lines=lines, miss_penalty=5))
+        uc.emu_start(FLASH | 1, halt)
+        results[lines] = int(c.blocks()["imiss"].sum())
+    loop_lines = -(-(body_nops * 2 + 4) // 16)  # nops + subs + bne, 16-byte aligned start
+    # fits: every line misses once (plus the entry line before the loop)
+    assert results[8] <= loop_lines + 2
+    # 4 lines for a 6-line loop under LRU: every line of every iteration misses
+    assert results[4] >= 50 * loop_lines
