@@ -57,7 +57,9 @@ def model_c(info: dict, ops: list[LoweredOp], offsets: dict, scratch: dict) -> s
         if op.func is None:
             continue
         for arr in op.consts:
-            align = " __attribute__((aligned(4)))" if arr.ctype == "int8_t" else ""
+            # weights start on a 16-byte flash line (the ART cache line on STM32L4+)
+            align = " __attribute__((aligned(16)))" if arr.kind == "weights" else (
+                " __attribute__((aligned(4)))" if arr.ctype == "int8_t" else "")
             out.append(f"static const {arr.ctype} op{op.index}_{arr.suffix}[{arr.values.size}]{align} = {{")
             out.append(_array_text(arr.values))
             out.append("};")

@@ -193,7 +193,8 @@ def lower_conv(ctx: _Ctx) -> LoweredOp:
     pointwise = k_h == 1 and k_w == 1 and sh == 1 and sw == 1 and pt == 0 and pl == 0
     lo = LoweredOp(ctx.op.index, ctx.op.name, "ts_conv2d", "ts_conv_params",
                    inputs=[x.index], outputs=[y.index], kernel_file="conv.c",
-                   scratch_bytes=0 if pointwise else k_h * k_w * in_c,
+                   # two receptive fields: the DSP port gathers output pixels in pairs
+                   scratch_bytes=0 if pointwise else 2 * k_h * k_w * in_c,
                    macs=out_h * out_w * out_c * k_h * k_w * in_c)
     lo.fields = dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
                      k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, pad_top=pt, pad_left=pl,

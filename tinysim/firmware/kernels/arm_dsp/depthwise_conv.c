@@ -7,7 +7,7 @@
  * four channels at a time accumulate in registers: one word of inputs and one
  * of weights per tap, unpacked with SXTB16 and multiplied with SMLABB/SMLATT.
  */
-#include <string.h>
+#include <stddef.h>
 #include "../common/ts_kernels.h"
 #include "../common/ts_quant.h"
 #include "ts_simd.h"
@@ -25,9 +25,14 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
         ts_depthwise_conv2d_reference(p, in, out);
         return;
     }
-    const int c_n = p->in_c;
+    /* locals: the int8 stores to out could alias *p, which would reload it */
+    const int c_n = p->in_c, in_h = p->in_h, in_w = p->in_w;
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const int32_t *bias = p->bias, *mult = p->mult;
+    const int8_t *shift = p->shift, *weights = p->weights;
+    const int8_t *pad = p->scratch;
     const int8_t *rows[TS_DW_MAX_TAPS];
-    memset(p->scratch, p->pad_value, (size_t)c_n);
+    __builtin_memset(p->scratch, p->pad_value, (size_t)c_n);
 
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -37,15 +42,14 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
                 const int iy = iy0 + ky;
                 for (int kx = 0; kx < p->k_w; kx++, t++) {
                     const int ix = ix0 + kx;
-                    const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
-                    rows[t] = inside ? in + (iy * p->in_w + ix) * c_n : p->scratch;
+                    const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
+                    rows[t] = inside ? in + (iy * in_w + ix) * c_n : pad;
                 }
             }
             int c = 0;
             for (; c + 3 < c_n; c += 4) {
-                int32_t a0 = p->bias[c], a1 = p->bias[c + 1];
-                int32_t a2 = p->bias[c + 2], a3 = p->bias[c + 3];
-                const int8_t *w = p->weights + c;
+                int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+                const int8_t *w = weights + c;
                 for (int t = 0; t < taps; t++, w += c_n) {
                     const uint32_t xv = ts_load4(rows[t] + c);
                     const uint32_t wv = ts_load4(w);
@@ -56,21 +60,18 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
                     a1 = ts_smlabb(wo, xo, a1); /* channel c+1 (byte 1) */
                     a3 = ts_smlatt(wo, xo, a3); /* channel c+3 (byte 3) */
                 }
-                out[c] = ts_requant(a0, p->mult[c], p->shift[c], p->out_zp, p->act_min, p->act_max);
-                out[c + 1] = ts_requant(a1, p->mult[c + 1], p->shift[c + 1], p->out_zp,
-                                        p->act_min, p->act_max);
-                out[c + 2] = ts_requant(a2, p->mult[c + 2], p->shift[c + 2], p->out_zp,
-                                        p->act_min, p->act_max);
-                out[c + 3] = ts_requant(a3, p->mult[c + 3], p->shift[c + 3], p->out_zp,
-                                        p->act_min, p->act_max);
+                out[c] = ts_requant(a0, mult[c], shift[c], zp, lo, hi);
+                out[c + 1] = ts_requant(a1, mult[c + 1], shift[c + 1], zp, lo, hi);
+                out[c + 2] = ts_requant(a2, mult[c + 2], shift[c + 2], zp, lo, hi);
+                out[c + 3] = ts_requant(a3, mult[c + 3], shift[c + 3], zp, lo, hi);
             }
             for (; c < c_n; c++) {
-                int32_t a = p->bias[c];
-                const int8_t *w = p->weights + c;
+                int32_t a = bias[c];
+                const int8_t *w = weights + c;
                 for (int t = 0; t < taps; t++, w += c_n) {
                     a += *w * rows[t][c];
                 }
-                out[c] = ts_requant(a, p->mult[c], p->shift[c], p->out_zp, p->act_min, p->act_max);
+                out[c] = ts_requant(a, mult[c], shift[c], zp, lo, hi);
             }
             out += c_n;
         }

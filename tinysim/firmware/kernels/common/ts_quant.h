@@ -11,30 +11,36 @@
 
 #include <stdint.h>
 
-/* gemmlowp SaturatingRoundingDoublingHighMul: round(a*b / 2^31), ties away from
- * zero, where the reference truncates (ab + nudge) / 2^31 toward zero. The
- * "+ 2^31 - 1 when negative" turns the arithmetic shift into that truncation. */
+/* round(a * b / 2^31) as gemmlowp's SaturatingRoundingDoublingHighMul computes it,
+ * for b != INT32_MIN (a quantized multiplier never is). The reference truncates
+ * (ab + nudge) / 2^31 toward zero with nudge = 2^30 or 1 - 2^30 by sign; for both
+ * signs that equals floor((ab + 2^30) / 2^31), one multiply-add and a shift. */
+static inline int32_t ts_mulhi_q31(int32_t a, int32_t b)
+{
+    const int64_t ab = (int64_t)a * (int64_t)b;
+    return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+}
+
+/* gemmlowp SaturatingRoundingDoublingHighMul, including its one saturating case. */
 static inline int32_t ts_srdhm(int32_t a, int32_t b)
 {
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
-    int64_t ab = (int64_t)a * (int64_t)b;
-    int64_t v = ab + (ab >= 0 ? (int64_t)(1 << 30) : (int64_t)(1 - (1 << 30)));
-    if (v < 0) {
-        v += ((int64_t)1 << 31) - 1;
-    }
-    return (int32_t)(v >> 31);
+    return ts_mulhi_q31(a, b);
 }
 
-/* gemmlowp RoundingDivideByPOT: x / 2^exponent, round half away from zero.
- * exponent in [0, 31]. */
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent rounded half away from zero,
+ * exponent in [0, 31]. Computed on |x| as an unsigned value (|INT32_MIN| fits,
+ * and |x| + 2^30 < 2^32), which is the same value in fewer instructions than
+ * gemmlowp's remainder/threshold form. */
 static inline int32_t ts_rdbpot(int32_t x, int exponent)
 {
-    const int32_t mask = (int32_t)((1u << exponent) - 1u);
-    const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    const uint32_t sign = (uint32_t)(x >> 31);            /* 0 or all ones */
+    const uint32_t ax = ((uint32_t)x ^ sign) - sign;      /* |x| */
+    const uint32_t half = (1u << exponent) >> 1;          /* 2^(exponent-1), 0 for 0 */
+    const uint32_t q = (ax + half) >> exponent;
+    return (int32_t)((q ^ sign) - sign);
 }
 
 /* Left shift with the wrap-around of the reference's int32 multiply by 2^n. */
@@ -44,12 +50,14 @@ static inline int32_t ts_shl(int32_t x, int n)
 }
 
 /* TFLite MultiplyByQuantizedMultiplier (double rounding): x * mult * 2^shift
- * with mult a Q31 fixed-point number in [0.5, 1) and shift in [-31, 30]. */
+ * with mult a Q31 fixed-point number in [0.5, 1) (never INT32_MIN) and shift in
+ * [-31, 30]. */
 static inline int32_t ts_mbqm(int32_t x, int32_t mult, int shift)
 {
-    const int left = shift > 0 ? shift : 0;
-    const int right = shift > 0 ? 0 : -shift;
-    return ts_rdbpot(ts_srdhm(ts_shl(x, left), mult), right);
+    if (shift > 0) {
+        return ts_mulhi_q31(ts_shl(x, shift), mult);
+    }
+    return ts_rdbpot(ts_mulhi_q31(x, mult), -shift);
 }
 
 /* The single-rounding MultiplyByQuantizedMultiplier (TFLite built with
