@@ -127,3 +127,11 @@ def test_accuracy_scores_through_the_firmware(images, tmp_path, capsys):
         pytest.xfail(f"firmware int8 outputs differ from TFLite on {4 - doc['identical_inferences']} of 4 "
                      "inputs (a kernel/emulation bit-exactness bug, reported, not a runner bug)")
     assert doc["tflite"] == doc["firmware"]     # identical outputs -> identical score
+
+
+def test_bench_table_output(images, tmp_path, capsys):
+    code = main(["bench", "--images", str(images), "--workload", "ad01", "--quick", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ad01 (quick)" in out and "v0.5-ref" in out and "10.05 / 416.3" in out
+    assert f"results: {tmp_path}" in out
