@@ -118,3 +118,33 @@ def test_only_https(tmp_path):
 
 def test_default_url_points_at_mlcommons_tiny():
     assert fetch_mod.DEFAULT_BASE_URL.startswith("https://") and "mlcommons/tiny" in fetch_mod.DEFAULT_BASE_URL
+
+
+# The network itself cannot run here, so these two replace only the HTTP transfer.
+
+def test_downloaded_bytes_verified_and_stored(tmp_path, monkeypatch):
+    served = (MODELS / "ic01.tflite").read_bytes()
+    seen = []
+
+    def fake_download(url, limit, timeout):
+        seen.append((url, limit))
+        return served
+
+    monkeypatch.setattr(fetch_mod, "_download", fake_download)
+    path = fetch(tmp_path, ["ic01"], expectations={"ic01": _expect_generated("ic01")},
+                 log=lambda m: None)
+    assert seen == [(fetch_mod.DEFAULT_BASE_URL + WORKLOADS["ic01"].pretrained.repo_path, len(served))]
+    assert (tmp_path / "ic01.tflite").read_bytes() == served
+    entry = json.loads(path.read_text())["models"]["ic01"]
+    assert entry["source"] == seen[0][0] and entry["md5"] == hashlib.md5(served).hexdigest()
+
+
+def test_http_error_is_not_called_a_network_problem(tmp_path, monkeypatch):
+    import urllib.error
+
+    def not_found(url, limit, timeout):
+        raise urllib.error.HTTPError(url, 404, "Not Found", None, None)
+
+    monkeypatch.setattr(fetch_mod, "_download", not_found)
+    with pytest.raises(ModelError, match=r"HTTP 404 Not Found.*--base-url"):
+        fetch(tmp_path, ["kws01"], log=lambda m: None)

@@ -108,3 +108,11 @@ def test_truncated_tflite_rejected(tmp_path):
     data = (MODELS / "kws01.tflite").read_bytes()
     with pytest.raises(ModelError, match="kws01-cut"):
         read_graph(data[:4000], label="kws01-cut")
+
+
+def test_model_path_finds_committed_models_and_explains_missing(tmp_path):
+    from tinysim.models.manifest import model_path
+
+    assert model_path("vww01") == MODELS / "vww01.tflite"
+    with pytest.raises(ModelError, match="tinysim models fetch"):
+        model_path("vww01", tmp_path / "pretrained")

@@ -72,8 +72,8 @@ def _parse_line(workload: str, row: list[str], where: str, directory: Path) -> E
     ad = workload == "ad01"
     want = 5 if ad else 3
     if len(row) < 3:
-        raise ModelError(f"{where}: expected '{'file.bin,2,label,window_bytes,stride_bytes' if ad else 'file.bin,num_classes,label'}'"
-                         f", found {len(row)} field(s) (missing label?)")
+        form = "file.bin,2,label,window_bytes,stride_bytes" if ad else "file.bin,num_classes,label"
+        raise ModelError(f"{where}: expected '{form}', found {len(row)} field(s) (missing label?)")
     if len(row) != want:
         raise ModelError(f"{where}: expected {want} comma-separated fields for {workload}, found {len(row)}")
     name = row[0].strip()

@@ -126,6 +126,11 @@ def fetch(dest: str | Path = DEFAULT_DEST, model_ids=None, base_url: str | None 
                 raise ModelError(f"refusing to download {url}: only https:// URLs are used")
             try:
                 data = _download(url, expected.size, timeout)
+            except urllib.error.HTTPError as exc:  # reached the server: not a network problem
+                raise ModelError(
+                    f"{url}: server answered HTTP {exc.code} {exc.reason}. The file may have moved "
+                    f"upstream: pass --base-url of a mirror, or copy it by hand to "
+                    f"{target} and run the fetch again to verify it.") from None
             except (urllib.error.URLError, OSError, TimeoutError) as exc:
                 reason = getattr(exc, "reason", None) or exc
                 raise ModelError(_offline_message(model_id, url, reason, dest)) from None

@@ -22,6 +22,18 @@ def default_models_dir() -> Path:
     return checkout if checkout.is_dir() else Path("models")
 
 
+def model_path(model_id: str, directory: str | Path | None = None) -> Path:
+    """Path of `<directory>/<model_id>.tflite` (default: the synthetic-weight models), or a
+    ModelError saying how to get it (`models/pretrained` holds the fetched official ones)."""
+    directory = Path(directory) if directory is not None else default_models_dir()
+    path = directory / f"{model_id}.tflite"
+    if not path.is_file():
+        hint = ("tinysim models fetch --dest " + str(directory) if directory.name == "pretrained"
+                else "tinysim models generate --out " + str(directory))
+        raise ModelError(f"{path}: no such model file; create it with `{hint}`")
+    return path
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
