@@ -395,9 +395,11 @@ def _load_peripherals(soc: _Table, memories) -> Tuple[PeripheralSpec, ...]:
 
 
 def _check_model(model: str, t: _Table) -> None:
-    from .emu.peripherals import PERIPHERALS   # the models the emulator has
-    if model not in PERIPHERALS:
-        raise t.fail("model", f"unknown peripheral model {model!r} (known: {', '.join(PERIPHERALS)})")
+    from .emu.peripherals import model_class   # the models the emulator has
+    try:
+        model_class(model)
+    except PlatformError as err:
+        raise t.fail("model", str(err)) from None
 
 
 def _check_overlaps(spans, table: _Table, key: str) -> None:

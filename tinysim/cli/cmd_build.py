@@ -1,13 +1,12 @@
 """`tinysim build`: cross-build firmware for a platform with the real toolchain.
 
+    tinysim build --model models/kws01.tflite --platform nucleo-l4r5zi [-o kws01.elf]
     tinysim build --test hello --platform nucleo-l4r5zi [-o hello.elf]
     tinysim build --list
     tinysim build --prebuilt-tests        rebuild firmware_images/tests/** and its manifest
 
-Hook for benchmark images (not wired here yet): `--model FILE.tflite` would compile the model
-with `tinysim.compiler.compile_model` into a temporary directory and pass it to
-`tinysim.firmware.build.build_benchmark(model_c_dir, board, out, kernels=...)`, which links the
-EEMBC harness + the kernel port + the generated model + the board port.
+A benchmark image is the model compiled to C (`tinysim.compiler`), linked with the EEMBC harness,
+the platform's kernel port and its board port (`tinysim.firmware.images.build_model_image`).
 """
 
 from __future__ import annotations
@@ -15,11 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 
 NAME = "build"
-HELP = "cross-build a test firmware (or all prebuilt test images) for a platform"
+HELP = "cross-build a benchmark firmware from a .tflite model, or a test firmware, for a platform"
 
 
 def add_arguments(parser) -> None:
     what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--model", type=Path, metavar="FILE.tflite",
+                      help="benchmark firmware: EEMBC harness + int8 kernels + this model")
     what.add_argument("--test", metavar="NAME", help="test firmware in tinysim/firmware/tests/NAME")
     what.add_argument("--list", action="store_true", help="list ports, their platforms and tests")
     what.add_argument("--prebuilt-tests", action="store_true",
@@ -27,7 +28,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--platform", "-p", metavar="P",
                         help="platform (e.g. nucleo-l4r5zi, gd32vf103-longan) or port name")
     parser.add_argument("-o", "--out", type=Path, default=None,
-                        help="output ELF (default: firmware_images/tests/<platform>/<NAME>.elf)")
+                        help="output ELF (default: firmware_images/tests/<platform>/<NAME>.elf for "
+                             "--test, build/<platform>/<model>.elf for --model)")
+    parser.add_argument("--keep-c", type=Path, metavar="DIR",
+                        help="with --model: keep the generated model C sources in DIR")
 
 
 def run(args) -> int:
@@ -46,7 +50,9 @@ def run(args) -> int:
         return 0
 
     if not args.platform:
-        raise TinysimError("--test needs --platform P (see `tinysim build --list`)")
+        raise TinysimError("--test and --model need --platform P (see `tinysim build --list`)")
+    if args.model is not None:
+        return _build_model(args)
     elf = build.build_test_firmware(args.test, args.platform, out_path=args.out)
     sizes = build.elf_sizes(elf)
     tc = build.toolchain_for(args.platform)
@@ -54,4 +60,27 @@ def run(args) -> int:
     print(f"  text {sizes['text']}  data {sizes['data']}  bss {sizes['bss']}  "
           f"sha256 {build.sha256_file(elf)}")
     print(f"  toolchain: {tc.version}")
+    return 0
+
+
+def _build_model(args) -> int:
+    from ..errors import TinysimError
+    from ..firmware.images import build_model_image
+    from ..platform import load_platform
+
+    if not args.model.is_file():
+        raise TinysimError(f"{args.model}: no such model file")
+    platform = load_platform(args.platform)
+    out = args.out or Path("build") / platform.name / f"{args.model.stem}.elf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    entry = build_model_image(args.model, platform, out, work_dir=args.keep_c)
+    if not entry["fits"]:
+        raise TinysimError(f"{args.model.name} does not fit {platform.name}: {entry['why']}")
+    print(f"wrote {out}")
+    print(f"  model {entry['model_id']}: {entry['macs']:,} MACs, kernels {entry['kernels']}, "
+          f"arena {entry['arena_bytes']:,} B")
+    print(f"  flash {entry['flash_bytes']:,} of {platform.flash_bytes:,} B  "
+          f"SRAM (static) {entry['sram_static_bytes']:,} of {platform.sram_bytes:,} B  "
+          f"sha256 {entry['sha256']}")
+    print(f"  toolchain: {entry['toolchain']}")
     return 0

@@ -1,0 +1,178 @@
+"""Benchmark firmware images: model -> C -> ELF for a platform, and the prebuilt set with its manifest.
+
+`firmware_images/<platform>/<workload>.elf` are built from `models/<workload>.tflite` with the
+project's compiler, harness, kernels and the platform's board port. The manifest records what a
+reader needs to trust and use an image: sha256, toolchain version, kernels, MACs, flash/SRAM use.
+A workload that does not fit a platform is recorded as such (needed vs available), not silently
+skipped.
+
+    python -m tinysim.firmware.images [--platform P ...] [--workload W ...]   rebuild
+    python -m tinysim.firmware.images --check                                 rebuild to a temp
+                                                                              dir, compare sha256
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional
+
+from ..errors import TinysimError, ToolchainError
+from ..platform import Platform, load_platform
+from . import build
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+IMAGES_DIR = REPO_ROOT / "firmware_images"
+MODELS_DIR = REPO_ROOT / "models"
+WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
+DEFAULT_PLATFORMS = ("nucleo-l4r5zi", "esp32c3-devkitm", "gd32vf103-longan")
+
+
+def kernels_for(platform: Platform) -> str:
+    """The kernel port a platform's firmware uses: the DSP-extension port where the core has it."""
+    return "arm_dsp" if platform.core.cpu == "cortex-m4f" else "reference"
+
+
+def image_path(platform: str, workload: str) -> Path:
+    return IMAGES_DIR / platform / f"{workload}.elf"
+
+
+def prebuilt_image(platform: Platform, workload: str) -> Path:
+    """The committed image for (platform, workload), or a clear error saying how to get one."""
+    path = image_path(platform.name, workload)
+    if path.is_file():
+        return path
+    manifest = load_manifest(platform.name)
+    entry = manifest.get("images", {}).get(workload, {})
+    if entry.get("fits") is False:
+        raise TinysimError(f"{workload} does not fit {platform.name}: {entry.get('why')}")
+    raise TinysimError(f"no prebuilt image {path}; build it with: "
+                       f"tinysim build --model models/{workload}.tflite --platform {platform.name}")
+
+
+def load_manifest(platform: str) -> dict:
+    path = IMAGES_DIR / platform / "manifest.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def build_model_image(model: Path, platform: Platform, out: Path,
+                      work_dir: Optional[Path] = None, model_id: Optional[str] = None) -> dict:
+    """Compile `model` and link it with the harness, kernels and board port. Returns a manifest entry."""
+    from ..compiler.compile import compile_model   # the compiler pulls in the tflite schema package
+
+    with tempfile.TemporaryDirectory(prefix="tinysim-build-") as tmp:
+        cdir = Path(work_dir or tmp) / "model"
+        cdir.mkdir(parents=True, exist_ok=True)
+        compiled = compile_model(model, cdir, model_id=model_id)
+        kernels = kernels_for(platform)
+        entry = {
+            "model": os.path.relpath(model, REPO_ROOT) if model.is_relative_to(REPO_ROOT) else str(model),
+            "model_id": compiled.model_id,
+            "macs": compiled.macs,
+            "kernels": kernels,
+            "flash_model_bytes": sum(compiled.flash.values()),
+            "arena_bytes": compiled.arena_bytes,
+        }
+        try:
+            elf = build.build_benchmark(cdir, platform.name, out, kernels=kernels)
+        except build.BuildError as err:
+            if "overflowed" in str(err) or "will not fit" in str(err):
+                entry.update(fits=False, why=_overflow_summary(str(err), platform))
+                return entry
+            raise
+    sizes = build.elf_sizes(elf)
+    entry.update(
+        fits=True,
+        sha256=build.sha256_file(elf),
+        toolchain=build.toolchain_for(platform.name).version,
+        flash_bytes=sizes["text"] + sizes["data"],
+        sram_static_bytes=sizes["data"] + sizes["bss"],
+        sizes=sizes,
+    )
+    return entry
+
+
+_OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
+_WONT_FIT = re.compile(r"section `([\w.]+)' will not fit in region `(\w+)'")
+
+
+def _overflow_summary(message: str, platform: Platform) -> str:
+    """"needs N more bytes of FLASH (.rodata, .text)" from the linker's complaint."""
+    sections: dict[str, list[str]] = {}
+    for section, region in _WONT_FIT.findall(message):
+        sections.setdefault(region, []).append(section)
+    parts = [f"{region} overflows by {int(n):,} bytes ({', '.join(sections.get(region, [])) or 'sections'})"
+             for region, n in _OVERFLOW.findall(message)]
+    have = f"the platform has {platform.flash_bytes // 1024} KiB flash and {platform.sram_bytes // 1024} KiB SRAM"
+    return f"{'; '.join(parts) or message.splitlines()[0]}; {have}"
+
+
+def build_images(platforms: Iterable[str], workloads: Iterable[str], out_root: Path = IMAGES_DIR,
+                 log=print) -> dict:
+    """Build every (platform, workload) image under `out_root` and write each platform's manifest."""
+    manifests = {}
+    for name in platforms:
+        platform = load_platform(name)
+        folder = out_root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = {"platform": name, "images": {}}
+        for workload in workloads:
+            entry = build_model_image(MODELS_DIR / f"{workload}.tflite", platform, folder / f"{workload}.elf")
+            manifest["images"][workload] = entry
+            log(f"{name}/{workload}: " + (f"{entry['flash_bytes']} B flash, sha256 {entry['sha256'][:12]}"
+                                         if entry["fits"] else f"does not fit: {entry['why']}"))
+        tmp = folder / "manifest.json.tmp"
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, folder / "manifest.json")
+        manifests[name] = manifest
+    return manifests
+
+
+def check_images(platforms: Iterable[str], workloads: Iterable[str], log=print) -> list[str]:
+    """Rebuild into a scratch directory; return the differences from the committed manifests."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="tinysim-check-") as tmp:
+        rebuilt = build_images(platforms, workloads, Path(tmp), log=log)
+        for name, manifest in rebuilt.items():
+            committed = load_manifest(name).get("images", {})
+            for workload, entry in manifest["images"].items():
+                old = committed.get(workload)
+                if old is None:
+                    problems.append(f"{name}/{workload}: not in the committed manifest")
+                elif entry.get("sha256") != old.get("sha256"):
+                    problems.append(f"{name}/{workload}: rebuilt sha256 {entry.get('sha256')} "
+                                    f"!= committed {old.get('sha256')} (toolchain {entry.get('toolchain')} "
+                                    f"vs {old.get('toolchain')})")
+    return problems
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tinysim.firmware.images", description=__doc__.split("\n")[0])
+    parser.add_argument("--platform", action="append", help="platform(s) to build (default: all shipped)")
+    parser.add_argument("--workload", action="append", choices=WORKLOADS, help="workload(s) (default: all)")
+    parser.add_argument("--check", action="store_true", help="rebuild in a temp dir and compare sha256")
+    args = parser.parse_args(argv)
+    platforms = args.platform or DEFAULT_PLATFORMS
+    workloads = args.workload or WORKLOADS
+    try:
+        if args.check:
+            problems = check_images(platforms, workloads)
+            for p in problems:
+                print(p, file=sys.stderr)
+            return 1 if problems else 0
+        build_images(platforms, workloads)
+        return 0
+    except TinysimError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
