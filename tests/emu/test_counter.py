@@ -19,10 +19,8 @@ compile real code with arm-none-eabi-gcc.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-import numpy as np
 import pytest
 from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
 from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
