@@ -1,8 +1,8 @@
 """ESP32-C3 on the RISC-V engine: UART0, SYSTIMER alarms and UART RX through the interrupt matrix.
 
-Until platforms/socs/esp32c3.toml lists the SYSTEM and interrupt-matrix windows and the IRQ
-sources (UART0 = 21, SYSTIMER target 0 = 37, ESP32-C3 TRM Table 8-1), the test adds them to a
-copy of the platform files."""
+Until platforms/socs/esp32c3.toml gives the interrupt matrix its model (intc.esp32c3_intmtx),
+SYSTEM its model (clock.esp32c3_system) and the IRQ sources (UART0 = 21, SYSTIMER target 0 = 37,
+ESP32-C3 TRM Table 8-1), the test applies that to a copy of the platform files."""
 
 from __future__ import annotations
 
@@ -33,19 +33,34 @@ size = 0x800
 '''
 
 
+def _has_interrupts(p) -> bool:
+    models = {x.model for x in p.peripherals}
+    irqs = {x.name: x.irq for x in p.peripherals}
+    return "intc.esp32c3_intmtx" in models and irqs.get("uart0") is not None \
+        and irqs.get("systimer") is not None
+
+
+def _set_model(text: str, name: str, model: str) -> str:
+    return re.sub(rf'(name = "{name}"\nmodel = )"[^"]*"', rf'\g<1>"{model}"', text, count=1)
+
+
 @pytest.fixture(scope="module")
 def plat(tmp_path_factory):
     p = load_platform(BOARD)
-    names = {x.name for x in p.peripherals}
-    if "intmtx" in names and all(x.irq is not None for x in p.peripherals if x.name in ("uart0", "systimer")):
+    if _has_interrupts(p):
         return p
     root = tmp_path_factory.mktemp("platforms")
     shutil.copytree(REPO / "platforms", root, dirs_exist_ok=True)
     soc = root / "socs" / "esp32c3.toml"
     text = soc.read_text()
     for name, irq in (("uart0", 21), ("systimer", 37)):
-        text = re.sub(rf'(name = "{name}"\n(?:.*\n)*?size = [^\n]*\n)', rf"\g<1>irq = {irq}\n", text, count=1)
-    if "intmtx" not in names:
+        if irq is not None and not re.search(rf'name = "{name}"\n(?:[^\[]*\n)*?irq = ', text):
+            text = re.sub(rf'(name = "{name}"\n(?:.*\n)*?size = [^\n]*\n)', rf"\g<1>irq = {irq}\n", text, count=1)
+    names = {x.name for x in p.peripherals}
+    if "interrupt_matrix" in names or "system" in names:
+        text = _set_model(text, "interrupt_matrix", "intc.esp32c3_intmtx")
+        text = _set_model(text, "system", "clock.esp32c3_system")
+    else:
         text += EXTRA
     soc.write_text(text)
     return load_platform(BOARD, directory=root)
