@@ -6,7 +6,8 @@ in flash, 5-instruction inner loop, i.e. about one block hook per 5 instructions
 for per-block counting) on Unicorn's Cortex-M4 model in one process, in these configurations:
 
   raw              no hooks at all
-  counted          native Counter: block hook + edges + I-cache model over flash (count_data=False)
+  counted          native Counter: block hook + edges + I-cache model over flash + stack guard
+                   (page-protection mode), count_data=False: what a normal run uses
   counted_data     the same plus data-region read/write counting and a D-cache model
                    (count_data=True: global memory hooks)
   python_block     a trivial Python UC_HOOK_BLOCK callback (for context)
@@ -49,6 +50,9 @@ FLASH, FLASH_SIZE = 0x08000000, 0x40000
 SRAM, SRAM_SIZE = 0x20000000, 0x10000
 PARAMS, ACT, OUT, WEIGHTS = 0x20000000, 0x20001000, 0x20002000, 0x08010000
 HALT = 0x08000004
+# 1 KiB below a pretend stack limit (unaligned, like a linker-placed one); the kernel never
+# writes there, the guard is configured only to measure what it costs
+STACK_GUARD = (SRAM + 0x8000 - 0x408, SRAM + 0x8000 - 0x8)
 M, K, N = 16, 256, 64
 CFLAGS = ["-mcpu=cortex-m4", "-mthumb", "-O2", "-ffreestanding", "-nostdlib"]
 
@@ -126,11 +130,14 @@ def timed_run(uc) -> float:
 
 def run_counted(image, act, weights, reps, count_data: bool):
     uc = make_engine(image, act, weights, reps)
-    kwargs = dict(flash_ranges=[(FLASH, FLASH + FLASH_SIZE)], icache=ICACHE, count_data=count_data)
+    kwargs = dict(flash_ranges=[(FLASH, FLASH + FLASH_SIZE)], icache=ICACHE, count_data=count_data,
+                  stack_guard=STACK_GUARD)
     if count_data:
         kwargs.update(dcache=DCACHE, regions=[("flash", FLASH, FLASH + FLASH_SIZE, "flash"),
                                               ("sram", SRAM, SRAM + SRAM_SIZE, "sram")])
     counter = Counter(uc, describer(uc), **kwargs)
+    if counter.stack_guard_mode != "protect":
+        raise SystemExit(f"stack guard fell back to {counter.stack_guard_mode!r} mode")
     wall = timed_run(uc)
     result = (wall, counter.instructions, checksum(uc), counter.region_counts())
     counter.close()
@@ -196,7 +203,7 @@ def main(argv=None) -> int:
     else:
         print(f"kernel: {origin}; {insns} instructions per run, best of {args.repeat}")
         print(f"raw (no hooks)                    {out['raw_mips']:8.2f} MIPS")
-        print(f"counted (block+edges+icache)      {out['counted_mips']:8.2f} MIPS  ratio {out['ratio']:.3f}")
+        print(f"counted (block+edges+icache+guard){out['counted_mips']:8.2f} MIPS  ratio {out['ratio']:.3f}")
         print(f"counted + data regions + dcache   {out['counted_data_mips']:8.2f} MIPS  ratio {out['ratio_data']:.3f}")
         print(f"python UC_HOOK_BLOCK (trivial)    {out['python_block_hook_mips']:8.2f} MIPS")
     return 0
