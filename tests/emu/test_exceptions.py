@@ -58,3 +58,23 @@ def test_store_to_flash_is_a_fault(tmp_path):
     assert r.exit == "fault"
     assert r.fault.kind == "write-to-read-only-memory" and r.fault.address == 0x08001000
     assert r.fault.where == "reset+0x4"
+
+
+def build_fp(name: str, out: Path) -> Path:
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not found (install the Debian package gcc-arm-none-eabi)")
+    elf = out / f"{name}.elf"
+    subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16",
+                    "-mfloat-abi=hard", "-nostdlib", "-T", str(HERE / "minimal.ld"), "-o", str(elf),
+                    str(HERE / f"{name}.S")], check=True)
+    return elf
+
+
+def test_fp_registers_survive_an_interrupt(tmp_path):
+    from unicorn.arm_const import UC_ARM_REG_R2, UC_ARM_REG_R3
+    s = build_session(build_fp("fpcontext", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt", r.message
+    assert word(s, "seen_lr") == 0xFFFFFFE9  # thread mode, MSP, extended (FP) frame
+    uc = s.machine.uc
+    assert uc.reg_read(UC_ARM_REG_R2) == 0x3FC00000 and uc.reg_read(UC_ARM_REG_R3) == 0x40200000

@@ -130,6 +130,7 @@ class Machine(Host):
         self._tx_listeners: List[Callable[[bytes], None]] = []
         self._run_tx = bytearray()
         self._until = None
+        self._deadline: Optional[int] = None
         self._stop_reason: Optional[str] = None
         self._mem_fault: Optional[Tuple[str, int, int]] = None
         self._unmodelled: collections.Counter = collections.Counter()
@@ -293,9 +294,26 @@ class Machine(Host):
         if self._stop_reason is None:
             self._stop_reason = reason
         if self.counter is not None:
-            self.counter.set_deadline(max(1, self.counter.cycles))
+            self._lower_deadline(self.counter.cycles)
         else:
             self.uc.emu_stop()
+
+    def _lower_deadline(self, cycles: int) -> None:
+        """Make emulation stop at the first block entry at or after `cycles`, unless it already
+        stops sooner (or the counter has already stopped it for another reason)."""
+        cycles = max(1, cycles)
+        if self.counter.stop_reason is not None:
+            return
+        if self._deadline is None or cycles < self._deadline:
+            self._deadline = cycles
+            self.counter.set_deadline(cycles)
+
+    def timers_changed(self) -> None:
+        if self.counter is None:
+            return
+        event = self.next_event()
+        if event is not None:
+            self._lower_deadline(event)
 
     def stop_now(self, reason: str) -> None:
         """Stop immediately (from the CPU interrupt hook: BKPT, SVC, exception return)."""
@@ -502,6 +520,7 @@ class Machine(Host):
                 # Something is pending but masked (PRIMASK/BASEPRI/priority): stop after the next
                 # block to re-check, so it is taken as soon as the firmware unmasks it.
                 event = c.cycles + 1
+            self._deadline = event
             c.set_deadline(event)
             self._stop_reason = None
             self._mem_fault = None

@@ -53,6 +53,9 @@ class Host:
     def exceptions_changed(self) -> None:  # enable/pend/priority state changed: re-arbitrate
         pass
 
+    def timers_changed(self) -> None:  # a timer was (re)programmed: its next event may be sooner
+        pass
+
 
 class NullHost(Host):
     """A host for testing a peripheral alone: a settable clock, and records of what was raised."""

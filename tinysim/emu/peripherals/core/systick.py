@@ -125,6 +125,7 @@ class SysTick(Peripheral):
             self.v0 = current  # frozen while disabled
         elif self.enabled:
             self._anchor(now, current)  # divider may have changed
+        self.host.timers_changed()
 
     def read_VAL(self):
         if not self.enabled:
@@ -136,6 +137,7 @@ class SysTick(Peripheral):
         self.tick(now)
         self.flag = False  # any write clears VAL and COUNTFLAG
         self._anchor(now, 0)
+        self.host.timers_changed()
 
     def write_LOAD(self, value, mask):
         now = self.host.now()
@@ -144,3 +146,4 @@ class SysTick(Peripheral):
         self.store(0x4, value, mask)
         if self.enabled:
             self._anchor(now, current)
+        self.host.timers_changed()

@@ -57,14 +57,17 @@ class Esp32c3Systimer(Peripheral):
         if value & 1:
             self.alarm_base = self.ticks(self.host.now())
             self.alarms_seen = 0
+            self.host.timers_changed()
 
     def write_CONF(self, value, mask):
         self.tick(self.host.now())
         self.store(0x00, value, mask)
+        self.host.timers_changed()
 
     def write_INT_ENA(self, value, mask):
         self.store(0x64, value, mask)
         self._update()
+        self.host.timers_changed()
 
     def write_INT_CLR(self, value, mask):
         self.values[0x68] &= ~value

@@ -50,6 +50,7 @@ class NucleiSystimer(Peripheral):
     def _set_mtime(self, value: int) -> None:
         now = self.host.now()
         self.base_value, self.base_cycles = value, now
+        self.host.timers_changed()
 
     def write_MTIME_LO(self, value, mask):
         cur = self.mtime(self.host.now())
@@ -59,11 +60,20 @@ class NucleiSystimer(Peripheral):
         cur = self.mtime(self.host.now())
         self._set_mtime((cur & ~(mask << 32)) | ((value & mask) << 32))
 
+    def write_MTIMECMP_LO(self, value, mask):
+        self.store(0x8, value, mask)
+        self.host.timers_changed()
+
+    def write_MTIMECMP_HI(self, value, mask):
+        self.store(0xC, value, mask)
+        self.host.timers_changed()
+
     def write_MSTOP(self, value, mask):
         now = self.host.now()
         cur = self.mtime(now)
         self.store(0xFF8, value, mask)
         self._set_mtime(cur)
+        self.host.timers_changed()
 
     def next_event(self, now: int) -> Optional[int]:
         if self.values[0xFF8] & 1:
