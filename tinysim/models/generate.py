@@ -28,7 +28,7 @@ from tinysim.models.specs import WORKLOAD_IDS
 def _import_tensorflow():
     """Import TensorFlow configured for reproducibility: no oneDNN (its kernels depend on the
     CPU's ISA), deterministic ops, one thread for intra- and inter-op work."""
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["TF_DETERMINISTIC_OPS"] = "1"
     try:
