@@ -113,3 +113,15 @@ def test_unmodelled_accesses_are_listed(fw):
     s.machine.peripherals["dbgmcu"].read(0, 4)
     rows = s.machine.unmodelled_accesses()
     assert any(r[0] == "dbgmcu" and r[1] == "+0x000" for r in rows)
+
+
+def test_ppb_registers_without_a_model_read_reset_values_and_are_listed(fw):
+    s = build_session(fw("hello"), BOARD)
+    m = s.machine
+    s.run(max_instructions=1_000_000)
+    assert int.from_bytes(m.uc.mem_read(0xE000E004, 4), "little") == 7  # ICTR: 256 lines
+    assert int.from_bytes(m.uc.mem_read(0xE0000E80, 4), "little") == 0  # ITM TCR
+    m.uc.mem_write(0xE000EF00, (70).to_bytes(4, "little"))  # STIR pends IRQ 70
+    assert 16 + 70 in m.exc.pending
+    rows = {(r[0], r[1], r[2]) for r in m.unmodelled_accesses()}
+    assert {("ppb", "ICTR", "read"), ("ppb", "ITM+0xe80", "read"), ("ppb", "STIR", "write")} <= rows

@@ -54,3 +54,11 @@ def test_segment_outside_memory_map(fw):
     mems = (Memory("flash", "flash", 0x00000000, 0x10000), Memory("sram1", "sram", 0x20000000, 0x1000))
     with pytest.raises(FirmwareError, match=r"segment \d+ .*0x08000000.*outside every memory .*sram1"):
         f.check_fits(mems, "tiny")
+
+
+def test_host_elf_is_refused_with_its_target(tmp_path):
+    import shutil
+    import sys
+    exe = shutil.which("ls") or sys.executable
+    with pytest.raises(FirmwareError, match="unsupported ELF target EM_X86_64"):
+        Firmware.load(exe)

@@ -27,6 +27,7 @@ from .machine import Machine
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
+from .peripherals.core.ppb import Ppb
 from .peripherals.core.scb import Scb
 from .peripherals.core.state import ExceptionState
 from .peripherals.core.systick import SysTick
@@ -72,7 +73,8 @@ class CortexMMachine(Machine):
         self.systick = SysTick("systick", 0xE000E010, 0x10, host=self, state=s)
         self.dwt = Dwt("dwt", 0xE0001000, 0x1000, host=self, params={"trcena": lambda: self.scb.trcena})
         self.fpu = Fpu("fpu", 0xE000EF30, 0x18, host=self)
-        return [self.scb, self.nvic, self.systick, self.dwt, self.fpu]
+        self.ppb = Ppb("ppb", 0xE0000000, 0x100000, host=self)
+        return [self.scb, self.nvic, self.systick, self.dwt, self.fpu, self.ppb]
 
     def pc_reg(self) -> int:
         return A.UC_ARM_REG_PC

@@ -82,11 +82,13 @@ class _Bus:
         self.starts = [p.base for p in self.members]
 
     def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
+        # The innermost window wins: a catch-all (the Cortex-M PPB) may enclose other models.
         i = bisect.bisect_right(self.starts, addr) - 1
-        if i >= 0:
+        while i >= 0:
             p = self.members[i]
             if addr < p.base + p.size:
                 return p, addr - p.base
+            i -= 1
         return None, addr
 
     def read(self, uc, offset, size, _user):
