@@ -426,3 +426,25 @@ def test_icache_real_loop_fits_or_thrashes(tmp_path):
     assert results[8] <= loop_lines + 2
     # 4 lines for a 6-line loop under LRU: every line of every iteration misses
     assert results[4] >= 50 * loop_lines
+
+
+def test_tables_grow_past_their_initial_capacity():
+    # 3000 one-instruction blocks: `b.n` to the next halfword (0xe7ff) ends a block each time.
+    # The native tables start at 1024 rows and must grow (realloc + rehash) without losing ids.
+    n = 3000
+    code = bytes([0xFF, 0xE7]) * n + bytes([0xFE, 0xE7])
+    uc = engine(code)
+    c = Counter(uc, lambda addr, size: (size // 2, 1, 5))
+    halt = FLASH + 2 * n
+    uc.emu_start(FLASH | 1, halt)
+    first = c.blocks()
+    assert len(first) == n and list(first["addr"]) == [FLASH + 2 * i for i in range(n)]
+    assert set(first["count"]) == {1}
+    edges = c.edges()
+    assert len(edges) == n - 1 and not edges["taken"].any()  # each target is the fall-through
+    assert c.cycles == n  # no taken penalties
+    c.note_transfer()
+    uc.emu_start(FLASH | 1, halt)  # second pass: every lookup must find the existing rows
+    again = c.blocks()
+    assert list(again["addr"]) == list(first["addr"]) and set(again["count"]) == {2}
+    assert len(c.edges()) == n - 1 and set(c.edges()["count"]) == {2}
