@@ -144,3 +144,63 @@ def test_serve_pty_emulated_end_to_end(elfs):
         assert proc.wait(timeout=30) == 0
         proc.stdout.close()
         proc.stderr.close()
+
+
+# -- the real workloads: compiled model + harness + board port, against the TFLite interpreter --
+
+MODELS = REPO / "models"
+
+
+def _model_quant(model_h: Path, which: str):
+    """(scale, zero point) of the model's INPUT or OUTPUT, read from the generated model.h."""
+    import re
+
+    text = model_h.read_text()
+    scale = float(re.search(rf"TS_MODEL_{which}_SCALE\s+([-0-9.eE+]+)f", text).group(1))
+    zero_point = int(re.search(rf"TS_MODEL_{which}_ZERO_POINT\s+\(?(-?\d+)\)?", text).group(1))
+    return scale, zero_point
+
+
+@pytest.mark.tflite
+@pytest.mark.parametrize(
+    "workload",
+    ["kws01", "ad01", pytest.param("ic01", marks=pytest.mark.slow), pytest.param("vww01", marks=pytest.mark.slow)],
+)
+def test_real_workload_is_bit_exact_with_tflite(tmp_path, workload):
+    """db bytes -> th_load_tensor -> compiled model -> m-results-raw equals the interpreter's int8
+    output for the same input (converted on the host as the runner does)."""
+    from tinysim.compiler import compile_model
+    from tinysim.compiler.interp import run_interpreter
+    from tinysim.firmware.build import build_benchmark
+    from tinysim.harness.datasets import input_to_model_tensor
+
+    tflite = MODELS / f"{workload}.tflite"
+    compile_model(tflite, tmp_path / "c", model_id=workload)
+    elf = build_benchmark(tmp_path / "c", PLATFORM, tmp_path / f"{workload}.elf")
+    rng = np.random.default_rng(2024)
+    quant = None
+    if workload == "kws01":
+        data = rng.integers(-128, 128, 490).astype(np.int8).tobytes()
+    elif workload == "ad01":
+        data = rng.normal(0.0, 3.0, 640).astype("<f4").tobytes()
+        quant = _model_quant(tmp_path / "c" / "model.h", "INPUT")
+    else:
+        size = 3072 if workload == "ic01" else 27648
+        data = rng.integers(0, 256, size).astype(np.uint8).tobytes()
+
+    client, _ = boot(elf)
+    assert client.profile() == workload
+    client.load(data)
+    result = client.infer(1, 0)
+    x = input_to_model_tensor(workload, data, quant)
+    expected = run_interpreter(tflite, x[None])[0]
+    assert result.raw == expected.tolist()
+    assert result.elapsed_us > 0
+    if workload == "ad01":
+        from test_dut_host import reference_mse
+
+        out_scale, out_zp = _model_quant(tmp_path / "c" / "model.h", "OUTPUT")
+        floats = np.frombuffer(data, "<f4")
+        assert result.results[0] == pytest.approx(reference_mse(expected, floats, out_scale, out_zp), abs=0.0006)
+    else:
+        assert len(result.results) == expected.size

@@ -212,12 +212,11 @@ def run_ad(builds, x):
         client.transport.close()
 
 
-def reference_mse(q, x):
+def reference_mse(q, x, out_scale=STUB["AD01"]["out_scale"], out_zp=STUB["AD01"]["out_zp"]):
     """MSE as the MLPerf AD reference accumulates it: float32, in element order."""
-    spec = STUB["AD01"]
     total = np.float32(0)
     for qi, xi in zip(q, x):
-        deq = np.float32(np.float32(qi - spec["out_zp"]) * np.float32(spec["out_scale"]))
+        deq = np.float32(np.float32(int(qi) - out_zp) * np.float32(out_scale))
         diff = np.float32(deq - np.float32(xi))
         total = np.float32(total + diff * diff)
     return float(total / np.float32(len(x)))

@@ -77,9 +77,10 @@ static float load_f32_le(const uint8_t *p)
     return v.f;
 }
 
-/* Float -> int8 exactly as TFLite's reference AffineQuantize (and the MLPerf AD reference's
- * QuantizeFloatToInt): round(x / scale) + zero_point, clamped to [-128, 127], where round() is
- * std::round, i.e. halves go away from zero. Written without libm. NaN maps to -128. */
+/* Float -> int8 exactly as TFLite's reference AffineQuantize (tensorflow/lite/kernels/internal/
+ * reference/quantize.h) and the MLPerf AD reference's QuantizeFloatToInt: round(x / scale) in
+ * float, plus zero_point, clamped to [-128, 127], where round() is std::round (halves go away
+ * from zero). Written without libm. NaN (undefined in TFLite) maps to -128. */
 static int8_t quantize_f32(float x, float scale, int32_t zero_point)
 {
     float v = x / scale;
