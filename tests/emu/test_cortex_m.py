@@ -125,3 +125,14 @@ def test_ppb_registers_without_a_model_read_reset_values_and_are_listed(fw):
     assert 16 + 70 in m.exc.pending
     rows = {(r[0], r[1], r[2]) for r in m.unmodelled_accesses()}
     assert {("ppb", "ICTR", "read"), ("ppb", "ITM+0xe80", "read"), ("ppb", "STIR", "write")} <= rows
+
+
+def test_firmware_flash_wait_states_are_visible(fw):
+    from tinysim.platform import load_platform
+    s = build_session(fw("hello"), BOARD)
+    r = s.run(max_instructions=1_000_000)
+    assert s.machine.flash_config() == {"latency": 5, "prefetch": True, "icache": True, "dcache": True}
+    assert not r.warnings  # 5 WS at 120 MHz, as the platform file says (RM0432 table 12)
+    slow = load_platform(BOARD).with_overrides(clock_hz=80_000_000)
+    r = build_session(fw("hello"), slow).run(max_instructions=1_000_000)
+    assert any("LATENCY=5" in w and "uses 3" in w for w in r.warnings)

@@ -345,6 +345,29 @@ class Machine(Host):
             merged[(periph, reg, kind, self.firmware.symbolize(pc))] += n
         return [(*k, n) for k, n in merged.most_common()]
 
+    def flash_config(self) -> Optional[dict]:
+        """The flash interface set-up the firmware chose (wait states, prefetch, caches), read
+        from the flash controller model, or None when the platform has none."""
+        for p in self.peripherals.values():
+            if hasattr(p, "latency"):
+                return {"latency": p.latency, "prefetch": p.prefetch, "icache": p.icache, "dcache": p.dcache}
+        return None
+
+    def _flash_warning(self) -> Optional[str]:
+        cfg = self.flash_config()
+        if cfg is None or self.counter is None or self.counter.instructions == 0:
+            return None
+        try:
+            model_ws = self.platform.wait_states
+            model_ws = model_ws() if callable(model_ws) else model_ws
+        except Exception:  # noqa: BLE001 - no table: nothing to compare
+            return None
+        if cfg["latency"] != model_ws:
+            return (f"firmware set flash LATENCY={cfg['latency']} wait states, the cost model uses "
+                    f"{model_ws} for {self.platform.clock_hz / 1e6:g} MHz ({self.platform.name}); the "
+                    f"estimate follows the platform file")
+        return None
+
     # ---- host-side API ------------------------------------------------------------------------
     def console(self):
         return self.peripherals.get(self.platform.console)
@@ -559,6 +582,9 @@ class Machine(Host):
         c.set_budget(None)
         if fault is not None:
             message = fault.format()
+        flash_note = self._flash_warning()
+        if flash_note and flash_note not in self.warnings:
+            self.warnings.append(flash_note)
         return RunResult(
             exit=exit_name, instructions=c.instructions - insn0, blocks=self._block_total() - blocks0,
             cycles=c.cycles - cyc0, wall_s=wall, uart=self._run_tx.decode("utf-8", "replace"),
