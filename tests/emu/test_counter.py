@@ -448,3 +448,15 @@ def test_tables_grow_past_their_initial_capacity():
     again = c.blocks()
     assert list(again["addr"]) == list(first["addr"]) and set(again["count"]) == {2}
     assert len(c.edges()) == n - 1 and set(c.edges()["count"]) == {2}
+
+
+def test_budget_already_reached_runs_nothing():
+    uc, _, c = counted(4)
+    run(uc)
+    before = c.snapshot()
+    c.set_budget(c.instructions)
+    run(uc)
+    assert c.stop_reason == STOP_BUDGET
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH  # stopped before the first block
+    after = c.snapshot()
+    assert (after - before).instructions == 0 and (after - before).blocks_executed == 0
