@@ -130,9 +130,11 @@ class Firmware:
         return fw
 
     def _index_symbols(self) -> None:
-        code = [s for s in self.symbols.values() if s.kind == "func"]
-        code += [s for s in self.symbols.values() if s.kind != "func" and s.size > 0]
-        self._ordered = sorted(code, key=lambda s: (s.addr, s.kind != "func"))
+        # Functions and sized objects first; size-less labels (assembly entry points such as
+        # _start) name what follows them when nothing better does.
+        code = [s for s in self.symbols.values() if s.kind == "func" or s.size > 0]
+        code += [s for s in self.symbols.values() if s.kind == "notype" and s.size == 0]
+        self._ordered = sorted(code, key=lambda s: (s.addr, s.kind == "notype", s.kind != "func"))
         self._starts = [s.addr for s in self._ordered]
 
     # ---- queries -------------------------------------------------------------------------
@@ -145,7 +147,7 @@ class Firmware:
         i = bisect.bisect_right(self._starts, addr) - 1
         while i >= 0:
             sym = self._ordered[i]
-            if sym.size == 0 or addr < sym.addr + sym.size:
+            if addr < sym.addr + sym.size or (sym.size == 0 and addr - sym.addr < 0x1000):
                 off = addr - sym.addr
                 return sym.name if off == 0 else f"{sym.name}+{off:#x}"
             if addr - sym.addr > 0x10000:

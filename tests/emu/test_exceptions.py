@@ -78,3 +78,13 @@ def test_fp_registers_survive_an_interrupt(tmp_path):
     assert word(s, "seen_lr") == 0xFFFFFFE9  # thread mode, MSP, extended (FP) frame
     uc = s.machine.uc
     assert uc.reg_read(UC_ARM_REG_R2) == 0x3FC00000 and uc.reg_read(UC_ARM_REG_R3) == 0x40200000
+
+
+def test_rxne_poll_loop_goes_idle_then_reads_the_byte(tmp_path):
+    s = build_session(build("rxpoll", tmp_path), BOARD)
+    r = s.run(max_instructions=1_000_000)
+    assert r.exit == "idle" and r.instructions < 100_000
+    s.machine.uart_rx(b"Z")
+    r = s.run(max_instructions=1_000_000)
+    assert r.exit == "halt"
+    assert word(s, "got") == ord("Z")

@@ -7,8 +7,9 @@ the platform's timer and UART interrupts, which Unicorn does not model.
   through the Nuclei ECLIC (non-vectored: mtvec base, 64-byte aligned) when the platform has an
   `eclic` window, else through mie.MTIE/MEIE with mtvec direct/vectored modes. `mret` is Unicorn's.
 - EBREAK is the firmware's "halt"; ECALL and illegal instructions are reported as faults.
-- cycle/time/instret CSRs read host ticks under Unicorn (not deterministic): blocks that read
-  them are flagged in the run's warnings; firmware must use the MMIO timer.
+- Unicorn's cycle/instret CSRs count host-side (not deterministic) and `time` is an illegal
+  instruction on this CPU model: blocks that read them are flagged in the run's warnings, and the
+  fault names the CSR; firmware must use the platform's MMIO timer.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class RiscvMachine(Machine):
     def __init__(self, platform, firmware):
         self.lines = set()  # asserted external IRQ numbers
         self.in_trap = False
+        self._trap_pc = 0
         self.time_csr_reads = {}
         super().__init__(platform, firmware)
 
@@ -188,6 +190,9 @@ class RiscvMachine(Machine):
 
     # ---- stops ---------------------------------------------------------------------------------
     def on_cpu_interrupt(self, intno: int) -> None:
+        # Unicorn 2.1.4 reports RISC-V exceptions with PC already 4 past the trapping
+        # instruction (even a 16-bit one): measured with ECALL, EBREAK and illegal encodings.
+        self._trap_pc = (self.uc.reg_read(R.UC_RISCV_REG_PC) - 4) & 0xFFFFFFFF
         self.stop_now(f"cause:{intno}")
 
     def handle_stop(self, reason: str) -> Optional[str]:
@@ -196,11 +201,27 @@ class RiscvMachine(Machine):
         cause = int(reason.split(":")[1]) if reason.startswith("cause:") else -1
         if cause == 3:
             return "halt"  # EBREAK
+        pc = self._trap_pc
+        self.uc.reg_write(R.UC_RISCV_REG_PC, pc)  # show (and keep) the trapping instruction
         kind = faults.INVALID_INSTRUCTION if cause == 2 else (
             faults.UNHANDLED_EXCEPTION if cause in (8, 11) else faults.CPU_EXCEPTION)
         name = CAUSE_NAMES.get(cause, f"exception cause {cause}")
-        self._pending_fault = self.make_fault(kind, f"{name} (mcause {cause})")
+        message = f"{name} (mcause {cause})"
+        csr = self._csr_read_at(pc) if cause == 2 else None
+        if csr is not None:
+            message += (f": csrr {csr} - this core model has no such CSR; time the firmware with the "
+                        f"platform's MMIO timer")
+        self._pending_fault = self.make_fault(kind, message, pc=pc)
         return "fault"
+
+    def _csr_read_at(self, pc: int) -> Optional[str]:
+        try:
+            insn = struct.unpack("<I", self.uc.mem_read(pc, 4))[0]
+        except Exception:  # noqa: BLE001
+            return None
+        if insn & 0x7F == 0x73 and (insn >> 12) & 7:
+            return TIME_CSRS.get(insn >> 20)
+        return None
 
     def _fault_from_error(self, err):
         # Unicorn 2.1.4 reports EBREAK / C.EBREAK as an invalid instruction: it is the halt.
