@@ -46,6 +46,16 @@ def test_real_model_bit_exact(compiled, name, port):
     assert np.array_equal(HostModel(model, port).run(x), run_interpreter(_path(name), x))
 
 
+@pytest.mark.tflite
+@pytest.mark.parametrize("name", MODELS)
+def test_input_survives_repeated_invokes(compiled, name):
+    """The harness loads an input once and runs it N times: invoke must not clobber it."""
+    model = compiled(name)
+    x = np.random.default_rng(5).integers(-128, 128, (2, model.input_size), dtype=np.int8)
+    host = HostModel(model, "arm_dsp")
+    assert np.array_equal(host.run(x, repeat=3), run_interpreter(_path(name), x))
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_mac_count_matches_manifest(compiled, name):
     model = compiled(name)

@@ -1,8 +1,8 @@
 """Static SRAM plan: one arena, buffers reused by tensor liveness.
 
 Every activation tensor (and each op's scratch) lives from the op that writes
-it to the last op that reads it; the model input is live from the start, the
-output until the end. Buffers are placed largest first, each at the lowest
+it to the last op that reads it; the model input is live for the whole schedule
+(it must survive repeated invokes), the output until the end. Buffers are placed largest first, each at the lowest
 aligned offset that does not overlap a placed buffer whose lifetime overlaps
 (the greedy-by-size heuristic TFLite Micro's planner also uses). An op's input
 and output are both live during the op, so they never share bytes.

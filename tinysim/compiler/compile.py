@@ -99,7 +99,10 @@ def _plan(graph: Graph, ops: list[LoweredOp]) -> tuple[dict, dict, int, dict]:
         span = live.setdefault(r, [pos, pos])
         span[0], span[1] = min(span[0], pos), max(span[1], pos)
 
+    # The model input stays untouched through the whole schedule: the harness loads
+    # it once and runs the model N times (th_load_tensor, then th_infer N times).
     touch(graph.inputs[0], -1)
+    touch(graph.inputs[0], end)
     for pos, op in enumerate(ops):
         for t in op.inputs + op.outputs:
             touch(t, pos)

@@ -42,10 +42,12 @@ class HostModel:
         if proc.returncode:
             raise ToolchainError(f"host build of {model.c_path} failed:\n{' '.join(cmd)}\n{proc.stderr}")
 
-    def run(self, inputs: np.ndarray) -> np.ndarray:
-        """inputs: int8 array [n, input_size] (or one input) -> int8 [n, output_size]."""
+    def run(self, inputs: np.ndarray, repeat: int = 1) -> np.ndarray:
+        """inputs: int8 array [n, input_size] (or one input) -> int8 [n, output_size].
+        repeat > 1 invokes the model that many times per loaded input (last output kept)."""
         x = np.ascontiguousarray(inputs, dtype=np.int8).reshape(-1, self.model.input_size)
-        proc = subprocess.run([str(self.exe)], input=x.tobytes(), capture_output=True)
+        args = [str(self.exe)] + (["-r", str(int(repeat))] if repeat != 1 else [])
+        proc = subprocess.run(args, input=x.tobytes(), capture_output=True)
         if proc.returncode:
             raise ToolchainError(f"{self.exe} exited with {proc.returncode}: {proc.stderr.decode()}")
         return np.frombuffer(proc.stdout, np.int8).reshape(len(x), self.model.output_size)

@@ -17,7 +17,8 @@
 
 #include <stdint.h>
 
-/* Where to write the input before ts_model_invoke(); valid until the next invoke. */
+/* Where to write the input before ts_model_invoke(). ts_model_invoke() does not
+ * modify it, so one loaded input can be run any number of times. */
 int8_t *ts_model_input(void);
 /* Where the output is after ts_model_invoke(). */
 int8_t *ts_model_output(void);
