@@ -60,3 +60,22 @@ def test_faults(fw, name, kind, where):
 def test_budget(fw):
     r = run_firmware(fw("runaway", BOARD), BOARD, max_instructions=100_000)
     assert r.exit == "budget" and "instruction budget" in r.message
+
+
+def test_eclic_model_leaves_nothing_unmodelled(fw, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from tinysim.platform import load_platform
+    plat = load_platform(BOARD)
+    if plat.peripheral("eclic").model != "intc.nuclei_eclic":
+        root = tmp_path / "platforms"
+        shutil.copytree(Path(__file__).resolve().parents[2] / "platforms", root)
+        soc = root / "socs" / "gd32vf103.toml"
+        soc.write_text(soc.read_text().replace('name = "eclic"\nmodel = "misc.reset_value"',
+                                               'name = "eclic"\nmodel = "intc.nuclei_eclic"'))
+        plat = load_platform(BOARD, directory=root)
+    s = build_session(fw("tick", BOARD), plat)
+    r = s.run(max_instructions=2_000_000)
+    assert r.exit == "halt" and "tick 10\r\n" in r.uart
+    assert s.machine.unmodelled_accesses() == []

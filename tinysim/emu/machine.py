@@ -35,10 +35,9 @@ PAGE = 0x1000
 # tick a board keeps for its clock would otherwise wake it forever.)
 IDLE_WAKES = 8
 IDLE_SECONDS = 1.0
-NO_DEADLINE = (1 << 62)
 STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
 UART_TAIL_LINES = 8
-EXITS = ("halt", "budget", "fault", "idle", "until", "reset")
+EXITS = ("halt", "budget", "fault", "idle", "until")  # RunResult.exit values
 
 
 @dataclass
@@ -269,6 +268,12 @@ class Machine(Host):
 
     def attach_counter(self, counter) -> None:
         self.counter = counter
+
+    def close(self) -> None:
+        """Release the native counter (its hooks and tables) now rather than at collection."""
+        close = getattr(self.counter, "close", None)
+        if callable(close):
+            close()
 
     # ---- Host interface for peripherals -------------------------------------------------------
     def now(self) -> int:

@@ -45,7 +45,6 @@ class RiscvMachine(Machine):
 
     def __init__(self, platform, firmware):
         self.lines = set()  # asserted external IRQ numbers
-        self.in_trap = False
         self._trap_pc = 0
         self.time_csr_reads = {}
         super().__init__(platform, firmware)
@@ -70,7 +69,6 @@ class RiscvMachine(Machine):
 
     def reset_core(self) -> None:
         self.lines.clear()
-        self.in_trap = False
         self.uc.reg_write(R.UC_RISCV_REG_PC, self.firmware.entry)
 
     # ---- block inspection: flag cycle/time CSR reads (host ticks under Unicorn) ---------------
@@ -96,11 +94,28 @@ class RiscvMachine(Machine):
 
     # ---- interrupts --------------------------------------------------------------------------
     def _eclic(self):
+        for p in self.peripherals.values():
+            if hasattr(p, "source_enabled"):
+                return p
         return self.peripherals.get("eclic")
 
     def _eclic_enabled(self, source: int) -> bool:
         e = self._eclic()
+        if hasattr(e, "source_enabled"):
+            return e.source_enabled(source)
+        # A platform that maps the ECLIC as plain reset-value storage: CLICINTIE is byte 1.
         return bool(e.values.get(0x1000 + 4 * source, 0) >> 8 & 1)
+
+    def source_pending(self, source: int) -> bool:
+        """ECLIC INTIP: the source's line is high (timer: mtime >= mtimecmp)."""
+        if source == ECLIC_TIMER:
+            t = self._timer()
+            return t is not None and t.timer_pending(self.now())
+        return source in self.lines
+
+    def exceptions_changed(self) -> None:
+        if self.counter is not None and self._pending_sources():
+            self.request_stop("interrupt")
 
     def _timer(self):
         for p in self.peripherals.values():
