@@ -35,6 +35,8 @@ PAGE = 0x1000
 # tick a board keeps for its clock would otherwise wake it forever.)
 IDLE_WAKES = 8
 IDLE_SECONDS = 1.0
+MASKED_POLL_EXACT = 256  # see Machine.run
+MASKED_POLL_MAX = 1024  # cycles
 STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
 UART_TAIL_LINES = 8
 EXITS = ("halt", "budget", "fault", "idle", "until")  # RunResult.exit values
@@ -132,6 +134,7 @@ class Machine(Host):
         self._run_tx = bytearray()
         self._until = None
         self._deadline: Optional[int] = None
+        self._masked_polls = 0
         self._stop_reason: Optional[str] = None
         self._mem_fault: Optional[Tuple[str, int, int]] = None
         self._unmodelled: collections.Counter = collections.Counter()
@@ -537,6 +540,8 @@ class Machine(Host):
         c = self.counter
         self._until = (lambda data, s=until.encode() if isinstance(until, str) else until: s in data) \
             if isinstance(until, (str, bytes)) else until
+        if max_instructions is not None and max_instructions <= 0:
+            raise EmulationError(f"max_instructions must be positive, got {max_instructions}")
         self._run_tx = bytearray()
         insn0, cyc0, blocks0 = c.instructions, c.cycles, self._block_total()
         c.set_budget(None if max_instructions is None else insn0 + max_instructions)
@@ -547,9 +552,18 @@ class Machine(Host):
             self.deliver_interrupts()
             event = self.next_event()
             if self.masked_pending():
-                # Something is pending but masked (PRIMASK/BASEPRI/priority): stop after the next
-                # block to re-check, so it is taken as soon as the firmware unmasks it.
-                event = c.cycles + 1
+                # Something is pending but masked (PRIMASK/BASEPRI/priority, mstatus.MIE): stop
+                # soon to re-check, so it is taken when the firmware unmasks it: at the next
+                # block for the first MASKED_POLL_EXACT checks (short critical sections stay
+                # exact), then at doubling intervals of at most MASKED_POLL_MAX cycles, so a long
+                # masked stretch does not crawl (the interrupt may then come that much late).
+                self._masked_polls += 1
+                extra = self._masked_polls - MASKED_POLL_EXACT
+                step = 1 if extra <= 0 else min(1 << min(extra, 20), MASKED_POLL_MAX)
+                poll = c.cycles + step
+                event = poll if event is None else min(event, poll)
+            else:
+                self._masked_polls = 0
             self._deadline = event
             c.set_deadline(event)
             self._stop_reason = None
