@@ -36,3 +36,9 @@ def pytest_collection_modifyitems(config, items):
                 tflite_ok = _have_tflite()
             if not tflite_ok:
                 item.add_marker(no_tflite)
+
+
+@pytest.fixture(scope="session")
+def repo_root():
+    from pathlib import Path
+    return Path(__file__).resolve().parent.parent
