@@ -115,8 +115,14 @@ def test_hang_raises_naming_the_command(fake_dut):
 
 def test_hang_mid_answer(fake_dut):
     client = fake_dut({"infer 10 1": GOOD_INFER[:4]})  # stops after the first timestamp
-    with pytest.raises(ProtocolError, match=r"'infer 10 1': no answer .*m-lap-us-1000"):
+    with pytest.raises(ProtocolError, match=r"'infer 10 1': 4 line\(s\) but no m-ready .*m-lap-us-1000"):
         client.infer(10, 1)
+
+
+def test_line_noise_suggests_the_baud_rate(fake_dut):
+    client = fake_dut({"name": ["\x8f\xfe\x00\x1b~", "\xff"]})  # what a baud mismatch looks like
+    with pytest.raises(ProtocolError, match="wrong baud rate"):
+        client.name()
 
 
 def test_error_line_raises_with_the_dut_text(fake_dut):

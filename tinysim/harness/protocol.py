@@ -114,6 +114,9 @@ class DutClient:
             except TransportClosed as err:
                 raise self._error(sent, f"the DUT went away ({err})") from None
             if line is None:
+                if lines:
+                    raise self._error(sent, f"{len(lines)} line(s) but no m-ready within {timeout:g} s "
+                                            "(a wrong baud rate, or not running the DUT harness?)")
                 raise self._error(sent, f"no answer within {timeout:g} s (no m-ready)")
             if self.log:
                 self.log("dut", line)
