@@ -130,3 +130,13 @@ def test_process_transport_lines_strip_cr_and_nul():
 def test_transport_registry_names():
     assert {"serial", "process", "emulated"} <= set(TRANSPORTS)
     assert TRANSPORTS.get("process") is ProcessTransport
+
+
+def test_client_reports_a_dut_process_that_exited():
+    transport = ProcessTransport([sys.executable, "-c", "pass"])
+    transport._proc.wait()
+    with pytest.raises(Exception) as err:
+        DutClient(transport, timeout=5).command("name")
+    assert "command 'name': the DUT went away" in str(err.value)
+    assert "exited with status 0" in str(err.value)
+    transport.close()

@@ -94,15 +94,15 @@ class DutClient:
 
     def command(self, text: str, timeout: Optional[float] = None) -> List[str]:
         """Send `text%` and return the lines up to (without) `m-ready`. `e-[...]` raises."""
-        if "%" in text or "\r" in text or "\n" in text:
-            raise ValueError(f"a DUT command cannot contain '%', CR or LF: {text!r}")
+        if "%" in text or "\r" in text or "\n" in text or not text.isascii():
+            raise ValueError(f"a DUT command is ASCII without '%', CR or LF: {text!r}")
         if self.log:
             self.log("host", text)
         self.recent.append(f"> {_short(text)}")
         try:
             self.transport.write(text.encode("ascii") + b"%")
         except TransportClosed as err:
-            raise ProtocolError(f"{_short(text)!r}: {err}") from None
+            raise self._error(text, f"the DUT went away ({err})") from None
         return self._read_response(text, timeout if timeout is not None else self.timeout)
 
     def _read_response(self, sent: str, timeout: float, allow_reset: bool = False) -> List[str]:
