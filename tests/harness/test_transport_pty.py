@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tinysim.cli import main as cli_main
+from tinysim.errors import ProtocolError
 from tinysim.harness.protocol import DutClient
 from tinysim.harness.transports import TRANSPORTS, ProcessTransport, SerialTransport, TransportClosed
 
@@ -112,7 +113,7 @@ def test_serve_argument_errors(capsys, argv, message):
 
 
 def test_serial_port_that_does_not_exist():
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ProtocolError) as err:
         SerialTransport("/dev/tinysim-no-such-port", 115200)
     assert "cannot open serial port /dev/tinysim-no-such-port" in str(err.value)
 
@@ -135,7 +136,7 @@ def test_transport_registry_names():
 def test_client_reports_a_dut_process_that_exited():
     transport = ProcessTransport([sys.executable, "-c", "pass"])
     transport._proc.wait()
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ProtocolError) as err:
         DutClient(transport, timeout=5).command("name")
     assert "command 'name': the DUT went away" in str(err.value)
     assert "exited with status 0" in str(err.value)
