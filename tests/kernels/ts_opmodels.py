@@ -126,6 +126,7 @@ OP_MODELS = {
     "maxpool_valid_s1": (lambda: _pool("max", (6, 6, 3), 3, 1, "valid"), {}),
     "add": (lambda: _add((5, 4, 6), False), {}),
     "add_relu": (lambda: _add((4, 4, 8), True), {}),
+    "add_large": (lambda: _add((16, 12, 8), True), {}),   # the DSP port's table path (>= 512)
     "softmax": (lambda: _softmax(1, 16, 10), {}),
     "softmax_rows": (lambda: _softmax(4, 8, 12), {}),
     # softmax straight on the int8 input: input scale (gain) moves beta*scale and diff_min

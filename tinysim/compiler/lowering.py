@@ -52,12 +52,13 @@ class LoweredOp:
 
 # Size of each parameter block on a 32-bit target (layout of ts_kernels.h), for the flash report.
 PARAMS_BYTES = {"ts_conv_params": 52, "ts_fc_params": 28, "ts_pool_params": 24,
-                "ts_add_params": 36, "ts_softmax_params": 16}
+                "ts_add_params": 40, "ts_softmax_params": 16}
 
 
 # TFLite Micro built without TFLITE_SINGLE_ROUNDING would round FC twice; the LiteRT /
 # tf.lite interpreter (the reference here) rounds it once.
 FC_SINGLE_ROUNDING = 1
+ADD_TABLE_BYTES = 2 * 256 * 4
 
 
 class _Ctx:
@@ -325,13 +326,15 @@ def lower_add(ctx: _Ctx) -> LoweredOp:
         raise ctx.fail(f"broadcasting ADD is not supported (shapes {list(a.shape)} + {list(b.shape)})")
     p = quant.add_params(a.scale, b.scale, y.scale)
     act_min, act_max = ctx.activation(ctx.op.options, y)
+    # scratch: the DSP port tabulates each input's rescale (256 int32 per input)
     lo = LoweredOp(ctx.op.index, ctx.op.name, "ts_add", "ts_add_params",
-                   inputs=[a.index, b.index], outputs=[y.index], kernel_file="add.c")
+                   inputs=[a.index, b.index], outputs=[y.index], kernel_file="add.c",
+                   scratch_bytes=ADD_TABLE_BYTES)
     lo.fields = dict(size=y.size, in1_offset=-a.zero_point, in2_offset=-b.zero_point,
                      in1_mult=p["in1_mult"], in2_mult=p["in2_mult"], out_mult=p["out_mult"],
                      in1_shift=p["in1_shift"], in2_shift=p["in2_shift"], out_shift=p["out_shift"],
                      left_shift=p["left_shift"], out_zp=y.zero_point,
-                     act_min=act_min, act_max=act_max)
+                     act_min=act_min, act_max=act_max, scratch="@scratch")
     lo.summary = f"{y.size} elements"
     return lo
 

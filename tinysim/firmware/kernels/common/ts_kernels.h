@@ -64,6 +64,7 @@ typedef struct {
     uint8_t left_shift;
     int32_t out_zp;
     int8_t act_min, act_max;
+    int8_t *scratch;              /* 2 KB, word aligned: per-input lookup tables (arm_dsp) */
 } ts_add_params;
 
 /* SOFTMAX, int8 in, int8 out with scale 1/256 and zero point -128. */
