@@ -34,7 +34,7 @@ SCHEMA = 1
 RESULTS_JSON = "results.json"
 RESULTS_CSV = "results.csv"
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-COST_TABLES_DIR = REPO_ROOT / "tinysim" / "cost" / "timing"
+COST_TABLES_DIR = REPO_ROOT / "tinysim" / "cost"   # timing presets, flash and energy models
 
 
 @dataclass
@@ -170,7 +170,8 @@ def platform_files(platform) -> Dict[str, str]:
 
 
 def cost_tables(directory: Path = COST_TABLES_DIR) -> Dict[str, str]:
-    """sha256 of every per-core timing / energy table the cost model reads."""
+    """sha256 of every file of the cost model (per-core timing tables, flash and energy models);
+    the platform files' hashes cover the board's own figures."""
     if not directory.is_dir():
         return {}
     return {_rel(p): sha256_file(p) for p in sorted(directory.rglob("*"))
