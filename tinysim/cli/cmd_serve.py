@@ -70,6 +70,7 @@ def run(args) -> int:
             return 0
         return 0
     finally:
+        _summary(dut)
         if link_made:
             try:
                 os.unlink(args.link)
@@ -99,6 +100,14 @@ def _boot_banner(dut: Transport, timeout: float = BOOT_TIMEOUT_S) -> List[str]:
             break
         lines.append(line)
     return lines
+
+
+def _summary(dut: Transport) -> None:
+    """On the way out, how much virtual time the emulated board spent (its own clock)."""
+    if isinstance(dut, EmulatedTransport) and dut.machine.counter is not None:
+        counter, platform = dut.machine.counter, dut.machine.platform
+        print(f"tinysim serve: stopped after {counter.instructions} instructions, "
+              f"{counter.cycles / platform.clock_hz:.3f} s of {platform.name} time", file=sys.stderr)
 
 
 def _make_link(link: str, target: str) -> None:
