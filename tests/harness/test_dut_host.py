@@ -338,3 +338,50 @@ def test_garbage_flood_never_hangs(dut):
         lines.append(line)
     assert lines[0].startswith("e-[")
     assert client.name() == "tinysim"
+
+
+def test_no_memory_or_undefined_behaviour_errors_under_sanitizers(tmp_path):
+    """The malformed commands, random garbage and odd floats, with ASan + UBSan aborting on the
+    first finding: the harness must exit cleanly (status 0 when its input ends)."""
+    flags = "-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all"
+    builds = {}
+    for model in ("KWS01", "AD01"):
+        proc = subprocess.run(
+            ["make", "-s", "-C", str(HOST_BOARD), f"OUT={tmp_path / model}", f"MODEL={model}", f"CFLAGS={flags}"],
+            capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            pytest.skip(f"no sanitizer runtime for the host gcc (apt-get install libasan8 libubsan1): {proc.stderr[-200:]}")
+        builds[model] = tmp_path / model / "dut"
+
+    transport = ProcessTransport([builds["KWS01"]])
+    client = DutClient(transport, timeout=10)
+    client.wait_ready()
+    for command, _ in MALFORMED:
+        with pytest.raises(ProtocolError):
+            client.command(command)
+    rng = np.random.default_rng(3)
+    for i in range(100):
+        prefix = [b"db ", b"db load ", b"infer ", b"", b"name "][i % 5]
+        noise = bytes(b for b in rng.integers(0, 256, int(rng.integers(1, 200)), dtype=np.uint8) if b != ord("%"))
+        transport.write(prefix + noise + b"%")
+        lines = []
+        while "m-ready" not in lines:
+            line = transport.read_line(10)
+            assert line is not None, f"no m-ready after {prefix + noise!r}"
+            lines.append(line)
+    client.load(bytes(490))
+    client.infer(2, 1)
+    transport.close()
+    assert transport._proc.returncode == 0
+
+    transport = ProcessTransport([builds["AD01"]])
+    client = DutClient(transport, timeout=10)
+    client.wait_ready()
+    x = np.zeros(640, dtype="<f4")
+    x[:7] = [np.nan, np.inf, -np.inf, 1e38, -1e38, 1e-45, -0.0]
+    client.load(x.tobytes())
+    result = client.infer(1, 0)
+    assert result.raw[:7] == [-128, 127, -128, 127, -128, 3, 3]  # NaN -> -128, saturation, zero point
+    transport.close()
+    assert transport._proc.returncode == 0
