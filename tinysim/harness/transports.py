@@ -128,12 +128,16 @@ class SerialTransport(Transport):
                 f"cannot open serial port {port} at {baud} baud: {err}; check the device path and "
                 "that no other program (terminal, runner) holds it"
             ) from None
+        try:
+            self._poll_fd: Optional[int] = self._serial.fileno()
+        except Exception:  # pyserial ports without a descriptor
+            self._poll_fd = None
 
     def describe(self) -> str:
         return f"serial port {self.port} @ {self.baud} baud"
 
     def fileno(self) -> Optional[int]:
-        return self._serial.fileno()
+        return self._poll_fd
 
     def write(self, data: bytes) -> None:
         try:
@@ -143,21 +147,23 @@ class SerialTransport(Transport):
             raise TransportClosed(f"{self.describe()}: write failed: {err}") from None
 
     def _read_raw(self, timeout: float) -> bytes:
-        deadline = time.monotonic() + max(timeout, 0.0)
         try:
-            while True:
+            waiting = self._serial.in_waiting
+            if not waiting:
+                if self._poll_fd is not None:
+                    # Sleep in select() rather than re-programming the port's timeout per read
+                    # (pyserial applies a timeout change with tcsetattr).
+                    ready, _, _ = select.select([self._poll_fd], [], [], max(timeout, 0.0))
+                    if not ready:
+                        return b""
+                else:  # a port without a descriptor (e.g. on Windows): a timed read instead
+                    self._serial.timeout = max(timeout, 0.0)
+                    first = self._serial.read(1)
+                    self._serial.timeout = 0
+                    return first + self._serial.read(self._serial.in_waiting) if first else b""
                 waiting = self._serial.in_waiting
-                if waiting:
-                    return self._serial.read(waiting)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return b""
-                # Block for the first byte (up to the deadline) instead of polling.
-                self._serial.timeout = min(remaining, 0.2)
-                first = self._serial.read(1)
-                self._serial.timeout = 0
-                if first:
-                    return first + self._serial.read(self._serial.in_waiting)
+            # pyserial raises if the descriptor is readable but yields nothing (device gone).
+            return self._serial.read(max(waiting, 1))
         except Exception as err:
             raise TransportClosed(f"{self.describe()}: read failed: {err}") from None
 
