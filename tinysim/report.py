@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -33,6 +34,18 @@ def fmt(value: Optional[float], digits: int = 3) -> str:
     if abs(v) >= 100:
         return f"{v:,.1f}"
     return f"{v:.{digits}g}" if abs(v) < 1 else f"{v:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def fmt_count(value: Optional[float]) -> str:
+    """A large count, short: 12.35M, 640.2k (the JSON and CSV keep every digit)."""
+    if value is None:
+        return "-"
+    v = float(value)
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if abs(v) >= 1e4:
+        return f"{v / 1e3:.1f}k"
+    return fmt(v)
 
 
 def fmt_bit_exact(row: ResultRow) -> str:
@@ -64,32 +77,50 @@ def summary(rows: Iterable[ResultRow]) -> Dict[str, Dict[str, Any]]:
 
 
 def bench_table(rows: Sequence[ResultRow], title: str = "tinysim bench") -> Table:
-    platforms = {r.identity.platform for r in rows}
-    stacks = reference.STACKS if platforms == {reference.REFERENCE_PLATFORM} else ()
+    """Our figures, one line per workload (fits an 80-column terminal)."""
     table = Table(title=title, title_justify="left")
-    for name in ("workload", "latency ms", "energy uJ", "power mW", "cycles/inf", "instr/inf",
-                 "cyc/MAC", "bit-exact"):
+    for name in ("workload", "latency\nms", "energy\nuJ", "power\nmW", "cycles\n/inf", "instr\n/inf",
+                 "cycles\n/MAC", "bit-\nexact"):
         table.add_column(name, justify="left" if name == "workload" else "right")
-    for s in stacks:
-        table.add_column(f"{s.key}\nms / uJ", justify="right", style="dim", no_wrap=True)
-    if stacks:
-        table.add_column(f"x {reference.BASELINE.key}", justify="right")
     for row in rows:
         m = row.metrics
-        cells = [row.workload + (" (quick)" if row.provenance.quick else ""),
-                 fmt(m.latency_ms), fmt(m.energy_uj), fmt(m.avg_power_mw), fmt(m.cycles),
-                 fmt(m.instructions), fmt(m.cycles_per_mac, 2), fmt_bit_exact(row)]
-        for s in stacks:
-            cells.append(f"{fmt(s.latency(row.workload))} / {fmt(s.energy(row.workload))}")
-        if stacks:
-            ratio = reference.ratio_to_baseline(row.workload, m.latency_ms)
-            cells.append("-" if ratio is None else f"{ratio:.2f}")
-        table.add_row(*cells)
-    if stacks:
-        table.caption = ("Published NUCLEO-L4R5ZI figures: " +
-                         "; ".join(f"{s.key} = {s.version} {s.stack}" for s in stacks) +
-                         f". Last column: our latency / {reference.BASELINE.key} latency.")
+        table.add_row(row.workload + (" (quick)" if row.provenance.quick else ""),
+                      fmt(m.latency_ms), fmt(m.energy_uj), fmt(m.avg_power_mw), fmt_count(m.cycles),
+                      fmt_count(m.instructions), fmt(m.cycles_per_mac, 2), fmt_bit_exact(row))
     return table
+
+
+def reference_table(rows: Sequence[ResultRow]) -> Optional[Table]:
+    """The published NUCLEO-L4R5ZI figures beside ours, and our figure over the v0.5 reference's.
+    None unless every row is for the reference board (other boards have no published figures)."""
+    if not rows or {r.identity.platform for r in rows} != {reference.REFERENCE_PLATFORM}:
+        return None
+    table = Table(title="published MLPerf Tiny results on NUCLEO-L4R5ZI", title_justify="left",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("workload", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("tinysim", justify="right", no_wrap=True)
+    for s in reference.STACKS:
+        table.add_column(s.key, justify="right", style="dim", no_wrap=True)
+    table.add_column(f"x {reference.BASELINE.key}", justify="right", no_wrap=True)
+    for row in rows:
+        m = row.metrics
+        for label, ours, published in (("ms", m.latency_ms, lambda s: s.latency(row.workload)),
+                                       ("uJ", m.energy_uj, lambda s: s.energy(row.workload))):
+            base = published(reference.BASELINE)
+            ratio = f"{ours / base:.2f}" if ours is not None and base else "-"
+            table.add_row(row.workload if label == "ms" else "", label, fmt(ours),
+                          *[fmt(published(s)) for s in reference.STACKS], ratio)
+    table.caption = ("; ".join(f"{s.key}: {s.version} {s.stack}" for s in reference.STACKS) +
+                     f". Last column: tinysim / {reference.BASELINE.key}.")
+    return table
+
+
+def print_bench(con: Console, rows: Sequence[ResultRow], title: str) -> None:
+    con.print(bench_table(rows, title))
+    ref = reference_table(rows)
+    if ref is not None:
+        con.print(ref)
 
 
 def _delta(a: Optional[float], b: Optional[float]) -> str:

@@ -133,5 +133,5 @@ def test_bench_table_output(images, tmp_path, capsys):
     code = main(["bench", "--images", str(images), "--workload", "ad01", "--quick", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "ad01 (quick)" in out and "v0.5-ref" in out and "10.05 / 416.3" in out
+    assert "ad01 (quick)" in out and "v0.5-ref" in out and "416.3" in out and "…" not in out
     assert f"results: {tmp_path}" in out

@@ -226,7 +226,7 @@ def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> No
                          indent=2))
         return
     con = report.console()
-    con.print(report.bench_table(rows, title=title))
+    report.print_bench(con, rows, title)
     con.print(f"results: {writer.directory}")
 
 

@@ -122,6 +122,6 @@ def run(args) -> int:
         con.print(report.hw_table(measured, simulated))
         con.print(f"latency error (simulated vs measured): {err:+.2f}%" if err is not None else "")
     else:
-        con.print(report.bench_table([measured], title=f"tinysim hw: {args.port}"))
+        report.print_bench(con, [measured], title=f"tinysim hw: {args.port}")
     con.print(f"results: {writer.directory}")
     return 0
