@@ -9,8 +9,6 @@ KERNEL_TESTS = Path(__file__).resolve().parent.parent / "kernels"
 sys.path.insert(0, str(KERNEL_TESTS))
 import ts_opmodels  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="session")
 def tf_model_dir(tmp_path_factory):

@@ -4,6 +4,7 @@ both kernel ports, and their report agrees with the manifest and the cross compi
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,10 +13,8 @@ from tinysim.compiler import compile_model
 from tinysim.compiler.hostrun import HostModel
 from tinysim.compiler.interp import run_interpreter
 
-from conftest import REPO
-
 MODELS = ["kws01", "vww01", "ic01", "ad01"]
-MODELS_DIR = REPO / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 def _path(name):

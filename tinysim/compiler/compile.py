@@ -152,8 +152,10 @@ def compile_model(tflite_path, out_dir, model_id: str | None = None) -> Compiled
     tflite_path = Path(tflite_path)
     graph = read_tflite(tflite_path)
     model_id = model_id or tflite_path.stem
-    if not model_id.replace("_", "").replace("-", "").isalnum() or '"' in model_id:
-        raise ModelError(f"model id '{model_id}' must be letters, digits, '_' or '-'")
+    if not model_id.replace("_", "").replace("-", "").isascii() or \
+            not model_id.replace("_", "").replace("-", "").isalnum():
+        raise ModelError(f"model id '{model_id}' (TS_MODEL_ID) must be ASCII letters, digits, '_' "
+                         f"or '-'; pass --model-id to choose one")
     x = _io_tensor(graph, graph.inputs, "input")
     y = _io_tensor(graph, graph.outputs, "output")
     if not graph.operators:
