@@ -88,3 +88,11 @@ def test_rxne_poll_loop_goes_idle_then_reads_the_byte(tmp_path):
     r = s.run(max_instructions=1_000_000)
     assert r.exit == "halt"
     assert word(s, "got") == ord("Z")
+
+
+def test_null_function_pointer_faults_at_address_0(tmp_path):
+    s = build_session(build("nullcall", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "fault"
+    assert r.fault.kind == "unmapped-fetch" and r.fault.pc == 0
+    assert r.fault.registers["lr"] & ~1 == s.firmware.symbol("reset") + 4  # the caller

@@ -574,7 +574,7 @@ class Machine(Host):
             except UcError as err:
                 error = err
             counter_reason = c.stop_reason
-            if error is not None and self._stop_reason is None:
+            if error is not None and (self._stop_reason is None or self._mem_fault is not None):
                 fault = self._fault_from_error(error)
                 exit_name = "fault" if fault is not None else "halt"
             elif self._stop_reason is not None:
@@ -611,7 +611,9 @@ class Machine(Host):
             warnings=list(self.warnings),
         )
 
-    UNTIL = 0  # an address the PC never reaches (0 is the vector table / reset vector slot)
+    # emu_start's `until`: an odd address no Thumb or RISC-V PC can hold (a null function
+    # pointer must reach address 0 and fault there, not end the run).
+    UNTIL = 0xFFFFFFFF
     _pending_fault: Optional[FaultReport] = None
 
     def _block_total(self) -> int:
