@@ -5,6 +5,7 @@ are the same code path as the 10 s windows of a real run. No test asserts wall-c
 
 import math
 import statistics
+import sys
 
 import pytest
 
@@ -158,5 +159,57 @@ def test_silent_dut_is_a_protocol_error_naming_the_command(tmp_path):
         client = DutClient(t, timeout=0.3, infer_timeout=0.3)
         with pytest.raises(ProtocolError, match="profile"):
             Runner(client, RunnerOptions(quick=True)).performance("kws01")
+    finally:
+        t.close()
+
+
+# A DUT that answers every command with just "m-ready": protocol-shaped, but wrong.
+_ONLY_READY = r"""
+import sys
+while True:
+    c = sys.stdin.buffer.read(1)
+    if not c:
+        break
+    if c == b"%":
+        sys.stdout.write("m-ready\r\n")
+        sys.stdout.flush()
+"""
+
+# A DUT whose infer answer has its timestamps garbled.
+_BAD_LAP = r"""
+import sys
+cmd = b""
+while True:
+    c = sys.stdin.buffer.read(1)
+    if not c:
+        break
+    if c != b"%":
+        cmd += c
+        continue
+    if cmd == b"profile":
+        out = ["m-profile-[x]", "m-model-[kws01]"]
+    elif cmd.startswith(b"db load"):
+        out = ["m-[Expecting 490 bytes]"]
+    elif cmd.startswith(b"db "):
+        out = ["m-load-done"] if len(cmd) < 65 else []
+    elif cmd.startswith(b"infer"):
+        out = ["m-warmup-start-0", "m-warmup-done", "m-infer-start-3", "m-lap-us-12x", "m-lap-us-40",
+               "m-infer-done", "m-results-[0.5]"]
+    else:
+        out = []
+    sys.stdout.write("".join(line + "\r\n" for line in out + ["m-ready"]))
+    sys.stdout.flush()
+    cmd = b""
+"""
+
+
+@pytest.mark.parametrize("script,match", [(_ONLY_READY, r"'profile'.*m-profile"),
+                                          (_BAD_LAP, r"'infer 3 0'.*garbled timestamp line 'm-lap-us-12x'")])
+def test_wrong_answers_are_protocol_errors_with_the_exchange(script, match):
+    t = ProcessTransport([sys.executable, "-c", script])
+    try:
+        with pytest.raises(ProtocolError, match=match) as info:
+            Runner(DutClient(t, timeout=5), RunnerOptions(quick=True)).performance("kws01")
+        assert "Last lines" in str(info.value)
     finally:
         t.close()
