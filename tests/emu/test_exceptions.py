@@ -96,3 +96,13 @@ def test_null_function_pointer_faults_at_address_0(tmp_path):
     assert r.exit == "fault"
     assert r.fault.kind == "unmapped-fetch" and r.fault.pc == 0
     assert r.fault.registers["lr"] & ~1 == s.firmware.symbol("reset") + 4  # the caller
+
+
+def test_exception_from_process_stack(tmp_path):
+    s = build_session(build("psp", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt", r.message
+    assert word(s, "result", 0) == 0xFFFFFFFD  # return to thread mode, PSP
+    assert word(s, "result", 1) == 0x20004000  # the handler runs on the untouched MSP
+    assert word(s, "result", 2) == 0x20002000 - 0x20  # the frame went onto PSP
+    assert word(s, "result", 3) == 0x20002000  # thread SP is PSP again, frame popped
