@@ -106,3 +106,12 @@ def test_exception_from_process_stack(tmp_path):
     assert word(s, "result", 1) == 0x20004000  # the handler runs on the untouched MSP
     assert word(s, "result", 2) == 0x20002000 - 0x20  # the frame went onto PSP
     assert word(s, "result", 3) == 0x20002000  # thread SP is PSP again, frame popped
+
+
+def test_it_blocks_survive_frequent_interrupts(tmp_path):
+    from unicorn.arm_const import UC_ARM_REG_R4
+    s = build_session(build("itblock", tmp_path), BOARD)
+    r = s.run(max_instructions=1_000_000)
+    assert r.exit == "halt", r.message
+    assert word(s, "ticks") > 200  # interrupted all through the loop
+    assert s.machine.uc.reg_read(UC_ARM_REG_R4) == 23000
