@@ -23,7 +23,7 @@ from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A
 
 from . import faults
-from .machine import Machine
+from .machine import ENGINES, Machine
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
@@ -50,6 +50,7 @@ _WFI = (0xBF30, 0xBF20)  # 16-bit WFI, WFE (A7.7.xxx); 32-bit forms end with the
 _WFI_W = (0x8003, 0x8002)
 
 
+@ENGINES.register("armv7m")
 class CortexMMachine(Machine):
     ARCH = "armv7m"
 

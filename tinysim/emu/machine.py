@@ -23,6 +23,7 @@ from unicorn import (UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_UNMAPPED,
 
 from ..elf import Firmware
 from ..errors import EmulationError, FirmwareError
+from ..registry import Registry
 from . import faults
 from .faults import FaultReport
 from .peripherals import model_class
@@ -651,12 +652,18 @@ class Machine(Host):
         raise NotImplementedError
 
 
+# Core architecture ("armv7m", "rv32") -> Machine subclass; cortex_m.py and riscv.py register.
+ENGINES: Registry = Registry("core architecture")
+_ENGINE_MODULES = ("cortex_m", "riscv")
+
+
 def create_machine(platform, firmware: Firmware) -> Machine:
     """The machine class for the platform's core architecture."""
-    if platform.core.arch == "armv7m":
-        from .cortex_m import CortexMMachine
-        return CortexMMachine(platform, firmware)
-    if platform.core.arch == "rv32":
-        from .riscv import RiscvMachine
-        return RiscvMachine(platform, firmware)
-    raise EmulationError(f"platform {platform.name}: no engine for core arch {platform.core.arch!r}")
+    import importlib
+
+    for name in _ENGINE_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+    if platform.core.arch not in ENGINES:
+        raise EmulationError(f"platform {platform.name}: no engine for core arch {platform.core.arch!r} "
+                             f"(engines: {', '.join(ENGINES)})")
+    return ENGINES.get(platform.core.arch)(platform, firmware)

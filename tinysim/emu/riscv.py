@@ -21,7 +21,7 @@ from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
 from unicorn import riscv_const as R
 
 from . import faults
-from .machine import Machine
+from .machine import ENGINES, Machine
 
 # Exception causes (RISC-V privileged spec table 3.6) as Unicorn reports them in the intr hook.
 CAUSE_NAMES = {0: "instruction address misaligned", 1: "instruction access fault", 2: "illegal instruction",
@@ -40,6 +40,7 @@ _ABI = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1"
         "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"]
 
 
+@ENGINES.register("rv32")
 class RiscvMachine(Machine):
     ARCH = "rv32"
 
