@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 NAME = "compile"
@@ -14,13 +15,22 @@ def add_arguments(parser) -> None:
                         help="output directory for model.c and model.h")
     parser.add_argument("--model-id", default=None,
                         help="TS_MODEL_ID string (default: the file name without .tflite)")
+    parser.add_argument("--layers", action="store_true",
+                        help="also list each op with its shapes and MACs")
+    parser.add_argument("--json", action="store_true",
+                        help="print the report as JSON (paths, flash/SRAM sections, MACs, ops)")
 
 
 def run(args) -> int:
     from ..compiler import compile_model  # keeps `tinysim --help` fast
 
     model = compile_model(args.model, args.out, model_id=args.model_id)
+    if args.json:
+        print(json.dumps(model.to_dict(), indent=2))
+        return 0
     print(model.report())
+    if args.layers:
+        print(model.layer_table())
     print(f"wrote {model.c_path} and {model.h_path}")
     print(f"kernels: {', '.join(model.kernel_files)} (from tinysim/firmware/kernels/<port>/)")
     return 0

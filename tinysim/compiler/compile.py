@@ -55,6 +55,23 @@ class CompiledModel:
     def include_dirs() -> list[Path]:
         return [KERNELS_DIR / "common", FIRMWARE_DIR / "include"]
 
+    def to_dict(self) -> dict:
+        return dict(model_id=self.model_id, source=str(self.source), c_path=str(self.c_path),
+                    h_path=str(self.h_path), macs=self.macs, ops_used=self.ops_used,
+                    ops_dropped=self.ops_dropped, kernel_files=self.kernel_files,
+                    flash=self.flash, flash_bytes=self.flash_bytes, sram=self.sram,
+                    arena_bytes=self.arena_bytes, input_size=self.input_size,
+                    output_size=self.output_size, input_scale=self.input_scale,
+                    input_zero_point=self.input_zero_point, output_scale=self.output_scale,
+                    output_zero_point=self.output_zero_point,
+                    layers=list(self.layers))
+
+    def layer_table(self) -> str:
+        lines = [f"{'op':>4}  {'name':<20}{'MACs':>12}  shape"]
+        for layer in self.layers:
+            lines.append(f"{layer['index']:>4}  {layer['name']:<20}{layer['macs']:>12,}  {layer['summary']}")
+        return "\n".join(lines)
+
     def report(self) -> str:
         lines = [f"model {self.model_id} ({self.source.name}): {len(self.layers)} ops, "
                  f"{self.macs:,} MACs; ops: {', '.join(self.ops_used)}",
@@ -191,7 +208,7 @@ def compile_model(tflite_path, out_dir, model_id: str | None = None) -> Compiled
         ops_dropped.append(f"#{op.index} {op.name}")
     layers = [dict(index=op.index, name=op.name, summary=op.summary, macs=op.macs,
                    output=op.outputs[0], output_name=graph.tensors[op.outputs[0]].name,
-                   output_size=sizes[op.outputs[0]], traced=True)
+                   output_size=sizes[op.outputs[0]])
               for op in ops]
     return CompiledModel(
         model_id=model_id, source=tflite_path, c_path=c_path, h_path=h_path, macs=macs,
