@@ -17,7 +17,7 @@ Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins th
 from __future__ import annotations
 
 import struct
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A

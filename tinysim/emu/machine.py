@@ -10,7 +10,6 @@ are delivered (at block boundaries).
 
 from __future__ import annotations
 
-import bisect
 import collections
 import ctypes
 import time
@@ -28,6 +27,7 @@ from . import faults
 from .faults import FaultReport
 from .peripherals import model_class
 from .peripherals.base import Host, Peripheral
+from .peripherals.bus import MmioBus
 
 PAGE = 0x1000
 # A core sleeping in WFI that only timers wake, at least IDLE_WAKES times and for at least
@@ -73,41 +73,6 @@ class RunResult:
 
 def _align_up(value: int, align: int = PAGE) -> int:
     return (value + align - 1) & ~(align - 1)
-
-
-class _Bus:
-    """One contiguous MMIO window (page aligned) holding one or more peripherals."""
-
-    def __init__(self, machine: "Machine", base: int, end: int, members: List[Peripheral]):
-        self.machine, self.base, self.end = machine, base, end
-        self.members = sorted(members, key=lambda p: p.base)
-        self.starts = [p.base for p in self.members]
-
-    def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
-        # The innermost window wins: a catch-all (the Cortex-M PPB) may enclose other models.
-        i = bisect.bisect_right(self.starts, addr) - 1
-        while i >= 0:
-            p = self.members[i]
-            if addr < p.base + p.size:
-                return p, addr - p.base
-            i -= 1
-        return None, addr
-
-    def read(self, uc, offset, size, _user):
-        addr = self.base + offset
-        p, off = self.find(addr)
-        if p is None:
-            self.machine.note_unmodelled(None, f"{addr:#010x}", "read")
-            return 0
-        return p.read(off, size)
-
-    def write(self, uc, offset, size, value, _user):
-        addr = self.base + offset
-        p, off = self.find(addr)
-        if p is None:
-            self.machine.note_unmodelled(None, f"{addr:#010x}", "write")
-            return
-        p.write(off, size, value)
 
 
 class Machine(Host):
@@ -214,7 +179,7 @@ class Machine(Host):
                 groups.append([start, end, [p]])
         self.buses = []
         for start, end, members in groups:
-            bus = _Bus(self, start, end, members)
+            bus = MmioBus(self, start, end, members)
             self.buses.append(bus)
             self.uc.mmio_map(start, end - start, bus.read, None, bus.write, None)
 

@@ -4,6 +4,16 @@ A model's name is its module path below this package: `uart.stm32_lpuart` lives 
 `uart/stm32_lpuart.py` and registers itself with `@PERIPHERALS.register("uart.stm32_lpuart")`.
 Platform files name models; `model_class(name)` imports the module on first use. One model
 serves a chip family through `params` (from the platform file), not a copy per chip.
+
+How to add a peripheral model (the files to touch):
+1. `tinysim/emu/peripherals/<kind>/<model>.py`: subclass `base.Peripheral` (or `uart.base.Uart`),
+   list `REGISTERS` in the reference manual's names with reset values (cite the section), add
+   `read_<NAME>` / `write_<NAME>(value, mask)` only where a register does more than store.
+   Timers implement `next_event(now)` / `tick(now)` in cycles and call `host.timers_changed()`
+   when reprogrammed; interrupt sources call `host.set_irq(irq, level)`.
+2. `platforms/socs/<soc>.toml`: a `[[peripheral]]` with `model = "<kind>.<model>"`, base, size,
+   irq and params.
+3. `tests/peripherals/`: the model alone on a `base.NullHost`; `tests/emu/`: a firmware using it.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Reset values: RM0432 §6.4 register descriptions."""
 from __future__ import annotations
 
 from .. import PERIPHERALS
-from ..base import RO, W1C, WO, Peripheral, Reg
+from ..base import RO, WO, Peripheral, Reg
 
 # CR: (enable bit, ready bit) pairs: MSI, HSI16, HSE, PLL, PLLSAI1, PLLSAI2
 CR_READY = ((0, 1), (8, 10), (16, 17), (24, 25), (26, 27), (28, 29))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .. import PERIPHERALS
-from ..base import RO, Reg
+from ..base import Reg
 from .base import Uart
 
 # STAT bits (GD32VF103 UM §16.4.1 / RM0008 SR)

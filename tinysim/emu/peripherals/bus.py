@@ -1,0 +1,44 @@
+"""The MMIO bus: one page-aligned Unicorn MMIO window dispatching accesses to the models in it."""
+
+from __future__ import annotations
+
+import bisect
+from typing import List, Optional, Tuple
+
+from .base import Peripheral
+
+
+class MmioBus:
+    """Models inside [base, end); an access no model covers is reported as unmodelled and reads 0."""
+
+    def __init__(self, host, base: int, end: int, members: List[Peripheral]):
+        self.host, self.base, self.end = host, base, end
+        self.members = sorted(members, key=lambda p: p.base)
+        self.starts = [p.base for p in self.members]
+
+    def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
+        # The innermost window wins: a catch-all (the Cortex-M PPB) may enclose other models.
+        i = bisect.bisect_right(self.starts, addr) - 1
+        while i >= 0:
+            p = self.members[i]
+            if addr < p.base + p.size:
+                return p, addr - p.base
+            i -= 1
+        return None, addr
+
+    # Unicorn mmio_map callbacks
+    def read(self, uc, offset, size, _user):
+        addr = self.base + offset
+        p, off = self.find(addr)
+        if p is None:
+            self.host.note_unmodelled(None, f"{addr:#010x}", "read")
+            return 0
+        return p.read(off, size)
+
+    def write(self, uc, offset, size, value, _user):
+        addr = self.base + offset
+        p, off = self.find(addr)
+        if p is None:
+            self.host.note_unmodelled(None, f"{addr:#010x}", "write")
+            return
+        p.write(off, size, value)
