@@ -35,3 +35,16 @@ def test_uart_listener_sees_output_live(fw):
     s.machine.on_uart_tx(seen.extend)
     r = s.run(max_instructions=1_000_000)
     assert bytes(seen).decode() == r.uart and r.uart.startswith("hello")
+
+
+def test_timestamps_skip_reads_from_interrupt_handlers(fw):
+    # The board's SysTick handler reads DWT CYCCNT on every tick (to extend it to 64 bits); only
+    # main's two board_micros() reads are the firmware's own timing.
+    s = build_session(fw("tick"), BOARD)
+    s.machine.record_timestamps = True
+    r = s.run(max_instructions=2_000_000)
+    elapsed_us = int(re.search(r"elapsed_us (\d+)", r.uart).group(1))
+    assert s.machine.handler_timestamp_reads >= 10
+    assert len(s.machine.timestamps) == 2
+    first, last = s.machine.timestamps
+    assert (last.cycles - first.cycles) // 120 == elapsed_us  # 120 cycles per us at 120 MHz

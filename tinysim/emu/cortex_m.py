@@ -119,6 +119,9 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
         uc.reg_write(A.UC_ARM_REG_PC, pc & ~1)
 
+    def in_handler(self) -> bool:
+        return bool(self.exc.active)
+
     # ---- interrupt lines -------------------------------------------------------------------
     def set_irq(self, irq: int, level: bool) -> None:
         exc = 16 + irq

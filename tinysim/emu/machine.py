@@ -107,6 +107,7 @@ class Machine(Host):
         self.timestamps: List[dict] = []  # counter snapshots at the firmware's cycle-counter reads
         self.timestamp_cycles: List[int] = []
         self.record_timestamps = False
+        self.handler_timestamp_reads = 0
         self.warnings: List[str] = []
         self.resets = 0
         self.idle_wakes = 0  # WFI wake-ups by timers only, since the last UART traffic
@@ -304,8 +305,19 @@ class Machine(Host):
     def unmodelled(self, periph, register, kind):
         self.note_unmodelled(periph, register, kind)
 
+    def in_handler(self) -> bool:
+        """Whether the core is running an exception/interrupt handler (arch-specific)."""
+        return False
+
     def cycle_counter_read(self) -> None:
+        """The firmware read its cycle counter: note a timestamp. Reads from interrupt handlers
+        (e.g. a periodic tick extending the counter past 32 bits) are not the application timing
+        itself, so they are counted in `handler_timestamp_reads` but not recorded: the first and
+        last timestamps of a window are then the firmware's own (th_timestamp) reads."""
         if self.counter is None:
+            return
+        if self.in_handler():
+            self.handler_timestamp_reads += 1
             return
         self.timestamp_cycles.append(self.counter.cycles)
         if self.record_timestamps:
