@@ -47,4 +47,4 @@ def test_timestamps_skip_reads_from_interrupt_handlers(fw):
     assert s.machine.handler_timestamp_reads >= 10
     assert len(s.machine.timestamps) == 2
     first, last = s.machine.timestamps
-    assert (last.cycles - first.cycles) // 120 == elapsed_us  # 120 cycles per us at 120 MHz
+    assert abs((last.cycles - first.cycles) / 120 - elapsed_us) <= 1  # 120 cycles/us at 120 MHz
