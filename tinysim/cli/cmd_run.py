@@ -74,6 +74,8 @@ def _report(result, session, unmodelled) -> None:
         console.print()
     if result.fault is not None:
         console.print(f"[bold red]{_escape(result.fault.format())}[/]")
+    elif result.exit == "idle":
+        console.print(f"[yellow]{_escape(result.message)}; feed it with --input or --input-file[/]")
     elif result.message:
         console.print(f"[yellow]{_escape(result.message)}[/]")
     t = Table(title=f"{session.firmware.path.name} on {session.platform.name}", show_header=False)

@@ -579,6 +579,8 @@ class Machine(Host):
         c.set_budget(None)
         if fault is not None:
             message = fault.format()
+        elif exit_name == "idle":
+            message = "the firmware is waiting for console UART input (nothing more is queued)"
         flash_note = self._flash_warning()
         if flash_note and flash_note not in self.warnings:
             self.warnings.append(flash_note)
