@@ -88,3 +88,11 @@ def test_uart_rx_interrupt(fw, plat):
     assert r.exit == "halt" and r.uart == "echo ready\r\nabc\r\nbye\r\n"
     # the watchdog registers the port disables are named as unmodelled, with the PC's function
     assert any(row[0] == "rtc_cntl" and row[3] == "board_init" for row in s.machine.unmodelled_accesses())
+
+
+def test_memory_aliases_share_storage(fw, plat):
+    s = build_session(fw("hello", BOARD), plat)
+    uc = s.machine.uc
+    assert bytes(uc.mem_read(0x42000000, 64)) == bytes(uc.mem_read(0x3C000000, 64))  # IROM == DROM
+    uc.mem_write(0x3FC80100, b"alias!")
+    assert bytes(uc.mem_read(0x40380100, 6)) == b"alias!"  # DRAM and IRAM views of SRAM1
