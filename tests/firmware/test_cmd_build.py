@@ -31,3 +31,21 @@ def test_build_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert main(["build", "--test", "hello", "--platform", "pdp11", "-o", str(tmp_path / "a.elf")]) == 2
     err = capsys.readouterr().err
     assert "no firmware port for platform 'pdp11'" in err and "Traceback" not in err
+
+
+@pytest.mark.toolchain
+def test_build_model_links_a_benchmark_image(tmp_path, capsys, repo_root):
+    out = tmp_path / "kws01.elf"
+    assert main(["build", "--model", str(repo_root / "models" / "kws01.tflite"),
+                 "--platform", "nucleo-l4r5zi", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert out.is_file() and "2,656,768 MACs" in text and "kernels arm_dsp" in text
+
+
+@pytest.mark.toolchain
+def test_build_model_that_does_not_fit_names_the_overflow(tmp_path, capsys, repo_root):
+    rc = main(["build", "--model", str(repo_root / "models" / "ad01.tflite"),
+               "--platform", "gd32vf103-longan", "-o", str(tmp_path / "ad01.elf")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "ad01.tflite does not fit gd32vf103-longan" in err and "FLASH overflows by" in err

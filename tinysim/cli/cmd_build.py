@@ -50,7 +50,8 @@ def run(args) -> int:
         return 0
 
     if not args.platform:
-        raise TinysimError("--test and --model need --platform P (see `tinysim build --list`)")
+        flag = "--model" if args.model is not None else "--test"
+        raise TinysimError(f"{flag} needs --platform P (see `tinysim build --list`)")
     if args.model is not None:
         return _build_model(args)
     elf = build.build_test_firmware(args.test, args.platform, out_path=args.out)
