@@ -23,7 +23,7 @@ def lib(tmp_path_factory):
     subprocess.run([host_cc(), "-std=c99", "-O2", "-Wall", "-Werror", "-shared", "-fPIC",
                     f"-I{KERNELS_DIR / 'common'}", str(src), "-o", str(so)], check=True)
     lib = ctypes.CDLL(str(so))
-    for name in ("shim_srdhm", "shim_rdbpot", "shim_mbqm", "shim_mbqm_single", "shim_exp_q5", "shim_one_over_one_plus_x"):
+    for name in ("shim_srdhm", "shim_rdbpot", "shim_mbqm", "shim_mbqm_single", "shim_mbqm_r2", "shim_exp_q5", "shim_one_over_one_plus_x"):
         getattr(lib, name).restype = ctypes.c_int32
     return lib
 
@@ -80,6 +80,22 @@ def test_multiply_by_quantized_multiplier(lib):
         x = int(rng.integers(-(1 << 24), 1 << 24))
         m, s = quantize_multiplier(float(rng.uniform(1e-5, 4.0)))
         assert lib.shim_mbqm(x, m, s) == mbqm_ref(x, m, s), (x, m, s)
+
+
+def test_one_multiply_form_equals_double_rounding(lib):
+    """ts_mbqm_r2 against the two-step definition over the whole int32 range, every
+    right shift it accepts, and the multiplier edges."""
+    rng = np.random.default_rng(4)
+    xs = EDGES + [int(v) for v in rng.integers(I32_MIN, I32_MAX, 400, dtype=np.int64)]
+    xs += [int(v) for v in rng.integers(-70000, 70000, 400)]
+    ms = [0, 1 << 30, (1 << 30) + 1, I32_MAX] + [int(v) for v in rng.integers(1 << 30, 1 << 31, 6)]
+    n = 0
+    for s in range(-31, -1):
+        for m in ms:
+            for x in xs:
+                assert lib.shim_mbqm_r2(x, m, s) == lib.shim_mbqm(x, m, s) == mbqm_ref(x, m, s), (x, m, s)
+                n += 1
+    assert n == 30 * len(ms) * len(xs)
 
 
 def test_single_rounding_multiply(lib):

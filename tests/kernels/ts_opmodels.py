@@ -109,6 +109,10 @@ OP_MODELS = {
     "conv_s2_same_k5": (lambda: _conv((8, 8, 4), 7, 5, 2, "same", None), {}),
     "conv_1x1": (lambda: _conv((6, 5, 12), 9, 1, 1, "valid", None), {}),
     "conv_1x1_s2": (lambda: _conv((7, 7, 8), 4, 1, 2, "valid", "relu"), {}),
+    # relu6 clips a wide input*weight range: multipliers above 1/4, so the DSP port's
+    # requantization takes its general (shift > -2) path
+    "conv_big_multiplier": (lambda: _conv((6, 6, 1), 4, 1, 1, "valid", "relu6"), {"gain": 40.0}),
+    "dw_big_multiplier": (lambda: _dw((6, 6, 4), 1, 1, "valid", "relu6"), {"gain": 40.0}),
     "conv_per_tensor": (lambda: _conv((6, 6, 4), 5, 3, 1, "same", "relu"), {"per_channel": False}),
     "dw_s1_same_relu": (lambda: _dw((7, 9, 12), 3, 1, "same", "relu"), {}),
     "dw_s2_valid_relu6": (lambda: _dw((9, 9, 6), 3, 2, "valid", "relu6"), {}),

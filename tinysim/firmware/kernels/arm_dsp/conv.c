@@ -51,22 +51,25 @@ static void ts_conv_gather(const ts_conv_params *p, const int8_t *in, int oy, in
     }
 }
 
+/* Requantize one output with the channel's hoisted parameters; r2: every shift of
+ * the op is <= -2, so the one-multiply form applies (a branch predicted the same way
+ * for the whole call). */
+#define TS_RQ(acc, m, s) (r2 ? ts_requant_r2((acc), (m), (s), zp, lo, hi) \
+                             : ts_requant((acc), (m), (s), zp, lo, hi))
+
 /* Requantize the accumulators of channel oc for output pixels at out and out + out_c. */
 static inline void ts_conv_store(const ts_conv_params *p, int8_t *out, int oc, int32_t a,
-                                 int32_t b, int two_pixels)
+                                 int32_t b, int two_pixels, int r2)
 {
     const int32_t mult = p->mult[oc], shift = p->shift[oc];
     const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-    const int8_t ya = ts_requant(a, mult, shift, zp, lo, hi);
-    const int8_t yb = ts_requant(b, mult, shift, zp, lo, hi);
+    const int8_t ya = TS_RQ(a, mult, shift);
+    const int8_t yb = TS_RQ(b, mult, shift);
     out[0] = ya;
     if (two_pixels) {
         out[p->out_c] = yb;
     }
 }
-
-/* Requantize one output with the channel's hoisted parameters. */
-#define TS_RQ(acc, m, s) ts_requant((acc), (m), (s), zp, lo, hi)
 
 /* 1x1 stride-1 conv: channel pairs outermost, so inside the pixel loop the only
  * flash reads are that pair's two weight rows (2n bytes, which the ART data cache
@@ -76,6 +79,7 @@ static void ts_conv_pointwise(const ts_conv_params *p, const int8_t *in, int8_t 
 {
     const int out_c = p->out_c;
     const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const int r2 = ts_all_shifts_r2(p->shift, out_c);
     const int8_t *w = p->weights;
     for (int oc = 0; oc < out_c; oc += 2, w += 2 * n) {
         const int two_ch = oc + 1 < out_c;
@@ -123,6 +127,7 @@ void ts_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
     const int n = p->k_h * p->k_w * p->in_c;
     const int out_c = p->out_c;
     const int pixels = p->out_h * p->out_w;
+    const int r2 = ts_all_shifts_r2(p->shift, out_c);
     if (pointwise) {
         ts_conv_pointwise(p, in, out, n, pixels);
         return;
@@ -144,8 +149,8 @@ void ts_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
             } else {
                 ts_dot2(x, w, w + n, n, &acc[0], &acc[1]);
             }
-            ts_conv_store(p, out + oc, oc, acc[0], acc[2], two);
-            ts_conv_store(p, out + oc + 1, oc + 1, acc[1], acc[3], two);
+            ts_conv_store(p, out + oc, oc, acc[0], acc[2], two, r2);
+            ts_conv_store(p, out + oc + 1, oc + 1, acc[1], acc[3], two, r2);
         }
         if (oc < out_c) {
             int32_t a0 = p->bias[oc], a1 = p->bias[oc];
@@ -153,7 +158,7 @@ void ts_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
             if (two) {
                 ts_dot1(x + n, w, n, &a1);
             }
-            ts_conv_store(p, out + oc, oc, a0, a1, two);
+            ts_conv_store(p, out + oc, oc, a0, a1, two, r2);
         }
     }
 }

@@ -18,6 +18,9 @@
 
 #define TS_DW_MAX_TAPS 64
 
+#define TS_DW_RQ(acc, ch) (r2 ? ts_requant_r2((acc), mult[ch], shift[ch], zp, lo, hi) \
+                              : ts_requant((acc), mult[ch], shift[ch], zp, lo, hi))
+
 void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
 {
     const int taps = p->k_h * p->k_w;
@@ -31,6 +34,7 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
     const int32_t *bias = p->bias, *mult = p->mult;
     const int8_t *shift = p->shift, *weights = p->weights;
     const int8_t *pad = p->scratch;
+    const int r2 = ts_all_shifts_r2(shift, c_n);   /* one-multiply requantization applies */
     const int8_t *rows[TS_DW_MAX_TAPS];
     __builtin_memset(p->scratch, p->pad_value, (size_t)c_n);
 
@@ -60,10 +64,10 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
                     a1 = ts_smlabb(wo, xo, a1); /* channel c+1 (byte 1) */
                     a3 = ts_smlatt(wo, xo, a3); /* channel c+3 (byte 3) */
                 }
-                out[c] = ts_requant(a0, mult[c], shift[c], zp, lo, hi);
-                out[c + 1] = ts_requant(a1, mult[c + 1], shift[c + 1], zp, lo, hi);
-                out[c + 2] = ts_requant(a2, mult[c + 2], shift[c + 2], zp, lo, hi);
-                out[c + 3] = ts_requant(a3, mult[c + 3], shift[c + 3], zp, lo, hi);
+                out[c] = TS_DW_RQ(a0, c);
+                out[c + 1] = TS_DW_RQ(a1, c + 1);
+                out[c + 2] = TS_DW_RQ(a2, c + 2);
+                out[c + 3] = TS_DW_RQ(a3, c + 3);
             }
             for (; c < c_n; c++) {
                 int32_t a = bias[c];
@@ -71,7 +75,7 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
                 for (int t = 0; t < taps; t++, w += c_n) {
                     a += *w * rows[t][c];
                 }
-                out[c] = ts_requant(a, mult[c], shift[c], zp, lo, hi);
+                out[c] = TS_DW_RQ(a, c);
             }
             out += c_n;
         }

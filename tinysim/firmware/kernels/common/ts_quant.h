@@ -92,4 +92,42 @@ static inline int8_t ts_requant_single(int32_t acc, int32_t mult, int shift, int
     return (int8_t)v;
 }
 
+/* ts_mbqm for shift <= -2 (every multiplier below 1/4, the usual case in conv
+ * layers) in one multiply. With r = -shift, TFLite's two roundings
+ *   t = floor((x*m + 2^30) / 2^31), y = t / 2^r rounded half away from zero
+ * equal (floors nest over integer offsets)
+ *   y = floor((x*m + 2^30 + 2^(30+r) - [x < 0] * 2^31) / 2^(31+r))
+ * for every int32 x when m == 0 or m >= 2^30, true of every quantized multiplier
+ * ([t < 0] and [x < 0] then agree, or both sides are 0). With p = x*m +- 2^30 that
+ * is the high word of p, rounded by a 32-bit shift that cannot overflow (|p| < 2^62).
+ * tests/kernels/test_quant_arith.py checks it against the two-step form. */
+static inline int32_t ts_mbqm_r2(int32_t x, int32_t mult, int shift)
+{
+    const int32_t sign_bias = (int32_t)((uint32_t)((x >> 31) | 1) << 30);   /* +-2^30 */
+    const int64_t p = (int64_t)x * (int64_t)mult + (int64_t)sign_bias;
+    const int32_t h = (int32_t)(p >> 32);
+    return (h + (1 << (-shift - 2))) >> (-shift - 1);
+}
+
+/* ts_requant with ts_mbqm_r2 (shift <= -2). */
+static inline int8_t ts_requant_r2(int32_t acc, int32_t mult, int shift, int32_t out_zp,
+                                   int32_t act_min, int32_t act_max)
+{
+    int32_t v = ts_mbqm_r2(acc, mult, shift) + out_zp;
+    v = v < act_min ? act_min : v;
+    v = v > act_max ? act_max : v;
+    return (int8_t)v;
+}
+
+/* 1 if every channel's shift allows ts_requant_r2. */
+static inline int ts_all_shifts_r2(const int8_t *shift, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (shift[i] > -2) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 #endif /* TS_QUANT_H */
