@@ -8,6 +8,7 @@ append one row to `results/<UTC timestamp>/` (written after each workload).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -30,7 +31,7 @@ MODELS_DIR = REPO_ROOT / "models"
 DEFAULT_PLATFORM = "nucleo-l4r5zi"
 
 
-def add_common_arguments(p, workloads_default: bool = True) -> None:
+def add_common_arguments(p) -> None:
     """Options shared by bench and hw."""
     p.add_argument("--platform", default=DEFAULT_PLATFORM, help=f"board name or TOML (default {DEFAULT_PLATFORM})")
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout (no progress bar)")
@@ -42,14 +43,10 @@ def add_common_arguments(p, workloads_default: bool = True) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the random inputs (no --dataset)")
     p.add_argument("--quick", action="store_true",
                    help="one short window per workload (CI smoke test; not valid for submission)")
-    p.add_argument("--min-window-s", type=float, default=None, help=argparse_suppress())
+    # Hidden: shorter windows for tests. Such runs are flagged not valid for submission.
+    p.add_argument("--min-window-s", type=float, default=None, help=argparse.SUPPRESS)
     p.add_argument("--models", type=Path, default=MODELS_DIR,
                    help="directory of <workload>.tflite for the bit-exactness check (default models/)")
-
-
-def argparse_suppress():
-    import argparse
-    return argparse.SUPPRESS
 
 
 def add_arguments(p) -> None:
