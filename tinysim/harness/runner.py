@@ -281,17 +281,6 @@ def progress_wanted(json_output: bool) -> bool:
 
 # ---------------------------------------------------------------- the runner
 
-def _model_id(profile: Any) -> Optional[str]:
-    if isinstance(profile, str):
-        return profile
-    for attr in ("model", "model_id"):
-        if hasattr(profile, attr):
-            return getattr(profile, attr)
-    if isinstance(profile, dict):
-        return profile.get("model")
-    return None
-
-
 class Runner:
     """Drives one DUT through the MLPerf Tiny procedure.
 
@@ -316,7 +305,7 @@ class Runner:
 
     def check_model(self, workload: str) -> None:
         self.log.append("> profile%")
-        model = _model_id(self.client.profile())
+        model = self.client.profile()
         self.log.append(f"< m-model-[{model}]")
         if model != workload:
             raise ProtocolError(f"the DUT reports model {model!r} but workload {workload!r} was asked "
