@@ -67,26 +67,27 @@ def build_model_image(model: Path, platform: Platform, out: Path,
     """Compile `model` and link it with the harness, kernels and board port. Returns a manifest entry."""
     from ..compiler.compile import compile_model   # the compiler pulls in the tflite schema package
 
-    with tempfile.TemporaryDirectory(prefix="tinysim-build-") as tmp:
-        cdir = Path(work_dir or tmp) / "model"
-        cdir.mkdir(parents=True, exist_ok=True)
-        compiled = compile_model(model, cdir, model_id=model_id)
-        kernels = kernels_for(platform)
-        entry = {
-            "model": os.path.relpath(model, REPO_ROOT) if model.is_relative_to(REPO_ROOT) else str(model),
-            "model_id": compiled.model_id,
-            "macs": compiled.macs,
-            "kernels": kernels,
-            "flash_model_bytes": sum(compiled.flash.values()),
-            "arena_bytes": compiled.arena_bytes,
-        }
-        try:
-            elf = build.build_benchmark(cdir, platform.name, out, kernels=kernels)
-        except build.BuildError as err:
-            if "overflowed" in str(err) or "will not fit" in str(err):
-                entry.update(fits=False, why=_overflow_summary(str(err), platform))
-                return entry
-            raise
+    # The generated C goes to a fixed place under the repository: its path reaches the debug
+    # information, and a fixed path (prefix-mapped to ".") keeps rebuilt images byte-identical.
+    cdir = Path(work_dir) if work_dir else REPO_ROOT / "build" / "model-c" / platform.name / model.stem
+    cdir.mkdir(parents=True, exist_ok=True)
+    compiled = compile_model(model, cdir, model_id=model_id)
+    kernels = kernels_for(platform)
+    entry = {
+        "model": os.path.relpath(model, REPO_ROOT) if model.resolve().is_relative_to(REPO_ROOT) else str(model),
+        "model_id": compiled.model_id,
+        "macs": compiled.macs,
+        "kernels": kernels,
+        "flash_model_bytes": sum(compiled.flash.values()),
+        "arena_bytes": compiled.arena_bytes,
+    }
+    try:
+        elf = build.build_benchmark(cdir, platform.name, out, kernels=kernels)
+    except build.BuildError as err:
+        if "overflowed" in str(err) or "will not fit" in str(err):
+            entry.update(fits=False, why=_overflow_summary(str(err), platform))
+            return entry
+        raise
     sizes = build.elf_sizes(elf)
     entry.update(
         fits=True,
