@@ -8,7 +8,11 @@ for per-block counting) on Unicorn's Cortex-M4 model in one process, in these co
   raw              no hooks at all
   counted          native Counter: block hook + edges + I-cache model over flash + stack guard
                    (page-protection mode), count_data=False: what a normal run uses
-  counted_data     the same plus data-region read/write counting and a D-cache model
+  counted_dcache   counted plus the exact D-cache model (a UC_HOOK_MEM_READ over flash)
+  counted_learned  counted_dcache whose D-cache model is frozen (Counter.freeze_data_model)
+                   after a learning run of LEARN_INSTRUCTIONS: per-block learned rates, no
+                   memory hook; the whole run is timed, learning included
+  counted_data     counted plus data-region read/write counting and the D-cache model
                    (count_data=True: global memory hooks)
   python_block     a trivial Python UC_HOOK_BLOCK callback (for context)
 
@@ -38,7 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from unicorn import UC_ARCH_ARM, UC_HOOK_BLOCK, UC_MODE_THUMB, Uc  # noqa: E402
-from unicorn.arm_const import UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4  # noqa: E402
+from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4  # noqa: E402
 
 from tinysim.emu.counter import CacheGeometry, Counter  # noqa: E402
 
@@ -60,6 +64,8 @@ CFLAGS = ["-mcpu=cortex-m4", "-mthumb", "-O2", "-ffreestanding", "-nostdlib"]
 # speed here, not for accuracy (the cost model sets the real ones from the platform file).
 ICACHE = CacheGeometry(line_bytes=16, lines=64, miss_penalty=5, prefetch=True, prefetch_penalty=1)
 DCACHE = CacheGeometry(line_bytes=16, lines=16, miss_penalty=5)
+# counted_learned learns for about one kernel repetition (~1.32 M instructions)
+LEARN_INSTRUCTIONS = 1_500_000
 
 
 def kernel_image() -> tuple:
@@ -128,20 +134,38 @@ def timed_run(uc) -> float:
     return time.process_time() - t0
 
 
-def run_counted(image, act, weights, reps, count_data: bool):
+def run_counted(image, act, weights, reps, count_data: bool, dcache: bool = False,
+                learn: bool = False):
+    """(CPU seconds, instructions, checksum, counter cycles) of one counted run."""
     uc = make_engine(image, act, weights, reps)
     kwargs = dict(flash_ranges=[(FLASH, FLASH + FLASH_SIZE)], icache=ICACHE, count_data=count_data,
                   stack_guard=STACK_GUARD)
-    if count_data:
+    if count_data or dcache:
         kwargs.update(dcache=DCACHE, regions=[("flash", FLASH, FLASH + FLASH_SIZE, "flash"),
                                               ("sram", SRAM, SRAM + SRAM_SIZE, "sram")])
     counter = Counter(uc, describer(uc), **kwargs)
     if counter.stack_guard_mode != "protect":
         raise SystemExit(f"stack guard fell back to {counter.stack_guard_mode!r} mode")
-    wall = timed_run(uc)
-    result = (wall, counter.instructions, checksum(uc), counter.region_counts())
+    if learn:
+        wall = timed_learned_run(uc, counter)
+    else:
+        wall = timed_run(uc)
+    result = (wall, counter.instructions, checksum(uc), counter.cycles)
     counter.close()
     return result
+
+
+def timed_learned_run(uc, counter) -> float:
+    """Exact D-cache model for LEARN_INSTRUCTIONS, then frozen; CPU seconds of it all."""
+    t0 = time.process_time()
+    counter.set_budget(LEARN_INSTRUCTIONS)
+    uc.emu_start(FLASH | 1, HALT)
+    if counter.stop_reason != "budget" or not counter.freeze_data_model():
+        raise SystemExit(f"learning run ended with {counter.stop_reason!r}, "
+                         f"D-cache model {counter.data_model_state!r}")
+    counter.set_budget(None)
+    uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, HALT)
+    return time.process_time() - t0
 
 
 def run_python_hook(image, act, weights, reps):
@@ -167,6 +191,7 @@ def main(argv=None) -> int:
 
     best = {}
     insns = None
+    cycles = {}
     for _ in range(args.repeat):
         # interleave the configurations so a noisy neighbour hurts them alike
         uc = make_engine(image, act, weights, args.reps)
@@ -174,8 +199,12 @@ def main(argv=None) -> int:
         if checksum(uc) != want:
             raise SystemExit(f"raw run computed checksum {checksum(uc):#x}, expected {want:#x}")
         best["raw"] = min(best.get("raw", wall), wall)
-        for name, count_data in (("counted", False), ("counted_data", True)):
-            wall, n, got, regions = run_counted(image, act, weights, args.reps, count_data)
+        for name, count_data, dcache, learn in (("counted", False, False, False),
+                                                ("counted_dcache", False, True, False),
+                                                ("counted_learned", False, True, True),
+                                                ("counted_data", True, True, False)):
+            wall, n, got, cycles[name] = run_counted(image, act, weights, args.reps, count_data,
+                                                     dcache, learn)
             if got != want:
                 raise SystemExit(f"{name} run computed checksum {got:#x}, expected {want:#x}")
             if insns is not None and n != insns:
@@ -191,6 +220,14 @@ def main(argv=None) -> int:
         "raw_mips": round(mips["raw"], 2),
         "counted_mips": round(mips["counted"], 2),
         "ratio": round(mips["counted"] / mips["raw"], 3),
+        "counted_dcache_mips": round(mips["counted_dcache"], 2),
+        "ratio_dcache": round(mips["counted_dcache"] / mips["raw"], 3),
+        "counted_learned_mips": round(mips["counted_learned"], 2),
+        "ratio_learned": round(mips["counted_learned"] / mips["raw"], 3),
+        # counter cycles with the learned D-cache model relative to the exact model
+        "learned_cycle_error": (cycles["counted_learned"] - cycles["counted_dcache"])
+        / cycles["counted_dcache"],
+        "learn_instructions": LEARN_INSTRUCTIONS,
         "counted_data_mips": round(mips["counted_data"], 2),
         "ratio_data": round(mips["counted_data"] / mips["raw"], 3),
         "python_block_hook_mips": round(py_insns / py_wall / 1e6, 2),
@@ -204,6 +241,10 @@ def main(argv=None) -> int:
         print(f"kernel: {origin}; {insns} instructions per run, best of {args.repeat}")
         print(f"raw (no hooks)                    {out['raw_mips']:8.2f} MIPS")
         print(f"counted (block+edges+icache+guard){out['counted_mips']:8.2f} MIPS  ratio {out['ratio']:.3f}")
+        print(f"counted + dcache (exact)          {out['counted_dcache_mips']:8.2f} MIPS  ratio {out['ratio_dcache']:.3f}")
+        print(f"counted + dcache (learned)        {out['counted_learned_mips']:8.2f} MIPS  ratio {out['ratio_learned']:.3f}"
+              f"  (frozen after {LEARN_INSTRUCTIONS} instructions; cycles vs exact "
+              f"{out['learned_cycle_error']:+.2e})")
         print(f"counted + data regions + dcache   {out['counted_data_mips']:8.2f} MIPS  ratio {out['ratio_data']:.3f}")
         print(f"python UC_HOOK_BLOCK (trivial)    {out['python_block_hook_mips']:8.2f} MIPS")
     return 0

@@ -24,11 +24,13 @@ import subprocess
 import pytest
 from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
 from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
-from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R3, UC_ARM_REG_SP,
+from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R3, UC_ARM_REG_R4,
+                               UC_ARM_REG_SP,
                                UC_CPU_ARM_CORTEX_M4)
 
 from tinysim.emu.counter import (STOP_BUDGET, STOP_DEADLINE, STOP_DESCRIBE_ERROR,
-                                 STOP_STACK_OVERFLOW, CacheGeometry, Counter, Snapshot)
+                                 STOP_STACK_OVERFLOW, RATE_ONE, CacheGeometry, Counter,
+                                 Snapshot)
 from tinysim.errors import TinysimError
 
 FLASH, SRAM = 0x08000000, 0x20000000
@@ -460,3 +462,170 @@ def test_budget_already_reached_runs_nothing():
     assert uc.reg_read(UC_ARM_REG_PC) == FLASH  # stopped before the first block
     after = c.snapshot()
     assert (after - before).instructions == 0 and (after - before).blocks_executed == 0
+
+
+# ---- learned D-cache model (freeze_data_model) ---------------------------------------------------
+#
+# A loop that streams flash data, hand-encoded like loop_program:
+#
+#     0x00  movs r0, #0
+#     0x02  movs r1, #N
+#     0x04  ldr  r2, [r3]      <- loop: one flash word per iteration
+#     0x06  adds r3, #4
+#     0x08  adds r0, r0, r2
+#     0x0a  subs r1, #1
+#     0x0c  bne  0x04
+#     0x0e  movs r4, #7
+#     0x10  b    .
+#
+# With 16-byte lines the first of every four loads misses a small D-cache: a real, fractional
+# per-execution miss rate (49 misses in the 199 executions of the loop block per run).
+
+STREAM = FLASH + 0x400  # flash data the loop reads
+STREAM_TRIPS = 200
+DMISS_PENALTY = 5
+STREAM_DCACHE = CacheGeometry(line_bytes=16, lines=2, miss_penalty=DMISS_PENALTY)
+
+
+def stream_program(trips: int) -> bytes:
+    assert 2 <= trips <= 255
+    return bytes([0x00, 0x20, trips, 0x21, 0x1A, 0x68, 0x04, 0x33, 0x80, 0x18, 0x01, 0x39,
+                  0xFA, 0xD1, 0x07, 0x24, 0xFE, 0xE7])
+
+
+def stream_counter(**kwargs):
+    uc = engine(stream_program(STREAM_TRIPS), r3=STREAM)
+    uc.mem_write(STREAM, bytes(range(256)) * 4)
+    kwargs.setdefault("count_data", False)
+    c = Counter(uc, Describer(uc), flash_ranges=[(FLASH, FLASH + MEM_SIZE)], dcache=STREAM_DCACHE,
+                regions=[("flash", FLASH, FLASH + MEM_SIZE, "flash")], **kwargs)
+    return uc, c
+
+
+def run_stream(uc, times=1):
+    for _ in range(times):
+        uc.reg_write(UC_ARM_REG_R3, STREAM)
+        run(uc)
+
+
+def dmiss_by_block(snap):
+    return {(int(b["addr"]), int(b["size"])): int(b["dmiss"]) for b in snap.blocks}
+
+
+def test_learned_rates_reproduce_the_exact_misses():
+    runs = 3
+    # control: the exact model all along
+    uc, exact = stream_counter()
+    run_stream(uc, runs)
+    mid = exact.snapshot()
+    run_stream(uc, runs)
+    want = exact.snapshot() - mid
+    assert want.dcache == (150 * runs, 50 * runs, 0)  # (hits, misses, prefetch hits)
+    assert dmiss_by_block(want) == {B_FIRST: runs, B_LOOP: 49 * runs, B_EXIT: 0}
+
+    uc, c = stream_counter()
+    assert c.data_model_state == "exact"
+    run_stream(uc, runs)
+    assert c.freeze_data_model() is True
+    assert c.data_model_state == "learned" and not c.retranslation_pending
+    before = c.snapshot()
+    run_stream(uc, runs)
+    got = c.snapshot() - before
+
+    ids = {(int(b["addr"]), int(b["size"])): i for i, b in enumerate(c.blocks())}
+    rates = c.data_rates()
+    loop_execs = (STREAM_TRIPS - 1) * runs
+    # rates = events per execution of the exact phase, 16.16 fixed point, rounded
+    assert list(rates[ids[B_FIRST]]) == [RATE_ONE, 0, 0]
+    assert list(rates[ids[B_LOOP]]) == [round(49 * runs * RATE_ONE / loop_execs), 0,
+                                        round(150 * runs * RATE_ONE / loop_execs)]
+    assert list(rates[ids[B_EXIT]]) == [0, 0, 0]
+    # learned counts: floor(executions x rate); within one event per block of the exact ones
+    learned = dmiss_by_block(got)
+    assert learned[B_FIRST] == runs and learned[B_EXIT] == 0
+    assert learned[B_LOOP] == loop_execs * int(rates[ids[B_LOOP]][0]) // RATE_ONE
+    assert abs(learned[B_LOOP] - 49 * runs) <= 1
+    assert got.dcache[1] == sum(learned.values())
+    assert int(got.regions["dmiss"][0]) == got.dcache[1]  # charged to the block's region
+    # the penalties follow the learned misses; everything else is unchanged
+    assert (got.instructions, got.blocks_executed) == (want.instructions, want.blocks_executed)
+    assert got.cycles - want.cycles == DMISS_PENALTY * (got.dcache[1] - want.dcache[1])
+    assert got.unlearned_block_executions == 0
+
+
+def test_freeze_deletes_the_flash_read_hook():
+    uc, c = stream_counter()
+    hooks = len(c._hooks)
+    run_stream(uc)
+    assert c.freeze_data_model()
+    assert len(c._hooks) == hooks - 1 and c._dcache_hooks == []
+    # reads no longer reach the cache model: its exact-phase state stays as it was
+    stats = c.cache_stats()["dcache"]
+    clock = c._live().dcache.clock
+    run_stream(uc)
+    assert c._live().dcache.clock == clock
+    assert c.cache_stats()["dcache"]["misses"] > stats["misses"]  # learned misses still come
+    assert c.freeze_data_model() is False  # once only
+    c.close()  # does not delete the freed hook again
+
+
+def test_freeze_from_a_hook_mid_run_retranslates_after_the_run():
+    uc, c = stream_counter()
+    run_stream(uc)
+    state = []
+
+    def on_code(_uc, addr, _size, _user):
+        if not state and c.instructions > 300:
+            state.append((c.freeze_data_model(), c.retranslation_pending, c.data_model_state))
+    uc.hook_add(UC_HOOK_CODE, on_code)
+    uc.ctl_flush_tb()  # the new hook must see blocks translated before it
+    run_stream(uc)
+    # frozen at once; the speed-up needs the run to end first (unicorn unlinks deleted hooks
+    # at the end of emu_start), then the next set_deadline/set_budget/clear_stop retranslates
+    assert state == [(True, True, "learned")]
+    assert c.retranslation_pending
+    c.set_deadline(None)
+    assert not c.retranslation_pending
+    assert uc.reg_read(UC_ARM_REG_R4) == 7  # the run completed normally
+
+
+def test_blocks_not_run_before_the_freeze_are_counted_as_unlearned():
+    uc, c = stream_counter()
+    c.set_budget(100)  # stop inside the loop: the exit block has not run yet
+    uc.reg_write(UC_ARM_REG_R3, STREAM)
+    run(uc)
+    assert c.stop_reason == STOP_BUDGET
+    c.freeze_data_model()
+    c.set_budget(None)
+    before = c.snapshot()
+    run(uc, start=uc.reg_read(UC_ARM_REG_PC))
+    assert uc.reg_read(UC_ARM_REG_R4) == 7
+    window = c.snapshot() - before
+    assert c.unlearned_block_executions == 1 == window.unlearned_block_executions  # B_EXIT
+    ids = {(int(b["addr"]), int(b["size"])): i for i, b in enumerate(c.blocks())}
+    assert list(c.data_rates()[ids[B_EXIT]]) == [0, 0, 0]
+
+
+def test_learned_runs_are_bit_identical():
+    results = []
+    for _ in range(2):
+        uc, c = stream_counter()
+        run_stream(uc, 2)
+        c.freeze_data_model()
+        run_stream(uc, 3)
+        results.append((c.snapshot(), c.data_rates()))
+    (a, ra), (b, rb) = results
+    assert (a.instructions, a.cycles, a.dcache, a.unlearned_block_executions) == \
+        (b.instructions, b.cycles, b.dcache, b.unlearned_block_executions)
+    for field in ("blocks", "edges", "regions"):
+        assert getattr(a, field).tobytes() == getattr(b, field).tobytes()
+    assert ra.tobytes() == rb.tobytes() and ra.any()
+
+
+def test_freeze_is_a_no_op_without_an_exact_model():
+    uc, _, c = counted(5)  # no D-cache
+    assert c.data_model_state == "off" and c.freeze_data_model() is False
+    uc, c = stream_counter(count_data=True)  # region counting keeps its global hooks
+    run_stream(uc)
+    assert c.freeze_data_model() is False and c.data_model_state == "exact"
+    assert int(c.region_counts()["reads"][0]) == STREAM_TRIPS

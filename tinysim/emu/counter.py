@@ -34,12 +34,25 @@ to page protection (`stack_guard_mode="auto"`): the guard's pages are made read-
 native write-fault hook stops the run on a write into [lo, hi), and performs writes to the rest
 of those pages for the firmware. That is free; it needs the guard to contain a page boundary
 (page = 1 KiB on Arm, 4 KiB on RISC-V in Unicorn), else the guard falls back to a write hook.
+
+Learned D-cache model (`freeze_data_model`): the exact D-cache model needs that read hook for
+the whole run (~0.15 of raw speed). Instead it can learn, then apply: while exact, every
+D-cache miss, prefetch hit and hit is charged to the block whose instructions made the read;
+`freeze_data_model()` turns them into per-block rates per execution (16.16 fixed point,
+rounded), deletes the read hooks and has Unicorn retranslate. From then on a block execution
+is charged floor-accumulated whole misses of its rate (cycles at once; the miss counts in
+`blocks()`, `region_counts()`, `cache_stats()` and snapshots follow, exact to the event, as
+floor(executions x rate)). Blocks first run after the freeze get no misses; their executions
+are `unlearned_block_executions` (also a Snapshot field). `data_model_state` is "off", "exact"
+or "learned". Integer arithmetic only: runs stay bit-identical. With count_data=True the freeze
+does nothing (the region counts keep the global hooks).
 """
 
 from __future__ import annotations
 
 import ctypes
 import importlib.util
+import sys
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
@@ -58,6 +71,7 @@ _STOP_NAMES = {0: None, 1: STOP_BUDGET, 2: STOP_DEADLINE, 3: STOP_STACK_OVERFLOW
                4: STOP_DESCRIBE_ERROR, 5: STOP_NO_MEMORY}
 
 _NO_LIMIT = 2**64 - 1  # budget/deadline value meaning "none" in counter.c
+_NO_BLOCK = 2**32 - 1  # TS_NONE: no previous block
 MAX_REGIONS = 16
 MAX_FLASH_RANGES = 4
 
@@ -72,7 +86,10 @@ _UC_QUERY_PAGE_SIZE = 2
 # ---- public array layouts ---------------------------------------------------------------------
 BLOCK_DTYPE = np.dtype([("addr", "<u8"), ("size", "<u4"), ("n_insns", "<u4"),
                         ("static_cycles", "<u4"), ("taken_extra", "<u4"), ("count", "<u8"),
-                        ("imiss", "<u8"), ("iprefetch", "<u8")])
+                        ("imiss", "<u8"), ("iprefetch", "<u8"), ("dmiss", "<u8"),
+                        ("dprefetch", "<u8")])
+# Block columns that are running totals (a window is after - before).
+_BLOCK_TOTALS = ("count", "imiss", "iprefetch", "dmiss", "dprefetch")
 EDGE_DTYPE = np.dtype([("src", "<u4"), ("dst", "<u4"), ("count", "<u8"), ("taken", "?")])
 REGION_DTYPE = np.dtype([("name", "<U32"), ("kind", "<U8"), ("begin", "<u8"), ("end", "<u8"),
                          ("reads", "<u8"), ("writes", "<u8"), ("dmiss", "<u8"),
@@ -80,12 +97,22 @@ REGION_DTYPE = np.dtype([("name", "<U32"), ("kind", "<U8"), ("begin", "<u8"), ("
 
 # ---- native layouts (must match counter.c) ----------------------------------------------------
 _NATIVE_BLOCK = np.dtype({"names": ["addr", "size", "n_insns", "static_cycles", "taken_extra",
-                                    "count", "imiss", "iprefetch"],
-                          "formats": ["<u8", "<u4", "<u4", "<u4", "<u4", "<u8", "<u8", "<u8"],
-                          "offsets": [0, 8, 12, 16, 20, 24, 32, 40], "itemsize": 80})
+                                    "count", "imiss", "iprefetch", "dmiss", "dprefetch"],
+                          "formats": ["<u8", "<u4", "<u4", "<u4", "<u4", "<u8", "<u8", "<u8",
+                                      "<u8", "<u8"],
+                          "offsets": [0, 8, 12, 16, 20, 24, 32, 40, 80, 88], "itemsize": 168})
 _NATIVE_FETCH = np.dtype({"names": ["count", "imiss", "iprefetch", "flags", "n_lines"],
                           "formats": ["<u8", "<u8", "<u8", "<u4", "<u4"],
-                          "offsets": [24, 32, 40, 68, 72], "itemsize": 80})
+                          "offsets": [24, 32, 40, 68, 72], "itemsize": 168})
+# the data-cache model per block: D-cache (misses, prefetch hits, hits), the same at the
+# freeze, executions at the freeze, learned 16.16 rates of the three, flags (TS_BLOCK_DATA_*)
+_NATIVE_DATA = np.dtype({"names": ["count", "flags", "d", "dexact", "freeze_count", "drate"],
+                         "formats": ["<u8", "<u4", ("<u8", (3,)), ("<u8", (3,)), "<u8",
+                                     ("<u4", (3,))],
+                         "offsets": [24, 68, 80, 104, 128, 136], "itemsize": 168})
+RATE_ONE = 1 << 16  # learned rates are fixed point: RATE_ONE = one event per block execution
+_DATA_STATES = {0: "off", 1: "exact", 2: "learned"}  # enum ts_data_state
+_UC_PROT_EXEC = 4
 _FETCH_MODEL_FLAG = 2  # TS_BLOCK_FETCH_MODEL
 _NATIVE_EDGE = np.dtype({"names": ["src", "dst", "count", "taken"],
                          "formats": ["<u4", "<u4", "<u8", "<u4"],
@@ -120,7 +147,9 @@ class _State(ctypes.Structure):
                 ("n_edges", ctypes.c_uint32), ("stop_reason", ctypes.c_uint32),
                 ("prev", ctypes.c_uint32), ("n_regions", ctypes.c_uint32),
                 ("n_flash", ctypes.c_uint32), ("regions", _Region * MAX_REGIONS),
-                ("icache", _Cache), ("dcache", _Cache)]
+                ("icache", _Cache), ("dcache", _Cache),
+                ("unlearned_execs", ctypes.c_uint64), ("data_state", ctypes.c_uint32),
+                ("pad_state", ctypes.c_uint32)]
 
 
 # describe callback: int (*)(uint64_t addr, uint32_t size, uint32_t out[3]); 0 = ok
@@ -157,6 +186,9 @@ def _native() -> ctypes.CDLL:
         ("ts_sizeof_region", ctypes.c_size_t, []),
         ("ts_sizeof_cache", ctypes.c_size_t, []),
         ("ts_offsetof_icache", ctypes.c_size_t, []),
+        ("ts_offsetof_data_state", ctypes.c_size_t, []),
+        ("ts_freeze_data", ctypes.c_int, [vp]),
+        ("ts_sync_data", None, [vp]),
     ]:
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = res, args
@@ -164,7 +196,8 @@ def _native() -> ctypes.CDLL:
     if (lib.ts_sizeof_block() != _NATIVE_BLOCK.itemsize or lib.ts_sizeof_edge() != _NATIVE_EDGE.itemsize
             or lib.ts_sizeof_region() != ctypes.sizeof(_Region)
             or lib.ts_sizeof_cache() != ctypes.sizeof(_Cache)
-            or lib.ts_offsetof_icache() != _State.icache.offset):
+            or lib.ts_offsetof_icache() != _State.icache.offset
+            or lib.ts_offsetof_data_state() != _State.data_state.offset):
         raise TinysimError(f"{spec.origin}: native counter layout differs from counter.py; rebuild "
                            "the extension (`python3 setup.py build_ext --inplace`)")
     _lib = lib
@@ -244,6 +277,8 @@ class Snapshot:
     regions: np.ndarray  # REGION_DTYPE
     icache: Tuple[int, int, int]  # (hits, misses, prefetch hits)
     dcache: Tuple[int, int, int]
+    # block executions the learned D-cache model had no rate for (charged no data misses)
+    unlearned_block_executions: int = 0
 
     def __sub__(self, before: "Snapshot") -> "Snapshot":
         if not isinstance(before, Snapshot):
@@ -256,7 +291,7 @@ class Snapshot:
             raise TinysimError("counter snapshots do not match: subtract an earlier snapshot "
                                "of the same Counter from a later one")
         blocks = self.blocks.copy()
-        for col in ("count", "imiss", "iprefetch"):
+        for col in _BLOCK_TOTALS:
             blocks[col][:nb] -= before.blocks[col]
         edges = self.edges.copy()
         edges["count"][:ne] -= before.edges["count"]
@@ -269,7 +304,9 @@ class Snapshot:
             blocks_executed=self.blocks_executed - before.blocks_executed,
             blocks=_frozen(blocks), edges=_frozen(edges), regions=_frozen(regions),
             icache=tuple(a - b for a, b in zip(self.icache, before.icache)),
-            dcache=tuple(a - b for a, b in zip(self.dcache, before.dcache)))
+            dcache=tuple(a - b for a, b in zip(self.dcache, before.dcache)),
+            unlearned_block_executions=(self.unlearned_block_executions
+                                        - before.unlearned_block_executions))
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
@@ -317,6 +354,8 @@ class Counter:
         self._user_describe = describe
         self._ctx = None
         self._hooks = []
+        self._dcache_hooks = []  # the flash read hooks of the exact D-cache model (count_data off)
+        self._retranslate_due = False  # frozen inside emu_start: retranslate once it returned
         self.error: Optional[BaseException] = None  # first exception raised by `describe`
         self.count_data = bool(count_data)
 
@@ -439,11 +478,11 @@ class Counter:
         # callback elsewhere (the hook's [begin, end] bounds are inclusive).
         if dcache:
             for lo, hi in flash:
-                self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, lo, hi - 1)
+                self._dcache_hooks.append(self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, lo, hi - 1))
         if self.stack_guard_mode == "hook":
             self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, guard[0], guard[1] - 1)
 
-    def _hook(self, htype: int, fn, begin: int, end: int) -> None:
+    def _hook(self, htype: int, fn, begin: int, end: int) -> int:
         from unicorn.unicorn_py3.arch.types import uc_hook_h
         handle = uc_hook_h()
         err = self._uclib.uc_hook_add(self._uc._uch, ctypes.byref(handle), htype,
@@ -453,6 +492,7 @@ class Counter:
             raise EmulationError(f"unicorn refused the native counter hook (type {htype}): "
                                  f"{self._uclib.uc_strerror(err).decode()}")
         self._hooks.append(handle.value)
+        return handle.value
 
     @staticmethod
     def _release(lib, ctx, uclib, engine_alive, uch, hooks, protected) -> None:
@@ -481,6 +521,14 @@ class Counter:
         if self._state is None:
             raise EmulationError("the native counter was closed")
         return self._state
+
+    def _synced(self) -> _State:
+        """The state with the learned D-cache model's event counts brought up to date (the
+        block hook only charges their cycles; the counts follow from executions x rate)."""
+        s = self._live()
+        if s.data_state == 2:
+            self._lib.ts_sync_data(self._ctx)
+        return s
 
     # ---- describe callback (called from C on every new block) -------------------------------
     def _describe(self, addr: int, size: int, out) -> int:
@@ -548,16 +596,19 @@ class Counter:
         s = self._live()
         s.budget = int(max_instructions) if max_instructions else _NO_LIMIT
         self._lib.ts_clear_stop(self._ctx)
+        self._settle()
 
     def set_deadline(self, cycles: Optional[int]) -> None:
         """Stop at the first block entry where `cycles >= deadline`. 0 or None: none."""
         s = self._live()
         s.deadline = int(cycles) if cycles else _NO_LIMIT
         self._lib.ts_clear_stop(self._ctx)
+        self._settle()
 
     def clear_stop(self) -> None:
         self._live()
         self._lib.ts_clear_stop(self._ctx)
+        self._settle()
 
     def add_cycles(self, n: int) -> None:
         """Charge cycles executed outside any block (exception entry, stalls, WFI sleep)."""
@@ -571,6 +622,120 @@ class Counter:
         self._live()
         self._lib.ts_note_transfer(self._ctx)
 
+    # ---- learned data-cache model -----------------------------------------------------------
+    @property
+    def data_model_state(self) -> str:
+        """The flash D-cache model: "off" (no dcache), "exact" (a read hook runs the cache
+        model on every flash data read) or "learned" (frozen: per-block rates, no hook)."""
+        return _DATA_STATES.get(self._live().data_state, "off")
+
+    @property
+    def unlearned_block_executions(self) -> int:
+        """Block executions since the freeze of blocks with no learned rate (not run before
+        the freeze): they were charged no D-cache misses. 0 while the model is exact."""
+        return self._synced().unlearned_execs
+
+    def freeze_data_model(self) -> bool:
+        """End the exact phase of the D-cache model: learn each block's D-cache misses,
+        prefetch hits and hits per execution (16.16 fixed point, from every execution so far),
+        delete the flash read hooks and make Unicorn retranslate, so loads and stores get its
+        inline fast path back. From then on each block execution is charged its learned rates
+        (the fractions carry over per block; integer arithmetic, so runs stay bit-identical).
+
+        Returns True if it froze; False (doing nothing) when the model is not exact: no dcache,
+        already frozen, or count_data=True (the region counts need the global read hook anyway,
+        so there is nothing to win).
+
+        Called between runs, it takes effect at once. Called from a hook while the engine runs
+        (e.g. on the firmware's cycle-counter read), the accounting switches at once but the
+        speed only returns after that `emu_start` has returned: Unicorn unlinks deleted hooks
+        at the end of `uc_emu_start` and, until then, translates every load and store for the
+        slow path. The retranslation then happens at the next `set_deadline`, `set_budget` or
+        `clear_stop` (a Machine calls `set_deadline` before every `emu_start`); to get there
+        sooner, end the current `emu_start` at the next block (e.g. pull in the deadline)."""
+        s = self._live()
+        if self.count_data or s.data_state != 1:
+            return False
+        if self._lib.ts_freeze_data(self._ctx) != 0:
+            raise EmulationError("native counter: the D-cache model could not be frozen")
+        from unicorn.unicorn_py3.arch.types import uc_hook_h
+        for h in self._dcache_hooks:
+            err = self._uclib.uc_hook_del(self._uc._uch, uc_hook_h(h))
+            if err != 0:
+                raise EmulationError("unicorn refused to delete the D-cache read hook: "
+                                     f"{self._uclib.uc_strerror(err).decode()}")
+            self._hooks.remove(h)
+        self._dcache_hooks = []
+        self._retranslate_due = True
+        if not self._emulating():
+            self._unlink_deleted_hooks()
+            self._finish_freeze()
+        return True
+
+    @property
+    def retranslation_pending(self) -> bool:
+        """True between a freeze from inside a running `emu_start` and the retranslation that
+        brings Unicorn's fast path back (see `freeze_data_model`)."""
+        return self._retranslate_due
+
+    def _emulating(self) -> bool:
+        """Whether this call comes from a hook inside the binding's `emu_start` on this engine
+        (its Python frame is then below us on this thread's stack)."""
+        code = getattr(type(self._uc).emu_start, "__code__", None)
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code is code and frame.f_locals.get("self") is self._uc:
+                return True
+            frame = frame.f_back
+        return False
+
+    def _unlink_deleted_hooks(self) -> None:
+        """Unicorn only unlinks deleted hooks at the end of `uc_emu_start`. Run one that
+        executes nothing: an instruction budget already reached makes the block hook stop the
+        engine at the entry of the first block, before it runs. With no previous block (as
+        after an exception entry) that stop charges nothing; the previous block, budget and
+        stop state are restored afterwards, so the counts cannot tell it happened (the block
+        may be described, with count 0)."""
+        s = self._live()
+        saved = (s.prev, s.budget, s.stop_reason, s.stop_pc, s.stop_addr)
+        s.prev = _NO_BLOCK
+        s.budget = s.instructions
+        try:
+            self._uc.emu_start(self._resume_address(), 0)
+        finally:
+            s.prev, s.budget, s.stop_reason, s.stop_pc, s.stop_addr = saved
+
+    def _resume_address(self) -> int:
+        from unicorn import UC_ARCH_ARM, UC_MODE_MCLASS, UC_MODE_THUMB
+        pc = self._uc.reg_read(self._pc_regid(self._uc))
+        if getattr(self._uc, "_arch", UC_ARCH_ARM) == UC_ARCH_ARM and \
+                getattr(self._uc, "_mode", UC_MODE_THUMB) & (UC_MODE_THUMB | UC_MODE_MCLASS):
+            return pc | 1  # M-profile code is always Thumb
+        return pc
+
+    def _finish_freeze(self) -> None:
+        """Drop the translated code of every executable mapping. Unicorn decides when it
+        translates a load or store whether it may take the inline fast path (only when its
+        memory-hook lists are empty), so code translated under the read hook stays slow until
+        it is translated again."""
+        self._retranslate_due = False
+        for begin, last, perms in self._uc.mem_regions():
+            if perms & _UC_PROT_EXEC:
+                self._uc.ctl_remove_cache(begin, last + 1)
+
+    def _settle(self) -> None:
+        """Finish a freeze made inside an `emu_start` once that run has returned."""
+        if self._retranslate_due and not self._emulating():
+            self._finish_freeze()
+
+    def data_rates(self) -> np.ndarray:
+        """Per block (row = block id): learned D-cache events per execution as 16.16 fixed
+        point, columns (misses, prefetch hits, hits); divide by RATE_ONE for events. Zero rows
+        for blocks without a rate; all zero until `freeze_data_model`."""
+        s = self._live()
+        rows = self._native_rows(s.blocks, s.n_blocks, _NATIVE_DATA)
+        return rows["drate"].copy() if len(rows) else np.zeros((0, 3), dtype=np.uint32)
+
     # ---- tables ------------------------------------------------------------------------------
     def _native_rows(self, ptr: Optional[int], n: int, dtype: np.dtype) -> np.ndarray:
         if n == 0 or not ptr:
@@ -580,7 +745,7 @@ class Counter:
 
     def blocks(self) -> np.ndarray:
         """Copy of the block table (BLOCK_DTYPE); row index = block id."""
-        s = self._live()
+        s = self._synced()
         view = self._native_rows(s.blocks, s.n_blocks, _NATIVE_BLOCK)
         out = np.zeros(len(view), dtype=BLOCK_DTYPE)
         for name in BLOCK_DTYPE.names:
@@ -598,7 +763,7 @@ class Counter:
 
     def region_counts(self) -> np.ndarray:
         """Per data region (REGION_DTYPE): reads and writes (with count_data), D-cache misses."""
-        s = self._live()
+        s = self._synced()
         out = np.zeros(len(self._region_meta), dtype=REGION_DTYPE)
         for k, (name, kind) in enumerate(self._region_meta):
             r = s.regions[k]
@@ -619,7 +784,7 @@ class Counter:
 
     def cache_stats(self) -> dict:
         """{"icache"|"dcache": {"hits", "misses", "prefetch_hits"}} for the enabled models."""
-        s = self._live()
+        s = self._synced()
         out = {}
         if s.icache.enabled:
             out["icache"] = dict(zip(("hits", "misses", "prefetch_hits"), self._icache_counts()))
@@ -630,7 +795,7 @@ class Counter:
 
     def snapshot(self) -> Snapshot:
         """An immutable copy of every counter; `later - earlier` is the window between them."""
-        s = self._live()
+        s = self._synced()
         blocks = self.blocks()
         return Snapshot(
             instructions=s.instructions, cycles=s.cycles,
@@ -638,4 +803,5 @@ class Counter:
             blocks=_frozen(blocks), edges=_frozen(self.edges()),
             regions=_frozen(self.region_counts()),
             icache=self._icache_counts(),
-            dcache=(s.dcache.hits, s.dcache.misses, s.dcache.prefetch_hits))
+            dcache=(s.dcache.hits, s.dcache.misses, s.dcache.prefetch_hits),
+            unlearned_block_executions=s.unlearned_execs)

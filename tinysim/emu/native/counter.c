@@ -37,7 +37,27 @@ enum ts_stop_reason {
     TS_STOP_NO_MEMORY = 5,      /* a table could not grow */
 };
 
-enum ts_block_flags { TS_BLOCK_IN_FLASH = 1u, TS_BLOCK_FETCH_MODEL = 2u /* in flash and icache on */ };
+enum ts_block_flags {
+    TS_BLOCK_IN_FLASH = 1u,
+    TS_BLOCK_FETCH_MODEL = 2u,    /* in flash and icache on */
+    TS_BLOCK_DATA_RATE = 4u,      /* learned: misses or prefetch hits to charge per execution */
+    TS_BLOCK_DATA_UNLEARNED = 8u, /* learned data model: no rate (not run in the exact phase) */
+    TS_BLOCK_DATA_LEARNED = 16u,  /* learned: some nonzero rate (counts kept up by ts_sync_data) */
+};
+#define TS_BLOCK_DATA_MASK (TS_BLOCK_DATA_RATE | TS_BLOCK_DATA_UNLEARNED | TS_BLOCK_DATA_LEARNED)
+
+/* The flash data-cache model (ts_counter.data_state).  EXACT runs the cache model in a
+ * UC_HOOK_MEM_READ over flash; any memory hook sends every load and store of every translated
+ * block through Unicorn's slow path (~0.2 of raw speed).  ts_freeze_data turns what the exact
+ * phase saw into per-block rates (LEARNED) so Python can delete the hook and retranslate. */
+enum ts_data_state { TS_DATA_OFF = 0, TS_DATA_EXACT = 1, TS_DATA_LEARNED = 2 };
+
+/* Learned rates are 16.16 fixed point per block execution: integer arithmetic only, so the
+ * learned phase is bit-identical run to run. */
+#define TS_RATE_SHIFT 16
+#define TS_RATE_ONE (1u << TS_RATE_SHIFT)
+#define TS_RATE_MAX (UINT32_MAX - TS_RATE_ONE) /* acc + rate never wraps */
+enum { TS_D_MISS = 0, TS_D_PREFETCH = 1, TS_D_HIT = 2, TS_D_KINDS = 3 };
 
 /* One translation block, keyed by (addr, size).  Layout mirrored by counter.py. */
 typedef struct {
@@ -58,6 +78,17 @@ typedef struct {
     uint32_t flags;
     uint32_t n_lines;     /* instruction-cache lines the block spans (when fetch-modelled) */
     uint32_t pad;
+    /* Flash data cache, charged to the block whose instructions made the access: misses,
+     * prefetch hits, hits (TS_D_*).  Exact phase: counted by the read hook.  Learned phase:
+     * the exact counts plus floor(k * rate / 2^16) after k executions, brought up to date by
+     * ts_sync_data (only the cycles are charged per execution, through dacc). */
+    uint64_t d[TS_D_KINDS];
+    uint64_t dexact[TS_D_KINDS]; /* d at the freeze */
+    uint64_t freeze_count;       /* count at the freeze (0 for blocks first seen after it) */
+    uint32_t drate[TS_D_KINDS];  /* learned events per execution, 16.16 fixed point */
+    uint32_t dacc[2];            /* fraction of the miss / prefetch events, < TS_RATE_ONE */
+    uint32_t dregion;            /* region charged with the learned misses (TS_NONE: none) */
+    uint32_t pad2;
 } ts_block;
 
 /* One control transfer src -> dst.  Layout mirrored by counter.py. */
@@ -126,6 +157,9 @@ typedef struct {
     ts_region regions[TS_MAX_REGIONS];
     ts_cache icache;
     ts_cache dcache;
+    uint64_t unlearned_execs; /* learned phase: executions of blocks without a rate (synced) */
+    uint32_t data_state;      /* enum ts_data_state */
+    uint32_t pad_state;
     /* ---- private below ---- */
     uint64_t flash_lo[TS_MAX_FLASH];
     uint64_t flash_hi[TS_MAX_FLASH];
@@ -310,7 +344,7 @@ static int in_flash(const ts_counter *c, uint64_t addr)
 
 static void set_block_flags(const ts_counter *c, ts_block *b)
 {
-    b->flags = in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0;
+    b->flags = (b->flags & TS_BLOCK_DATA_MASK) | (in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0);
     b->n_lines = 0;
     if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled) {
         uint32_t shift = c->icache.line_shift;
@@ -365,7 +399,11 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     b->next_addr = UINT64_MAX; /* no successor yet: never equals a real block address */
     b->next_id = TS_NONE;
     b->next_edge = TS_NONE;
+    b->dregion = TS_NONE;
     set_block_flags(c, b);
+    if (c->data_state == TS_DATA_LEARNED)
+        b->flags |= TS_BLOCK_DATA_UNLEARNED; /* first seen after the freeze: nothing learned */
+    /* (memset above: freeze_count = 0, so all its executions count as unlearned) */
     c->block_index[i] = id + 1;
     /* keep the load factor at or below 1/2 */
     if ((uint64_t)c->n_blocks * 2 > (uint64_t)c->block_index_mask + 1) {
@@ -441,6 +479,19 @@ static inline uint64_t fetch_block(ts_counter *c, ts_block *b)
     return penalty;
 }
 
+/* Learned data model: the penalty cycles of one execution of block b.  The whole events of
+ * this execution are acc >> 16 (the fraction carries over), so after k executions exactly
+ * floor(k * rate / 2^16) events were charged: the count ts_sync_data reports. */
+static inline uint64_t data_learned(ts_counter *c, ts_block *b)
+{
+    uint32_t m = b->dacc[0] + b->drate[TS_D_MISS];
+    uint32_t p = b->dacc[1] + b->drate[TS_D_PREFETCH];
+    b->dacc[0] = m & (TS_RATE_ONE - 1);
+    b->dacc[1] = p & (TS_RATE_ONE - 1);
+    return (uint64_t)(m >> TS_RATE_SHIFT) * c->dcache.miss_penalty +
+           (uint64_t)(p >> TS_RATE_SHIFT) * c->dcache.prefetch_penalty;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* hooks (registered from Python with uc_hook_add; user_data is the ts_counter)               */
 
@@ -499,6 +550,8 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
     cycles += b->static_cycles;
     if (b->flags & TS_BLOCK_FETCH_MODEL)
         cycles += fetch_block(c, b);
+    if (b->flags & TS_BLOCK_DATA_RATE)
+        cycles += data_learned(c, b);
     c->instructions = insns + b->n_insns;
     c->cycles = cycles;
     c->prev = id;
@@ -519,13 +572,16 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
             ts_block *b = &c->blocks[id];
             uint64_t cycles = c->cycles + e->extra;
             uint64_t insns = c->instructions;
-            uint32_t fetch = b->flags & TS_BLOCK_FETCH_MODEL;
+            uint32_t flags = b->flags;
             if (__builtin_expect(insns < c->budget && cycles < c->deadline, 1) &&
-                (!fetch || (b->n_lines == 1 &&
-                            (addr >> c->icache.line_shift) + 1 == c->icache.last_line))) {
+                (!(flags & TS_BLOCK_FETCH_MODEL) ||
+                 (b->n_lines == 1 && (addr >> c->icache.line_shift) + 1 == c->icache.last_line))) {
                 e->count++;
                 b->count++;
-                c->cycles = cycles + b->static_cycles;
+                cycles += b->static_cycles;
+                if (__builtin_expect(flags & TS_BLOCK_DATA_RATE, 0))
+                    cycles += data_learned(c, b);
+                c->cycles = cycles;
                 c->instructions = insns + b->n_insns;
                 c->prev = id;
                 return;
@@ -555,8 +611,11 @@ void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, vo
     int r = region_of(c, addr);
     if (r >= 0)
         c->regions[r].reads++;
-    if (c->dcache.enabled && in_flash(c, addr)) {
+    if (c->data_state == TS_DATA_EXACT && in_flash(c, addr)) {
         int res = cache_access(&c->dcache, addr >> c->dcache.line_shift);
+        /* the block running now (its hook ran last); TS_NONE only between an exception
+         * entry and the next block, where no guest code runs */
+        ts_block *b = c->prev != TS_NONE ? &c->blocks[c->prev] : NULL;
         if (res == CACHE_MISS) {
             c->cycles += c->dcache.miss_penalty;
             if (r >= 0)
@@ -565,6 +624,11 @@ void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, vo
             c->cycles += c->dcache.prefetch_penalty;
             if (r >= 0)
                 c->regions[r].dprefetch++;
+        }
+        if (b) {
+            b->d[res == CACHE_MISS ? TS_D_MISS : res == CACHE_PREFETCH ? TS_D_PREFETCH : TS_D_HIT]++;
+            if (res != CACHE_HIT && b->dregion == TS_NONE && r >= 0)
+                b->dregion = (uint32_t)r;
         }
     }
 }
@@ -663,6 +727,7 @@ size_t ts_sizeof_block(void) { return sizeof(ts_block); }
 size_t ts_sizeof_edge(void) { return sizeof(ts_edge); }
 size_t ts_sizeof_region(void) { return sizeof(ts_region); }
 size_t ts_offsetof_icache(void) { return offsetof(ts_counter, icache); }
+size_t ts_offsetof_data_state(void) { return offsetof(ts_counter, data_state); }
 size_t ts_sizeof_cache(void) { return sizeof(ts_cache); }
 
 static void refresh_block_flags(ts_counter *c)
@@ -705,8 +770,83 @@ int ts_set_icache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t 
 int ts_set_dcache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,
                   uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
 {
-    return cache_configure(&c->dcache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
-                           prefetch_penalty);
+    int err = cache_configure(&c->dcache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
+                              prefetch_penalty);
+    if (!err)
+        c->data_state = TS_DATA_EXACT;
+    return err;
+}
+
+/* 16.16 rate of `events` per `execs`, rounded to nearest, clamped so acc + rate cannot wrap. */
+static uint32_t learned_rate(uint64_t events, uint64_t execs)
+{
+    if (events >= ((uint64_t)1 << 47)) /* > 2^47 events: the shift below would overflow */
+        return TS_RATE_MAX;
+    uint64_t rate = ((events << TS_RATE_SHIFT) + execs / 2) / execs;
+    return rate > TS_RATE_MAX ? TS_RATE_MAX : (uint32_t)rate;
+}
+
+/* Ends the exact phase of the data-cache model: every block run so far gets its D-cache
+ * events per execution as fixed-point rates (all its executions so far were exact).  From
+ * now on the block hook charges the rates' cycles; the read hook ignores flash reads (Python
+ * deletes it).  Returns 0, or -1 when the model is not in its exact phase. */
+int ts_freeze_data(ts_counter *c)
+{
+    if (c->data_state != TS_DATA_EXACT)
+        return -1;
+    for (uint32_t i = 0; i < c->n_blocks; i++) {
+        ts_block *b = &c->blocks[i];
+        b->flags &= ~TS_BLOCK_DATA_MASK;
+        memcpy(b->dexact, b->d, sizeof(b->d));
+        memset(b->dacc, 0, sizeof(b->dacc));
+        memset(b->drate, 0, sizeof(b->drate));
+        b->freeze_count = b->count;
+        if (b->count == 0) { /* described but never run (stopped at its entry) */
+            b->flags |= TS_BLOCK_DATA_UNLEARNED;
+            continue;
+        }
+        for (int k = 0; k < TS_D_KINDS; k++)
+            b->drate[k] = learned_rate(b->d[k], b->count);
+        if (b->drate[TS_D_MISS] | b->drate[TS_D_PREFETCH])
+            b->flags |= TS_BLOCK_DATA_RATE;
+        if (b->drate[TS_D_MISS] | b->drate[TS_D_PREFETCH] | b->drate[TS_D_HIT])
+            b->flags |= TS_BLOCK_DATA_LEARNED;
+    }
+    c->dcache.last_line = 0; /* no access sequence any more */
+    c->data_state = TS_DATA_LEARNED;
+    return 0;
+}
+
+/* Brings the learned phase's event counts up to date (per block, per region, cache totals)
+ * and counts the executions of unlearned blocks.  Python calls it before reading counts. */
+void ts_sync_data(ts_counter *c)
+{
+    if (c->data_state != TS_DATA_LEARNED)
+        return;
+    uint64_t unlearned = 0;
+    uint64_t *total[TS_D_KINDS] = {&c->dcache.misses, &c->dcache.prefetch_hits, &c->dcache.hits};
+    for (uint32_t i = 0; i < c->n_blocks; i++) {
+        ts_block *b = &c->blocks[i];
+        if (b->flags & TS_BLOCK_DATA_UNLEARNED) {
+            unlearned += b->count - b->freeze_count;
+            continue;
+        }
+        if (!(b->flags & TS_BLOCK_DATA_LEARNED))
+            continue;
+        uint64_t k = b->count - b->freeze_count;
+        for (int j = 0; j < TS_D_KINDS; j++) {
+            uint64_t now = b->dexact[j] +
+                           (uint64_t)(((unsigned __int128)k * b->drate[j]) >> TS_RATE_SHIFT);
+            uint64_t delta = now - b->d[j];
+            b->d[j] = now;
+            *total[j] += delta;
+            if (b->dregion != TS_NONE && j == TS_D_MISS)
+                c->regions[b->dregion].dmiss += delta;
+            else if (b->dregion != TS_NONE && j == TS_D_PREFETCH)
+                c->regions[b->dregion].dprefetch += delta;
+        }
+    }
+    c->unlearned_execs = unlearned;
 }
 
 /* in_write_hook: 1 if ts_write_hook must check the guard, 0 if page protection does it. */
