@@ -91,7 +91,7 @@ def test_interrupted_bench_keeps_finished_workloads(images, tmp_path, capsys):
 def test_bench_missing_image_names_the_file(tmp_path, capsys):
     assert main(["bench", "--images", str(tmp_path), "--workload", "kws01", "--quick"]) == 2
     err = capsys.readouterr().err
-    assert f"{PLATFORM}/kws01.elf" in err and "tinysim build" in err
+    assert f"{PLATFORM}/kws01.elf" in err and "tinysim build --model models/kws01.tflite" in err
 
 
 def test_hw_against_an_emulated_board_on_a_pty(images, tmp_path, capsys):
@@ -135,3 +135,17 @@ def test_bench_table_output(images, tmp_path, capsys):
     assert code == 0
     assert "ad01 (quick)" in out and "v0.5-ref" in out and "416.3" in out and "…" not in out
     assert f"results: {tmp_path}" in out
+
+
+def test_bench_skips_images_that_do_not_fit(tmp_path, capsys):
+    import json as _json
+
+    d = tmp_path / PLATFORM
+    d.mkdir()
+    (d / "manifest.json").write_text(_json.dumps({"images": {
+        w: {"fits": False, "why": "FLASH overflows by 1 byte"} for w in ("kws01", "vww01", "ic01", "ad01")}}))
+    assert main(["bench", "--images", str(tmp_path), "--quick", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "skipping kws01 does not fit" in err and "no workload image fits" in err
+    assert main(["bench", "--images", str(tmp_path), "--workload", "ic01", "--out", str(tmp_path)]) == 2
+    assert "ic01 does not fit nucleo-l4r5zi: FLASH overflows by 1 byte" in capsys.readouterr().err

@@ -86,13 +86,21 @@ def manifest_entry(manifest: Dict[str, Any], workload: str, elf: Path) -> Dict[s
     return {}
 
 
+class ImageDoesNotFit(TinysimError):
+    """The manifest says the workload's image does not fit the platform (and says why)."""
+
+
 def image_for(images: Path, platform_name: str, workload: str) -> Tuple[Path, Dict[str, Any]]:
     directory = images / platform_name
     elf = directory / f"{workload}.elf"
+    entry = manifest_entry(load_manifest(directory), workload, elf)
+    if entry.get("fits") is False:
+        raise ImageDoesNotFit(f"{workload} does not fit {platform_name}: {entry.get('why', 'see the manifest')} "
+                              f"({directory / 'manifest.json'})")
     if not elf.is_file():
         raise TinysimError(f"{elf}: no prebuilt {workload} image for {platform_name}; build it with "
-                           f"`tinysim build --platform {platform_name} --workload {workload}` or pass --images DIR")
-    entry = manifest_entry(load_manifest(directory), workload, elf)
+                           f"`tinysim build --model models/{workload}.tflite --platform {platform_name} -o {elf}` "
+                           "or pass --images DIR")
     want = entry.get("sha256")
     if want:
         got = sha256_file(elf)
@@ -232,8 +240,16 @@ def run(args) -> int:
     from ..platform import load_platform
 
     platform = load_platform(args.platform)
-    workloads = args.workload or list(reference.WORKLOADS)
-    images = [(w, *image_for(args.images, platform.name, w)) for w in workloads]
+    images = []
+    for w in args.workload or reference.WORKLOADS:
+        try:
+            images.append((w, *image_for(args.images, platform.name, w)))
+        except ImageDoesNotFit as err:
+            if args.workload:          # asked for by name: say why it cannot run
+                raise
+            print(f"skipping {err}", file=sys.stderr)
+    if not images:
+        raise TinysimError(f"no workload image fits {platform.name} (see {args.images / platform.name / 'manifest.json'})")
     writer = RunWriter(args.out, meta={"command": "bench", "platform": platform.label,
                                        "options": args_meta(args), "quick": args.quick})
     rows = []
