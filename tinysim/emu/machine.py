@@ -108,6 +108,11 @@ class Machine(Host):
         self.timestamp_cycles: List[int] = []
         self.record_timestamps = False
         self.handler_timestamp_reads = 0
+        # The flash data-cache model runs exactly (a native read hook, ~4x slower emulation) until
+        # the firmware has timed its first window: boot timestamp, window start, window end. Its
+        # per-block miss rates are then frozen and applied without the hook (Counter docs). None
+        # keeps the exact model for the whole run.
+        self.learn_data_cache_after_timestamps: Optional[int] = 3
         self.warnings: List[str] = []
         self.resets = 0
         self.idle_wakes = 0  # WFI wake-ups by timers only, since the last UART traffic
@@ -322,6 +327,9 @@ class Machine(Host):
         self.timestamp_cycles.append(self.counter.cycles)
         if self.record_timestamps:
             self.timestamps.append(self.counter.snapshot())
+        if len(self.timestamp_cycles) == self.learn_data_cache_after_timestamps:
+            if self.counter.freeze_data_model():
+                self._lower_deadline(self.counter.cycles)   # leave emu_start: the fast path returns
 
     def unmodelled_accesses(self) -> List[Tuple[str, str, str, str, int]]:
         """(peripheral, register, read|write, PC symbol, count) for every access to a register
