@@ -15,7 +15,7 @@ from typing import Callable, List, Optional
 import numpy as np
 
 from .errors import ProtocolError, TinysimError
-from .harness.datasets import FILE_BYTES, AD_WINDOW_BYTES, input_to_model_tensor
+from .harness.datasets import input_to_model_tensor, random_window
 
 WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
 
@@ -51,16 +51,10 @@ def workload_of(model_id: str) -> Optional[str]:
 
 def random_payload(workload: Optional[str], rng: np.random.Generator, input_size: int,
                    input_quant) -> bytes:
-    """One `db` payload of the kind the runner sends for this workload, drawn at random."""
-    if workload == "ad01":
-        # Floats spread over the model input's representable range, plus a margin that exercises
-        # the firmware's saturation on quantization.
-        scale, zp = input_quant
-        lo, hi = (-128 - zp) * scale, (127 - zp) * scale
-        margin = 0.05 * (hi - lo)
-        return rng.uniform(lo - margin, hi + margin, AD_WINDOW_BYTES // 4).astype("<f4").tobytes()
-    size = FILE_BYTES.get(workload, input_size) if workload else input_size
-    return rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+    """One random `db` payload: the workload's own format, or the raw int8 tensor for other models."""
+    if workload is None:
+        return rng.integers(0, 256, input_size, dtype=np.uint8).tobytes()
+    return random_window(workload, rng, input_quant)
 
 
 def model_tensor(workload: Optional[str], payload: bytes, input_quant) -> np.ndarray:

@@ -155,6 +155,27 @@ def input_to_model_tensor(workload: str, window: bytes, input_quant: tuple[float
     return np.clip(q, -128, 127).astype(np.int8)
 
 
+def random_window(workload: str, rng: np.random.Generator,
+                  input_quant: tuple[float, int] | None = None) -> bytes:
+    """One random `db` payload in the workload's format, for runs without a dataset.
+
+    Classifiers: uniform random bytes (int8 MFCC codes / uint8 pixels). AD: finite float32 (random
+    bytes could be NaN); with the model's input (scale, zero_point) the values span its whole
+    representable range plus 5% either side, so the firmware's saturating quantization is
+    exercised too; without it, a unit normal.
+    """
+    _check_workload(workload)
+    if workload != "ad01":
+        return rng.integers(0, 256, FILE_BYTES[workload], dtype=np.uint8).tobytes()
+    n = AD_WINDOW_BYTES // 4
+    if input_quant is None:
+        return rng.normal(0.0, 1.0, n).astype("<f4").tobytes()
+    scale, zp = input_quant
+    lo, hi = (-128 - zp) * scale, (127 - zp) * scale
+    margin = 0.05 * (hi - lo)
+    return rng.uniform(lo - margin, hi + margin, n).astype("<f4").tobytes()
+
+
 def make_dataset(workload: str, directory: str | Path, n: int, seed: int) -> Dataset:
     """Write an n-entry dataset of the project's synthetic distribution in the runner layout.
 

@@ -219,14 +219,7 @@ def random_inputs(workload: str, count: int, seed: int) -> List[InputFile]:
     if workload not in INPUT_BYTES:
         raise TinysimError(f"unknown workload {workload!r}: expected one of {', '.join(INPUT_BYTES)}")
     rng = np.random.default_rng(seed)
-    out = []
-    for i in range(count):
-        if workload == "ad01":
-            data = rng.normal(0.0, 1.0, INPUT_BYTES[workload] // 4).astype("<f4").tobytes()
-        else:
-            data = rng.integers(0, 256, INPUT_BYTES[workload], dtype=np.uint8).tobytes()
-        out.append(InputFile(f"random-{seed}-{i}", data))
-    return out
+    return [InputFile(f"random-{seed}-{i}", datasets.random_window(workload, rng)) for i in range(count)]
 
 
 def performance_inputs(workload: str, count: int, dataset_dir: Optional[Path],
