@@ -50,7 +50,7 @@ def test_window_pair_none_when_nothing_matches():
 
 @pytest.mark.toolchain
 def test_meter_costs_exactly_the_timed_window(tmp_path_factory):
-    from tinysim.cli.cmd_bench import open_emulated
+    from tinysim.harness.emulated import open_emulated
     from tinysim.platform import load_platform
 
     images = benchmark_images(tmp_path_factory.mktemp("img"), ["ad01"])

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import TinysimError
 from ..harness import reference
+from ..harness.emulated import open_emulated
 from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
                                cost_tables, git_revision, platform_files, sha256_file)
 from . import cmd_bench
@@ -94,7 +95,7 @@ def run(args) -> int:
         elf = args.elf
     else:
         elf, _ = cmd_bench.image_for(args.images, platform.name, args.workload)
-    transport, client, _ = cmd_bench.open_emulated(platform, elf, count_data=False, metered=False)
+    transport, client, _ = open_emulated(platform, elf, count_data=False, metered=False)
     try:
         opts = RunnerOptions(progress=progress_wanted(args.json))
         acc = Runner(client, opts).accuracy(args.workload, dataset_dir, args.limit)

@@ -8,6 +8,7 @@ append one row to `results/<UTC timestamp>/` (written after each workload).
 
 from __future__ import annotations
 
+
 import argparse
 import json
 import sys
@@ -17,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import TinysimError
 from ..harness import reference
+from ..harness.emulated import open_emulated
 from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
                                cost_tables, git_revision, platform_files, sha256_file)
 from ..harness.runner import (DEFAULT_SEED, PerformanceRun, Runner, RunnerOptions, compare_with_tflite,
@@ -138,26 +140,6 @@ def runner_options(args, workload: str) -> RunnerOptions:
     if getattr(args, "min_window_s", None):
         o.min_window_s = args.min_window_s
     return o
-
-
-def open_emulated(platform, elf: Path, count_data: bool = False, metered: bool = True):
-    """(transport, client, meter) for an ELF booted in the emulator, boot banner consumed.
-
-    Flash data reads (the weights) are always counted, since they cost wait states; `count_data`
-    also counts SRAM reads/writes per region into the saved profiles. That leaves cycles and
-    energy unchanged today and slows emulation ~1.6x, so it is off by default. `metered=False`
-    (accuracy mode) takes no counter snapshots and returns meter None."""
-    from ..emu.session import build_session
-    from ..harness.protocol import DutClient
-    from ..harness.runner import SimulationMeter
-    from ..harness.transports import EmulatedTransport
-
-    session = build_session(elf, platform, count_data=count_data)
-    transport = EmulatedTransport(platform, elf, machine=session.machine)
-    meter = SimulationMeter(session.machine, session.coster, session.platform) if metered else None
-    client = DutClient(transport)
-    client.wait_ready()
-    return transport, client, meter
 
 
 def model_path(entry: Dict[str, Any], workload: str, models_dir: Optional[Path]) -> Optional[Path]:

@@ -20,6 +20,12 @@ def add_common_arguments(p: argparse.ArgumentParser, elf_required: bool = False)
                    help="calibrated cost parameters (written by `tinysim calibrate`)")
     p.add_argument("--max-instructions", type=int, default=None,
                    help="instruction budget when emulating (default: run until the firmware stops)")
+    p.add_argument("--window", choices=("auto", "infer", "run"), default="auto",
+                   help="what to profile: 'infer' = one timed inference window of a benchmark image "
+                        "(EEMBC DUT firmware), 'run' = the whole run until the firmware stops or waits; "
+                        "'auto' (default) picks 'infer' for firmware that speaks the DUT protocol")
+    p.add_argument("--infer", type=int, default=1, metavar="N",
+                   help="inferences in the timed window with --window infer (default 1)")
 
 
 def load_platform_arg(name: str):
@@ -47,6 +53,11 @@ def obtain_profile(args, platform, params: Optional[Dict[str, float]] = None) ->
     except ImportError:
         raise TinysimError("emulation is not available in this build (tinysim.emu.session); "
                            "re-cost a saved profile with --profile FILE.npz") from None
+    window = getattr(args, "window", "run")
+    if window != "run":
+        from ..harness.emulated import record_inference_window, speaks_dut_protocol
+        if window == "infer" or speaks_dut_protocol(platform, Path(args.elf)):
+            return record_inference_window(platform, Path(args.elf), inferences=args.infer)
     recorded = record_profile(args.elf, platform, max_instructions=args.max_instructions)
     profile = recorded[0] if isinstance(recorded, tuple) else recorded
     profile.meta.setdefault("window", "whole run")

@@ -1,0 +1,25 @@
+"""sweep/profile on a benchmark image cost one timed inference, not the boot and the idle wait."""
+
+import json
+
+from tinysim.cli import main
+from tinysim.firmware.images import image_path
+
+
+def test_sweep_on_a_benchmark_image_costs_the_inference_window(capsys):
+    elf = image_path("nucleo-l4r5zi", "ad01")
+    assert main(["sweep", str(elf), "--platform", "nucleo-l4r5zi", "--clock", "16MHz,120MHz", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["window"].startswith("infer 1 0 (ad01")
+    cycles = {round(r["clock_hz"] / 1e6): r["cycles"] for r in out["rows"]}
+    # 264,192 MACs: a real inference is hundreds of thousands of cycles, and at 120 MHz the
+    # 5 flash wait states cost more cycles than at 16 MHz (0 WS).
+    assert cycles[16] > 500_000
+    assert cycles[120] > cycles[16]
+
+
+def test_window_run_keeps_the_whole_run(capsys):
+    elf = image_path("nucleo-l4r5zi", "ad01")
+    assert main(["sweep", str(elf), "--platform", "nucleo-l4r5zi", "--clock", "120MHz",
+                 "--window", "run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["window"] == "whole run"
