@@ -15,7 +15,7 @@ import numpy as np
 
 from tinysim.errors import ModelError
 from tinysim.compiler import quant
-from tinysim.compiler.reader import Graph, Operator, Tensor
+from tinysim.compiler.reader import Graph, Operator, Tensor, op_macs
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
@@ -196,7 +196,7 @@ def lower_conv(ctx: _Ctx) -> LoweredOp:
                    inputs=[x.index], outputs=[y.index], kernel_file="conv.c",
                    # two receptive fields: the DSP port gathers output pixels in pairs
                    scratch_bytes=0 if pointwise else 2 * k_h * k_w * in_c,
-                   macs=out_h * out_w * out_c * k_h * k_w * in_c)
+                   macs=op_macs(ctx.graph, ctx.op))
     lo.fields = dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
                      k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, pad_top=pt, pad_left=pl,
                      depth_mult=1, pad_value=x.zero_point, out_zp=y.zero_point,
@@ -235,7 +235,7 @@ def lower_depthwise(ctx: _Ctx) -> LoweredOp:
     act_min, act_max = ctx.activation(o, y)
     lo = LoweredOp(ctx.op.index, ctx.op.name, "ts_depthwise_conv2d", "ts_conv_params",
                    inputs=[x.index], outputs=[y.index], kernel_file="depthwise_conv.c",
-                   scratch_bytes=in_c, macs=out_h * out_w * out_c * k_h * k_w)
+                   scratch_bytes=in_c, macs=op_macs(ctx.graph, ctx.op))
     lo.fields = dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
                      k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, pad_top=pt, pad_left=pl,
                      depth_mult=dm, pad_value=x.zero_point, out_zp=y.zero_point,
@@ -280,7 +280,7 @@ def lower_fc(ctx: _Ctx) -> LoweredOp:
     act_min, act_max = ctx.activation(o, y)
     lo = LoweredOp(ctx.op.index, ctx.op.name, "ts_fully_connected", "ts_fc_params",
                    inputs=[x.index], outputs=[y.index], kernel_file="fully_connected.c",
-                   macs=batches * units * depth)
+                   macs=op_macs(ctx.graph, ctx.op))
     lo.fields = dict(batches=batches, in_depth=depth, out_depth=units, out_zp=y.zero_point,
                      act_min=act_min, act_max=act_max, single_rounding=FC_SINGLE_ROUNDING,
                      weights="@weights", bias="@bias",
