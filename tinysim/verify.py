@@ -14,7 +14,7 @@ from typing import Callable, List, Optional
 
 import numpy as np
 
-from .errors import ProtocolError, TinysimError
+from .errors import FirmwareError, ProtocolError
 from .harness.datasets import input_to_model_tensor, random_window
 
 WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
@@ -84,12 +84,18 @@ def verify(model: Path, platform, elf: Path, inputs: int, seed: int = 0,
         rng = np.random.default_rng(seed)
         for i in range(inputs):
             payload = random_payload(workload, rng, input_size, input_quant)
+            tensor = model_tensor(workload, payload, input_quant)
+            if tensor.size != input_size:   # the ELF was built from another model
+                raise FirmwareError(
+                    f"{elf}: the firmware runs model {model_id!r} (input of {tensor.size} values) but "
+                    f"{model} takes {input_size} values; pass the --elf built from this model "
+                    f"(`tinysim build --model {model} --platform {platform.name} -o OUT.elf`)")
             client.load(payload)
             result = client.infer(1, 0)
             if result.raw is None:
                 raise ProtocolError(f"{elf}: the firmware printed no m-results-raw line; "
                                     "it cannot be checked bit for bit")
-            interp.set_tensor(inp["index"], model_tensor(workload, payload, input_quant).reshape(inp["shape"]))
+            interp.set_tensor(inp["index"], tensor.reshape(inp["shape"]))
             interp.invoke()
             ref = interp.get_tensor(outp["index"]).reshape(-1).astype(int)
             fw = np.asarray(result.raw, dtype=int)

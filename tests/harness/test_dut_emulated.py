@@ -3,7 +3,6 @@ run in the emulator through EmulatedTransport (and through `tinysim serve --pty`
 (boards/host/stub_model.c), so every output is predictable; test_dut_host.py covers the
 protocol case by case natively, this file checks the firmware build behaves the same."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -8,7 +8,6 @@ append one row to `results/<UTC timestamp>/` (written after each workload).
 
 from __future__ import annotations
 
-
 import argparse
 import json
 import sys
@@ -239,7 +238,14 @@ def run(args) -> int:
         if not args.json:
             print(f"{workload}: {elf}", file=sys.stderr)
         start = time.perf_counter()
-        rows.append(bench_workload(platform, workload, elf, entry, args, writer))
+        try:
+            rows.append(bench_workload(platform, workload, elf, entry, args, writer))
+        except BaseException:  # Ctrl-C or an error: say where the finished workloads are kept
+            if rows:
+                print(f"{workload}: stopped; the {len(rows)} finished workload(s) "
+                      f"({', '.join(r.identity.workload for r in rows)}) are kept in "
+                      f"{writer.directory}", file=sys.stderr)
+            raise
         if not args.json:
             print(f"{workload}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}" + (" (quick)" if args.quick else ""))

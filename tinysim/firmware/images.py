@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..errors import TinysimError, ToolchainError
+from ..errors import TinysimError
 from ..platform import Platform, load_platform
 from . import build
 

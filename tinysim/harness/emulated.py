@@ -9,7 +9,6 @@ firmware times between its two `m-lap-us` lines, not the boot and the waiting fo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
