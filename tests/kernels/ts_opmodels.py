@@ -119,6 +119,13 @@ OP_MODELS = {
     "dw_s2_same_k5": (lambda: _dw((10, 8, 8), 5, 2, "same", None), {}),
     "dw_per_tensor": (lambda: _dw((6, 5, 8), 3, 1, "same", "relu6"), {"per_channel": False}),
     "dw_mult2": (lambda: _dw((6, 6, 3), 3, 1, "same", "relu", depth_multiplier=2), {}),
+    # arm_dsp block boundaries: depthwise channels over two stack blocks of unpacked
+    # weights (5x5 taps: 92 channels a block) plus a 2-channel tail; conv receptive
+    # fields of 576 bytes (3 pixel pairs per stack block) with an odd pixel count;
+    # 2304-byte fields that do not fit the stack buffer (the direct path)
+    "dw_two_blocks_k5": (lambda: _dw((5, 4, 98), 5, 1, "same", "relu"), {}),
+    "conv_blocks_odd_pixels": (lambda: _conv((7, 5, 64), 5, 3, 1, "same", "relu"), {}),
+    "conv_wide_field": (lambda: _conv((3, 3, 256), 3, 3, 1, "same", None), {}),
     "fc_relu": (lambda: _fc(37, 50, "relu"), {}),
     "fc_plain": (lambda: _fc(64, 71, None), {}),
     "fc_per_tensor": (lambda: _fc(24, 40, "relu"), {"per_channel": False}),

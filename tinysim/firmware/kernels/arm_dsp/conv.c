@@ -7,10 +7,16 @@
  * time, with SMLAD. Same arithmetic as kernels/reference/conv.c: integer sums are exact,
  * so the order of the products does not change the result.
  */
+/* Keep the source order of the unrolled multiply-accumulates: GCC's pre-allocation
+ * scheduler otherwise hoists loads and unpacks ahead and spills them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns")
+#endif
 #include <stddef.h>
 #include "../common/ts_kernels.h"
 #include "../common/ts_quant.h"
 #include "ts_simd.h"
+#include "ts_rq_dsp.h"
 
 /* the reference handles what this port does not (no scratch given) */
 #define ts_conv2d ts_conv2d_reference
@@ -116,6 +122,144 @@ static void ts_conv_pointwise(const ts_conv_params *p, const int8_t *in, int8_t 
     }
 }
 
+/* ---- Expanded-input path: inputs unpacked to int16 once, weights once per use ----
+ *
+ * Output pixels go in blocks whose inputs, unpacked with SXTB16 / SXTB16 ROR 8 in
+ * pairs of pixels, fit TS_CONV_XS_WORDS words of stack: for pixels a, b and each
+ * 4 input bytes the group [a even, a odd, b even, b odd] (even = bytes 0 and 2 as two
+ * halfwords). Every channel pair then runs over the block's pixel pairs with one
+ * pointer walking the groups; per 4 bytes: four SRAM loads of ready inputs, two
+ * weight words, four SXTB16 and eight SMLAD for 16 MACs (the direct path needs
+ * eight SXTB16). The unpacking is paid once per pixel instead of once per channel
+ * pair, and a channel pair's weight rows are reused by every pixel pair of the
+ * block (from the ART data cache when they fit). The last 1..3 bytes of a row
+ * (n % 4) form one more group with zero padding. */
+#define TS_CONV_XS_WORDS 2048   /* 8 KB of the 32 KB stack (boards' linker.ld) */
+
+/* s00..s11 += one group at xs against weights w (row a) and w + n (row b). */
+#define TS_X16_STEP(xs, wa, wb)                          \
+    do {                                                 \
+        const uint32_t wae_ = ts_sxtb16(wa), wao_ = ts_sxtb16_odd(wa); \
+        s00 = ts_smlad(wae_, (xs)[0], s00);              \
+        s00 = ts_smlad(wao_, (xs)[1], s00);              \
+        s10 = ts_smlad(wae_, (xs)[2], s10);              \
+        s10 = ts_smlad(wao_, (xs)[3], s10);              \
+        const uint32_t wbe_ = ts_sxtb16(wb), wbo_ = ts_sxtb16_odd(wb); \
+        s01 = ts_smlad(wbe_, (xs)[0], s01);              \
+        s01 = ts_smlad(wbo_, (xs)[1], s01);              \
+        s11 = ts_smlad(wbe_, (xs)[2], s11);              \
+        s11 = ts_smlad(wbo_, (xs)[3], s11);              \
+    } while (0)
+
+/* Tail bytes [n4, n) of a row as a word, zero padded (no read past the row). */
+static inline uint32_t ts_tail_word(const int8_t *row, int n4, int n)
+{
+    uint32_t v = 0;
+    for (int i = n4; i < n; i++) {
+        v |= (uint32_t)(uint8_t)row[i] << (8 * (i - n4));
+    }
+    return v;
+}
+
+/* Unpack pixels a and b (n int8s each) into groups at dst; returns the next group. */
+static uint32_t *ts_expand_pair(const int8_t *a, const int8_t *b, int n, uint32_t *dst)
+{
+    const int n4 = n & ~3;
+    for (int i = 0; i < n4; i += 4, dst += 4) {
+        const uint32_t xa = ts_load4(a + i), xb = ts_load4(b + i);
+        dst[0] = ts_sxtb16(xa);
+        dst[1] = ts_sxtb16_odd(xa);
+        dst[2] = ts_sxtb16(xb);
+        dst[3] = ts_sxtb16_odd(xb);
+    }
+    if (n4 < n) {
+        const uint32_t xa = ts_tail_word(a, n4, n), xb = ts_tail_word(b, n4, n);
+        dst[0] = ts_sxtb16(xa);
+        dst[1] = ts_sxtb16_odd(xa);
+        dst[2] = ts_sxtb16(xb);
+        dst[3] = ts_sxtb16_odd(xb);
+        dst += 4;
+    }
+    return dst;
+}
+
+/* Returns 0 (and does nothing) when a pixel pair's groups do not fit the stack
+ * buffer or ts_rq_fast does not apply; the caller then takes the direct path. */
+static int ts_conv_expanded(const ts_conv_params *p, const int8_t *in, int8_t *out, int n,
+                            int pixels, int pointwise)
+{
+    const int out_c = p->out_c;
+    const int n4 = n & ~3, tail = n4 < n;
+    const int pair_words = n4 + 4 * tail;           /* 4 words per 4 bytes (two pixels) */
+    const int pairs_per_block = TS_CONV_XS_WORDS / pair_words;
+    if (pairs_per_block < 1 || !ts_rq_fast_ok(p->bias, p->shift, out_c, n)) {
+        return 0;
+    }
+    uint32_t xs[TS_CONV_XS_WORDS];
+    const int32_t zp2p1 = 2 * p->out_zp + 1, lo = p->act_min, hi = p->act_max;
+    for (int pix0 = 0; pix0 < pixels; pix0 += 2 * pairs_per_block) {
+        int np = pixels - pix0;
+        if (np > 2 * pairs_per_block) {
+            np = 2 * pairs_per_block;
+        }
+        const int pairs = (np + 1) >> 1;
+        /* unpack the block; an odd last pixel is paired with itself */
+        uint32_t *dst = xs;
+        for (int k = 0; k < pairs; k++) {
+            const int pa = pix0 + 2 * k, pb = pa + 1 < pix0 + np ? pa + 1 : pa;
+            if (pointwise) {
+                dst = ts_expand_pair(in + pa * n, in + pb * n, n, dst);
+            } else {
+                ts_conv_gather(p, in, pa / p->out_w, pa % p->out_w, p->scratch);
+                ts_conv_gather(p, in, pb / p->out_w, pb % p->out_w, p->scratch + n);
+                dst = ts_expand_pair(p->scratch, p->scratch + n, n, dst);
+            }
+        }
+        int8_t *yblock = out + pix0 * out_c;
+        const int8_t *w = p->weights;
+        for (int oc = 0; oc < out_c; oc += 2, w += 2 * n) {
+            const int two_ch = oc + 1 < out_c;
+            const int c1 = two_ch ? oc + 1 : oc;
+            const int8_t *wb_row = two_ch ? w + n : w;   /* a lone last channel pairs with itself */
+            const int32_t b0 = p->bias[oc], b1 = p->bias[c1];
+            const int32_t m0 = p->mult[oc], m1 = p->mult[c1];
+            const int32_t r0 = -p->shift[oc] - 1, r1 = -p->shift[c1] - 1;
+            const uint32_t wta = tail ? ts_tail_word(w, n4, n) : 0;
+            const uint32_t wtb = tail ? ts_tail_word(wb_row, n4, n) : 0;
+            const uint32_t *x = xs;
+            int8_t *y = yblock + oc;
+            for (int k = 0; k < pairs; k++, y += 2 * out_c) {
+                int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
+                const int8_t *wa = w, *wb = wb_row;
+                for (int g = n4 >> 3; g > 0; g--, x += 8, wa += 8, wb += 8) {
+                    TS_X16_STEP(x, ts_load4(wa), ts_load4(wb));
+                    TS_X16_STEP(x + 4, ts_load4(wa + 4), ts_load4(wb + 4));
+                }
+                if (n4 & 4) {
+                    TS_X16_STEP(x, ts_load4(wa), ts_load4(wb));
+                    x += 4;
+                }
+                if (tail) {
+                    TS_X16_STEP(x, wta, wtb);
+                    x += 4;
+                }
+                const int second_px = 2 * k + 1 < np;
+                y[0] = ts_clamp8(ts_rq_fast(s00, m0, r0, zp2p1), lo, hi);
+                if (second_px) {
+                    y[out_c] = ts_clamp8(ts_rq_fast(s10, m0, r0, zp2p1), lo, hi);
+                }
+                if (two_ch) {
+                    y[1] = ts_clamp8(ts_rq_fast(s01, m1, r1, zp2p1), lo, hi);
+                    if (second_px) {
+                        y[out_c + 1] = ts_clamp8(ts_rq_fast(s11, m1, r1, zp2p1), lo, hi);
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 void ts_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
 {
     const int pointwise = p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1
@@ -127,6 +271,9 @@ void ts_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
     const int n = p->k_h * p->k_w * p->in_c;
     const int out_c = p->out_c;
     const int pixels = p->out_h * p->out_w;
+    if (ts_conv_expanded(p, in, out, n, pixels, pointwise)) {
+        return;
+    }
     const int r2 = ts_all_shifts_r2(p->shift, out_c);
     if (pointwise) {
         ts_conv_pointwise(p, in, out, n, pixels);

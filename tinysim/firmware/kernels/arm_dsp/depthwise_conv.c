@@ -1,83 +1,209 @@
 /* DEPTHWISE_CONV_2D, int8, per-channel weights: Cortex-M4 DSP port.
  *
- * Covers depth multiplier 1 with up to TS_DW_MAX_TAPS kernel taps and a
- * scratch of in_c bytes (the compiler provides it); anything else goes to the
- * reference. For each output pixel the taps' input rows are resolved once
- * (a padding tap points at the scratch, filled with the input zero point), then
- * four channels at a time accumulate in registers: one word of inputs and one
- * of weights per tap, unpacked with SXTB16 and multiplied with SMLABB/SMLATT.
+ * Covers depth multiplier 1 with up to TS_DW_MAX_TAPS kernel taps, a scratch of
+ * in_c bytes (the compiler provides it) and requantization parameters that
+ * ts_rq_fast handles (ts_rq_dsp.h; true of real models); anything else goes to the
+ * reference.
+ *
+ * Channels go in blocks that fit a stack buffer of the block's weights, unpacked
+ * once per call: for each group of four channels and each tap, SXTB16 (bytes 0, 2)
+ * and SXTB16 ROR 8 (bytes 1, 3) of the weight word, so the inner loop loads them
+ * from SRAM ready to multiply instead of unpacking flash words at every pixel.
+ * Per tap and four channels: one input word, two weight words, two SXTB16 and four
+ * SMLABB/SMLATT. Interior pixels of a 3x3 kernel address their taps directly with
+ * the loop unrolled; other pixels resolve each tap's input row once (a padding tap
+ * points at the scratch, filled with the input zero point).
  */
 #include <stddef.h>
+
+/* GCC's pre-allocation scheduler hoists the loads and unpacks of all nine taps
+ * ahead of the multiplies and then spills them to the stack; the source order
+ * already interleaves them, so keep it. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns")
+#endif
 #include "../common/ts_kernels.h"
 #include "../common/ts_quant.h"
 #include "ts_simd.h"
+#include "ts_rq_dsp.h"
 
 #define ts_depthwise_conv2d ts_depthwise_conv2d_reference
 #include "../reference/depthwise_conv.c"
 #undef ts_depthwise_conv2d
 
 #define TS_DW_MAX_TAPS 64
+/* Stack for one channel block: unpacked weights (two words per four channels per
+ * tap) and the per-channel requantization. 4.5 KB of weights is 256 channels of a
+ * 3x3 kernel; the firmware's stack is 32 KB (boards' linker.ld). */
+#define TS_DW_WORDS 1152
+#define TS_DW_BLOCK_CHANNELS 256
 
-#define TS_DW_RQ(acc, ch) (r2 ? ts_requant_r2((acc), mult[ch], shift[ch], zp, lo, hi) \
-                              : ts_requant((acc), mult[ch], shift[ch], zp, lo, hi))
+/* Four channels' accumulators a0..a3 += one tap: xv the input word, w[0], w[1]
+ * the unpacked weights (channels c, c+2 and c+1, c+3). */
+#define TS_DW_TAP(xv, w)                                   \
+    do {                                                   \
+        const uint32_t xe_ = ts_sxtb16(xv);                \
+        const uint32_t xo_ = ts_sxtb16_odd(xv);            \
+        a0 = ts_smlabb((w)[0], xe_, a0);                   \
+        a2 = ts_smlatt((w)[0], xe_, a2);                   \
+        a1 = ts_smlabb((w)[1], xo_, a1);                   \
+        a3 = ts_smlatt((w)[1], xo_, a3);                   \
+    } while (0)
+
+/* Requantize and store four channels, q the first channel's parameters. */
+#define TS_DW_STORE4(y, q)                                                   \
+    do {                                                                     \
+        (y)[0] = ts_clamp8(ts_rq_fast(a0, (q)[0].mult, (q)[0].shr, zp2p1), lo, hi); \
+        (y)[1] = ts_clamp8(ts_rq_fast(a1, (q)[1].mult, (q)[1].shr, zp2p1), lo, hi); \
+        (y)[2] = ts_clamp8(ts_rq_fast(a2, (q)[2].mult, (q)[2].shr, zp2p1), lo, hi); \
+        (y)[3] = ts_clamp8(ts_rq_fast(a3, (q)[3].mult, (q)[3].shr, zp2p1), lo, hi); \
+    } while (0)
+
+/* Shared by the per-pixel helpers: the call's constants. */
+typedef struct {
+    const uint32_t *wu;     /* unpacked weights of the block */
+    const ts_rq_ch *rq;     /* requantization of the block's channels */
+    int cb;                 /* channels in the block, a multiple of 4 */
+    int c_n, rs;            /* channels of the tensor, bytes per input row */
+    int32_t zp2p1, lo, hi;
+} ts_dw_ctx;
+
+/* 3x3 window inside the image: x = its top-left input pixel at the block's first channel. */
+static void __attribute__((noinline)) ts_dw_pixel3x3(const ts_dw_ctx *k, const int8_t *x, int8_t *y)
+{
+    const int c_n = k->c_n, rs = k->rs;
+    const int32_t zp2p1 = k->zp2p1, lo = k->lo, hi = k->hi;
+    const uint32_t *w = k->wu;
+    const ts_rq_ch *q = k->rq;
+    for (int j = k->cb >> 2; j > 0; j--, x += 4, w += 18, q += 4, y += 4) {
+        int32_t a0 = q[0].bias, a1 = q[1].bias, a2 = q[2].bias, a3 = q[3].bias;
+        const int8_t *r = x;
+        TS_DW_TAP(ts_load4(r), w);
+        TS_DW_TAP(ts_load4(r + c_n), w + 2);
+        TS_DW_TAP(ts_load4(r + 2 * c_n), w + 4);
+        r += rs;
+        TS_DW_TAP(ts_load4(r), w + 6);
+        TS_DW_TAP(ts_load4(r + c_n), w + 8);
+        TS_DW_TAP(ts_load4(r + 2 * c_n), w + 10);
+        r += rs;
+        TS_DW_TAP(ts_load4(r), w + 12);
+        TS_DW_TAP(ts_load4(r + c_n), w + 14);
+        TS_DW_TAP(ts_load4(r + 2 * c_n), w + 16);
+        TS_DW_STORE4(y, q);
+    }
+}
+
+/* Any window: rows[t] = tap t's input at the block's first channel (or the padding row). */
+static void __attribute__((noinline)) ts_dw_pixel_rows(const ts_dw_ctx *k, const int8_t *const *rows,
+                                                       int taps, int8_t *y)
+{
+    const int32_t zp2p1 = k->zp2p1, lo = k->lo, hi = k->hi;
+    const uint32_t *w = k->wu;
+    const ts_rq_ch *q = k->rq;
+    for (int c = 0; c < k->cb; c += 4, q += 4, y += 4) {
+        int32_t a0 = q[0].bias, a1 = q[1].bias, a2 = q[2].bias, a3 = q[3].bias;
+        for (int t = 0; t < taps; t++, w += 2) {
+            TS_DW_TAP(ts_load4(rows[t] + c), w);
+        }
+        TS_DW_STORE4(y, q);
+    }
+}
+
+/* One block of channels [c0, c0 + cb), cb a multiple of 4, over every output pixel. */
+static void ts_dw_block(const ts_conv_params *p, const int8_t *in, int8_t *out, int c0, int cb,
+                        const uint32_t *wu, const ts_rq_ch *rq)
+{
+    const int c_n = p->in_c, in_h = p->in_h, in_w = p->in_w;
+    const int k_h = p->k_h, k_w = p->k_w, taps = k_h * k_w;
+    const int is3x3 = k_h == 3 && k_w == 3;
+    const ts_dw_ctx k = {wu, rq, cb, c_n, in_w * c_n, 2 * p->out_zp + 1, p->act_min, p->act_max};
+    const int8_t *pad = p->scratch;
+    const int8_t *rows[TS_DW_MAX_TAPS];
+    int8_t *y = out + c0;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        const int iy0 = oy * p->stride_h - p->pad_top;
+        const int rows_inside = iy0 >= 0 && iy0 + k_h <= in_h;
+        for (int ox = 0; ox < p->out_w; ox++, y += c_n) {
+            const int ix0 = ox * p->stride_w - p->pad_left;
+            if (is3x3 && rows_inside && ix0 >= 0 && ix0 + 3 <= in_w) {
+                ts_dw_pixel3x3(&k, in + iy0 * k.rs + ix0 * c_n + c0, y);
+                continue;
+            }
+            for (int ky = 0, t = 0; ky < k_h; ky++) {
+                const int iy = iy0 + ky;
+                for (int kx = 0; kx < k_w; kx++, t++) {
+                    const int ix = ix0 + kx;
+                    const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
+                    rows[t] = (inside ? in + (iy * in_w + ix) * c_n : pad) + c0;
+                }
+            }
+            ts_dw_pixel_rows(&k, rows, taps, y);
+        }
+    }
+}
+
+/* Channels [c0, c_n) that do not fill a group of four: plain C per pixel. */
+static void ts_dw_tail(const ts_conv_params *p, const int8_t *in, int8_t *out, int c0)
+{
+    const int c_n = p->in_c;
+    const int32_t zp2p1 = 2 * p->out_zp + 1, lo = p->act_min, hi = p->act_max;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        const int iy0 = oy * p->stride_h - p->pad_top;
+        for (int ox = 0; ox < p->out_w; ox++, out += c_n) {
+            const int ix0 = ox * p->stride_w - p->pad_left;
+            for (int c = c0; c < c_n; c++) {
+                int32_t a = p->bias[c];
+                for (int ky = 0; ky < p->k_h; ky++) {
+                    const int iy = iy0 + ky;
+                    for (int kx = 0; kx < p->k_w; kx++) {
+                        const int ix = ix0 + kx;
+                        const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
+                        const int32_t xv = inside ? in[(iy * p->in_w + ix) * c_n + c] : p->pad_value;
+                        a += p->weights[(ky * p->k_w + kx) * c_n + c] * xv;
+                    }
+                }
+                out[c] = ts_clamp8(ts_rq_fast(a, p->mult[c], -p->shift[c] - 1, zp2p1), lo, hi);
+            }
+        }
+    }
+}
 
 void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
 {
     const int taps = p->k_h * p->k_w;
-    if (p->depth_mult != 1 || taps > TS_DW_MAX_TAPS || p->scratch == 0) {
+    const int c_n = p->in_c;
+    if (p->depth_mult != 1 || taps > TS_DW_MAX_TAPS || p->scratch == 0
+        || !ts_rq_fast_ok(p->bias, p->shift, c_n, taps)) {
         ts_depthwise_conv2d_reference(p, in, out);
         return;
     }
-    /* locals: the int8 stores to out could alias *p, which would reload it */
-    const int c_n = p->in_c, in_h = p->in_h, in_w = p->in_w;
-    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-    const int32_t *bias = p->bias, *mult = p->mult;
-    const int8_t *shift = p->shift, *weights = p->weights;
-    const int8_t *pad = p->scratch;
-    const int r2 = ts_all_shifts_r2(shift, c_n);   /* one-multiply requantization applies */
-    const int8_t *rows[TS_DW_MAX_TAPS];
+    uint32_t wu[TS_DW_WORDS];
+    ts_rq_ch rq[TS_DW_BLOCK_CHANNELS];
+    int block = (TS_DW_WORDS / (2 * taps)) * 4;   /* channels whose weights fit wu */
+    if (block > TS_DW_BLOCK_CHANNELS) {
+        block = TS_DW_BLOCK_CHANNELS;
+    }
     __builtin_memset(p->scratch, p->pad_value, (size_t)c_n);
-
-    for (int oy = 0; oy < p->out_h; oy++) {
-        const int iy0 = oy * p->stride_h - p->pad_top;
-        for (int ox = 0; ox < p->out_w; ox++) {
-            const int ix0 = ox * p->stride_w - p->pad_left;
-            for (int ky = 0, t = 0; ky < p->k_h; ky++) {
-                const int iy = iy0 + ky;
-                for (int kx = 0; kx < p->k_w; kx++, t++) {
-                    const int ix = ix0 + kx;
-                    const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-                    rows[t] = inside ? in + (iy * in_w + ix) * c_n : pad;
-                }
+    const int c4 = c_n & ~3;
+    for (int c0 = 0; c0 < c4; c0 += block) {
+        const int cb = c4 - c0 < block ? c4 - c0 : block;
+        uint32_t *w = wu;
+        for (int c = c0; c < c0 + cb; c += 4) {
+            const int8_t *src = p->weights + c;
+            for (int t = 0; t < taps; t++, src += c_n, w += 2) {
+                const uint32_t v = ts_load4(src);
+                w[0] = ts_sxtb16(v);
+                w[1] = ts_sxtb16_odd(v);
             }
-            int c = 0;
-            for (; c + 3 < c_n; c += 4) {
-                int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
-                const int8_t *w = weights + c;
-                for (int t = 0; t < taps; t++, w += c_n) {
-                    const uint32_t xv = ts_load4(rows[t] + c);
-                    const uint32_t wv = ts_load4(w);
-                    const uint32_t xe = ts_sxtb16(xv), xo = ts_sxtb16_odd(xv);
-                    const uint32_t we = ts_sxtb16(wv), wo = ts_sxtb16_odd(wv);
-                    a0 = ts_smlabb(we, xe, a0); /* channel c   (byte 0) */
-                    a2 = ts_smlatt(we, xe, a2); /* channel c+2 (byte 2) */
-                    a1 = ts_smlabb(wo, xo, a1); /* channel c+1 (byte 1) */
-                    a3 = ts_smlatt(wo, xo, a3); /* channel c+3 (byte 3) */
-                }
-                out[c] = TS_DW_RQ(a0, c);
-                out[c + 1] = TS_DW_RQ(a1, c + 1);
-                out[c + 2] = TS_DW_RQ(a2, c + 2);
-                out[c + 3] = TS_DW_RQ(a3, c + 3);
-            }
-            for (; c < c_n; c++) {
-                int32_t a = bias[c];
-                const int8_t *w = weights + c;
-                for (int t = 0; t < taps; t++, w += c_n) {
-                    a += *w * rows[t][c];
-                }
-                out[c] = TS_DW_RQ(a, c);
-            }
-            out += c_n;
         }
+        for (int i = 0; i < cb; i++) {
+            rq[i].bias = p->bias[c0 + i];
+            rq[i].mult = p->mult[c0 + i];
+            rq[i].shr = -p->shift[c0 + i] - 1;
+        }
+        ts_dw_block(p, in, out, c0, cb, wu, rq);
+    }
+    if (c4 < c_n) {
+        ts_dw_tail(p, in, out, c4);
     }
 }

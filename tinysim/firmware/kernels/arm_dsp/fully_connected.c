@@ -1,5 +1,10 @@
 /* FULLY_CONNECTED, int8: Cortex-M4 DSP port. Two output units per pass share
  * each unpacked input word (see ts_dot2). Same arithmetic as the reference. */
+/* Keep the source order of the unrolled multiply-accumulates: GCC's pre-allocation
+ * scheduler otherwise hoists loads and unpacks ahead and spills them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-schedule-insns")
+#endif
 #include "../common/ts_kernels.h"
 #include "../common/ts_fc_requant.h"
 #include "ts_simd.h"
