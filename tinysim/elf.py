@@ -71,7 +71,8 @@ class Firmware:
         try:
             return cls._parse(path, raw)
         except (ELFError, ValueError, KeyError, IndexError) as err:
-            raise FirmwareError(f"{path}: malformed ELF: {err}") from None
+            raise FirmwareError(f"{path}: malformed ELF ({err}); the file is truncated or corrupt: "
+                                "rebuild it or copy it again") from None
 
     @classmethod
     def _parse(cls, path: Path, raw: bytes) -> "Firmware":

@@ -270,6 +270,11 @@ def _read_toml(path: Path) -> dict:
         raise PlatformError(f"{path}: no such platform file") from None
     except tomllib.TOMLDecodeError as err:
         raise PlatformError(f"{path}: not valid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise PlatformError(f"{path}: not a text file; give a board TOML (platforms/boards/*.toml)") from None
+    except OSError as err:  # a directory, no permission
+        raise PlatformError(f"{path}: cannot read platform file ({err.strerror}); "
+                            "give a board name or a board TOML file") from None
 
 
 def available_platforms(directory: Path = PLATFORMS_DIR) -> Tuple[str, ...]:

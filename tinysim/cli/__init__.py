@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
 from typing import List, Optional
 
 from .. import __version__
@@ -47,14 +49,78 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Numeric options several commands share, checked once here before any file is opened:
+# attribute -> (option as the user types it, smallest valid value, what it counts).
+_NUMERIC_OPTIONS = {
+    "max_instructions": ("--max-instructions", 1, "an instruction budget"),
+    "inputs": ("--inputs", 1, "a number of random inputs"),
+    "limit": ("--limit", 1, "a number of dataset files"),
+    "top": ("--top", 1, "a number of functions to list"),
+    "infer": ("--infer", 1, "a number of inferences"),
+    "seed": ("--seed", 0, "a random seed"),
+    "baud": ("--baud", 1, "a baud rate"),
+    "timeout": ("--timeout", 1e-3, "seconds to wait"),
+    "min_window_s": ("--min-window-s", 1e-3, "seconds per timed window"),
+}
+
+
+def check_numeric_options(args: argparse.Namespace) -> None:
+    """A negative count or a zero timeout is a typo: say so before anything runs."""
+    for attr, (option, lowest, what) in _NUMERIC_OPTIONS.items():
+        value = getattr(args, attr, None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < lowest:
+            bound = "0 or more" if lowest == 0 else ("above 0" if lowest < 1 else f"at least {lowest}")
+            raise TinysimError(f"{option} {value}: {what} must be {bound}")
+
+
+class _Interrupts:
+    """Ctrl-C while Python runs inside a C callback (the emulator's hooks) cannot unwind through
+    C: Python prints that callback's failure as an 'ignored' exception with a traceback, and the
+    emulator may then stop with an error of its own. While a command runs, note every Ctrl-C and
+    keep quiet about the callback failures that follow one, so the command reports 'interrupted'
+    rather than a consequence of it."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._previous_hook = sys.unraisablehook
+        self._previous_handler = None
+
+    def _on_sigint(self, signum, frame) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def _hook(self, unraisable) -> None:
+        if self.seen or isinstance(unraisable.exc_value, KeyboardInterrupt):
+            self.seen = True
+            return
+        self._previous_hook(unraisable)
+
+    def __enter__(self) -> "_Interrupts":
+        sys.unraisablehook = self._hook
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.unraisablehook = self._previous_hook
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGINT, self._previous_handler)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args._handler(args) or 0)
-    except TinysimError as err:
-        print(f"tinysim {args.command}: error: {err}", file=sys.stderr)
-        return err.exit_code
-    except KeyboardInterrupt:
-        print(f"tinysim {args.command}: interrupted", file=sys.stderr)
-        return 130
+    with _Interrupts() as interrupts:
+        try:
+            check_numeric_options(args)
+            return int(args._handler(args) or 0)
+        except TinysimError as err:
+            if interrupts.seen:   # the error is the emulator stopping under the user's Ctrl-C
+                print(f"tinysim {args.command}: interrupted", file=sys.stderr)
+                return 130
+            print(f"tinysim {args.command}: error: {err}", file=sys.stderr)
+            return err.exit_code
+        except KeyboardInterrupt:
+            print(f"tinysim {args.command}: interrupted", file=sys.stderr)
+            return 130

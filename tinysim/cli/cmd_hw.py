@@ -45,10 +45,7 @@ def add_arguments(p) -> None:
 
 def flash(elf: Path, target: str) -> None:
     """`pyocd flash -t TARGET ELF`, with errors a user can act on."""
-    exe = shutil.which("pyocd")
-    if exe is None:
-        raise TinysimError("--flash needs pyOCD, which is not installed: pip install pyocd "
-                           "(or flash the ELF another way and run without --flash)")
+    exe = _pyocd()
     try:
         proc = subprocess.run([exe, "flash", "-t", target, str(elf)], capture_output=True, text=True,
                               timeout=FLASH_TIMEOUT_S)
@@ -61,6 +58,27 @@ def flash(elf: Path, target: str) -> None:
                            + " | ".join(tail))
 
 
+def _pyocd() -> str:
+    exe = shutil.which("pyocd")
+    if exe is None:
+        raise TinysimError("--flash needs pyOCD, which is not installed: pip install pyocd "
+                           "(or flash the ELF another way and run without --flash)")
+    return exe
+
+
+def check_elf(elf: Path, platform) -> None:
+    """The simulation of the ELF runs after the board measurement (and flashing): a file that is
+    no ELF, or one for another core, must fail before either, not minutes later."""
+    from ..elf import Firmware
+    from ..errors import FirmwareError
+
+    firmware = Firmware.load(elf)   # names the file when it is not an ELF
+    if firmware.arch != platform.core.arch:
+        raise FirmwareError(f"{elf}: firmware is built for {firmware.arch} but platform "
+                            f"{platform.name} has a {platform.core.cpu} ({platform.core.arch}) "
+                            "core; pass the --platform of the board the ELF was built for")
+
+
 def measure_on_board(args, platform, workload_hint):
     """(PerformanceRun, workload) of the board on `args.port`."""
     from ..errors import ProtocolError
@@ -70,6 +88,8 @@ def measure_on_board(args, platform, workload_hint):
 
     transport = SerialTransport(args.port, args.baud or platform.console_baud)
     try:
+        if not args.no_sim:
+            check_elf(args.elf, platform)
         if args.flash:
             flash(args.elf, args.target or _target_for(platform))
         client = DutClient(transport, infer_timeout=args.timeout)
@@ -101,6 +121,8 @@ def run(args) -> int:
     platform = load_platform(args.platform)
     if not args.elf.is_file():
         raise TinysimError(f"--elf {args.elf}: no such file")
+    if args.flash:
+        _pyocd()                         # a missing flasher is said first: nothing else can run
     writer = RunWriter(args.out, meta={"command": "hw", "platform": platform.label, "port": args.port,
                                        "options": args_meta(args), "quick": args.quick})
     run_hw, workload = measure_on_board(args, platform, args.workload)

@@ -70,6 +70,9 @@ def run(args) -> int:
     if args.models_action == "fetch":
         from ..models.fetch import fetch
         ids = [m.strip() for m in args.only.split(",") if m.strip()] or None
+        if args.dest.exists() and not args.dest.is_dir():
+            raise ModelError(f"--dest {args.dest}: is a file, not a directory; give the directory "
+                             "for the pretrained models (default models/pretrained)")
         path = fetch(args.dest, ids, base_url=args.base_url)
         print(f"wrote {path}")
         return 0

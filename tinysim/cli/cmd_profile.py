@@ -8,6 +8,7 @@ from pathlib import Path
 from ..cost.attribution import block_names, by_function, call_graph, collapsed_stacks
 from ..cost.inputs import add_common_arguments, load_platform_arg, obtain_profile, overlay_params
 from ..cost.units import fmt_clock
+from ..errors import TinysimError
 
 NAME = "profile"
 HELP = "cycles, instructions and energy per function (and a flame-graph file)"
@@ -31,7 +32,11 @@ def run(args) -> int:
     rows, total = by_function(profile, platform, args.elf, params)
     if args.collapsed:
         graph = None if args.flat else call_graph(profile, block_names(profile, args.elf))
-        Path(args.collapsed).write_text("\n".join(collapsed_stacks(rows, graph)) + "\n")
+        try:
+            Path(args.collapsed).write_text("\n".join(collapsed_stacks(rows, graph)) + "\n")
+        except OSError as err:
+            raise TinysimError(f"--collapsed {args.collapsed}: cannot write ({err.strerror}); "
+                               "choose another path") from None
     if args.json:
         print(json.dumps({"total": total.as_dict(), "functions": [
             {"function": r.name, "cycles": r.cycles, "instructions": r.instructions,

@@ -33,13 +33,19 @@ def _input_bytes(args) -> bytes:
         except OSError as err:
             raise TinysimError(f"{args.input_file}: cannot read --input-file: {err.strerror}") from None
     if args.input is not None:
-        return args.input.encode("utf-8").decode("unicode_escape").encode("latin-1")
+        try:
+            return args.input.encode("utf-8").decode("unicode_escape").encode("latin-1")
+        except UnicodeError as err:
+            raise TinysimError(f"--input {args.input!r}: {err.reason} at position {err.start}; "
+                               "escapes are Python-style bytes (\\n, \\x41, up to \\xff); "
+                               "put other data in a file and pass --input-file") from None
     return b""
 
 
 def run(args) -> int:
     from ..emu.session import build_session
 
+    data = _input_bytes(args)  # a bad --input fails before the firmware is loaded
     session = build_session(args.elf, args.platform)
     machine = session.machine
     if not args.json:
@@ -47,7 +53,6 @@ def run(args) -> int:
             sys.stdout.write(data.decode("utf-8", "replace"))
             sys.stdout.flush()
         machine.on_uart_tx(stream)
-    data = _input_bytes(args)
     if data:
         machine.uart_rx(data)
     result = session.run(max_instructions=args.max_instructions)

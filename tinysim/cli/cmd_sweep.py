@@ -109,7 +109,11 @@ def run(args) -> int:
     params = overlay_params(args)
     profile = obtain_profile(args, platform, params)
     if args.save_profile:
-        profile.save(args.save_profile)
+        try:
+            profile.save(args.save_profile)
+        except OSError as err:
+            raise TinysimError(f"--save-profile {args.save_profile}: cannot write the profile "
+                               f"({err.strerror}); choose another path") from None
     clocks = parse_clocks(args.clock) if args.clock else [pv.clock_hz(platform)]
     srams = parse_sizes(args.sram, "--sram") if args.sram else [None]
     flashes = parse_sizes(args.flash, "--flash") if args.flash else [None]
@@ -132,6 +136,10 @@ def run(args) -> int:
                   "costed as 1 cycle: " + ", ".join(
                       f"{m}@0x{a:08x}" for a, m in profile.meta["unclassified"][:5]))
     if args.plot:
-        plot(rows, args.plot, f"{profile.meta.get('window', '')} on "
-                              f"{getattr(platform, 'name', '')}")
+        try:
+            plot(rows, args.plot, f"{profile.meta.get('window', '')} on "
+                                  f"{getattr(platform, 'name', '')}")
+        except OSError as err:
+            raise TinysimError(f"--plot {args.plot}: cannot write the plot ({err.strerror}); "
+                               "choose another path (the table above is complete)") from None
     return 0

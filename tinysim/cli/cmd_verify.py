@@ -42,6 +42,9 @@ def run(args) -> int:
     from ..platform import load_platform
     from ..verify import verify
 
+    if args.model.is_dir():
+        raise TinysimError(f"{args.model}: is a directory; give the .tflite file "
+                           "(e.g. models/kws01.tflite)")
     if not args.model.is_file():
         raise TinysimError(f"{args.model}: no such model file")
     if args.inputs < 1:

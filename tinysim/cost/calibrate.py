@@ -47,14 +47,24 @@ class Fit:
     notes: List[str]
 
 
+def _positive(item: dict, key: str, where: str) -> float:
+    """A measured quantity: a positive number (a string or a negative count is a typo)."""
+    value = item[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise TinysimError(f"{where}: '{key}' must be a positive number, got {value!r}")
+    return float(value)
+
+
 def load_measurements(path) -> List[Measurement]:
     p = Path(path)
     try:
         data = json.loads(p.read_text())
     except FileNotFoundError:
         raise TinysimError(f"{p}: measurements file not found") from None
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise TinysimError(f"{p}: not valid JSON ({err})") from None
+    except OSError as err:  # a directory, no permission
+        raise TinysimError(f"{p}: cannot read measurements ({err.strerror}); give the JSON file") from None
     items = data.get("measurements") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         raise TinysimError(f"{p}: expected a list of {{profile, cycles[, joules, clock_hz]}}")
@@ -63,12 +73,17 @@ def load_measurements(path) -> List[Measurement]:
         where = f"{p}: measurement {k}"
         if not isinstance(item, dict) or "profile" not in item or "cycles" not in item:
             raise TinysimError(f"{where}: needs 'profile' (path to .npz) and 'cycles'")
+        if not isinstance(item["profile"], str):
+            raise TinysimError(f"{where}: 'profile' must be a path string to the .npz, "
+                               f"got {item['profile']!r}")
         prof_path = Path(item["profile"])
         if not prof_path.is_absolute():
             prof_path = p.parent / prof_path
-        out.append(Measurement(ExecutionProfile.load(prof_path), float(item["cycles"]),
-                               None if item.get("joules") is None else float(item["joules"]),
-                               item.get("clock_hz"), item.get("label", str(prof_path.name))))
+        cycles = _positive(item, "cycles", where)
+        joules = None if item.get("joules") is None else _positive(item, "joules", where)
+        clock = None if item.get("clock_hz") is None else _positive(item, "clock_hz", where)
+        out.append(Measurement(ExecutionProfile.load(prof_path), cycles, joules,
+                               clock, item.get("label", str(prof_path.name))))
     return out
 
 

@@ -28,6 +28,10 @@ def read_overlay(path) -> Dict[str, float]:
         raise TinysimError(f"{p}: overlay file not found") from None
     except tomllib.TOMLDecodeError as err:
         raise TinysimError(f"{p}: not valid TOML ({err})") from None
+    except UnicodeDecodeError:
+        raise TinysimError(f"{p}: not a text file; an overlay is the TOML `tinysim calibrate` writes") from None
+    except OSError as err:  # a directory, no permission
+        raise TinysimError(f"{p}: cannot read overlay ({err.strerror}); give the overlay TOML file") from None
     params: Dict[str, float] = {}
     for section, values in data.items():
         if section not in SECTIONS or not isinstance(values, dict):
@@ -49,5 +53,8 @@ def write_overlay(path, params: Mapping[str, float], header: Iterable[str] = ())
         if values:
             lines.append(f"[{section}]")
             lines.extend(f"{k} = {float(f'{v:.6g}')!r}" for k, v in sorted(values.items()))
-    p.write_text("\n".join(lines) + "\n")
+    try:
+        p.write_text("\n".join(lines) + "\n")
+    except OSError as err:
+        raise TinysimError(f"{p}: cannot write the overlay ({err.strerror}); choose another -o path") from None
     return p

@@ -194,14 +194,19 @@ class ExecutionProfile:
         for f in (npz, js):
             if not f.exists():
                 raise ProfileError(f"{f}: profile file not found (a profile is a .npz and a "
-                                   ".json side by side, written by ExecutionProfile.save)")
+                                   ".json side by side, written by `tinysim sweep ELF --platform P --save-profile FILE.npz`)")
         try:
             meta = json.loads(js.read_text())
             with np.load(npz, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in ("blocks", "edges", "static_hist", "taken_hist",
                                             "regions")}
-        except (ValueError, KeyError, OSError) as err:
-            raise ProfileError(f"{npz}: not a tinysim profile ({err})") from None
+        except (ValueError, KeyError, OSError, EOFError) as err:
+            why = "not a NumPy .npz archive" if "pickle" in str(err) else str(err)
+            raise ProfileError(f"{npz}: not a tinysim profile ({why}); record one with "
+                               "`tinysim sweep ELF --platform P --save-profile FILE.npz`") from None
+        if not isinstance(meta, dict):
+            raise ProfileError(f"{js}: not a tinysim profile (the .json beside the .npz must hold "
+                               "an object); record the profile again")
         if meta.get("format") != FORMAT_VERSION:
             raise ProfileError(f"{js}: profile format {meta.get('format')!r}, this tinysim reads "
                                f"format {FORMAT_VERSION}; record the profile again")

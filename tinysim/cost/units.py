@@ -16,14 +16,21 @@ _SIZE = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1 << 20, "mb": 
 
 def _split(text: str, what: str, pattern: str, units: dict, option: str) -> float:
     m = re.fullmatch(pattern, text.strip(), flags=re.IGNORECASE)
-    if not m or m.group(2).lower() not in units:
+    try:  # the pattern lets "1.2.3" through; float() is the judge of the number
+        value = float(m.group(1)) if m and m.group(2).lower() in units else None
+    except ValueError:
+        value = None
+    if value is None:
         raise TinysimError(f"{option}: cannot read {what} {text!r} "
                            f"(examples: {'16MHz, 4.5e6' if what == 'clock' else '256KiB, 1MiB'})")
-    return float(m.group(1)) * units[m.group(2).lower()]
+    return value * units[m.group(2).lower()]
 
 
 def parse_clock(text: str, option: str = "--clock") -> float:
-    return _split(text, "clock", r"([0-9.]+(?:e[0-9]+)?)\s*([a-z]*)", _FREQ, option)
+    hz = _split(text, "clock", r"([0-9.]+(?:e[0-9]+)?)\s*([a-z]*)", _FREQ, option)
+    if hz <= 0:
+        raise TinysimError(f"{option}: clock {text!r} must be above 0 Hz (examples: 16MHz, 4.5e6)")
+    return hz
 
 
 def parse_clocks(text: str, option: str = "--clock") -> List[float]:
@@ -36,7 +43,10 @@ def parse_clocks(text: str, option: str = "--clock") -> List[float]:
             try:
                 points = int(n or 10)
             except ValueError:
-                raise TinysimError(f"{option}: range {part!r} needs ':N' with N a count") from None
+                points = 0
+            if points < 1:
+                raise TinysimError(f"{option}: range {part!r} needs ':N' with N a count of at "
+                                   "least 1 (e.g. 4MHz..120MHz:100)") from None
             out.extend(np.linspace(lo, hi, points).tolist())
         elif part.strip():
             out.append(parse_clock(part, option))
