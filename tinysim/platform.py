@@ -226,6 +226,15 @@ def _resize(memories, kind, total, platform_name):
 # Loading and validation
 
 
+def _kind_name(kind) -> str:
+    """`(int, float)` -> 'a number': the TOML words a board-file author knows."""
+    names = {int: "an integer", float: "a number", str: "a string", dict: "a table", list: "a list",
+             bool: "true or false"}
+    if isinstance(kind, tuple):
+        return "a number" if set(kind) <= {int, float} else " or ".join(_kind_name(k) for k in kind)
+    return names.get(kind, getattr(kind, "__name__", str(kind)))
+
+
 class _Table:
     """A TOML table that reports missing/wrong keys with the file and the dotted key."""
 
@@ -241,11 +250,11 @@ class _Table:
     def get(self, key: str, kind=None, default: Any = ...):
         if key not in self.data:
             if default is ...:
-                raise self.fail(key, "missing")
+                raise self.fail(key, "missing; add it (the files in platforms/ are complete examples)")
             return default
         value = self.data[key]
         if kind is not None and not isinstance(value, kind) or isinstance(value, bool) and kind in (int, float):
-            raise self.fail(key, f"expected {getattr(kind, '__name__', kind)}, got {value!r}")
+            raise self.fail(key, f"expected {_kind_name(kind)}, got {value!r}")
         return value
 
     def table(self, key: str, default: Any = ...) -> "_Table":

@@ -61,6 +61,24 @@ def test_platform_file_that_is_binary(tmp_path, capsys):
     fails(capsys, ["run", HELLO, "--platform", board], str(board), "not a text file", "board TOML")
 
 
+def test_platform_missing_table_and_wrong_kind(tmp_path, capsys):
+    needs(HELLO)
+    boards, socs = tmp_path / "boards", tmp_path / "socs"
+    boards.mkdir()
+    socs.mkdir()
+    for soc in (REPO / "platforms" / "socs").glob("*.toml"):
+        (socs / soc.name).write_text(soc.read_text())
+    text = (REPO / "platforms" / "boards" / f"{PLATFORM}.toml").read_text()
+    no_console = boards / "no_console.toml"
+    no_console.write_text(text.replace("[console]", "[console_typo]"))
+    fails(capsys, ["run", HELLO, "--platform", no_console], str(no_console), "console: missing",
+          "add it")
+    bad_vdd = boards / "bad_vdd.toml"
+    bad_vdd.write_text(text.replace("vdd_v = 3.0", 'vdd_v = "three"'))
+    err = fails(capsys, ["run", HELLO, "--platform", bad_vdd], "energy.vdd_v", "expected a number")
+    assert "<class" not in err
+
+
 # ---- firmware -----------------------------------------------------------------------------------
 
 def test_truncated_elf_says_truncated(tmp_path, capsys):
@@ -229,6 +247,33 @@ def test_hw_checks_the_elf_before_flashing_or_measuring(tmp_path, capsys):
     finally:
         os.close(master)
         os.close(slave)
+
+
+# ---- build ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, words", [
+    (["--list", "--platform", "nosuch"], ["--list covers every port", "no --platform"]),
+    (["--prebuilt-tests", "--platform", PLATFORM], ["--prebuilt-tests covers every port", "--test NAME"]),
+    (["--test", "hello", "--platform", PLATFORM, "--keep-c", "kc"], ["--keep-c", "--model"]),
+])
+def test_build_options_that_would_be_ignored(argv, words, capsys):
+    fails(capsys, ["build", *argv], *words)
+
+
+@pytest.mark.parametrize("what", [["--test", "hello"], ["--model", str(REPO / "models" / "ad01.tflite")]])
+def test_build_output_path_that_cannot_be_written(tmp_path, capsys, what):
+    fails(capsys, ["build", *what, "--platform", PLATFORM, "-o", tmp_path], f"-o {tmp_path}",
+          "is a directory", ".elf")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    fails(capsys, ["build", *what, "--platform", PLATFORM, "-o", blocker / "x.elf"],
+          f"{blocker} is a file, not a directory")
+
+
+def test_dataset_labels_that_are_a_directory(tmp_path, capsys):
+    (tmp_path / "kws01" / "y_labels.csv").mkdir(parents=True)
+    fails(capsys, ["accuracy", "--workload", "kws01", "--dataset", tmp_path, "--limit", "1"],
+          "y_labels.csv is not a file", "label CSV")
 
 
 # ---- Ctrl-C ----------------------------------------------------------------------------------------

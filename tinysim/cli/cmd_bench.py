@@ -129,6 +129,10 @@ def dataset_dir_for(root: Optional[Path], workload: str) -> Optional[Path]:
         return root / workload
     if (root / "y_labels.csv").is_file():
         return root
+    for labels in (root / workload / "y_labels.csv", root / "y_labels.csv"):
+        if labels.exists():
+            raise TinysimError(f"--dataset {root}: {labels} is not a file; it must be the label "
+                               "CSV (file name, label per line)")
     raise TinysimError(f"--dataset {root}: neither {root / workload / 'y_labels.csv'} nor "
                        f"{root / 'y_labels.csv'} exists (expected the MLPerf Tiny dataset layout)")
 

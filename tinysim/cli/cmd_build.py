@@ -34,10 +34,37 @@ def add_arguments(parser) -> None:
                         help="with --model: keep the generated model C sources in DIR")
 
 
+def check_output_path(out, option: str, example: str) -> None:
+    """An output file path must not be a directory or lie under a file: say so before building."""
+    from ..errors import TinysimError
+
+    if out is None:
+        return
+    if out.is_dir():
+        raise TinysimError(f"{option} {out}: is a directory; give the output file path "
+                           f"(e.g. {out / example})")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise TinysimError(f"{option} {out}: {parent} is a file, not a directory; "
+                                   "choose another output path")
+            break
+
+
 def run(args) -> int:
     from ..errors import TinysimError
     from ..firmware import build  # keeps `tinysim --help` fast
 
+    if args.list or args.prebuilt_tests:   # these cover every port: options for one are a mistake
+        mode = "--list" if args.list else "--prebuilt-tests"
+        given = [flag for flag, value in (("--platform", args.platform), ("-o", args.out),
+                                          ("--keep-c", args.keep_c)) if value is not None]
+        if given:
+            raise TinysimError(f"{mode} covers every port and test; it takes no {', '.join(given)} "
+                               "(to build one image: --test NAME --platform P [-o OUT.elf])")
+    if args.keep_c is not None and args.model is None:
+        raise TinysimError("--keep-c keeps the generated model C sources: it goes with --model")
+    check_output_path(args.out, "-o", f"{(args.test or 'model')}.elf")
     if args.list:
         for port in build.available_boards():
             spec = build.load_board(port)
