@@ -270,6 +270,13 @@ def test_build_output_path_that_cannot_be_written(tmp_path, capsys, what):
           f"{blocker} is a file, not a directory")
 
 
+def test_accuracy_elf_that_is_a_directory(tmp_path, capsys):
+    from tinysim.harness.datasets import make_dataset
+    make_dataset("kws01", tmp_path / "ds" / "kws01", 1, 0)
+    fails(capsys, ["accuracy", "--workload", "kws01", "--dataset", tmp_path / "ds", "--elf", tmp_path],
+          f"--elf {tmp_path}", "is a directory", ".elf")
+
+
 def test_dataset_labels_that_are_a_directory(tmp_path, capsys):
     (tmp_path / "kws01" / "y_labels.csv").mkdir(parents=True)
     fails(capsys, ["accuracy", "--workload", "kws01", "--dataset", tmp_path, "--limit", "1"],

@@ -91,7 +91,8 @@ def run(args) -> int:
     dataset_dir = cmd_bench.dataset_dir_for(args.dataset, args.workload)
     if args.elf is not None:
         if not args.elf.is_file():
-            raise TinysimError(f"--elf {args.elf}: no such file")
+            raise TinysimError(f"--elf {args.elf}: " + ("is a directory; give the firmware .elf file"
+                                                      if args.elf.is_dir() else "no such file"))
         elf = args.elf
     else:
         elf, _ = cmd_bench.image_for(args.images, platform.name, args.workload)
