@@ -224,11 +224,13 @@ def test_verify_with_the_elf_of_another_model(capsys):
           str(AD_ELF), "runs model 'ad01'", "takes 490 values", "tinysim build --model")
 
 
-def test_models_fetch_dest_that_is_a_file(tmp_path, capsys):
-    dest = tmp_path / "file"
-    dest.write_text("x")
-    fails(capsys, ["models", "fetch", "--dest", dest, "--only", "kws01"], "--dest", str(dest),
-          "not a directory")
+@pytest.mark.parametrize("argv", [["fetch", "--dest"], ["generate", "--out"]])
+def test_models_output_directory_that_is_a_file(tmp_path, capsys, argv):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    fails(capsys, ["models", *argv, blocker, "--only", "ad01"], f"{argv[1]} {blocker}",
+          "is a file, not a directory")
+    fails(capsys, ["models", *argv, blocker / "sub", "--only", "ad01"], f"{blocker} is a file")
 
 
 def test_hw_checks_the_elf_before_flashing_or_measuring(tmp_path, capsys):

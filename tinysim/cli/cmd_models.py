@@ -63,16 +63,25 @@ def _run_list(directory: Path) -> int:
     return 1 if problems else 0
 
 
+def _check_directory(path: Path, option: str, what: str) -> None:
+    """An output directory that is a file (or lies under one) fails before any work is done."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ModelError(f"{option} {path}: {'it' if p == path else p} is a file, not a "
+                                 f"directory; give the directory {what}")
+            return
+
+
 def run(args) -> int:
     if args.models_action == "generate":
+        _check_directory(args.out, "--out", "for the generated models (default models/)")
         from ..models import generate
         return generate.run(args)
     if args.models_action == "fetch":
         from ..models.fetch import fetch
         ids = [m.strip() for m in args.only.split(",") if m.strip()] or None
-        if args.dest.exists() and not args.dest.is_dir():
-            raise ModelError(f"--dest {args.dest}: is a file, not a directory; give the directory "
-                             "for the pretrained models (default models/pretrained)")
+        _check_directory(args.dest, "--dest", "for the pretrained models (default models/pretrained)")
         path = fetch(args.dest, ids, base_url=args.base_url)
         print(f"wrote {path}")
         return 0
