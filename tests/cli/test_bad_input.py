@@ -134,6 +134,8 @@ def test_sweep_plot_and_profile_into_unwritable_places(tmp_path, capsys):
     needs(HELLO)
     fails(capsys, ["sweep", HELLO, "--platform", PLATFORM, "--plot", tmp_path / "no" / "x.png"],
           "--plot", "x.png", "cannot write the plot", "choose another path")
+    fails(capsys, ["sweep", HELLO, "--platform", PLATFORM, "--plot", tmp_path / "x.xyz"],
+          "--plot", "x.xyz", "not supported", ".png")
     blocker = tmp_path / "file"
     blocker.write_text("x")
     fails(capsys, ["sweep", HELLO, "--platform", PLATFORM, "--save-profile", blocker / "p.npz"],

@@ -142,4 +142,9 @@ def run(args) -> int:
         except OSError as err:
             raise TinysimError(f"--plot {args.plot}: cannot write the plot ({err.strerror}); "
                                "choose another path (the table above is complete)") from None
+        except ValueError as err:   # matplotlib: an unknown image format
+            raise TinysimError(f"--plot {args.plot}: {err}; name the file .png, .svg or .pdf") from None
+        except ImportError:
+            raise TinysimError("--plot needs matplotlib: pip install matplotlib "
+                               "(the table above is complete)") from None
     return 0
