@@ -185,8 +185,8 @@ static uint32_t *ts_expand_pair(const int8_t *a, const int8_t *b, int n, uint32_
 
 /* Returns 0 (and does nothing) when a pixel pair's groups do not fit the stack
  * buffer or ts_rq_fast does not apply; the caller then takes the direct path. */
-static int ts_conv_expanded(const ts_conv_params *p, const int8_t *in, int8_t *out, int n,
-                            int pixels, int pointwise)
+static inline __attribute__((always_inline)) int ts_conv_expanded_body(
+    const ts_conv_params *p, const int8_t *in, int8_t *out, int n, int pixels, int pointwise, int full)
 {
     const int out_c = p->out_c;
     const int n4 = n & ~3, tail = n4 < n;
@@ -244,20 +244,30 @@ static int ts_conv_expanded(const ts_conv_params *p, const int8_t *in, int8_t *o
                     x += 4;
                 }
                 const int second_px = 2 * k + 1 < np;
-                y[0] = ts_clamp8(ts_rq_fast(s00, m0, r0, zp2p1), lo, hi);
+                y[0] = ts_clamp8(ts_rq_fast(s00, m0, r0, zp2p1), lo, hi, full);
                 if (second_px) {
-                    y[out_c] = ts_clamp8(ts_rq_fast(s10, m0, r0, zp2p1), lo, hi);
+                    y[out_c] = ts_clamp8(ts_rq_fast(s10, m0, r0, zp2p1), lo, hi, full);
                 }
                 if (two_ch) {
-                    y[1] = ts_clamp8(ts_rq_fast(s01, m1, r1, zp2p1), lo, hi);
+                    y[1] = ts_clamp8(ts_rq_fast(s01, m1, r1, zp2p1), lo, hi, full);
                     if (second_px) {
-                        y[out_c + 1] = ts_clamp8(ts_rq_fast(s11, m1, r1, zp2p1), lo, hi);
+                        y[out_c + 1] = ts_clamp8(ts_rq_fast(s11, m1, r1, zp2p1), lo, hi, full);
                     }
                 }
             }
         }
     }
     return 1;
+}
+
+/* One copy of the loops per clamp kind (see ts_clamp8). */
+static int ts_conv_expanded(const ts_conv_params *p, const int8_t *in, int8_t *out, int n,
+                            int pixels, int pointwise)
+{
+    if (ts_full_range(p->act_min, p->act_max)) {
+        return ts_conv_expanded_body(p, in, out, n, pixels, pointwise, 1);
+    }
+    return ts_conv_expanded_body(p, in, out, n, pixels, pointwise, 0);
 }
 
 void ts_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)

@@ -51,12 +51,21 @@ static inline int32_t ts_rq_fast(int32_t acc, int32_t mult, int32_t shr, int32_t
     return ((v >> shr) + zp2p1) >> 1;
 }
 
-/* Clamp to the fused activation range (which lies inside int8). */
-static inline int8_t ts_clamp8(int32_t v, int32_t lo, int32_t hi)
+/* Clamp to the fused activation range (which lies inside int8); full: the range
+ * is all of int8 (no activation, or one the output scale already covers, the usual
+ * case), one SSAT instead of two compare-and-moves. Kernels pass a constant for full
+ * and keep one copy of their loop per value. */
+static inline int8_t ts_clamp8(int32_t v, int32_t lo, int32_t hi, int full)
 {
+    if (full) {
+        return (int8_t)ts_ssat8(v);
+    }
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;
     return (int8_t)v;
 }
+
+/* 1 if [lo, hi] is all of int8. */
+static inline int ts_full_range(int32_t lo, int32_t hi) { return lo == -128 && hi == 127; }
 
 #endif /* TS_RQ_DSP_H */

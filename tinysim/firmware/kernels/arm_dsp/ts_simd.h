@@ -41,6 +41,8 @@ static inline int32_t ts_smlatt(uint32_t a, uint32_t b, int32_t acc)
 {
     return __smlatt((int32_t)a, (int32_t)b, acc);
 }
+/* saturate to int8 (SSAT #8) */
+static inline int32_t ts_ssat8(int32_t x) { return __ssat(x, 8); }
 /* high word of a*b + 2^31 (SMMULR; ACLE has no intrinsic for it) */
 static inline int32_t ts_smmulr(int32_t a, int32_t b)
 {
@@ -81,6 +83,7 @@ static inline int32_t ts_smmulr(int32_t a, int32_t b)
 {
     return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
 }
+static inline int32_t ts_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 #endif
 
 /* 4 int8s as one word; Cortex-M4 LDR allows unaligned addresses and GCC emits
