@@ -11,8 +11,9 @@
  * from SRAM ready to multiply instead of unpacking flash words at every pixel.
  * Per tap and four channels: one input word, two weight words, two SXTB16 and four
  * SMLABB/SMLATT. Interior pixels of a 3x3 kernel address their taps directly with
- * the loop unrolled; other pixels resolve each tap's input row once (a padding tap
- * points at the scratch, filled with the input zero point).
+ * the loop unrolled; a 3x3 border pixel first copies its window into a patch (the
+ * padding taps from the scratch, filled with the input zero point) and takes the
+ * same loop; other kernel sizes resolve each tap's input row once per pixel.
  */
 #include <stddef.h>
 
@@ -136,11 +137,12 @@ static void __attribute__((noinline)) ts_dw_requant(const ts_dw_ctx *k, const in
     }
 }
 
-/* 3x3 window inside the image: x = its top-left input pixel at the block's first
- * channel; the accumulators go to acc (cb of them). */
-static void __attribute__((noinline)) ts_dw_pixel3x3(const ts_dw_ctx *k, const int8_t *x, int32_t *acc)
+/* 3x3 window: x = its top-left tap at the block's first channel, c_n bytes from
+ * one tap to the next, rs from one kernel row to the next (the input tensor's pixel
+ * and row strides, or a border pixel's patch); the accumulators go to acc (cb). */
+static void __attribute__((noinline)) ts_dw_pixel3x3(const ts_dw_ctx *k, const int8_t *x, int c_n,
+                                                     int rs, int32_t *acc)
 {
-    const int c_n = k->c_n, rs = k->rs;
     const uint32_t *w = k->wu;
     const ts_rq_ch *q = k->rq;
     for (int j = k->cb >> 2; j > 0; j--, x += 4, w += 18, q += 4, acc += 4) {
@@ -186,6 +188,25 @@ static void __attribute__((noinline)) ts_dw_pixel_rows(const ts_dw_ctx *k, const
     }
 }
 
+/* Copy n bytes, n a multiple of 4, dst word aligned (src need not be: LDR takes
+ * unaligned addresses on the M4); four words per pass. */
+static inline void ts_dw_copy(int8_t *dst, const int8_t *src, int n)
+{
+    uint32_t *d = (uint32_t *)(void *)dst;
+    int k = n >> 2;
+    for (; k >= 4; k -= 4, src += 16, d += 4) {
+        const uint32_t v0 = ts_load4(src), v1 = ts_load4(src + 4);
+        const uint32_t v2 = ts_load4(src + 8), v3 = ts_load4(src + 12);
+        d[0] = v0;
+        d[1] = v1;
+        d[2] = v2;
+        d[3] = v3;
+    }
+    for (; k > 0; k--, src += 4, d++) {
+        *d = ts_load4(src);
+    }
+}
+
 /* One block of channels [c0, c0 + cb), cb a multiple of 4, over every output pixel. */
 static void ts_dw_block(const ts_conv_params *p, const int8_t *in, int8_t *out, int c0, int cb,
                         const uint32_t *wu, const ts_rq_ch *rq)
@@ -197,6 +218,7 @@ static void ts_dw_block(const ts_conv_params *p, const int8_t *in, int8_t *out, 
     const int8_t *pad = p->scratch;
     const int8_t *rows[TS_DW_MAX_TAPS];
     int32_t acc[TS_DW_BLOCK_CHANNELS];
+    int8_t patch[9 * TS_DW_BLOCK_CHANNELS] __attribute__((aligned(4)));
     int8_t *y = out + c0;
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -204,7 +226,22 @@ static void ts_dw_block(const ts_conv_params *p, const int8_t *in, int8_t *out, 
         for (int ox = 0; ox < p->out_w; ox++, y += c_n) {
             const int ix0 = ox * p->stride_w - p->pad_left;
             if (is3x3 && rows_inside && ix0 >= 0 && ix0 + 3 <= in_w) {
-                ts_dw_pixel3x3(&k, in + iy0 * k.rs + ix0 * c_n + c0, acc);
+                ts_dw_pixel3x3(&k, in + iy0 * k.rs + ix0 * c_n + c0, c_n, k.rs, acc);
+                ts_dw_requant(&k, acc, y);
+                continue;
+            }
+            if (is3x3) {
+                /* border: copy the window, padding taps from the zero-point row, into a
+                 * patch the unrolled kernel reads like an interior window */
+                for (int ky = 0, t = 0; ky < 3; ky++) {
+                    const int iy = iy0 + ky;
+                    for (int kx = 0; kx < 3; kx++, t++) {
+                        const int ix = ix0 + kx;
+                        const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
+                        ts_dw_copy(patch + t * cb, inside ? in + (iy * in_w + ix) * c_n + c0 : pad, cb);
+                    }
+                }
+                ts_dw_pixel3x3(&k, patch, cb, 3 * cb, acc);
                 ts_dw_requant(&k, acc, y);
                 continue;
             }
