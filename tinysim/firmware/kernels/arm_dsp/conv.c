@@ -135,6 +135,10 @@ static void ts_conv_pointwise(const ts_conv_params *p, const int8_t *in, int8_t 
  * block (from the ART data cache when they fit). The last 1..3 bytes of a row
  * (n % 4) form one more group with zero padding. */
 #define TS_CONV_XS_WORDS 2048   /* 8 KB of the 32 KB stack (boards' linker.ld) */
+/* A channel pair's weight rows unpacked the same way (4.5 KB: rows of up to 1152
+ * bytes), when the block has enough pixel pairs to repay the unpacking. */
+#define TS_CONV_WU_WORDS 1152
+#define TS_CONV_UNPACK_MIN_PAIRS 5   /* unpacking a group costs about what 4 pairs save */
 
 /* s00..s11 += one group at xs against weights w (row a) and w + n (row b). */
 #define TS_X16_STEP(xs, wa, wb)                          \
@@ -234,6 +238,71 @@ ts_x16_dot(const uint32_t *x, const int8_t *wa, const int8_t *wb, int n4, int ta
     return x;
 }
 
+/* s[0..3] += groups of unpacked inputs at x against groups of unpacked weights at
+ * wu ([a even, a odd, b even, b odd] for rows a, b, as ts_expand_pair lays out
+ * pixels): per group six back-to-back loads, two more, eight SMLAD and no
+ * unpacking. `groups` >= 1. */
+static inline __attribute__((always_inline)) void ts_x16_dot_unpacked(const uint32_t *x,
+                                                                      const uint32_t *wu,
+                                                                      int groups, int32_t *s)
+{
+    int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
+#if defined(__ARM_FEATURE_DSP)
+    int quads = groups >> 2;
+    if (quads > 0) {
+        uint32_t t0, t1, t2, t3, t4, t5;
+#define TS_XW_ASM_STEP(o)                                        \
+    "ldr %[t0], [%[x], #" #o "]\n\t"                              \
+    "ldr %[t1], [%[x], #" #o "+4]\n\t"                            \
+    "ldr %[t2], [%[x], #" #o "+8]\n\t"                            \
+    "ldr %[t3], [%[x], #" #o "+12]\n\t"                           \
+    "ldr %[t4], [%[w], #" #o "]\n\t"                              \
+    "ldr %[t5], [%[w], #" #o "+4]\n\t"                            \
+    "smlad %[s00], %[t4], %[t0], %[s00]\n\t"                      \
+    "smlad %[s00], %[t5], %[t1], %[s00]\n\t"                      \
+    "smlad %[s10], %[t4], %[t2], %[s10]\n\t"                      \
+    "smlad %[s10], %[t5], %[t3], %[s10]\n\t"                      \
+    "ldr %[t4], [%[w], #" #o "+8]\n\t"                            \
+    "ldr %[t5], [%[w], #" #o "+12]\n\t"                           \
+    "smlad %[s01], %[t4], %[t0], %[s01]\n\t"                      \
+    "smlad %[s01], %[t5], %[t1], %[s01]\n\t"                      \
+    "smlad %[s11], %[t4], %[t2], %[s11]\n\t"                      \
+    "smlad %[s11], %[t5], %[t3], %[s11]\n\t"
+        __asm__("1:\n\t"
+                TS_XW_ASM_STEP(0)
+                TS_XW_ASM_STEP(16)
+                TS_XW_ASM_STEP(32)
+                TS_XW_ASM_STEP(48)
+                "adds %[x], %[x], #64\n\t"
+                "adds %[w], %[w], #64\n\t"
+                "subs %[n], %[n], #1\n\t"
+                "bne 1b\n\t"
+                : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),
+                  [x] "+r"(x), [w] "+r"(wu), [n] "+r"(quads),
+                  [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3),
+                  [t4] "=&r"(t4), [t5] "=&r"(t5)
+                :
+                : "cc", "memory");
+#undef TS_XW_ASM_STEP
+        groups &= 3;
+    }
+#endif
+    for (; groups > 0; groups--, x += 4, wu += 4) {
+        s00 = ts_smlad(wu[0], x[0], s00);
+        s00 = ts_smlad(wu[1], x[1], s00);
+        s10 = ts_smlad(wu[0], x[2], s10);
+        s10 = ts_smlad(wu[1], x[3], s10);
+        s01 = ts_smlad(wu[2], x[0], s01);
+        s01 = ts_smlad(wu[3], x[1], s01);
+        s11 = ts_smlad(wu[2], x[2], s11);
+        s11 = ts_smlad(wu[3], x[3], s11);
+    }
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+
 /* Tail bytes [n4, n) of a row as a word, zero padded (no read past the row). */
 static inline uint32_t ts_tail_word(const int8_t *row, int n4, int n)
 {
@@ -248,7 +317,20 @@ static inline uint32_t ts_tail_word(const int8_t *row, int n4, int n)
 static uint32_t *ts_expand_pair(const int8_t *a, const int8_t *b, int n, uint32_t *dst)
 {
     const int n4 = n & ~3;
-    for (int i = 0; i < n4; i += 4, dst += 4) {
+    int i = 0;
+    for (; i + 8 <= n4; i += 8, dst += 8) {
+        const uint32_t xa = ts_load4(a + i), xb = ts_load4(b + i);
+        const uint32_t ya = ts_load4(a + i + 4), yb = ts_load4(b + i + 4);
+        dst[0] = ts_sxtb16(xa);
+        dst[1] = ts_sxtb16_odd(xa);
+        dst[2] = ts_sxtb16(xb);
+        dst[3] = ts_sxtb16_odd(xb);
+        dst[4] = ts_sxtb16(ya);
+        dst[5] = ts_sxtb16_odd(ya);
+        dst[6] = ts_sxtb16(yb);
+        dst[7] = ts_sxtb16_odd(yb);
+    }
+    for (; i < n4; i += 4, dst += 4) {
         const uint32_t xa = ts_load4(a + i), xb = ts_load4(b + i);
         dst[0] = ts_sxtb16(xa);
         dst[1] = ts_sxtb16_odd(xa);
@@ -279,6 +361,7 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
         return 0;
     }
     uint32_t xs[TS_CONV_XS_WORDS];
+    uint32_t wu[TS_CONV_WU_WORDS];
     const int32_t zp2p1 = 2 * p->out_zp + 1, lo = p->act_min, hi = p->act_max;
     for (int pix0 = 0; pix0 < pixels; pix0 += 2 * pairs_per_block) {
         int np = pixels - pix0;
@@ -312,7 +395,20 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
             const uint32_t wtb = tail ? ts_tail_word(wb_row, n4, n) : 0;
             const uint32_t *x = xs;
             int8_t *y = yblock + oc;
-            if (two_ch) {
+            if (two_ch && full_pairs >= TS_CONV_UNPACK_MIN_PAIRS && pair_words <= TS_CONV_WU_WORDS) {
+                /* the hot loop with the two weight rows unpacked to SRAM once: no
+                 * flash reads (the rows outgrow the ART data cache) and no SXTB16 */
+                ts_expand_pair(w, wb_row, n, wu);
+                const int groups = pair_words >> 2;
+                for (int k = full_pairs; k > 0; k--, y += 2 * out_c, x += pair_words) {
+                    int32_t s[4] = {b0, b1, b0, b1};
+                    ts_x16_dot_unpacked(x, wu, groups, s);
+                    y[0] = ts_clamp8(ts_rq_fast(s[0], m0, r0, zp2p1), lo, hi, full);
+                    y[1] = ts_clamp8(ts_rq_fast(s[1], m1, r1, zp2p1), lo, hi, full);
+                    y[out_c] = ts_clamp8(ts_rq_fast(s[2], m0, r0, zp2p1), lo, hi, full);
+                    y[out_c + 1] = ts_clamp8(ts_rq_fast(s[3], m1, r1, zp2p1), lo, hi, full);
+                }
+            } else if (two_ch) {
                 /* the hot loop: two channels, two pixels, no per-output tests */
                 for (int k = full_pairs; k > 0; k--, y += 2 * out_c) {
                     int32_t s[4] = {b0, b1, b0, b1};
