@@ -126,6 +126,9 @@ OP_MODELS = {
     "dw_two_blocks_k5": (lambda: _dw((5, 4, 98), 5, 1, "same", "relu"), {}),
     "conv_blocks_odd_pixels": (lambda: _conv((7, 5, 64), 5, 3, 1, "same", "relu"), {}),
     "conv_wide_field": (lambda: _conv((3, 3, 256), 3, 3, 1, "same", None), {}),
+    # pointwise with 40-byte rows over 18 pixel pairs: unpacked weight rows, 16-byte chunks
+    # plus single groups; relu6 keeps the clamp's compare path in use
+    "conv_1x1_unpacked": (lambda: _conv((6, 6, 40), 6, 1, 1, "valid", "relu6"), {}),
     "fc_relu": (lambda: _fc(37, 50, "relu"), {}),
     "fc_plain": (lambda: _fc(64, 71, None), {}),
     "fc_per_tensor": (lambda: _fc(24, 40, "relu"), {"per_channel": False}),
