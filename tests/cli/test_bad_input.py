@@ -321,3 +321,24 @@ def test_bench_interrupted_keeps_finished_workloads(tmp_path):
     assert f"kept in {run_dir}" in err
     doc = json.loads((run_dir / "results.json").read_text())
     assert [r["identity"]["workload"] for r in doc["results"]] == ["ad01"]
+
+
+@needs_emulator
+def test_run_interrupted_says_where_the_firmware_was():
+    """Ctrl-C on a spinning firmware: exit 130 and the function it spun in, no traceback."""
+    runaway = REPO / "firmware_images" / "tests" / PLATFORM / "runaway.elf"
+    needs(runaway)
+    proc = subprocess.Popen([sys.executable, "-m", "tinysim", "run", str(runaway), "--platform", PLATFORM],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert "spinning" in proc.stdout.readline()
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "stopped by Ctrl-C in main" in err and "--max-instructions" in err
+    assert "tinysim run: interrupted" in err and "Traceback" not in err

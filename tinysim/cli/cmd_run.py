@@ -42,6 +42,17 @@ def _input_bytes(args) -> bytes:
     return b""
 
 
+def _where_stopped(machine) -> str:
+    """One line for Ctrl-C: the function the firmware was in and how far it had run."""
+    try:
+        pc = machine.uc.reg_read(machine.pc_reg())
+        n = machine.counter.instructions
+    except Exception:  # noqa: BLE001 - never mask the interrupt with a report failure
+        return "run: stopped by Ctrl-C"
+    return (f"run: stopped by Ctrl-C in {machine.firmware.symbolize(pc)} (pc={pc:#010x}) after "
+            f"{n:,} instructions; --max-instructions N stops a run by itself")
+
+
 def run(args) -> int:
     from ..emu.session import build_session
 
@@ -55,7 +66,11 @@ def run(args) -> int:
         machine.on_uart_tx(stream)
     if data:
         machine.uart_rx(data)
-    result = session.run(max_instructions=args.max_instructions)
+    try:
+        result = session.run(max_instructions=args.max_instructions)
+    except KeyboardInterrupt:
+        print(_where_stopped(machine), file=sys.stderr)   # where a spinning firmware spins
+        raise
     unmodelled = machine.unmodelled_accesses() if args.unmodelled else None
     if args.json:
         out = result.to_dict()
