@@ -76,24 +76,41 @@ def check_numeric_options(args: argparse.Namespace) -> None:
 class _Interrupts:
     """Ctrl-C while Python runs inside a C callback (the emulator's hooks) cannot unwind through
     C: Python prints that callback's failure as an 'ignored' exception with a traceback, and the
-    emulator may then stop with an error of its own. While a command runs, note every Ctrl-C and
-    keep quiet about the callback failures that follow one, so the command reports 'interrupted'
-    rather than a consequence of it."""
+    interrupt is then either turned into an emulator error or lost while the run goes on. While a
+    command runs: note every Ctrl-C, keep quiet about the callback failures that follow one, and
+    deliver a swallowed Ctrl-C again shortly after, until it lands in ordinary Python code."""
+
+    REDELIVER_S = 0.3
 
     def __init__(self) -> None:
         self.seen = False
         self._previous_hook = sys.unraisablehook
         self._previous_handler = None
+        self._timer: Optional[threading.Timer] = None
+        self._closed = False
 
     def _on_sigint(self, signum, frame) -> None:
         self.seen = True
         raise KeyboardInterrupt
 
     def _hook(self, unraisable) -> None:
-        if self.seen or isinstance(unraisable.exc_value, KeyboardInterrupt):
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
             self.seen = True
+            self._redeliver_later()
             return
-        self._previous_hook(unraisable)
+        if not self.seen:
+            self._previous_hook(unraisable)
+
+    def _redeliver_later(self) -> None:
+        if self._previous_handler is None or (self._timer is not None and self._timer.is_alive()):
+            return   # not our handler to call, or a re-delivery is already on its way
+        self._timer = threading.Timer(self.REDELIVER_S, self._redeliver)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _redeliver(self) -> None:
+        if not self._closed:   # a real signal to the main thread: it also wakes a blocking call
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     def __enter__(self) -> "_Interrupts":
         sys.unraisablehook = self._hook
@@ -103,6 +120,9 @@ class _Interrupts:
         return self
 
     def __exit__(self, *exc) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
         sys.unraisablehook = self._previous_hook
         if self._previous_handler is not None:
             signal.signal(signal.SIGINT, self._previous_handler)
