@@ -1,6 +1,7 @@
 """Bad input through `tinysim.cli.main`: every case exits 2 with a message naming the file, option
-or field and what to do, and no Python traceback. Each test is a case that used to escape as a raw
-exception (or gave a misleading message) before the fix it guards."""
+or field and what to do, and no Python traceback. Most cases used to escape as a raw exception
+or be silently ignored; the rest had a message that named the wrong thing. Ctrl-C: exit 130,
+finished results kept, no traceback."""
 
 import json
 import os
