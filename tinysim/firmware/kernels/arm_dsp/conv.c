@@ -159,6 +159,7 @@ static void ts_conv_pointwise(const ts_conv_params *p, const int8_t *in, int8_t 
 /* A channel pair's weight rows unpacked the same way (4.5 KB: rows of up to 1152
  * bytes), when the block has enough pixel pairs to repay the unpacking. */
 #define TS_CONV_WU_WORDS 1152
+#define TS_CONV_ACC_PAIRS 32   /* accumulators held between the dot and requantization loops */
 #define TS_CONV_UNPACK_MIN_PAIRS 5   /* unpacking a group costs about what 4 pairs save */
 
 /* s00..s11 += one group at xs against weights w (row a) and w + n (row b). */
@@ -259,15 +260,16 @@ ts_x16_dot(const uint32_t *x, const int8_t *wa, const int8_t *wb, int n4, int ta
     return x;
 }
 
-/* s[0..3] += groups of unpacked inputs at x against groups of unpacked weights at
+/* s[0..3] = (b0, b1, b0, b1) + groups of unpacked inputs at x against groups of unpacked weights at
  * wu ([a even, a odd, b even, b odd] for rows a, b, as ts_expand_pair lays out
  * pixels): per group six back-to-back loads, two more, eight SMLAD and no
  * unpacking. `groups` >= 1. */
 static inline __attribute__((always_inline)) void ts_x16_dot_unpacked(const uint32_t *x,
                                                                       const uint32_t *wu,
-                                                                      int groups, int32_t *s)
+                                                                      int groups, int32_t b0,
+                                                                      int32_t b1, int32_t *s)
 {
-    int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
+    int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
 #if defined(__ARM_FEATURE_DSP)
     int quads = groups >> 2;
     if (quads > 0) {
@@ -383,6 +385,7 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
     }
     uint32_t xs[TS_CONV_XS_WORDS];
     uint32_t wu[TS_CONV_WU_WORDS];
+    int32_t acc[4 * TS_CONV_ACC_PAIRS];
     const int32_t zp2p1 = 2 * p->out_zp + 1, lo = p->act_min, hi = p->act_max;
     for (int pix0 = 0; pix0 < pixels; pix0 += 2 * pairs_per_block) {
         int np = pixels - pix0;
@@ -421,13 +424,21 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
                  * flash reads (the rows outgrow the ART data cache) and no SXTB16 */
                 ts_expand_pair(w, wb_row, n, wu);
                 const int groups = pair_words >> 2;
-                for (int k = full_pairs; k > 0; k--, y += 2 * out_c, x += pair_words) {
-                    int32_t s[4] = {b0, b1, b0, b1};
-                    ts_x16_dot_unpacked(x, wu, groups, s);
-                    y[0] = ts_clamp8(ts_rq_fast(s[0], m0, r0, zp2p1), lo, hi, full);
-                    y[1] = ts_clamp8(ts_rq_fast(s[1], m1, r1, zp2p1), lo, hi, full);
-                    y[out_c] = ts_clamp8(ts_rq_fast(s[2], m0, r0, zp2p1), lo, hi, full);
-                    y[out_c + 1] = ts_clamp8(ts_rq_fast(s[3], m1, r1, zp2p1), lo, hi, full);
+                /* accumulators of up to TS_CONV_ACC_PAIRS pairs first, then their
+                 * requantization in a tight loop with the channel parameters in registers */
+                for (int k0 = 0; k0 < full_pairs; k0 += TS_CONV_ACC_PAIRS) {
+                    const int kk = full_pairs - k0 < TS_CONV_ACC_PAIRS ? full_pairs - k0 : TS_CONV_ACC_PAIRS;
+                    for (int k = 0; k < kk; k++, x += pair_words) {
+                        ts_x16_dot_unpacked(x, wu, groups, b0, b1, acc + 4 * k);
+                    }
+                    const int32_t *a = acc;
+                    for (int k = kk; k > 0; k--, y += 2 * out_c, a += 4) {
+                        const int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+                        y[0] = ts_clamp8(ts_rq_fast(a0, m0, r0, zp2p1), lo, hi, full);
+                        y[1] = ts_clamp8(ts_rq_fast(a1, m1, r1, zp2p1), lo, hi, full);
+                        y[out_c] = ts_clamp8(ts_rq_fast(a2, m0, r0, zp2p1), lo, hi, full);
+                        y[out_c + 1] = ts_clamp8(ts_rq_fast(a3, m1, r1, zp2p1), lo, hi, full);
+                    }
                 }
             } else if (two_ch) {
                 /* the hot loop: two channels, two pixels, no per-output tests */
