@@ -364,12 +364,13 @@ def test_interrupt_swallowed_by_a_c_callback_is_delivered_again():
         return a[0] - b[0]
 
     values = (ctypes.c_int * 64)(*range(64, 0, -1))
+    returned = []
     with _Interrupts() as guard:
         if guard._previous_handler is None:
             pytest.skip("SIGINT is ignored in this process (started without job control)")
         with pytest.raises(KeyboardInterrupt):
             libc.qsort(values, len(values), ctypes.sizeof(ctypes.c_int), compare_t(compare))
-            assert list(values) == list(range(1, 65))   # qsort went on: the first one was lost
+            returned.append(True)                       # qsort went on: the first one was lost
             for _ in range(100):                        # the second delivery arrives here
                 time.sleep(0.05)
-    assert guard.seen and fired
+    assert guard.seen and fired and returned
