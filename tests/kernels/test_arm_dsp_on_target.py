@@ -24,6 +24,7 @@ CASES = {
     "conv_s1_same_relu": "3x3 conv with a 27-byte field: tail groups, odd pixel count",
     "fc_plain": "fully connected 64 -> 71: asm four-unit loop, then two- and one-unit passes",
     "fc_relu": "fully connected 37 -> 50: tail bytes after the asm loop",
+    "add_large": "ADD over 1536 elements: input tables, SMMULR output stage",
 }
 
 
