@@ -20,7 +20,7 @@ CASES = {
     "dw_s1_same_relu": "3x3 depthwise: interior asm kernel, border patches, requant loop",
     "dw_two_blocks_k5": "5x5 depthwise: tap-row path over two channel blocks",
     "conv_1x1_unpacked": "pointwise: unpacked weight rows, asm 16-byte chunks, clamp compares",
-    "conv_blocks_odd_pixels": "3x3 conv: few pixel pairs per block, asm loop on packed weights",
+    "conv_blocks_odd_pixels": "3x3 conv, 576-byte fields: unpacked-weight blocks, then 2 pairs + 1 pixel on the packed-weight asm loop",
     "conv_s1_same_relu": "3x3 conv with a 27-byte field: tail groups, odd pixel count",
     "fc_plain": "fully connected 64 -> 71: asm four-unit loop, then two- and one-unit passes",
     "fc_relu": "fully connected 37 -> 50: tail bytes after the asm loop",

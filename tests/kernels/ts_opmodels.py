@@ -121,11 +121,11 @@ OP_MODELS = {
     "dw_mult2": (lambda: _dw((6, 6, 3), 3, 1, "same", "relu", depth_multiplier=2), {}),
     # arm_dsp block boundaries: depthwise channels over two stack blocks of unpacked
     # weights (5x5 taps: 92 channels a block) plus a 2-channel tail; conv receptive
-    # fields of 576 bytes (3 pixel pairs per stack block) with an odd pixel count;
-    # 2304-byte fields that do not fit the stack buffer (the direct path)
+    # fields of 576 bytes (5 pixel pairs per stack block) with an odd pixel count;
+    # 3456-byte fields that do not fit the stack buffer (the direct path)
     "dw_two_blocks_k5": (lambda: _dw((5, 4, 98), 5, 1, "same", "relu"), {}),
     "conv_blocks_odd_pixels": (lambda: _conv((7, 5, 64), 5, 3, 1, "same", "relu"), {}),
-    "conv_wide_field": (lambda: _conv((3, 3, 256), 3, 3, 1, "same", None), {}),
+    "conv_wide_field": (lambda: _conv((3, 3, 384), 3, 3, 1, "same", None), {}),
     # pointwise with 40-byte rows over 18 pixel pairs: unpacked weight rows, 16-byte chunks
     # plus single groups; relu6 keeps the clamp's compare path in use
     "conv_1x1_unpacked": (lambda: _conv((6, 6, 40), 6, 1, 1, "valid", "relu6"), {}),

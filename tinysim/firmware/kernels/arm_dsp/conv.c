@@ -155,7 +155,7 @@ static void ts_conv_pointwise(const ts_conv_params *p, const int8_t *in, int8_t 
  * pair, and a channel pair's weight rows are reused by every pixel pair of the
  * block (from the ART data cache when they fit). The last 1..3 bytes of a row
  * (n % 4) form one more group with zero padding. */
-#define TS_CONV_XS_WORDS 2048   /* 8 KB of the 32 KB stack (boards' linker.ld) */
+#define TS_CONV_XS_WORDS 3072   /* 12 KB of the 32 KB stack (boards' linker.ld) */
 /* A channel pair's weight rows unpacked the same way (4.5 KB: rows of up to 1152
  * bytes), when the block has enough pixel pairs to repay the unpacking. */
 #define TS_CONV_WU_WORDS 1152
