@@ -45,3 +45,12 @@ def test_workload_that_does_not_fit_says_why():
     entry = load_manifest("gd32vf103-longan")["images"]["ad01"]
     assert entry["fits"] is False
     assert "FLASH overflows by" in entry["why"] and "128 KiB flash" in entry["why"]
+
+
+def test_firmware_that_never_answers_is_reported_not_waited_for(capsys, repo_root):
+    """The emulated DUT's timeout runs on emulated time: a spinning firmware ends in a clear error."""
+    elf = repo_root / "firmware_images" / "tests" / "nucleo-l4r5zi" / "runaway.elf"
+    rc = main(["verify", "--model", str(repo_root / "models" / "kws01.tflite"), "--elf", str(elf)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "runaway.elf" in err and "no m-ready" in err

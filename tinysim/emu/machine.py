@@ -38,6 +38,10 @@ IDLE_WAKES = 8
 IDLE_SECONDS = 1.0
 MASKED_POLL_EXACT = 256  # see Machine.run
 MASKED_POLL_MAX = 1024  # cycles
+# With no timer event due, emulation still returns to Python this often, so a firmware that
+# spins without touching a timer can be interrupted (Ctrl-C) and a host loop stays responsive.
+# Costs one emu_start round trip per 2^26 cycles (about 0.5 s of a 120 MHz core).
+HEARTBEAT_CYCLES = 1 << 26
 STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
 UART_TAIL_LINES = 8
 EXITS = ("halt", "budget", "fault", "idle", "until")  # RunResult.exit values
@@ -551,7 +555,7 @@ class Machine(Host):
             else:
                 self._masked_polls = 0
             self._deadline = event
-            c.set_deadline(event)
+            c.set_deadline(event if event is not None else c.cycles + HEARTBEAT_CYCLES)
             self._stop_reason = None
             self._mem_fault = None
             try:

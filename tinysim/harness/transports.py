@@ -297,6 +297,11 @@ class EmulatedTransport(Transport):
 
     def _read_raw(self, timeout: float) -> Optional[bytes]:
         budget = self.max_instructions_per_read
+        if budget is None:
+            # An emulated DUT's timeout runs on its own clock: silent for `timeout` seconds of
+            # emulated time (counted as one instruction per cycle, an upper bound on the time
+            # those instructions take) it is hung, not busy. Deterministic, unlike wall time.
+            budget = int(max(timeout, 1.0) * self.machine.platform.clock_hz)
         executed = 0
         while not self._tx and not self._idle:
             step = self.slice_instructions if budget is None else min(self.slice_instructions, budget - executed)
