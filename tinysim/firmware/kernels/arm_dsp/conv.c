@@ -371,6 +371,37 @@ static uint32_t *ts_expand_pair(const int8_t *a, const int8_t *b, int n, uint32_
     return dst;
 }
 
+/* The receptive fields of output pixels pa and pb unpacked into groups at dst, read
+ * from the input (in_c a multiple of 4); taps outside the image read pad (in_c zero
+ * points). A kernel row inside the image for both pixels is one contiguous run each. */
+static uint32_t *ts_gather_expand_pair(const ts_conv_params *p, const int8_t *in, int pa, int pb,
+                                       const int8_t *pad, uint32_t *dst)
+{
+    const int in_c = p->in_c, in_w = p->in_w, in_h = p->in_h, k_w = p->k_w;
+    const int iya0 = (pa / p->out_w) * p->stride_h - p->pad_top;
+    const int ixa0 = (pa % p->out_w) * p->stride_w - p->pad_left;
+    const int iyb0 = (pb / p->out_w) * p->stride_h - p->pad_top;
+    const int ixb0 = (pb % p->out_w) * p->stride_w - p->pad_left;
+    const int cols_a = ixa0 >= 0 && ixa0 + k_w <= in_w, cols_b = ixb0 >= 0 && ixb0 + k_w <= in_w;
+    for (int ky = 0; ky < p->k_h; ky++) {
+        const int iya = iya0 + ky, iyb = iyb0 + ky;
+        const int row_a = iya >= 0 && iya < in_h, row_b = iyb >= 0 && iyb < in_h;
+        const int8_t *ra = in + (iya * in_w + ixa0) * in_c;
+        const int8_t *rb = in + (iyb * in_w + ixb0) * in_c;
+        if (row_a && row_b && cols_a && cols_b) {
+            dst = ts_expand_pair(ra, rb, k_w * in_c, dst);
+            continue;
+        }
+        for (int kx = 0; kx < k_w; kx++) {
+            const int ixa = ixa0 + kx, ixb = ixb0 + kx;
+            const int8_t *ta = row_a && ixa >= 0 && ixa < in_w ? ra + kx * in_c : pad;
+            const int8_t *tb = row_b && ixb >= 0 && ixb < in_w ? rb + kx * in_c : pad;
+            dst = ts_expand_pair(ta, tb, in_c, dst);
+        }
+    }
+    return dst;
+}
+
 /* Returns 0 (and does nothing) when a pixel pair's groups do not fit the stack
  * buffer or ts_rq_fast does not apply; the caller then takes the direct path. */
 static inline __attribute__((always_inline)) int ts_conv_expanded_body(
@@ -387,6 +418,13 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
     uint32_t wu[TS_CONV_WU_WORDS];
     int32_t acc[4 * TS_CONV_ACC_PAIRS];
     const int32_t zp2p1 = 2 * p->out_zp + 1, lo = p->act_min, hi = p->act_max;
+    /* in_c a multiple of 4: every tap is whole groups, so the two receptive fields
+     * unpack straight from the input (no gather into the scratch); the scratch then
+     * holds one padding pixel of in_c zero points */
+    const int fused = !pointwise && (p->in_c & 3) == 0;
+    if (fused) {
+        __builtin_memset(p->scratch, p->pad_value, p->in_c);
+    }
     for (int pix0 = 0; pix0 < pixels; pix0 += 2 * pairs_per_block) {
         int np = pixels - pix0;
         if (np > 2 * pairs_per_block) {
@@ -399,6 +437,8 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
             const int pa = pix0 + 2 * k, pb = pa + 1 < pix0 + np ? pa + 1 : pa;
             if (pointwise) {
                 dst = ts_expand_pair(in + pa * n, in + pb * n, n, dst);
+            } else if (fused) {
+                dst = ts_gather_expand_pair(p, in, pa, pb, p->scratch, dst);
             } else {
                 ts_conv_gather(p, in, pa / p->out_w, pa % p->out_w, p->scratch);
                 ts_conv_gather(p, in, pb / p->out_w, pb % p->out_w, p->scratch + n);
