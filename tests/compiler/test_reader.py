@@ -147,7 +147,7 @@ def test_both_entry_points_name_the_file_in_errors(reader, tmp_path):
         reader(bad)
     with pytest.raises(ModelError, match=r"cannot read model .*missing\.tflite"):
         reader(tmp_path / "missing.tflite")
-    with pytest.raises(ModelError, match=r"cut: malformed TFLite flatbuffer"):
+    with pytest.raises(ModelError, match=r"cut: truncated or corrupt TFLite flatbuffer .*regenerate it"):
         reader(build_model()[:200], label="cut")
 
 

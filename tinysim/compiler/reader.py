@@ -116,14 +116,16 @@ def read_tflite(source: str | Path | bytes, label: str | None = None) -> Graph:
             raise ModelError(f"cannot read model {where}: {exc.strerror}") from exc
     # A TFLite flatbuffer carries the file identifier "TFL3" at bytes 4..8.
     if len(raw) < 8 or raw[4:8] != b"TFL3":
-        raise ModelError(f"{where} is not a TFLite model (no 'TFL3' file identifier at byte 4)")
+        raise ModelError(f"{where} is not a TFLite model (no 'TFL3' file identifier at byte 4); give a "
+                         ".tflite flatbuffer, e.g. one written by tf.lite.TFLiteConverter or models/*.tflite")
     try:
         model = tflite.Model.GetRootAsModel(raw, 0)
         return _convert(path, where, raw, model)
     except ModelError:
         raise
     except Exception as exc:  # a corrupt flatbuffer raises anything from struct/IndexError
-        raise ModelError(f"{where}: malformed TFLite flatbuffer ({type(exc).__name__}: {exc})") from exc
+        raise ModelError(f"{where}: truncated or corrupt TFLite flatbuffer ({type(exc).__name__}: {exc}); "
+                         "regenerate it or copy it again") from exc
 
 
 def op_macs(graph: Graph, op: Operator) -> int:
