@@ -120,11 +120,16 @@ static inline __attribute__((always_inline)) void ts_dw_requant_loop(const ts_dw
 {
     const int32_t zp2p1 = k->zp2p1, lo = k->lo, hi = k->hi;
     const ts_rq_ch *q = k->rq;
-    for (int c = k->cb; c > 0; c -= 2, q += 2, acc += 2, y += 2) {
-        const int32_t x0 = acc[0], m0 = q[0].mult, r0 = q[0].shr;
-        const int32_t x1 = acc[1], m1 = q[1].mult, r1 = q[1].shr;
+    /* four outputs per pass; the twelve loads in an order GCC cannot pair into LDRD
+     * (not pipelined), so they issue back to back */
+    for (int c = k->cb; c > 0; c -= 4, q += 4, acc += 4, y += 4) {
+        const int32_t x0 = acc[0], m0 = q[0].mult, x1 = acc[1], m1 = q[1].mult;
+        const int32_t r0 = q[0].shr, r1 = q[1].shr, x2 = acc[2], m2 = q[2].mult;
+        const int32_t x3 = acc[3], m3 = q[3].mult, r2 = q[2].shr, r3 = q[3].shr;
         y[0] = ts_clamp8(ts_rq_fast(x0, m0, r0, zp2p1), lo, hi, full);
         y[1] = ts_clamp8(ts_rq_fast(x1, m1, r1, zp2p1), lo, hi, full);
+        y[2] = ts_clamp8(ts_rq_fast(x2, m2, r2, zp2p1), lo, hi, full);
+        y[3] = ts_clamp8(ts_rq_fast(x3, m3, r3, zp2p1), lo, hi, full);
     }
 }
 
