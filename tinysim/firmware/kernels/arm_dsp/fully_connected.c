@@ -1,8 +1,8 @@
 /* FULLY_CONNECTED, int8: Cortex-M4 DSP port. Same arithmetic as the reference.
  *
  * Four output units per pass share each unpacked input word: per 4 input bytes one
- * input load and two SXTB16, then per unit one weight load (post-incremented, the
- * four rows streaming from flash side by side), two SXTB16 and two SMLAD. On the
+ * input load and two SXTB16, then per unit one weight load (the four rows streaming
+ * from flash side by side), two SXTB16 and two SMLAD. On the
  * Cortex-M4 that loop is inline asm (GCC spills the four row pointers); elsewhere,
  * and for the last 1..3 units and the n % 4 tail bytes, ts_dot2 / ts_dot1 / C.
  */
