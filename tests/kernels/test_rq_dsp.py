@@ -68,7 +68,8 @@ def test_fast_ok_refuses_what_could_overflow(lib):
     bias = np.array([5, -7, 1 << 29], np.int32)
     shift = np.array([-3, -1, -9], np.int8)
     assert lib.shim_rq_fast_ok(ptr(bias), ptr(shift), 3, 1000) == 1
-    assert lib.shim_rq_fast_ok(ptr(bias), ptr(shift), 3, (1 << 15) + 1) == 0
+    assert lib.shim_rq_fast_ok(ptr(bias), ptr(shift), 3, (1 << 15) - 1) == 1
+    assert lib.shim_rq_fast_ok(ptr(bias), ptr(shift), 3, 1 << 15) == 0
     big = np.array([5, -(1 << 29) - 1, 0], np.int32)
     assert lib.shim_rq_fast_ok(ptr(big), ptr(shift), 3, 1000) == 0
     zero_shift = np.array([-3, 0, -9], np.int8)

@@ -11,7 +11,7 @@
  *       (SMMULR rounds with +2^31; -2^31 instead is exactly one less)
  *   y = floor((v + 2^(r-1)) / 2^r) = (floor(v / 2^(r-1)) + 1) >> 1
  * and y + zp = ((v >> (r-1)) + 2*zp + 1) >> 1.
- * 2x must not overflow: ts_rq_fast_ok checks |bias| <= 2^29 and at most 2^15
+ * 2x must not overflow: ts_rq_fast_ok checks |bias| <= 2^29 and fewer than 2^15
  * products of int8s (each |w*x| <= 2^14) per output, so |x| < 2^30.
  * tests/kernels/test_rq_dsp.py compares this with ts_mbqm on random and edge values.
  */
@@ -32,7 +32,7 @@ typedef struct {
 static inline int ts_rq_fast_ok(const int32_t *bias, const int8_t *shift, int channels,
                                 int products_per_output)
 {
-    if (products_per_output > (1 << 15)) {
+    if (products_per_output >= (1 << 15)) {
         return 0;
     }
     for (int i = 0; i < channels; i++) {
