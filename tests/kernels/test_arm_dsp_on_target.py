@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.tflite, pytest.mark.toolchain]
 CASES = {
     "dw_s1_same_relu": "3x3 depthwise: interior asm kernel, border patches, requant loop",
     "dw_two_blocks_k5": "5x5 depthwise: tap-row path over two channel blocks",
+    "dw_huge_multiplier": "3x3 depthwise with multipliers >= 1/2: asm taps, ts_requant",
     "conv_1x1_unpacked": "pointwise: unpacked weight rows, asm 16-byte chunks, clamp compares",
     "conv_blocks_odd_pixels": "3x3 conv, 576-byte fields: unpacked-weight blocks, then 2 pairs + 1 pixel on the packed-weight asm loop",
     "conv_s1_same_relu": "3x3 conv with a 27-byte field: tail groups, odd pixel count",

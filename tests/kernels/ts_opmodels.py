@@ -113,6 +113,8 @@ OP_MODELS = {
     # requantization takes its general (shift > -2) path
     "conv_big_multiplier": (lambda: _conv((6, 6, 1), 4, 1, 1, "valid", "relu6"), {"gain": 40.0}),
     "dw_big_multiplier": (lambda: _dw((6, 6, 4), 1, 1, "valid", "relu6"), {"gain": 40.0}),
+    # multipliers of 1/2 and more (shift >= 0): the arm_dsp depthwise's ts_requant path
+    "dw_huge_multiplier": (lambda: _dw((6, 6, 4), 3, 1, "same", "relu6"), {"gain": 2000.0}),
     "conv_per_tensor": (lambda: _conv((6, 6, 4), 5, 3, 1, "same", "relu"), {"per_channel": False}),
     "dw_s1_same_relu": (lambda: _dw((7, 9, 12), 3, 1, "same", "relu"), {}),
     "dw_s2_valid_relu6": (lambda: _dw((9, 9, 6), 3, 2, "valid", "relu6"), {}),

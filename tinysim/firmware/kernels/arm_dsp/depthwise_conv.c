@@ -1,9 +1,9 @@
 /* DEPTHWISE_CONV_2D, int8, per-channel weights: Cortex-M4 DSP port.
  *
- * Covers depth multiplier 1 with up to TS_DW_MAX_TAPS kernel taps, a scratch of
- * in_c bytes (the compiler provides it) and requantization parameters that
- * ts_rq_fast handles (ts_rq_dsp.h; true of real models); anything else goes to the
- * reference.
+ * Covers depth multiplier 1 with up to TS_DW_MAX_TAPS kernel taps and a scratch of
+ * in_c bytes (the compiler provides it); anything else goes to the reference.
+ * Requantization is ts_rq_fast (ts_rq_dsp.h) when it applies (real models), else
+ * ts_requant.
  *
  * Channels go in blocks that fit a stack buffer of the block's weights, unpacked
  * once per call: for each group of four channels and each tap, SXTB16 (bytes 0, 2)
@@ -61,6 +61,7 @@ typedef struct {
     int cb;                 /* channels in the block, a multiple of 4 */
     int c_n, rs;            /* channels of the tensor, bytes per input row */
     int32_t zp2p1, lo, hi;
+    int fast;               /* ts_rq_fast applies; rq[].shr is -shift - 1, else shift */
 } ts_dw_ctx;
 
 #if defined(__ARM_FEATURE_DSP)
@@ -135,6 +136,14 @@ static inline __attribute__((always_inline)) void ts_dw_requant_loop(const ts_dw
 
 static void __attribute__((noinline)) ts_dw_requant(const ts_dw_ctx *k, const int32_t *acc, int8_t *y)
 {
+    if (!k->fast) {
+        /* multipliers of 1/2 or more, or huge biases: the general arithmetic */
+        const int32_t zp = (k->zp2p1 - 1) / 2;
+        for (int c = 0; c < k->cb; c++) {
+            y[c] = ts_requant(acc[c], k->rq[c].mult, k->rq[c].shr, zp, k->lo, k->hi);
+        }
+        return;
+    }
     if (ts_full_range(k->lo, k->hi)) {
         ts_dw_requant_loop(k, acc, y, 1);
     } else {
@@ -214,12 +223,13 @@ static inline void ts_dw_copy(int8_t *dst, const int8_t *src, int n)
 
 /* One block of channels [c0, c0 + cb), cb a multiple of 4, over every output pixel. */
 static void ts_dw_block(const ts_conv_params *p, const int8_t *in, int8_t *out, int c0, int cb,
-                        const uint32_t *wu, const ts_rq_ch *rq)
+                        const uint32_t *wu, const ts_rq_ch *rq, int fast)
 {
     const int c_n = p->in_c, in_h = p->in_h, in_w = p->in_w;
     const int k_h = p->k_h, k_w = p->k_w, taps = k_h * k_w;
     const int is3x3 = k_h == 3 && k_w == 3;
-    const ts_dw_ctx k = {wu, rq, cb, c_n, in_w * c_n, 2 * p->out_zp + 1, p->act_min, p->act_max};
+    const ts_dw_ctx k = {wu, rq, cb, c_n, in_w * c_n, 2 * p->out_zp + 1, p->act_min, p->act_max,
+                         fast};
     const int8_t *pad = p->scratch;
     const int8_t *rows[TS_DW_MAX_TAPS];
     int32_t acc[TS_DW_BLOCK_CHANNELS];
@@ -265,7 +275,7 @@ static void ts_dw_block(const ts_conv_params *p, const int8_t *in, int8_t *out, 
 }
 
 /* Channels [c0, c_n) that do not fill a group of four: plain C per pixel. */
-static void ts_dw_tail(const ts_conv_params *p, const int8_t *in, int8_t *out, int c0)
+static void ts_dw_tail(const ts_conv_params *p, const int8_t *in, int8_t *out, int c0, int fast)
 {
     const int c_n = p->in_c;
     const int32_t zp2p1 = 2 * p->out_zp + 1, lo = p->act_min, hi = p->act_max;
@@ -284,7 +294,8 @@ static void ts_dw_tail(const ts_conv_params *p, const int8_t *in, int8_t *out, i
                         a += p->weights[(ky * p->k_w + kx) * c_n + c] * xv;
                     }
                 }
-                out[c] = ts_clamp8(ts_rq_fast(a, p->mult[c], -p->shift[c] - 1, zp2p1), lo, hi, 0);
+                out[c] = fast ? ts_clamp8(ts_rq_fast(a, p->mult[c], -p->shift[c] - 1, zp2p1), lo, hi, 0)
+                              : ts_requant(a, p->mult[c], p->shift[c], p->out_zp, lo, hi);
             }
         }
     }
@@ -294,11 +305,11 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
 {
     const int taps = p->k_h * p->k_w;
     const int c_n = p->in_c;
-    if (p->depth_mult != 1 || taps > TS_DW_MAX_TAPS || p->scratch == 0
-        || !ts_rq_fast_ok(p->bias, p->shift, c_n, taps)) {
+    if (p->depth_mult != 1 || taps > TS_DW_MAX_TAPS || p->scratch == 0) {
         ts_depthwise_conv2d_reference(p, in, out);
         return;
     }
+    const int fast = ts_rq_fast_ok(p->bias, p->shift, c_n, taps);
     uint32_t wu[TS_DW_WORDS];
     ts_rq_ch rq[TS_DW_BLOCK_CHANNELS];
     int block = (TS_DW_WORDS / (2 * taps)) * 4;   /* channels whose weights fit wu */
@@ -321,11 +332,11 @@ void ts_depthwise_conv2d(const ts_conv_params *p, const int8_t *in, int8_t *out)
         for (int i = 0; i < cb; i++) {
             rq[i].bias = p->bias[c0 + i];
             rq[i].mult = p->mult[c0 + i];
-            rq[i].shr = -p->shift[c0 + i] - 1;
+            rq[i].shr = fast ? -p->shift[c0 + i] - 1 : p->shift[c0 + i];
         }
-        ts_dw_block(p, in, out, c0, cb, wu, rq);
+        ts_dw_block(p, in, out, c0, cb, wu, rq, fast);
     }
     if (c4 < c_n) {
-        ts_dw_tail(p, in, out, c4);
+        ts_dw_tail(p, in, out, c4, fast);
     }
 }
