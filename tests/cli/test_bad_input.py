@@ -291,6 +291,13 @@ def test_dataset_labels_that_are_a_directory(tmp_path, capsys):
 # ---- Ctrl-C ----------------------------------------------------------------------------------------
 
 @needs_emulator
+def _sigint_default():
+    """In the child: SIGINT back to its default, as in a terminal. A test runner started in the
+    background of a non-interactive shell passes SIGINT on as ignored, and Python then never
+    raises KeyboardInterrupt, which is what these tests are about."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_bench_interrupted_keeps_finished_workloads(tmp_path):
     """SIGINT mid-run (during the second workload): exit 130, a one-line 'interrupted' message
     naming where the finished workload's results are, and those results on disk."""
@@ -299,7 +306,7 @@ def test_bench_interrupted_keeps_finished_workloads(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "tinysim", "bench", "--workload", "ad01", "vww01",
          "--min-window-s", "0.05", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
+        env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=_sigint_default)
     seen = []
     try:
         for line in proc.stderr:
@@ -331,7 +338,7 @@ def test_run_interrupted_says_where_the_firmware_was():
     needs(runaway)
     proc = subprocess.Popen([sys.executable, "-m", "tinysim", "run", str(runaway), "--platform", PLATFORM],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=_sigint_default)
     try:
         assert "spinning" in proc.stdout.readline()
         time.sleep(0.5)
