@@ -85,5 +85,6 @@ def footprint(elf_path, memories, variant_memories=None) -> List[Need]:
         if loaded and lma is not None and lma != vma:
             place(lma, f"{name}(load)", size)
     available = {m: size for m, _, _, size in (variant_memories or memories)}
-    return [Need(m, k, sum(s for _, s in used[m]), int(available.get(m, 0)), tuple(used[m]))
-            for m, k, _, _ in memories if m in used]
+    kinds = {m: k for m, k, _, _ in reversed(memories)}     # first window of each storage wins
+    return [Need(m, kinds[m], sum(s for _, s in used[m]), int(available.get(m, 0)), tuple(used[m]))
+            for m in dict.fromkeys(m for m, _, _, _ in memories) if m in used]

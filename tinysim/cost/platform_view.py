@@ -41,13 +41,13 @@ def clock_hz(platform) -> float:
 
 
 def memories(platform) -> List[Tuple[str, str, int, int]]:
-    """(name, kind, base, size) of every memory (aliases of another memory left out)."""
+    """(name, kind, base, size) of every address window onto a memory. An alias window (the
+    ESP32-C3's DROM view of the flash, say) carries the name of the storage it shows, so what
+    lies in it is counted against that storage."""
     out = []
     for m in _field(platform, "memories", default=()) or ():
-        if _field(m, "alias_of", default=None):
-            continue
-        out.append((str(_field(m, "name")), str(_field(m, "kind")), int(_field(m, "base")),
-                    int(_field(m, "size"))))
+        name = _field(m, "alias_of", default=None) or _field(m, "name")
+        out.append((str(name), str(_field(m, "kind")), int(_field(m, "base")), int(_field(m, "size"))))
     return out
 
 
