@@ -30,18 +30,13 @@ def _inputs(size: int, n: int = 40, seed: int = 1) -> np.ndarray:
 def compiled(op_model, tmp_path_factory):
     cache = {}
 
-    def get(name, port="reference"):
-        """The op compiled for `port` (its arena layout), inputs, interpreter outputs."""
-        if (name, port) not in cache:
+    def get(name):
+        if name not in cache:
             path = op_model(name)
-            model = compile_model(path, tmp_path_factory.mktemp(name), port=port)
-            if port == "reference":
-                x = _inputs(model.input_size)
-                cache[name, port] = (model, x, run_interpreter(path, x))
-            else:
-                _, x, expected = get(name)
-                cache[name, port] = (model, x, expected)
-        return cache[name, port]
+            model = compile_model(path, tmp_path_factory.mktemp(name))
+            x = _inputs(model.input_size)
+            cache[name] = (model, x, run_interpreter(path, x))
+        return cache[name]
 
     return get
 
@@ -49,7 +44,7 @@ def compiled(op_model, tmp_path_factory):
 @pytest.mark.parametrize("port", PORTS)
 @pytest.mark.parametrize("name", sorted(ts_opmodels.OP_MODELS))
 def test_op_bit_exact(compiled, name, port):
-    model, x, expected = compiled(name, port)
+    model, x, expected = compiled(name)
     got = HostModel(model, port).run(x)
     assert got.shape == expected.shape
     mismatch = np.argwhere(got != expected)
@@ -71,27 +66,3 @@ def test_ops_used_are_the_single_op(compiled):
     assert model.kernel_files == ["depthwise_conv.c"]
     model, _, _ = compiled("conv_per_tensor")
     assert model.ops_used == ["CONV_2D"]
-
-
-@pytest.mark.parametrize("name, pointwise", [("conv_blocks_odd_pixels", False),
-                                             ("conv_1x1_unpacked", True),
-                                             ("conv_s1_same_relu", False)])
-def test_arm_dsp_conv_weight_cache_in_scratch(compiled, name, pointwise):
-    """arm_dsp builds reserve arena scratch for the conv's weights unpacked to int16 and
-    flag it in depth_mult; reference builds do not; the flash data is the same."""
-    from tinysim.compiler.lowering import CONV_WEIGHT_CACHE, conv_weight_cache_bytes
-    ref, _, _ = compiled(name)
-    dsp, _, _ = compiled(name, "arm_dsp")
-    (layer,) = ref.layers
-    params = ref.c_path.read_text()
-    shape = [int(v) for v in layer["summary"].split(",")[0].replace("x", " ").replace("->", " ").split()]
-    in_h, in_w, in_c, out_h, out_w, out_c = shape
-    k = int(layer["summary"].split("k")[1].split("x")[0])
-    cache = conv_weight_cache_bytes(k * k * in_c, out_c, out_h * out_w)
-    assert cache == (out_c // 2) * 4 * ((k * k * in_c + 3) & ~3) > 0
-    fields = 0 if pointwise else 2 * k * k * in_c
-    assert ref.sram["scratch"] == fields
-    assert dsp.sram["scratch"] == ((fields + 3) & ~3) + cache
-    assert ".depth_mult = 1," in params
-    assert f".depth_mult = {CONV_WEIGHT_CACHE}," in dsp.c_path.read_text()
-    assert dsp.flash == ref.flash

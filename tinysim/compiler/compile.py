@@ -161,17 +161,12 @@ def _data_ops(graph: Graph):
     return kept, dropped
 
 
-def compile_model(tflite_path, out_dir, model_id: str | None = None,
-                  port: str = "reference") -> CompiledModel:
-    """Compile `tflite_path` into `out_dir`/model.c and model.h for kernel port `port`
-    (the one the code is linked with: "arm_dsp" reserves arena scratch for its CONV_2D
-    weights unpacked to int16; the flash layout is the same for every port).
+def compile_model(tflite_path, out_dir, model_id: str | None = None) -> CompiledModel:
+    """Compile `tflite_path` into `out_dir`/model.c and model.h.
 
     Raises ModelError for anything the kernels cannot run exactly (float
     tensors, unsupported ops or options), naming the op and its index."""
     tflite_path = Path(tflite_path)
-    if port not in PORTS:
-        raise ModelError(f"unknown kernel port '{port}' (choose from {', '.join(PORTS)})")
     graph = read_tflite(tflite_path)
     model_id = model_id or tflite_path.stem
     if not model_id.replace("_", "").replace("-", "").isascii() or \
@@ -183,7 +178,7 @@ def compile_model(tflite_path, out_dir, model_id: str | None = None,
     if not graph.operators:
         raise ModelError(f"{tflite_path.name}: the model has no operators")
     kept, dropped = _data_ops(graph)
-    ops = [lower(graph, op, port) for op in kept]
+    ops = [lower(graph, op) for op in kept]
     offsets, scratch, arena_bytes, sram = _plan(graph, ops)
 
     ops_dropped: list[str] = []

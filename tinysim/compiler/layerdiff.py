@@ -83,7 +83,7 @@ def compare(model: CompiledModel, c_outputs: dict, interpreter) -> LayerDiff:
 def layer_diff(tflite_path, one_input: np.ndarray, port: str = "reference", work_dir=None) -> LayerDiff:
     """Compile, build for the host, run one input both ways and compare op by op."""
     with tempfile.TemporaryDirectory() as tmp:
-        model = compile_model(tflite_path, Path(work_dir or tmp), port=port)
+        model = compile_model(tflite_path, Path(work_dir or tmp))
         c_outputs = HostModel(model, port).trace(one_input)
     return compare(model, c_outputs, interpreter_tensors(tflite_path, one_input))
 

@@ -61,35 +61,9 @@ FC_SINGLE_ROUNDING = 1
 ADD_TABLE_BYTES = 2 * 256 * 4
 
 
-def _align4(n: int) -> int:
-    return (n + 3) & ~3
-
-
-# arm_dsp CONV_2D: `depth_mult` (unused by CONV_2D otherwise) set to this value says the
-# scratch holds, after the receptive fields (rounded up to 4 bytes), room for all the
-# op's weights unpacked to int16 (kernels/arm_dsp/conv.c: unpacked once per call
-# instead of once per block of output pixels).
-CONV_WEIGHT_CACHE = 2
-# Cap on that room: it lives in the arena (SRAM); the NUCLEO-L4R5ZI has 640 KB (RM0432
-# 2.5), the largest need of the MLPerf Tiny models is vww01's 256x256 pointwise (128 KB).
-CONV_WEIGHT_CACHE_MAX = 160 * 1024
-CONV_UNPACK_MIN_PAIRS = 5   # = TS_CONV_UNPACK_MIN_PAIRS in kernels/arm_dsp/conv.c
-
-
-def conv_weight_cache_bytes(n: int, out_c: int, pixels: int) -> int:
-    """Bytes of the arm_dsp conv's unpacked weights (0: none): per pair of output
-    channels, 16 bytes per 4 weight bytes of a row of n (the last 1..3 bytes padded to
-    4), as kernels/arm_dsp/conv.c lays them out. Only when the op has enough pixel
-    pairs for unpacking to pay, and within CONV_WEIGHT_CACHE_MAX."""
-    if out_c < 2 or pixels // 2 < CONV_UNPACK_MIN_PAIRS:
-        return 0
-    size = (out_c // 2) * 4 * _align4(n)
-    return size if size <= CONV_WEIGHT_CACHE_MAX else 0
-
-
 class _Ctx:
-    def __init__(self, graph: Graph, op: Operator, port: str = "reference"):
-        self.graph, self.op, self.port = graph, op, port
+    def __init__(self, graph: Graph, op: Operator):
+        self.graph, self.op = graph, op
 
     def fail(self, why: str) -> ModelError:
         return ModelError(f"{self.graph.path.name}: operator #{self.op.index} {self.op.name}: {why}")
@@ -218,18 +192,14 @@ def lower_conv(ctx: _Ctx) -> LoweredOp:
     mults, shifts = quant.conv_multipliers(x.scale, w.scales, y.scale, out_c)
     act_min, act_max = ctx.activation(o, y)
     pointwise = k_h == 1 and k_w == 1 and sh == 1 and sw == 1 and pt == 0 and pl == 0
-    n = k_h * k_w * in_c
-    # two receptive fields: the DSP port gathers output pixels in pairs
-    fields_bytes = 0 if pointwise else 2 * n
-    cache_bytes = conv_weight_cache_bytes(n, out_c, out_h * out_w) if ctx.port == "arm_dsp" else 0
     lo = LoweredOp(ctx.op.index, ctx.op.name, "ts_conv2d", "ts_conv_params",
                    inputs=[x.index], outputs=[y.index], kernel_file="conv.c",
-                   scratch_bytes=(_align4(fields_bytes) + cache_bytes) if cache_bytes else fields_bytes,
+                   # two receptive fields: the DSP port gathers output pixels in pairs
+                   scratch_bytes=0 if pointwise else 2 * k_h * k_w * in_c,
                    macs=op_macs(ctx.graph, ctx.op))
     lo.fields = dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
                      k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, pad_top=pt, pad_left=pl,
-                     depth_mult=CONV_WEIGHT_CACHE if cache_bytes else 1,
-                     pad_value=x.zero_point, out_zp=y.zero_point,
+                     depth_mult=1, pad_value=x.zero_point, out_zp=y.zero_point,
                      act_min=act_min, act_max=act_max, weights="@weights", bias="@bias",
                      mult="@mult", shift="@shift", scratch="@scratch" if lo.scratch_bytes else 0)
     lo.consts = [ConstArray("weights", "int8_t", wd.reshape(-1), "weights"),
@@ -417,10 +387,8 @@ HANDLERS = {
 }
 
 
-def lower(graph: Graph, op: Operator, port: str = "reference") -> LoweredOp:
-    """`port`: the kernel port the code is built with; "arm_dsp" gives CONV_2D scratch
-    room for its weights unpacked to int16 (see conv_weight_cache_bytes)."""
-    ctx = _Ctx(graph, op, port)
+def lower(graph: Graph, op: Operator) -> LoweredOp:
+    ctx = _Ctx(graph, op)
     handler = HANDLERS.get(op.name)
     if handler is None:
         raise ctx.fail(f"operator is not supported by tinysim's kernels "

@@ -71,8 +71,8 @@ def build_model_image(model: Path, platform: Platform, out: Path,
     # information, and a fixed path (prefix-mapped to ".") keeps rebuilt images byte-identical.
     cdir = Path(work_dir) if work_dir else REPO_ROOT / "build" / "model-c" / platform.name / model.stem
     cdir.mkdir(parents=True, exist_ok=True)
+    compiled = compile_model(model, cdir, model_id=model_id)
     kernels = kernels_for(platform)
-    compiled = compile_model(model, cdir, model_id=model_id, port=kernels)
     entry = {
         "model": os.path.relpath(model, REPO_ROOT) if model.resolve().is_relative_to(REPO_ROOT) else str(model),
         "model_id": compiled.model_id,

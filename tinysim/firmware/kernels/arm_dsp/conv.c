@@ -161,9 +161,6 @@ static void ts_conv_pointwise(const ts_conv_params *p, const int8_t *in, int8_t 
 #define TS_CONV_WU_WORDS 1152
 #define TS_CONV_ACC_PAIRS 32   /* accumulators held between the dot and requantization loops */
 #define TS_CONV_UNPACK_MIN_PAIRS 5   /* unpacking a group costs about what 4 pairs save */
-/* ts_conv_params.depth_mult value by which the compiler (lowering.py CONV_WEIGHT_CACHE)
- * says the scratch has room for all the weights unpacked; 1 otherwise */
-#define TS_CONV_WEIGHT_CACHE 2
 
 /* s00..s11 += one group at xs against weights w (row a) and w + n (row b). */
 #define TS_X16_STEP(xs, wa, wb)                          \
@@ -418,7 +415,7 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
         return 0;
     }
     uint32_t xs[TS_CONV_XS_WORDS];
-    uint32_t wu_stack[TS_CONV_WU_WORDS];
+    uint32_t wu[TS_CONV_WU_WORDS];
     int32_t acc[4 * TS_CONV_ACC_PAIRS];
     const int32_t zp2p1 = 2 * p->out_zp + 1, lo = p->act_min, hi = p->act_max;
     /* in_c a multiple of 4: every tap is whole groups, so the two receptive fields
@@ -427,19 +424,6 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
     const int fused = !pointwise && (p->in_c & 3) == 0;
     if (fused) {
         __builtin_memset(p->scratch, p->pad_value, p->in_c);
-    }
-    /* The compiler's arm_dsp layout (depth_mult == TS_CONV_WEIGHT_CACHE) reserves scratch,
-     * after the two receptive fields, for every channel pair's rows unpacked: unpack
-     * them once here instead of once per pixel block (weights stay int8 in flash:
-     * reading int16 rows from flash costs more wait states than unpacking). */
-    uint32_t *wcache = 0;
-    if (p->depth_mult == TS_CONV_WEIGHT_CACHE && (pixels >> 1) >= TS_CONV_UNPACK_MIN_PAIRS) {
-        wcache = (uint32_t *)(void *)(p->scratch + (pointwise ? 0 : ((2 * n + 3) & ~3)));
-        const int8_t *w = p->weights;
-        uint32_t *dst = wcache;
-        for (int oc = 0; oc + 1 < out_c; oc += 2, w += 2 * n) {
-            dst = ts_expand_pair(w, w + n, n, dst);
-        }
     }
     for (int pix0 = 0; pix0 < pixels; pix0 += 2 * pairs_per_block) {
         int np = pixels - pix0;
@@ -475,14 +459,10 @@ static inline __attribute__((always_inline)) int ts_conv_expanded_body(
             const uint32_t wtb = tail ? ts_tail_word(wb_row, n4, n) : 0;
             const uint32_t *x = xs;
             int8_t *y = yblock + oc;
-            if (two_ch && (wcache ? full_pairs > 0 : full_pairs >= TS_CONV_UNPACK_MIN_PAIRS
-                                                      && pair_words <= TS_CONV_WU_WORDS)) {
+            if (two_ch && full_pairs >= TS_CONV_UNPACK_MIN_PAIRS && pair_words <= TS_CONV_WU_WORDS) {
                 /* the hot loop with the two weight rows unpacked to SRAM once: no
                  * flash reads (the rows outgrow the ART data cache) and no SXTB16 */
-                const uint32_t *wu = wcache ? wcache + (oc >> 1) * pair_words : wu_stack;
-                if (!wcache) {
-                    ts_expand_pair(w, wb_row, n, wu_stack);
-                }
+                ts_expand_pair(w, wb_row, n, wu);
                 const int groups = pair_words >> 2;
                 /* accumulators of up to TS_CONV_ACC_PAIRS pairs first, then their
                  * requantization in a tight loop with the channel parameters in registers */
