@@ -116,3 +116,9 @@ def test_not_toml(platforms_copy):
 def test_unknown_platform_lists_known():
     with pytest.raises(PlatformError, match="known: .*nucleo-l4r5zi"):
         load_platform("nucleo-f401re")
+
+
+def test_labels_of_sizes_that_are_not_whole_kib_stay_distinct():
+    p = load_platform("nucleo-l4r5zi")
+    assert p.with_overrides(sram_bytes=1000).label == "nucleo-l4r5zi@sram=1000B"
+    assert p.with_overrides(sram_bytes=1023).label != p.with_overrides(sram_bytes=1000).label

@@ -195,7 +195,8 @@ class Platform:
             if key == "clock_hz":
                 parts.append(f"{value / 1e6:g}MHz")
             else:
-                parts.append(f"{key.replace('_bytes', '')}={value // 1024}KiB")
+                size = f"{value // 1024}KiB" if value % 1024 == 0 else f"{value}B"
+                parts.append(f"{key.replace('_bytes', '')}={size}")
         return f"{self.name}@{','.join(parts)}"
 
 

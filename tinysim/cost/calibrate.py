@@ -125,13 +125,17 @@ def fit(measurements: List[Measurement], platform) -> Fit:
 
     energy_pairs = [(m, variant_of(m, platform)) for m in measurements if m.joules is not None]
     if energy_pairs:
-        vdd = EnergyModel.from_platform(platform).vdd_v
+        model = EnergyModel.from_platform(platform)
+        vdd = model.vdd_v
         xs, es = [], []
         for m, variant in energy_pairs:
             est = estimate(m.profile, variant, params)
             deltas = est.breakdown["class_deltas_j"] + est.breakdown["flash_event_j"]
+            # The clock-independent current is the board file's, not the fit's: take its energy
+            # out first, or the fitted uA/MHz would absorb it and estimate() would add it again.
+            static_j = vdd * model.static_ua * 1e-6 * m.cycles / variant.clock_hz
             xs.append(vdd * 1e-12 * m.cycles)
-            es.append(m.joules - deltas)
+            es.append(m.joules - deltas - static_j)
         xs, es = np.array(xs), np.array(es)
         params["run_ua_per_mhz"] = float(xs @ es / (xs @ xs))
 

@@ -7,7 +7,10 @@ cycles = term_totals @ cycles_per_term(core, params)
 `term_totals` (executions x static histogram + taken exits x taken histogram) is computed once per
 profile, so each variant costs a dot product of ~50 numbers: a 100-point clock sweep is
 milliseconds. For the platform and parameters a profile was recorded with, the result equals the
-cycles the native counter accumulated, exactly (integer arithmetic when all weights are integral).
+cycles the native counter accumulated from the blocks, exactly (integer arithmetic when all weights
+are integral). Not included: cycles the emulator adds outside blocks (exception entry/return,
+12/10 cycles each, and WFI sleep), which are in the firmware's own DWT timestamps - a few
+thousand cycles per 10 s window with the NUCLEO's background SysTick, i.e. ~1e-6 of it.
 """
 
 from __future__ import annotations
