@@ -197,15 +197,25 @@ def lower_conv(ctx: _Ctx) -> LoweredOp:
                    # two receptive fields: the DSP port gathers output pixels in pairs
                    scratch_bytes=0 if pointwise else 2 * k_h * k_w * in_c,
                    macs=op_macs(ctx.graph, ctx.op))
-    lo.fields = dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
-                     k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, pad_top=pt, pad_left=pl,
-                     depth_mult=1, pad_value=x.zero_point, out_zp=y.zero_point,
-                     act_min=act_min, act_max=act_max, weights="@weights", bias="@bias",
-                     mult="@mult", shift="@shift", scratch="@scratch" if lo.scratch_bytes else 0)
-    lo.consts = [ConstArray("weights", "int8_t", wd.reshape(-1), "weights"),
-                 ConstArray("bias", "int32_t", bias, "bias")] + _requant_arrays(mults, shifts)
+    _fill_conv_params(lo, x, y, (in_h, in_w, in_c), (out_h, out_w, out_c), (k_h, k_w),
+                      (sh, sw, pt, pl), 1, (act_min, act_max), wd, bias, mults, shifts,
+                      scratch="@scratch" if lo.scratch_bytes else 0)
     lo.summary = f"{in_h}x{in_w}x{in_c} -> {out_h}x{out_w}x{out_c}, k{k_h}x{k_w} s{sh}"
     return lo
+
+
+def _fill_conv_params(lo: LoweredOp, x: Tensor, y: Tensor, in_shape, out_shape, kernel, window,
+                      depth_mult: int, act, wd: np.ndarray, bias, mults, shifts, scratch) -> None:
+    """The ts_conv_params fields and constant arrays CONV_2D and DEPTHWISE_CONV_2D share."""
+    (in_h, in_w, in_c), (out_h, out_w, out_c), (k_h, k_w) = in_shape, out_shape, kernel
+    sh, sw, pt, pl = window
+    lo.fields = dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
+                     k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, pad_top=pt, pad_left=pl,
+                     depth_mult=depth_mult, pad_value=x.zero_point, out_zp=y.zero_point,
+                     act_min=act[0], act_max=act[1], weights="@weights", bias="@bias",
+                     mult="@mult", shift="@shift", scratch=scratch)
+    lo.consts = [ConstArray("weights", "int8_t", wd.reshape(-1), "weights"),
+                 ConstArray("bias", "int32_t", bias, "bias")] + _requant_arrays(mults, shifts)
 
 
 def lower_depthwise(ctx: _Ctx) -> LoweredOp:
@@ -236,13 +246,9 @@ def lower_depthwise(ctx: _Ctx) -> LoweredOp:
     lo = LoweredOp(ctx.op.index, ctx.op.name, "ts_depthwise_conv2d", "ts_conv_params",
                    inputs=[x.index], outputs=[y.index], kernel_file="depthwise_conv.c",
                    scratch_bytes=in_c, macs=op_macs(ctx.graph, ctx.op))
-    lo.fields = dict(in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
-                     k_h=k_h, k_w=k_w, stride_h=sh, stride_w=sw, pad_top=pt, pad_left=pl,
-                     depth_mult=dm, pad_value=x.zero_point, out_zp=y.zero_point,
-                     act_min=act_min, act_max=act_max, weights="@weights", bias="@bias",
-                     mult="@mult", shift="@shift", scratch="@scratch")
-    lo.consts = [ConstArray("weights", "int8_t", wd.reshape(-1), "weights"),
-                 ConstArray("bias", "int32_t", bias, "bias")] + _requant_arrays(mults, shifts)
+    _fill_conv_params(lo, x, y, (in_h, in_w, in_c), (out_h, out_w, out_c), (k_h, k_w),
+                      (sh, sw, pt, pl), dm, (act_min, act_max), wd, bias, mults, shifts,
+                      scratch="@scratch")
     lo.summary = f"{in_h}x{in_w}x{in_c} -> {out_h}x{out_w}x{out_c}, k{k_h}x{k_w} s{sh} dm{dm}"
     return lo
 
