@@ -7,7 +7,7 @@ import pytest
 from tinysim.cli import main
 from tinysim.firmware.images import DEFAULT_PLATFORMS, WORKLOADS, image_path, load_manifest
 from tinysim.platform import load_platform
-from tinysim.verify import verify
+from tinysim.pipeline.verify import verify
 
 CASES = [(p, w) for p in DEFAULT_PLATFORMS for w in WORKLOADS
          if load_manifest(p).get("images", {}).get(w, {}).get("fits")]

@@ -30,7 +30,7 @@ def build_host_dut(out: Path, model: str) -> Path:
 def emulation_available() -> bool:
     try:
         import tinysim.emu.counter  # noqa: F401
-        import tinysim.emu.session  # noqa: F401 (imported to check it loads)
+        import tinysim.pipeline.session  # noqa: F401 (imported to check it loads)
         return True
     except ImportError:
         return False

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.toolchain
 
 def test_recorded_profile_recosts_to_the_counter_cycles(tmp_path):
     pytest.importorskip("tinysim.emu.counter", reason="native counter not built yet")
-    from tinysim.emu.session import record_profile
+    from tinysim.pipeline.session import record_profile
     from tinysim.firmware.build import build_test_firmware
     from tinysim.platform import load_platform
 

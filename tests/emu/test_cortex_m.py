@@ -8,7 +8,7 @@ import pytest
 from unicorn import UC_ARCH_ARM, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
 from unicorn.arm_const import UC_CPU_ARM_CORTEX_M4, UC_CPU_ARM_CORTEX_M33
 
-from tinysim.emu.session import build_session, run_firmware
+from tinysim.pipeline.session import build_session, run_firmware
 
 BOARD = "nucleo-l4r5zi"
 

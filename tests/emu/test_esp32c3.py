@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tinysim.emu.session import build_session, run_firmware
+from tinysim.pipeline.session import build_session, run_firmware
 from tinysim.platform import load_platform
 
 BOARD = "esp32c3-devkitm"

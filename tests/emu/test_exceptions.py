@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tinysim.emu.session import build_session
+from tinysim.pipeline.session import build_session
 
 HERE = Path(__file__).parent / "firmware"
 BOARD = "nucleo-l4r5zi"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tinysim.emu.session import build_session, run_firmware
+from tinysim.pipeline.session import build_session, run_firmware
 
 BOARD = "gd32vf103-longan"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinysim.emu.session import run_firmware
+from tinysim.pipeline.session import run_firmware
 
 HERE = Path(__file__).parent / "firmware"
 BOARD = "gd32vf103-longan"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tinysim.cost.profile import ExecutionProfile
-from tinysim.emu.session import build_session, record_profile
+from tinysim.pipeline.session import build_session, record_profile
 
 BOARD = "nucleo-l4r5zi"
 

@@ -14,7 +14,7 @@ import pytest
 from tinysim.errors import PlatformError
 from tinysim.firmware import build
 
-session = pytest.importorskip("tinysim.emu.session", reason="tinysim.emu not built")
+session = pytest.importorskip("tinysim.pipeline.session", reason="tinysim.emu not built")
 
 PORT_OF = {"nucleo-l4r5zi": "nucleo-l4r5zi", "gd32vf103-longan": "gd32vf103",
            "esp32c3-devkitm": "esp32c3"}

@@ -24,7 +24,7 @@ PLATFORMS = ["nucleo-l4r5zi", "gd32vf103-longan", "esp32c3-devkitm"]
 def _emulator_ready():
     try:
         import tinysim.emu.counter  # noqa: F401  (the native counter extension)
-        import tinysim.emu.session  # noqa: F401
+        import tinysim.pipeline.session  # noqa: F401
         return True
     except ImportError:
         return False
@@ -34,7 +34,8 @@ if not _emulator_ready():
     pytest.skip("the emulator's native counter is not built: pip install -e .", allow_module_level=True)
 
 from tinysim.harness.protocol import DutClient  # noqa: E402
-from tinysim.harness.transports import EmulatedTransport, SerialTransport  # noqa: E402
+from tinysim.harness.transports import SerialTransport  # noqa: E402
+from tinysim.pipeline.emulated_transport import EmulatedTransport  # noqa: E402
 
 
 class StubFirmware(dict):

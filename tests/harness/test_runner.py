@@ -12,8 +12,10 @@ import pytest
 from tinysim.errors import ProtocolError, TinysimError
 from tinysim.harness import datasets
 from tinysim.harness.protocol import DutClient
-from tinysim.harness.runner import (INPUT_BYTES, Runner, RunnerOptions, choose_n, lap_elapsed_us,
-                                    performance_inputs, random_inputs, rerun_n, window_is_short)
+from tinysim.harness.inputs import INPUT_BYTES, performance_inputs, random_inputs
+from tinysim.harness.rules import choose_n, lap_elapsed_us, rerun_n, window_is_short
+from tinysim.harness.runner import Runner
+from tinysim.harness.runs import RunnerOptions
 from tinysim.harness.transports import ProcessTransport
 
 from test_runner_support import build_host_dut

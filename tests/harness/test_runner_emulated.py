@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tinysim.harness.runner import Runner, RunnerOptions, SimulationMeter
+from tinysim.harness.runner import Runner
+from tinysim.harness.runs import RunnerOptions
+from tinysim.pipeline.meter import SimulationMeter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
 from cli_support import PLATFORM, benchmark_images  # noqa: E402
@@ -50,7 +52,7 @@ def test_window_pair_none_when_nothing_matches():
 
 @pytest.mark.toolchain
 def test_meter_costs_exactly_the_timed_window(tmp_path_factory):
-    from tinysim.harness.emulated import open_emulated
+    from tinysim.pipeline.emulated_dut import open_emulated
     from tinysim.platform import load_platform
 
     images = benchmark_images(tmp_path_factory.mktemp("img"), ["ad01"])

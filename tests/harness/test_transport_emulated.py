@@ -16,7 +16,8 @@ except ImportError:
     pytest.skip("the emulator's native counter is not built: pip install -e .", allow_module_level=True)
 
 from tinysim.harness.protocol import DutClient  # noqa: E402
-from tinysim.harness.transports import EmulatedTransport, TransportClosed  # noqa: E402
+from tinysim.harness.transports import TransportClosed  # noqa: E402
+from tinysim.pipeline.emulated_transport import EmulatedTransport  # noqa: E402
 
 
 @pytest.fixture(scope="module")

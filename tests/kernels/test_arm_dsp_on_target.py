@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from tinysim.platform import load_platform
-from tinysim.verify import verify
+from tinysim.pipeline.verify import verify
 
 pytestmark = [pytest.mark.tflite, pytest.mark.toolchain]
 

@@ -16,11 +16,15 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .. import report
 from ..errors import TinysimError
-from ..harness import reference
-from ..harness.emulated import open_emulated
+from ..harness import datasets, reference, scoring
+from ..harness.progress import progress_wanted
 from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
                                cost_tables, git_revision, platform_files, sha256_file)
+from ..harness.runner import Runner
+from ..harness.runs import RunnerOptions
+from ..platform import load_platform
 from . import cmd_bench
 
 NAME = "accuracy"
@@ -44,9 +48,7 @@ def add_arguments(p) -> None:
 
 def tflite_scores(workload: str, model: Path, dataset_dir: Path, limit: Optional[int]):
     """(Score, raw outputs per file) of the TFLite interpreter on the dataset, or (None, reason)."""
-    from ..harness import datasets, scoring
-    from ..harness.runner import tflite_interpreter, tflite_int8_outputs
-
+    from ..harness.bitexact import tflite_int8_outputs, tflite_interpreter  # deferred: `tinysim --help` start-up speed
     if not model.is_file():
         return None, f"{model} missing"
     interp = tflite_interpreter(model)
@@ -81,10 +83,7 @@ def raw_agreement(fw: Dict[str, List[List[int]]], ref: Dict[str, List[List[int]]
 
 
 def run(args) -> int:
-    from .. import report
-    from ..harness.runner import Runner, RunnerOptions, progress_wanted
-    from ..platform import load_platform
-
+    from ..pipeline.emulated_dut import open_emulated  # deferred: `tinysim --help` start-up speed
     if args.limit is not None and args.limit <= 0:
         raise TinysimError(f"--limit must be positive, got {args.limit}")
     platform = load_platform(args.platform)

@@ -15,13 +15,16 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from .. import report
 from ..errors import TinysimError
 from ..harness import reference
-from ..harness.emulated import open_emulated
+from ..harness.progress import progress_wanted
 from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
                                cost_tables, git_revision, platform_files, sha256_file)
-from ..harness.runner import (DEFAULT_SEED, PerformanceRun, Runner, RunnerOptions, compare_with_tflite,
-                              progress_wanted)
+from ..harness.rules import DEFAULT_SEED
+from ..harness.runner import Runner
+from ..harness.runs import PerformanceRun, RunnerOptions
+from ..platform import load_platform
 
 NAME = "bench"
 HELP = "run the MLPerf Tiny performance procedure on emulated firmware (latency, energy, cycles)"
@@ -159,6 +162,7 @@ def model_path(entry: Dict[str, Any], workload: str, models_dir: Optional[Path])
 
 def row_from_performance(run: PerformanceRun, *, platform, engine: str, elf: Optional[Path],
                          entry: Dict[str, Any], models_dir: Optional[Path]) -> ResultRow:
+    from ..harness.bitexact import compare_with_tflite  # deferred: `tinysim --help` start-up speed
     macs, macs_note = macs_of(entry, run.workload)
     energy = run.energy_per_inference_j
     power = run.avg_power_w
@@ -197,6 +201,7 @@ def window_profiles(run: PerformanceRun) -> Dict[str, Any]:
 
 def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], args,
                    writer: RunWriter) -> ResultRow:
+    from ..pipeline.emulated_dut import open_emulated  # deferred: `tinysim --help` start-up speed
     transport, client, meter = open_emulated(platform, elf)
     try:
         runner = Runner(client, runner_options(args, workload), meter=meter)
@@ -210,8 +215,6 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
 
 
 def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> None:
-    from .. import report
-
     if args.json:
         print(json.dumps({"results_dir": str(writer.directory), "workloads": report.summary(rows)},
                          indent=2))
@@ -222,8 +225,6 @@ def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> No
 
 
 def run(args) -> int:
-    from ..platform import load_platform
-
     platform = load_platform(args.platform)
     images = []
     for w in args.workload or reference.WORKLOADS:

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import TinysimError
+from ..firmware import build
+from ..platform import load_platform
+
 NAME = "build"
 HELP = "cross-build a benchmark firmware from a .tflite model, or a test firmware, for a platform"
 
@@ -36,8 +40,6 @@ def add_arguments(parser) -> None:
 
 def check_output_path(out, option: str, example: str) -> None:
     """An output file path must not be a directory or lie under a file: say so before building."""
-    from ..errors import TinysimError
-
     if out is None:
         return
     if out.is_dir():
@@ -52,9 +54,6 @@ def check_output_path(out, option: str, example: str) -> None:
 
 
 def run(args) -> int:
-    from ..errors import TinysimError
-    from ..firmware import build  # keeps `tinysim --help` fast
-
     if args.list or args.prebuilt_tests:   # these cover every port: options for one are a mistake
         mode = "--list" if args.list else "--prebuilt-tests"
         given = [flag for flag, value in (("--platform", args.platform), ("-o", args.out),
@@ -92,10 +91,7 @@ def run(args) -> int:
 
 
 def _build_model(args) -> int:
-    from ..errors import TinysimError
-    from ..firmware.images import build_model_image
-    from ..platform import load_platform
-
+    from ..firmware.images import build_model_image  # deferred: `tinysim --help` start-up speed
     if not args.model.is_file():
         raise TinysimError(f"{args.model}: no such model file")
     platform = load_platform(args.platform)

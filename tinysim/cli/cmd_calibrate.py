@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from ..cost.calibrate import fit, load_measurements
-from ..cost.inputs import load_platform_arg
 from ..cost.overlay import write_overlay
+from .options import load_platform_arg
 
 NAME = "calibrate"
 HELP = "fit cost-model parameters to board measurements and write a TOML overlay"

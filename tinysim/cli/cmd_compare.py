@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .. import report
+from ..harness.results import load_results
+
 NAME = "compare"
 HELP = "compare two result directories (results/<timestamp>) workload by workload"
 
@@ -16,9 +19,6 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from .. import report
-    from ..harness.results import load_results
-
     a, b = load_results(args.a), load_results(args.b)
     if args.json:
         print(json.dumps({"a": str(a.directory), "b": str(b.directory),

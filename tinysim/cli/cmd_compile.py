@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+
 NAME = "compile"
 HELP = "compile an int8 .tflite model to C (const weights, static schedule, arena plan)"
 
@@ -22,8 +23,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..compiler import compile_model  # keeps `tinysim --help` fast
-
+    from ..compiler import compile_model  # deferred: `tinysim --help` start-up speed
     model = compile_model(args.model, args.out, model_id=args.model_id)
     if args.json:
         print(json.dumps(model.to_dict(), indent=2))

@@ -16,8 +16,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..errors import TinysimError
+from .. import report
+from ..errors import FirmwareError, ProtocolError, TinysimError
 from ..harness import reference
+from ..harness.protocol import DutClient
+from ..harness.runner import Runner
+from ..harness.transports import SerialTransport
+from ..platform import load_platform
 from ..harness.results import RunWriter, args_meta
 from . import cmd_bench
 
@@ -69,9 +74,7 @@ def _pyocd() -> str:
 def check_elf(elf: Path, platform) -> None:
     """The simulation of the ELF runs after the board measurement (and flashing): a file that is
     no ELF, or one for another core, must fail before either, not minutes later."""
-    from ..elf import Firmware
-    from ..errors import FirmwareError
-
+    from ..elf import Firmware  # deferred: `tinysim --help` start-up speed
     firmware = Firmware.load(elf)   # names the file when it is not an ELF
     if firmware.arch != platform.core.arch:
         raise FirmwareError(f"{elf}: firmware is built for {firmware.arch} but platform "
@@ -81,11 +84,6 @@ def check_elf(elf: Path, platform) -> None:
 
 def measure_on_board(args, platform, workload_hint):
     """(PerformanceRun, workload) of the board on `args.port`."""
-    from ..errors import ProtocolError
-    from ..harness.protocol import DutClient
-    from ..harness.runner import Runner
-    from ..harness.transports import SerialTransport
-
     transport = SerialTransport(args.port, args.baud or platform.console_baud)
     try:
         if not args.no_sim:
@@ -115,9 +113,6 @@ def _target_for(platform) -> str:
 
 
 def run(args) -> int:
-    from .. import report
-    from ..platform import load_platform
-
     platform = load_platform(args.platform)
     if not args.elf.is_file():
         raise TinysimError(f"--elf {args.elf}: no such file")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ModelError
+from ..models import generate  # tensorflow is imported only inside generate.run
+from ..models.generate import add_arguments as add_generate_arguments
+from ..models.manifest import default_models_dir, load_manifest, verify_files
 
 NAME = "models"
 HELP = "generate the synthetic-weight models, fetch the official pretrained ones, list a manifest"
@@ -16,7 +19,6 @@ def add_arguments(parser) -> None:
 
     gen = actions.add_parser("generate", help="retrain + quantize models/*.tflite byte-identically "
                                               "(needs the 'models' extra: TensorFlow)")
-    from ..models.generate import add_arguments as add_generate_arguments  # no TF import here
     add_generate_arguments(gen)
 
     fetch = actions.add_parser("fetch", help="download and verify the official MLPerf Tiny "
@@ -29,7 +31,6 @@ def add_arguments(parser) -> None:
                             "(default: the GitHub repository, branch master)")
 
     show = actions.add_parser("list", help="print a models manifest as a table")
-    from ..models.manifest import default_models_dir
     show.add_argument("--dir", type=Path, default=default_models_dir(),
                       help="directory holding manifest.json (default: the repository's models/)")
 
@@ -37,8 +38,6 @@ def add_arguments(parser) -> None:
 def _run_list(directory: Path) -> int:
     from rich.console import Console
     from rich.table import Table
-
-    from ..models.manifest import load_manifest, verify_files
 
     doc = load_manifest(directory)
     table = Table(title=f"{directory / 'manifest.json'}", caption=doc.get("weights"))
@@ -74,12 +73,11 @@ def _check_directory(path: Path, option: str, what: str) -> None:
 
 
 def run(args) -> int:
+    from ..models.fetch import fetch  # deferred: `tinysim --help` start-up speed
     if args.models_action == "generate":
         _check_directory(args.out, "--out", "for the generated models (default models/)")
-        from ..models import generate
         return generate.run(args)
     if args.models_action == "fetch":
-        from ..models.fetch import fetch
         ids = [m.strip() for m in args.only.split(",") if m.strip()] or None
         _check_directory(args.dest, "--dest", "for the pretrained models (default models/pretrained)")
         path = fetch(args.dest, ids, base_url=args.base_url)

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from ..cost.attribution import block_names, by_function, call_graph, collapsed_stacks
-from ..cost.inputs import add_common_arguments, load_platform_arg, obtain_profile, overlay_params
 from ..cost.units import fmt_clock
 from ..errors import TinysimError
+from .options import add_common_arguments, load_platform_arg, overlay_params
 
 NAME = "profile"
 HELP = "cycles, instructions and energy per function (and a flame-graph file)"
@@ -26,6 +26,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from ..pipeline.profiles import obtain_profile  # deferred: `tinysim --help` start-up speed
     platform = load_platform_arg(args.platform)
     params = overlay_params(args)
     profile = obtain_profile(args, platform, params)

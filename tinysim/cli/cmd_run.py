@@ -54,8 +54,7 @@ def _where_stopped(machine) -> str:
 
 
 def run(args) -> int:
-    from ..emu.session import build_session
-
+    from ..pipeline.session import build_session  # deferred: `tinysim --help` start-up speed
     data = _input_bytes(args)  # a bad --input fails before the firmware is loaded
     session = build_session(args.elf, args.platform)
     machine = session.machine

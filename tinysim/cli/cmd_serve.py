@@ -17,7 +17,7 @@ import tty
 from typing import List, Optional
 
 from ..errors import TinysimError
-from ..harness.transports import EmulatedTransport, ProcessTransport, Transport, TransportClosed
+from ..harness.transports import ProcessTransport, Transport, TransportClosed
 
 NAME = "serve"
 BOOT_TIMEOUT_S = 5.0  # wall time a host-native DUT gets to print its boot banner
@@ -82,6 +82,7 @@ def run(args) -> int:
 
 
 def _open_dut(args) -> Transport:
+    from ..pipeline.emulated_transport import EmulatedTransport  # deferred: `tinysim --help` start-up speed
     if args.exec_program:
         if args.elf:
             raise TinysimError("give either --elf (emulated board) or --exec (local program), not both")
@@ -104,6 +105,7 @@ def _boot_banner(dut: Transport, timeout: float = BOOT_TIMEOUT_S) -> List[str]:
 
 def _summary(dut: Transport) -> None:
     """On the way out, how much virtual time the emulated board spent (its own clock)."""
+    from ..pipeline.emulated_transport import EmulatedTransport  # deferred: `tinysim --help` start-up speed
     if isinstance(dut, EmulatedTransport) and dut.machine.counter is not None:
         counter, platform = dut.machine.counter, dut.machine.platform
         print(f"tinysim serve: stopped after {counter.instructions} instructions, "

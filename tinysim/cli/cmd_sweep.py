@@ -9,9 +9,9 @@ from ..cost import estimate
 from ..cost import platform_view as pv
 from ..cost.evaluate import provenance
 from ..cost.footprint import footprint
-from ..cost.inputs import add_common_arguments, load_platform_arg, obtain_profile, overlay_params
 from ..cost.units import fmt_clock, fmt_size, parse_clocks, parse_sizes
 from ..errors import TinysimError
+from .options import add_common_arguments, load_platform_arg, overlay_params
 
 NAME = "sweep"
 HELP = "latency and energy of one run re-costed over clocks and memory sizes"
@@ -105,6 +105,7 @@ def plot(rows, out_path, title: str) -> None:
 
 
 def run(args) -> int:
+    from ..pipeline.profiles import obtain_profile  # deferred: `tinysim --help` start-up speed
     platform = load_platform_arg(args.platform)
     params = overlay_params(args)
     profile = obtain_profile(args, platform, params)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import TinysimError
+from ..platform import load_platform
 
 NAME = "verify"
 HELP = "run random inputs through the emulated firmware and the TFLite interpreter; report mismatches"
@@ -23,7 +24,7 @@ def add_arguments(p) -> None:
 
 def resolve_image(model: Path, platform, elf) -> Path:
     """The ELF to run: the one given, the prebuilt one for a shipped workload, or a fresh build."""
-    from ..firmware.images import WORKLOADS, build_model_image, image_path
+    from ..firmware.images import WORKLOADS, build_model_image, image_path  # deferred: `tinysim --help` start-up speed
     if elf is not None:
         if not elf.is_file():
             raise TinysimError(f"{elf}: no such firmware image")
@@ -39,9 +40,7 @@ def resolve_image(model: Path, platform, elf) -> Path:
 
 
 def run(args) -> int:
-    from ..platform import load_platform
-    from ..verify import verify
-
+    from ..pipeline.verify import verify  # deferred: `tinysim --help` start-up speed
     if args.model.is_dir():
         raise TinysimError(f"{args.model}: is a directory; give the .tflite file "
                            "(e.g. models/kws01.tflite)")

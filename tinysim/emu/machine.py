@@ -526,7 +526,7 @@ class Machine(Host):
         """Run until the firmware halts, faults, idles waiting for input, hits the instruction
         budget, or `until(uart_bytes_so_far_in_this_run) -> bool` becomes true."""
         if self.counter is None:
-            raise EmulationError("Machine.run needs a counter: use tinysim.emu.session to build a machine")
+            raise EmulationError("Machine.run needs a counter: use tinysim.pipeline.session to build a machine")
         c = self.counter
         self._until = (lambda data, s=until.encode() if isinstance(until, str) else until: s in data) \
             if isinstance(until, (str, bytes)) else until

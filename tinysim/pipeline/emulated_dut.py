@@ -13,6 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ProtocolError, TinysimError
+from ..harness.datasets import random_window
+from ..harness.protocol import DutClient
+from .emulated_transport import EmulatedTransport
+from .meter import SimulationMeter
+from .session import build_session, run_firmware
 
 
 def open_emulated(platform, elf: Path, count_data: bool = False, metered: bool = True):
@@ -22,11 +27,6 @@ def open_emulated(platform, elf: Path, count_data: bool = False, metered: bool =
     also counts SRAM reads/writes per region into the saved profiles. That leaves cycles and
     energy unchanged today and slows emulation ~1.6x, so it is off by default. `metered=False`
     (accuracy mode) takes no counter snapshots and returns meter None."""
-    from ..emu.session import build_session
-    from .protocol import DutClient
-    from .runner import SimulationMeter
-    from .transports import EmulatedTransport
-
     session = build_session(elf, platform, count_data=count_data)
     transport = EmulatedTransport(platform, elf, machine=session.machine)
     meter = SimulationMeter(session.machine, session.coster, session.platform) if metered else None
@@ -37,16 +37,12 @@ def open_emulated(platform, elf: Path, count_data: bool = False, metered: bool =
 
 def speaks_dut_protocol(platform, elf: Path) -> bool:
     """Whether the firmware boots into the EEMBC DUT protocol (prints m-init-done, then waits)."""
-    from ..emu.session import run_firmware
-
     result = run_firmware(elf, platform, max_instructions=50_000_000)
     return result.exit == "idle" and "m-init-done" in result.uart
 
 
 def record_inference_window(platform, elf: Path, inferences: int = 1, seed: int = 0):
     """The ExecutionProfile of one `infer N 0` window on a random input of the firmware's workload."""
-    from .datasets import random_window
-
     if inferences < 1:
         raise TinysimError("--infer needs at least 1 inference")
     transport, client, meter = open_emulated(platform, elf)

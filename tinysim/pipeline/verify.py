@@ -14,8 +14,11 @@ from typing import Callable, List, Optional
 
 import numpy as np
 
-from .errors import FirmwareError, ProtocolError
-from .harness.datasets import input_to_model_tensor, random_window
+from ..compiler.interp import make_interpreter
+from ..errors import FirmwareError, ProtocolError
+from ..harness.datasets import input_to_model_tensor, random_window
+from ..harness.protocol import DutClient
+from .emulated_transport import EmulatedTransport
 
 WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
 
@@ -65,10 +68,6 @@ def model_tensor(workload: Optional[str], payload: bytes, input_quant) -> np.nda
 
 def verify(model: Path, platform, elf: Path, inputs: int, seed: int = 0,
            progress: Optional[Callable[[int], None]] = None) -> VerifyReport:
-    from .compiler.interp import make_interpreter
-    from .harness.protocol import DutClient
-    from .harness.transports import EmulatedTransport
-
     interp = make_interpreter(model)
     inp, outp = interp.get_input_details()[0], interp.get_output_details()[0]
     input_quant = tuple(inp["quantization"])

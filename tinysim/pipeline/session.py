@@ -1,6 +1,9 @@
 """The one place that builds a Machine + native Counter + BlockCoster for (platform, firmware).
 
-    from tinysim.emu.session import run_firmware
+It joins the emulator and the cost model, which never import each other, so it lives in the
+pipeline layer above both.
+
+    from tinysim.pipeline.session import run_firmware
     result = run_firmware("hello.elf", "nucleo-l4r5zi", max_instructions=10_000_000)
     print(result.exit, result.instructions, result.cycles, result.uart)
 """
@@ -10,16 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from ..cost import BlockCoster
+from ..cost.flash import flash_penalties
+from ..cost.profile import ExecutionProfile
 from ..elf import Firmware
+from ..emu.counter import CacheGeometry, Counter
+from ..emu.machine import Machine, RunResult, create_machine
 from ..errors import EmulationError
-from .machine import Machine, RunResult, create_machine
+from ..platform import load_platform
 
 
 def _platform(platform):
-    if isinstance(platform, str):
-        from ..platform import load_platform
-        return load_platform(platform)
-    return platform
+    return load_platform(platform) if isinstance(platform, str) else platform
 
 
 def _firmware(elf) -> Firmware:
@@ -30,9 +35,6 @@ class Session:
     """A machine ready to run: emulator, cost model and counter wired together."""
 
     def __init__(self, elf, platform, *, count_data: bool = False, coster=None):
-        from ..cost import BlockCoster
-        from .counter import Counter
-
         self.platform = _platform(platform)
         self.firmware = _firmware(elf)
         self.machine: Machine = create_machine(self.platform, self.firmware)
@@ -53,9 +55,6 @@ class Session:
     def _counter_options(self, count_data: bool) -> dict:
         """Flash ranges, the ART-style caches with the cost model's penalties, data regions and
         the stack guard, from the platform file."""
-        from ..cost.flash import flash_penalties
-        from .counter import CacheGeometry
-
         plat = self.platform
         flash = [m for m in plat.memories if m.kind == "flash"]
         imiss, ipre, dmiss = flash_penalties(plat)
@@ -100,8 +99,6 @@ def run_firmware(elf, platform, max_instructions: Optional[int] = None, uart_inp
 def record_profile(elf, platform, max_instructions: Optional[int] = None, uart_input: Union[bytes, str] = b""):
     """Run like `run_firmware`, counting data accesses, and return the whole run as one
     `ExecutionProfile` (tinysim.cost.profile) plus the RunResult."""
-    from ..cost.profile import ExecutionProfile
-
     session = build_session(elf, platform, count_data=True)
     before = session.counter.snapshot()
     if uart_input:

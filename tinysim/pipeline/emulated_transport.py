@@ -1,0 +1,113 @@
+"""The firmware running in the emulator as a Transport: the host runner's view of an emulated board.
+
+It builds a session (emulator + counter + cost model) and moves bytes through the console UART,
+so it sits in the pipeline layer; it registers itself in the harness's transport registry under
+"emulated", next to the serial and process transports.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from ..errors import EmulationError, ProtocolError
+from ..harness.transports import TRANSPORTS, Transport, TransportClosed
+from .session import build_session
+
+
+@TRANSPORTS.register("emulated")
+class EmulatedTransport(Transport):
+    """The firmware running in the emulator, reached through its console UART.
+
+    `write` queues bytes on the UART receiver; reading runs the machine in slices of
+    `slice_instructions` until the firmware transmits or is idle (waiting for input again). The
+    DUT's pace is virtual, so the wall-clock `timeout` of a read is ignored (a long `infer` may
+    take minutes of host time between two lines): when the firmware is idle and has said
+    everything, `read_line` returns None at once (the emulated equivalent of a timeout). A
+    firmware that runs away without ever going idle is stopped by `max_instructions_per_read`
+    (None: no limit) and reported like a timeout.
+    """
+
+    NAME = "emulated"
+
+    def __init__(
+        self,
+        platform,
+        elf,
+        *,
+        slice_instructions: int = 5_000_000,
+        max_instructions_per_read: Optional[int] = None,
+        record_timestamps: bool = True,
+        session=None,
+        machine=None,
+    ):
+        """`platform` (name or Platform) and `elf` (path or Firmware) build a fresh session;
+        pass `session=` (tinysim.pipeline.session.Session) or `machine=` to drive an existing one."""
+        super().__init__()
+        self.slice_instructions = slice_instructions
+        self.max_instructions_per_read = max_instructions_per_read
+        if machine is None:
+            if session is None:
+                session = build_session(elf, platform)
+            machine = session.machine
+        self.session = session
+        self.machine = machine
+        # Snapshot the native counters at every cycle-counter read, so a runner can cut an
+        # ExecutionProfile per timed window (between the two m-lap-us reads).
+        self.machine.record_timestamps = record_timestamps
+        self._tx = bytearray()
+        self._idle = False
+        self.last_result = None  # RunResult of the latest slice
+        self.machine.on_uart_tx(self._on_tx)
+
+    def _on_tx(self, data) -> None:
+        if isinstance(data, int):
+            self._tx.append(data & 0xFF)
+        else:
+            self._tx += bytes(data)
+
+    def describe(self) -> str:
+        return f"emulated {self.machine.platform.name} running {self.machine.firmware.path.name}"
+
+    @property
+    def timestamps(self) -> List[object]:
+        return list(getattr(self.machine, "timestamps", []))
+
+    def write(self, data: bytes) -> None:
+        self.machine.uart_rx(bytes(data))
+        self._idle = False
+
+    def _read_raw(self, timeout: float) -> Optional[bytes]:
+        budget = self.max_instructions_per_read
+        if budget is None:
+            # An emulated DUT's timeout runs on its own clock: silent for `timeout` seconds of
+            # emulated time (counted as one instruction per cycle, an upper bound on the time
+            # those instructions take) it is hung, not busy. Deterministic, unlike wall time.
+            budget = int(max(timeout, 1.0) * self.machine.platform.clock_hz)
+        executed = 0
+        while not self._tx and not self._idle:
+            step = self.slice_instructions if budget is None else min(self.slice_instructions, budget - executed)
+            if step <= 0:
+                return None  # runaway firmware: report it as a timeout
+            result = self.machine.run(max_instructions=step)
+            self.last_result = result
+            executed += result.instructions
+            if result.exit == "idle":
+                self._idle = True
+            elif result.exit == "halt":
+                if not self._tx:
+                    raise TransportClosed(f"{self.describe()}: the firmware halted")
+                break
+            elif result.exit == "fault":
+                raise EmulationError(f"{self.describe()}: the firmware faulted:\n{result.message}")
+            elif result.exit not in ("budget", "until"):
+                raise ProtocolError(f"{self.describe()}: unexpected run exit {result.exit!r}")
+        if not self._tx:
+            return None  # idle: nothing more until the host writes
+        data = bytes(self._tx)
+        self._tx.clear()
+        return data
+
+    def close(self) -> None:
+        close = getattr(self.machine, "close", None)
+        if callable(close):
+            close()

@@ -1,0 +1,67 @@
+"""The simulation meter: cycles, instructions and energy of each timed window of an emulated DUT.
+
+The host runner (tinysim.harness.runner) calls a meter after each timed window; on hardware there
+is none. This one reads the emulator's counter snapshots and costs them with the cost model, so it
+joins the emulator, the cost model and the runner, and lives in the pipeline layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Tuple
+
+from ..cost.evaluate import estimate
+from ..cost.profile import ExecutionProfile
+from ..errors import TinysimError
+from ..harness.rules import lap_elapsed_us
+from ..harness.runs import WindowMeasure
+
+
+class SimulationMeter:
+    """Cycles, instructions and energy of each timed window of an emulated DUT.
+
+    The machine snapshots its counters whenever the firmware reads its cycle counter. Among the
+    reads during one `infer` command are the two `th_timestamp()` calls that print t1 and t2; the
+    firmware may read the counter at other times too (timer wake-ups while idle), so the pair is
+    the earliest two snapshots whose cycle difference is the printed t2 - t1 (within the 1 us
+    resolution of m-lap-us). Their difference is an ExecutionProfile, costed by
+    `tinysim.cost.evaluate.estimate` for the platform. Snapshots are recorded only while a timed
+    window runs (`arm`), so loading inputs costs no copies."""
+
+    def __init__(self, machine, coster, platform):
+        self.machine = machine
+        self.coster = coster
+        self.platform = platform
+
+    def arm(self) -> None:
+        self.machine.timestamps.clear()
+        self.machine.record_timestamps = True
+
+    def window_pair(self, stamps: Sequence[Any], elapsed_us: int) -> Optional[Tuple[Any, Any]]:
+        per_us = self.platform.clock_hz / 1e6
+        tolerance = 1.0 + 1e-6 * elapsed_us          # m-lap-us truncates to whole microseconds
+        for i, a in enumerate(stamps):
+            for b in stamps[i + 1:]:
+                span_us = (int(b.cycles) - int(a.cycles)) / per_us
+                if abs(span_us - elapsed_us) <= tolerance:
+                    return a, b
+                if span_us > elapsed_us + tolerance:
+                    break
+        return None
+
+    def __call__(self, res) -> Optional[WindowMeasure]:
+        stamps = list(getattr(res, "timestamps", None) or ())
+        self.machine.record_timestamps = False
+        self.machine.timestamps.clear()
+        pair = self.window_pair(stamps, lap_elapsed_us(res.t1_us, res.t2_us))
+        if pair is None:
+            raise TinysimError(
+                f"infer {res.n} {res.warmup}: none of the {len(stamps)} counter snapshots of the window "
+                f"spans the printed m-lap-us interval ({res.t2_us} - {res.t1_us} us); does the board port "
+                "derive board_micros() from the cycle counter?")
+        profile = ExecutionProfile.from_snapshots(pair[0], pair[1], self.coster,
+                                                  window=f"infer {res.n} {res.warmup}",
+                                                  platform=self.platform.name)
+        est = estimate(profile, self.platform)
+        return WindowMeasure(cycles=float(est.cycles), instructions=float(profile.instructions),
+                             energy_j=float(est.joules), avg_power_w=float(est.avg_power_w),
+                             profile=profile)
