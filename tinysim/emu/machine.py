@@ -2,7 +2,7 @@
 
 Architecture specifics (reset, exceptions, interrupt delivery, register names) live in
 `cortex_m.py` and `riscv.py`, which subclass `Machine`. `create_machine(platform, firmware)`
-picks the right one. Counting is not done here: a native `Counter` (see `counter.py`) is
+picks the right one. Counting is not done here: a native `Counter` (see `counter/`) is
 attached with `attach_counter`; the machine reads its running `cycles` as virtual time and
 sets its cycle deadline so emulation stops at the next timer event, where pending interrupts
 are delivered (at block boundaries).

@@ -1,0 +1,59 @@
+"""Native execution counter: per-block counts, edges, budget/deadline stops, flash cache model.
+
+The counting runs in C (`native/counter.c`, built as the extension `tinysim.emu._counter`);
+this package loads that shared object with ctypes, registers its hook functions with the same
+`uc_hook_add` the unicorn binding uses, and reads the results back as numpy arrays.
+
+    counter = Counter(uc, describe, flash_ranges=[(0x08000000, 0x08200000)],
+                      icache=CacheGeometry(line_bytes=16, lines=64, miss_penalty=5))
+    counter.set_budget(10_000_000)
+    uc.emu_start(entry | 1, 0)
+    counter.instructions, counter.cycles, counter.stop_reason, counter.blocks()
+
+`describe(addr, size)` is called once per new translation block (keyed by address AND size,
+because Unicorn may split or re-translate a block) and returns `(n_insns, cycles, taken_extra)`
+(e.g. `tinysim.cost.BlockInfo`): static cycles of one execution, and the extra cycles paid when
+the block is left by a taken branch (the next block does not start at addr + size).
+
+Semantics worth knowing:
+- Counting is per block.  A stop (budget, deadline) happens at a block entry, before that block
+  runs: `instructions`/`cycles` never include a block that did not execute.  The budget stops at
+  the first block boundary where `instructions >= budget`, so it may overshoot by up to one block.
+- A block that faults part-way through is counted whole (Unicorn reports blocks on entry).
+- Create the Counter before the first `emu_start` of code it must see: the constructor flushes
+  Unicorn's translation cache so hooks apply to every block, but only that once.
+- `stop_reason` (None or a STOP_* string) describes the last stop the counter requested; it is
+  cleared by `set_budget`, `set_deadline` and `clear_stop`.
+
+Speed (bench/emu_speed.py, 5-instruction hot loop, the worst case for per-block work): the
+block hook + edges + I-cache model keep ~0.8 of raw Unicorn speed. Any UC_HOOK_MEM_READ/WRITE,
+even a range-limited one, makes Unicorn take its slow path for memory accesses (~0.15 of raw),
+so data-region counting and the D-cache model are opt-in (`count_data=True`; a D-cache alone
+installs read hooks over the flash ranges only). For the same reason the stack guard defaults
+to page protection (`stack_guard_mode="auto"`): the guard's pages are made read-only and the
+native write-fault hook stops the run on a write into [lo, hi), and performs writes to the rest
+of those pages for the firmware. That is free; it needs the guard to contain a page boundary
+(page = 1 KiB on Arm, 4 KiB on RISC-V in Unicorn), else the guard falls back to a write hook.
+
+Learned D-cache model (`freeze_data_model`): the exact D-cache model needs that read hook for
+the whole run (~0.15 of raw speed). Instead it can learn, then apply: while exact, every
+D-cache miss, prefetch hit and hit is charged to the block whose instructions made the read;
+`freeze_data_model()` turns them into per-block rates per execution (16.16 fixed point,
+rounded), deletes the read hooks and has Unicorn retranslate. From then on a block execution
+is charged floor-accumulated whole misses of its rate (cycles at once; the miss counts in
+`blocks()`, `region_counts()`, `cache_stats()` and snapshots follow, exact to the event, as
+floor(executions x rate)). Blocks first run after the freeze get no misses; their executions
+are `unlearned_block_executions` (also a Snapshot field). `data_model_state` is "off", "exact"
+or "learned". Integer arithmetic only: runs stay bit-identical. With count_data=True the freeze
+does nothing (the region counts keep the global hooks).
+"""
+
+from .config import CacheGeometry
+from .core import Counter
+from .native import (MAX_FLASH_RANGES, MAX_REGIONS, RATE_ONE, STOP_BUDGET, STOP_DEADLINE,
+                     STOP_DESCRIBE_ERROR, STOP_NO_MEMORY, STOP_STACK_OVERFLOW)
+from .snapshot import BLOCK_DTYPE, EDGE_DTYPE, REGION_DTYPE, Snapshot
+
+__all__ = ["BLOCK_DTYPE", "EDGE_DTYPE", "REGION_DTYPE", "MAX_FLASH_RANGES", "MAX_REGIONS", "RATE_ONE",
+           "STOP_BUDGET", "STOP_DEADLINE", "STOP_DESCRIBE_ERROR", "STOP_NO_MEMORY", "STOP_STACK_OVERFLOW",
+           "CacheGeometry", "Counter", "Snapshot"]

@@ -1,0 +1,267 @@
+"""`Counter`: native counting attached to one Unicorn engine. This module sets it up (native
+context, caches, regions, stack guard, hooks), runs the describe callback and sets the budget and
+deadline; reading it is in `readout.py`, the learned data-cache model in `data_model.py`."""
+
+from __future__ import annotations
+
+import ctypes
+import weakref
+from typing import Any, Callable, Iterable, Optional, Sequence, Tuple
+
+from ...errors import EmulationError, TinysimError
+from .config import CacheGeometry, parse_range, parse_region
+from .data_model import LearnedDataModel
+from .native import (_DESCRIBE_CFUNC, _NO_LIMIT, _UC_HOOK_BLOCK, _UC_HOOK_MEM_READ, _UC_HOOK_MEM_WRITE,
+                     _UC_HOOK_MEM_WRITE_PROT, _UC_PROT_WRITE, _UC_QUERY_PAGE_SIZE, MAX_FLASH_RANGES,
+                     MAX_REGIONS, _State, fn_addr, load_native, unicorn_lib)
+from .readout import CounterReadout
+
+
+class Counter(CounterReadout, LearnedDataModel):
+    """Native counting attached to one Unicorn engine (see module docstring)."""
+
+    def __init__(self, uc, describe: Callable[[int, int], Any], *,
+                 flash_ranges: Iterable = (), icache=None, dcache=None,
+                 regions: Sequence = (), stack_guard: Optional[Tuple[int, int]] = None,
+                 count_data: bool = True, pc_reg: Optional[int] = None,
+                 stack_guard_mode: str = "auto"):
+        lib = load_native()
+        self._uclib = unicorn_lib()
+        self._uc = uc
+        self._user_describe = describe
+        self._ctx = None
+        self._hooks = []
+        self._dcache_hooks = []  # the flash read hooks of the exact D-cache model (count_data off)
+        self._retranslate_due = False  # frozen inside emu_start: retranslate once it returned
+        self.error: Optional[BaseException] = None  # first exception raised by `describe`
+        self.count_data = bool(count_data)
+
+        flash = [parse_range(r, "flash range") for r in flash_ranges]
+        if len(flash) > MAX_FLASH_RANGES:
+            raise TinysimError(f"counter: {len(flash)} flash ranges given, at most {MAX_FLASH_RANGES}")
+        regs = [parse_region(r, k) for k, r in enumerate(regions)]
+        if len(regs) > MAX_REGIONS:
+            raise TinysimError(f"counter: {len(regs)} data regions given, at most {MAX_REGIONS}")
+        self._region_meta = [(name, kind) for name, kind, _, _ in regs]
+        guard = None if stack_guard is None else parse_range(stack_guard, "stack_guard")
+        ic = None if icache is None else CacheGeometry.of(icache, "icache")
+        dc = None if dcache is None else CacheGeometry.of(dcache, "dcache")
+        if (ic or dc) and not flash:
+            raise TinysimError("counter: an icache/dcache model needs flash_ranges (the caches "
+                               "only apply to accesses inside flash)")
+
+        self._describe_cb = _DESCRIBE_CFUNC(self._describe)
+        reg_read = fn_addr(self._uclib.uc_reg_read)
+        ctx = lib.ts_new(fn_addr(self._describe_cb), fn_addr(self._uclib.uc_emu_stop), reg_read,
+                         fn_addr(self._uclib.uc_mem_write),
+                         self._pc_regid(uc) if pc_reg is None else int(pc_reg))
+        if not ctx:
+            raise MemoryError("native counter: out of memory")
+        self._ctx = ctx
+        self._lib = lib
+        self._state = _State.from_address(ctx)
+        self._protected = []  # (begin, size, original perms) of guard pages made read-only
+        # Free the native tables, remove the hooks and restore page permissions when the Counter
+        # goes (the lists fill in below); if the engine was closed first, only free the tables.
+        self._finalizer = weakref.finalize(self, Counter._release, lib, ctx, self._uclib,
+                                           self._engine_alive_probe(uc), uc._uch,
+                                           self._hooks, self._protected)
+        try:
+            self._configure(uc, flash, regs, ic, dc, guard, stack_guard_mode)
+        except BaseException:
+            self.close()
+            raise
+        # Blocks translated before the hooks existed would never call them (unicorn #2200).
+        try:
+            uc.ctl_flush_tb()
+        except Exception:  # noqa: BLE001 - older bindings: documented "create before running"
+            pass
+
+    def _configure(self, uc, flash, regs, ic, dc, guard, stack_guard_mode) -> None:
+        lib, ctx = self._lib, self._ctx
+        for lo, hi in flash:
+            lib.ts_add_flash(ctx, lo, hi)
+        for _, _, lo, hi in regs:
+            lib.ts_add_region(ctx, lo, hi)
+        for geom, setter, what in ((ic, lib.ts_set_icache, "icache"), (dc, lib.ts_set_dcache, "dcache")):
+            if geom is not None:
+                sets, ways = geom.sets_ways(what)
+                if setter(ctx, geom.line_bytes, sets, ways, geom.miss_penalty, int(geom.prefetch),
+                          geom.prefetch_penalty):
+                    raise TinysimError(f"counter {what}: cannot configure {geom}")
+        self.stack_guard_mode: Optional[str] = None
+        if guard is not None:
+            self.stack_guard_mode = self._choose_guard_mode(uc, guard, stack_guard_mode)
+            lib.ts_set_guard(ctx, guard[0], guard[1], int(self.stack_guard_mode == "hook"))
+        self._install_hooks(flash, guard, dc is not None)
+
+    # ---- setup helpers ---------------------------------------------------------------------
+    @staticmethod
+    def _pc_regid(uc) -> int:
+        from unicorn import UC_ARCH_ARM, UC_ARCH_RISCV
+        from unicorn.arm_const import UC_ARM_REG_PC
+        from unicorn.riscv_const import UC_RISCV_REG_PC
+        arch = getattr(uc, "_arch", UC_ARCH_ARM)
+        return UC_RISCV_REG_PC if arch == UC_ARCH_RISCV else UC_ARM_REG_PC
+
+    @staticmethod
+    def _engine_alive_probe(uc) -> Callable[[], bool]:
+        """A callable telling whether `uc`'s engine handle is still open, without keeping uc alive."""
+        fin = getattr(uc, "_Uc__finalizer", None)
+        if fin is None:
+            return lambda: True
+        return lambda: fin.alive
+
+    def _choose_guard_mode(self, uc, guard: Tuple[int, int], mode: str) -> str:
+        """"protect": make the pages holding the guard read-only and catch the write faults
+        (free for every other access); "hook": check every write in a UC_HOOK_MEM_WRITE, which
+        makes Unicorn several times slower. "auto" protects when the guard covers a page
+        boundary of mapped RAM, else hooks."""
+        if mode not in ("auto", "protect", "hook"):
+            raise TinysimError(f"counter stack_guard_mode={mode!r}: expected auto, protect or hook")
+        if mode == "hook":
+            return mode
+        page = uc.query(_UC_QUERY_PAGE_SIZE)
+        lo, hi = guard
+        # Round the start up (a page below the guard may hold hot data) and the end up (the
+        # bytes of the last page above the guard are written through by the fault hook).
+        begin = -(-lo // page) * page
+        end = -(-hi // page) * page
+        regions = [(rb, re_, perms) for rb, re_, perms in uc.mem_regions()
+                   if rb <= begin and end - 1 <= re_]
+        if begin >= hi or not regions:
+            if mode == "protect":
+                raise TinysimError(f"counter stack guard [{lo:#x}, {hi:#x}): cannot page-protect it "
+                                   f"(page size {page:#x}; it must contain a page boundary inside "
+                                   "one mapped region); use stack_guard_mode='hook'")
+            return "hook"
+        perms = regions[0][2]
+        uc.mem_protect(begin, end - begin, perms & ~_UC_PROT_WRITE)
+        self._protected.append((begin, end - begin, perms))
+        self._guard_pages = (begin, end)
+        return "protect"
+
+    def _install_hooks(self, flash, guard, dcache: bool) -> None:
+        lib = self._lib
+        self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook, 1, 0)
+        if self.stack_guard_mode == "protect":
+            begin, end = self._guard_pages
+            self._hook(_UC_HOOK_MEM_WRITE_PROT, lib.ts_guard_prot_hook, begin, end - 1)
+        if self.count_data:
+            self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, 1, 0)
+            self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, 1, 0)
+            return
+        # Without region counting, hook only where a model needs it: unicorn then skips the
+        # callback elsewhere (the hook's [begin, end] bounds are inclusive).
+        if dcache:
+            for lo, hi in flash:
+                self._dcache_hooks.append(self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, lo, hi - 1))
+        if self.stack_guard_mode == "hook":
+            self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, guard[0], guard[1] - 1)
+
+    def _hook(self, htype: int, fn, begin: int, end: int) -> int:
+        from unicorn.unicorn_py3.arch.types import uc_hook_h
+        handle = uc_hook_h()
+        err = self._uclib.uc_hook_add(self._uc._uch, ctypes.byref(handle), htype,
+                                      ctypes.c_void_p(fn_addr(fn)), ctypes.c_void_p(self._ctx),
+                                      ctypes.c_uint64(begin), ctypes.c_uint64(end))
+        if err != 0:
+            raise EmulationError(f"unicorn refused the native counter hook (type {htype}): "
+                                 f"{self._uclib.uc_strerror(err).decode()}")
+        self._hooks.append(handle.value)
+        return handle.value
+
+    @staticmethod
+    def _release(lib, ctx, uclib, engine_alive, uch, hooks, protected) -> None:
+        if engine_alive():
+            from unicorn.unicorn_py3.arch.types import uc_hook_h
+            for h in hooks:
+                uclib.uc_hook_del(uch, uc_hook_h(h))
+            for begin, size, perms in protected:
+                uclib.uc_mem_protect(uch, begin, size, perms)
+        lib.ts_free(ctx)
+
+    def close(self) -> None:
+        """Remove the hooks and free the native tables (also done when the Counter is collected)."""
+        if self._ctx is not None:
+            self._finalizer()
+            self._ctx = None
+            self._state = None
+
+    def __enter__(self) -> "Counter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _live(self) -> _State:
+        if self._state is None:
+            raise EmulationError("the native counter was closed")
+        return self._state
+
+    def _synced(self) -> _State:
+        """The state with the learned D-cache model's event counts brought up to date (the
+        block hook only charges their cycles; the counts follow from executions x rate)."""
+        s = self._live()
+        if s.data_state == 2:
+            self._lib.ts_sync_data(self._ctx)
+        return s
+
+    # ---- describe callback (called from C on every new block) -------------------------------
+    def _describe(self, addr: int, size: int, out) -> int:
+        try:
+            info = self._user_describe(addr, size)
+            try:
+                n, cyc, taken = (int(x) for x in info)
+            except (TypeError, ValueError):
+                raise TinysimError(f"describe({addr:#x}, {size}) returned {info!r}; expected "
+                                   "(n_insns, cycles, taken_extra)") from None
+            for name, v in (("n_insns", n), ("cycles", cyc), ("taken_extra", taken)):
+                if not 0 <= v < 2**32:
+                    raise TinysimError(f"describe({addr:#x}, {size}): {name}={v} is out of range")
+            out[0], out[1], out[2] = n, cyc, taken
+            return 0
+        except BaseException as err:  # noqa: BLE001 - must not unwind through C
+            if self.error is None:
+                self.error = err
+            # the unicorn binding re-raises this from emu_start once the engine has stopped
+            if getattr(self._uc, "_hook_exception", None) is None:
+                try:
+                    self._uc._hook_exception = err
+                except AttributeError:
+                    pass
+            return 1
+
+    def set_budget(self, max_instructions: Optional[int]) -> None:
+        """Stop at the first block entry where `instructions >= max_instructions` (a running
+        total, not a delta). 0 or None: no budget."""
+        s = self._live()
+        s.budget = int(max_instructions) if max_instructions else _NO_LIMIT
+        self._lib.ts_clear_stop(self._ctx)
+        self._settle()
+
+    def set_deadline(self, cycles: Optional[int]) -> None:
+        """Stop at the first block entry where `cycles >= deadline`. 0 or None: none."""
+        s = self._live()
+        s.deadline = int(cycles) if cycles else _NO_LIMIT
+        self._lib.ts_clear_stop(self._ctx)
+        self._settle()
+
+    def clear_stop(self) -> None:
+        self._live()
+        self._lib.ts_clear_stop(self._ctx)
+        self._settle()
+
+    def add_cycles(self, n: int) -> None:
+        """Charge cycles executed outside any block (exception entry, stalls, WFI sleep)."""
+        if n < 0:
+            raise ValueError(f"add_cycles({n}): cycles only go forward")
+        self._live().cycles += int(n)
+
+    def note_transfer(self) -> None:
+        """The next block is not reached by a branch of the previous one (exception entry or
+        return, PC written by the host): no edge, no taken-branch penalty."""
+        self._live()
+        self._lib.ts_note_transfer(self._ctx)
+
+    # ---- learned data-cache model -----------------------------------------------------------
