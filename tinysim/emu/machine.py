@@ -1,4 +1,6 @@
-"""The generic emulated machine: memory map, MMIO bus, run loop, faults.
+"""The generic emulated machine: the run loop and virtual time, on top of its memory map
+(`memory_map.py`), the peripherals' host interface and console UART (`peripheral_host.py`) and
+fault reporting (`fault_hooks.py`).
 
 Architecture specifics (reset, exceptions, interrupt delivery, register names) live in
 `cortex_m.py` and `riscv.py`, which subclass `Machine`. `create_machine(platform, firmware)`
@@ -16,34 +18,25 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from unicorn import (UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_UNMAPPED,
-                     UC_HOOK_MEM_WRITE_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED,
-                     UC_MEM_WRITE_UNMAPPED, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, UcError)
+from unicorn import (UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_UNMAPPED, UC_HOOK_MEM_WRITE_PROT,
+                     UcError)
 
 from ..elf import Firmware
 from ..errors import EmulationError, FirmwareError
 from ..registry import Registry
 from . import faults
+from .fault_hooks import FaultHooks
 from .faults import FaultReport
-from .peripherals import model_class
-from .peripherals.base import Host, Peripheral
-from .peripherals.bus import MmioBus
+from .memory_map import MemoryMap
+from .peripheral_host import PeripheralHost
+from .peripherals.base import Peripheral
 
-PAGE = 0x1000
-# A core sleeping in WFI that only timers wake, at least IDLE_WAKES times and for at least
-# IDLE_SECONDS of virtual time since the last UART traffic, while a UART receive interrupt is
-# enabled, is waiting for host input: the run exits "idle". (A tinysim convention: the periodic
-# tick a board keeps for its clock would otherwise wake it forever.)
-IDLE_WAKES = 8
-IDLE_SECONDS = 1.0
 MASKED_POLL_EXACT = 256  # see Machine.run
 MASKED_POLL_MAX = 1024  # cycles
 # With no timer event due, emulation still returns to Python this often, so a firmware that
 # spins without touching a timer can be interrupted (Ctrl-C) and a host loop stays responsive.
 # Costs one emu_start round trip per 2^26 cycles (about 0.5 s of a 120 MHz core).
 HEARTBEAT_CYCLES = 1 << 26
-STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
-UART_TAIL_LINES = 8
 EXITS = ("halt", "budget", "fault", "idle", "until")  # RunResult.exit values
 
 
@@ -75,11 +68,7 @@ class RunResult:
         }
 
 
-def _align_up(value: int, align: int = PAGE) -> int:
-    return (value + align - 1) & ~(align - 1)
-
-
-class Machine(Host):
+class Machine(MemoryMap, PeripheralHost, FaultHooks):
     ARCH = ""
     PC_NAME = "pc"
 
@@ -126,114 +115,6 @@ class Machine(Host):
         self.uc.hook_add(UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_protected)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.reset()
-
-    # ---- construction ---------------------------------------------------------------------
-    def create_uc(self):
-        raise NotImplementedError
-
-    def core_peripherals(self) -> List[Peripheral]:
-        """Peripherals every core of this architecture has (Cortex-M PPB); none by default."""
-        return []
-
-    def _map_memories(self) -> None:
-        mems = self.platform.memories
-        for m in mems:
-            if m.alias_of:
-                continue
-            size = _align_up(m.size)
-            buf = (ctypes.c_ubyte * size)()
-            self._buffers[m.name] = buf
-            self.uc.mem_map_ptr(m.base, size, self._perms(m), ctypes.addressof(buf))
-        for m in mems:
-            if not m.alias_of:
-                continue
-            target = next((t for t in mems if t.name == m.alias_of), None)
-            if target is None or target.name not in self._buffers:
-                raise FirmwareError(f"platform {self.platform.name}: memory {m.name} aliases unknown {m.alias_of}")
-            size = min(_align_up(m.size), len(self._buffers[target.name]))
-            self.uc.mem_map_ptr(m.base, size, self._perms(target), ctypes.addressof(self._buffers[target.name]))
-
-    @staticmethod
-    def _perms(mem) -> int:
-        # Flash is read/execute: a store to flash is a firmware bug (silicon needs the unlock
-        # sequence and the FLASH_CR programming flow, which the benchmark never uses).
-        return UC_PROT_READ | UC_PROT_EXEC if mem.kind == "flash" else UC_PROT_ALL
-
-    def _load_segments(self) -> None:
-        for m in self.platform.memories:
-            if not m.alias_of and m.name in self._buffers:
-                ctypes.memset(self._buffers[m.name], 0, len(self._buffers[m.name]))
-        for seg in self.firmware.segments:
-            if seg.data:
-                self.uc.mem_write(seg.paddr, seg.data)
-
-    def _create_peripherals(self) -> None:
-        for p in self.core_peripherals():
-            self.peripherals[p.name] = p
-        for spec in self.platform.peripherals:
-            cls = model_class(spec.model)
-            params = dict(spec.params)
-            if "clock_hz" in getattr(cls, "DEFAULTS", {}):
-                params.setdefault("clock_hz", self.platform.clock_hz)  # timers that scale cycles
-            self.peripherals[spec.name] = cls(spec.name, spec.base, spec.size, spec.irq, params, host=self)
-
-    def _map_mmio(self) -> None:
-        spans = sorted(((p.base & ~(PAGE - 1), _align_up(p.base + p.size), p) for p in self.peripherals.values()),
-                       key=lambda s: s[0])
-        groups: List[List] = []
-        for start, end, p in spans:
-            if groups and start <= groups[-1][1]:
-                groups[-1][1] = max(groups[-1][1], end)
-                groups[-1][2].append(p)
-            else:
-                groups.append([start, end, [p]])
-        self.buses = []
-        for start, end, members in groups:
-            bus = MmioBus(self, start, end, members)
-            self.buses.append(bus)
-            self.uc.mmio_map(start, end - start, bus.read, None, bus.write, None)
-
-    # ---- stack --------------------------------------------------------------------------
-    def _stack_region(self) -> Optional[Tuple[int, int]]:
-        """(lowest valid stack address, initial SP) from the board linker script's symbols."""
-        lo = self.firmware.symbol("__stack_limit")
-        hi = self.firmware.symbol("_estack")
-        if lo is None or hi is None or not lo < hi:
-            return None
-        return lo, hi
-
-    def _paint_stack(self) -> None:
-        if self._stack:
-            lo, hi = self._stack
-            self.uc.mem_write(lo, bytes([STACK_PAINT]) * (hi - lo))
-
-    def stack_peak_bytes(self) -> Optional[int]:
-        """Deepest stack use so far: the first byte from the bottom the firmware overwrote."""
-        if not self._stack:
-            return None
-        lo, hi = self._stack
-        data = bytes(self.uc.mem_read(lo, hi - lo))
-        stripped = len(data) - len(data.lstrip(bytes([STACK_PAINT])))
-        return (hi - lo) - stripped
-
-    def stack_guard(self) -> Optional[Tuple[int, int]]:
-        """The address range just below the stack: a write there is a stack overflow."""
-        if not self._stack:
-            return None
-        lo = self._stack[0]
-        mem = self.platform.region_of(lo - 1) if lo else None
-        if mem is None:
-            return None
-        # Guard up to 1 KiB below the stack, never reaching into .bss (the linker scripts keep
-        # the free gap between _ebss and __stack_limit; with no gap there is nothing to guard).
-        floor = max(mem.base, lo - 0x400)
-        for name in ("_ebss", "__bss_end__", "_end", "end"):
-            end_bss = self.firmware.symbol(name)
-            if end_bss is not None and end_bss <= lo:
-                floor = max(floor, end_bss)
-                break
-        return (floor, lo) if floor < lo else None
-
     # ---- reset / counter ------------------------------------------------------------------
     def reset(self) -> None:
         self._load_segments()
@@ -253,154 +134,6 @@ class Machine(Host):
         close = getattr(self.counter, "close", None)
         if callable(close):
             close()
-
-    # ---- Host interface for peripherals -------------------------------------------------------
-    def now(self) -> int:
-        return self.counter.cycles if self.counter is not None else 0
-
-    def uart_tx(self, periph, byte: int) -> None:
-        if periph.name != self.platform.console and self.platform.console in self.peripherals:
-            return  # only the console UART's output is the firmware's output
-        b = bytes([byte])
-        self._uart_activity()
-        self.uart_out += b
-        self._run_tx += b
-        for cb in self._tx_listeners:
-            cb(b)
-        if self._until is not None and self._until(self._run_tx):
-            self.request_stop("until")
-
-    def request_stop(self, reason: str) -> None:
-        """Stop at the next block boundary (called from MMIO callbacks).
-
-        Never `uc.emu_stop()` here: stopping inside an MMIO access leaves the PC on the access
-        itself, so the store (a TDR byte, an ISPR bit) would be executed again on resume.
-        Instead the counter's cycle deadline is pulled in to now: the current block completes
-        and emulation stops at the next block entry."""
-        if self._stop_reason is None:
-            self._stop_reason = reason
-        if self.counter is not None:
-            self._lower_deadline(self.counter.cycles)
-        else:
-            self.uc.emu_stop()
-
-    def _lower_deadline(self, cycles: int) -> None:
-        """Make emulation stop at the first block entry at or after `cycles`, unless it already
-        stops sooner (or the counter has already stopped it for another reason)."""
-        cycles = max(1, cycles)
-        if self.counter.stop_reason is not None:
-            return
-        if self._deadline is None or cycles < self._deadline:
-            self._deadline = cycles
-            self.counter.set_deadline(cycles)
-
-    def timers_changed(self) -> None:
-        if self.counter is None:
-            return
-        event = self.next_event()
-        if event is not None:
-            self._lower_deadline(event)
-
-    def stop_now(self, reason: str) -> None:
-        """Stop immediately (from the CPU interrupt hook: BKPT, SVC, exception return)."""
-        if self._stop_reason is None:
-            self._stop_reason = reason
-        self.uc.emu_stop()
-
-    def note_unmodelled(self, periph: Optional[Peripheral], register: str, kind: str) -> None:
-        pc = self.uc.reg_read(self.pc_reg())
-        self._unmodelled[(periph.name if periph else "(no peripheral)", register, kind, pc)] += 1
-
-    def unmodelled(self, periph, register, kind):
-        self.note_unmodelled(periph, register, kind)
-
-    def in_handler(self) -> bool:
-        """Whether the core is running an exception/interrupt handler (arch-specific)."""
-        return False
-
-    def cycle_counter_read(self) -> None:
-        """The firmware read its cycle counter: note a timestamp. Reads from interrupt handlers
-        (e.g. a periodic tick extending the counter past 32 bits) are not the application timing
-        itself, so they are counted in `handler_timestamp_reads` but not recorded: the first and
-        last timestamps of a window are then the firmware's own (th_timestamp) reads."""
-        if self.counter is None:
-            return
-        if self.in_handler():
-            self.handler_timestamp_reads += 1
-            return
-        self.timestamp_cycles.append(self.counter.cycles)
-        if self.record_timestamps:
-            self.timestamps.append(self.counter.snapshot())
-        if len(self.timestamp_cycles) == self.learn_data_cache_after_timestamps:
-            if self.counter.freeze_data_model():
-                self._lower_deadline(self.counter.cycles)   # leave emu_start: the fast path returns
-
-    def unmodelled_accesses(self) -> List[Tuple[str, str, str, str, int]]:
-        """(peripheral, register, read|write, PC symbol, count) for every access to a register
-        no model emulates (it read as its reset value), most frequent first."""
-        merged: collections.Counter = collections.Counter()
-        for (periph, reg, kind, pc), n in self._unmodelled.items():
-            merged[(periph, reg, kind, self.firmware.symbolize(pc))] += n
-        return [(*k, n) for k, n in merged.most_common()]
-
-    def flash_config(self) -> Optional[dict]:
-        """The flash interface set-up the firmware chose (wait states, prefetch, caches), read
-        from the flash controller model, or None when the platform has none."""
-        for p in self.peripherals.values():
-            if hasattr(p, "latency"):
-                return {"latency": p.latency, "prefetch": p.prefetch, "icache": p.icache, "dcache": p.dcache}
-        return None
-
-    def _flash_warning(self) -> Optional[str]:
-        cfg = self.flash_config()
-        if cfg is None or self.counter is None or self.counter.instructions == 0:
-            return None
-        try:
-            model_ws = self.platform.wait_states
-            model_ws = model_ws() if callable(model_ws) else model_ws
-        except Exception:  # noqa: BLE001 - no table: nothing to compare
-            return None
-        if cfg["latency"] != model_ws:
-            return (f"firmware set flash LATENCY={cfg['latency']} wait states, the cost model uses "
-                    f"{model_ws} for {self.platform.clock_hz / 1e6:g} MHz ({self.platform.name}); the "
-                    f"estimate follows the platform file")
-        return None
-
-    # ---- host-side API ------------------------------------------------------------------------
-    def console(self):
-        return self.peripherals.get(self.platform.console)
-
-    def uart_rx(self, data: bytes) -> None:
-        con = self.console()
-        if con is None:
-            raise EmulationError(f"platform {self.platform.name} has no console UART {self.platform.console!r}")
-        self._uart_activity()
-        con.inject(bytes(data))
-
-    def _uart_activity(self) -> None:
-        self.idle_wakes = 0
-        self.last_uart_cycles = self.now()
-
-    def sleep_or_idle(self) -> Optional[str]:
-        """WFI with nothing pending: sleep to the next timer event, or decide the firmware is
-        waiting for host input ("idle"), or that nothing can ever wake it ("halt")."""
-        waiting_for_host = self.any_wake_source()
-        if waiting_for_host and self.idle_wakes >= IDLE_WAKES and \
-                self.now() - self.last_uart_cycles >= IDLE_SECONDS * self.platform.clock_hz:
-            self.idle_wakes = 0
-            return "idle"
-        if self.skip_to_next_event():
-            if waiting_for_host:
-                self.idle_wakes += 1
-            return None
-        return "idle" if waiting_for_host else "halt"
-
-    def on_uart_tx(self, callback: Callable[[bytes], None]) -> None:
-        self._tx_listeners.append(callback)
-
-    def uart_tail(self, lines: int = UART_TAIL_LINES) -> List[str]:
-        text = self.uart_out.decode("utf-8", "replace").replace("\r", "")
-        return [ln for ln in text.split("\n") if ln][-lines:]
 
     # ---- architecture hooks -----------------------------------------------------------------
     def pc_reg(self) -> int:
@@ -453,24 +186,6 @@ class Machine(Host):
         return any(p.can_wake() and (p.irq is None or self.irq_enabled(p.irq))
                    for p in self.peripherals.values())
 
-    # ---- unicorn hooks -----------------------------------------------------------------------
-    def _on_unmapped(self, uc, access, addr, size, value, _user):
-        kind = {UC_MEM_READ_UNMAPPED: faults.UNMAPPED_READ, UC_MEM_WRITE_UNMAPPED: faults.UNMAPPED_WRITE,
-                UC_MEM_FETCH_UNMAPPED: faults.UNMAPPED_FETCH}.get(access, faults.UNMAPPED_READ)
-        self._mem_fault = (kind, addr, size)
-        return False
-
-    def _on_protected(self, uc, access, addr, size, value, _user):
-        kind = faults.WRITE_PROTECTED if access != UC_HOOK_MEM_FETCH_PROT else faults.FETCH_PROTECTED
-        self._mem_fault = (kind, addr, size)
-        return False
-
-    def _on_interrupt(self, uc, intno, _user):
-        self.on_cpu_interrupt(intno)
-
-    def on_cpu_interrupt(self, intno: int) -> None:
-        self.stop_now(f"intr:{intno}")
-
     # ---- time --------------------------------------------------------------------------------
     def next_event(self) -> Optional[int]:
         now = self.now()
@@ -492,34 +207,6 @@ class Machine(Host):
             self.counter.add_cycles(event - now)
         self.tick()
         return True
-
-    # ---- faults --------------------------------------------------------------------------------
-    def make_fault(self, kind: str, message: str, pc: Optional[int] = None,
-                   address: Optional[int] = None) -> FaultReport:
-        if pc is None:
-            pc = self.uc.reg_read(self.pc_reg())
-        return FaultReport(kind=kind, pc=pc, where=self.firmware.symbolize(pc), message=message,
-                           address=address, registers=self.register_dump(), uart_tail=self.uart_tail())
-
-    def _fault_from_error(self, err: UcError) -> FaultReport:
-        if self._mem_fault is not None:
-            kind, addr, size = self._mem_fault
-            self._mem_fault = None
-            region = self.platform.region_of(addr)
-            what = {faults.UNMAPPED_READ: f"{size}-byte read from unmapped address {addr:#010x}",
-                    faults.UNMAPPED_WRITE: f"{size}-byte write to unmapped address {addr:#010x}",
-                    faults.UNMAPPED_FETCH: f"instruction fetch from unmapped address {addr:#010x}",
-                    faults.WRITE_PROTECTED: f"{size}-byte write to {addr:#010x} in read-only "
-                                            f"{region.name if region else 'memory'}",
-                    faults.FETCH_PROTECTED: f"instruction fetch from non-executable {addr:#010x}"}[kind]
-            if kind in (faults.UNMAPPED_READ, faults.UNMAPPED_WRITE):
-                what += " (no memory or modelled peripheral of platform " + self.platform.name + " is there)"
-            pc = addr if kind == faults.UNMAPPED_FETCH else None
-            return self.make_fault(kind, what, pc=pc, address=addr)
-        text = str(err)
-        if "INSN_INVALID" in text:
-            return self.make_fault(faults.INVALID_INSTRUCTION, self.invalid_instruction_message())
-        return self.make_fault(faults.CPU_EXCEPTION, f"unicorn stopped with: {text}")
 
     # ---- the run loop ------------------------------------------------------------------------
     def run(self, max_instructions: Optional[int] = None, until=None) -> RunResult:

@@ -1,0 +1,133 @@
+"""The machine's memory: RAM and flash mapped from the platform, the firmware's segments loaded,
+the peripherals created and their MMIO windows mapped onto one bus, and the stack (painted at
+reset for the high-water mark, guarded against overflow). Mixed into `Machine`."""
+
+from __future__ import annotations
+
+import ctypes
+from typing import List, Optional, Tuple
+
+from unicorn import UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ
+
+from ..errors import FirmwareError
+from .peripherals import model_class
+from .peripherals.base import Peripheral
+from .peripherals.bus import MmioBus
+
+PAGE = 0x1000
+STACK_PAINT = 0xC5  # byte pattern painted over the stack at reset; the high-water mark is where it ends
+
+
+def _align_up(value: int, align: int = PAGE) -> int:
+    return (value + align - 1) & ~(align - 1)
+
+
+class MemoryMap:
+    """Memory map, peripherals on the MMIO bus, and the stack of a Machine."""
+
+    # ---- construction ---------------------------------------------------------------------
+    def create_uc(self):
+        raise NotImplementedError
+
+    def core_peripherals(self) -> List[Peripheral]:
+        """Peripherals every core of this architecture has (Cortex-M PPB); none by default."""
+        return []
+
+    def _map_memories(self) -> None:
+        mems = self.platform.memories
+        for m in mems:
+            if m.alias_of:
+                continue
+            size = _align_up(m.size)
+            buf = (ctypes.c_ubyte * size)()
+            self._buffers[m.name] = buf
+            self.uc.mem_map_ptr(m.base, size, self._perms(m), ctypes.addressof(buf))
+        for m in mems:
+            if not m.alias_of:
+                continue
+            target = next((t for t in mems if t.name == m.alias_of), None)
+            if target is None or target.name not in self._buffers:
+                raise FirmwareError(f"platform {self.platform.name}: memory {m.name} aliases unknown {m.alias_of}")
+            size = min(_align_up(m.size), len(self._buffers[target.name]))
+            self.uc.mem_map_ptr(m.base, size, self._perms(target), ctypes.addressof(self._buffers[target.name]))
+
+    @staticmethod
+    def _perms(mem) -> int:
+        # Flash is read/execute: a store to flash is a firmware bug (silicon needs the unlock
+        # sequence and the FLASH_CR programming flow, which the benchmark never uses).
+        return UC_PROT_READ | UC_PROT_EXEC if mem.kind == "flash" else UC_PROT_ALL
+
+    def _load_segments(self) -> None:
+        for m in self.platform.memories:
+            if not m.alias_of and m.name in self._buffers:
+                ctypes.memset(self._buffers[m.name], 0, len(self._buffers[m.name]))
+        for seg in self.firmware.segments:
+            if seg.data:
+                self.uc.mem_write(seg.paddr, seg.data)
+
+    def _create_peripherals(self) -> None:
+        for p in self.core_peripherals():
+            self.peripherals[p.name] = p
+        for spec in self.platform.peripherals:
+            cls = model_class(spec.model)
+            params = dict(spec.params)
+            if "clock_hz" in getattr(cls, "DEFAULTS", {}):
+                params.setdefault("clock_hz", self.platform.clock_hz)  # timers that scale cycles
+            self.peripherals[spec.name] = cls(spec.name, spec.base, spec.size, spec.irq, params, host=self)
+
+    def _map_mmio(self) -> None:
+        spans = sorted(((p.base & ~(PAGE - 1), _align_up(p.base + p.size), p) for p in self.peripherals.values()),
+                       key=lambda s: s[0])
+        groups: List[List] = []
+        for start, end, p in spans:
+            if groups and start <= groups[-1][1]:
+                groups[-1][1] = max(groups[-1][1], end)
+                groups[-1][2].append(p)
+            else:
+                groups.append([start, end, [p]])
+        self.buses = []
+        for start, end, members in groups:
+            bus = MmioBus(self, start, end, members)
+            self.buses.append(bus)
+            self.uc.mmio_map(start, end - start, bus.read, None, bus.write, None)
+
+    # ---- stack --------------------------------------------------------------------------
+    def _stack_region(self) -> Optional[Tuple[int, int]]:
+        """(lowest valid stack address, initial SP) from the board linker script's symbols."""
+        lo = self.firmware.symbol("__stack_limit")
+        hi = self.firmware.symbol("_estack")
+        if lo is None or hi is None or not lo < hi:
+            return None
+        return lo, hi
+
+    def _paint_stack(self) -> None:
+        if self._stack:
+            lo, hi = self._stack
+            self.uc.mem_write(lo, bytes([STACK_PAINT]) * (hi - lo))
+
+    def stack_peak_bytes(self) -> Optional[int]:
+        """Deepest stack use so far: the first byte from the bottom the firmware overwrote."""
+        if not self._stack:
+            return None
+        lo, hi = self._stack
+        data = bytes(self.uc.mem_read(lo, hi - lo))
+        stripped = len(data) - len(data.lstrip(bytes([STACK_PAINT])))
+        return (hi - lo) - stripped
+
+    def stack_guard(self) -> Optional[Tuple[int, int]]:
+        """The address range just below the stack: a write there is a stack overflow."""
+        if not self._stack:
+            return None
+        lo = self._stack[0]
+        mem = self.platform.region_of(lo - 1) if lo else None
+        if mem is None:
+            return None
+        # Guard up to 1 KiB below the stack, never reaching into .bss (the linker scripts keep
+        # the free gap between _ebss and __stack_limit; with no gap there is nothing to guard).
+        floor = max(mem.base, lo - 0x400)
+        for name in ("_ebss", "__bss_end__", "_end", "end"):
+            end_bss = self.firmware.symbol(name)
+            if end_bss is not None and end_bss <= lo:
+                floor = max(floor, end_bss)
+                break
+        return (floor, lo) if floor < lo else None

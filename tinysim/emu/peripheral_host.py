@@ -1,0 +1,171 @@
+"""What the machine offers its peripheral models (the `Host` interface: time, interrupts, UART
+bytes, stop requests, unmodelled-register reports, cycle-counter reads) and the host side of the
+console UART (input queue, output listeners, idle detection). Mixed into `Machine`."""
+
+from __future__ import annotations
+
+import collections
+from typing import Callable, List, Optional, Tuple
+
+from ..errors import EmulationError
+from .peripherals.base import Host, Peripheral
+
+# A core sleeping in WFI that only timers wake, at least IDLE_WAKES times and for at least
+# IDLE_SECONDS of virtual time since the last UART traffic, while a UART receive interrupt is
+# enabled, is waiting for host input: the run exits "idle". (A tinysim convention: the periodic
+# tick a board keeps for its clock would otherwise wake it forever.)
+IDLE_WAKES = 8
+IDLE_SECONDS = 1.0
+UART_TAIL_LINES = 8
+
+
+class PeripheralHost(Host):
+    """The Host interface and the console UART of a Machine."""
+
+    # ---- Host interface for peripherals -------------------------------------------------------
+    def now(self) -> int:
+        return self.counter.cycles if self.counter is not None else 0
+
+    def uart_tx(self, periph, byte: int) -> None:
+        if periph.name != self.platform.console and self.platform.console in self.peripherals:
+            return  # only the console UART's output is the firmware's output
+        b = bytes([byte])
+        self._uart_activity()
+        self.uart_out += b
+        self._run_tx += b
+        for cb in self._tx_listeners:
+            cb(b)
+        if self._until is not None and self._until(self._run_tx):
+            self.request_stop("until")
+
+    def request_stop(self, reason: str) -> None:
+        """Stop at the next block boundary (called from MMIO callbacks).
+
+        Never `uc.emu_stop()` here: stopping inside an MMIO access leaves the PC on the access
+        itself, so the store (a TDR byte, an ISPR bit) would be executed again on resume.
+        Instead the counter's cycle deadline is pulled in to now: the current block completes
+        and emulation stops at the next block entry."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        if self.counter is not None:
+            self._lower_deadline(self.counter.cycles)
+        else:
+            self.uc.emu_stop()
+
+    def _lower_deadline(self, cycles: int) -> None:
+        """Make emulation stop at the first block entry at or after `cycles`, unless it already
+        stops sooner (or the counter has already stopped it for another reason)."""
+        cycles = max(1, cycles)
+        if self.counter.stop_reason is not None:
+            return
+        if self._deadline is None or cycles < self._deadline:
+            self._deadline = cycles
+            self.counter.set_deadline(cycles)
+
+    def timers_changed(self) -> None:
+        if self.counter is None:
+            return
+        event = self.next_event()
+        if event is not None:
+            self._lower_deadline(event)
+
+    def stop_now(self, reason: str) -> None:
+        """Stop immediately (from the CPU interrupt hook: BKPT, SVC, exception return)."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        self.uc.emu_stop()
+
+    def note_unmodelled(self, periph: Optional[Peripheral], register: str, kind: str) -> None:
+        pc = self.uc.reg_read(self.pc_reg())
+        self._unmodelled[(periph.name if periph else "(no peripheral)", register, kind, pc)] += 1
+
+    def unmodelled(self, periph, register, kind):
+        self.note_unmodelled(periph, register, kind)
+
+    def in_handler(self) -> bool:
+        """Whether the core is running an exception/interrupt handler (arch-specific)."""
+        return False
+
+    def cycle_counter_read(self) -> None:
+        """The firmware read its cycle counter: note a timestamp. Reads from interrupt handlers
+        (e.g. a periodic tick extending the counter past 32 bits) are not the application timing
+        itself, so they are counted in `handler_timestamp_reads` but not recorded: the first and
+        last timestamps of a window are then the firmware's own (th_timestamp) reads."""
+        if self.counter is None:
+            return
+        if self.in_handler():
+            self.handler_timestamp_reads += 1
+            return
+        self.timestamp_cycles.append(self.counter.cycles)
+        if self.record_timestamps:
+            self.timestamps.append(self.counter.snapshot())
+        if len(self.timestamp_cycles) == self.learn_data_cache_after_timestamps:
+            if self.counter.freeze_data_model():
+                self._lower_deadline(self.counter.cycles)   # leave emu_start: the fast path returns
+
+    def unmodelled_accesses(self) -> List[Tuple[str, str, str, str, int]]:
+        """(peripheral, register, read|write, PC symbol, count) for every access to a register
+        no model emulates (it read as its reset value), most frequent first."""
+        merged: collections.Counter = collections.Counter()
+        for (periph, reg, kind, pc), n in self._unmodelled.items():
+            merged[(periph, reg, kind, self.firmware.symbolize(pc))] += n
+        return [(*k, n) for k, n in merged.most_common()]
+
+    def flash_config(self) -> Optional[dict]:
+        """The flash interface set-up the firmware chose (wait states, prefetch, caches), read
+        from the flash controller model, or None when the platform has none."""
+        for p in self.peripherals.values():
+            if hasattr(p, "latency"):
+                return {"latency": p.latency, "prefetch": p.prefetch, "icache": p.icache, "dcache": p.dcache}
+        return None
+
+    def _flash_warning(self) -> Optional[str]:
+        cfg = self.flash_config()
+        if cfg is None or self.counter is None or self.counter.instructions == 0:
+            return None
+        try:
+            model_ws = self.platform.wait_states
+            model_ws = model_ws() if callable(model_ws) else model_ws
+        except Exception:  # noqa: BLE001 - no table: nothing to compare
+            return None
+        if cfg["latency"] != model_ws:
+            return (f"firmware set flash LATENCY={cfg['latency']} wait states, the cost model uses "
+                    f"{model_ws} for {self.platform.clock_hz / 1e6:g} MHz ({self.platform.name}); the "
+                    f"estimate follows the platform file")
+        return None
+
+    # ---- host-side API ------------------------------------------------------------------------
+    def console(self):
+        return self.peripherals.get(self.platform.console)
+
+    def uart_rx(self, data: bytes) -> None:
+        con = self.console()
+        if con is None:
+            raise EmulationError(f"platform {self.platform.name} has no console UART {self.platform.console!r}")
+        self._uart_activity()
+        con.inject(bytes(data))
+
+    def _uart_activity(self) -> None:
+        self.idle_wakes = 0
+        self.last_uart_cycles = self.now()
+
+    def sleep_or_idle(self) -> Optional[str]:
+        """WFI with nothing pending: sleep to the next timer event, or decide the firmware is
+        waiting for host input ("idle"), or that nothing can ever wake it ("halt")."""
+        waiting_for_host = self.any_wake_source()
+        if waiting_for_host and self.idle_wakes >= IDLE_WAKES and \
+                self.now() - self.last_uart_cycles >= IDLE_SECONDS * self.platform.clock_hz:
+            self.idle_wakes = 0
+            return "idle"
+        if self.skip_to_next_event():
+            if waiting_for_host:
+                self.idle_wakes += 1
+            return None
+        return "idle" if waiting_for_host else "halt"
+
+    def on_uart_tx(self, callback: Callable[[bytes], None]) -> None:
+        self._tx_listeners.append(callback)
+
+    def uart_tail(self, lines: int = UART_TAIL_LINES) -> List[str]:
+        text = self.uart_out.decode("utf-8", "replace").replace("\r", "")
+        return [ln for ln in text.split("\n") if ln][-lines:]
