@@ -1,0 +1,190 @@
+/*
+ * tinysim native execution counter.
+ *
+ * Unicorn calls the hooks (counter_hooks.c) once per executed translation block (TB) and, when asked,
+ * once per data access.  Doing that work in Python costs ~0.5 us per block (research notes A.9);
+ * here it costs a few nanoseconds, so counting keeps most of Unicorn's raw speed.
+ *
+ * This file does not link against libunicorn.  Python passes the two engine entry points it needs
+ * (uc_emu_stop, uc_reg_read) as function pointers taken from the unicorn binding's own library,
+ * and registers the hooks with that library's uc_hook_add, passing a ts_counter as
+ * user_data.  The module is built as the CPython extension `tinysim.emu._counter` only so that
+ * setuptools compiles and installs it; Python then opens the same shared object with ctypes.
+ *
+ * Everything here is deterministic: no clocks, no randomness.  Tables are append-only, so a
+ * block id or an edge id never changes for the life of a counter.
+ */
+
+/* What the two halves of the counter share: the table layouts (mirrored in Python by
+ * tinysim/emu/counter/native.py and checked there at load) and the few functions the
+ * configuration half (counter_config.c) calls in the hot half (counter_hooks.c). */
+#ifndef TINYSIM_COUNTER_H
+#define TINYSIM_COUNTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TS_NONE 0xffffffffu
+#define TS_MAX_REGIONS 16
+#define TS_MAX_FLASH 4
+#define TS_PRED_SLOTS 256u
+#define TS_PRED_MASK (TS_PRED_SLOTS - 1)
+
+enum ts_stop_reason {
+    TS_STOP_NONE = 0,
+    TS_STOP_BUDGET = 1,         /* instruction budget reached */
+    TS_STOP_DEADLINE = 2,       /* cycle deadline reached */
+    TS_STOP_STACK_OVERFLOW = 3, /* write into the stack guard range */
+    TS_STOP_DESCRIBE_ERROR = 4, /* the Python describe callback failed */
+    TS_STOP_NO_MEMORY = 5,      /* a table could not grow */
+};
+
+enum ts_block_flags {
+    TS_BLOCK_IN_FLASH = 1u,
+    TS_BLOCK_FETCH_MODEL = 2u,    /* in flash and icache on */
+    TS_BLOCK_DATA_RATE = 4u,      /* learned: misses or prefetch hits to charge per execution */
+    TS_BLOCK_DATA_UNLEARNED = 8u, /* learned data model: no rate (not run in the exact phase) */
+    TS_BLOCK_DATA_LEARNED = 16u,  /* learned: some nonzero rate (counts kept up by ts_sync_data) */
+};
+#define TS_BLOCK_DATA_MASK (TS_BLOCK_DATA_RATE | TS_BLOCK_DATA_UNLEARNED | TS_BLOCK_DATA_LEARNED)
+
+/* The flash data-cache model (ts_counter.data_state).  EXACT runs the cache model in a
+ * UC_HOOK_MEM_READ over flash; any memory hook sends every load and store of every translated
+ * block through Unicorn's slow path (~0.2 of raw speed).  ts_freeze_data turns what the exact
+ * phase saw into per-block rates (LEARNED) so Python can delete the hook and retranslate. */
+enum ts_data_state { TS_DATA_OFF = 0, TS_DATA_EXACT = 1, TS_DATA_LEARNED = 2 };
+
+/* Learned rates are 16.16 fixed point per block execution: integer arithmetic only, so the
+ * learned phase is bit-identical run to run. */
+#define TS_RATE_SHIFT 16
+#define TS_RATE_ONE (1u << TS_RATE_SHIFT)
+#define TS_RATE_MAX (UINT32_MAX - TS_RATE_ONE) /* acc + rate never wraps */
+enum { TS_D_MISS = 0, TS_D_PREFETCH = 1, TS_D_HIT = 2, TS_D_KINDS = 3 };
+
+/* One translation block, keyed by (addr, size).  Layout mirrored by tinysim/emu/counter/native.py. */
+typedef struct {
+    uint64_t addr;
+    uint32_t size;
+    uint32_t n_insns;
+    uint32_t static_cycles;
+    uint32_t taken_extra;
+    uint64_t count;
+    uint64_t imiss;       /* instruction-cache misses charged to this block */
+    uint64_t iprefetch;   /* misses served by the sequential prefetcher */
+    /* successor memo: the block that followed last time and the edge to it.  In a loop the
+     * successor rarely changes, so the common case needs no hash lookup at all. */
+    uint64_t next_addr;
+    uint32_t next_size;
+    uint32_t next_id;
+    uint32_t next_edge;
+    uint32_t flags;
+    uint32_t n_lines;     /* instruction-cache lines the block spans (when fetch-modelled) */
+    uint32_t pad;
+    /* Flash data cache, charged to the block whose instructions made the access: misses,
+     * prefetch hits, hits (TS_D_*).  Exact phase: counted by the read hook.  Learned phase:
+     * the exact counts plus floor(k * rate / 2^16) after k executions, brought up to date by
+     * ts_sync_data (only the cycles are charged per execution, through dacc). */
+    uint64_t d[TS_D_KINDS];
+    uint64_t dexact[TS_D_KINDS]; /* d at the freeze */
+    uint64_t freeze_count;       /* count at the freeze (0 for blocks first seen after it) */
+    uint32_t drate[TS_D_KINDS];  /* learned events per execution, 16.16 fixed point */
+    uint32_t dacc[2];            /* fraction of the miss / prefetch events, < TS_RATE_ONE */
+    uint32_t dregion;            /* region charged with the learned misses (TS_NONE: none) */
+    uint32_t pad2;
+} ts_block;
+
+/* One control transfer src -> dst.  Layout mirrored by tinysim/emu/counter/native.py. */
+typedef struct {
+    uint32_t src;
+    uint32_t dst;
+    uint64_t count;
+    uint32_t taken;       /* 1 if dst is not src's fall-through address */
+    uint32_t extra;       /* cycles charged per traversal: src's taken_extra if taken, else 0 */
+} ts_edge;
+
+/* A data region [begin, end).  Layout mirrored by tinysim/emu/counter/native.py. */
+typedef struct {
+    uint64_t begin;
+    uint64_t end;
+    uint64_t reads;
+    uint64_t writes;
+    uint64_t dmiss;       /* data-cache misses (flash reads only) */
+    uint64_t dprefetch;   /* data-cache misses served by the prefetcher */
+} ts_region;
+
+/* Set-associative LRU cache of line numbers.  Fully associative when n_sets == 1. */
+typedef struct {
+    uint32_t enabled;
+    uint32_t line_shift;
+    uint32_t n_sets;        /* power of two */
+    uint32_t n_ways;
+    uint32_t miss_penalty;  /* cycles per miss */
+    uint32_t prefetch;      /* 1: a miss on last_line + 1 is a prefetch hit */
+    uint32_t prefetch_penalty;
+    uint32_t pad;
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t prefetch_hits;
+    uint64_t clock;         /* LRU time stamp source */
+    uint64_t last_line;     /* line number + 1 of the previous access; 0 = none */
+    uint64_t *tags;         /* line number + 1; 0 = invalid */
+    uint64_t *stamps;
+    uint32_t *pred;         /* TS_PRED_SLOTS way hints indexed by line number */
+} ts_cache;
+
+typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
+typedef int (*ts_emu_stop_fn)(void *uc);
+typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
+typedef int (*ts_mem_write_fn)(void *uc, uint64_t addr, const void *bytes, uint64_t size);
+
+/* The first part of this struct (up to n_regions) is mirrored by counter.py: keep in sync. */
+typedef struct {
+    uint64_t instructions;
+    uint64_t cycles;
+    uint64_t reserved;
+    uint64_t budget;          /* stop when instructions >= budget; UINT64_MAX = none */
+    uint64_t deadline;        /* stop when cycles >= deadline; UINT64_MAX = none */
+    uint64_t stop_addr;       /* offending data address (stack overflow) */
+    uint64_t stop_pc;         /* PC of the offending instruction, or the unexecuted block */
+    uint64_t guard_lo;
+    uint64_t guard_hi;
+    ts_block *blocks;
+    ts_edge *edges;
+    uint32_t n_blocks;
+    uint32_t n_edges;
+    uint32_t stop_reason;
+    uint32_t prev;            /* id of the previous block, TS_NONE after a non-branch transfer */
+    uint32_t n_regions;
+    uint32_t n_flash;
+    ts_region regions[TS_MAX_REGIONS];
+    ts_cache icache;
+    ts_cache dcache;
+    uint64_t unlearned_execs; /* learned phase: executions of blocks without a rate (synced) */
+    uint32_t data_state;      /* enum ts_data_state */
+    uint32_t pad_state;
+    /* ---- private below ---- */
+    uint64_t flash_lo[TS_MAX_FLASH];
+    uint64_t flash_hi[TS_MAX_FLASH];
+    uint32_t cap_blocks;
+    uint32_t cap_edges;
+    uint32_t *block_index;    /* open addressing: block id + 1, 0 = empty */
+    uint32_t block_index_mask;
+    uint32_t *edge_index;     /* open addressing: edge id + 1, 0 = empty */
+    uint32_t edge_index_mask;
+    ts_describe_fn describe;
+    ts_emu_stop_fn emu_stop;
+    ts_reg_read_fn reg_read;
+    ts_mem_write_fn mem_write;
+    int pc_regid;
+    int guard_in_write_hook;  /* 1: the write hook checks the guard (no page protection) */
+} ts_counter;
+
+/* Shared between the two files; hidden so the shared object exports only the ts_* API. */
+#define TS_INTERNAL __attribute__((visibility("hidden")))
+TS_INTERNAL int blocks_rehash(ts_counter *c, uint32_t slots);
+TS_INTERNAL int edges_rehash(ts_counter *c, uint32_t slots);
+TS_INTERNAL void set_block_flags(const ts_counter *c, ts_block *b);
+
+#endif
