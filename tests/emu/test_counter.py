@@ -1,4 +1,4 @@
-"""Native counter (tinysim/emu/counter.py + native/counter.c) on real Unicorn Cortex-M4 runs.
+"""Native counter (tinysim/emu/counter/ + native/counter_*.c) on real Unicorn Cortex-M4 runs.
 
 The basic program is hand-encoded Thumb so these tests need no cross toolchain:
 

@@ -64,7 +64,8 @@ class BlockCoster:
             where = ", ".join(f"{m} at 0x{a:08x}" for a, m in unknown)
             raise UnclassifiedInstructionError(
                 f"cost model ({self.preset.name}) has no class for: {where}; add it to "
-                "tinysim/cost/classify.py or run without strict mode to cost it as 1 cycle")
+                "tinysim/cost/classify/ (cortex_m.py or riscv.py) or run without strict mode to cost "
+                "it as 1 cycle")
         static, taken = self.preset.block_terms(insns)
         self._blocks[(addr, len(code))] = (static, taken, len(insns))
         return BlockInfo(len(insns), int(round(float(static @ self.weights))),

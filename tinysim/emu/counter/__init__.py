@@ -1,6 +1,6 @@
 """Native execution counter: per-block counts, edges, budget/deadline stops, flash cache model.
 
-The counting runs in C (`native/counter.c`, built as the extension `tinysim.emu._counter`);
+The counting runs in C (`native/counter_hooks.c`, `counter_config.c`, built as the extension `tinysim.emu._counter`);
 this package loads that shared object with ctypes, registers its hook functions with the same
 `uc_hook_add` the unicorn binding uses, and reads the results back as numpy arrays.
 

@@ -21,7 +21,7 @@ STOP_NO_MEMORY = "no-memory"
 _STOP_NAMES = {0: None, 1: STOP_BUDGET, 2: STOP_DEADLINE, 3: STOP_STACK_OVERFLOW,
                4: STOP_DESCRIBE_ERROR, 5: STOP_NO_MEMORY}
 
-_NO_LIMIT = 2**64 - 1  # budget/deadline value meaning "none" in counter.c
+_NO_LIMIT = 2**64 - 1  # budget/deadline value meaning "none" in counter.h
 _NO_BLOCK = 2**32 - 1  # TS_NONE: no previous block
 MAX_REGIONS = 16
 MAX_FLASH_RANGES = 4
@@ -34,7 +34,7 @@ _UC_HOOK_MEM_WRITE_PROT = 256
 _UC_PROT_WRITE = 2
 _UC_QUERY_PAGE_SIZE = 2
 
-# ---- native layouts (must match counter.c) ----------------------------------------------------
+# ---- native layouts (must match native/counter.h) ----------------------------------------------------
 _NATIVE_BLOCK = np.dtype({"names": ["addr", "size", "n_insns", "static_cycles", "taken_extra",
                                     "count", "imiss", "iprefetch", "dmiss", "dprefetch"],
                           "formats": ["<u8", "<u4", "<u4", "<u4", "<u4", "<u8", "<u8", "<u8",
@@ -76,7 +76,7 @@ class _Cache(ctypes.Structure):
 
 
 class _State(ctypes.Structure):
-    """The public head of `ts_counter` in counter.c."""
+    """The public head of `ts_counter` in native/counter.h."""
     _fields_ = [("instructions", ctypes.c_uint64), ("cycles", ctypes.c_uint64),
                 ("reserved", ctypes.c_uint64), ("budget", ctypes.c_uint64),
                 ("deadline", ctypes.c_uint64), ("stop_addr", ctypes.c_uint64),

@@ -139,7 +139,7 @@ typedef int (*ts_emu_stop_fn)(void *uc);
 typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
 typedef int (*ts_mem_write_fn)(void *uc, uint64_t addr, const void *bytes, uint64_t size);
 
-/* The first part of this struct (up to n_regions) is mirrored by counter.py: keep in sync. */
+/* The first part of this struct (up to n_regions) is mirrored by tinysim/emu/counter/native.py: keep in sync. */
 typedef struct {
     uint64_t instructions;
     uint64_t cycles;
