@@ -1,50 +1,39 @@
 """Platform files -> frozen dataclasses.
 
-A board file (`platforms/boards/<name>.toml`) names its SoC (`platforms/socs/<soc>.toml`) and adds
-clock, console and energy figures. The SoC file holds the core, the memory map, the flash timing
-and the peripherals. One level only: a board never includes a board. Every problem is reported as a
-`PlatformError` naming the file, the key and what is wrong.
+A board file (`platforms/boards/<name>/<name>.toml`) names its SoC
+(`platforms/socs/<soc>/<soc>.toml`) and adds clock, console and energy figures. The SoC file holds
+the core, the memory map, the flash timing and the peripherals. One level only: a board never
+includes a board. Both may have a `[firmware]` table (how to build for the board, see
+`FirmwarePort`). Every problem is reported as a `PlatformError` naming the file, the key and what
+is wrong. The file is read once, here: the emulator, the cost model, the firmware builder and the
+runner all read the one `Platform` it returns. Peripheral model names are checked where a machine
+is built (`tinysim.emu`), which knows the models; `PeripheralSpec.where` names the file and key.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Optional, Tuple
 
+import numpy as np
+
 from .errors import PlatformError
+from .units import UnitError, parse_hz, parse_size
 
 PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "platforms"
+# Board C every port links (console strings, number formatting, memcpy & co., the RX queue).
+COMMON_PORT_DIR = PLATFORMS_DIR / "common"
 ARCHES = {"armv7m": ("cortex-m4f",), "rv32": ("rv32imc",)}
+# Optional core capabilities a SoC file may declare in `[core] features`; the build picks code by
+# them (the kernel port), never by a core's name. Sources:
+#   dsp      Arm DSP extension (ARMv7E-M: SMLAD, SSAT, SXTB16, ... ; ARMv7-M ARM DDI 0403E.e A1.3)
+#   fpv4-sp  single-precision FPU FPv4-SP-D16 (Cortex-M4 TRM DDI 0439B section 7)
+CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp"), "rv32": ()}
 MEMORY_KINDS = ("flash", "sram")
-_SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$", re.IGNORECASE)
-_HZ = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Hz|kHz|MHz|GHz)?\s*$", re.IGNORECASE)
-_UNITS = {"b": 1, "kib": 1024, "kb": 1024, "mib": 1 << 20, "mb": 1 << 20, "gib": 1 << 30, "gb": 1 << 30}
-_HZ_UNITS = {"hz": 1, "khz": 1e3, "mhz": 1e6, "ghz": 1e9}
-
-
-def parse_size(value: Any, where: str = "size") -> int:
-    """`"640KiB"`, `"2MiB"`, `4096` -> bytes."""
-    if isinstance(value, int) and value >= 0:
-        return value
-    m = _SIZE.match(str(value))
-    if not m:
-        raise PlatformError(f"{where}: {value!r} is not a size (examples: 4096, \"640KiB\", \"2MiB\")")
-    return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
-
-
-def parse_hz(value: Any, where: str = "clock") -> int:
-    """`"120MHz"`, `"16 MHz"`, `120000000` -> Hz."""
-    if isinstance(value, (int, float)) and value > 0:
-        return int(value)
-    m = _HZ.match(str(value))
-    if not m:
-        raise PlatformError(f"{where}: {value!r} is not a frequency (examples: \"120MHz\", 16000000)")
-    return int(round(float(m.group(1)) * _HZ_UNITS[(m.group(2) or "hz").lower()]))
 
 
 @dataclass(frozen=True)
@@ -53,6 +42,7 @@ class Core:
     cpu: str           # "cortex-m4f" | "rv32imc"
     timing: str        # cost preset name, see tinysim/cost/timing/
     max_clock_hz: int
+    features: Tuple[str, ...] = ()   # capabilities from CORE_FEATURES, e.g. ("dsp", "fpv4-sp")
 
 
 @dataclass(frozen=True)
@@ -79,6 +69,7 @@ class PeripheralSpec:
     size: int
     irq: Optional[int] = None
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    where: str = ""    # "<soc file>: peripheral[i].model", for errors about the model name
 
 
 @dataclass(frozen=True)
@@ -91,17 +82,26 @@ class FlashTiming:
     dcache_lines: int
     wait_state_table: Mapping[str, Tuple[Tuple[int, int], ...]]
 
-    def wait_states(self, clock_hz: int, voltage_range: str) -> int:
+    def wait_states(self, clock_hz, voltage_range: str, where: str = "flash"):
+        """Wait states at `clock_hz` in `voltage_range`: the first row whose max_hz is >= the
+        clock. The one lookup of the table: the loader, the emulator's check and the cost model
+        (also vectorised: an array of clocks gives an array, for sweeps) all call it."""
         table = self.wait_state_table.get(voltage_range)
         if not table:
-            raise PlatformError(f"no flash wait-state table for voltage range {voltage_range!r}")
-        for max_hz, ws in table:
-            if clock_hz <= max_hz:
-                return ws
-        raise PlatformError(
-            f"{clock_hz / 1e6:g} MHz is above the fastest entry of the {voltage_range} wait-state "
-            f"table ({table[-1][0] / 1e6:g} MHz)"
-        )
+            raise PlatformError(f"{where}: no flash wait-state table for voltage range "
+                                f"{voltage_range!r} (have: {', '.join(self.wait_state_table) or 'none'})")
+        clocks = np.atleast_1d(np.asarray(clock_hz, dtype=np.float64))
+        limits = np.array([row[0] for row in table], dtype=np.float64)
+        states = np.array([row[1] for row in table], dtype=np.int64)
+        idx = np.searchsorted(limits, clocks, side="left")
+        if np.any(idx >= len(limits)):
+            bad = clocks[idx >= len(limits)][0]
+            raise PlatformError(
+                f"{where}: {bad / 1e6:g} MHz is above the fastest entry of the {voltage_range} "
+                f"wait-state table ({limits[-1] / 1e6:g} MHz); choose a lower clock or extend the "
+                "SoC's [flash.wait_states] table")
+        ws = states[idx]
+        return int(ws[0]) if np.ndim(clock_hz) == 0 else ws
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,23 @@ class Energy:
     run_ua_per_mhz: float
     static_ua: float = 0.0
     class_pj: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class FirmwarePort:
+    """How to build firmware for the board: the SoC file's `[firmware]` table (toolchain, flags,
+    startup, linker script) completed by the board file's (its own C sources, defines, tests).
+    Paths are absolute; the SoC folder's headers are on the include path of every board on it."""
+
+    toolchain: str                   # cross compiler prefix, "arm-none-eabi"
+    cflags: Tuple[str, ...]
+    ldflags: Tuple[str, ...]
+    linker_script: Path
+    sources: Tuple[Path, ...]        # link order: startup, board sources, common port C
+    include_dirs: Tuple[Path, ...]   # board folder, SoC folder, common port folder
+    defines: Mapping[str, str]
+    tests: Tuple[str, ...]           # test firmwares (tinysim/firmware/tests) built for the board
+    name: str = ""                   # the board's name in firmware build errors
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,13 @@ class Platform:
     energy: Energy
     source_path: str
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    soc_source_path: str = ""
+    firmware: Optional[FirmwarePort] = None
+
+    @property
+    def source_files(self) -> Tuple[str, ...]:
+        """The board file and the SoC file it names: what every figure was read from."""
+        return tuple(p for p in (self.source_path, self.soc_source_path) if p)
 
     def memory(self, name: str) -> Memory:
         for m in self.memories:
@@ -154,7 +178,11 @@ class Platform:
 
     @property
     def wait_states(self) -> int:
-        return self.flash.wait_states(self.clock_hz, self.voltage_range)
+        return self.wait_states_at(self.clock_hz)
+
+    def wait_states_at(self, clock_hz):
+        """Flash wait states at another clock (or an array of clocks) in this board's range."""
+        return self.flash.wait_states(clock_hz, self.voltage_range, f"platform {self.name} [flash]")
 
     def region_of(self, addr: int) -> Optional[Memory]:
         for m in self.memories:
@@ -182,7 +210,7 @@ class Platform:
                 raise PlatformError(f"clock must be positive, got {clock_hz}")
             clock = clock_hz
             changes["clock_hz"] = clock_hz
-            self.flash.wait_states(clock, self.voltage_range)   # refuse clocks the table cannot time
+            self.wait_states_at(clock)   # refuse clocks the table cannot time
         return dataclasses.replace(self, clock_hz=clock, memories=tuple(memories),
                                    overrides=MappingProxyType(changes))
 
@@ -265,11 +293,14 @@ class _Table:
     def size(self, key: str) -> int:
         try:
             return parse_size(self.get(key), self._where(key))
-        except PlatformError:
-            raise
+        except UnitError as err:
+            raise PlatformError(str(err)) from None
 
     def hz(self, key: str) -> int:
-        return parse_hz(self.get(key), self._where(key))
+        try:
+            return parse_hz(self.get(key), self._where(key))
+        except UnitError as err:
+            raise PlatformError(str(err)) from None
 
 
 def _read_toml(path: Path) -> dict:
@@ -281,38 +312,58 @@ def _read_toml(path: Path) -> dict:
     except tomllib.TOMLDecodeError as err:
         raise PlatformError(f"{path}: not valid TOML: {err}") from None
     except UnicodeDecodeError:
-        raise PlatformError(f"{path}: not a text file; give a board TOML (platforms/boards/*.toml)") from None
-    except OSError as err:  # a directory, no permission
+        raise PlatformError(f"{path}: not a text file; give a board TOML "
+                            "(platforms/boards/<board>/<board>.toml)") from None
+    except OSError as err:  # no permission, a special file
         raise PlatformError(f"{path}: cannot read platform file ({err.strerror}); "
-                            "give a board name or a board TOML file") from None
+                            "give a board name, a board folder or a board TOML file") from None
 
 
+# One folder per board and per SoC, each holding its TOML under its own name (the Zephyr way):
+#   platforms/boards/<board>/<board>.toml   + the board's firmware C (board.c)
+#   platforms/socs/<soc>/<soc>.toml         + the SoC's register header(s), startup, linker script
 def available_platforms(directory: Path = PLATFORMS_DIR) -> Tuple[str, ...]:
-    return tuple(sorted(p.stem for p in (directory / "boards").glob("*.toml")))
+    return tuple(sorted(p.parent.name for p in (directory / "boards").glob("*/*.toml")
+                        if p.stem == p.parent.name))
 
 
 def _board_path(name_or_path: str, directory: Path) -> Path:
     candidate = Path(name_or_path)
+    if candidate.is_dir() and (candidate / f"{candidate.name}.toml").is_file():
+        return candidate / f"{candidate.name}.toml"          # a board folder
     if candidate.suffix == ".toml" or candidate.exists():
         return candidate
-    path = directory / "boards" / f"{name_or_path}.toml"
+    path = directory / "boards" / name_or_path / f"{name_or_path}.toml"
     if not path.exists():
         known = ", ".join(available_platforms(directory)) or "none"
-        raise PlatformError(f"unknown platform {name_or_path!r} (known: {known}; or give a .toml path)")
+        raise PlatformError(f"unknown platform {name_or_path!r} (known: {known}; "
+                            "or give a board folder or a .toml path)")
     return path
 
 
+def _soc_path(soc_name: str, board_path: Path, directory: Path) -> Optional[Path]:
+    """The SoC file: in the platforms tree the board sits in (`<root>/boards/<b>/<b>.toml` ->
+    `<root>/socs/<soc>/<soc>.toml`), else among the platforms in `directory`, so a board kept
+    anywhere (a user's own, a test fixture) can name a shipped SoC."""
+    for root in (board_path.resolve().parent.parent.parent, directory):
+        path = root / "socs" / soc_name / f"{soc_name}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
 def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platform:
-    """Load a board by name (`nucleo-l4r5zi`) or by path to its board TOML file."""
-    board_path = _board_path(name_or_path, directory)
+    """Load a board by name (`nucleo-l4r5zi`), by its folder, or by path to its board TOML."""
+    board_path = _board_path(str(name_or_path), directory)
     board = _Table(_read_toml(board_path), board_path, "")
     b = board.table("board")
     soc_name = b.get("soc", str)
     if "include" in b.data:
         raise b.fail("include", "a board names one SoC; boards do not include boards")
-    soc_path = board_path.parent.parent / "socs" / f"{soc_name}.toml"
-    if not soc_path.exists():
-        raise b.fail("soc", f"names SoC {soc_name!r} but {soc_path} does not exist")
+    soc_path = _soc_path(soc_name, board_path, directory)
+    if soc_path is None:
+        raise b.fail("soc", f"names SoC {soc_name!r} but {directory / 'socs' / soc_name / (soc_name + '.toml')} "
+                            "does not exist")
     soc = _Table(_read_toml(soc_path), soc_path, "")
 
     core = _load_core(soc)
@@ -328,7 +379,7 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
     if voltage_range not in flash.wait_state_table:
         raise clock.fail("voltage_range", f"{voltage_range!r} has no wait-state table in {soc_path} "
                                            f"(known: {', '.join(flash.wait_state_table)})")
-    flash.wait_states(clock_hz, voltage_range)
+    flash.wait_states(clock_hz, voltage_range, clock._where("hz"))
 
     console = board.table("console")
     console_name = console.get("peripheral", str)
@@ -342,11 +393,50 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
         static_ua=float(e.get("static_ua", (int, float), 0.0)),
         class_pj=MappingProxyType(dict(e.get("class_pj", dict, {}))),
     )
+    name = b.get("name", str)
     return Platform(
-        name=b.get("name", str), soc=soc_name, core=core, clock_hz=clock_hz,
+        name=name, soc=soc_name, core=core, clock_hz=clock_hz,
         voltage_range=voltage_range, memories=memories, peripherals=peripherals,
         console=console_name, console_baud=int(console.get("baud", int, 115200)),
-        flash=flash, energy=energy, source_path=str(board_path),
+        flash=flash, energy=energy, source_path=str(board_path), soc_source_path=str(soc_path),
+        firmware=_load_firmware(name, board, soc),
+    )
+
+
+def _paths(t: _Table, key: str, folder: Path, default: Any = ...) -> Tuple[Path, ...]:
+    out = []
+    for rel in t.get(key, list, default):
+        path = (folder / str(rel)).resolve()
+        if not path.is_file():
+            raise t.fail(key, f"lists {rel!r} but {path} does not exist")
+        out.append(path)
+    return tuple(out)
+
+
+def _load_firmware(name: str, board: _Table, soc: _Table) -> Optional[FirmwarePort]:
+    """The `[firmware]` tables: the SoC's (toolchain, flags, startup, linker script) and the
+    board's (its C sources, defines, tests; it may name its own linker script). None when the SoC
+    has no `[firmware]` table: the platform can still run prebuilt ELFs, not build them."""
+    if "firmware" not in soc.data:
+        return None
+    sf, bf = soc.table("firmware"), board.table("firmware", default={})
+    soc_dir, board_dir = soc.path.resolve().parent, board.path.resolve().parent
+    owner, folder = (bf, board_dir) if "linker_script" in bf.data else (sf, soc_dir)
+    linker = (folder / owner.get("linker_script", str)).resolve()
+    if not linker.is_file():
+        raise owner.fail("linker_script", f"{linker} does not exist")
+    defines = {**sf.get("defines", dict, {}), **bf.get("defines", dict, {})}
+    return FirmwarePort(
+        toolchain=sf.get("toolchain", str),
+        cflags=tuple(sf.get("cflags", list)),
+        ldflags=tuple(sf.get("ldflags", list, [])),
+        linker_script=linker,
+        sources=(*_paths(sf, "startup", soc_dir), *_paths(bf, "sources", board_dir, []),
+                 *(COMMON_PORT_DIR / n for n in ("board_common.c", "mini_libc.c"))),
+        include_dirs=(board_dir, soc_dir, COMMON_PORT_DIR),
+        defines=MappingProxyType({str(k): str(v) for k, v in defines.items()}),
+        tests=tuple(bf.get("tests", list, [])),
+        name=name,
     )
 
 
@@ -358,7 +448,13 @@ def _load_core(soc: _Table) -> Core:
     cpu = c.get("cpu", str)
     if cpu not in ARCHES[arch]:
         raise c.fail("cpu", f"{cpu!r} is not a {arch} core tinysim emulates (known: {', '.join(ARCHES[arch])})")
-    return Core(arch=arch, cpu=cpu, timing=c.get("timing", str), max_clock_hz=c.hz("max_clock_hz"))
+    features = tuple(c.get("features", list, []))
+    for feature in features:
+        if feature not in CORE_FEATURES[arch]:
+            raise c.fail("features", f"{feature!r} is not a {arch} feature tinysim knows "
+                                     f"(known: {', '.join(CORE_FEATURES[arch]) or 'none'})")
+    return Core(arch=arch, cpu=cpu, timing=c.get("timing", str), max_clock_hz=c.hz("max_clock_hz"),
+                features=features)
 
 
 def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
@@ -395,11 +491,11 @@ def _load_peripherals(soc: _Table, memories) -> Tuple[PeripheralSpec, ...]:
     for i, raw in enumerate(soc.get("peripheral", list, [])):
         t = _Table(raw, soc.path, f"peripheral[{i}].")
         model = t.get("model", str)
-        _check_model(model, t)
         irq = t.get("irq", int, None)
         out.append(PeripheralSpec(name=t.get("name", str), model=model, base=t.get("base", int),
                                   size=t.size("size"), irq=irq,
-                                  params=MappingProxyType(dict(t.get("params", dict, {})))))
+                                  params=MappingProxyType(dict(t.get("params", dict, {}))),
+                                  where=t._where("model")))
     spans = [(m.name, m.base, m.end) for m in memories] + [(p.name, p.base, p.base + p.size) for p in out]
     _check_overlaps(spans, soc, "peripheral")
     names = [p.name for p in out]
@@ -407,14 +503,6 @@ def _load_peripherals(soc: _Table, memories) -> Tuple[PeripheralSpec, ...]:
         if names.count(n) > 1:
             raise soc.fail("peripheral", f"two peripherals are named {n!r}")
     return tuple(out)
-
-
-def _check_model(model: str, t: _Table) -> None:
-    from .emu.peripherals import model_class   # the models the emulator has
-    try:
-        model_class(model)
-    except PlatformError as err:
-        raise t.fail("model", str(err)) from None
 
 
 def _check_overlaps(spans, table: _Table, key: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..cost.attribution import block_names, by_function, call_graph, collapsed_stacks
 from ..cost.inputs import add_common_arguments, load_platform_arg, obtain_profile, overlay_params
-from ..cost.units import fmt_clock
+from ..units import fmt_clock
 from ..errors import TinysimError
 
 NAME = "profile"

@@ -21,7 +21,7 @@ from unicorn import (UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_UNMAPPED,
                      UC_MEM_WRITE_UNMAPPED, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, UcError)
 
 from ..elf import Firmware
-from ..errors import EmulationError, FirmwareError
+from ..errors import EmulationError, FirmwareError, PlatformError
 from ..registry import Registry
 from . import faults
 from .faults import FaultReport
@@ -171,7 +171,10 @@ class Machine(Host):
         for p in self.core_peripherals():
             self.peripherals[p.name] = p
         for spec in self.platform.peripherals:
-            cls = model_class(spec.model)
+            try:
+                cls = model_class(spec.model)
+            except PlatformError as err:  # name the platform file and key the model came from
+                raise PlatformError(f"{spec.where}: {err}" if spec.where else str(err)) from None
             params = dict(spec.params)
             if "clock_hz" in getattr(cls, "DEFAULTS", {}):
                 params.setdefault("clock_hz", self.platform.clock_hz)  # timers that scale cycles
