@@ -8,7 +8,6 @@ same model on the shipped board files.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 from types import MappingProxyType
