@@ -20,10 +20,11 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
+from .. import __version__
 from ..errors import PlatformError
 from .classes import INSTRUCTION_TERMS, InsnClass
 from .energy import EnergyModel, window_energy
-from .flash import penalties_for_ws
+from .flash import FLASH_DEFAULTS, penalties_for_ws
 from .timing import get_preset
 
 
@@ -78,9 +79,6 @@ def term_weights(profile, platform, params=None) -> np.ndarray:
 
 def provenance(platform, params=None) -> Dict[str, Any]:
     """Which cost tables and parameter values produced an estimate (for result rows)."""
-    from .. import __version__
-    from .flash import FLASH_DEFAULTS
-
     timing, flash, energy = split_params(params)
     preset = get_preset(platform.core.timing)
     model = EnergyModel.from_platform(platform, energy)

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..compiler.compile import compile_model
 from ..errors import TinysimError
 from ..platform import Platform, available_platforms, load_platform
 from . import build
@@ -75,8 +76,6 @@ def load_manifest(platform: str) -> dict:
 def build_model_image(model: Path, platform: Platform, out: Path,
                       work_dir: Optional[Path] = None, model_id: Optional[str] = None) -> dict:
     """Compile `model` and link it with the harness, kernels and board port. Returns a manifest entry."""
-    from ..compiler.compile import compile_model   # the compiler pulls in the tflite schema package
-
     # The generated C goes to a fixed place under the repository: its path reaches the debug
     # information, and a fixed path (prefix-mapped to ".") keeps rebuilt images byte-identical.
     cdir = Path(work_dir) if work_dir else REPO_ROOT / "build" / "model-c" / platform.name / model.stem
