@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from tinysim.errors import PlatformError
-from tinysim.platform import PLATFORMS_DIR, available_platforms, load_platform, parse_hz, parse_size
+from tinysim.platform import PLATFORMS_DIR, available_platforms, load_platform
+from tinysim.units import UnitError, parse_clocks, parse_hz, parse_size
 
 
 def test_shipped_platforms_load():
@@ -42,11 +43,60 @@ def test_clock_above_table_is_refused():
         load_platform("nucleo-l4r5zi").with_overrides(clock_hz=150_000_000)
 
 
-def test_units():
+def test_units_one_grammar_for_files_and_options():
+    # what the platform files wrote ...
     assert parse_size("640KiB") == 655360 and parse_size("2MiB") == 2 << 20 and parse_size(4096) == 4096
     assert parse_hz("120MHz") == 120_000_000 and parse_hz("16 MHz") == 16_000_000
-    with pytest.raises(PlatformError):
-        parse_size("lots")
+    assert parse_hz(120_000_000) == 120_000_000
+    # ... and what the CLI options took, in both places
+    assert parse_size("256K") == parse_size("256kb") == parse_size("256 KiB") == 256 * 1024
+    assert parse_size("1.5MiB") == 3 << 19
+    assert parse_hz("4.5e6") == 4_500_000
+    assert parse_clocks("16MHz, 4.5e6,1khz") == [16e6, 4.5e6, 1e3]
+    for bad, words in (("lots", "cannot read size"), ("1.3KiB", "whole number of bytes"),
+                       ("-4", "cannot read size")):
+        with pytest.raises(UnitError, match=words):
+            parse_size(bad, "--sram")
+    with pytest.raises(UnitError, match="--clock: clock '0' must be above 0 Hz"):
+        parse_clocks("0")
+
+
+def test_bad_size_in_a_platform_file_names_file_and_key(platforms_copy):
+    soc = platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml"
+    _edit(soc, 'size = "192KiB"', 'size = "192 kilobytes"')
+    with pytest.raises(PlatformError, match=r"stm32l4r5\.toml: memory\[1\]\.size: cannot read size"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_one_wait_state_lookup_for_scalars_and_sweeps():
+    import numpy as np
+
+    p = load_platform("nucleo-l4r5zi")
+    assert p.wait_states_at(48e6) == 2
+    assert list(p.wait_states_at(np.array([16e6, 48e6, 120e6]))) == [0, 2, 5]
+    with pytest.raises(PlatformError, match=r"platform nucleo-l4r5zi \[flash\]: 150 MHz is above"):
+        p.wait_states_at(150e6)
+
+
+def test_core_features_are_declared_and_checked(platforms_copy):
+    assert load_platform("nucleo-l4r5zi").core.features == ("dsp", "fpv4-sp")
+    assert load_platform("gd32vf103-longan").core.features == ()
+    soc = platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml"
+    _edit(soc, 'features = ["dsp", "fpv4-sp"]', 'features = ["dsp", "mve"]')
+    with pytest.raises(PlatformError, match=r"core\.features: 'mve' is not a armv7m feature"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_board_folder_and_path_find_the_same_board():
+    folder = PLATFORMS_DIR / "boards" / "nucleo-l4r5zi"
+    by_name = load_platform("nucleo-l4r5zi")
+    assert load_platform(str(folder)) == by_name == load_platform(str(folder / "nucleo-l4r5zi.toml"))
+    assert by_name.source_files == (str(folder / "nucleo-l4r5zi.toml"),
+                                    str(PLATFORMS_DIR / "socs" / "stm32l4r5" / "stm32l4r5.toml"))
+    port = by_name.firmware
+    assert port.sources[0] == PLATFORMS_DIR / "socs" / "stm32l4r5" / "startup.c"
+    assert port.sources[1] == folder / "board.c"
+    assert PLATFORMS_DIR / "socs" / "stm32l4r5" in port.include_dirs   # the SoC's register header
 
 
 @pytest.fixture
@@ -63,7 +113,7 @@ def _edit(path: Path, old: str, new: str):
 
 
 def test_overlapping_memories_name_file_and_regions(platforms_copy):
-    soc = platforms_copy / "socs" / "stm32l4r5.toml"
+    soc = platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml"
     _edit(soc, "base = 0x2003_0000", "base = 0x2002_0000")
     with pytest.raises(PlatformError) as err:
         load_platform("nucleo-l4r5zi", directory=platforms_copy)
@@ -72,42 +122,49 @@ def test_overlapping_memories_name_file_and_regions(platforms_copy):
 
 
 def test_missing_core_names_the_key(platforms_copy):
-    soc = platforms_copy / "socs" / "stm32l4r5.toml"
+    soc = platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml"
     _edit(soc, "[core]", "[kore]")
     with pytest.raises(PlatformError, match=r"stm32l4r5\.toml: core: missing"):
         load_platform("nucleo-l4r5zi", directory=platforms_copy)
 
 
-def test_unknown_peripheral_model(platforms_copy):
-    soc = platforms_copy / "socs" / "stm32l4r5.toml"
+def test_unknown_peripheral_model_is_named_with_file_and_key_when_the_machine_is_built(platforms_copy):
+    # The platform layer does not know the emulator's models; building a machine checks them.
+    from tinysim.elf import Firmware
+    from tinysim.emu.machine import create_machine   # the emulator layer, above the platform
+
+    soc = platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml"
     _edit(soc, 'model = "uart.stm32_lpuart"', 'model = "uart.no_such_uart"')
-    with pytest.raises(PlatformError, match=r"peripheral\[1\]\.model: unknown peripheral model .uart.no_such_uart."):
-        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+    platform = load_platform("nucleo-l4r5zi", directory=platforms_copy)   # loads: names only
+    hello = PLATFORMS_DIR.parent / "firmware_images" / "tests" / "nucleo-l4r5zi" / "hello.elf"
+    with pytest.raises(PlatformError, match=r"stm32l4r5\.toml: peripheral\[1\]\.model: unknown "
+                                            r"peripheral model .uart.no_such_uart."):
+        create_machine(platform, Firmware.load(hello))
 
 
 def test_board_naming_missing_soc(platforms_copy):
-    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    board = platforms_copy / "boards" / "nucleo-l4r5zi" / "nucleo-l4r5zi.toml"
     _edit(board, 'soc = "stm32l4r5"', 'soc = "stm32l4zz"')
     with pytest.raises(PlatformError, match=r"board\.soc: names SoC 'stm32l4zz'"):
         load_platform("nucleo-l4r5zi", directory=platforms_copy)
 
 
 def test_console_must_be_a_peripheral(platforms_copy):
-    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    board = platforms_copy / "boards" / "nucleo-l4r5zi" / "nucleo-l4r5zi.toml"
     _edit(board, 'peripheral = "lpuart1"', 'peripheral = "usart9"')
     with pytest.raises(PlatformError, match=r"console\.peripheral: 'usart9' is not a peripheral"):
         load_platform("nucleo-l4r5zi", directory=platforms_copy)
 
 
 def test_clock_above_soc_maximum(platforms_copy):
-    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    board = platforms_copy / "boards" / "nucleo-l4r5zi" / "nucleo-l4r5zi.toml"
     _edit(board, "hz = 120_000_000", "hz = 200_000_000")
     with pytest.raises(PlatformError, match="exceeds the SoC maximum 120 MHz"):
         load_platform("nucleo-l4r5zi", directory=platforms_copy)
 
 
 def test_not_toml(platforms_copy):
-    board = platforms_copy / "boards" / "nucleo-l4r5zi.toml"
+    board = platforms_copy / "boards" / "nucleo-l4r5zi" / "nucleo-l4r5zi.toml"
     board.write_text("[board\nname=")
     with pytest.raises(PlatformError, match="not valid TOML"):
         load_platform("nucleo-l4r5zi", directory=platforms_copy)

@@ -69,7 +69,7 @@ def test_platform_missing_table_and_wrong_kind(tmp_path, capsys):
     socs.mkdir()
     for soc in (REPO / "platforms" / "socs").glob("*.toml"):
         (socs / soc.name).write_text(soc.read_text())
-    text = (REPO / "platforms" / "boards" / f"{PLATFORM}.toml").read_text()
+    text = (REPO / "platforms" / "boards" / PLATFORM / f"{PLATFORM}.toml").read_text()
     no_console = boards / "no_console.toml"
     no_console.write_text(text.replace("[console]", "[console_typo]"))
     fails(capsys, ["run", HELLO, "--platform", no_console], str(no_console), "console: missing",

@@ -1,78 +1,47 @@
 """Fixtures for the cost-model tests.
 
-`StandInPlatform` mirrors the part of `tinysim.platform.Platform` the cost model reads (core,
-clock, voltage range, memories, flash wait states, energy) with round numbers the tests can work
-out by hand; `test_platforms.py` runs the same model on the real board files.
+`StandInPlatform(...)` builds a real `tinysim.platform.Platform` (the one typed object the cost
+model reads) with round numbers the tests can work out by hand: one flash, one SRAM, an 8-byte
+flash line, the STM32L4R5 wait-state table read from its SoC file. `test_platforms.py` runs the
+same model on the shipped board files.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
-from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from types import MappingProxyType
 
 import pytest
 
-from tinysim.cost.flash import STM32L4R5_RANGE1_WS
+from tinysim.platform import Core, Energy, FlashTiming, Memory, Platform, load_platform
 
 
-@dataclass(frozen=True)
-class Core:
-    arch: str = "armv7m"
-    cpu: str = "cortex-m4f"
-    timing: str = "cortex-m4"
+def _l4r5_range1():
+    return load_platform("nucleo-l4r5zi").flash.wait_state_table["range1"]
 
 
-@dataclass(frozen=True)
-class Memory:
-    name: str
-    kind: str
-    base: int
-    size: int
+def StandInPlatform(name: str = "standin-l4r5", core: Core = None, clock_hz: float = 120e6,
+                    wait_states=None, run_ua_per_mhz=110.0) -> Platform:
+    core = core or Core(arch="armv7m", cpu="cortex-m4f", timing="cortex-m4", max_clock_hz=120_000_000)
+    table = _l4r5_range1() if wait_states is None else wait_states
+    return Platform(
+        name=name, soc="standin", core=core, clock_hz=clock_hz, voltage_range="range1",
+        memories=(Memory("flash", "flash", 0x08000000, 2 * 1024 * 1024),
+                  Memory("sram", "sram", 0x20000000, 640 * 1024)),
+        peripherals=(), console="", console_baud=115200,
+        flash=FlashTiming(line_bytes=8, prefetch=True, icache_lines=0, dcache_lines=0,
+                          wait_state_table=MappingProxyType({"range1": tuple(table)})),
+        energy=Energy(vdd_v=3.3, run_ua_per_mhz=run_ua_per_mhz, static_ua=0.0,
+                      class_pj=MappingProxyType({})),
+        source_path="")
 
 
-@dataclass(frozen=True)
-class Flash:
-    wait_state_table: Dict[str, Tuple[Tuple[float, int], ...]] = field(
-        default_factory=lambda: {"range1": STM32L4R5_RANGE1_WS})
-    prefetch: bool = True
-    line_bytes: int = 8
-
-
-@dataclass(frozen=True)
-class Energy:
-    vdd_v: float = 3.3
-    run_ua_per_mhz: object = 110.0
-    static_ua: float = 0.0
-    class_pj: Dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StandInPlatform:
-    name: str = "standin-l4r5"
-    core: Core = Core()
-    clock_hz: float = 120e6
-    voltage_range: str = "range1"
-    memories: Tuple[Memory, ...] = (
-        Memory("flash", "flash", 0x08000000, 2 * 1024 * 1024),
-        Memory("sram", "sram", 0x20000000, 640 * 1024),
-    )
-    flash: Flash = Flash()
-    energy: Energy = Energy()
-
-    def with_overrides(self, clock_hz: Optional[float] = None, sram_bytes: Optional[int] = None,
-                       flash_bytes: Optional[int] = None) -> "StandInPlatform":
-        sizes = {"sram": sram_bytes, "flash": flash_bytes}
-        mems = tuple(dataclasses.replace(m, size=sizes[m.kind] or m.size) for m in self.memories)
-        return dataclasses.replace(self, clock_hz=clock_hz or self.clock_hz, memories=mems)
-
-
-def _rv_platform(timing: str = "cv32e40p") -> StandInPlatform:
+def _rv_platform(timing: str = "cv32e40p") -> Platform:
+    # Code in zero-wait-state memory: 0 WS at any clock a test uses.
     return StandInPlatform(name=f"standin-{timing}",
-                           core=Core(arch="rv32", cpu="rv32imc", timing=timing),
-                           clock_hz=50e6, flash=Flash(wait_state_table={"range1": ()}))
+                           core=Core(arch="rv32", cpu="rv32imc", timing=timing, max_clock_hz=10**9),
+                           clock_hz=50e6, wait_states=((10**9, 0),))
 
 
 @pytest.fixture
@@ -82,7 +51,7 @@ def rv_platform():
 
 
 @pytest.fixture
-def platform() -> StandInPlatform:
+def platform() -> Platform:
     return StandInPlatform()
 
 

@@ -13,7 +13,7 @@ from tinysim.cost.footprint import footprint
 from tinysim.cost.overlay import read_overlay, write_overlay
 from tinysim.cost.profile import BLOCK_DTYPE, EDGE_DTYPE
 from tinysim.cost.synthetic import synthetic_profile
-from tinysim.cost.units import parse_clocks, parse_size
+from tinysim.units import parse_clocks, parse_size
 from tinysim.errors import TinysimError
 
 def _elf_profile(elf, platform):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import shutil
+
 import pytest
 
 from tinysim.errors import TinysimError, ToolchainError
@@ -31,7 +33,7 @@ def test_missing_toolchain_stops_a_build_before_compiling(monkeypatch, tmp_path)
 
 
 def test_unknown_board_and_test_are_named():
-    with pytest.raises(TinysimError, match="no firmware port for platform 'pdp11'.*nucleo-l4r5zi"):
+    with pytest.raises(TinysimError, match="unknown platform 'pdp11'.*nucleo-l4r5zi"):
         build.load_board("pdp11")
     with pytest.raises(TinysimError, match="no test firmware 'nope'.*hello"):
         build.build_test_firmware("nope", "nucleo-l4r5zi")
@@ -39,10 +41,12 @@ def test_unknown_board_and_test_are_named():
         build.build_test_firmware("float", "esp32c3-devkitm")
 
 
-def test_platform_names_map_to_ports():
-    assert build.load_board("gd32vf103-longan").name == "gd32vf103"
-    assert build.load_board("esp32c3-devkitm").name == "esp32c3"
-    assert build.load_board("nucleo-l4r5zi").name == "nucleo-l4r5zi"
+def test_a_board_is_built_by_its_platform_name():
+    assert build.available_boards() == ["esp32c3-devkitm", "gd32vf103-longan", "nucleo-l4r5zi"]
+    for name in build.available_boards():
+        spec = build.load_board(name)
+        assert spec.name == name and spec.platforms == (name,)
+        assert spec.directory == build.REPO_ROOT / "platforms" / "boards" / name
     # every port's files exist and every listed test has sources
     for port in build.available_boards():
         spec = build.load_board(port)
@@ -50,13 +54,43 @@ def test_platform_names_map_to_ports():
         assert set(spec.tests) <= set(build.list_test_firmwares())
 
 
-def test_malformed_board_file_names_file_and_key(tmp_path, monkeypatch):
-    port = tmp_path / "badboard"
-    port.mkdir()
-    (port / "board.toml").write_text('[board]\nname = "badboard"\ntoolchain = "arm-none-eabi"\n')
-    monkeypatch.setattr(build, "BOARDS_DIR", tmp_path)
-    with pytest.raises(TinysimError, match=r"badboard/board.toml: \[board\] is missing key 'linker_script'"):
-        build.load_board("badboard")
+def test_malformed_firmware_table_names_file_and_key(tmp_path):
+    tree = tmp_path / "platforms"
+    shutil.copytree(build.REPO_ROOT / "platforms", tree)
+    soc = tree / "socs" / "stm32l4r5" / "stm32l4r5.toml"
+    good = soc.read_text()
+    soc.write_text(good.replace('linker_script = "linker.ld"', 'linker_sript = "linker.ld"'))
+    with pytest.raises(TinysimError, match=r"stm32l4r5.toml: firmware.linker_script: missing"):
+        build.load_board(tree / "boards" / "nucleo-l4r5zi")
+    soc.write_text(good)
+    board = tree / "boards" / "nucleo-l4r5zi" / "nucleo-l4r5zi.toml"
+    board.write_text(board.read_text().replace('sources = ["board.c"]', 'sources = ["bored.c"]'))
+    with pytest.raises(TinysimError, match=r"nucleo-l4r5zi.toml: firmware.sources: lists 'bored.c'"):
+        build.load_board(board)
+
+
+def test_board_config_header_comes_from_the_toml():
+    from tinysim.firmware import board_config
+    from tinysim.platform import load_platform
+
+    text = board_config.render(load_platform("nucleo-l4r5zi"), build.REPO_ROOT)
+    assert "GENERATED" in text and "platforms/boards/nucleo-l4r5zi/nucleo-l4r5zi.toml" in text
+    assert "#define TS_SYSCLK_HZ 120000000u" in text
+    assert "#define TS_FLASH_WAIT_STATES 5u" in text          # RM0432 Table 12, range 1, 120 MHz
+    assert "#define TS_CONSOLE_BAUD 115200u" in text
+    assert "#define TS_MEM_SRAM3_BASE 0x20040000u" in text
+    slow = board_config.render(load_platform("nucleo-l4r5zi").with_overrides(clock_hz=48_000_000),
+                               build.REPO_ROOT)
+    assert "#define TS_FLASH_WAIT_STATES 2u" in slow
+
+
+def test_no_board_c_copies_a_toml_number():
+    # The clock, the baud rate and the wait states come from board_config.h, never by hand.
+    for board_c in (build.REPO_ROOT / "platforms" / "boards").glob("*/board.c"):
+        text = board_c.read_text()
+        assert '#include "board_config.h"' in text, board_c
+        for copied in ("120000000u", "160000000u", "108000000u", "115200u", "FLASH_WS_120MHZ"):
+            assert copied not in text, f"{board_c} hard-codes {copied}"
 
 
 @pytest.mark.toolchain
@@ -105,7 +139,7 @@ def test_rebuilt_images_match_the_committed_manifest(tmp_path):
     manifest = _manifest()
     for prefix, version in manifest["toolchains"].items():
         here = build.toolchain_for(build.load_board(
-            "nucleo-l4r5zi" if prefix == "arm-none-eabi" else "gd32vf103")).version
+            "nucleo-l4r5zi" if prefix == "arm-none-eabi" else "gd32vf103-longan")).version
         if here != version:
             pytest.skip(f"images were built with {version!r}, this machine has {here!r}")
 

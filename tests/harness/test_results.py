@@ -108,8 +108,8 @@ def test_provenance_helpers():
     except TinysimError as err:
         pytest.skip(f"platform does not load yet: {err}")
     files = platform_files(platform)
-    assert any(k.endswith("boards/nucleo-l4r5zi.toml") for k in files)
-    assert any(k.endswith("socs/stm32l4r5.toml") for k in files)
+    assert any(k.endswith("boards/nucleo-l4r5zi/nucleo-l4r5zi.toml") for k in files)
+    assert any(k.endswith("socs/stm32l4r5/stm32l4r5.toml") for k in files)
     assert all(len(v) == 64 for v in files.values())
     tables = cost_tables()
     assert tables and all(len(v) == 64 for v in tables.values())

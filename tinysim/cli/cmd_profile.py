@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..cost.attribution import block_names, by_function, call_graph, collapsed_stacks
-from ..cost.units import fmt_clock
+from ..units import fmt_clock
 from ..errors import TinysimError
 from .options import add_common_arguments, load_platform_arg, overlay_params
 

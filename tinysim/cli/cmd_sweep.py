@@ -6,10 +6,9 @@ import itertools
 import json
 
 from ..cost import estimate
-from ..cost import platform_view as pv
 from ..cost.evaluate import provenance
-from ..cost.footprint import footprint
-from ..cost.units import fmt_clock, fmt_size, parse_clocks, parse_sizes
+from ..cost.footprint import footprint, memory_windows
+from ..units import fmt_clock, fmt_size, parse_clocks, parse_sizes
 from ..errors import TinysimError
 from .options import add_common_arguments, load_platform_arg, overlay_params
 
@@ -42,7 +41,7 @@ def sweep_rows(profile, platform, clocks, srams=(None,), flashes=(None,), elf=No
                "seconds": est.seconds, "joules": est.joules, "avg_power_w": est.avg_power_w,
                "instructions": est.instructions, "sram": sram, "flash": flash}
         if elf:
-            needs = footprint(elf, pv.memories(platform), pv.memories(variant))
+            needs = footprint(elf, memory_windows(platform), memory_windows(variant))
             row["fits"] = all(n.fits for n in needs)
             row["memory"] = [{"memory": n.memory, "kind": n.kind, "needed": n.needed,
                               "available": n.available, "fits": n.fits,
@@ -115,7 +114,7 @@ def run(args) -> int:
         except OSError as err:
             raise TinysimError(f"--save-profile {args.save_profile}: cannot write the profile "
                                f"({err.strerror}); choose another path") from None
-    clocks = parse_clocks(args.clock) if args.clock else [pv.clock_hz(platform)]
+    clocks = parse_clocks(args.clock) if args.clock else [float(platform.clock_hz)]
     srams = parse_sizes(args.sram, "--sram") if args.sram else [None]
     flashes = parse_sizes(args.flash, "--flash") if args.flash else [None]
     if (args.sram or args.flash) and not args.elf:

@@ -13,11 +13,10 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from ..errors import FirmwareError
-from . import platform_view as pv
 from .classes import InsnClass
 from .energy import EnergyModel
 from .evaluate import Estimate, estimate, split_params, term_weights
-from .flash import penalties_for_ws, wait_states_for
+from .flash import penalties_for_ws
 
 UNKNOWN = "<no symbol>"
 DATA_MISSES = "<flash data misses>"
@@ -72,13 +71,13 @@ def block_functions(addrs: np.ndarray, symbols) -> List[str]:
 def block_costs(profile, platform, params=None, clock_hz: Optional[float] = None):
     """(cycles, joules) per block, consistent with `estimate`."""
     _, flash_params, energy_params = split_params(params)
-    clock = pv.clock_hz(platform) if clock_hz is None else clock_hz
+    clock = float(platform.clock_hz) if clock_hz is None else clock_hz
     w = term_weights(profile, platform, params)
     counts = profile.blocks["count"].astype(np.float64)
     taken = profile.taken_counts.astype(np.float64)
-    ws = wait_states_for(pv.wait_state_table(platform), clock)
+    ws = platform.wait_states_at(clock)
     pi, pp, _, _ = (float(x) for x in penalties_for_ws(
-        ws, pv.flash_line_bytes(platform), pv.prefetch_enabled(platform), flash_params))
+        ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params))
     imiss = profile.blocks["imiss"].astype(np.float64)
     ipre = profile.blocks["iprefetch"].astype(np.float64)
     cycles = counts * (profile.static_hist @ w) + taken * (profile.taken_hist @ w) \

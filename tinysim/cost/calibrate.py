@@ -20,7 +20,6 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from ..errors import TinysimError
-from . import platform_view as pv
 from .classes import InsnClass
 from .energy import EnergyModel
 from .evaluate import estimate
@@ -88,7 +87,7 @@ def load_measurements(path) -> List[Measurement]:
 
 
 def fit(measurements: List[Measurement], platform) -> Fit:
-    preset = get_preset(pv.timing_preset(platform))
+    preset = get_preset(platform.core.timing)
     notes: List[str] = []
     has_refill = "branch_refill" in preset.defaults
     rows, ys, bases = [], [], []

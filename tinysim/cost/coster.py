@@ -13,7 +13,6 @@ from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 import numpy as np
 
 from ..errors import PlatformError, TinysimError
-from . import platform_view as pv
 from .classes import InsnClass
 from .classify import decode
 from .timing import TimingPreset, get_preset
@@ -33,8 +32,8 @@ class BlockCoster:
     def __init__(self, platform, params: Optional[Mapping[str, float]] = None,
                  strict: bool = False):
         self.platform = platform
-        self.arch = pv.arch(platform)
-        self.preset: TimingPreset = get_preset(pv.timing_preset(platform))
+        self.arch = platform.core.arch
+        self.preset: TimingPreset = get_preset(platform.core.timing)
         if self.preset.arch != self.arch:
             raise PlatformError(
                 f"platform {getattr(platform, 'name', '?')}: timing preset {self.preset.name!r} "

@@ -31,7 +31,6 @@ from typing import Any, Dict, Mapping, Sequence, Tuple
 import numpy as np
 
 from ..errors import PlatformError
-from . import platform_view as pv
 from .classes import InsnClass
 
 ESTIMATED_DELTAS_PJ: Dict[str, float] = {
@@ -51,7 +50,8 @@ class EnergyModel:
 
     @classmethod
     def from_platform(cls, platform, overrides: Mapping[str, float] = None) -> "EnergyModel":
-        vdd, run, static, deltas = pv.energy_fields(platform)
+        e = platform.energy
+        vdd, run, static, deltas = float(e.vdd_v), e.run_ua_per_mhz, float(e.static_ua), dict(e.class_pj)
         if not isinstance(run, (int, float)):
             run = tuple(sorted((float(mhz), float(ua)) for mhz, ua in run))
         merged = dict(ESTIMATED_DELTAS_PJ)

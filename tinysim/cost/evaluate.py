@@ -20,11 +20,11 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
+from .. import __version__
 from ..errors import PlatformError
-from . import platform_view as pv
 from .classes import INSTRUCTION_TERMS, InsnClass
 from .energy import EnergyModel, window_energy
-from .flash import penalties_for_ws, wait_states_for
+from .flash import FLASH_DEFAULTS, penalties_for_ws
 from .timing import get_preset
 
 
@@ -66,24 +66,21 @@ def split_params(params: Optional[Mapping[str, float]]) -> Tuple[dict, dict, dic
 
 def _check_arch(profile, platform) -> None:
     arch = profile.meta.get("arch")
-    if arch and arch != pv.arch(platform):
+    if arch and arch != platform.core.arch:
         raise PlatformError(f"profile was recorded on a {arch} core; platform "
-                            f"{getattr(platform, 'name', '?')} is {pv.arch(platform)}: re-emulate "
+                            f"{platform.name} is {platform.core.arch}: re-emulate "
                             "instead of re-costing")
 
 
 def term_weights(profile, platform, params=None) -> np.ndarray:
     timing, _, _ = split_params(params)
-    return get_preset(pv.timing_preset(platform)).cycles(timing)
+    return get_preset(platform.core.timing).cycles(timing)
 
 
 def provenance(platform, params=None) -> Dict[str, Any]:
     """Which cost tables and parameter values produced an estimate (for result rows)."""
-    from .. import __version__
-    from .flash import FLASH_DEFAULTS
-
     timing, flash, energy = split_params(params)
-    preset = get_preset(pv.timing_preset(platform))
+    preset = get_preset(platform.core.timing)
     model = EnergyModel.from_platform(platform, energy)
     return {"tinysim_version": __version__, "timing_preset": preset.name,
             "timing_source": preset.source, "timing_params": preset.params(timing),
@@ -103,15 +100,14 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
     """Cycles, time and energy of `profile` on `platform` (optionally at another clock)."""
     _check_arch(profile, platform)
     _, flash_params, energy_params = split_params(params)
-    clock = pv.clock_hz(platform) if clock_hz is None else float(clock_hz)
+    clock = float(platform.clock_hz) if clock_hz is None else float(clock_hz)
     weights = term_weights(profile, platform, params)
     totals = profile.term_totals()
     core = _dot(totals, weights)
 
-    ws = wait_states_for(pv.wait_state_table(platform), clock,
-                         f"platform {getattr(platform, 'name', '?')} [flash]")
-    pen = [float(x) for x in penalties_for_ws(ws, pv.flash_line_bytes(platform),
-                                              pv.prefetch_enabled(platform), flash_params)]
+    ws = platform.wait_states_at(clock)
+    pen = [float(x) for x in penalties_for_ws(ws, platform.flash.line_bytes,
+                                              platform.flash.prefetch, flash_params)]
     if all(p == round(p) for p in pen):
         pen = [int(round(p)) for p in pen]
     imiss, ipre, dmiss, dpre = (profile.imiss, profile.iprefetch, profile.dmiss,
@@ -150,10 +146,9 @@ def sweep_clocks(profile, platform, clocks_hz, params=None) -> Dict[str, np.ndar
     _, flash_params, energy_params = split_params(params)
     clocks = np.asarray(clocks_hz, dtype=np.float64)
     core = float(profile.term_totals().astype(np.float64) @ term_weights(profile, platform, params))
-    ws = wait_states_for(pv.wait_state_table(platform), clocks,
-                         f"platform {getattr(platform, 'name', '?')} [flash]")
+    ws = platform.wait_states_at(clocks)
     imiss_p, ipre_p, dmiss_p, dpre_p = penalties_for_ws(
-        ws, pv.flash_line_bytes(platform), pv.prefetch_enabled(platform), flash_params)
+        ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params)
     cycles = core + profile.imiss * imiss_p + profile.iprefetch * ipre_p \
         + profile.dmiss * dmiss_p + profile.dprefetch * dpre_p
     model = EnergyModel.from_platform(platform, energy_params)

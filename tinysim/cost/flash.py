@@ -1,27 +1,17 @@
-"""Flash wait states and the penalties of the ART-style fetch model.
+"""What the flash fetch events cost: penalties of the ART-style fetch model, from wait states.
 
 The native counter decides, per block, which instruction-fetch lines miss the flash prefetch
 buffer / I-cache and which are served by a prefetch, and which data reads from flash miss the
-D-cache; this module says what each of those events costs in cycles at a given clock.
-
-STM32L4R5 reference (RM0432 rev 9, section 3.3.3 "Read access latency", Table "Number of wait
-states according to CPU clock (HCLK) frequency"; the same numbers are in STM32CubeL4
-stm32l4xx_ll_utils.c for L4R5/L4R7/L4R9): Range 1 (normal and boost) 0 WS up to 20 MHz, one more
-per 20 MHz, 5 WS from 100 to 120 MHz. Range 2: 0 WS <= 8, 1 <= 16, 2 <= 26 MHz.
+D-cache; this module says what each of those events costs in cycles at a given clock. The wait
+states themselves come from the platform (`Platform.wait_states_at(clock)`, the one lookup of the
+SoC file's table; for the STM32L4R5, RM0432 rev 9 section 3.3.3 Table 12).
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence, Tuple
+from typing import Mapping, Optional, Tuple
 
 import numpy as np
-
-from ..errors import PlatformError
-from . import platform_view as pv
-
-#: RM0432 3.3.3, Range 1: (max HCLK in Hz, wait states). Boards carry this in their TOML.
-STM32L4R5_RANGE1_WS: Tuple[Tuple[float, int], ...] = (
-    (20e6, 0), (40e6, 1), (60e6, 2), (80e6, 3), (100e6, 4), (120e6, 5))
 
 FLASH_DEFAULTS = {
     # Multiplies all three flash penalties; 1.0 = the wait-state count itself. Calibrated by
@@ -30,29 +20,9 @@ FLASH_DEFAULTS = {
 }
 
 
-def wait_states_for(table: Sequence[Tuple[float, int]], clock_hz, where: str = "flash"):
-    """Wait states for one clock or an array of clocks (vectorised for sweeps)."""
-    clocks = np.atleast_1d(np.asarray(clock_hz, dtype=np.float64))
-    if not len(table):
-        ws = np.zeros(clocks.shape, dtype=np.int64)
-    else:
-        limits = np.array([row[0] for row in table])
-        states = np.array([row[1] for row in table], dtype=np.int64)
-        idx = np.searchsorted(limits, clocks, side="left")  # first row with max_hz >= clock
-        if np.any(idx >= len(limits)):
-            bad = clocks[idx >= len(limits)][0]
-            raise PlatformError(
-                f"{where}: clock {bad / 1e6:g} MHz is above the highest row of the flash "
-                f"wait-state table ({limits[-1] / 1e6:g} MHz); choose a lower clock or extend "
-                "the board's wait-state table")
-        ws = states[idx]
-    return int(ws[0]) if np.ndim(clock_hz) == 0 else ws
-
-
 def wait_states(platform, clock_hz: Optional[float] = None) -> int:
-    clock = pv.clock_hz(platform) if clock_hz is None else clock_hz
-    return wait_states_for(pv.wait_state_table(platform), clock,
-                           f"platform {getattr(platform, 'name', '?')} [flash]")
+    """Flash wait states of `platform` at its clock (or at `clock_hz`)."""
+    return platform.wait_states_at(float(platform.clock_hz) if clock_hz is None else clock_hz)
 
 
 def penalties_for_ws(ws, line_bytes: int, prefetch: bool,
@@ -83,8 +53,7 @@ def flash_penalties(platform, params: Optional[Mapping[str, float]] = None,
                     clock_hz: Optional[float] = None) -> Tuple[int, int, int]:
     """Integer (imiss, iprefetch, dmiss) penalties for the native counter at the platform clock."""
     ws = wait_states(platform, clock_hz)
-    pens = penalties_for_ws(ws, pv.flash_line_bytes(platform), pv.prefetch_enabled(platform),
-                            params)
+    pens = penalties_for_ws(ws, platform.flash.line_bytes, platform.flash.prefetch, params)
     return tuple(int(round(float(x))) for x in pens[:3])
 
 
@@ -95,11 +64,11 @@ def counter_caches(platform, params: Optional[Mapping[str, float]] = None,
     wait states. Associativity is not in the platform files: fully associative (ways=0), a guess
     that suits caches of a few dozen lines. A cache with 0 lines is left out (no flash model)."""
     ws = wait_states(platform, clock_hz)
-    line = pv.flash_line_bytes(platform)
-    prefetch = pv.prefetch_enabled(platform)
+    line = platform.flash.line_bytes
+    prefetch = platform.flash.prefetch
     imiss, ipre, dmiss, dpre = (int(round(float(x)))
                                 for x in penalties_for_ws(ws, line, prefetch, params))
-    icache_lines, dcache_lines = pv.cache_lines(platform)
+    icache_lines, dcache_lines = platform.flash.icache_lines, platform.flash.dcache_lines
     out = {}
     if icache_lines:
         out["icache"] = dict(line_bytes=line, lines=icache_lines, miss_penalty=imiss, ways=0,

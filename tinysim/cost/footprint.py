@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from ..errors import FirmwareError
-from .units import fmt_size
+from ..units import fmt_size
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,13 @@ def image_sections(elf_path) -> List[Tuple[str, int, int, Optional[int], bool]]:
         raise FirmwareError(f"{path}: ELF file not found") from None
     except ELFError as err:
         raise FirmwareError(f"{path}: not an ELF file ({err})") from None
+
+
+def memory_windows(platform) -> List[Tuple[str, str, int, int]]:
+    """(name, kind, base, size) of every address window onto a memory of `platform`. An alias
+    window (the ESP32-C3's DROM view of the flash, say) carries the name of the storage it shows,
+    so what lies in it is counted against that storage."""
+    return [(m.alias_of or m.name, m.kind, m.base, m.size) for m in platform.memories]
 
 
 def footprint(elf_path, memories, variant_memories=None) -> List[Need]:

@@ -9,7 +9,7 @@ from typing import List, Optional, Tuple
 
 from unicorn import UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ
 
-from ..errors import FirmwareError
+from ..errors import FirmwareError, PlatformError
 from .peripherals import model_class
 from .peripherals.base import Peripheral
 from .peripherals.bus import MmioBus
@@ -69,7 +69,10 @@ class MemoryMap:
         for p in self.core_peripherals():
             self.peripherals[p.name] = p
         for spec in self.platform.peripherals:
-            cls = model_class(spec.model)
+            try:
+                cls = model_class(spec.model)
+            except PlatformError as err:  # name the platform file and key the model came from
+                raise PlatformError(f"{spec.where}: {err}" if spec.where else str(err)) from None
             params = dict(spec.params)
             if "clock_hz" in getattr(cls, "DEFAULTS", {}):
                 params.setdefault("clock_hz", self.platform.clock_hz)  # timers that scale cycles

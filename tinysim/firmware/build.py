@@ -1,7 +1,10 @@
 """Cross-build driver: board port + application sources -> firmware ELF.
 
-Each board directory (``tinysim/firmware/boards/<board>/``) holds a ``board.toml`` naming its
-toolchain, CPU flags, startup/port sources and linker script. This module turns that plus a
+A board's firmware port is described by the `[firmware]` tables of its platform files (read once
+by `tinysim.platform`): the SoC's (toolchain, CPU flags, startup, linker script, register headers
+in ``platforms/socs/<soc>/``) and the board's (``platforms/boards/<board>/board.c``, defines,
+tests). Every build also writes ``board_config.h`` (clock, baud, wait states, memory map) from the
+TOML into its build directory (`tinysim.firmware.board_config`). This module turns that plus a
 list of application sources into an ELF with the real cross compiler, reproducibly: source
 paths are rewritten with ``-ffile-prefix-map``, objects are linked in a fixed order and no
 timestamp enters the image, so the same sources give the same sha256 on any machine with the
@@ -9,7 +12,7 @@ same toolchain version.
 
 Public API:
     toolchain_for(board) -> Toolchain        (raises ToolchainError naming the Debian package)
-    load_board(name) -> BoardSpec
+    load_board(name, board folder or board TOML path) -> BoardSpec
     build_elf(board, sources, include_dirs, defines, out_path) -> Path
     build_test_firmware(name, board, out_dir=None) -> Path
     list_test_firmwares(), available_boards()
@@ -24,23 +27,24 @@ import os
 import shutil
 import subprocess
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from tinysim.errors import ToolchainError, TinysimError
+from tinysim.platform import Platform, available_platforms, load_platform
+
+from . import board_config
 
 FIRMWARE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = FIRMWARE_DIR.parent.parent
-BOARDS_DIR = FIRMWARE_DIR / "boards"
 TESTS_DIR = FIRMWARE_DIR / "tests"
 INCLUDE_DIR = FIRMWARE_DIR / "include"
 HARNESS_DIR = FIRMWARE_DIR / "harness"
 KERNELS_DIR = FIRMWARE_DIR / "kernels"
 PREBUILT_TESTS_DIR = REPO_ROOT / "firmware_images" / "tests"
 
-# Flags every board gets (board.toml adds the CPU flags). -O2 and section GC as in the brief;
+# Flags every board gets (the SoC's [firmware] cflags add the CPU flags). -O2 and section GC as in the brief;
 # -g for symbolized fault reports (debug info does not reach the loaded image).
 COMMON_CFLAGS = (
     "-std=c11",
@@ -93,6 +97,8 @@ class Toolchain:
 
 @dataclass(frozen=True)
 class BoardSpec:
+    """What the build needs of a board: its platform's `FirmwarePort`, flattened."""
+
     name: str
     directory: Path
     toolchain_prefix: str
@@ -103,69 +109,40 @@ class BoardSpec:
     ldflags: tuple[str, ...]
     defines: Mapping[str, str]
     tests: tuple[str, ...]
-    platforms: tuple[str, ...]  # `--platform` names (platforms/boards/*.toml) this port serves
+    platforms: tuple[str, ...]  # `--platform` names this port serves: the board's own name
+    platform: Platform | None = None
 
 
 def available_boards() -> list[str]:
-    return sorted(p.parent.name for p in BOARDS_DIR.glob("*/board.toml"))
+    """The shipped boards that can be built for (their SoC has a [firmware] table)."""
+    return [name for name in available_platforms() if load_platform(name).firmware is not None]
 
 
-def port_for_platform(name: str) -> str:
-    """Firmware port directory name for a port or platform name ("gd32vf103-longan" -> "gd32vf103")."""
-    if (BOARDS_DIR / name / "board.toml").is_file():
-        return name
-    for port in available_boards():
-        try:
-            data = tomllib.loads((BOARDS_DIR / port / "board.toml").read_text())["board"]
-        except (tomllib.TOMLDecodeError, KeyError):
-            continue
-        if name in data.get("platforms", []):
-            return port
-    raise TinysimError(
-        f"no firmware port for platform {name!r}: no tinysim/firmware/boards/{name}/board.toml and "
-        f"no port lists it under [board].platforms; ports: {', '.join(available_boards())}"
+def load_board(board: str | os.PathLike | Platform) -> BoardSpec:
+    """The firmware port of a board (name, board folder or board TOML); errors name file and key."""
+    platform = board if isinstance(board, Platform) else load_platform(str(board))
+    port = platform.firmware
+    if port is None:
+        raise TinysimError(f"platform {platform.name}: its SoC file {platform.soc_source_path} has "
+                           "no [firmware] table, so tinysim cannot build firmware for it "
+                           "(it can still run a prebuilt ELF)")
+    return BoardSpec(
+        name=platform.name,
+        directory=Path(platform.source_path).resolve().parent,
+        toolchain_prefix=port.toolchain,
+        linker_script=port.linker_script,
+        sources=port.sources,
+        include_dirs=port.include_dirs,
+        cflags=port.cflags,
+        ldflags=port.ldflags,
+        defines=dict(port.defines),
+        tests=port.tests,
+        platforms=(platform.name,),
+        platform=platform,
     )
 
 
-def load_board(board: str) -> BoardSpec:
-    """Read ``boards/<port>/board.toml`` for a port or platform name; errors name the file and key."""
-    board = port_for_platform(board)
-    path = BOARDS_DIR / board / "board.toml"
-    try:
-        data = tomllib.loads(path.read_text())["board"]
-    except (tomllib.TOMLDecodeError, KeyError) as exc:
-        raise TinysimError(f"{path}: not a valid board description ([board] table): {exc}") from None
-
-    def need(key: str, kind: type):
-        if key not in data:
-            raise TinysimError(f"{path}: [board] is missing key {key!r}")
-        if not isinstance(data[key], kind):
-            raise TinysimError(f"{path}: [board].{key} must be a {kind.__name__}")
-        return data[key]
-
-    directory = path.parent
-    spec = BoardSpec(
-        name=need("name", str),
-        directory=directory,
-        toolchain_prefix=need("toolchain", str),
-        linker_script=(directory / need("linker_script", str)).resolve(),
-        sources=tuple((directory / s).resolve() for s in need("sources", list)),
-        include_dirs=tuple((directory / s).resolve() for s in data.get("include_dirs", ["."])),
-        cflags=tuple(need("cflags", list)),
-        ldflags=tuple(data.get("ldflags", [])),
-        defines={str(k): str(v) for k, v in data.get("defines", {}).items()},
-        tests=tuple(data.get("tests", [])),
-        platforms=tuple(data.get("platforms", [board])),
-    )
-    if spec.name != board:
-        raise TinysimError(f"{path}: [board].name is {spec.name!r}, expected {board!r}")
-    for f in (spec.linker_script, *spec.sources):
-        if not f.is_file():
-            raise TinysimError(f"{path}: listed file {f} does not exist")
-    return spec
-
-
-def toolchain_for(board: str | BoardSpec) -> Toolchain:
+def toolchain_for(board: str | os.PathLike | Platform | BoardSpec) -> Toolchain:
     """Find the cross compiler for a board, or raise ToolchainError naming the package."""
     spec = board if isinstance(board, BoardSpec) else load_board(board)
     prefix = spec.toolchain_prefix
@@ -184,9 +161,11 @@ def toolchain_for(board: str | BoardSpec) -> Toolchain:
     return Toolchain(prefix=prefix, gcc=Path(gcc), version=out.splitlines()[0].strip())
 
 
-def _prefix_map_flags() -> list[str]:
-    # Source paths in debug info and __FILE__ become relative to the repository root.
-    return [f"-ffile-prefix-map={REPO_ROOT}=.", f"-fdebug-prefix-map={REPO_ROOT}=."]
+def _prefix_map_flags(build_dir: Path) -> list[str]:
+    # Source paths in debug info and __FILE__ become relative to the repository root; the
+    # per-build directory (board_config.h) becomes "build", so no temporary name is recorded.
+    return [f"-ffile-prefix-map={REPO_ROOT}=.", f"-fdebug-prefix-map={REPO_ROOT}=.",
+            f"-ffile-prefix-map={build_dir}=build", f"-fdebug-prefix-map={build_dir}=build"]
 
 
 def _run(cmd: Sequence[str], what: str) -> None:
@@ -203,7 +182,7 @@ def _run(cmd: Sequence[str], what: str) -> None:
 
 
 def build_elf(
-    board: str | BoardSpec,
+    board: str | os.PathLike | Platform | BoardSpec,
     sources: Iterable[str | os.PathLike],
     include_dirs: Iterable[str | os.PathLike] = (),
     defines: Mapping[str, str] | None = None,
@@ -223,20 +202,22 @@ def build_elf(
         if not s.is_file():
             raise TinysimError(f"source file {s} does not exist")
     all_sources = [*spec.sources, *app_sources]
-    incs = [INCLUDE_DIR, *spec.include_dirs, *(Path(d).resolve() for d in include_dirs)]
     merged_defines = {**spec.defines, **(defines or {})}
-    cflags = [
-        *COMMON_CFLAGS,
-        *spec.cflags,
-        *_prefix_map_flags(),
-        *extra_cflags,
-        *(f"-I{d}" for d in incs),
-        *(f"-D{k}={v}" for k, v in sorted(merged_defines.items())),
-        f'-DTINYSIM_BOARD_NAME="{spec.name}"',
-    ]
     out = Path(out_path).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tinysim-build-") as tmp:
+        config_dir = Path(tmp) / "config"
+        config_dir.mkdir()
+        board_config.write(spec.platform or load_platform(spec.name), config_dir, REPO_ROOT)
+        incs = [INCLUDE_DIR, config_dir, *spec.include_dirs, *(Path(d).resolve() for d in include_dirs)]
+        cflags = [
+            *COMMON_CFLAGS,
+            *spec.cflags,
+            *_prefix_map_flags(Path(tmp)),
+            *extra_cflags,
+            *(f"-I{d}" for d in incs),
+            *(f"-D{k}={v}" for k, v in sorted(merged_defines.items())),
+        ]
         objs = []
         for i, src in enumerate(all_sources):
             obj = Path(tmp) / f"{i:03d}_{src.stem}.o"
@@ -273,7 +254,7 @@ def build_test_firmware(
 ) -> Path:
     """Build test firmware ``tests/<name>/main.c`` for ``board``.
 
-    ``board`` is a port or platform name. Default output:
+    ``board`` is a platform name, board folder or board TOML. Default output:
     ``firmware_images/tests/<platform>/<name>.elf`` (the prebuilt location); ``out_dir`` puts
     ``<name>.elf`` elsewhere, ``out_path`` names the file exactly.
     """
@@ -286,7 +267,7 @@ def build_test_firmware(
         )
     if spec.tests and name not in spec.tests:
         raise TinysimError(
-            f"test firmware {name!r} is not built for {board} (board.toml lists: "
+            f"test firmware {name!r} is not built for {spec.name} (its [firmware] tests: "
             f"{', '.join(spec.tests)})"
         )
     if out_path is None:
@@ -298,7 +279,7 @@ def build_test_firmware(
 
 def build_benchmark(
     model_c_dir: str | os.PathLike,
-    board: str,
+    board: str | os.PathLike | Platform,
     out: str | os.PathLike,
     kernels: str = "reference",
 ) -> Path:
@@ -355,7 +336,7 @@ TEST_MANIFEST = PREBUILT_TESTS_DIR / "manifest.json"
 
 
 def build_prebuilt_tests(out_root: str | os.PathLike = PREBUILT_TESTS_DIR, log=print) -> dict:
-    """Build every test firmware for every port (as listed in its board.toml) under
+    """Build every test firmware for every board (as its [firmware] tests list) under
     ``out_root/<platform>/<name>.elf`` and write ``out_root/manifest.json`` (sha256, toolchain
     version, text/data/bss). Returns the manifest."""
     import json

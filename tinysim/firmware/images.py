@@ -22,20 +22,31 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..compiler.compile import compile_model
 from ..errors import TinysimError
-from ..platform import Platform, load_platform
+from ..platform import Platform, available_platforms, load_platform
 from . import build
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
 WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
-DEFAULT_PLATFORMS = ("nucleo-l4r5zi", "esp32c3-devkitm", "gd32vf103-longan")
+# Every shipped board (a folder in platforms/boards/): adding a board folder adds its images.
+DEFAULT_PLATFORMS = available_platforms()
+
+
+# Optimized kernel ports and the core they need: (architecture, declared `[core] features`).
+# A core without them builds the portable `reference` port.
+KERNEL_PORTS = (("arm_dsp", "armv7m", ("dsp",)),)   # SMLAD/SXTB16/SSAT: the Arm DSP extension
 
 
 def kernels_for(platform: Platform) -> str:
-    """The kernel port a platform's firmware uses: the DSP-extension port where the core has it."""
-    return "arm_dsp" if platform.core.cpu == "cortex-m4f" else "reference"
+    """The kernel port a platform's firmware uses, chosen by what its SoC file says the core can
+    do (`[core] features`), not by the core's name."""
+    for port, arch, features in KERNEL_PORTS:
+        if platform.core.arch == arch and set(features) <= set(platform.core.features):
+            return port
+    return "reference"
 
 
 def image_path(platform: str, workload: str) -> Path:
@@ -65,8 +76,6 @@ def load_manifest(platform: str) -> dict:
 def build_model_image(model: Path, platform: Platform, out: Path,
                       work_dir: Optional[Path] = None, model_id: Optional[str] = None) -> dict:
     """Compile `model` and link it with the harness, kernels and board port. Returns a manifest entry."""
-    from ..compiler.compile import compile_model   # the compiler pulls in the tflite schema package
-
     # The generated C goes to a fixed place under the repository: its path reaches the debug
     # information, and a fixed path (prefix-mapped to ".") keeps rebuilt images byte-identical.
     cdir = Path(work_dir) if work_dir else REPO_ROOT / "build" / "model-c" / platform.name / model.stem
@@ -82,7 +91,7 @@ def build_model_image(model: Path, platform: Platform, out: Path,
         "arena_bytes": compiled.arena_bytes,
     }
     try:
-        elf = build.build_benchmark(cdir, platform.name, out, kernels=kernels)
+        elf = build.build_benchmark(cdir, platform, out, kernels=kernels)
     except build.BuildError as err:
         if "overflowed" in str(err) or "will not fit" in str(err):
             entry.update(fits=False, why=_overflow_summary(str(err), platform))
@@ -92,7 +101,7 @@ def build_model_image(model: Path, platform: Platform, out: Path,
     entry.update(
         fits=True,
         sha256=build.sha256_file(elf),
-        toolchain=build.toolchain_for(platform.name).version,
+        toolchain=build.toolchain_for(platform).version,
         flash_bytes=sizes["text"] + sizes["data"],
         sram_static_bytes=sizes["data"] + sizes["bss"],
         sizes=sizes,

@@ -164,8 +164,7 @@ def _rel(path: Path) -> str:
 
 def platform_files(platform) -> Dict[str, str]:
     """sha256 of the board file and the SoC file it names (what the numbers were computed from)."""
-    board = Path(platform.source_path)
-    files = [board, board.parent.parent / "socs" / f"{platform.soc}.toml"]
+    files = [Path(p) for p in platform.source_files]
     return {_rel(p): sha256_file(p) for p in files if p.is_file()}
 
 

@@ -1,7 +1,7 @@
 /*
  * tinysim board port API.
  *
- * Every board directory (tinysim/firmware/boards/<board>/) implements these functions against
+ * Every board port (platforms/boards/<board>/board.c) implements these functions against
  * the real chip's registers. The same ELF runs on the physical board and under the emulator;
  * nothing here asks "am I emulated?".
  *

@@ -4,14 +4,17 @@
  * The cycle CSRs (mcycle/rdcycle/rdtime) are deliberately not used: the system timer is the
  * documented time base of this SoC. Registers: gd32vf103_regs.h.
  */
+#include "board_config.h" /* generated from gd32vf103-longan.toml + gd32vf103.toml at build time */
 #include "gd32vf103_regs.h"
 #include "ringbuf.h"
 #include "tinysim_board.h"
 
-#define HXTAL_HZ     8000000u   /* Longan Nano / GD32VF103 eval board crystal */
-#define SYSCLK_HZ    108000000u /* GD32VF103 maximum (datasheet §1) */
+#define HXTAL_HZ     8000000u        /* Longan Nano / GD32VF103 eval board crystal */
+#define SYSCLK_HZ    TS_SYSCLK_HZ    /* board file [clock] hz: the GD32VF103 maximum (datasheet §1) */
 #define MTIME_HZ     (SYSCLK_HZ / 4u)
-#define CONSOLE_BAUD 115200u
+#define CONSOLE_BAUD TS_CONSOLE_BAUD /* board file [console] baud */
+/* clock_init sets HXTAL / PREDV0 2 x PLLMF 27 (User Manual §5.2). */
+_Static_assert(SYSCLK_HZ == HXTAL_HZ / 2u * 27u, "clock_init makes 108 MHz; [clock] hz must say so");
 
 static ringbuf_t s_rx;
 static void (*volatile s_timer_handler)(void);
@@ -214,7 +217,7 @@ uint32_t board_clock_hz(void)
 
 const char *board_name(void)
 {
-    return "gd32vf103";
+    return TS_SOC_NAME; /* the port has always named the SoC */
 }
 
 int board_timer_start(uint32_t hz, void (*handler)(void))

@@ -3,21 +3,24 @@
  * LPUART1 console on the ST-LINK virtual COM port, DWT cycle counter extended to 64 bits.
  * Register names and bits: stm32l4r5_regs.h (RM0432).
  */
+#include "board_config.h" /* generated from nucleo-l4r5zi.toml + stm32l4r5.toml at build time */
 #include "stm32l4r5_regs.h"
 #include "ringbuf.h"
 #include "tinysim_board.h"
 
-#define HSI16_HZ     16000000u  /* RM0432 §6.2.2 */
-#define SYSCLK_HZ    120000000u /* STM32L4R5 maximum, Range 1 boost (DS12023 Table 1) */
-#define CONSOLE_BAUD 115200u
+#define HSI16_HZ     16000000u       /* RM0432 §6.2.2 */
+#define SYSCLK_HZ    TS_SYSCLK_HZ    /* board file [clock] hz: 120 MHz, Range 1 boost (DS12023 Table 1) */
+#define CONSOLE_BAUD TS_CONSOLE_BAUD /* board file [console] baud */
 
 /* PLL from HSI16: 16 MHz / M=2 = 8 MHz VCO input (RM0432 §6.2.5: 2.66..16 MHz),
- * x N=30 = 240 MHz VCO (64..344 MHz), / R=2 = 120 MHz. */
+ * x N = 2 * SYSCLK / 8 MHz (30 for 120 MHz: 240 MHz VCO, 64..344 MHz), / R=2 = SYSCLK. */
 #define PLL_M 2u
-#define PLL_N 30u
+#define PLL_N (2u * SYSCLK_HZ / (HSI16_HZ / PLL_M))
+_Static_assert(HSI16_HZ / PLL_M * PLL_N / 2u == SYSCLK_HZ, "the PLL cannot make [clock] hz from HSI16");
 
-/* 5 wait states for 120 MHz in Range 1 (RM0432 §3.3.3 Table 12: 100 < HCLK <= 120 MHz). */
-#define FLASH_WS_120MHZ 5u
+/* Wait states for SYSCLK in the board's voltage range, from the SoC file's table (RM0432 §3.3.3
+ * Table 12: 5 WS for 100 < HCLK <= 120 MHz in Range 1). */
+#define FLASH_WS TS_FLASH_WAIT_STATES
 
 static ringbuf_t s_rx;
 static volatile uint32_t s_cyc_last;
@@ -59,10 +62,10 @@ static void clock_init(void)
     while (!(RCC_CR & RCC_CR_HSIRDY)) {
     }
 
-    /* Flash: 5 WS + ART prefetch and caches, checked before the clock goes up. */
-    FLASH_ACR = (FLASH_ACR & ~FLASH_ACR_LATENCY_MASK) | FLASH_WS_120MHZ | FLASH_ACR_PRFTEN |
+    /* Flash: wait states + ART prefetch and caches, checked before the clock goes up. */
+    FLASH_ACR = (FLASH_ACR & ~FLASH_ACR_LATENCY_MASK) | FLASH_WS | FLASH_ACR_PRFTEN |
                 FLASH_ACR_ICEN | FLASH_ACR_DCEN;
-    while ((FLASH_ACR & FLASH_ACR_LATENCY_MASK) != FLASH_WS_120MHZ) {
+    while ((FLASH_ACR & FLASH_ACR_LATENCY_MASK) != FLASH_WS) {
     }
 
     /* Boost step 1: AHB prescaler /2 before the switch to the higher frequency. */
@@ -226,7 +229,7 @@ uint32_t board_clock_hz(void)
 
 const char *board_name(void)
 {
-    return "nucleo-l4r5zi";
+    return TS_BOARD_NAME;
 }
 
 int board_timer_start(uint32_t hz, void (*handler)(void))

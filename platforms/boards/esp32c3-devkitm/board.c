@@ -7,14 +7,17 @@
  * Interrupts go through the interrupt matrix: UART0 RX -> CPU line 5, SYSTIMER target 0 ->
  * CPU line 6, both level-triggered, priority 2 over threshold 1 (TRM ch. 8).
  */
+#include "board_config.h" /* generated from esp32c3-devkitm.toml + esp32c3.toml at build time */
 #include "esp32c3_regs.h"
 #include "ringbuf.h"
 #include "tinysim_board.h"
 
-#define XTAL_HZ      40000000u  /* DevKitM-1 crystal (ESP32-C3 datasheet: 40 MHz XTAL) */
-#define SYSCLK_HZ    160000000u /* TRM ch. 6 Table "CPU clock": PLL 480 MHz, CPUPERIOD_SEL 1 */
-#define SYSTIMER_HZ  16000000u  /* TRM ch. 10: counter clock XTAL * 2/5 = 16 MHz */
-#define CONSOLE_BAUD 115200u
+#define XTAL_HZ      40000000u       /* DevKitM-1 crystal (ESP32-C3 datasheet: 40 MHz XTAL) */
+#define SYSCLK_HZ    TS_SYSCLK_HZ    /* board file [clock] hz */
+#define SYSTIMER_HZ  16000000u       /* TRM ch. 10: counter clock XTAL * 2/5 = 16 MHz */
+#define CONSOLE_BAUD TS_CONSOLE_BAUD /* board file [console] baud */
+/* clock_init sets PLL 480 MHz / 3 (TRM ch. 6 Table "CPU clock": CPUPERIOD_SEL 1). */
+_Static_assert(SYSCLK_HZ == 480000000u / 3u, "clock_init makes 160 MHz; [clock] hz must say so");
 
 #define CPU_LINE_UART0 5u
 #define CPU_LINE_TIMER 6u
@@ -221,7 +224,7 @@ uint32_t board_clock_hz(void)
 
 const char *board_name(void)
 {
-    return "esp32c3";
+    return TS_SOC_NAME; /* the port has always named the SoC */
 }
 
 /* SYSTIMER target 0 in period mode on unit 0 (TRM §10.5 "periodic alarm" procedure). */

@@ -1,0 +1,301 @@
+"""Platform files -> `Platform`: reading, validation, and where the files are.
+
+A board file (`platforms/boards/<name>/<name>.toml`) names its SoC
+(`platforms/socs/<soc>/<soc>.toml`) and adds clock, console and energy figures. The SoC file holds
+the core, the memory map, the flash timing and the peripherals. One level only: a board never
+includes a board. Both may have a `[firmware]` table (how to build for the board, see
+`FirmwarePort`). Every problem is reported as a `PlatformError` naming the file, the key and what
+is wrong. Peripheral model names are checked where a machine is built (`tinysim.emu`), which
+knows the models; `PeripheralSpec.where` names the file and key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping, Optional, Tuple
+
+from ..errors import PlatformError
+from ..units import UnitError, parse_hz, parse_size
+from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
+                    Memory, PeripheralSpec, Platform)
+
+PLATFORMS_DIR = Path(__file__).resolve().parent.parent.parent / "platforms"
+# Board C every port links (console strings, number formatting, memcpy & co., the RX queue).
+COMMON_PORT_DIR = PLATFORMS_DIR / "common"
+
+def _kind_name(kind) -> str:
+    """`(int, float)` -> 'a number': the TOML words a board-file author knows."""
+    names = {int: "an integer", float: "a number", str: "a string", dict: "a table", list: "a list",
+             bool: "true or false"}
+    if isinstance(kind, tuple):
+        return "a number" if set(kind) <= {int, float} else " or ".join(_kind_name(k) for k in kind)
+    return names.get(kind, getattr(kind, "__name__", str(kind)))
+
+
+class _Table:
+    """A TOML table that reports missing/wrong keys with the file and the dotted key."""
+
+    def __init__(self, data: Mapping[str, Any], path: Path, prefix: str):
+        self.data, self.path, self.prefix = data, path, prefix
+
+    def _where(self, key: str) -> str:
+        return f"{self.path}: {self.prefix}{key}"
+
+    def fail(self, key: str, problem: str) -> PlatformError:
+        return PlatformError(f"{self._where(key)}: {problem}")
+
+    def get(self, key: str, kind=None, default: Any = ...):
+        if key not in self.data:
+            if default is ...:
+                raise self.fail(key, "missing; add it (the files in platforms/ are complete examples)")
+            return default
+        value = self.data[key]
+        if kind is not None and not isinstance(value, kind) or isinstance(value, bool) and kind in (int, float):
+            raise self.fail(key, f"expected {_kind_name(kind)}, got {value!r}")
+        return value
+
+    def table(self, key: str, default: Any = ...) -> "_Table":
+        value = self.get(key, dict, {} if default is not ... else ...)
+        return _Table(value, self.path, f"{self.prefix}{key}.")
+
+    def size(self, key: str) -> int:
+        try:
+            return parse_size(self.get(key), self._where(key))
+        except UnitError as err:
+            raise PlatformError(str(err)) from None
+
+    def hz(self, key: str) -> int:
+        try:
+            return parse_hz(self.get(key), self._where(key))
+        except UnitError as err:
+            raise PlatformError(str(err)) from None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise PlatformError(f"{path}: no such platform file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise PlatformError(f"{path}: not valid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise PlatformError(f"{path}: not a text file; give a board TOML "
+                            "(platforms/boards/<board>/<board>.toml)") from None
+    except OSError as err:  # no permission, a special file
+        raise PlatformError(f"{path}: cannot read platform file ({err.strerror}); "
+                            "give a board name, a board folder or a board TOML file") from None
+
+
+# One folder per board and per SoC, each holding its TOML under its own name (the Zephyr way):
+#   platforms/boards/<board>/<board>.toml   + the board's firmware C (board.c)
+#   platforms/socs/<soc>/<soc>.toml         + the SoC's register header(s), startup, linker script
+def available_platforms(directory: Path = PLATFORMS_DIR) -> Tuple[str, ...]:
+    return tuple(sorted(p.parent.name for p in (directory / "boards").glob("*/*.toml")
+                        if p.stem == p.parent.name))
+
+
+def _board_path(name_or_path: str, directory: Path) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.is_dir() and (candidate / f"{candidate.name}.toml").is_file():
+        return candidate / f"{candidate.name}.toml"          # a board folder
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    path = directory / "boards" / name_or_path / f"{name_or_path}.toml"
+    if not path.exists():
+        known = ", ".join(available_platforms(directory)) or "none"
+        raise PlatformError(f"unknown platform {name_or_path!r} (known: {known}; "
+                            "or give a board folder or a .toml path)")
+    return path
+
+
+def _soc_path(soc_name: str, board_path: Path, directory: Path) -> Optional[Path]:
+    """The SoC file: in the platforms tree the board sits in (`<root>/boards/<b>/<b>.toml` ->
+    `<root>/socs/<soc>/<soc>.toml`), else among the platforms in `directory`, so a board kept
+    anywhere (a user's own, a test fixture) can name a shipped SoC."""
+    for root in (board_path.resolve().parent.parent.parent, directory):
+        path = root / "socs" / soc_name / f"{soc_name}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platform:
+    """Load a board by name (`nucleo-l4r5zi`), by its folder, or by path to its board TOML."""
+    board_path = _board_path(str(name_or_path), directory)
+    board = _Table(_read_toml(board_path), board_path, "")
+    b = board.table("board")
+    soc_name = b.get("soc", str)
+    if "include" in b.data:
+        raise b.fail("include", "a board names one SoC; boards do not include boards")
+    soc_path = _soc_path(soc_name, board_path, directory)
+    if soc_path is None:
+        raise b.fail("soc", f"names SoC {soc_name!r} but {directory / 'socs' / soc_name / (soc_name + '.toml')} "
+                            "does not exist")
+    soc = _Table(_read_toml(soc_path), soc_path, "")
+
+    core = _load_core(soc)
+    memories = _load_memories(soc)
+    peripherals = _load_peripherals(soc, memories)
+    flash = _load_flash(soc)
+
+    clock = board.table("clock")
+    clock_hz = clock.hz("hz")
+    if clock_hz > core.max_clock_hz:
+        raise clock.fail("hz", f"{clock_hz / 1e6:g} MHz exceeds the SoC maximum {core.max_clock_hz / 1e6:g} MHz")
+    voltage_range = clock.get("voltage_range", str)
+    if voltage_range not in flash.wait_state_table:
+        raise clock.fail("voltage_range", f"{voltage_range!r} has no wait-state table in {soc_path} "
+                                           f"(known: {', '.join(flash.wait_state_table)})")
+    flash.wait_states(clock_hz, voltage_range, clock._where("hz"))
+
+    console = board.table("console")
+    console_name = console.get("peripheral", str)
+    if console_name not in {p.name for p in peripherals}:
+        raise console.fail("peripheral", f"{console_name!r} is not a peripheral of SoC {soc_name}")
+
+    e = board.table("energy")
+    energy = Energy(
+        vdd_v=float(e.get("vdd_v", (int, float))),
+        run_ua_per_mhz=float(e.get("run_ua_per_mhz", (int, float))),
+        static_ua=float(e.get("static_ua", (int, float), 0.0)),
+        class_pj=MappingProxyType(dict(e.get("class_pj", dict, {}))),
+    )
+    name = b.get("name", str)
+    return Platform(
+        name=name, soc=soc_name, core=core, clock_hz=clock_hz,
+        voltage_range=voltage_range, memories=memories, peripherals=peripherals,
+        console=console_name, console_baud=int(console.get("baud", int, 115200)),
+        flash=flash, energy=energy, source_path=str(board_path), soc_source_path=str(soc_path),
+        firmware=_load_firmware(name, board, soc),
+    )
+
+
+def _paths(t: _Table, key: str, folder: Path, default: Any = ...) -> Tuple[Path, ...]:
+    out = []
+    for rel in t.get(key, list, default):
+        path = (folder / str(rel)).resolve()
+        if not path.is_file():
+            raise t.fail(key, f"lists {rel!r} but {path} does not exist")
+        out.append(path)
+    return tuple(out)
+
+
+def _load_firmware(name: str, board: _Table, soc: _Table) -> Optional[FirmwarePort]:
+    """The `[firmware]` tables: the SoC's (toolchain, flags, startup, linker script) and the
+    board's (its C sources, defines, tests; it may name its own linker script). None when the SoC
+    has no `[firmware]` table: the platform can still run prebuilt ELFs, not build them."""
+    if "firmware" not in soc.data:
+        return None
+    sf, bf = soc.table("firmware"), board.table("firmware", default={})
+    soc_dir, board_dir = soc.path.resolve().parent, board.path.resolve().parent
+    owner, folder = (bf, board_dir) if "linker_script" in bf.data else (sf, soc_dir)
+    linker = (folder / owner.get("linker_script", str)).resolve()
+    if not linker.is_file():
+        raise owner.fail("linker_script", f"{linker} does not exist")
+    defines = {**sf.get("defines", dict, {}), **bf.get("defines", dict, {})}
+    return FirmwarePort(
+        toolchain=sf.get("toolchain", str),
+        cflags=tuple(sf.get("cflags", list)),
+        ldflags=tuple(sf.get("ldflags", list, [])),
+        linker_script=linker,
+        sources=(*_paths(sf, "startup", soc_dir), *_paths(bf, "sources", board_dir, []),
+                 *(COMMON_PORT_DIR / n for n in ("board_common.c", "mini_libc.c"))),
+        include_dirs=(board_dir, soc_dir, COMMON_PORT_DIR),
+        defines=MappingProxyType({str(k): str(v) for k, v in defines.items()}),
+        tests=tuple(bf.get("tests", list, [])),
+        name=name,
+    )
+
+
+def _load_core(soc: _Table) -> Core:
+    c = soc.table("core")
+    arch = c.get("arch", str)
+    if arch not in ARCHES:
+        raise c.fail("arch", f"unknown architecture {arch!r} (known: {', '.join(ARCHES)})")
+    cpu = c.get("cpu", str)
+    if cpu not in ARCHES[arch]:
+        raise c.fail("cpu", f"{cpu!r} is not a {arch} core tinysim emulates (known: {', '.join(ARCHES[arch])})")
+    features = tuple(c.get("features", list, []))
+    for feature in features:
+        if feature not in CORE_FEATURES[arch]:
+            raise c.fail("features", f"{feature!r} is not a {arch} feature tinysim knows "
+                                     f"(known: {', '.join(CORE_FEATURES[arch]) or 'none'})")
+    return Core(arch=arch, cpu=cpu, timing=c.get("timing", str), max_clock_hz=c.hz("max_clock_hz"),
+                features=features)
+
+
+def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
+    entries = soc.get("memory", list)
+    if not entries:
+        raise soc.fail("memory", "a SoC needs at least one memory")
+    memories = []
+    for i, raw in enumerate(entries):
+        t = _Table(raw, soc.path, f"memory[{i}].")
+        kind = t.get("kind", str)
+        if kind not in MEMORY_KINDS:
+            raise t.fail("kind", f"{kind!r} is not one of {', '.join(MEMORY_KINDS)}")
+        mem = Memory(name=t.get("name", str), kind=kind, base=t.get("base", int), size=t.size("size"),
+                     alias_of=t.get("alias_of", str, None))
+        if mem.size == 0 or mem.base % 0x1000 or mem.size % 0x1000:
+            raise t.fail("size", f"memory {mem.name!r} must be non-empty and 4 KiB aligned "
+                                 f"(base 0x{mem.base:08x}, size 0x{mem.size:x})")
+        memories.append(mem)
+    names = [m.name for m in memories]
+    for m in memories:
+        if names.count(m.name) > 1:
+            raise soc.fail("memory", f"two memories are named {m.name!r}")
+        if m.alias_of is not None:
+            target = next((x for x in memories if x.name == m.alias_of), None)
+            if target is None or target.alias_of is not None or target.size != m.size:
+                raise soc.fail(f"memory.{m.name}.alias_of",
+                               f"must name a non-alias memory of the same size, got {m.alias_of!r}")
+    _check_overlaps([(m.name, m.base, m.end) for m in memories], soc, "memory")
+    return tuple(memories)
+
+
+def _load_peripherals(soc: _Table, memories) -> Tuple[PeripheralSpec, ...]:
+    out = []
+    for i, raw in enumerate(soc.get("peripheral", list, [])):
+        t = _Table(raw, soc.path, f"peripheral[{i}].")
+        model = t.get("model", str)
+        irq = t.get("irq", int, None)
+        out.append(PeripheralSpec(name=t.get("name", str), model=model, base=t.get("base", int),
+                                  size=t.size("size"), irq=irq,
+                                  params=MappingProxyType(dict(t.get("params", dict, {}))),
+                                  where=t._where("model")))
+    spans = [(m.name, m.base, m.end) for m in memories] + [(p.name, p.base, p.base + p.size) for p in out]
+    _check_overlaps(spans, soc, "peripheral")
+    names = [p.name for p in out]
+    for n in names:
+        if names.count(n) > 1:
+            raise soc.fail("peripheral", f"two peripherals are named {n!r}")
+    return tuple(out)
+
+
+def _check_overlaps(spans, table: _Table, key: str) -> None:
+    spans = sorted(spans, key=lambda s: s[1])
+    for (a, a0, a1), (b, b0, b1) in zip(spans, spans[1:]):
+        if b0 < a1:
+            raise table.fail(key, f"{a!r} [0x{a0:08x}, 0x{a1:08x}) overlaps {b!r} [0x{b0:08x}, 0x{b1:08x})")
+
+
+def _load_flash(soc: _Table) -> FlashTiming:
+    f = soc.table("flash")
+    ws = f.table("wait_states")
+    tables = {}
+    for rng, rows in ws.data.items():
+        try:
+            parsed = tuple((int(hz), int(n)) for hz, n in rows)
+        except (TypeError, ValueError):
+            raise ws.fail(rng, "expected a list of [max_hz, wait_states] pairs") from None
+        if not parsed or any(b[0] <= a[0] for a, b in zip(parsed, parsed[1:])):
+            raise ws.fail(rng, "entries must be non-empty and sorted by increasing max_hz")
+        tables[rng] = parsed
+    if not tables:
+        raise f.fail("wait_states", "at least one voltage range table is needed")
+    return FlashTiming(line_bytes=f.get("line_bytes", int), prefetch=f.get("prefetch", bool),
+                       icache_lines=f.get("icache_lines", int), dcache_lines=f.get("dcache_lines", int),
+                       wait_state_table=MappingProxyType(tables))

@@ -1,0 +1,243 @@
+"""The platform as one typed, frozen object: `Platform` and its parts.
+
+`tinysim.platform.load` builds it from the board and SoC TOML files; the emulator, the cost model,
+the firmware build and the runner read its fields. The flash wait-state table is looked up here
+and nowhere else (`FlashTiming.wait_states`, `Platform.wait_states_at`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping, Optional, Tuple
+
+import numpy as np
+
+from ..errors import PlatformError
+
+ARCHES = {"armv7m": ("cortex-m4f",), "rv32": ("rv32imc",)}
+# Optional core capabilities a SoC file may declare in `[core] features`; the build picks code by
+# them (the kernel port), never by a core's name. Sources:
+#   dsp      Arm DSP extension (ARMv7E-M: SMLAD, SSAT, SXTB16, ... ; ARMv7-M ARM DDI 0403E.e A1.3)
+#   fpv4-sp  single-precision FPU FPv4-SP-D16 (Cortex-M4 TRM DDI 0439B section 7)
+CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp"), "rv32": ()}
+MEMORY_KINDS = ("flash", "sram")
+
+
+@dataclass(frozen=True)
+class Core:
+    arch: str          # "armv7m" | "rv32"
+    cpu: str           # "cortex-m4f" | "rv32imc"
+    timing: str        # cost preset name, see tinysim/cost/timing/
+    max_clock_hz: int
+    features: Tuple[str, ...] = ()   # capabilities from CORE_FEATURES, e.g. ("dsp", "fpv4-sp")
+
+
+@dataclass(frozen=True)
+class Memory:
+    name: str
+    kind: str          # "flash" | "sram"
+    base: int
+    size: int
+    alias_of: Optional[str] = None   # another view of the same storage (same bytes, other address)
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+    def contains(self, addr: int, length: int = 1) -> bool:
+        return self.base <= addr and addr + length <= self.end
+
+
+@dataclass(frozen=True)
+class PeripheralSpec:
+    name: str
+    model: str         # registry name, e.g. "uart.stm32_lpuart"
+    base: int
+    size: int
+    irq: Optional[int] = None
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    where: str = ""    # "<soc file>: peripheral[i].model", for errors about the model name
+
+
+@dataclass(frozen=True)
+class FlashTiming:
+    """Flash read timing: wait states per voltage range, and the ART-like line buffers/caches."""
+
+    line_bytes: int
+    prefetch: bool
+    icache_lines: int
+    dcache_lines: int
+    wait_state_table: Mapping[str, Tuple[Tuple[int, int], ...]]
+
+    def wait_states(self, clock_hz, voltage_range: str, where: str = "flash"):
+        """Wait states at `clock_hz` in `voltage_range`: the first row whose max_hz is >= the
+        clock. The one lookup of the table: the loader, the emulator's check and the cost model
+        (also vectorised: an array of clocks gives an array, for sweeps) all call it."""
+        table = self.wait_state_table.get(voltage_range)
+        if not table:
+            raise PlatformError(f"{where}: no flash wait-state table for voltage range "
+                                f"{voltage_range!r} (have: {', '.join(self.wait_state_table) or 'none'})")
+        clocks = np.atleast_1d(np.asarray(clock_hz, dtype=np.float64))
+        limits = np.array([row[0] for row in table], dtype=np.float64)
+        states = np.array([row[1] for row in table], dtype=np.int64)
+        idx = np.searchsorted(limits, clocks, side="left")
+        if np.any(idx >= len(limits)):
+            bad = clocks[idx >= len(limits)][0]
+            raise PlatformError(
+                f"{where}: {bad / 1e6:g} MHz is above the fastest entry of the {voltage_range} "
+                f"wait-state table ({limits[-1] / 1e6:g} MHz); choose a lower clock or extend the "
+                "SoC's [flash.wait_states] table")
+        ws = states[idx]
+        return int(ws[0]) if np.ndim(clock_hz) == 0 else ws
+
+
+@dataclass(frozen=True)
+class Energy:
+    vdd_v: float
+    run_ua_per_mhz: float
+    static_ua: float = 0.0
+    class_pj: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class FirmwarePort:
+    """How to build firmware for the board: the SoC file's `[firmware]` table (toolchain, flags,
+    startup, linker script) completed by the board file's (its own C sources, defines, tests).
+    Paths are absolute; the SoC folder's headers are on the include path of every board on it."""
+
+    toolchain: str                   # cross compiler prefix, "arm-none-eabi"
+    cflags: Tuple[str, ...]
+    ldflags: Tuple[str, ...]
+    linker_script: Path
+    sources: Tuple[Path, ...]        # link order: startup, board sources, common port C
+    include_dirs: Tuple[Path, ...]   # board folder, SoC folder, common port folder
+    defines: Mapping[str, str]
+    tests: Tuple[str, ...]           # test firmwares (tinysim/firmware/tests) built for the board
+    name: str = ""                   # the board's name in firmware build errors
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    soc: str
+    core: Core
+    clock_hz: int
+    voltage_range: str
+    memories: Tuple[Memory, ...]
+    peripherals: Tuple[PeripheralSpec, ...]
+    console: str
+    console_baud: int
+    flash: FlashTiming
+    energy: Energy
+    source_path: str
+    overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    soc_source_path: str = ""
+    firmware: Optional[FirmwarePort] = None
+
+    @property
+    def source_files(self) -> Tuple[str, ...]:
+        """The board file and the SoC file it names: what every figure was read from."""
+        return tuple(p for p in (self.source_path, self.soc_source_path) if p)
+
+    def memory(self, name: str) -> Memory:
+        for m in self.memories:
+            if m.name == name:
+                return m
+        raise PlatformError(f"platform {self.name}: no memory named {name!r}")
+
+    def peripheral(self, name: str) -> PeripheralSpec:
+        for p in self.peripherals:
+            if p.name == name:
+                return p
+        raise PlatformError(f"platform {self.name}: no peripheral named {name!r}")
+
+    def storage(self, kind: str) -> Tuple[Memory, ...]:
+        """The memories of one kind, each storage counted once (aliases left out)."""
+        return tuple(m for m in self.memories if m.kind == kind and m.alias_of is None)
+
+    @property
+    def flash_bytes(self) -> int:
+        return sum(m.size for m in self.storage("flash"))
+
+    @property
+    def sram_bytes(self) -> int:
+        return sum(m.size for m in self.storage("sram"))
+
+    @property
+    def wait_states(self) -> int:
+        return self.wait_states_at(self.clock_hz)
+
+    def wait_states_at(self, clock_hz):
+        """Flash wait states at another clock (or an array of clocks) in this board's range."""
+        return self.flash.wait_states(clock_hz, self.voltage_range, f"platform {self.name} [flash]")
+
+    def region_of(self, addr: int) -> Optional[Memory]:
+        for m in self.memories:
+            if m.contains(addr):
+                return m
+        return None
+
+    def with_overrides(self, clock_hz: Optional[int] = None, sram_bytes: Optional[int] = None,
+                       flash_bytes: Optional[int] = None) -> "Platform":
+        """A what-if variant: another clock, or less (or more) SRAM / flash.
+
+        Memory size changes shrink or grow the storage memories from the last one backwards
+        (SRAM3 before SRAM2 on the STM32L4R5), keeping base addresses.
+        """
+        memories = list(self.memories)
+        changes = dict(self.overrides)
+        for kind, total in (("sram", sram_bytes), ("flash", flash_bytes)):
+            if total is None:
+                continue
+            changes[f"{kind}_bytes"] = total
+            memories = _resize(memories, kind, total, self.name)
+        clock = self.clock_hz
+        if clock_hz is not None:
+            if clock_hz <= 0:
+                raise PlatformError(f"clock must be positive, got {clock_hz}")
+            clock = clock_hz
+            changes["clock_hz"] = clock_hz
+            self.wait_states_at(clock)   # refuse clocks the table cannot time
+        return dataclasses.replace(self, clock_hz=clock, memories=tuple(memories),
+                                   overrides=MappingProxyType(changes))
+
+    @property
+    def label(self) -> str:
+        if not self.overrides:
+            return self.name
+        parts = []
+        for key, value in sorted(self.overrides.items()):
+            if key == "clock_hz":
+                parts.append(f"{value / 1e6:g}MHz")
+            else:
+                size = f"{value // 1024}KiB" if value % 1024 == 0 else f"{value}B"
+                parts.append(f"{key.replace('_bytes', '')}={size}")
+        return f"{self.name}@{','.join(parts)}"
+
+
+def _resize(memories, kind, total, platform_name):
+    originals = [m for m in memories if m.kind == kind and m.alias_of is None]
+    if not originals:
+        raise PlatformError(f"platform {platform_name} has no {kind} to resize")
+    remaining = total
+    sizes = {}
+    for m in originals:
+        take = max(0, min(m.size if m is not originals[-1] else remaining, remaining))
+        sizes[m.name] = take
+        remaining -= take
+    if remaining > 0:                      # growth goes into the last memory
+        sizes[originals[-1].name] += remaining
+    out = []
+    for m in memories:
+        target = m.alias_of or m.name
+        if target in sizes:
+            if sizes[target] == 0:
+                continue
+            m = dataclasses.replace(m, size=sizes[target])
+        out.append(m)
+    return out
+
+
