@@ -34,7 +34,11 @@ def _firmware(elf) -> Firmware:
 class Session:
     """A machine ready to run: emulator, cost model and counter wired together."""
 
-    def __init__(self, elf, platform, *, count_data: bool = False, coster=None):
+    def __init__(self, elf, platform, *, count_data: bool = False, coster=None,
+                 counter_overrides: Optional[dict] = None):
+        """`counter_overrides` replaces options of the native counter the platform implies
+        (e.g. `dcache=None`, `stack_guard_mode="hook"`): tests and the differential tester
+        use it to run one firmware in each hook mode."""
         self.platform = _platform(platform)
         self.firmware = _firmware(elf)
         self.machine: Machine = create_machine(self.platform, self.firmware)
@@ -49,7 +53,8 @@ class Session:
                 inspect(addr, size)
                 return _base(addr, size)
 
-        self.counter = Counter(uc, describe, **self._counter_options(count_data))
+        options = {**self._counter_options(count_data), **(counter_overrides or {})}
+        self.counter = Counter(uc, describe, **options)
         self.machine.attach_counter(self.counter)
 
     def _counter_options(self, count_data: bool) -> dict:

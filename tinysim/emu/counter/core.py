@@ -8,6 +8,9 @@ import ctypes
 import weakref
 from typing import Any, Callable, Iterable, Optional, Sequence, Tuple
 
+from unicorn import UC_ARCH_ARM
+from unicorn.arm_const import UC_ARM_REG_EPSR
+
 from ...errors import EmulationError, TinysimError
 from .config import CacheGeometry, parse_range, parse_region
 from .data_model import LearnedDataModel
@@ -60,6 +63,10 @@ class Counter(CounterReadout, LearnedDataModel):
         self._ctx = ctx
         self._lib = lib
         self._state = _State.from_address(ctx)
+        if self._has_it_state(uc):
+            # Unicorn 2.1.4 leaks the Thumb IT state out of a memory hook (issue 10): the
+            # native memory hooks put it back (counter_hooks.c, it_resync).
+            lib.ts_set_it_resync(ctx, fn_addr(self._uclib.uc_reg_write), UC_ARM_REG_EPSR)
         self._protected = []  # (begin, size, original perms) of guard pages made read-only
         # Free the native tables, remove the hooks and restore page permissions when the Counter
         # goes (the lists fill in below); if the engine was closed first, only free the tables.
@@ -96,6 +103,11 @@ class Counter(CounterReadout, LearnedDataModel):
         self._install_hooks(flash, guard, dc is not None)
 
     # ---- setup helpers ---------------------------------------------------------------------
+    @staticmethod
+    def _has_it_state(uc) -> bool:
+        """Thumb cores have an IT state (ARMv7-M EPSR.IT); RISC-V has none."""
+        return getattr(uc, "_arch", UC_ARCH_ARM) == UC_ARCH_ARM
+
     @staticmethod
     def _pc_regid(uc) -> int:
         from unicorn import UC_ARCH_ARM, UC_ARCH_RISCV

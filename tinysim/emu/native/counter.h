@@ -138,6 +138,7 @@ typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
 typedef int (*ts_emu_stop_fn)(void *uc);
 typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
 typedef int (*ts_mem_write_fn)(void *uc, uint64_t addr, const void *bytes, uint64_t size);
+typedef int (*ts_reg_write_fn)(void *uc, int regid, const void *value);
 
 /* The first part of this struct (up to n_regions) is mirrored by tinysim/emu/counter/native.py: keep in sync. */
 typedef struct {
@@ -179,6 +180,8 @@ typedef struct {
     ts_mem_write_fn mem_write;
     int pc_regid;
     int guard_in_write_hook;  /* 1: the write hook checks the guard (no page protection) */
+    ts_reg_write_fn reg_write; /* uc_reg_write, for it_resync */
+    int it_regid;             /* UC_ARM_REG_EPSR on Thumb cores; -1: no IT state (RISC-V) */
 } ts_counter;
 
 /* Shared between the two files; hidden so the shared object exports only the ts_* API. */

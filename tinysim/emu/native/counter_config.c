@@ -68,6 +68,7 @@ ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, void *mem_wri
     if (!c)
         return NULL;
     c->prev = TS_NONE;
+    c->it_regid = -1;
     c->budget = UINT64_MAX;
     c->deadline = UINT64_MAX;
     c->cap_blocks = 1024;
@@ -221,6 +222,13 @@ void ts_set_guard(ts_counter *c, uint64_t lo, uint64_t hi, int in_write_hook)
 }
 
 /* An exception entry or a register write to PC is not a branch of the previous block. */
+/* Thumb cores: have the memory hooks re-zero the IT state (counter_hooks.c, it_resync). */
+void ts_set_it_resync(ts_counter *c, void *reg_write, int epsr_regid)
+{
+    c->reg_write = (ts_reg_write_fn)reg_write;
+    c->it_regid = reg_write ? epsr_regid : -1;
+}
+
 void ts_note_transfer(ts_counter *c) { c->prev = TS_NONE; }
 
 void ts_clear_stop(ts_counter *c)

@@ -391,6 +391,27 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
 
 static void stack_overflow(ts_counter *c, void *uc, uint64_t addr);
 
+/* Thumb IT state after a memory hook (tinysim issue 10; Unicorn 2.1.4, upstream issue #2309).
+ * Before calling a memory hook, Unicorn syncs the guest state with
+ * cpu_restore_state(..., will_exit = false) (accel/tcg/cputlb.c), which on ARM also writes the
+ * IT state of the accessing instruction into env->condexec_bits (restore_state_to_opc,
+ * target/arm/translate.c).  The block then carries on, but QEMU's ARM translator keeps
+ * condexec_bits at 0 while a block runs and only writes it back when a block ends inside an IT
+ * block (arm_tr_tb_start / gen_set_condexec).  So after an IT block that ends inside the block
+ * the stale state survives, and the next block is looked up (and chained) as if inside an IT
+ * block: its first instructions run conditionally, or a conditional branch there is UNDEFINED.
+ * Writing EPSR with IT = 0 (T = 1) from the hook restores the value the translator assumes; a
+ * block that really ends inside an IT block writes its own state back at its end, and an
+ * exception exit restores it from the instruction data, so 0 is always right here.
+ * Cost: one uc_reg_write per hooked access (~8 ns). */
+static inline void it_resync(ts_counter *c, void *uc)
+{
+    if (c->it_regid >= 0) {
+        uint32_t epsr = 1u << 24; /* T = 1, IT[7:0] = 0 */
+        c->reg_write(uc, c->it_regid, &epsr);
+    }
+}
+
 static inline int region_of(const ts_counter *c, uint64_t addr)
 {
     for (uint32_t i = 0; i < c->n_regions; i++)
@@ -402,10 +423,10 @@ static inline int region_of(const ts_counter *c, uint64_t addr)
 void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, void *user_data)
 {
     ts_counter *c = user_data;
-    (void)uc;
     (void)type;
     (void)size;
     (void)value;
+    it_resync(c, uc);
     int r = region_of(c, addr);
     if (r >= 0)
         c->regions[r].reads++;
@@ -436,6 +457,7 @@ void ts_write_hook(void *uc, int type, uint64_t addr, int size, int64_t value, v
     ts_counter *c = user_data;
     (void)type;
     (void)value;
+    it_resync(c, uc);
     int r = region_of(c, addr);
     if (r >= 0)
         c->regions[r].writes++;
@@ -462,6 +484,7 @@ _Bool ts_guard_prot_hook(void *uc, int type, uint64_t addr, int size, int64_t va
 {
     ts_counter *c = user_data;
     (void)type;
+    it_resync(c, uc);
     if (addr < c->guard_hi && addr + (uint64_t)size > c->guard_lo) {
         stack_overflow(c, uc, addr); /* the store is not performed; PC stays on it */
         return 1;
