@@ -16,8 +16,7 @@ import numpy as np
 
 from .errors import FirmwareError, ProtocolError
 from .harness.datasets import input_to_model_tensor, random_window
-
-WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
+from .workloads import WORKLOADS
 
 
 @dataclass

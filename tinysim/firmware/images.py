@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .. import workloads
 from ..errors import TinysimError
 from ..platform import Platform, load_platform
 from . import build
@@ -29,7 +30,7 @@ from . import build
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
-WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
+WORKLOADS = workloads.ids()
 DEFAULT_PLATFORMS = ("nucleo-l4r5zi", "esp32c3-devkitm", "gd32vf103-longan")
 
 
