@@ -22,15 +22,15 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .. import workloads
 from ..errors import TinysimError
 from ..platform import Platform, load_platform
+from ..workloads import ids as registered_workloads
 from . import build
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
-WORKLOADS = workloads.ids()
+WORKLOADS = registered_workloads()
 DEFAULT_PLATFORMS = ("nucleo-l4r5zi", "esp32c3-devkitm", "gd32vf103-longan")
 
 
