@@ -11,8 +11,6 @@
  *   TS_MODEL_OUTPUT_ZERO_POINT
  *   TS_MODEL_MACS               multiply-accumulates of one inference
  *   TS_MODEL_ARENA_BYTES        static SRAM arena (activations and scratch)
- *   TS_INPUT_CONVERSION         how th_load_tensor makes the input of the `db` bytes (a
- *                               Conversion.c_value of tinysim/workloads/conversion.py)
  */
 #ifndef TINYSIM_MODEL_H
 #define TINYSIM_MODEL_H
