@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tinysim.cli import main as tinysim_main  # noqa: E402
-from tinysim.harness.reference import V05_REFERENCE, V13_XCUBEAI  # noqa: E402
+from tinysim.workloads.published import V05_REFERENCE, V13_XCUBEAI  # noqa: E402
 
 
 def main() -> int:

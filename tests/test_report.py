@@ -5,7 +5,7 @@ import io
 from rich.console import Console
 
 from tinysim import report
-from tinysim.harness import reference
+from tinysim.workloads import published as reference
 from tinysim.harness.results import Identity, Metrics, Provenance, ResultRow
 
 

@@ -2,7 +2,7 @@
 
 `bench_table`  one line per workload: our latency / energy / power / cycles / instructions /
                cycles per MAC / bit-exactness, beside the published NUCLEO-L4R5ZI figures
-               (tinysim.harness.reference) and the ratio to the v0.5 reference.
+               (tinysim.workloads.published) and the ratio to the v0.5 reference.
 `compare_table` two runs side by side with deltas (`tinysim compare A B`).
 `hw_table`     measured on a board vs simulated, with the error (`tinysim hw`).
 """
@@ -15,7 +15,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from .harness import reference
+from .workloads import published as reference
 from .harness.results import ResultRow
 
 SUMMARY_KEYS = ("latency_ms", "throughput_ips", "energy_uj", "avg_power_mw", "cycles", "instructions",

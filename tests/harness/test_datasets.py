@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tinysim import workloads
 from tinysim.errors import ModelError
 from tinysim.harness import datasets
 from tinysim.harness.datasets import input_to_model_tensor, load_dataset, make_dataset
@@ -17,7 +18,7 @@ def test_make_dataset_writes_runner_layout(tmp_path, workload, size):
     for line, entry in zip(lines, ds.entries):
         fields = line.split(",")
         assert fields[0] == entry.file and (tmp_path / entry.file).stat().st_size == size
-        assert int(fields[1]) == datasets.NUM_CLASSES[workload]
+        assert int(fields[1]) == workloads.get(workload).num_classes
         assert int(fields[2]) == entry.label
         if workload == "ad01":
             assert fields[3:] == ["2560", "512"]

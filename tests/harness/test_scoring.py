@@ -5,6 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
+from tinysim import workloads
 from tinysim.errors import ModelError
 from tinysim.harness import scoring
 
@@ -95,5 +96,11 @@ def test_score_top1_against_target():
 
 
 def test_quality_targets_are_the_closed_division_ones():
-    assert scoring.QUALITY_TARGETS == {"kws01": ("top1", 0.90), "vww01": ("top1", 0.80),
-                                       "ic01": ("top1", 0.85), "ad01": ("auc", 0.85)}
+    targets = {w: (workloads.get(w).metric, workloads.get(w).target) for w in workloads.ids()}
+    assert targets == {"kws01": ("top1", 0.90), "vww01": ("top1", 0.80),
+                       "ic01": ("top1", 0.85), "ad01": ("auc", 0.85)}
+
+
+def test_unknown_workload_and_rule_are_clear_errors():
+    with pytest.raises(ModelError, match="unknown workload 'zz01'.*kws01"):
+        scoring.score("zz01", {}, {})

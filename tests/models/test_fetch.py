@@ -11,7 +11,7 @@ from tinysim.cli import main as cli_main
 from tinysim.errors import ModelError
 from tinysim.models import fetch as fetch_mod
 from tinysim.models.fetch import Expected, fetch, reference_expectations, verify_model
-from tinysim.models.specs import WORKLOADS
+from tinysim.workloads import WORKLOADS
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 # A local port nothing listens on: the connection is refused at once, no network involved.
@@ -31,7 +31,7 @@ def test_reference_table_is_the_published_one():
     assert {k: (v.size, v.md5_prefix) for k, v in table.items()} == {
         "kws01": (53_936, "618aeb15"), "vww01": (333_288, "f0b01141"),
         "ic01": (98_496, "2d6dd487"), "ad01": (276_976, "361fa1b1")}
-    assert WORKLOADS["ic01"].pretrained.repo_path.endswith(
+    assert WORKLOADS.get("ic01").pretrained.repo_path.endswith(
         "image_classification/trained_models/pretrainedResnet_quant.tflite")
 
 
@@ -133,7 +133,7 @@ def test_downloaded_bytes_verified_and_stored(tmp_path, monkeypatch):
     monkeypatch.setattr(fetch_mod, "_download", fake_download)
     path = fetch(tmp_path, ["ic01"], expectations={"ic01": _expect_generated("ic01")},
                  log=lambda m: None)
-    assert seen == [(fetch_mod.DEFAULT_BASE_URL + WORKLOADS["ic01"].pretrained.repo_path, len(served))]
+    assert seen == [(fetch_mod.DEFAULT_BASE_URL + WORKLOADS.get("ic01").pretrained.repo_path, len(served))]
     assert (tmp_path / "ic01.tflite").read_bytes() == served
     entry = json.loads(path.read_text())["models"]["ic01"]
     assert entry["source"] == seen[0][0] and entry["md5"] == hashlib.md5(served).hexdigest()

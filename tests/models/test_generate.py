@@ -18,7 +18,7 @@ def _python(code: str, *args, timeout=600):
 def test_nothing_but_generate_imports_tensorflow():
     code = (
         "import sys\n"
-        "import tinysim.models, tinysim.models.graph, tinysim.models.specs, tinysim.models.synthetic\n"
+        "import tinysim.models, tinysim.models.graph, tinysim.workloads, tinysim.models.synthetic\n"
         "import tinysim.models.manifest, tinysim.models.fetch, tinysim.models.generate\n"
         "import tinysim.harness.datasets, tinysim.harness.scoring, tinysim.cli.cmd_models\n"
         "from tinysim.cli import build_parser; build_parser()\n"

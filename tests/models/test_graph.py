@@ -7,12 +7,12 @@ import pytest
 from tinysim.errors import ModelError
 from tinysim.models.graph import read_graph
 from tinysim.models.manifest import load_manifest, model_entry, verify_files
-from tinysim.models.specs import WORKLOADS
+from tinysim.workloads import WORKLOADS
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
 # Published figures (research notes section 3 / Appendix A), written out again on purpose so a
-# typo in specs.py cannot make both sides agree.
+# typo in the workload registry cannot make both sides agree.
 PUBLISHED = {
     "kws01": (22_604, 2_656_768),
     "vww01": (210_850, 7_489_664),
@@ -33,7 +33,7 @@ def test_params_and_macs_match_published(model):
 
 def test_op_set_and_io_shapes_match_reference(model):
     workload, graph = model
-    spec = WORKLOADS[workload]
+    spec = WORKLOADS.get(workload)
     assert graph.op_set() == spec.ops
     assert graph.input.shape == spec.input_shape and graph.output.shape == spec.output_shape
     assert graph.input.dtype == graph.output.dtype == "int8"

@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import report
 from ..errors import TinysimError
-from ..harness import datasets, reference, scoring
+from .. import workloads
+from ..harness import datasets, scoring
 from ..harness.progress import progress_wanted
 from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
                                cost_tables, git_revision, platform_files, sha256_file)
@@ -32,7 +33,7 @@ HELP = "score a dataset through the emulated firmware (top-1 / AUC vs the MLPerf
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--workload", required=True, choices=reference.WORKLOADS)
+    p.add_argument("--workload", required=True, choices=workloads.ids())
     p.add_argument("--dataset", required=True, type=Path,
                    help="dataset root (<dir>/<workload>/y_labels.csv) or the workload's own directory")
     p.add_argument("--platform", default=cmd_bench.DEFAULT_PLATFORM)
@@ -63,7 +64,7 @@ def tflite_scores(workload: str, model: Path, dataset_dir: Path, limit: Optional
         for window in entry.windows:
             q = tflite_int8_outputs(interp, workload, window)
             per_raw.append(q.astype(int).tolist())
-            if workload == "ad01":
+            if workloads.get(workload).metric == "auc":  # the DUT prints the window MSE
                 per.append(scoring.reconstruction_mse(q, (out_scale, out_zp), np.frombuffer(window, "<f4")))
             else:
                 per.append(((q.astype(np.int32) - int(out_zp)) * np.float32(out_scale)).tolist())

@@ -17,7 +17,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .. import report
 from ..errors import TinysimError
-from ..harness import reference
+from .. import workloads
+from ..workloads import published as reference
 from ..harness.progress import progress_wanted
 from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
                                cost_tables, git_revision, platform_files, sha256_file)
@@ -55,7 +56,7 @@ def add_common_arguments(p) -> None:
 
 def add_arguments(p) -> None:
     add_common_arguments(p)
-    p.add_argument("--workload", nargs="+", choices=reference.WORKLOADS, default=None,
+    p.add_argument("--workload", nargs="+", choices=workloads.ids(), default=None,
                    help="workloads to run (default: all four)")
     p.add_argument("--images", type=Path, default=IMAGES_DIR,
                    help="prebuilt images root: <images>/<platform>/<workload>.elf + manifest.json")
@@ -121,7 +122,7 @@ def macs_of(entry: Dict[str, Any], workload: str) -> Tuple[Optional[int], Option
     model = entry.get("model")
     if isinstance(model, dict) and isinstance(model.get("macs"), (int, float)):
         return int(model["macs"]), None
-    return reference.REFERENCE_MACS.get(workload), "MACs of the reference model (manifest has none)"
+    return reference.reference_macs(workload), "MACs of the reference model (manifest has none)"
 
 
 def dataset_dir_for(root: Optional[Path], workload: str) -> Optional[Path]:
@@ -227,7 +228,7 @@ def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> No
 def run(args) -> int:
     platform = load_platform(args.platform)
     images = []
-    for w in args.workload or reference.WORKLOADS:
+    for w in args.workload or workloads.ids():
         try:
             images.append((w, *image_for(args.images, platform.name, w)))
         except ImageDoesNotFit as err:

@@ -16,9 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .. import report
+from .. import report, workloads
 from ..errors import FirmwareError, ProtocolError, TinysimError
-from ..harness import reference
 from ..harness.protocol import DutClient
 from ..harness.runner import Runner
 from ..harness.transports import SerialTransport
@@ -40,7 +39,7 @@ def add_arguments(p) -> None:
     p.add_argument("--baud", type=int, default=None, help="baud rate (default: the platform's console baud)")
     p.add_argument("--flash", action="store_true", help="flash the ELF with pyOCD first")
     p.add_argument("--target", default=None, help="pyOCD target name (default: from the platform)")
-    p.add_argument("--workload", choices=reference.WORKLOADS, default=None,
+    p.add_argument("--workload", choices=workloads.ids(), default=None,
                    help="expected model id (default: whatever the board reports)")
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds to wait for each DUT line while inferring (default 60)")
@@ -97,7 +96,7 @@ def measure_on_board(args, platform, workload_hint):
             pass
         client.name()                        # the board answers the protocol at all
         workload = workload_hint or client.profile()
-        if workload not in reference.WORKLOADS:
+        if workload not in workloads.WORKLOADS:
             raise TinysimError(f"{args.port}: the board runs model {workload!r}, not an MLPerf Tiny workload")
         run = Runner(client, cmd_bench.runner_options(args, workload)).performance(workload)
     finally:

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinysim import workloads
 from tinysim.errors import ModelError
 from tinysim.compiler import arena, emit
 from tinysim.compiler.lowering import PARAMS_BYTES, LoweredOp, lower
@@ -161,6 +162,13 @@ def _data_ops(graph: Graph):
     return kept, dropped
 
 
+def _input_conversion(model_id: str) -> dict:
+    """TS_INPUT_CONVERSION for model.h: the registered workload's conversion, or the plain int8
+    copy for a model tinysim has no workload entry for (its `db` bytes are the input tensor)."""
+    name = workloads.get(model_id).conversion if model_id in workloads.WORKLOADS else "int8"
+    return dict(input_conversion=workloads.CONVERSIONS.get(name).c_value, input_conversion_name=name)
+
+
 def compile_model(tflite_path, out_dir, model_id: str | None = None) -> CompiledModel:
     """Compile `tflite_path` into `out_dir`/model.c and model.h.
 
@@ -195,6 +203,7 @@ def compile_model(tflite_path, out_dir, model_id: str | None = None) -> Compiled
                 input_scale=x.scale, input_zero_point=x.zero_point,
                 output_scale=y.scale, output_zero_point=y.zero_point,
                 macs=macs, arena_bytes=arena_bytes, input_tensor=x.index,
+                **_input_conversion(model_id),
                 output_tensor=y.index, sizes=sizes)
     out_dir = Path(out_dir)
     try:

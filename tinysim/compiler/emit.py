@@ -41,6 +41,7 @@ def model_h(info: dict) -> str:
 #define TS_MODEL_OUTPUT_ZERO_POINT ({info['output_zero_point']})
 #define TS_MODEL_MACS {info['macs']}u
 #define TS_MODEL_ARENA_BYTES {info['arena_bytes']}u
+#define TS_INPUT_CONVERSION {info['input_conversion']} /* {info['input_conversion_name']} */
 
 #endif /* TS_MODEL_H */
 """

@@ -25,12 +25,13 @@ from typing import Iterable, Optional
 from ..compiler.compile import compile_model
 from ..errors import TinysimError
 from ..platform import Platform, available_platforms, load_platform
+from ..workloads import ids as registered_workloads
 from . import build
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
-WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
+WORKLOADS = registered_workloads()
 # Every shipped board (a folder in platforms/boards/): adding a board folder adds its images.
 DEFAULT_PLATFORMS = available_platforms()
 

@@ -7,14 +7,14 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from .. import workloads
 from ..errors import TinysimError
 from . import datasets
 from .runs import InputFile
 
 # Bytes one performance-mode input sends with `db` (research notes 2.3): a whole file for the
 # classifiers, the first 2560-byte window (640 float32) of an AD file.
-INPUT_BYTES = {"kws01": datasets.FILE_BYTES["kws01"], "vww01": datasets.FILE_BYTES["vww01"],
-               "ic01": datasets.FILE_BYTES["ic01"], "ad01": datasets.AD_WINDOW_BYTES}
+INPUT_BYTES = {w: workloads.get(w).dataset.payload_bytes for w in workloads.ids()}
 
 
 def random_inputs(workload: str, count: int, seed: int) -> List[InputFile]:

@@ -144,7 +144,7 @@ class DutClient:
         return _one(self, "name", self.command("name"), _NAME)
 
     def profile(self) -> str:
-        """`profile%` -> the model id (`kws01`, `vww01`, `ic01`, `ad01`) from `m-model-[...]`."""
+        """`profile%` -> the model id (a tinysim.workloads id) from `m-model-[...]`."""
         lines = self.command("profile")
         _one(self, "profile", lines, _PROFILE)
         return _one(self, "profile", lines, _MODEL)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
+from .. import workloads
 from ..errors import ProtocolError, TinysimError
 from . import datasets, scoring
 from .inputs import performance_inputs
@@ -149,7 +150,7 @@ class Runner:
                     res = self._infer(1, 0)
                     if not res.results:
                         raise ProtocolError(f"{workload} {entry.file}: infer 1 0 printed no m-results values")
-                    if workload == "ad01":
+                    if workloads.get(workload).metric == "auc":  # the DUT prints the window MSE
                         per_file.append(float(res.results[0]))
                     else:
                         per_file.append([float(v) for v in res.results])

@@ -16,10 +16,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinysim import workloads
 from tinysim.errors import ModelError
 from tinysim.models.graph import read_graph
 from tinysim.models.manifest import MANIFEST, load_manifest, model_entry, write_manifest
-from tinysim.models.specs import WORKLOADS
 
 # Raw-file URL prefix of the mlcommons/tiny repository (branch master). Overridable for mirrors.
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com/mlcommons/tiny/master/"
@@ -39,9 +39,10 @@ class Expected:
 
 
 def reference_expectations() -> dict[str, Expected]:
-    """Expectation table of the four official pretrained models."""
+    """Expectation table of the registered workloads' official pretrained models."""
+    entries = [workloads.get(w) for w in workloads.ids()]
     return {w.id: Expected(w.pretrained.size, w.pretrained.md5_prefix, w.input_shape,
-                           w.output_shape, dict(w.ops)) for w in WORKLOADS.values()}
+                           w.output_shape, dict(w.ops)) for w in entries if w.pretrained}
 
 
 def verify_model(data: bytes, where: str, expected: Expected) -> None:
@@ -76,7 +77,7 @@ def _download(url: str, limit: int, timeout: float) -> bytes:
 
 
 def _offline_message(model_id: str, url: str, reason, dest: Path) -> str:
-    w = WORKLOADS[model_id]
+    w = workloads.get(model_id)
     return (f"cannot download {model_id} from {url} ({reason}). `tinysim models fetch` needs "
             f"network access to GitHub. Offline, copy mlcommons/tiny "
             f"{w.pretrained.repo_path} by hand to {dest / (model_id + '.tflite')} (or keep its "
@@ -85,7 +86,7 @@ def _offline_message(model_id: str, url: str, reason, dest: Path) -> str:
 
 
 def _local_candidate(model_id: str, dest: Path) -> Path | None:
-    upstream = Path(WORKLOADS[model_id].pretrained.repo_path).name
+    upstream = Path(workloads.get(model_id).pretrained.repo_path).name
     for name in (f"{model_id}.tflite", upstream):
         if (dest / name).is_file():
             return dest / name
@@ -110,10 +111,10 @@ def fetch(dest: str | Path = DEFAULT_DEST, model_ids=None, base_url: str | None 
         except ModelError:
             entries = {}
     for model_id in model_ids:
-        if model_id not in WORKLOADS or model_id not in expectations:
+        if model_id not in workloads.WORKLOADS or model_id not in expectations:
             raise ModelError(f"unknown model '{model_id}': expected one of {', '.join(expectations)}")
         expected = expectations[model_id]
-        url = base_url + WORKLOADS[model_id].pretrained.repo_path
+        url = base_url + workloads.get(model_id).pretrained.repo_path
         target = dest / f"{model_id}.tflite"
         local = _local_candidate(model_id, dest)
         if local is not None:

@@ -17,12 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
+from tinysim import workloads
 from tinysim.errors import TinysimError
-from tinysim.harness import scoring
-from tinysim.harness.datasets import input_to_model_tensor
+from tinysim.models import synthetic
 from tinysim.models.manifest import (MANIFEST, default_models_dir, load_manifest, model_entry,
                                      write_manifest)
-from tinysim.models.specs import WORKLOAD_IDS
+from tinysim.models.recipes import RECIPES
+from tinysim.workloads import input_to_model_tensor, scoring
+
+# The registered workloads this generator has a training recipe for, in registry order.
+WORKLOAD_IDS = tuple(w for w in workloads.ids() if w in RECIPES)
 
 
 def _import_tensorflow():
@@ -66,12 +70,11 @@ def _run_int8(interp, tensor: np.ndarray) -> np.ndarray:
 
 def evaluate_int8(workload: str, model_bytes: bytes) -> dict:
     """Accuracy of the int8 model on the held-out synthetic split, fed as the DUT feeds it."""
-    from tinysim.models import generate_train as gt
-    from tinysim.models import synthetic
+    from tinysim.models import generate_train as gt  # imports TensorFlow
 
     interp = _interpreter(model_bytes)
     recipe = gt.RECIPES[workload]
-    if workload == "ad01":
+    if workloads.get(workload).metric == "auc":
         clips, labels = gt.ad_clips(recipe.test // 2, gt.TEST_SEED)
         inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
         in_q = tuple(inp["quantization"])
@@ -84,7 +87,7 @@ def evaluate_int8(workload: str, model_bytes: bytes) -> dict:
             scores.append(float(np.mean(mses)))
         return {"metric": "auc", "int8": round(scoring.roc_auc(labels, scores), 4),
                 "files": len(labels)}
-    raw, labels = synthetic.SAMPLERS[workload](recipe.test, np.random.default_rng(gt.TEST_SEED))
+    raw, labels = synthetic.SAMPLERS.get(workload)(recipe.test, np.random.default_rng(gt.TEST_SEED))
     hits = 0
     for sample, label in zip(raw, labels):
         result = _run_int8(interp, input_to_model_tensor(workload, sample.tobytes()))
@@ -94,8 +97,8 @@ def evaluate_int8(workload: str, model_bytes: bytes) -> dict:
 
 def generate_one(workload: str, log=print) -> tuple[bytes, dict]:
     """Train, quantize and check one model; returns (tflite bytes, manifest extras)."""
-    from tinysim.models import generate_convert as gc
-    from tinysim.models import generate_train as gt
+    from tinysim.models import generate_convert as gc  # imports TensorFlow
+    from tinysim.models import generate_train as gt  # imports TensorFlow
 
     log(f"{workload}: training ({gt.RECIPES[workload]})")
     model, x = gt.train(workload)

@@ -18,9 +18,8 @@ from ..compiler.interp import make_interpreter
 from ..errors import FirmwareError, ProtocolError
 from ..harness.datasets import input_to_model_tensor, random_window
 from ..harness.protocol import DutClient
+from ..workloads import WORKLOADS
 from .emulated_transport import EmulatedTransport
-
-WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
 
 
 @dataclass

@@ -31,9 +31,9 @@ const uint8_t *ee_buffer_data(void);
 /* One-time setup; returns 0 when the model and the db buffer fit together, else prints an
  * e-[...] line and returns -1 (db load then refuses every size). */
 int th_final_initialize(void);
-/* Bytes the host must load with `db` before `infer` (the model's input, or 4x for ad01's floats). */
+/* Bytes the host must load with `db` before `infer` (the model's input, or 4x for float32 input). */
 size_t th_db_bytes_needed(void);
-/* The model id the profile command reports (TS_MODEL_ID: kws01, vww01, ic01, ad01). */
+/* The model id the profile command reports (TS_MODEL_ID, the workload id). */
 const char *th_model_id(void);
 /* Capacity of the db buffer storage (>= th_db_bytes_needed() when initialisation succeeded). */
 size_t th_db_capacity(void);

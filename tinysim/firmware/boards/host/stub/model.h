@@ -8,6 +8,7 @@
 
 #if defined(STUB_AD01)
 #define TS_MODEL_ID "ad01"
+#define TS_INPUT_CONVERSION 2 /* float32_quantize */
 #define TS_MODEL_INPUT_SIZE 640
 #define TS_MODEL_OUTPUT_SIZE 640
 #define TS_MODEL_INPUT_SCALE 0.1f
@@ -16,6 +17,7 @@
 #define TS_MODEL_OUTPUT_ZERO_POINT 3
 #elif defined(STUB_VWW01)
 #define TS_MODEL_ID "vww01"
+#define TS_INPUT_CONVERSION 1 /* uint8_minus_128 */
 #define TS_MODEL_INPUT_SIZE 27648
 #define TS_MODEL_OUTPUT_SIZE 2
 #define TS_MODEL_INPUT_SCALE 0.0078125f
@@ -24,6 +26,7 @@
 #define TS_MODEL_OUTPUT_ZERO_POINT -128
 #elif defined(STUB_IC01)
 #define TS_MODEL_ID "ic01"
+#define TS_INPUT_CONVERSION 1 /* uint8_minus_128 */
 #define TS_MODEL_INPUT_SIZE 3072
 #define TS_MODEL_OUTPUT_SIZE 10
 #define TS_MODEL_INPUT_SCALE 0.0078125f
@@ -32,6 +35,7 @@
 #define TS_MODEL_OUTPUT_ZERO_POINT -128
 #else
 #define TS_MODEL_ID "kws01"
+#define TS_INPUT_CONVERSION 0 /* int8 */
 #define TS_MODEL_INPUT_SIZE 490
 #define TS_MODEL_OUTPUT_SIZE 12
 #define TS_MODEL_INPUT_SCALE 0.5f

@@ -1,7 +1,9 @@
-"""Published MLPerf Tiny figures for the reference board, NUCLEO-L4R5ZI (Cortex-M4F @ 120 MHz).
+"""Published MLPerf Tiny results a tinysim estimate is held against: which stacks, on which board.
 
-What a tinysim estimate is held against. Latency is 1000 / median throughput (performance mode),
-energy the "Median energy cost" (energy mode), as published in the MLCommons results repositories
+Each stack is one submission round on the reference board, NUCLEO-L4R5ZI (Cortex-M4F @ 120 MHz).
+Its per-workload figures live in the workload entries (`Workload.published[stack.key]`, e.g.
+tinysim/workloads/mlperf_tiny.py); latency is 1000 / median throughput (performance mode), energy
+the "Median energy cost" (energy mode), as published in the MLCommons results repositories
 (mlcommons/tiny_results_v0.5, _v1.0, _v1.3: results/<system>/<bench>/{performance,energy}/
 results.txt), collected in steering research notes `mlperf-tiny.md` section 5.1 and DESIGN.md's
 reference table. None of these were measured by tinysim.
@@ -10,29 +12,40 @@ reference table. None of these were measured by tinysim.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Dict, Optional
 
-WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
-
-# Multiply-accumulates per inference of the reference models (research notes section 0 / 3.1,
-# derived from the .tflite flatbuffers). Used when an image manifest does not carry its own count.
-REFERENCE_MACS = {"kws01": 2_660_000, "vww01": 7_490_000, "ic01": 12_500_000, "ad01": 264_000}
+from .registry import WORKLOADS
 
 
 @dataclass(frozen=True)
 class ReferenceStack:
-    key: str          # short column name used in tables and JSON
+    key: str          # short column name used in tables and JSON; keys Workload.published
     version: str      # MLPerf Tiny round
     stack: str        # software stack as the submission describes it
     source: str       # where the numbers come from
-    latency_ms: Mapping[str, float]
-    energy_uj: Mapping[str, Optional[float]]
 
     def latency(self, workload: str) -> Optional[float]:
-        return self.latency_ms.get(workload)
+        figures = _figures(workload, self.key)
+        return figures.latency_ms if figures else None
 
     def energy(self, workload: str) -> Optional[float]:
-        return self.energy_uj.get(workload)
+        figures = _figures(workload, self.key)
+        return figures.energy_uj if figures else None
+
+    @property
+    def latency_ms(self) -> Dict[str, float]:
+        """Workload id -> published latency, for every registered workload this stack ran."""
+        return {w: self.latency(w) for w in WORKLOADS if self.latency(w) is not None}
+
+    @property
+    def energy_uj(self) -> Dict[str, Optional[float]]:
+        return {w: self.energy(w) for w in WORKLOADS if _figures(w, self.key) is not None}
+
+
+def _figures(workload: str, key: str):
+    if workload not in WORKLOADS:
+        return None
+    return WORKLOADS.get(workload).published.get(key)
 
 
 V05_REFERENCE = ReferenceStack(
@@ -40,8 +53,6 @@ V05_REFERENCE = ReferenceStack(
     version="v0.5",
     stack="reference: TFLM 2.3.1 + CMSIS-NN, Mbed OS",
     source="mlcommons/tiny_results_v0.5 closed/reference/results/Nucleo-L4R5ZI (research 5.1)",
-    latency_ms={"kws01": 181.92, "vww01": 600.60, "ic01": 704.23, "ad01": 10.05},
-    energy_uj={"kws01": 7374.0, "vww01": 24313.0, "ic01": 29207.0, "ad01": 416.3},
 )
 
 V10_MICROTVM = ReferenceStack(
@@ -49,8 +60,6 @@ V10_MICROTVM = ReferenceStack(
     version="v1.0",
     stack="OctoML microTVM + CMSIS-NN, Zephyr",
     source="mlcommons/tiny_results_v1.0 closed/OctoML (research 5.1)",
-    latency_ms={"kws01": 99.81, "vww01": 301.20, "ic01": 389.56, "ad01": 8.60},
-    energy_uj={"kws01": 5230.0, "vww01": 15531.0, "ic01": 20236.0, "ad01": 443.2},
 )
 
 V13_XCUBEAI = ReferenceStack(
@@ -58,8 +67,6 @@ V13_XCUBEAI = ReferenceStack(
     version="v1.3",
     stack="ST X-CUBE-AI 10.2, IAR (L4R5ZI-P, 3 V external SMPS)",
     source="mlcommons/tiny_results_v1.3 closed/STMicroelectronics (research 5.1)",
-    latency_ms={"kws01": 43.42, "vww01": 89.44, "ic01": 165.67, "ad01": 4.79},
-    energy_uj={"kws01": 1431.0, "vww01": 3030.0, "ic01": 5496.0, "ad01": 160.4},
 )
 
 # The published figures are for this board only; other platforms show no reference columns.
@@ -79,3 +86,9 @@ def ratio_to_baseline(workload: str, latency_ms: Optional[float]) -> Optional[fl
     if latency_ms is None or not ref:
         return None
     return latency_ms / ref
+
+
+def reference_macs(workload: str) -> Optional[int]:
+    """MACs per inference as the published figures' sources give them (used when an image
+    manifest does not carry its own count), or None for a workload without published figures."""
+    return WORKLOADS.get(workload).published_macs if workload in WORKLOADS else None
