@@ -20,7 +20,7 @@ from tinysim.harness import scoring
 from tinysim.harness.datasets import load_dataset, make_dataset, random_window
 from tinysim.models import synthetic
 from tinysim.platform import load_platform
-from tinysim.verify import verify
+from tinysim.pipeline.verify import verify
 from tinysim.workloads import DatasetLayout, Workload
 
 DUMMY = Workload(

@@ -5,13 +5,17 @@
 
 Each model: seeded short training on tinysim.models.synthetic data, int8 PTQ as the reference,
 then an accuracy check of the int8 file on a held-out synthetic split with the TFLite interpreter.
-Byte-identical output needs the same TensorFlow version (recorded in the manifest) and CPU family.
+Training is not bit-reproducible across CPUs: TensorFlow's float kernels take different paths
+(and round differently) with AVX2, AVX-512 or NEON, and a few hundred seeded steps amplify the last
+bit into different weights. Byte-identical output needs the same TensorFlow version and the same
+CPU float ISA; both are recorded in the manifest (`generator.tensorflow`, `generator.cpu`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -24,6 +28,25 @@ from tinysim.models.manifest import (MANIFEST, default_models_dir, load_manifest
                                      write_manifest)
 from tinysim.models.recipes import RECIPES
 from tinysim.workloads import input_to_model_tensor, scoring
+
+# CPU flags that change which float kernels TensorFlow (Eigen, oneDNN, XNNPACK) runs.
+FLOAT_ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile",
+                   "asimd", "sve")
+
+
+def cpu_fingerprint() -> str:
+    """The machine's float-relevant ISA, e.g. "x86_64 avx avx2 avx512f fma sse4_2": what the
+    manifest records next to the TensorFlow version, since both decide the trained bytes."""
+    flags: set = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    return " ".join([platform.machine()] + sorted(f for f in FLOAT_ISA_FLAGS if f in flags))
+
 
 # The registered workloads this generator has a training recipe for, in registry order.
 WORKLOAD_IDS = tuple(w for w in workloads.ids() if w in RECIPES)
@@ -136,7 +159,8 @@ def generate(out_dir: Path, workloads=WORKLOAD_IDS, log=print) -> Path:
         entries[workload] = {**model_entry(path), **extras}
     return write_manifest(
         out_dir, entries,
-        generator={"command": "python -m tinysim.models.generate", "tensorflow": tf.__version__},
+        generator={"command": "python -m tinysim.models.generate", "tensorflow": tf.__version__,
+                   "cpu": cpu_fingerprint()},
         weights="synthetic-data training, NOT the MLPerf Tiny pretrained weights (see README.md)")
 
 
