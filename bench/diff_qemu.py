@@ -32,6 +32,8 @@ def main(argv=None) -> int:
     ap.add_argument("--modes", default=",".join(MODES), help="comma-separated Unicorn hook modes")
     ap.add_argument("--batch", type=int, default=2000, help="sequences per assembled batch")
     ap.add_argument("--examples", type=int, default=3, help="divergences shrunk per mode")
+    ap.add_argument("--fault-probes", action="store_true",
+                    help="also run the Thumb fault probes (accesses ARMv7-M always faults on)")
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     args = ap.parse_args(argv)
     isas = ["thumb", "rv32"] if args.isa == "all" else [args.isa]
@@ -55,6 +57,15 @@ def main(argv=None) -> int:
                 print(f"  {m:<11} divergences {camp.divergences[m]}")
             for dv in camp.examples:
                 print(dv.format())
+    if args.fault_probes and not (tools_missing("thumb") or QemuRunner.missing("thumb")):
+        from tinysim.difftest.compare import probe_faults
+        rows = probe_faults("thumb", modes)
+        out["fault_probes"] = rows
+        if not args.json:
+            print("fault probes (thumb): probe | ARMv7-M faults | QEMU | " + " | ".join(modes))
+            for r in rows:
+                print(f"  {r['probe']:<30} {r['architecture_faults']!s:<6} {r['qemu_faults']!s:<6} "
+                      + " ".join(f"{r[f'unicorn_{m}_faults']!s:<6}" for m in modes))
     if args.json:
         print(json.dumps(out, indent=1))
     return 0
