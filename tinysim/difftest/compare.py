@@ -122,11 +122,13 @@ class Engines:
 
 
 def _candidates(seq: Seq) -> List[Seq]:
-    """Every sequence with one instruction (or one IT-block member, or one whole group) less."""
+    """Every sequence with one instruction (or one IT-block member, or one whole group) less;
+    pinned items (FPSCR prologue, base-register resets) stay."""
     out = []
     items = seq.items
+    pinned = GEN[seq.isa].pinned
     for i, it in enumerate(items):
-        if it[0] == "label" or (i == 0 and it == PROLOGUE):
+        if it[0] == "label" or pinned(it):
             continue
         out.append(seq.with_items(items[:i] + items[i + 1:]))
         if it[0] == "it" and len(it[2]) > 1:
@@ -146,11 +148,13 @@ def armgen_inverse(cond: str) -> str:
     return INVERSE[cond]
 
 
-def shrink(engines: Engines, seq: Seq, mode: str, fields: Dict, max_rounds: int = 60
-           ) -> Tuple[Seq, Dict]:
+def shrink(engines: Engines, seq: Seq, mode: str, fields: Dict, max_rounds: int = 60,
+           raw_must_agree: bool = False) -> Tuple[Seq, Dict]:
     """Greedy delta debugging: drop one instruction at a time (keeping IT blocks and branch
     targets valid) while the same mode still diverges from QEMU in an overlapping set of fields
-    and neither engine faults (unless the original divergence was a fault)."""
+    and neither engine faults (unless the original divergence was a fault). With
+    `raw_must_agree` (a hook-mode divergence where raw Unicorn matched QEMU), raw Unicorn must
+    keep matching QEMU on the candidate, so the minimal sequence still isolates the hook mode."""
     want_fault = "fault" in fields
     base = engines.g.RAM_WIN
     cur, cur_fields = seq, fields
@@ -164,6 +168,9 @@ def shrink(engines: Engines, seq: Seq, mode: str, fields: Dict, max_rounds: int 
         engines.qemu.load(asm)
         uni = engines.uni[mode]
         uni.load(asm)
+        raw = engines.uni.get("raw") if raw_must_agree and mode != "raw" else None
+        if raw is not None:
+            raw.load(asm)
         found = None
         for c in cands:
             if c.index not in asm.spans:
@@ -174,6 +181,8 @@ def shrink(engines: Engines, seq: Seq, mode: str, fields: Dict, max_rounds: int 
             if not d:
                 continue
             if not want_fault and (ref.fault or got.fault):
+                continue
+            if raw is not None and diff_states(ref, raw.run(c), base):
                 continue
             if set(d) & set(cur_fields) or (want_fault and "fault" in d):
                 found = (c, d)
@@ -245,7 +254,7 @@ def run_campaign(isa: str, count: int, seed: int = 1, modes: Sequence[str] = MOD
         for s, m, d, raw_ok in pending:
             dv = Divergence(isa, m, seed, s.index, d, s, raw_agrees=None if m == "raw" else raw_ok)
             try:
-                dv.minimal, dv.minimal_fields = shrink(eng, s, m, d)
+                dv.minimal, dv.minimal_fields = shrink(eng, s, m, d, raw_must_agree=bool(raw_ok))
             except Exception as err:  # noqa: BLE001 - keep the unshrunk report
                 if log:
                     log(f"shrinking #{s.index} failed: {err!r}")

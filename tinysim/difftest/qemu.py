@@ -139,9 +139,16 @@ class QemuRunner:
         self.proc = subprocess.Popen(self.argv + ["-nographic", "-monitor", "none", "-serial", "none",
                                                   "-S", "-gdb", f"tcp:127.0.0.1:{port}"],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.DEVNULL)
         try:
-            self.gdb = Gdb(port)
+            try:
+                self.gdb = Gdb(port)
+            except GdbError:
+                code = self.proc.poll()
+                if code is not None:
+                    raise GdbError(f"{self.argv[0]} exited with status {code} before its gdbstub "
+                                   f"listened: {' '.join(self.argv)}") from None
+                raise
             self.gdb.cmd("qSupported:xmlRegisters=arm,riscv")
             # QEMU answers p/P (single registers: xPSR, d0-d15, fpscr) only once the client
             # has read the target description

@@ -174,5 +174,16 @@ def flash_data() -> bytes:
     return bytes(rng.getrandbits(8) for _ in range(FLASH_DATA_SIZE))
 
 
+def fixed_memory():
+    """(address, bytes) written to both engines before a batch: the QEMU setup stub, the fault
+    loop (c.j .) and the flash data window."""
+    return [(STUB_ADDR, STUB_CODE), (FAULT_ADDR, bytes.fromhex("01a0") * 8),
+            (FLASH_DATA, flash_data())]
+
+
+def pinned(item) -> bool:
+    return False  # bases never move on RV32: every instruction may go
+
+
 ASM_HEADER = ".option rvc\n.text\n"
 ASM_TAIL = "    nop"

@@ -16,6 +16,7 @@ is clear at reset in both engines: the result is 0)."""
 from __future__ import annotations
 
 import random
+import re
 import struct
 from typing import List, Optional
 
@@ -500,16 +501,18 @@ class _Gen:
         """Bring drifted base registers (and r8) back to fresh values (outside IT only)."""
         r = self.rng
         for reg in ("r7", "r10", "r11"):
+            if self.skip:  # never let a branch label split a movw/movt pair
+                break
             if not self.base_ok(reg) or r.random() < 0.02:
                 v = r.randrange(BASE_LO, BASE_HI + 1, 4)
+                self.set(reg, v, v)
                 self.emit(("insn", f"movw {reg}, #{v & 0xFFFF}"))
                 self.emit(("insn", f"movt {reg}, #{v >> 16}"))
-                self.set(reg, v, v)
         lo, hi = self.vals["r8"]
         if hi > 63 or r.random() < 0.05:
             v = r.randrange(64)
-            self.emit(("insn", f"mov.w r8, #{v}"))
             self.set("r8", v, v)
+            self.emit(("insn", f"mov.w r8, #{v}"))
 
     def body_insn(self) -> Optional[str]:
         k = self.rng.random()
@@ -614,6 +617,21 @@ def generate(seed: int, index: int, length: Optional[int] = None) -> Seq:
 def flash_data() -> bytes:
     rng = random.Random("thumb-flash-data")
     return bytes(rng.getrandbits(8) for _ in range(FLASH_DATA_SIZE))
+
+
+def fixed_memory():
+    """(address, bytes) written to both engines before a batch: vector table (every exception
+    to FAULT_ADDR), the QEMU setup stub, the fault loop (b .) and the flash data window."""
+    vec = struct.pack("<I", SP_INIT) + struct.pack("<I", FAULT_ADDR | 1) * 63
+    return [(0, vec), (STUB_ADDR, STUB_CODE), (FAULT_ADDR, bytes.fromhex("fee7") * 8),
+            (FLASH_DATA, flash_data())]
+
+
+def pinned(item) -> bool:
+    """Items the shrinker keeps: the FPSCR prologue and the resets of the tracked base/index
+    registers (without them an access could leave its window)."""
+    return item[0] == "insn" and (item[1] == PROLOGUE or
+                                  re.match(r"(movw|movt) r(7|10|11), |mov\.w r8, ", item[1]) is not None)
 
 
 ASM_HEADER = ".syntax unified\n.thumb\n.text\n"

@@ -88,7 +88,8 @@ class UnicornRunner:
         uc.mem_map(g.FLASH_BASE, g.FLASH_SIZE)
         uc.mem_map(g.RAM_BASE, g.RAM_SIZE)
         uc.mem_write(asm.base, asm.code)
-        uc.mem_write(g.FLASH_DATA, g.flash_data())
+        for addr, data in g.fixed_memory():  # the same bytes QEMU gets: memory is equal everywhere
+            uc.mem_write(addr, data)
         self.uc = uc
         # PC at real code: freeze_data_model() (learned mode) runs a zero-instruction emu_start there
         uc.reg_write(A.UC_ARM_REG_PC if self.isa == "thumb" else R.UC_RISCV_REG_PC, asm.base)
