@@ -22,6 +22,7 @@ from tinysim.errors import TinysimError
 from tinysim.compiler.compile import CompiledModel, compile_model
 from tinysim.compiler.hostrun import HostModel
 from tinysim.compiler.interp import make_interpreter
+from tinysim.compiler.reader import read_tflite
 
 
 @dataclass
@@ -96,7 +97,6 @@ def main(argv=None) -> int:
     ap.add_argument("--input", help="raw int8 input file instead of a random input")
     args = ap.parse_args(argv)
     try:
-        from tinysim.compiler.reader import read_tflite
         g = read_tflite(args.model)
         size = g.tensors[g.inputs[0]].size
         if args.input:

@@ -13,6 +13,7 @@ import numpy as np
 from .classes import N_TERMS, InsnClass as C
 from .profile import BLOCK_DTYPE, EDGE_DTYPE, FORMAT_VERSION, REGION_DTYPE, ExecutionProfile
 from .classes import TERM_NAMES
+from .timing import get_preset
 
 _MIX = [C.ALU] * 8 + [C.LOAD] * 4 + [C.LOAD_PIPELINED] * 3 + [C.STORE] * 2 + [C.MAC] * 3 + \
     [C.DSP] * 3 + [C.MUL, C.FP_ALU, C.FP_MAC, C.DIV, C.FP_DIVSQRT]
@@ -20,8 +21,6 @@ _MIX = [C.ALU] * 8 + [C.LOAD] * 4 + [C.LOAD_PIPELINED] * 3 + [C.STORE] * 2 + [C.
 
 def synthetic_profile(n_blocks: int = 5000, seed: int = 0, preset: str = "cortex-m4",
                       weights=None) -> ExecutionProfile:
-    from .timing import get_preset
-
     rng = np.random.default_rng(seed)
     w = get_preset(preset).cycles() if weights is None else weights
     static = np.zeros((n_blocks, N_TERMS), dtype=np.int32)

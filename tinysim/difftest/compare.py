@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import riscv as rvgen
 from . import thumb as armgen
-from .common import Final, Seq, assemble, fix_items
+from .common import INVERSE, Final, Seq, assemble
 from .qemu import QemuRunner
 from .unicorn_modes import MODES, UnicornRunner
 
@@ -144,7 +145,6 @@ def _candidates(seq: Seq) -> List[Seq]:
 
 
 def armgen_inverse(cond: str) -> str:
-    from .common import INVERSE
     return INVERSE[cond]
 
 
@@ -286,10 +286,9 @@ FAULT_PROBES = {
 def probe_faults(isa: str = "thumb", modes: Sequence[str] = ("raw",)) -> List[dict]:
     """Run the fault probes in QEMU and Unicorn; one row per probe: whether silicon (per the
     ARMv7-M ARM) faults, and what each engine did."""
-    import random as _random
     g = GEN[isa]
     rows = []
-    init = g.init_state(_random.Random(99))
+    init = g.init_state(random.Random(99))
     init.regs.update(r10=g.BASE_LO, r3=0, r4=5)
     seqs = [Seq(isa, k, [("insn", armgen.PROLOGUE)] + [("insn", t) for t in body], init)
             for k, (_, body, _) in enumerate(FAULT_PROBES[isa])]

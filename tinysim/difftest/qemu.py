@@ -14,7 +14,7 @@ import socket
 import struct
 import subprocess
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from . import riscv as rvgen
 from . import thumb as armgen

@@ -12,7 +12,7 @@ import random
 from typing import List, Optional
 
 from .common import InitState, Item, Seq
-from .thumb import GP_SPECIAL, rand32
+from .thumb import rand32
 
 FLASH_BASE, FLASH_SIZE = 0x80000000, 0x00400000  # QEMU virt RAM; the counter's "flash"
 STUB_ADDR = 0x80000E00

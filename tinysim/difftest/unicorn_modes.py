@@ -12,13 +12,16 @@ Modes (what tinysim registers on the engine):
 
 from __future__ import annotations
 
-import struct
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 from unicorn import UC_ARCH_ARM, UC_ARCH_RISCV, UC_MODE_RISCV32, UC_MODE_THUMB, Uc, UcError
 from unicorn import arm_const as A
 from unicorn import riscv_const as R
 
+from ..cost import BlockCoster
+from ..emu.counter import Counter
+from ..pipeline.session import counter_options
+from ..platform import load_platform
 from . import riscv as rvgen
 from . import thumb as armgen
 from .common import Assembled, Final, Seq
@@ -29,29 +32,18 @@ PLATFORM = {"thumb": "nucleo-l4r5zi", "rv32": "esp32c3-devkitm"}
 
 
 def make_counter(uc, mode: str, platform_name: str, flash, ram, stack_guard):
-    """tinysim's native counter on `uc` configured for `mode` the way tinysim.emu.session does
-    it from a platform file (cache geometry and penalties, regions, stack guard), with this
-    harness's flash/RAM ranges. The ONE place that knows where Counter lives."""
+    """tinysim's native counter on `uc` configured for `mode` exactly as a Session configures it
+    from the platform file (pipeline.session.counter_options: cache geometry and penalties), with
+    this harness's flash/RAM ranges and stack guard."""
     if mode == "raw":
         return None
-    from tinysim.cost import BlockCoster
-    from tinysim.cost.flash import flash_penalties
-    from tinysim.emu.counter import CacheGeometry, Counter
-    from tinysim.platform import load_platform
-
     plat = load_platform(platform_name)
-    imiss, ipre, dmiss = flash_penalties(plat)
-    ft = plat.flash
-    icache = dcache = None
-    if ft.icache_lines > 0:
-        icache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.icache_lines, miss_penalty=imiss,
-                               prefetch=bool(ft.prefetch), prefetch_penalty=ipre)
-    if ft.dcache_lines > 0 and mode != "counted":
-        dcache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.dcache_lines, miss_penalty=dmiss)
-    counter = Counter(uc, BlockCoster(plat).describer(uc.mem_read), flash_ranges=[flash],
-                      icache=icache, dcache=dcache,
-                      regions=[("flash", flash[0], flash[1], "flash"), ("sram", ram[0], ram[1], "sram")],
-                      stack_guard=stack_guard, count_data=(mode == "count_data"))
+    options = counter_options(plat, stack_guard=stack_guard, count_data=(mode == "count_data"))
+    options["flash_ranges"] = [flash]
+    options["regions"] = [("flash", flash[0], flash[1], "flash"), ("sram", ram[0], ram[1], "sram")]
+    if mode == "counted":
+        options["dcache"] = None
+    counter = Counter(uc, BlockCoster(plat).describer(uc.mem_read), **options)
     if mode == "learned":
         counter.freeze_data_model()
     return counter

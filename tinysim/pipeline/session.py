@@ -31,6 +31,28 @@ def _firmware(elf) -> Firmware:
     return elf if isinstance(elf, Firmware) else Firmware.load(Path(elf))
 
 
+def counter_options(plat, *, stack_guard=None, count_data: bool = False) -> dict:
+    """The native counter's options a platform implies: flash ranges, the ART-style caches with
+    the cost model's penalties, data regions, the stack guard."""
+    flash = [m for m in plat.memories if m.kind == "flash"]
+    imiss, ipre, dmiss = flash_penalties(plat)
+    ft = plat.flash
+    icache = dcache = None
+    if flash and ft.icache_lines > 0:
+        icache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.icache_lines, miss_penalty=imiss,
+                               prefetch=bool(ft.prefetch), prefetch_penalty=ipre)
+    if flash and ft.dcache_lines > 0:
+        dcache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.dcache_lines, miss_penalty=dmiss)
+    return {
+        "flash_ranges": [(m.base, m.base + m.size) for m in flash],
+        "icache": icache,
+        "dcache": dcache,
+        "regions": [(m.name, m.base, m.base + m.size, m.kind) for m in plat.memories],
+        "stack_guard": stack_guard,
+        "count_data": count_data,
+    }
+
+
 class Session:
     """A machine ready to run: emulator, cost model and counter wired together."""
 
@@ -53,31 +75,10 @@ class Session:
                 inspect(addr, size)
                 return _base(addr, size)
 
-        options = {**self._counter_options(count_data), **(counter_overrides or {})}
+        options = {**counter_options(self.platform, stack_guard=self.machine.stack_guard(),
+                                     count_data=count_data), **(counter_overrides or {})}
         self.counter = Counter(uc, describe, **options)
         self.machine.attach_counter(self.counter)
-
-    def _counter_options(self, count_data: bool) -> dict:
-        """Flash ranges, the ART-style caches with the cost model's penalties, data regions and
-        the stack guard, from the platform file."""
-        plat = self.platform
-        flash = [m for m in plat.memories if m.kind == "flash"]
-        imiss, ipre, dmiss = flash_penalties(plat)
-        ft = plat.flash
-        icache = dcache = None
-        if flash and ft.icache_lines > 0:
-            icache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.icache_lines, miss_penalty=imiss,
-                                   prefetch=bool(ft.prefetch), prefetch_penalty=ipre)
-        if flash and ft.dcache_lines > 0:
-            dcache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.dcache_lines, miss_penalty=dmiss)
-        return {
-            "flash_ranges": [(m.base, m.base + m.size) for m in flash],
-            "icache": icache,
-            "dcache": dcache,
-            "regions": [(m.name, m.base, m.base + m.size, m.kind) for m in plat.memories],
-            "stack_guard": self.machine.stack_guard(),
-            "count_data": count_data,
-        }
 
     def run(self, max_instructions: Optional[int] = None, until=None) -> RunResult:
         return self.machine.run(max_instructions=max_instructions, until=until)

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..classes import InsnClass as C
 from ..classify import BLOCKING, CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
-from . import TimingPreset, empty_terms
+from .preset import TimingPreset, empty_terms
 
 DEFAULTS = {
     # [TRM] SDIV/UDIV take 2..12 cycles depending on the operands' leading zeros (early

@@ -18,7 +18,7 @@ from typing import Dict, Mapping
 
 from ..classes import InsnClass as C
 from ..classify import CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
-from . import TimingPreset, empty_terms
+from .preset import TimingPreset, empty_terms
 
 _FP = frozenset({C.FP_ALU, C.FP_MAC, C.FP_DIVSQRT, C.FP_LOAD, C.FP_STORE, C.FP_MOV})
 _ARM_ONLY = frozenset({
