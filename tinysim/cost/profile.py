@@ -67,6 +67,13 @@ class ExecutionProfile:
         return int(self.blocks["count"].astype(np.int64) @ self.blocks["n_insns"].astype(np.int64))
 
     @property
+    def outside_cycles(self) -> int:
+        """Cycles the counter charged outside any block in the window (exception entry and
+        return, sleep, a spin on a peripheral flag skipped to its change), at the platform clock
+        the profile was recorded with."""
+        return int(self.meta.get("counter_outside_cycles", 0))
+
+    @property
     def imiss(self) -> int:
         return int(self.blocks["imiss"].sum())
 
@@ -159,7 +166,7 @@ class ExecutionProfile:
             return rows
 
         counted = {}
-        for key in ("cycles", "instructions"):
+        for key in ("cycles", "instructions", "outside_cycles"):
             a, b = get(after, key), get(before, key, 0)
             if a is not None:
                 counted[f"counter_{key}"] = int(a) - int(b or 0)

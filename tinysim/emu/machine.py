@@ -197,6 +197,21 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         for p in self.peripherals.values():
             p.tick(now)
 
+    def clock_hz(self) -> float:
+        return float(self.platform.clock_hz)
+
+    def advance_to(self, cycle: int) -> None:
+        """A peripheral saw the core spin on a flag that changes at `cycle`: device time passes
+        to then, or to any earlier timer event, which is then taken as it would be mid-spin."""
+        if self.counter is None:
+            return
+        now = self.now()
+        event = self.next_event()
+        target = min(cycle, event) if event is not None and event > now else cycle
+        if target > now:
+            self.counter.add_cycles(target - now)
+            self.timers_changed()
+
     def skip_to_next_event(self) -> bool:
         """WFI: advance virtual time to the next timer interrupt; False if none is coming."""
         event = self.next_event()

@@ -34,6 +34,7 @@ class Counter(CounterReadout, LearnedDataModel):
         self._user_describe = describe
         self._ctx = None
         self._hooks = []
+        self.outside_cycles = 0  # charged by add_cycles: device time spent outside any block
         self._dcache_hooks = []  # the flash read hooks of the exact D-cache model (count_data off)
         self._retranslate_due = False  # frozen inside emu_start: retranslate once it returned
         self.error: Optional[BaseException] = None  # first exception raised by `describe`
@@ -269,6 +270,7 @@ class Counter(CounterReadout, LearnedDataModel):
         if n < 0:
             raise ValueError(f"add_cycles({n}): cycles only go forward")
         self._live().cycles += int(n)
+        self.outside_cycles += int(n)
 
     def note_transfer(self) -> None:
         """The next block is not reached by a branch of the previous one (exception entry or

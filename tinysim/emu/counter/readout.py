@@ -118,4 +118,5 @@ class CounterReadout:
             regions=frozen(self.region_counts()),
             icache=self._icache_counts(),
             dcache=(s.dcache.hits, s.dcache.misses, s.dcache.prefetch_hits),
-            unlearned_block_executions=s.unlearned_execs)
+            unlearned_block_executions=s.unlearned_execs,
+            outside_cycles=self.outside_cycles)

@@ -36,6 +36,9 @@ class Snapshot:
     dcache: Tuple[int, int, int]
     # block executions the learned D-cache model had no rate for (charged no data misses)
     unlearned_block_executions: int = 0
+    # cycles charged outside any block (exception entry/return, WFI sleep, a core spinning on a
+    # peripheral flag that the model skipped): in `cycles`, not in the blocks' counts
+    outside_cycles: int = 0
 
     def __sub__(self, before: "Snapshot") -> "Snapshot":
         if not isinstance(before, Snapshot):
@@ -63,7 +66,8 @@ class Snapshot:
             icache=tuple(a - b for a, b in zip(self.icache, before.icache)),
             dcache=tuple(a - b for a, b in zip(self.dcache, before.dcache)),
             unlearned_block_executions=(self.unlearned_block_executions
-                                        - before.unlearned_block_executions))
+                                        - before.unlearned_block_executions),
+            outside_cycles=self.outside_cycles - before.outside_cycles)
 
 
 def frozen(arr: np.ndarray) -> np.ndarray:

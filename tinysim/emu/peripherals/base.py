@@ -56,12 +56,19 @@ class Host:
     def timers_changed(self) -> None:  # a timer was (re)programmed: its next event may be sooner
         pass
 
+    def clock_hz(self) -> float:  # the core clock: converts device time to cycles
+        return 0.0
+
+    def advance_to(self, cycle: int) -> None:  # a spinning core: let device time pass to `cycle`
+        pass
+
 
 class NullHost(Host):
     """A host for testing a peripheral alone: a settable clock, and records of what was raised."""
 
     def __init__(self):
         self.cycles = 0
+        self.clock = 0.0  # 0: lines without a clock are instantaneous
         self.irqs: Dict[int, bool] = {}
         self.pulses: list = []
         self.tx = bytearray()
@@ -71,6 +78,12 @@ class NullHost(Host):
 
     def now(self) -> int:
         return self.cycles
+
+    def clock_hz(self) -> float:
+        return self.clock
+
+    def advance_to(self, cycle: int) -> None:
+        self.cycles = max(self.cycles, cycle)
 
     def set_irq(self, irq, level):
         self.irqs[irq] = level
