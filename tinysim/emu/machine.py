@@ -187,14 +187,29 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
                    for p in self.peripherals.values())
 
     # ---- time --------------------------------------------------------------------------------
+    def _timed(self) -> List[Peripheral]:
+        """The peripherals with a notion of time (they override next_event or tick): the run
+        loop asks them at every stop, so the rest are not walked."""
+        timed = getattr(self, "_timed_cache", None)
+        if timed is None or len(timed[0]) != len(self.peripherals):
+            members = [p for p in self.peripherals.values()
+                       if type(p).next_event is not Peripheral.next_event or type(p).tick is not Peripheral.tick]
+            timed = (dict(self.peripherals), members)
+            self._timed_cache = timed
+        return timed[1]
+
     def next_event(self) -> Optional[int]:
         now = self.now()
-        events = [e for p in self.peripherals.values() if (e := p.next_event(now)) is not None]
-        return min(events) if events else None
+        best = None
+        for p in self._timed():
+            e = p.next_event(now)
+            if e is not None and (best is None or e < best):
+                best = e
+        return best
 
     def tick(self) -> None:
         now = self.now()
-        for p in self.peripherals.values():
+        for p in self._timed():
             p.tick(now)
 
     def clock_hz(self) -> float:

@@ -36,8 +36,12 @@ BITS_PER_CHAR = 10  # 8N1: start bit, 8 data bits, stop bit
 class Uart(Peripheral):
     DEFAULTS = {"idle_polls": 2000, "rx_fifo": 1, "tx_fifo": 1, "spin_polls": 4, "spin_gap_cycles": 64}
 
+    BAUD_REGISTERS: tuple = ()  # offsets of the registers `baud()` reads
+
     def reset(self):
         super().reset()
+        self._char_key = None
+        self._char = 0
         self.rx = deque()       # received, not yet read by the firmware
         self.wire = deque()     # sent by the host, not yet landed
         self.rx_due: Optional[int] = None   # cycle at which wire[0] lands
@@ -63,12 +67,19 @@ class Uart(Peripheral):
 
     # ---- timing ---------------------------------------------------------------------------------
     def char_cycles(self) -> int:
-        """Core cycles one character takes on the line; 0 for an instantaneous line."""
-        baud = self.baud()
+        """Core cycles one character takes on the line; 0 for an instantaneous line. Cached per
+        (divider registers, clocks): the run loop asks at every stop."""
         clock = self.host.clock_hz()
-        if not baud or not clock:
-            return 0
-        return max(1, round(BITS_PER_CHAR * clock / baud))
+        key = (self.baud_key(), clock, self.params.get("kernel_clock_hz"))
+        if key != self._char_key:
+            baud = self.baud()
+            self._char = max(1, round(BITS_PER_CHAR * clock / baud)) if baud and clock else 0
+            self._char_key = key
+        return self._char
+
+    def baud_key(self) -> tuple:
+        """The register values the baud rate depends on (a model with other registers adds them)."""
+        return tuple(self.values.get(off, 0) for off in self.BAUD_REGISTERS)
 
     def _land(self, now: int) -> None:
         """Move every byte whose last bit has arrived by `now` from the wire into the receiver."""

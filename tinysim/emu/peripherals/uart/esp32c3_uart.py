@@ -16,6 +16,7 @@ RXFIFO_FULL, TXFIFO_EMPTY, RXFIFO_OVF = 1 << 0, 1 << 1, 1 << 4
 @PERIPHERALS.register("uart.esp32c3_uart")
 class Esp32c3Uart(Uart):
     DEFAULTS = {**Uart.DEFAULTS, "rx_fifo": 128, "tx_fifo": 128}
+    BAUD_REGISTERS = (0x14,)  # CLKDIV
     REGISTERS = (
         Reg(0x00, "FIFO"), Reg(0x04, "INT_RAW", 0x00000002, RO), Reg(0x08, "INT_ST", 0, RO),
         Reg(0x0C, "INT_ENA"), Reg(0x10, "INT_CLR", 0, WO), Reg(0x14, "CLKDIV", 0x000002B6),

@@ -27,6 +27,7 @@ PRESCALERS = (1, 2, 4, 6, 8, 10, 12, 16, 32, 64, 128, 256)
 @PERIPHERALS.register("uart.stm32_lpuart")
 class Stm32Lpuart(Uart):
     DEFAULTS = {**Uart.DEFAULTS, "divider": "lpuart"}
+    BAUD_REGISTERS = (0x00, 0x0C, 0x2C)  # CR1 (OVER8), BRR, PRESC
     REGISTERS = (
         Reg(0x00, "CR1"), Reg(0x04, "CR2"), Reg(0x08, "CR3"),
         Reg(0x0C, "BRR", 0, wmask=0xFFFFF),

@@ -17,6 +17,7 @@ UEN, TEN, REN, IDLEIE, RBNEIE, TCIE, TBEIE = 1 << 13, 1 << 3, 1 << 2, 1 << 4, 1 
 
 @PERIPHERALS.register("uart.stm32f1_usart")
 class Stm32f1Usart(Uart):
+    BAUD_REGISTERS = (0x08,)  # BAUD
     REGISTERS = (
         Reg(0x00, "STAT", 0x000000C0),  # TBE|TC at reset
         Reg(0x04, "DATA", 0, wmask=0x1FF),
