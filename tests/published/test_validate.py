@@ -25,7 +25,8 @@ def test_plan_says_why_an_entry_cannot_run(tmp_path):
     jobs, rows = plan(cat, list(cat.entries), cache=tmp_path)
     by_id = {r.id: r for r in rows}
     assert [j.entry_id for j in jobs] == ["self-nucleo-l4r5zi-kws01-performance",
-                                          "self-nucleo-l4r5zi-kws01-energy"]
+                                          "self-nucleo-l4r5zi-kws01-energy",
+                                          "self-nucleo-l4r5zi-ad01-performance"]
     assert by_id["published-not-fetched"].status == "not runnable"
     assert "tinysim published fetch" in by_id["published-not-fetched"].reason
     assert by_id["published-no-board"].reason == "tinysim has no board for NUCLEO-U385RG-Q yet"
@@ -88,3 +89,41 @@ def test_bad_executor_is_a_clear_error(capsys):
     rc = main(["validate", "--catalogue", str(FIXTURE), "--executor", "no_such_module_x:Pool"])
     assert rc == 2
     assert "--executor 'no_such_module_x:Pool': cannot load it" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not IMAGE.is_file(), reason=f"{IMAGE} not built")
+def test_calibrate_against_the_catalogue_stays_in_range(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TINYSIM_CACHE", str(tmp_path / "cache"))
+    prof = tmp_path / "validated"
+    assert main(["validate", "--catalogue", str(FIXTURE), "--quick", "--jobs", "1", "--filter",
+                 "self-*", "--profiles", str(prof)]) == 0
+    capsys.readouterr()
+    assert (prof / "validate.json").is_file()
+    assert sorted(p.name for p in prof.glob("*.npz")) == [
+        "self-nucleo-l4r5zi-ad01-performance.npz", "self-nucleo-l4r5zi-kws01-energy.npz",
+        "self-nucleo-l4r5zi-kws01-performance.npz"]
+    overlay = tmp_path / "o.toml"
+    assert main(["calibrate", "--catalogue", str(FIXTURE), "--validated", str(prof), "--json",
+                 "-o", str(overlay)]) == 0
+    r = json.loads(capsys.readouterr().out)["nucleo-l4r5zi"]
+    f = r["fitted"]
+    assert 1.0 <= f["branch_refill"] <= 3.0 and 0.0 <= f["flash_penalty_scale"] <= 1.0
+    assert f["run_ua_per_mhz"] > 0 and r["marks"]["run_ua_per_mhz"] == "fitted"
+    # the fixture's figures are the model's own (before figures): the fit reproduces them
+    for row in r["in_sample"]:
+        assert row["cycle_error"] is None or abs(row["cycle_error"]) < 0.02
+    assert [x["label"] for x in r["leave_one_out"]] == [x["label"] for x in r["in_sample"]]
+    assert "fitted (documented 110" in overlay.read_text()
+
+
+def test_calibrate_catalogue_without_validated_dir_is_a_clear_error(capsys):
+    assert main(["calibrate", "--catalogue"]) == 2
+    assert "--catalogue needs --validated DIR" in capsys.readouterr().err
+
+
+def test_bounded_lstsq_pins_to_the_range():
+    import numpy as np
+    from tinysim.pipeline.calibrate_catalogue import bounded_lstsq
+    A = np.array([[1.0, 0.0], [0.0, 1.0]])
+    x = bounded_lstsq(A, np.array([5.0, 0.5]), [(1.0, 3.0), (0.0, 1.0)])
+    assert list(x) == [3.0, 0.5]

@@ -42,6 +42,9 @@ def add_arguments(p) -> None:
     p.add_argument("--quick", action="store_true",
                    help="one short window per entry instead of the full run rules (smoke test)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the random inputs")
+    p.add_argument("--profiles", type=Path, default=None, metavar="DIR",
+                   help="save each entry's first timed-window profile as DIR/<id>.npz and the rows "
+                        "as DIR/validate.json, for `tinysim calibrate --catalogue --validated DIR`")
 
 
 def load_executor(spec: str):
@@ -141,9 +144,13 @@ def run(args) -> int:
     cat = load_catalogue(args.catalogue)
     entries = cat.select(args.filter)
     executor = load_executor(args.executor) if args.executor else None
-    rows = validate(cat, entries, executor=executor, jobs=args.jobs, quick=args.quick, seed=args.seed)
+    rows = validate(cat, entries, executor=executor, jobs=args.jobs, quick=args.quick, seed=args.seed,
+                    profile_dir=args.profiles)
     header = {"catalogue": str(cat.path), "source": dict(cat.source), "quick": args.quick,
               **model_parameters(e.platform for e in entries)}
+    if args.profiles:
+        (args.profiles / "validate.json").write_text(
+            json.dumps({**header, "entries": [r.to_dict() for r in rows]}, indent=1), encoding="utf-8")
     if args.csv:
         write_csv(args.csv, rows)
     if args.plot:

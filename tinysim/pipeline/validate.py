@@ -53,6 +53,7 @@ class Job:
     quick: bool = False
     min_window_s: Optional[float] = None
     seed: int = 0
+    profile_dir: str = ""   # when set, the first timed window's profile is saved there (calibrate)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Row:
     latency_error_pct: Optional[float] = None
     energy_error_pct: Optional[float] = None
     firmware: str = ""
+    profile: str = ""                 # saved window profile (validate --profiles)
     notes: List[str] = field(default_factory=list)
     wall_s: Optional[float] = None
 
@@ -132,7 +134,7 @@ def _firmware_of(entry: Entry, images_dir: Path, cache: Optional[Path]) -> Path:
 
 def plan(catalogue: Catalogue, entries: List[Entry], *, quick: bool = False,
          min_window_s: Optional[float] = None, seed: int = 0, images_dir: Path = IMAGES_DIR,
-         cache: Optional[Path] = None):
+         cache: Optional[Path] = None, profile_dir: Optional[Path] = None):
     """(jobs, rows): a Job per runnable entry, and a Row for every entry (not-runnable ones final)."""
     jobs, rows = [], []
     for e in entries:
@@ -162,7 +164,8 @@ def plan(catalogue: Catalogue, entries: List[Entry], *, quick: bool = False,
         row.firmware = str(firmware)
         jobs.append(Job(entry_id=e.id, workload=e.workload, platform=e.platform,
                         firmware=str(firmware), format=run_entry.format, runs_entry=run_entry.id, quick=quick,
-                        min_window_s=min_window_s, seed=seed))
+                        min_window_s=min_window_s, seed=seed,
+                        profile_dir=str(profile_dir) if profile_dir else ""))
     return jobs, rows
 
 
@@ -186,9 +189,16 @@ def run_job(job: Job) -> Dict[str, Any]:
         return {"id": job.entry_id, "status": "failed", "reason": str(err),
                 "wall_s": time.perf_counter() - start}
     energy = run.energy_per_inference_j
-    return {"id": job.entry_id, "status": "ok", "latency_ms": run.latency_s * 1e3,
-            "energy_uj": None if energy is None else energy * 1e6,
-            "quick": run.quick, "wall_s": time.perf_counter() - start}
+    out = {"id": job.entry_id, "status": "ok", "latency_ms": run.latency_s * 1e3,
+           "energy_uj": None if energy is None else energy * 1e6,
+           "quick": run.quick, "wall_s": time.perf_counter() - start}
+    window = run.windows[0] if run.windows else None
+    if job.profile_dir and window is not None and window.measure is not None \
+            and window.measure.profile is not None:
+        profile = window.measure.profile
+        profile.meta["inferences"] = window.n
+        out["profile"] = str(profile.save(Path(job.profile_dir) / f"{job.entry_id}.npz"))
+    return out
 
 
 def _loader_refused(err: Exception) -> bool:
@@ -199,11 +209,14 @@ def _loader_refused(err: Exception) -> bool:
 
 def validate(catalogue: Catalogue, entries: List[Entry], *, executor=None, jobs: int = 0,
              quick: bool = False, min_window_s: Optional[float] = None, seed: int = 0,
-             images_dir: Path = IMAGES_DIR, cache: Optional[Path] = None) -> List[Row]:
+             images_dir: Path = IMAGES_DIR, cache: Optional[Path] = None,
+             profile_dir: Optional[Path] = None) -> List[Row]:
     """Rows for `entries`: planned, run with `executor` (default: a pool of `jobs` processes,
     0 = one per core up to the number of jobs), errors computed."""
+    if profile_dir is not None:
+        Path(profile_dir).mkdir(parents=True, exist_ok=True)
     todo, rows = plan(catalogue, entries, quick=quick, min_window_s=min_window_s, seed=seed,
-                      images_dir=images_dir, cache=cache)
+                      images_dir=images_dir, cache=cache, profile_dir=profile_dir)
     by_id = {r.id: r for r in rows}
     if todo:
         if executor is None:
@@ -219,6 +232,7 @@ def validate(catalogue: Catalogue, entries: List[Entry], *, executor=None, jobs:
                 row.reason = res.get("reason", "")
                 continue
             row.simulated_latency_ms = res["latency_ms"]
+            row.profile = res.get("profile", "")
             row.simulated_energy_uj = res["energy_uj"]
             if res.get("quick"):
                 row.notes.append("quick mode: one short window, not the full run rules")
