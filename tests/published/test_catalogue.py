@@ -104,3 +104,13 @@ def test_fetch_from_the_shared_copy(tmp_path):
     path = fetch(cat, entry, from_dir=SHARED, cache=tmp_path)
     assert path.is_file() and find_cached(entry, tmp_path) == path
     assert fetch(cat, entry, cache=tmp_path) == path   # cached: no download needed
+
+
+def test_published_list_cli(capsys, monkeypatch, tmp_path):
+    import json
+    from tinysim.cli import main
+    monkeypatch.setenv("TINYSIM_CACHE", str(tmp_path))
+    assert main(["published", "list", "--filter", "*l4r5zi-p*", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["entries"]) == 8 and all(e["file"] is None for e in doc["entries"])
+    assert all(e["url"].startswith("https://") for e in doc["entries"])
