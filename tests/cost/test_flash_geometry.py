@@ -10,6 +10,7 @@ import pytest
 from tinysim.cost.flash import counter_caches
 from tinysim.errors import PlatformError
 from tinysim.platform import PLATFORMS_DIR, load_platform
+from tinysim.published import board_ref
 
 
 def _board(tmp_path: Path, flash_table: str, soc: str = "stm32l4r5") -> Path:
@@ -41,7 +42,7 @@ def test_board_override_single_bank_gives_16_byte_lines(tmp_path):
 
 def test_shipped_boards_declare_single_bank():
     for name in ("nucleo-l4r5zi", "nucleo-l4r5zi-p"):
-        p = load_platform(name)
+        p = load_platform(board_ref(name))
         assert (p.flash.dbank, p.flash.line_bytes) == (False, 16), name
 
 

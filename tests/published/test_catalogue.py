@@ -114,3 +114,14 @@ def test_published_list_cli(capsys, monkeypatch, tmp_path):
     doc = json.loads(capsys.readouterr().out)
     assert len(doc["entries"]) == 8 and all(e["file"] is None for e in doc["entries"])
     assert all(e["url"].startswith("https://") for e in doc["entries"])
+
+
+def test_the_l4r5zi_p_setup_board_loads_and_is_not_a_build_target():
+    from tinysim.platform import available_platforms, load_platform
+    from tinysim.published import board_ref
+    p = load_platform(board_ref("nucleo-l4r5zi-p"))
+    assert p.name == "nucleo-l4r5zi-p" and p.soc == "stm32l4r5" and p.clock_hz == 120_000_000
+    assert (p.flash.dbank, p.flash.line_bytes) == (False, 16)      # "Single Bank Mode Activated"
+    assert p.energy.vdd_v == 3.0 and p.energy.run_ua_per_mhz == 92.4   # FITTED, see the board file
+    assert "nucleo-l4r5zi-p" not in available_platforms()           # no tinysim images for it
+    assert board_ref("nucleo-l4r5zi") == "nucleo-l4r5zi"

@@ -33,7 +33,7 @@ from ..cost.evaluate import estimate
 from ..cost.profile import ExecutionProfile
 from ..errors import TinysimError
 from ..platform import load_platform
-from ..published.catalogue import Catalogue
+from ..published.catalogue import Catalogue, board_ref
 
 BOUNDS = {"branch_refill": (1.0, 3.0), "flash_penalty_scale": (0.0, 1.0)}
 SOURCES = {
@@ -61,7 +61,7 @@ def measurements_from(validated: Path, catalogue: Catalogue) -> Dict[str, List[M
             continue
         profile = ExecutionProfile.load(Path(row["profile"]))
         n = int(profile.meta.get("inferences", 1))
-        platform = load_platform(entry.platform)
+        platform = load_platform(board_ref(entry.platform))
         joules = entry.energy_uj * 1e-6 * n if entry.energy_uj else None
         if entry.latency_ms:          # measured time: a performance median or an energy window
             cycles, timed = entry.latency_ms * 1e-3 * platform.clock_hz * n, True
@@ -135,7 +135,7 @@ def calibrate(catalogue: Catalogue, validated: Path) -> Dict[str, Any]:
     """{platform: {documented, fitted, marks, in_sample, leave_one_out}} for each platform."""
     out: Dict[str, Any] = {}
     for name, ms in measurements_from(validated, catalogue).items():
-        platform = load_platform(name)
+        platform = load_platform(board_ref(name))
         documented = {"branch_refill": 1.0, "flash_penalty_scale": 1.0,
                       "run_ua_per_mhz": float(platform.energy.run_ua_per_mhz)}
         fitted = fit_platform(ms, platform)

@@ -34,7 +34,7 @@ from ..errors import TinysimError
 from ..harness.runner import Runner
 from ..harness.runs import RunnerOptions
 from ..platform import load_platform
-from ..published.catalogue import Catalogue, Entry
+from ..published.catalogue import Catalogue, Entry, board_ref
 from ..published.fetch import find_cached
 from .emulated_dut import open_emulated
 
@@ -157,7 +157,7 @@ def plan(catalogue: Catalogue, entries: List[Entry], *, quick: bool = False,
                              "runner does not drive)")
         try:
             firmware = _firmware_of(run_entry, images_dir, cache)
-            load_platform(e.platform)
+            load_platform(board_ref(e.platform))
         except TinysimError as err:
             row.status, row.reason = "not runnable", str(err)
             continue
@@ -173,7 +173,7 @@ def run_job(job: Job) -> Dict[str, Any]:
     """Run one job; never raises for a firmware or tinysim error (the result says what failed)."""
     start = time.perf_counter()
     try:
-        platform = load_platform(job.platform)
+        platform = load_platform(board_ref(job.platform))
         transport, client, meter = open_emulated(platform, Path(job.firmware))
         try:
             options = RunnerOptions(quick=job.quick, seed=job.seed)
@@ -248,7 +248,7 @@ def model_parameters(platform_names: Iterable[str]) -> Dict[str, Any]:
     out: Dict[str, Any] = {"tinysim_version": __version__, "platforms": {}}
     for name in sorted(set(p for p in platform_names if p)):
         try:
-            p = load_platform(name)
+            p = load_platform(board_ref(name))
         except TinysimError as err:
             out["platforms"][name] = {"error": str(err)}
             continue

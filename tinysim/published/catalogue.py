@@ -15,6 +15,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 from ..errors import TinysimError
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
+# Boards of published measurement setups that are not tinysim build targets (boards/<b>/<b>.toml)
+BOARDS_DIR = Path(__file__).with_name("boards")
 KINDS = ("published", "self")
 MODES = ("performance", "energy")
 FORMATS = ("ihex", "elf")
@@ -98,6 +100,13 @@ class Catalogue:
                                  f"look like {self.entries[0].id if self.entries else '(empty)'}, and "
                                  "a filter may also name a workload, mode, board or platform (globs allowed)")
         return [e for e in self.entries if e in out]
+
+
+def board_ref(name: str) -> str:
+    """What `load_platform` takes for an entry's `platform`: a setup board kept with the catalogue
+    (its TOML path), else the name of a shipped board."""
+    path = BOARDS_DIR / name / f"{name}.toml"
+    return str(path) if name and path.is_file() else name
 
 
 def _fail(path: Path, where: str, msg: str) -> CatalogueError:
