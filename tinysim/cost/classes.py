@@ -73,6 +73,9 @@ class InsnClass(enum.IntEnum):
     # --- appended: calls, split from TAKEN_JUMP / TAKEN_INDIRECT so call graphs can be derived
     TAKEN_CALL = enum.auto()  # BL, RV JAL ra / C.JAL
     TAKEN_CALL_INDIRECT = enum.auto()  # BLX Rm, RV JALR ra / C.JALR
+    # --- appended: FPU pipelining (Cortex-M4)
+    FP_LOAD_PIPELINED = enum.auto()  # a VLDR.F32 whose address phase overlaps the previous load
+    FP_OVERLAP = enum.auto()  # an FPU cycle hidden by an integer instruction completing out of order
 
 
 N_TERMS = len(InsnClass)
@@ -80,7 +83,7 @@ N_TERMS = len(InsnClass)
 #: Terms that count instructions (their sum over a block is the block's instruction count).
 INSTRUCTION_TERMS: Tuple[InsnClass, ...] = tuple(
     c for c in InsnClass
-    if (c < InsnClass.ADDR_DEP_STALL or c == InsnClass.UNCLASSIFIED)
+    if (c < InsnClass.ADDR_DEP_STALL or c in (InsnClass.UNCLASSIFIED, InsnClass.FP_LOAD_PIPELINED))
     and c not in (InsnClass.MULTIPLE_REG, InsnClass.FP_MULTIPLE_REG)
 )
 

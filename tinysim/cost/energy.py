@@ -13,6 +13,14 @@ tool available while writing this. nucleo-l4r5zi.toml uses 110 uA/MHz from ST's 
 (KWS 7374 uJ / 181.9 ms at 3.0 V = ~112 uA/MHz); treat it as a figure to calibrate
 (`tinysim calibrate`), not a datasheet-sourced one.
 
+Boards by regulator (issue 12): nucleo-l4r5zi (internal LDO) keeps the 110 uA/MHz above;
+nucleo-l4r5zi-p (external SMPS at 3.0 V) uses 92.4 uA/MHz FITTED to ST's four published MLPerf
+Tiny v1.3 energy runs (tinysim/published/catalogue.toml), since DS12023's SMPS run-current tables
+were not found either. Static current 0 on both (folded into the per-MHz figure at 120 MHz);
+per-voltage-range figures are not needed at 120 MHz (Range 1 only) and were not found; sleep/WFI
+current is not modelled separately (the counter reports outside-block cycles as one total, and a
+timed inference window has practically none), so those cycles are charged at the run current.
+
 Per-class deltas (pJ per instruction or event) are corrections on top of that average. Defaults
 below are ESTIMATES; a board's [energy] class_pj table overrides them:
   FP_DIVSQRT  +23 pJ: Horowitz (ISSCC 2014, 45 nm) fp32 multiply 3.7 pJ x 7.1 (FP divide vs

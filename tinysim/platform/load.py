@@ -139,7 +139,7 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
     core = _load_core(soc)
     memories = _load_memories(soc)
     peripherals = _load_peripherals(soc, memories)
-    flash = _load_flash(soc)
+    flash = _load_flash(soc, board)
 
     clock = board.table("clock")
     clock_hz = clock.hz("hz")
@@ -282,7 +282,10 @@ def _check_overlaps(spans, table: _Table, key: str) -> None:
             raise table.fail(key, f"{a!r} [0x{a0:08x}, 0x{a1:08x}) overlaps {b!r} [0x{b0:08x}, 0x{b1:08x})")
 
 
-def _load_flash(soc: _Table) -> FlashTiming:
+def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
+    """The SoC's [flash] table. Where the read width depends on a dual-bank option byte (`dbank`
+    in the SoC file: its factory default, with `single_bank_line_bytes` / `dual_bank_line_bytes`),
+    the board's `[flash] dbank` says how its option bytes are set; `line_bytes` follows."""
     f = soc.table("flash")
     ws = f.table("wait_states")
     tables = {}
@@ -296,6 +299,15 @@ def _load_flash(soc: _Table) -> FlashTiming:
         tables[rng] = parsed
     if not tables:
         raise f.fail("wait_states", "at least one voltage range table is needed")
-    return FlashTiming(line_bytes=f.get("line_bytes", int), prefetch=f.get("prefetch", bool),
+    bf = board.table("flash", default={})
+    dbank = None
+    if "dbank" in f.data:
+        dbank = bf.get("dbank", bool, f.get("dbank", bool))
+        line_bytes = f.get("dual_bank_line_bytes" if dbank else "single_bank_line_bytes", int)
+    else:
+        if "dbank" in bf.data:
+            raise bf.fail("dbank", f"SoC {soc.path.name} has no dual-bank option (no [flash] dbank)")
+        line_bytes = f.get("line_bytes", int)
+    return FlashTiming(line_bytes=line_bytes, prefetch=f.get("prefetch", bool),
                        icache_lines=f.get("icache_lines", int), dcache_lines=f.get("dcache_lines", int),
-                       wait_state_table=MappingProxyType(tables))
+                       wait_state_table=MappingProxyType(tables), dbank=dbank)

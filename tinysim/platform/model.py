@@ -71,6 +71,7 @@ class FlashTiming:
     icache_lines: int
     dcache_lines: int
     wait_state_table: Mapping[str, Tuple[Tuple[int, int], ...]]
+    dbank: Optional[bool] = None   # dual-bank option (STM32L4+ DBANK): None where the SoC has none
 
     def wait_states(self, clock_hz, voltage_range: str, where: str = "flash"):
         """Wait states at `clock_hz` in `voltage_range`: the first row whose max_hz is >= the

@@ -12,6 +12,15 @@ Sources (cited per entry below):
           not pipelined.
   [FPU]   Cortex-M4 TRM FPU chapter, "FPU instruction set" table (mirrored in TI SWCU192
           Table 3-27): VADD/VMUL 1, VMLA/VFMA 3, VDIV/VSQRT 14, VLDR 2 (.F64 3), VLDM 1+N.
+  [FPU-P] How those cycles overlap, from GCC's Cortex-M4 FPU pipeline description
+          (gcc/config/arm/cortex-m4-fpu.md, contributed by CodeSourcery with the TRM at hand): a
+          VLDR.F32 reserves the address stage then the data stage of the load/store pipeline, the
+          same two-stage reservation as an integer LDR, so it pipelines behind a preceding load
+          exactly as LDR;LDR does [TRM-LS]; VMLA/VFMA occupy the integer execute stage for 1
+          cycle and the FPU for 3, and VDIV/VSQRT for 1 and 14: "Integer instructions following
+          multiply-accumulate instructions complete out-of-order" (and likewise after VDIV/VSQRT).
+          The TRM FPU chapter's own wording could not be found in the corpus searched while
+          writing; tests/cost/test_microbench.py pins each rule.
 Wait states, the ART cache and prefetch are in `tinysim.cost.flash`, not here.
 """
 
@@ -87,11 +96,19 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
         C.TAKEN_BLOCKING: p["blocking_refill"],
         C.TAKEN_CALL: P,  # [TRM] BL 1+P
         C.TAKEN_CALL_INDIRECT: Pi,  # [TRM] BLX 1+P
+        C.FP_LOAD_PIPELINED: 1,  # [FPU-P] VLDR.F32 after a load: address phase overlapped, 1
+        C.FP_OVERLAP: -1,  # [FPU-P] one FPU cycle of VMLA/VDIV hidden by a following integer insn
         C.UNCLASSIFIED: 1,  # not a timing: an unknown instruction is reported, never hidden
     }
 
 
-_SINGLE_LOADS = (C.LOAD, C.LOAD_PIPELINED)
+_SINGLE_LOADS = (C.LOAD, C.LOAD_PIPELINED, C.FP_LOAD, C.FP_LOAD_PIPELINED)
+# [FPU-P] FPU cycles after issue that integer-only instructions may overlap: VMLA 3 - 1, VDIV 14 - 1
+_FP_BUSY_AFTER_ISSUE = {C.FP_MAC: 2, C.FP_DIVSQRT: 13}
+# classes that use the FPU (they wait for it); everything else is integer-only
+_FPU_CLASSES = frozenset({C.FP_ALU, C.FP_MAC, C.FP_DIVSQRT, C.FP_LOAD, C.FP_LOAD_PIPELINED,
+                          C.FP_LOAD_DOUBLE, C.FP_STORE, C.FP_STORE_DOUBLE, C.FP_LOAD_MULTIPLE,
+                          C.FP_STORE_MULTIPLE, C.FP_MOV, C.FP_MOV_PAIR})
 # "data processing operation" for the address-dependency stall [TRM-LS]
 _DATA_PROCESSING = (C.ALU, C.MUL, C.MAC, C.DSP, C.DIV, C.FP_MOV, C.FP_MOV_PAIR)
 _TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT,
@@ -102,13 +119,22 @@ def block_terms(insns: list):
     """Static and taken-exit term counts for one block, with the intra-block pipelining rules."""
     static, taken = empty_terms()
     prev, prev_cls = None, None
+    fpu_busy = 0   # FPU cycles still to run after the last VMLA/VDIV issued [FPU-P]
     for ins in insns:
         cls = ins.cls
         after_load = prev_cls in _SINGLE_LOADS and not (ins.addr_regs & prev.writes)
         if cls == C.LOAD and after_load:
-            cls = C.LOAD_PIPELINED  # [TRM-LS] LDR;LDR pipelining
+            cls = C.LOAD_PIPELINED  # [TRM-LS] LDR;LDR pipelining (also after a VLDR [FPU-P])
+        elif cls == C.FP_LOAD and after_load:
+            cls = C.FP_LOAD_PIPELINED  # [FPU-P] VLDR.F32 pipelines behind a load like LDR
         elif cls in (C.STORE, C.STORE_REGOFF) and after_load:
             cls = C.STORE_PIPELINED  # [TRM-LS] "STR can only be pipelined when it follows an LDR"
+        if cls in _FPU_CLASSES:
+            fpu_busy = 0          # an FPU instruction waits for the FPU: nothing more is hidden
+        elif fpu_busy and cls != C.UNCLASSIFIED:
+            static[C.FP_OVERLAP] += 1   # [FPU-P] integer insn completes while the FPU works
+            fpu_busy -= 1
+        fpu_busy = max(fpu_busy, _FP_BUSY_AFTER_ISSUE.get(cls, 0))
         static[cls] += 1
         if ins.n_regs:
             reg_term = C.MULTIPLE_REG if cls in (C.LOAD_MULTIPLE, C.STORE_MULTIPLE) \
