@@ -118,7 +118,8 @@ def run(args) -> int:
     row = ResultRow(Identity(args.workload, platform.label, "unicorn", "accuracy", str(elf), sha256_file(elf)),
                     m, prov)
     writer = RunWriter(args.out, meta={"command": "accuracy", "platform": platform.label, "options": args_meta(args)})
-    writer.add(row, uart_log="\n".join(acc.log) + "\n")
+    with writer:   # a failed write leaves no empty results folder
+        writer.add(row, uart_log="\n".join(acc.log) + "\n")
 
     if args.json:
         print(json.dumps({"results_dir": str(writer.directory), "workload": args.workload,

@@ -139,9 +139,8 @@ def build_images(platforms: Iterable[str], workloads: Iterable[str], out_root: P
             manifest["images"][workload] = entry
             log(f"{name}/{workload}: " + (f"{entry['flash_bytes']} B flash, sha256 {entry['sha256'][:12]}"
                                          if entry["fits"] else f"does not fit: {entry['why']}"))
-        tmp = folder / "manifest.json.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, folder / "manifest.json")
+        write_atomic(folder / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(),
+                     "image manifest")
         manifests[name] = manifest
     return manifests
 
