@@ -412,3 +412,25 @@ def test_accuracy_ad01_checks_both_classes_before_emulating(tmp_path, capsys):
     fails(capsys, ["accuracy", "--workload", "ad01", "--dataset", tmp_path, "--limit", "1",
                    "--elf", REPO / "README.md"], "y_labels.csv", "label 0",
           "AUC needs both normal (0) and anomalous (1)", "raise --limit")
+
+
+# ---- verify: the prebuilt image only for the model it was built from ------------------------
+
+def test_verify_builds_instead_of_using_the_prebuilt_image_of_another_model(tmp_path, monkeypatch, capsys):
+    """Was: `verify --model X/kws01.tflite` (a different model under a workload's name) quietly ran
+    the prebuilt kws01 image and reported 5/5 mismatches. The model's sha256 is now compared with
+    the model the image manifest names; a different one is built from the model given."""
+    from tinysim.cli.cmd_verify import resolve_image
+    from tinysim.platform import load_platform
+    _toolchain()
+    platform = load_platform(PLATFORM)
+    ours = REPO / "models" / "ad01.tflite"
+    assert resolve_image(ours, platform, None) == REPO / "firmware_images" / PLATFORM / "ad01.elf"
+    other = tmp_path / "x" / "ad01.tflite"          # same name, another model (kws01's bytes)
+    other.parent.mkdir()
+    shutil.copy(REPO / "models" / "kws01.tflite", other)
+    monkeypatch.chdir(tmp_path)
+    elf = resolve_image(other, platform, None)
+    assert elf == Path("build") / PLATFORM / "ad01.elf" and elf.is_file()
+    err = capsys.readouterr().err
+    assert f"{other}: not the model the prebuilt" in err and "building an image from this model" in err
