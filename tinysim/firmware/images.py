@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..atomic import write_atomic
 from ..compiler.compile import compile_model
 from ..errors import TinysimError
 from ..platform import Platform, available_platforms, load_platform
