@@ -30,8 +30,8 @@ ADDRESS_SPACE = 1 << 32
 #   armv7m  the NVIC takes 1 to 240 external interrupts, IRQ 0..239 (Cortex-M4 TRM DDI 0439B
 #           section 6.1; exception number = 16 + IRQ, ARMv7-M ARM DDI 0403E B1.5.2)
 #   rv32    the interrupt sources tinysim's RV SoCs route: ECLIC up to 4096 sources (Nuclei ECLIC
-#           spec, CLICINTCTLBITS/num_interrupt), ESP32-C3 interrupt matrix 62 sources (ESP32-C3 TRM
-#           section 8.2); the wider bound is checked here
+#           spec), ESP32-C3 interrupt matrix 62 sources (ESP32-C3 TRM, interrupt matrix chapter);
+#           both figures from memory, to verify; the wider bound is checked here
 IRQ_RANGE = {"armv7m": (0, 239), "rv32": (0, 4095)}
 PLATFORMS_DIR = Path(__file__).resolve().parent.parent.parent / "platforms"
 # Board C every port links (console strings, number formatting, memcpy & co., the RX queue).
@@ -190,7 +190,8 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
 
     e = board.table("energy")
     # Supply voltages of the parts tinysim models are a few volts (STM32L4+ 1.71-3.6 V, DS12023
-    # section 6.3.1; ESP32-C3 3.0-3.6 V); 0 and negatives are typos, 10 V a generous ceiling.
+    # operating conditions; ESP32-C3 3.0-3.6 V; both from memory); 0 and negatives are typos,
+    # 10 V a generous ceiling.
     energy = Energy(
         vdd_v=float(e.number("vdd_v", 0, 10, low_open=True)),
         run_ua_per_mhz=float(e.number("run_ua_per_mhz", 0)),

@@ -20,7 +20,8 @@ class Stm32Gpio(Peripheral):
 
     def __init__(self, name, base, size, irq, params, host=None):
         ports = {**self.DEFAULTS, **dict(params or {})}["ports"]
-        # GPIOA..GPIOK is the most an STM32 has (11 ports, 0x400 apart: RM0432 Table 3 has A..I).
+        # GPIOA..GPIOK (11 ports, 0x400 apart) is the most an STM32 has (from memory: the H7
+        # has A..K); RM0432 Table 3 has A..I for the L4+.
         if not isinstance(ports, int) or isinstance(ports, bool) or not 1 <= ports <= 11 \
                 or ports * 0x400 > size:
             raise PlatformError(f"params.ports = {ports!r}: give the number of GPIO ports, a whole "
