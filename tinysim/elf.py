@@ -93,6 +93,11 @@ class Firmware:
                 continue
             flags = seg["p_flags"]
             perm = ("r" if flags & 4 else "") + ("w" if flags & 2 else "") + ("x" if flags & 1 else "")
+            if seg["p_filesz"] and seg["p_offset"] + seg["p_filesz"] > len(raw):
+                # pyelftools would hand back a short (or empty) slice: zeros at run time
+                raise ValueError(f"program header {i} (PT_LOAD at {seg['p_paddr']:#010x}) takes "
+                                 f"{seg['p_filesz']} bytes at file offset {seg['p_offset']:#x}, past "
+                                 f"the end of the {len(raw)}-byte file")
             segments.append(Segment(i, seg["p_paddr"], seg["p_vaddr"], seg.data(), seg["p_memsz"], perm))
         if not segments:
             raise FirmwareError(f"{path}: no loadable (PT_LOAD) segments; is this a linked firmware image?")

@@ -10,6 +10,7 @@ works in one works in the other. Errors are `UnitError`s naming where the value 
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, List
 
@@ -48,7 +49,7 @@ def _number_and_unit(value: Any, units: dict, where: str, what: str, examples: s
 def parse_size(value: Any, where: str = "size") -> int:
     """Bytes from `4096`, `"640KiB"`, `"1.5MiB"`; refuses negative and fractional byte counts."""
     number = _number_and_unit(value, SIZE_UNITS, where, "size", SIZE_EXAMPLES)
-    if number < 0 or number != int(number):
+    if not math.isfinite(number) or number < 0 or number != int(number):
         raise UnitError(f"{where}: size {value!r} is not a whole number of bytes "
                         f"(examples: {SIZE_EXAMPLES})")
     return int(number)
@@ -57,14 +58,25 @@ def parse_size(value: Any, where: str = "size") -> int:
 def parse_frequency(value: Any, where: str = "clock") -> float:
     """Hz (a float, as sweeps need) from `"120MHz"`, `"16 MHz"`, `4.5e6`; must be above 0."""
     hz = _number_and_unit(value, FREQUENCY_UNITS, where, "clock", FREQUENCY_EXAMPLES)
+    if not math.isfinite(hz):
+        raise UnitError(f"{where}: clock {value!r} is not a finite number (examples: {FREQUENCY_EXAMPLES})")
     if hz <= 0:
         raise UnitError(f"{where}: clock {value!r} must be above 0 Hz (examples: {FREQUENCY_EXAMPLES})")
     return hz
 
 
 def parse_hz(value: Any, where: str = "clock") -> int:
-    """Whole Hz, for platform files: `"120MHz"` -> 120000000."""
-    return int(round(parse_frequency(value, where)))
+    """Whole Hz, for platform files: `"120MHz"` -> 120000000; at least 1 Hz."""
+    hz = parse_frequency(value, where)
+    if not math.isfinite(hz) or round(hz) < 1:
+        raise UnitError(f"{where}: clock {value!r} must be a finite whole number of Hz, at least 1 "
+                        f"(examples: {FREQUENCY_EXAMPLES})")
+    return int(round(hz))
+
+
+# Most clock points one --clock may give: each is a full re-costing of the profile, and a sweep's
+# table and plot are read by a person; 10,000 is far beyond any plot's resolution.
+MAX_CLOCK_POINTS = 10_000
 
 
 def parse_clock(text: str, option: str = "--clock") -> float:
@@ -85,9 +97,15 @@ def parse_clocks(text: str, option: str = "--clock") -> List[float]:
             if points < 1:
                 raise UnitError(f"{option}: range {part!r} needs ':N' with N a count of at "
                                 "least 1 (e.g. 4MHz..120MHz:100)") from None
+            if points + len(out) > MAX_CLOCK_POINTS:
+                raise UnitError(f"{option}: range {part!r} asks for {points:,} points; a sweep takes "
+                                f"at most {MAX_CLOCK_POINTS:,} clocks: give a smaller ':N'")
             out.extend(np.linspace(lo, hi, points).tolist())
         elif part.strip():
             out.append(parse_frequency(part, option))
+        if len(out) > MAX_CLOCK_POINTS:
+            raise UnitError(f"{option}: {len(out):,} clocks; a sweep takes at most "
+                            f"{MAX_CLOCK_POINTS:,}: give fewer")
     if not out:
         raise UnitError(f"{option}: no clock given")
     return out

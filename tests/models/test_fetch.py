@@ -19,18 +19,24 @@ UNREACHABLE = "https://127.0.0.1:9/"
 
 
 def _expect_generated(model_id: str) -> Expected:
-    """The reference expectation, with size and MD5 of our generated file instead."""
+    """The reference expectation, with size and SHA-256 of our generated file instead."""
     data = (MODELS / f"{model_id}.tflite").read_bytes()
     ref = reference_expectations()[model_id]
-    return Expected(len(data), hashlib.md5(data).hexdigest()[:8], ref.input_shape,
+    return Expected(len(data), hashlib.sha256(data).hexdigest(), ref.input_shape,
                     ref.output_shape, ref.ops)
+
+
+# The official files as the steering repository keeps them (models/README.md there lists the
+# same hashes); read in place, never copied into this repository.
+OFFICIAL = Path(__file__).resolve().parents[3] / "shared" / "models" / "mlperf-tiny-official"
 
 
 def test_reference_table_is_the_published_one():
     table = reference_expectations()
-    assert {k: (v.size, v.md5_prefix) for k, v in table.items()} == {
-        "kws01": (53_936, "618aeb15"), "vww01": (333_288, "f0b01141"),
-        "ic01": (98_496, "2d6dd487"), "ad01": (276_976, "361fa1b1")}
+    assert {k: (v.size, v.sha256[:16]) for k, v in table.items()} == {
+        "kws01": (53_936, "aeea436800704fce"), "vww01": (333_288, "597a384c8c2c8a12"),
+        "ic01": (98_496, "3c002613d1b2475e"), "ad01": (276_976, "87cf24194ef93d1d")}
+    assert all(len(v.sha256) == 64 for v in table.values())   # the full digest, not a prefix
     assert WORKLOADS.get("ic01").pretrained.repo_path.endswith(
         "image_classification/trained_models/pretrainedResnet_quant.tflite")
 
@@ -49,17 +55,37 @@ def test_generated_model_is_not_the_reference():
 
 def test_corrupted_copy_rejected_naming_file_and_difference(tmp_path):
     data = bytearray((MODELS / "ic01.tflite").read_bytes())
-    data[len(data) // 2] ^= 0x5A  # one flipped weight byte: size and graph fine, md5 not
+    data[len(data) // 2] ^= 0x5A  # one flipped weight byte: size and graph fine, sha256 not
     with pytest.raises(ModelError) as err:
         verify_model(bytes(data), "copy/ic01.tflite", _expect_generated("ic01"))
     msg = str(err.value)
-    assert msg.startswith("copy/ic01.tflite: ") and "md5" in msg and "size" not in msg
+    assert msg.startswith("copy/ic01.tflite: ") and "sha256" in msg and "size" not in msg
+
+
+@pytest.mark.parametrize("model_id", ["kws01", "vww01", "ic01", "ad01"])
+def test_official_files_pass_the_pinned_expectations(model_id):
+    path = OFFICIAL / f"{model_id}_official.tflite"
+    if not path.is_file():
+        pytest.skip(f"{path} not present (the steering repository's models/ folder, ../shared)")
+    verify_model(path.read_bytes(), str(path), reference_expectations()[model_id])
+
+
+def test_a_file_matching_only_an_md5_prefix_is_refused():
+    """The old check took any file whose MD5 began with 8 given hex digits: the full SHA-256 is
+    checked now, so a same-size, same-graph file with one byte changed is refused."""
+    path = OFFICIAL / "kws01_official.tflite"
+    if not path.is_file():
+        pytest.skip(f"{path} not present (../shared)")
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    with pytest.raises(ModelError, match="sha256"):
+        verify_model(bytes(data), "kws01", reference_expectations()["kws01"])
 
 
 def test_wrong_graph_rejected_with_shapes_and_ops():
     kws = (MODELS / "kws01.tflite").read_bytes()
     wrong = _expect_generated("kws01")
-    wrong = Expected(wrong.size, wrong.md5_prefix, (1, 49, 10, 2), (1, 11), {"CONV_2D": 5})
+    wrong = Expected(wrong.size, wrong.sha256, (1, 49, 10, 2), (1, 11), {"CONV_2D": 5})
     with pytest.raises(ModelError) as err:
         verify_model(kws, "kws01.tflite", wrong)
     msg = str(err.value)
@@ -91,7 +117,7 @@ def test_fetch_uses_files_placed_by_hand(tmp_path):
 
 def test_fetch_rejects_bad_local_file(tmp_path):
     (tmp_path / "vww01.tflite").write_bytes(b"\0" * 333_288)
-    with pytest.raises(ModelError, match=r"vww01.tflite: not the expected model: .*md5"):
+    with pytest.raises(ModelError, match=r"vww01.tflite: not the expected model: .*sha256"):
         fetch(tmp_path, ["vww01"], base_url=UNREACHABLE, log=lambda m: None)
 
 
@@ -116,8 +142,13 @@ def test_only_https(tmp_path):
         fetch(tmp_path, ["kws01"], base_url="http://127.0.0.1:9/", log=lambda m: None)
 
 
-def test_default_url_points_at_mlcommons_tiny():
-    assert fetch_mod.DEFAULT_BASE_URL.startswith("https://") and "mlcommons/tiny" in fetch_mod.DEFAULT_BASE_URL
+def test_default_url_points_at_a_pinned_mlcommons_tiny_commit():
+    url = fetch_mod.DEFAULT_BASE_URL
+    assert url.startswith("https://") and "mlcommons/tiny" in url
+    assert "/master/" not in url and "/main/" not in url
+    commit = url.rstrip("/").rsplit("/", 1)[1]
+    assert len(commit) == 40 and all(c in "0123456789abcdef" for c in commit)
+    assert all(WORKLOADS.get(w).pretrained.commit == commit for w in ("kws01", "vww01", "ic01", "ad01"))
 
 
 # The network itself cannot run here, so these two replace only the HTTP transfer.
@@ -136,7 +167,7 @@ def test_downloaded_bytes_verified_and_stored(tmp_path, monkeypatch):
     assert seen == [(fetch_mod.DEFAULT_BASE_URL + WORKLOADS.get("ic01").pretrained.repo_path, len(served))]
     assert (tmp_path / "ic01.tflite").read_bytes() == served
     entry = json.loads(path.read_text())["models"]["ic01"]
-    assert entry["source"] == seen[0][0] and entry["md5"] == hashlib.md5(served).hexdigest()
+    assert entry["source"] == seen[0][0] and entry["sha256"] == hashlib.sha256(served).hexdigest()
 
 
 def test_http_error_is_not_called_a_network_problem(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import pkgutil
 import signal
 import sys
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Numeric options several commands share, checked once here before any file is opened:
-# attribute -> (option as the user types it, smallest valid value, what it counts).
+# attribute -> (option as the user types it, smallest valid value, what it counts); _UPPER gives
+# the largest where the value reaches a fixed-width field.
 _NUMERIC_OPTIONS = {
     "max_instructions": ("--max-instructions", 1, "an instruction budget"),
     "inputs": ("--inputs", 1, "a number of random inputs"),
@@ -64,13 +66,23 @@ _NUMERIC_OPTIONS = {
 }
 
 
+# The native counter keeps the instruction budget in a uint64_t (tinysim/emu/native): a larger
+# number would wrap (2**64 + 1 became a budget of 1).
+_UPPER = {"max_instructions": 2**64 - 1}
+
+
 def check_numeric_options(args: argparse.Namespace) -> None:
-    """A negative count or a zero timeout is a typo: say so before anything runs."""
+    """A negative count, a zero timeout or a number too big for its field is a typo: say so
+    before anything runs."""
     for attr, (option, lowest, what) in _NUMERIC_OPTIONS.items():
         value = getattr(args, attr, None)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < lowest:
             bound = "0 or more" if lowest == 0 else ("above 0" if lowest < 1 else f"at least {lowest}")
             raise TinysimError(f"{option} {value}: {what} must be {bound}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise TinysimError(f"{option} {value}: {what} must be a finite number")
+        if isinstance(value, (int, float)) and attr in _UPPER and value > _UPPER[attr]:
+            raise TinysimError(f"{option} {value}: {what} must be at most {_UPPER[attr]:,}")
 
 
 class _Interrupts:

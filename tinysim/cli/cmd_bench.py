@@ -239,6 +239,11 @@ def run(args) -> int:
         raise TinysimError(f"no workload image fits {platform.name} (see {args.images / platform.name / 'manifest.json'})")
     writer = RunWriter(args.out, meta={"command": "bench", "platform": platform.label,
                                        "options": args_meta(args), "quick": args.quick})
+    with writer:   # a run that fails before a workload finishes leaves no empty results folder
+        return _bench_all(images, args, writer, platform)
+
+
+def _bench_all(images, args, writer: RunWriter, platform) -> int:
     rows = []
     for workload, elf, entry in images:
         if not args.json:

@@ -36,6 +36,9 @@ def add_arguments(parser) -> None:
                              "--test, build/<platform>/<model>.elf for --model)")
     parser.add_argument("--keep-c", type=Path, metavar="DIR",
                         help="with --model: keep the generated model C sources in DIR")
+    parser.add_argument("--model-id", metavar="ID",
+                        help="with --model: the model name the firmware reports (TS_MODEL_ID; "
+                             "default: the file name's stem), e.g. kws01 for kws01_official.tflite")
 
 
 def check_output_path(out, option: str, example: str) -> None:
@@ -53,6 +56,25 @@ def check_output_path(out, option: str, example: str) -> None:
             break
 
 
+def _new_dirs(paths) -> list:
+    """The folders (and their missing parents) that do not exist yet, deepest first."""
+    out = []
+    for path in paths:
+        for d in (path, *path.parents):
+            if d.exists():
+                break
+            out.append(d)
+    return sorted(set(out), key=lambda d: len(d.parts), reverse=True)
+
+
+def _remove_empty(dirs) -> None:
+    for d in dirs:
+        try:
+            d.rmdir()          # only if empty: never removes anything the build wrote
+        except OSError:
+            pass
+
+
 def run(args) -> int:
     if args.list or args.prebuilt_tests:   # these cover every port: options for one are a mistake
         mode = "--list" if args.list else "--prebuilt-tests"
@@ -63,6 +85,8 @@ def run(args) -> int:
                                "(to build one image: --test NAME --platform P [-o OUT.elf])")
     if args.keep_c is not None and args.model is None:
         raise TinysimError("--keep-c keeps the generated model C sources: it goes with --model")
+    if args.model_id is not None and args.model is None:
+        raise TinysimError("--model-id names the model a benchmark firmware reports: it goes with --model")
     check_output_path(args.out, "-o", f"{(args.test or 'model')}.elf")
     if args.list:
         for port in build.available_boards():
@@ -96,10 +120,15 @@ def _build_model(args) -> int:
         raise TinysimError(f"{args.model}: no such model file")
     platform = load_platform(args.platform)
     out = args.out or Path("build") / platform.name / f"{args.model.stem}.elf"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    entry = build_model_image(args.model, platform, out, work_dir=args.keep_c)
-    if not entry["fits"]:
-        raise TinysimError(f"{args.model.name} does not fit {platform.name}: {entry['why']}")
+    created = _new_dirs([out.parent] + ([args.keep_c] if args.keep_c is not None else []))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        entry = build_model_image(args.model, platform, out, work_dir=args.keep_c, model_id=args.model_id)
+        if not entry["fits"]:
+            raise TinysimError(f"{args.model.name} does not fit {platform.name}: {entry['why']}")
+    except BaseException:
+        _remove_empty(created)   # a failed build leaves no empty -o / --keep-c folders behind
+        raise
     print(f"wrote {out}")
     print(f"  model {entry['model_id']}: {entry['macs']:,} MACs, kernels {entry['kernels']}, "
           f"arena {entry['arena_bytes']:,} B")

@@ -119,13 +119,14 @@ def run(args) -> int:
         _pyocd()                         # a missing flasher is said first: nothing else can run
     writer = RunWriter(args.out, meta={"command": "hw", "platform": platform.label, "port": args.port,
                                        "options": args_meta(args), "quick": args.quick})
-    run_hw, workload = measure_on_board(args, platform, args.workload)
-    measured = cmd_bench.row_from_performance(run_hw, platform=platform, engine="hardware", elf=args.elf,
-                                              entry={}, models_dir=args.models)
-    writer.add(measured, uart_log="\n".join(run_hw.log) + "\n")
-    simulated = None
-    if not args.no_sim:
-        simulated = cmd_bench.bench_workload(platform, workload, args.elf, {}, args, writer)
+    with writer:   # a run that fails before the board answers leaves no empty results folder
+        run_hw, workload = measure_on_board(args, platform, args.workload)
+        measured = cmd_bench.row_from_performance(run_hw, platform=platform, engine="hardware",
+                                                  elf=args.elf, entry={}, models_dir=args.models)
+        writer.add(measured, uart_log="\n".join(run_hw.log) + "\n")
+        simulated = None
+        if not args.no_sim:
+            simulated = cmd_bench.bench_workload(platform, workload, args.elf, {}, args, writer)
     err = report.error_pct(measured.metrics.latency_ms, simulated.metrics.latency_ms) if simulated else None
     if args.json:
         print(json.dumps({"results_dir": str(writer.directory),

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import Any, List
+
+import numpy as np
 
 from ..errors import TinysimError
+
+# The spin watch of a run without --max-instructions: the run goes in chunks of SPIN_CHUNK
+# instructions; SPIN_CHUNKS chunks in a row with no console output that executed at most
+# SPIN_BLOCKS distinct translation blocks is a firmware going round one loop for good (a
+# `for (;;)` after main's work, a poll of a flag nothing sets). 200 M instructions is a few
+# seconds of emulation here and ~2 s of device time at 100 MHz; any benchmark or test firmware
+# prints or waits for input (exit 'idle') well before that. --max-instructions turns it off.
+SPIN_CHUNK = 50_000_000
+SPIN_CHUNKS = 4
+SPIN_BLOCKS = 16
 
 NAME = "run"
 HELP = "run a firmware ELF on an emulated platform and report instructions, cycles and speed"
@@ -16,7 +30,10 @@ def add_arguments(p) -> None:
     p.add_argument("elf", type=Path, help="firmware ELF built for the platform")
     p.add_argument("--platform", required=True, help="board name (platforms/boards/NAME.toml) or a path")
     p.add_argument("--max-instructions", type=int, default=None, metavar="N",
-                   help="stop with exit 'budget' after N instructions (default: no limit)")
+                   help="stop with exit 'budget' after N instructions (default: no limit, but a "
+                        "firmware that loops silently in a few blocks for "
+                        f"{SPIN_CHUNK * SPIN_CHUNKS:,} instructions is stopped with exit 'spin', "
+                        "saying where it spins)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--input", default=None, metavar="TEXT",
                      help="bytes fed to the console UART (escapes like \\n and \\r are honoured)")
@@ -40,6 +57,47 @@ def _input_bytes(args) -> bytes:
                                "escapes are Python-style bytes (\\n, \\x41, up to \\xff); "
                                "put other data in a file and pass --input-file") from None
     return b""
+
+
+def _block_counts(counter) -> np.ndarray:
+    return counter.blocks()["count"].astype(np.int64)
+
+
+def run_watched(session) -> Any:
+    """`session.run()` with no budget, in chunks, stopping a silent spin (see SPIN_CHUNK)."""
+    machine, counter = session.machine, session.machine.counter
+    parts: List[Any] = []   # RunResult of each chunk
+    quiet = 0
+    while True:
+        before = _block_counts(counter)
+        part = session.run(max_instructions=SPIN_CHUNK)
+        parts.append(part)
+        if part.exit != "budget":
+            return _joined(parts, part.exit, part.message)
+        after = _block_counts(counter)
+        delta = np.concatenate([after[:len(before)] - before, after[len(before):]])
+        distinct = int(np.count_nonzero(delta))
+        quiet = quiet + 1 if not part.uart and distinct <= SPIN_BLOCKS else 0
+        if quiet >= SPIN_CHUNKS:
+            pc = machine.uc.reg_read(machine.pc_reg())
+            n = SPIN_CHUNK * SPIN_CHUNKS
+            return _joined(parts, "spin",
+                           f"stopped: the firmware spins in {machine.firmware.symbolize(pc)} "
+                           f"(pc={pc:#010x}), {n:,} instructions in at most {SPIN_BLOCKS} blocks "
+                           "with no console output; give --max-instructions N to run it "
+                           "longer (that turns this check off)")
+
+
+def _joined(parts: List[Any], exit_name: str, message: str) -> Any:
+    last = parts[-1]
+    warnings: List[str] = []
+    for p in parts:
+        warnings += [w for w in p.warnings if w not in warnings]
+    return dataclasses.replace(
+        last, exit=exit_name, message=message, warnings=warnings,
+        instructions=sum(p.instructions for p in parts), blocks=sum(p.blocks for p in parts),
+        cycles=sum(p.cycles for p in parts), wall_s=sum(p.wall_s for p in parts),
+        uart="".join(p.uart for p in parts))
 
 
 def _where_stopped(machine) -> str:
@@ -66,7 +124,8 @@ def run(args) -> int:
     if data:
         machine.uart_rx(data)
     try:
-        result = session.run(max_instructions=args.max_instructions)
+        result = (session.run(max_instructions=args.max_instructions) if args.max_instructions
+                  else run_watched(session))
     except KeyboardInterrupt:
         print(_where_stopped(machine), file=sys.stderr)   # where a spinning firmware spins
         raise

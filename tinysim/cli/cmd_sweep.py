@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
+from ..atomic import atomic_file
 from ..cost import estimate
 from ..cost.evaluate import provenance
 from ..cost.footprint import footprint, memory_windows
@@ -99,12 +101,31 @@ def plot(rows, out_path, title: str) -> None:
             last_ws = r["wait_states"]
     ax1.set_title(title)
     fig.tight_layout()
-    fig.savefig(out_path, dpi=120)
-    plt.close(fig)
+    out_path = Path(out_path)
+    try:   # atomic: a failed or full-disk write leaves the previous plot, no partial file
+        with atomic_file(out_path, "plot", "choose another path (the table above is complete)") as f:
+            fig.savefig(f, dpi=120, format=out_path.suffix[1:].lower())
+    finally:
+        plt.close(fig)
+
+
+def check_plot_path(plot) -> None:
+    """`--plot DIR` or a name without a suffix: matplotlib would silently write `DIR.png` beside it."""
+    if not plot:
+        return
+    path = Path(plot)
+    if path.is_dir():
+        raise TinysimError(f"--plot {path}: is a directory; give the image file to write "
+                           f"(e.g. {path / 'sweep.png'})")
+    if not path.suffix:
+        raise TinysimError(f"--plot {path}: no file type; name the file .png, .svg or .pdf "
+                           f"(e.g. {path}.png)")
 
 
 def run(args) -> int:
     from ..pipeline.profiles import obtain_profile  # deferred: `tinysim --help` start-up speed
+    check_plot_path(args.plot)
+    clocks = parse_clocks(args.clock) if args.clock else None   # a bad --clock fails first
     platform = load_platform_arg(args.platform)
     params = overlay_params(args)
     profile = obtain_profile(args, platform, params)
@@ -114,7 +135,9 @@ def run(args) -> int:
         except OSError as err:
             raise TinysimError(f"--save-profile {args.save_profile}: cannot write the profile "
                                f"({err.strerror}); choose another path") from None
-    clocks = parse_clocks(args.clock) if args.clock else [float(platform.clock_hz)]
+        except TinysimError as err:
+            raise TinysimError(f"--save-profile {args.save_profile}: {err}") from None
+    clocks = clocks or [float(platform.clock_hz)]
     srams = parse_sizes(args.sram, "--sram") if args.sram else [None]
     flashes = parse_sizes(args.flash, "--flash") if args.flash else [None]
     if (args.sram or args.flash) and not args.elf:
@@ -142,6 +165,8 @@ def run(args) -> int:
         except OSError as err:
             raise TinysimError(f"--plot {args.plot}: cannot write the plot ({err.strerror}); "
                                "choose another path (the table above is complete)") from None
+        except TinysimError as err:   # the atomic write failed: the file is named in err
+            raise TinysimError(f"--plot {args.plot}: {err}") from None
         except ValueError as err:   # matplotlib: an unknown image format
             raise TinysimError(f"--plot {args.plot}: {err}; name the file .png, .svg or .pdf") from None
         except ImportError:

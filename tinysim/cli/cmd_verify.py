@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 from pathlib import Path
+from typing import Optional
 
 from ..errors import TinysimError
 from ..platform import load_platform
@@ -22,6 +25,25 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as err:
+        raise TinysimError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def prebuilt_model(platform_name: str, workload: str) -> Optional[Path]:
+    """The .tflite a prebuilt image was compiled from, as its platform manifest records it."""
+    from ..firmware.images import REPO_ROOT, load_manifest  # deferred: `tinysim --help` start-up speed
+    try:
+        entry = load_manifest(platform_name).get("images", {}).get(workload, {})
+    except ValueError:   # an unreadable manifest: no prebuilt image can be trusted
+        return None
+    model = entry.get("model") if isinstance(entry, dict) else None
+    path = REPO_ROOT / model if isinstance(model, str) else None
+    return path if path is not None and path.is_file() else None
+
+
 def resolve_image(model: Path, platform, elf) -> Path:
     """The ELF to run: the one given, the prebuilt one for a shipped workload, or a fresh build."""
     from ..firmware.images import WORKLOADS, build_model_image, image_path  # deferred: `tinysim --help` start-up speed
@@ -30,7 +52,12 @@ def resolve_image(model: Path, platform, elf) -> Path:
             raise TinysimError(f"{elf}: no such firmware image")
         return elf
     if model.stem in WORKLOADS and image_path(platform.name, model.stem).is_file():
-        return image_path(platform.name, model.stem)
+        built_from = prebuilt_model(platform.name, model.stem)
+        if built_from is not None and _sha256(built_from) == _sha256(model):
+            return image_path(platform.name, model.stem)
+        print(f"{model}: not the model the prebuilt {image_path(platform.name, model.stem)} was "
+              f"built from ({built_from or 'no manifest entry'}: its sha256 differs); "
+              "building an image from this model", file=sys.stderr)
     out = Path("build") / platform.name / f"{model.stem}.elf"
     out.parent.mkdir(parents=True, exist_ok=True)
     entry = build_model_image(model, platform, out)

@@ -13,6 +13,7 @@ Energy: measured_joules_i - deltas_i = VDD * k * 1e-12 * measured_cycles_i  ->  
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -49,7 +50,8 @@ class Fit:
 def _positive(item: dict, key: str, where: str) -> float:
     """A measured quantity: a positive number (a string or a negative count is a typo)."""
     value = item[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
+            or not math.isfinite(value):
         raise TinysimError(f"{where}: '{key}' must be a positive number, got {value!r}")
     return float(value)
 
@@ -87,6 +89,12 @@ def load_measurements(path) -> List[Measurement]:
 
 
 def fit(measurements: List[Measurement], platform) -> Fit:
+    """Least-squares fit of the cost (and energy) parameters; a non-finite result is refused."""
+    with np.errstate(all="ignore"):   # overflow shows as a non-finite result, reported below
+        return _fit(measurements, platform)
+
+
+def _fit(measurements: List[Measurement], platform) -> Fit:
     preset = get_preset(platform.core.timing)
     notes: List[str] = []
     has_refill = "branch_refill" in preset.defaults
@@ -153,6 +161,13 @@ def fit(measurements: List[Measurement], platform) -> Fit:
                        energy_error_before=before.joules / m.joules - 1,
                        energy_error_after=after.joules / m.joules - 1)
         residuals.append(row)
+    bad = [f"{k} = {v!r}" for k, v in params.items() if not math.isfinite(v)]
+    bad += [f"{r['label']}: {k} = {v!r}" for r in residuals for k, v in r.items()
+            if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise TinysimError(f"the fit is not finite ({'; '.join(bad[:3])}): a measured cycle or "
+                           "energy figure is far outside what the profiles can give; check the "
+                           "measurements file (cycles per timed window, joules per window)")
     return Fit(params, residuals, notes)
 
 

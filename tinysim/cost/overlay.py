@@ -11,13 +11,18 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Dict, Iterable, Mapping
 
+from ..atomic import write_atomic
 from ..errors import TinysimError
 
 SECTIONS = ("cost", "energy")
+# Every overlay parameter is a non-negative scale, a cycle count or a current in uA/MHz; a value
+# beyond this is a damaged or hand-edited file, not a calibration (the fits clamp at 0).
+MAX_PARAM = 1e6
 
 
 def read_overlay(path) -> Dict[str, float]:
@@ -38,14 +43,21 @@ def read_overlay(path) -> Dict[str, float]:
             raise TinysimError(f"{p}: unknown section [{section}] (expected: "
                                f"{', '.join(SECTIONS)})")
         for key, value in values.items():
-            if not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TinysimError(f"{p}: [{section}] {key} must be a number, got {value!r}")
+            if not math.isfinite(value) or not 0 <= value <= MAX_PARAM:
+                raise TinysimError(f"{p}: [{section}] {key} = {value!r} is not a finite number in "
+                                   f"[0, {MAX_PARAM:g}]; run `tinysim calibrate` again")
             params[key] = float(value)
     return params
 
 
 def write_overlay(path, params: Mapping[str, float], header: Iterable[str] = ()) -> Path:
     p = Path(path)
+    bad = {k: v for k, v in params.items() if not math.isfinite(v) or not 0 <= v <= MAX_PARAM}
+    if bad:
+        raise TinysimError(f"{p}: not written: the fit gave {', '.join(f'{k} = {v!r}' for k, v in bad.items())} "
+                           f"(not a finite number in [0, {MAX_PARAM:g}]); check the measurements")
     lines = [f"# {h}" for h in header]
     cost = {k: v for k, v in params.items() if k != "run_ua_per_mhz"}
     energy = {k: v for k, v in params.items() if k == "run_ua_per_mhz"}
@@ -53,8 +65,7 @@ def write_overlay(path, params: Mapping[str, float], header: Iterable[str] = ())
         if values:
             lines.append(f"[{section}]")
             lines.extend(f"{k} = {float(f'{v:.6g}')!r}" for k, v in sorted(values.items()))
-    try:
-        p.write_text("\n".join(lines) + "\n")
-    except OSError as err:
-        raise TinysimError(f"{p}: cannot write the overlay ({err.strerror}); choose another -o path") from None
+    if p.is_dir():
+        raise TinysimError(f"{p}: cannot write the overlay (Is a directory); choose another -o path")
+    write_atomic(p, ("\n".join(lines) + "\n").encode(), "overlay", "choose another -o path")
     return p

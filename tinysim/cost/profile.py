@@ -10,6 +10,7 @@ side by side; `evaluate.estimate` re-costs it with numpy alone.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence
@@ -17,6 +18,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 import numpy as np
 
 from .. import __version__
+from ..atomic import atomic_file
 from ..errors import TinysimError
 from .classes import N_TERMS, TERM_NAMES, InsnClass
 
@@ -184,15 +186,24 @@ class ExecutionProfile:
         return base.with_suffix(".npz"), base.with_suffix(".json")
 
     def save(self, path) -> Path:
+        """Write the .npz and its .json atomically (`tinysim.atomic`): both temporary files are
+        complete before either replaces its target, so a full disk leaves the previous pair."""
         npz, js = self._paths(path)
-        npz.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(npz, blocks=self.blocks, edges=self.edges,
-                            static_hist=self.static_hist, taken_hist=self.taken_hist,
-                            regions=self.regions)
+        try:
+            npz.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ProfileError(f"{npz}: cannot write the profile ({err.strerror})") from None
         meta = dict(self.meta)
         meta.setdefault("format", FORMAT_VERSION)
         meta.setdefault("term_names", list(TERM_NAMES))
-        js.write_text(json.dumps(meta, indent=2, sort_keys=True, default=_json_default) + "\n")
+        text = json.dumps(meta, indent=2, sort_keys=True, default=_json_default) + "\n"
+        hint = "free some space or choose another path"
+        with atomic_file(js, "profile", hint) as fj:
+            fj.write(text.encode())
+            with atomic_file(npz, "profile", hint) as fz:
+                np.savez_compressed(fz, blocks=self.blocks, edges=self.edges,
+                                    static_hist=self.static_hist, taken_hist=self.taken_hist,
+                                    regions=self.regions)
         return npz
 
     @classmethod
@@ -207,7 +218,7 @@ class ExecutionProfile:
             with np.load(npz, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in ("blocks", "edges", "static_hist", "taken_hist",
                                             "regions")}
-        except (ValueError, KeyError, OSError, EOFError) as err:
+        except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
             why = "not a NumPy .npz archive" if "pickle" in str(err) else str(err)
             raise ProfileError(f"{npz}: not a tinysim profile ({why}); record one with "
                                "`tinysim sweep ELF --platform P --save-profile FILE.npz`") from None

@@ -76,7 +76,11 @@ class MemoryMap:
             params = dict(spec.params)
             if "clock_hz" in getattr(cls, "DEFAULTS", {}):
                 params.setdefault("clock_hz", self.platform.clock_hz)  # timers that scale cycles
-            self.peripherals[spec.name] = cls(spec.name, spec.base, spec.size, spec.irq, params, host=self)
+            try:
+                self.peripherals[spec.name] = cls(spec.name, spec.base, spec.size, spec.irq, params, host=self)
+            except PlatformError as err:  # a bad param: name the file and the peripheral entry
+                where = spec.where.rsplit(".", 1)[0] if spec.where else f"peripheral {spec.name}"
+                raise PlatformError(f"{where} ({spec.name}, {spec.model}): {err}") from None
 
     def _map_mmio(self) -> None:
         spans = sorted(((p.base & ~(PAGE - 1), _align_up(p.base + p.size), p) for p in self.peripherals.values()),
@@ -106,6 +110,15 @@ class MemoryMap:
     def _paint_stack(self) -> None:
         if self._stack:
             lo, hi = self._stack
+            mem = self.platform.region_of(lo)
+            if mem is None or mem.kind != "sram" or not mem.contains(lo, hi - lo):
+                raise FirmwareError(
+                    f"{self.firmware.path}: its stack [__stack_limit {lo:#010x}, _estack {hi:#010x}) "
+                    f"is not inside one SRAM of platform {self.platform.name} "
+                    f"({self.platform.soc_source_path}: "
+                    + ", ".join(f"{m.name} [{m.base:#010x}, {m.end:#010x})"
+                                for m in self.platform.storage("sram")) +
+                    "); rebuild the firmware for this platform or fix the SoC's [[memory]] sizes")
             self.uc.mem_write(lo, bytes([STACK_PAINT]) * (hi - lo))
 
     def stack_peak_bytes(self) -> Optional[int]:

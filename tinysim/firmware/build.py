@@ -34,6 +34,7 @@ from typing import Iterable, Mapping, Sequence
 from tinysim.errors import ToolchainError, TinysimError
 from tinysim.platform import Platform, available_platforms, load_platform
 
+from ..atomic import atomic_file
 from . import board_config
 
 FIRMWARE_DIR = Path(__file__).resolve().parent
@@ -238,7 +239,10 @@ def build_elf(
             ],
             f"linking {out.name} for {spec.name}",
         )
-        shutil.copyfile(tmp_elf, out)  # atomic enough: a failed build leaves no partial ELF
+        # temp file beside `out` + rename: a failed or full-disk copy leaves no partial ELF
+        with atomic_file(out, "firmware ELF", "free some space or choose another -o") as f, \
+                open(tmp_elf, "rb") as src:
+            shutil.copyfileobj(src, f)
     return out
 
 

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..atomic import write_atomic
 from ..compiler.compile import compile_model
 from ..errors import TinysimError
 from ..platform import Platform, available_platforms, load_platform
@@ -139,9 +140,8 @@ def build_images(platforms: Iterable[str], workloads: Iterable[str], out_root: P
             manifest["images"][workload] = entry
             log(f"{name}/{workload}: " + (f"{entry['flash_bytes']} B flash, sha256 {entry['sha256'][:12]}"
                                          if entry["fits"] else f"does not fit: {entry['why']}"))
-        tmp = folder / "manifest.json.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, folder / "manifest.json")
+        write_atomic(folder / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(),
+                     "image manifest")
         manifests[name] = manifest
     return manifests
 

@@ -86,6 +86,13 @@ def _parse_line(workload: str, row: list[str], where: str, directory: Path) -> E
     if len(data) != layout.file_bytes:
         raise ModelError(f"{path}: {len(data)} bytes, a {workload} input has {layout.file_bytes}"
                          f" ({where})")
+    if entry.conversion == "float32_quantize":
+        values = np.frombuffer(data, "<f4")
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise ModelError(f"{path}: float32 value {bad[0]} (byte offset {4 * int(bad[0])}) is "
+                             f"{values[bad[0]]}; {bad.size} value(s) are NaN or infinite, which no "
+                             f"sensor gives: regenerate the file ({where})")
     if not layout.windowed:
         return Entry(name, label, (data,))
     window = _int_field(row[3], where, "window_bytes")
@@ -106,7 +113,7 @@ def load_dataset(workload: str, directory: str | Path, limit: int | None = None)
     directory = Path(directory)
     labels_path = directory / LABELS_FILE
     try:
-        text = labels_path.read_text(encoding="utf-8")
+        text = labels_path.read_text(encoding="utf-8-sig")   # a spreadsheet's BOM is not a file name
     except FileNotFoundError:
         raise ModelError(f"{labels_path}: no {LABELS_FILE} here; a {workload} dataset directory holds "
                          f"{LABELS_FILE} and the .bin files it lists (generate one with "

@@ -19,15 +19,17 @@ import dataclasses
 import hashlib
 import io
 import json
+import math
 import os
+import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from .. import __version__
+from ..atomic import write_atomic as _write_atomic
 from ..errors import TinysimError
 
 SCHEMA = 1
@@ -100,15 +102,38 @@ class ResultRow:
     @classmethod
     def from_dict(cls, data: Dict[str, Any], where: str = "result") -> "ResultRow":
         try:
-            return cls(
+            row = cls(
                 identity=_build(Identity, data["identity"]),
                 metrics=_build(Metrics, data.get("metrics", {})),
                 provenance=_build(Provenance, data.get("provenance", {})),
                 windows=list(data.get("windows", [])),
                 artifacts=dict(data.get("artifacts", {})),
             )
-        except (KeyError, TypeError) as err:
+        except (KeyError, TypeError, AttributeError) as err:
             raise TinysimError(f"{where}: not a tinysim result row ({err})") from None
+        row.check_metrics(where)
+        return row
+
+    def check_metrics(self, where: str) -> None:
+        """Metric fields hold what their annotation says: a (finite) number, true/false, text or
+        null; anything else (a string latency, NaN) would break the tables that read them."""
+        for f in dataclasses.fields(Metrics):
+            value = getattr(self.metrics, f.name)
+            if value is None:
+                continue
+            kind = f.type if isinstance(f.type, str) else str(f.type)
+            if "bool" in kind:
+                ok = isinstance(value, bool)
+            elif "str" in kind:
+                ok = isinstance(value, str)
+            else:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and math.isfinite(value)
+            if not ok:
+                want = "true/false" if "bool" in kind else "text" if "str" in kind else "a finite number"
+                raise TinysimError(f"{where}: metrics.{f.name} is {value!r}, expected {want} or "
+                                   "null; the file was edited or damaged: write it again with "
+                                   "`tinysim bench`")
 
     def flat(self) -> Dict[str, Any]:
         """One CSV line: identity and metrics columns, and the provenance that fits a cell."""
@@ -200,21 +225,10 @@ def utc_stamp(now: Optional[datetime] = None) -> str:
 # ---------------------------------------------------------------- atomic files
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader (or a crash) sees the old file or the new one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write `data` to `path` so that a reader, a crash or a full disk sees the old file or the
+    new one (mode 0644 like every other file of a run; `tinysim.atomic`)."""
+    _write_atomic(path, data, what="results file",
+                  hint="free some space or choose another directory with --out")
 
 
 def _csv_text(rows: List[ResultRow]) -> str:
@@ -262,6 +276,20 @@ class RunWriter:
         self.meta = {"schema": SCHEMA, "started_utc": stamp, "tinysim_version": __version__}
         self.meta.update(meta or {})
 
+    def discard_if_empty(self) -> bool:
+        """A run that failed before any workload finished leaves no empty `results/<stamp>/`:
+        remove the directory when it holds no result (only this run's own files). True if removed."""
+        if self.rows or not self.directory.is_dir():
+            return False
+        shutil.rmtree(self.directory, ignore_errors=True)
+        return not self.directory.exists()
+
+    def __enter__(self) -> "RunWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard_if_empty()
+
     def artifact_path(self, workload: str, kind: str, suffix: str) -> Path:
         # One dot only: ExecutionProfile.save swaps the last suffix for .npz / .json.
         return self.directory / f"{workload}-{kind}{suffix}"
@@ -285,9 +313,14 @@ class RunWriter:
             row.artifacts[f"profile_{name}"] = path.name
         row.provenance.finished_utc = utc_stamp()
         key = (row.workload, row.identity.mode, row.identity.engine)
+        before = self.rows
         self.rows = [r for r in self.rows
                      if (r.workload, r.identity.mode, r.identity.engine) != key] + [row]
-        self.flush()
+        try:
+            self.flush()
+        except BaseException:
+            self.rows = before       # the files on disk still hold the rows before this one
+            raise
         return self.directory
 
     def flush(self) -> None:

@@ -1,8 +1,9 @@
 """`tinysim models fetch`: the official pretrained MLPerf Tiny int8 models, verified.
 
-Downloads each reference .tflite from the mlcommons/tiny repository over HTTPS (urllib), checks
-size, MD5 prefix (research notes section 3) and graph shape (input/output shapes and op set, parsed
-with the `tflite` schema package), and stores it as `<dest>/<id>.tflite` with its sha256 in
+Downloads each reference .tflite from the mlcommons/tiny repository over HTTPS (urllib) at a pinned
+commit (`tinysim.workloads.mlperf_tiny.UPSTREAM_COMMIT`, in the URL: never a moving branch), checks
+size, full SHA-256 and graph shape (input/output shapes and op set, parsed with the `tflite` schema
+package), and stores it (atomically) as `<dest>/<id>.tflite` with its sha256 in
 `<dest>/manifest.json`. Files already in `<dest>` (as `<id>.tflite` or under their upstream name,
 e.g. copied by hand on an offline machine) are verified and used instead of downloading.
 """
@@ -17,12 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinysim import workloads
+from tinysim.atomic import write_atomic
+from tinysim.workloads.mlperf_tiny import UPSTREAM_COMMIT
 from tinysim.errors import ModelError
 from tinysim.models.graph import read_graph
 from tinysim.models.manifest import MANIFEST, load_manifest, model_entry, write_manifest
 
-# Raw-file URL prefix of the mlcommons/tiny repository (branch master). Overridable for mirrors.
-DEFAULT_BASE_URL = "https://raw.githubusercontent.com/mlcommons/tiny/master/"
+# Raw-file URL prefix of the mlcommons/tiny repository at the pinned commit. Overridable for
+# mirrors (a mirror's files must still hash to the pinned SHA-256).
+DEFAULT_BASE_URL = f"https://raw.githubusercontent.com/mlcommons/tiny/{UPSTREAM_COMMIT}/"
 BASE_URL_ENV = "TINYSIM_MODELS_BASE_URL"
 DEFAULT_DEST = Path("models/pretrained")
 
@@ -32,7 +36,7 @@ class Expected:
     """What a fetched file must be."""
 
     size: int
-    md5_prefix: str
+    sha256: str  # full hex digest
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
     ops: dict  # op name -> count
@@ -41,7 +45,7 @@ class Expected:
 def reference_expectations() -> dict[str, Expected]:
     """Expectation table of the registered workloads' official pretrained models."""
     entries = [workloads.get(w) for w in workloads.ids()]
-    return {w.id: Expected(w.pretrained.size, w.pretrained.md5_prefix, w.input_shape,
+    return {w.id: Expected(w.pretrained.size, w.pretrained.sha256, w.input_shape,
                            w.output_shape, dict(w.ops)) for w in entries if w.pretrained}
 
 
@@ -50,9 +54,9 @@ def verify_model(data: bytes, where: str, expected: Expected) -> None:
     problems = []
     if len(data) != expected.size:
         problems.append(f"size {len(data)} bytes, expected {expected.size}")
-    md5 = hashlib.md5(data).hexdigest()
-    if not md5.startswith(expected.md5_prefix):
-        problems.append(f"md5 {md5[:8]}..., expected {expected.md5_prefix}...")
+    sha = hashlib.sha256(data).hexdigest()
+    if sha != expected.sha256:
+        problems.append(f"sha256 {sha}, expected {expected.sha256}")
     try:
         graph = read_graph(data, label=where)
     except ModelError as exc:
@@ -139,10 +143,7 @@ def fetch(dest: str | Path = DEFAULT_DEST, model_ids=None, base_url: str | None 
             source = url
             log(f"{model_id}: downloaded and verified {len(data)} bytes")
         if local != target:
-            tmp = target.with_suffix(".tflite.part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
-        entries[model_id] = {**model_entry(target), "md5": hashlib.md5(data).hexdigest(),
-                             "source": source}
+            write_atomic(target, data, "model", "free some space or choose another --dest")
+        entries[model_id] = {**model_entry(target), "source": source}
     return write_manifest(dest, dict(sorted(entries.items())),
                           weights="official MLPerf Tiny pretrained int8 models (mlcommons/tiny)")

@@ -11,6 +11,7 @@ knows the models; `PeripheralSpec.where` names the file and key.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +22,17 @@ from ..units import UnitError, parse_hz, parse_size
 from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
                     Memory, PeripheralSpec, Platform)
 
+# Both cores tinysim emulates have a 32-bit address space (ARMv7-M ARM DDI 0403E B3.1; RISC-V
+# privileged spec: RV32 physical addresses as mapped here are 32-bit), so every memory and
+# peripheral window lies in [0, 4 GiB).
+ADDRESS_SPACE = 1 << 32
+# External interrupt numbers a SoC file may give a peripheral, per architecture:
+#   armv7m  the NVIC takes 1 to 240 external interrupts, IRQ 0..239 (Cortex-M4 TRM DDI 0439B
+#           section 6.1; exception number = 16 + IRQ, ARMv7-M ARM DDI 0403E B1.5.2)
+#   rv32    the interrupt sources tinysim's RV SoCs route: ECLIC up to 4096 sources (Nuclei ECLIC
+#           spec), ESP32-C3 interrupt matrix 62 sources (ESP32-C3 TRM, interrupt matrix chapter);
+#           both figures from memory, to verify; the wider bound is checked here
+IRQ_RANGE = {"armv7m": (0, 239), "rv32": (0, 4095)}
 PLATFORMS_DIR = Path(__file__).resolve().parent.parent.parent / "platforms"
 # Board C every port links (console strings, number formatting, memcpy & co., the RX queue).
 COMMON_PORT_DIR = PLATFORMS_DIR / "common"
@@ -65,6 +77,19 @@ class _Table:
             return parse_size(self.get(key), self._where(key))
         except UnitError as err:
             raise PlatformError(str(err)) from None
+
+    def number(self, key: str, low: float, high: float = math.inf, default: Any = ...,
+               kind=(int, float), low_open: bool = False) -> float:
+        """A finite number in [low, high] (or (low, high] with `low_open`), named in the error."""
+        value = self.get(key, kind, default)
+        if value is default and default is not ...:
+            return value
+        bad = not math.isfinite(value) or value > high or (value <= low if low_open else value < low)
+        if bad:
+            lo = f"above {low:g}" if low_open else f"at least {low:g}"
+            span = lo if high == math.inf else f"{lo} and at most {high:g}"
+            raise self.fail(key, f"{value!r} is out of range: it must be {span}")
+        return value
 
     def hz(self, key: str) -> int:
         try:
@@ -138,7 +163,7 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
 
     core = _load_core(soc)
     memories = _load_memories(soc)
-    peripherals = _load_peripherals(soc, memories)
+    peripherals = _load_peripherals(soc, memories, core)
     flash = _load_flash(soc, board)
 
     clock = board.table("clock")
@@ -155,22 +180,38 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
     console_name = console.get("peripheral", str)
     if console_name not in {p.name for p in peripherals}:
         raise console.fail("peripheral", f"{console_name!r} is not a peripheral of SoC {soc_name}")
+    console_model = next(p.model for p in peripherals if p.name == console_name)
+    if not console_model.startswith("uart."):
+        uarts = [p.name for p in peripherals if p.model.startswith("uart.")]
+        raise console.fail("peripheral", f"{console_name!r} is a {console_model} model, not a UART; "
+                                         f"name the console UART (UARTs of {soc_name}: "
+                                         f"{', '.join(uarts) or 'none'})")
+    baud = console.number("baud", 1, 1e8, default=115200, kind=int)
 
     e = board.table("energy")
+    # Supply voltages of the parts tinysim models are a few volts (STM32L4+ 1.71-3.6 V, DS12023
+    # operating conditions; ESP32-C3 3.0-3.6 V; both from memory); 0 and negatives are typos,
+    # 10 V a generous ceiling.
     energy = Energy(
-        vdd_v=float(e.get("vdd_v", (int, float))),
-        run_ua_per_mhz=float(e.get("run_ua_per_mhz", (int, float))),
-        static_ua=float(e.get("static_ua", (int, float), 0.0)),
-        class_pj=MappingProxyType(dict(e.get("class_pj", dict, {}))),
+        vdd_v=float(e.number("vdd_v", 0, 10, low_open=True)),
+        run_ua_per_mhz=float(e.number("run_ua_per_mhz", 0)),
+        static_ua=float(e.number("static_ua", 0, default=0.0)),
+        class_pj=MappingProxyType(_class_pj(e)),
     )
     name = b.get("name", str)
     return Platform(
         name=name, soc=soc_name, core=core, clock_hz=clock_hz,
         voltage_range=voltage_range, memories=memories, peripherals=peripherals,
-        console=console_name, console_baud=int(console.get("baud", int, 115200)),
+        console=console_name, console_baud=int(baud),
         flash=flash, energy=energy, source_path=str(board_path), soc_source_path=str(soc_path),
         firmware=_load_firmware(name, board, soc),
     )
+
+
+def _class_pj(e: _Table) -> dict:
+    """`[energy] class_pj`: extra energy per instruction class in pJ, each a finite number >= 0."""
+    table = e.table("class_pj", default={})
+    return {str(k): float(table.number(k, 0)) for k in table.data}
 
 
 def _paths(t: _Table, key: str, folder: Path, default: Any = ...) -> Tuple[Path, ...]:
@@ -239,6 +280,7 @@ def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
             raise t.fail("kind", f"{kind!r} is not one of {', '.join(MEMORY_KINDS)}")
         mem = Memory(name=t.get("name", str), kind=kind, base=t.get("base", int), size=t.size("size"),
                      alias_of=t.get("alias_of", str, None))
+        _check_window(t, mem.name, mem.base, mem.size)
         if mem.size == 0 or mem.base % 0x1000 or mem.size % 0x1000:
             raise t.fail("size", f"memory {mem.name!r} must be non-empty and 4 KiB aligned "
                                  f"(base 0x{mem.base:08x}, size 0x{mem.size:x})")
@@ -256,12 +298,28 @@ def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
     return tuple(memories)
 
 
-def _load_peripherals(soc: _Table, memories) -> Tuple[PeripheralSpec, ...]:
+def _check_window(t: _Table, name: str, base: int, size: int) -> None:
+    """A memory or peripheral window must lie inside the 32-bit address space."""
+    if base < 0 or base >= ADDRESS_SPACE:
+        raise t.fail("base", f"{name!r} base {base:#x} is outside the 32-bit address space "
+                             f"[0, 0xffffffff]; give the address from the memory map")
+    if base + size > ADDRESS_SPACE:
+        raise t.fail("size", f"{name!r} [{base:#010x}, {base + size:#x}) runs past the end of the "
+                             "32-bit address space (4 GiB); check base and size")
+
+
+def _load_peripherals(soc: _Table, memories, core: Core) -> Tuple[PeripheralSpec, ...]:
     out = []
+    lo_irq, hi_irq = IRQ_RANGE[core.arch]
     for i, raw in enumerate(soc.get("peripheral", list, [])):
         t = _Table(raw, soc.path, f"peripheral[{i}].")
         model = t.get("model", str)
         irq = t.get("irq", int, None)
+        if irq is not None and not lo_irq <= irq <= hi_irq:
+            raise t.fail("irq", f"{irq} is not an interrupt number a {core.arch} core has "
+                                f"({lo_irq}..{hi_irq}); give the peripheral's IRQ from the "
+                                "reference manual's vector table")
+        _check_window(t, t.get("name", str), t.get("base", int), t.size("size"))
         out.append(PeripheralSpec(name=t.get("name", str), model=model, base=t.get("base", int),
                                   size=t.size("size"), irq=irq,
                                   params=MappingProxyType(dict(t.get("params", dict, {}))),
@@ -292,8 +350,10 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     for rng, rows in ws.data.items():
         try:
             parsed = tuple((int(hz), int(n)) for hz, n in rows)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ws.fail(rng, "expected a list of [max_hz, wait_states] pairs") from None
+        if any(hz <= 0 or n < 0 for hz, n in parsed):
+            raise ws.fail(rng, "max_hz must be above 0 and wait_states 0 or more")
         if not parsed or any(b[0] <= a[0] for a, b in zip(parsed, parsed[1:])):
             raise ws.fail(rng, "entries must be non-empty and sorted by increasing max_hz")
         tables[rng] = parsed
@@ -303,11 +363,16 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     dbank = None
     if "dbank" in f.data:
         dbank = bf.get("dbank", bool, f.get("dbank", bool))
-        line_bytes = f.get("dual_bank_line_bytes" if dbank else "single_bank_line_bytes", int)
+        key = "dual_bank_line_bytes" if dbank else "single_bank_line_bytes"
     else:
         if "dbank" in bf.data:
             raise bf.fail("dbank", f"SoC {soc.path.name} has no dual-bank option (no [flash] dbank)")
-        line_bytes = f.get("line_bytes", int)
+        key = "line_bytes"
+    line_bytes = int(f.number(key, 1, 1024, kind=int))
+    if line_bytes & (line_bytes - 1):
+        raise f.fail(key, f"{line_bytes} is not a power of two (flash lines are 8, 16, 32 bytes)")
+    # Cache line counts: 0 (no cache) up to a generous 4096 (the ART has 32/8 lines, RM0432 3.3.4).
     return FlashTiming(line_bytes=line_bytes, prefetch=f.get("prefetch", bool),
-                       icache_lines=f.get("icache_lines", int), dcache_lines=f.get("dcache_lines", int),
+                       icache_lines=int(f.number("icache_lines", 0, 4096, kind=int)),
+                       dcache_lines=int(f.number("dcache_lines", 0, 4096, kind=int)),
                        wait_state_table=MappingProxyType(tables), dbank=dbank)

@@ -56,6 +56,11 @@ def _float32_quantize(window: bytes, quant: Quant) -> np.ndarray:
     if quant is None:
         raise ModelError("a float32 input needs the model's input (scale, zero_point) to quantize floats")
     scale, zero_point = quant
+    values = np.frombuffer(window, "<f4")
+    if not np.all(np.isfinite(values)):
+        bad = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise ModelError(f"float32 input value {bad} is {values[bad]}: NaN and infinity cannot be "
+                         "quantized; give finite values")
     # value / scale in single precision, as the C helper divides two floats.
     x = (np.frombuffer(window, "<f4") / np.float32(scale)).astype(np.float64)
     q = np.sign(x) * np.floor(np.abs(x) + 0.5) + int(zero_point)

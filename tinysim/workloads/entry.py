@@ -17,9 +17,10 @@ from typing import Mapping, Optional
 class Pretrained:
     """The official pretrained int8 model of a workload (for `tinysim models fetch`)."""
 
-    repo_path: str  # path inside the upstream repository (mlcommons/tiny, branch master)
+    repo_path: str  # path inside the upstream repository (mlcommons/tiny) at `commit`
     size: int  # bytes
-    md5_prefix: str  # first 8 hex digits of the file's MD5
+    sha256: str  # the file's full SHA-256: what a download must hash to
+    commit: str  # the upstream commit the file is fetched from (never a moving branch)
 
 
 @dataclass(frozen=True)

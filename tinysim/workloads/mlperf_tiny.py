@@ -19,6 +19,10 @@ TARGET_SOURCE = "mlcommons/tiny benchmark/MLPerfTiny_Rules.adoc (checker MODEL_C
 DATASET_SOURCE = "mlcommons/tiny benchmark/evaluation/datasets (research notes section 2.3)"
 PUBLISHED_SOURCE = "mlcommons/tiny_results_v0.5, _v1.0, _v1.3 (research notes section 5.1)"
 SOURCES = (MODEL_SOURCE, TARGET_SOURCE, DATASET_SOURCE, PUBLISHED_SOURCE)
+# The mlcommons/tiny commit the official pretrained models are fetched from (pinned, never the
+# moving master branch), and each file's full SHA-256 at that commit: the steering repository's
+# models/README.md and models/mlperf-tiny-official/.commit (2026-05-12) record both.
+UPSTREAM_COMMIT = "1afd2c9820f795965a6134facd0b4dfae41ef23f"
 
 
 def _published(v05: tuple[float, float], v10: tuple[float, float], v13: tuple[float, float]):
@@ -36,7 +40,9 @@ WORKLOADS.entry(Workload(
     conversion="int8",
     dataset=DatasetLayout(file_bytes=490, file_format="int8 MFCC 49x10, already quantized"),
     pretrained=Pretrained("benchmark/training/keyword_spotting/trained_models/kws_ref_model.tflite",
-                          53_936, "618aeb15"),
+                          53_936,
+                          "aeea436800704fce17b17292e4412630ad856e9d777c044c64ef748a880bd0ae",
+                          UPSTREAM_COMMIT),
     published=_published((181.92, 7374.0), (99.81, 5230.0), (43.42, 1431.0)),
     published_macs=2_660_000, sources=SOURCES))
 
@@ -50,7 +56,9 @@ WORKLOADS.entry(Workload(
     conversion="uint8_minus_128",
     dataset=DatasetLayout(file_bytes=96 * 96 * 3, file_format="uint8 RGB HWC 96x96"),
     pretrained=Pretrained("benchmark/training/visual_wake_words/trained_models/vww_96_int8.tflite",
-                          333_288, "f0b01141"),
+                          333_288,
+                          "597a384c8c2c8a1276f04702f25013b7838f2f814f1ca7c174d295b73e3d6b7b",
+                          UPSTREAM_COMMIT),
     published=_published((600.60, 24313.0), (301.20, 15531.0), (89.44, 3030.0)),
     published_macs=7_490_000, sources=SOURCES))
 
@@ -65,7 +73,8 @@ WORKLOADS.entry(Workload(
     dataset=DatasetLayout(file_bytes=32 * 32 * 3, file_format="uint8 RGB HWC 32x32"),
     pretrained=Pretrained(
         "benchmark/training/image_classification/trained_models/pretrainedResnet_quant.tflite",
-        98_496, "2d6dd487"),
+        98_496, "3c002613d1b2475eb51dd78dfb85a546c8ae658dee71cf6ade43b022fe205415",
+        UPSTREAM_COMMIT),
     published=_published((704.23, 29207.0), (389.56, 20236.0), (165.67, 5496.0)),
     published_macs=12_500_000, sources=SOURCES))
 
@@ -82,6 +91,8 @@ WORKLOADS.entry(Workload(
                           file_name="{label_name}_id_00_{index:08d}.bin",
                           label_names=("normal", "anomaly")),
     pretrained=Pretrained("benchmark/training/anomaly_detection/trained_models/ad01_int8.tflite",
-                          276_976, "361fa1b1"),
+                          276_976,
+                          "87cf24194ef93d1d9b11a591d805526b98008e351655d29883c825c9c106ba24",
+                          UPSTREAM_COMMIT),
     published=_published((10.05, 416.3), (8.60, 443.2), (4.79, 160.4)),
     published_macs=264_000, sources=SOURCES))

@@ -3,6 +3,7 @@ Port x sits at offset 0x400*x. IDR reads back ODR for every pin (nothing drives 
 
 from __future__ import annotations
 
+from ....errors import PlatformError
 from .. import PERIPHERALS
 from ..base import RO, WO, Peripheral, Reg
 
@@ -16,6 +17,16 @@ _RESET = {
 @PERIPHERALS.register("gpio.stm32_gpio")
 class Stm32Gpio(Peripheral):
     DEFAULTS = {"ports": 9}
+
+    def __init__(self, name, base, size, irq, params, host=None):
+        ports = {**self.DEFAULTS, **dict(params or {})}["ports"]
+        # GPIOA..GPIOK (11 ports, 0x400 apart) is the most an STM32 has (from memory: the H7
+        # has A..K); RM0432 Table 3 has A..I for the L4+.
+        if not isinstance(ports, int) or isinstance(ports, bool) or not 1 <= ports <= 11 \
+                or ports * 0x400 > size:
+            raise PlatformError(f"params.ports = {ports!r}: give the number of GPIO ports, a whole "
+                                f"number 1..11 that fits the window of {size:#x} bytes (0x400 each)")
+        super().__init__(name, base, size, irq, params, host=host)
 
     def registers(self):
         rows = []
