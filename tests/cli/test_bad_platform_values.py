@@ -57,7 +57,7 @@ def _fails(capsys, board, argv=(), *words):
      ["console.peripheral", "'rcc'", "not a UART", "lpuart1"]),                    # was AttributeError
     ("board", "baud = 115200", "baud = 0", ["console.baud", "at least 1"]),
     ("soc", "icache_lines = 32", "icache_lines = -1", ["flash.icache_lines", "-1", "at least 0"]),
-    ("soc", "line_bytes = 16", "line_bytes = 12", ["flash.line_bytes", "power of two"]),
+    ("soc", "single_bank_line_bytes = 16", "single_bank_line_bytes = 12", ["flash.single_bank_line_bytes", "power of two"]),
     ("soc", "irq = 70", "irq = 100000", ["peripheral[1].irq", "100000", "0..239"]),  # was a hang
     ("soc", "irq = 70", "irq = -5", ["peripheral[1].irq", "-5", "0..239"]),          # was SVCall
     ("soc", "base = 0x2004_0000", "base = 0x1_2004_0000",
