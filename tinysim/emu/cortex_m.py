@@ -24,6 +24,7 @@ from unicorn import arm_const as A
 
 from . import faults
 from .machine import ENGINES, Machine
+from .usage_checks import DIVBYZERO, UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
@@ -35,8 +36,12 @@ from .peripherals.core.systick import SysTick
 INTR_UNDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT = 1, 2, 3, 4
 INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
 EXC_RETURN_BASE = 0xFFFFFF00
-SVCALL = 11
+HARDFAULT, USAGEFAULT, SVCALL = 3, 6, 11
+# CFSR.UFSR bits (B3.2.15) and HFSR.FORCED (B3.2.16); CCR trap enables (B3.2.8).
+CFSR_UNALIGNED, CFSR_DIVBYZERO, HFSR_FORCED = 1 << 24, 1 << 25, 1 << 30
+CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
 XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5.7)
+EPSR_T = 1 << 24
 CONTROL_SPSEL, CONTROL_FPCA = 2, 4
 # Exception entry and exit latency with zero-wait-state memory: 12 and 10 cycles (Cortex-M4 TRM,
 # as quoted by Arm knowledge article 103489845). The possible 17 extra cycles of FP-context
@@ -61,7 +66,10 @@ class CortexMMachine(Machine):
     def __init__(self, platform, firmware):
         self.exc = ExceptionState(priority_bits=4)  # STM32 implements 4 priority bits (RM0432 §13.1)
         self._pending_fault = None
+        self.checks = None
+        self.faults_taken = []  # (exception number, UFSR kind, pc) of each fault taken
         super().__init__(platform, firmware)
+        self.checks = UsageChecks(self.uc, self._check_fired)
 
     def create_uc(self):
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
@@ -112,6 +120,8 @@ class CortexMMachine(Machine):
         uc = self.uc
         self.exc.__init__(priority_bits=4)
         self._pending_fault = None
+        if self.checks is not None and self.checks.set_groups(False, False):  # CCR resets to 0x200
+            self.uc.ctl_flush_tb()
         base = self.boot_address()
         sp, pc = self._read32(base), self._read32(base + 4)
         uc.reg_write(A.UC_ARM_REG_CONTROL, 0)
@@ -122,6 +132,58 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_SP, sp & ~3)
         uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
         uc.reg_write(A.UC_ARM_REG_PC, pc & ~1)
+
+    # ---- UsageFaults Unicorn does not raise (usage_checks.py) ----------------------------------
+    def inspect_block(self, addr: int, size: int) -> None:
+        """A block is about to run for the first time: give its faultable instructions their
+        checks. If it needed new ones, its translation is dropped and the engine stops before
+        running it (the counter does not count a block stopped at its entry), so it is
+        translated again with the checks in place."""
+        if self.checks is not None and self.checks.inspect(addr, size):
+            self.uc.ctl_remove_cache(addr, addr + size)
+            if self._stop_reason is None:
+                self._stop_reason = "recheck"
+            if self.counter is not None:
+                self._deadline = self.counter.cycles
+                self.counter.stop_before_block()
+
+    def ccr_changed(self, ccr: int) -> None:
+        """SCB.CCR written: UNALIGN_TRP / DIV_0_TRP add or drop checks at the next block."""
+        self._ccr = ccr
+        self.request_stop("ccr")
+
+    def _check_fired(self, stop_engine: bool) -> None:
+        if self._stop_reason is None or self._stop_reason in ("recheck", "ccr", "interrupt"):
+            self._stop_reason = "usagefault"
+        if stop_engine:
+            self.uc.emu_stop()
+
+    def _take_usage_fault(self) -> Optional[str]:
+        """B1.5.6: the faulting instruction has not run; CFSR records why and the UsageFault
+        handler runs if SHCSR.USGFAULTENA and its priority allow, else it escalates to HardFault
+        (HFSR.FORCED, B1.5.4 "priority escalation"); with no way to take either, lockup."""
+        f = self.checks.take()
+        if f is None:
+            return None
+        self.uc.reg_write(A.UC_ARM_REG_PC, f.pc)
+        self.scb.values[0x28] |= CFSR_UNALIGNED if f.kind == UNALIGNED else CFSR_DIVBYZERO
+        s = self.exc
+        prio = self.execution_priority()
+        if USAGEFAULT in s.enabled and s.group_priority(USAGEFAULT) < prio:
+            exc = USAGEFAULT
+        elif s.priority_of(HARDFAULT) < prio:
+            exc = HARDFAULT
+            self.scb.values[0x2C] |= HFSR_FORCED
+        else:
+            what = ("unaligned access to %#010x" % f.address) if f.kind == UNALIGNED else "division by zero"
+            self._pending_fault = self.make_fault(
+                faults.UNHANDLED_EXCEPTION,
+                f"UsageFault ({what}) where no fault handler can run (lockup, B1.5.15)",
+                pc=f.pc, address=f.address)
+            return "fault"
+        self.faults_taken.append((exc, f.kind, f.pc))
+        self._enter(exc)
+        return None
 
     def in_handler(self) -> bool:
         return bool(self.exc.active)
@@ -199,6 +261,7 @@ class CortexMMachine(Machine):
         sp = uc.reg_read(A.UC_ARM_REG_PSP if use_psp else A.UC_ARM_REG_MSP)
         size = 0x68 if fp else 0x20
         frame = (sp - size) & ~7
+        values[7] |= EPSR_T  # Unicorn's xPSR leaves out T, which is 1 whenever code runs (B1.4.2)
         if sp & 4:
             values[7] |= XPSR_ALIGN
         else:
@@ -296,7 +359,14 @@ class CortexMMachine(Machine):
     def handle_stop(self, reason: str) -> Optional[str]:
         if reason == "exc_return":
             return self._return(self.uc.reg_read(A.UC_ARM_REG_PC) | 1)
-        if reason in ("interrupt",):
+        if reason in ("interrupt", "recheck"):
+            return None
+        if reason == "usagefault":
+            return self._take_usage_fault()
+        if reason == "ccr":
+            ccr = self.scb.values[0x14]
+            if self.checks.set_groups(bool(ccr & CCR_UNALIGN_TRP), bool(ccr & CCR_DIV_0_TRP)):
+                self.uc.ctl_flush_tb()
             return None
         if reason == "bkpt":
             return "halt"
