@@ -42,6 +42,8 @@ CFSR_UNALIGNED, CFSR_DIVBYZERO, HFSR_FORCED = 1 << 24, 1 << 25, 1 << 30
 CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
 XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5.7)
 EPSR_T = 1 << 24
+APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
+FPCCR_LSPEN = 1 << 30
 CONTROL_SPSEL, CONTROL_FPCA = 2, 4
 # Exception entry and exit latency with zero-wait-state memory: 12 and 10 cycles (Cortex-M4 TRM,
 # as quoted by Arm knowledge article 103489845). The possible 17 extra cycles of FP-context
@@ -267,9 +269,16 @@ class CortexMMachine(Machine):
         else:
             values[7] &= ~XPSR_ALIGN
         data = struct.pack("<8I", *[v & 0xFFFFFFFF for v in values])
-        if fp:  # extended frame: S0-S15, FPSCR, reserved word (no lazy stacking modelled)
+        if fp:
+            # Extended frame: S0-S15, FPSCR, a reserved word. With FPCCR.LSPEN (its reset value)
+            # silicon only reserves the space and records it in FPCAR (B1.5.6 PushStack,
+            # UpdateFPCCR), saving the registers when the handler first uses the FPU; here they
+            # are saved at once (the same words, as if the handler used the FPU), and FPCCR.LSPACT
+            # reads 0.
             data += struct.pack("<16I", *[uc.reg_read(r) for r in _FP_REGS])
             data += struct.pack("<2I", uc.reg_read(A.UC_ARM_REG_FPSCR), 0)
+            if self.fpu.values[0x04] & FPCCR_LSPEN:
+                self.fpu.values[0x08] = (frame + 0x20) & 0xFFFFFFF8
         try:
             uc.mem_write(frame, data)
         except Exception:  # noqa: BLE001 - reported below as a fault
@@ -331,7 +340,10 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_CONTROL, control)
         for r, v in zip(_FRAME_REGS[:6], words[:6]):
             uc.reg_write(r, v)
+        # IPSR and EPSR (T, ITSTATE) from xPSR; Unicorn 2.1.4 drops the GE bits of an XPSR or
+        # APSR write, so the APSR (N Z C V Q GE) is written again through APSR_NZCVQG.
         uc.reg_write(A.UC_ARM_REG_XPSR, words[7] & ~XPSR_ALIGN)
+        uc.reg_write(A.UC_ARM_REG_APSR_NZCVQG, words[7] & APSR_BITS)
         uc.reg_write(A.UC_ARM_REG_SP, new_sp)
         uc.reg_write(A.UC_ARM_REG_PC, words[6] & ~1)
         if self.counter is not None:
