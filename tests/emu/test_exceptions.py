@@ -128,3 +128,15 @@ def test_it_blocks_survive_frequent_interrupts(tmp_path):
     assert r.exit == "halt", r.message
     assert word(s, "ticks") > 200  # interrupted all through the loop
     assert s.machine.uc.reg_read(UC_ARM_REG_R4) == 23000
+
+
+def test_tail_chaining_reuses_the_frame(tmp_path):
+    from tinysim.emu.cortex_m import ENTRY_CYCLES, EXIT_CYCLES, TAIL_CHAIN_CYCLES
+    s = build_session(build("tailchain", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt", r.message
+    assert bytes(s.machine.uc.mem_read(s.firmware.symbol("order"), 2)) == b"ab"
+    assert word(s, "seen", 0) == word(s, "seen", 2) == 0x20004000 - 0x20  # one frame for both
+    assert word(s, "seen", 1) == word(s, "seen", 3) == 0xFFFFFFF9  # the same EXC_RETURN
+    assert s.machine.tail_chains == 1
+    assert s.counter.outside_cycles == ENTRY_CYCLES + TAIL_CHAIN_CYCLES + EXIT_CYCLES
