@@ -82,3 +82,14 @@ def test_itstate_is_stacked_for_a_fault_in_an_it_block(run):
     itstate = (it[4] >> 25 & 3) | (it[4] >> 8 & 0xFC)
     assert itstate == 0x08  # IT EQ, last instruction of the block (B1.4.2 ITSTATE)
     assert all(e[4] >> 24 & 1 for e in log)  # EPSR.T stacked as 1
+
+
+def test_firmware_hardfault_handler_sees_the_escalated_usagefault(fw):
+    """The C test firmware through the SoC's real startup: UsageFault disabled (reset), so the
+    unaligned LDRD escalates to HardFault, whose handler prints CFSR and HFSR and halts."""
+    s = build_session(fw("fault_unaligned"), BOARD)
+    r = s.run(max_instructions=1_000_000)
+    assert r.exit == "halt", r.message
+    assert "ERROR" not in r.uart
+    assert "*** fault CFSR=01000000 HFSR=40000000" in r.uart  # UFSR.UNALIGNED, HFSR.FORCED
+    assert s.machine.faults_taken == [(3, "unaligned", s.firmware.symbol("fault_unaligned_ldrd"))]
