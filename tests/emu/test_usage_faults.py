@@ -1,5 +1,5 @@
 """UsageFaults silicon raises and Unicorn 2.1.4 does not (tinysim/emu/usage_checks.py), driven
-by tests/emu/firmware/usagefault.S: unaligned LDRD/STRD/LDM/VLDR (always), LDR with
+by tests/emu/firmware/usagefault.S: unaligned LDRD/STRD/LDM/STMDB/VLDR/VSTM (always), LDR with
 CCR.UNALIGN_TRP, UDIV/SDIV by zero with CCR.DIV_0_TRP, an IT-conditional LDRD skipped and one
 taken, and the escalation to HardFault with SHCSR.USGFAULTENA clear (ARM DDI 0403E.e B3.2.15,
 B3.2.16, A3.2.1, B1.5.4)."""
@@ -51,6 +51,7 @@ def test_each_fault_is_taken_at_its_instruction(run):
     assert got == [
         (6, UNALIGNED, 0, sym("f_ldrd")), (6, UNALIGNED, 0, sym("f_strd")),
         (6, UNALIGNED, 0, sym("f_ldm")), (6, UNALIGNED, 0, sym("f_vldr")),
+        (6, UNALIGNED, 0, sym("f_stmdb")), (6, UNALIGNED, 0, sym("f_vstm")),
         (6, UNALIGNED, 0, sym("f_ldr")),  # only once CCR.UNALIGN_TRP is set
         (6, DIVBYZERO, 0, sym("f_udiv")), (6, DIVBYZERO, 0, sym("f_sdiv")),  # CCR.DIV_0_TRP
         (6, UNALIGNED, 0, sym("f_it")),  # the IT-conditional LDRD whose condition holds
@@ -61,7 +62,7 @@ def test_each_fault_is_taken_at_its_instruction(run):
 def test_the_faulting_instruction_has_no_effect(run):
     s, w, _log = run
     assert (w("res", 0), w("res", 1)) == (0x11, 0x22)  # LDRD left its registers
-    assert bytes(s.machine.uc.mem_read(s.firmware.symbol("buf"), 12)) == bytes(range(12))  # STRD wrote nothing
+    assert bytes(s.machine.uc.mem_read(s.firmware.symbol("buf"), 12)) == bytes(range(12))  # STRD/STMDB/VSTM wrote nothing
     assert (w("res", 2), w("res", 3)) == (0x11, 0x22)  # LDM
     assert w("res", 4) == 0x3F800000  # VLDR
     assert w("res", 8) == 0x55  # LDR with UNALIGN_TRP

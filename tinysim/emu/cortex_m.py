@@ -10,8 +10,14 @@ Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins th
 - WFI/WFE make emu_start return without error with PC after the instruction.
 - BKPT raises interrupt 7 (the firmware's "halt" convention); SVC raises 2 with PC after it;
   UDF/undefined encodings fail with UC_ERR_INSN_INVALID.
-- A fault is reported where it happens (it is not vectored to the firmware's HardFault handler,
-  which on silicon usually spins forever and would only hide the PC).
+- A fault Unicorn raises (undefined instruction, unmapped or protected access) is reported where
+  it happens (it is not vectored to the firmware's HardFault handler, which on silicon usually
+  spins forever and would only hide the PC). The UsageFaults Unicorn does not raise (UNALIGNED,
+  DIVBYZERO: usage_checks.py) are taken as the architecture says: CFSR set, the UsageFault or
+  (escalated, HFSR.FORCED) HardFault handler runs; only a lockup is reported.
+- Exception return: Unicorn drops the GE bits of an XPSR write, so APSR_NZCVQG is written after
+  it; an FPSCR write takes effect while CONTROL.FPCA is 1 (with FPCA 0 the next FP instruction
+  loads FPDSCR, as ExecuteFPCheck does on silicon).
 """
 
 from __future__ import annotations

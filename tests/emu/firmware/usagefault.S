@@ -1,5 +1,5 @@
 /* UsageFaults Unicorn does not raise (tinysim/emu/usage_checks.py): unaligned LDRD/STRD/LDM/
- * VLDR (always), an unaligned LDR with CCR.UNALIGN_TRP, UDIV/SDIV by zero with CCR.DIV_0_TRP,
+ * STMDB/VLDR/VSTM (always), an unaligned LDR with CCR.UNALIGN_TRP, UDIV/SDIV by zero with CCR.DIV_0_TRP,
  * inside and outside an IT block, taken by the UsageFault handler and, with SHCSR.USGFAULTENA
  * clear, escalated to HardFault. The handler logs IPSR, CFSR, HFSR, the stacked PC and xPSR,
  * clears the status bits, and returns past the faulting (32-bit) instruction. */
@@ -94,6 +94,13 @@ f_ldm:
 f_vldr:
     vldr s0, [r4]
     vstr s0, [r7, #16]        /* still 1.0f */
+    add r9, r6, #10           /* STMDB stores to r9 - 8 = buf + 2 */
+    .global f_stmdb
+f_stmdb:
+    stmdb r9, {r2, r3}        /* buf unchanged */
+    .global f_vstm
+f_vstm:
+    vstmia r4, {s1-s2}        /* buf unchanged */
     ldrd r2, r3, [r6]         /* aligned: no fault */
     strd r2, r3, [r7, #20]
     ldr.w r2, [r4]            /* unaligned LDR, UNALIGN_TRP clear: no fault */
