@@ -20,11 +20,13 @@ two uc_reg_read. Measured: about +16% CPU time per kws01 inference, +22% ic01, n
 instruction itself with nothing written, also inside an IT block where a code hook cannot stop
 the engine; `take()` then restores the pages and hands the fault to the engine.
 
-Limits: a block that starts inside an IT block (an exception returned into it) is decoded
-without its IT instruction, so its conditional instructions are checked as unconditional; a
-division by zero trapped inside an IT block stops only after the IT block (the engine cannot be
-stopped there and a division has no memory access to make fail), so later instructions of that
-IT block have run.
+Unicorn calls a code hook on an IT-conditional instruction only when its condition passes
+(also in a block that starts inside an IT block, decoded here without its IT instruction; tested
+by tests/emu/test_exception_state.py); the check tests the condition again when capstone saw it.
+
+Limit: a division by zero trapped inside an IT block stops only after the IT block (the engine
+cannot be stopped there and a division has no memory access to make fail), so the later
+instructions of that IT block have run and the division's result (0) is written.
 """
 
 from __future__ import annotations

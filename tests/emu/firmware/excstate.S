@@ -2,7 +2,7 @@
  * bits (set by SADD8), the FPSCR (a non-default rounding mode), and ITSTATE (a return into the
  * middle of an IT block). PendSV is pended from thread mode twice; its handler clobbers GE,
  * FPSCR and the flags, records EXC_RETURN, FPCAR and the frame it sees, and the second time
- * redirects the return into an IT block whose remaining instruction must be skipped. */
+ * redirects the return into an IT block whose remaining instructions must be skipped. */
     .syntax unified
     .thumb
     .section .vectors, "a"
@@ -47,7 +47,7 @@ pendsv:
     ldr r2, =inside           /* second time: return into the IT block below */
     str r2, [r1, #24]
     ldr r2, [r1, #28]
-    orr r2, r2, #0x800        /* ITSTATE 0x08: EQ, last instruction of an ITT EQ block */
+    orr r2, r2, #0x400        /* ITSTATE 0x04: EQ, second of the three of an ITTT EQ block */
     bic r2, r2, #0x40000000   /* Z = 0: the condition fails */
     str r2, [r1, #28]
 1:  bx lr
@@ -56,6 +56,7 @@ pendsv:
     .thumb_func
 reset:
     ldr r7, =res
+    add r9, r7, #2
     ldr r0, =0xE000ED04       /* ICSR */
     mov r8, r0
     ldr r1, =0x80018001
@@ -85,11 +86,12 @@ reset:
     isb
     b done
     cmp r0, r0
-    itt eq
+    ittt eq
     moveq r5, #1
     .global inside
 inside:
     moveq r6, #1              /* ITSTATE says EQ and Z = 0: skipped */
+    ldrdeq r2, r3, [r9]       /* skipped too: no UsageFault although r9 is not word aligned */
     movs r4, #7
     str r5, [r7, #12]
     str r6, [r7, #16]
