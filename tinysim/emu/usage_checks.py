@@ -32,6 +32,7 @@ instructions of that IT block have run and the division's result (0) is written.
 from __future__ import annotations
 
 import ctypes
+import struct
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -62,6 +63,10 @@ _WITH_UNALIGN_TRP = {C.ARM_INS_LDR: 4, C.ARM_INS_STR: 4, C.ARM_INS_LDRT: 4, C.AR
                      C.ARM_INS_STRHT: 2, C.ARM_INS_LDRSHT: 2}
 _DIVIDES = {C.ARM_INS_SDIV, C.ARM_INS_UDIV}
 
+# Mnemonic prefixes of each group, for the filter that needs no instruction details.
+_PREFIXES = {"always": ("ldrd", "strd", "ldm", "stm", "ldrex", "strex", "vldr", "vstr", "vldm",
+                        "vstm"),
+             "unalign_trp": ("ldr", "str"), "div0_trp": ("sdiv", "udiv")}
 _CS_NAMES = {"sb": "r9", "sl": "r10", "fp": "r11", "ip": "r12"}
 
 
@@ -103,11 +108,28 @@ def _uc_reg(md, cs_reg: int) -> Optional[int]:
     return getattr(A, f"UC_ARM_REG_{name.upper()}", None)
 
 
+def may_hold(code: bytes, groups: Set[str]) -> bool:
+    """A cheap scan of a block's halfwords (second halfwords too, which only adds false
+    positives): could it hold an instruction of `groups`? Thumb encodings (ARM DDI 0403 A5.3):
+    load/store multiple, dual, exclusive 0xE800-0xE9FF; FP load/store (VLDR/VSTR/VLDM/VSTM)
+    0xEC00-0xEDFF; 16-bit LDM/STM 0xC000-0xCFFF; SDIV/UDIV 0xFB9x/0xFBBx. With UNALIGN_TRP
+    every block is decoded (single loads and stores are everywhere)."""
+    if "unalign_trp" in groups:
+        return True
+    div = "div0_trp" in groups
+    for (h,) in struct.iter_unpack("<H", code[:len(code) & ~1]):
+        if h >> 9 in (0x74, 0x76) or h >> 12 == 0xC or (div and h & 0xFFD0 == 0xFB90):
+            return True
+    return False
+
+
 def decode(code: bytes, addr: int, md) -> List[Spec]:
     """The checkable instructions of a block, every group."""
     out = []
     for insn in md.disasm(code, addr):
         iid = insn.id
+        if iid not in _ALWAYS and iid not in _WITH_UNALIGN_TRP and iid not in _DIVIDES:
+            continue  # before any detail is read: decoding the details is the slow part
         cond = 14 if insn.cc in (C.ARM_CC_AL, C.ARM_CC_INVALID) else insn.cc - 1
         if iid in _DIVIDES:
             divisor = _uc_reg(md, insn.operands[2].reg)
@@ -159,7 +181,7 @@ class UsageChecks:
         self._on_fault_cb = _ON_FAULT(self._on_fault)
         self._reg_read = fn_addr(self._uclib.uc_reg_read)
         self.groups: Set[str] = {"always"}
-        self._blocks: Dict[Tuple[int, int], List[Spec]] = {}
+        self._blocks: Dict[Tuple[int, int], Optional[List[Spec]]] = {}
         self._hooks: Dict[int, Tuple[_Check, int, str]] = {}  # insn address -> (struct, handle, group)
         self.pending: Optional[PendingFault] = None
         self._protected: List[Tuple[int, int, int]] = []  # (page, size, perms) to restore
@@ -168,13 +190,27 @@ class UsageChecks:
     def inspect(self, addr: int, size: int) -> bool:
         """Decode a new block; True if it needed new hooks (its translation must be redone)."""
         key = (addr, size)
-        if key not in self._blocks:
-            try:
-                code = bytes(self.uc.mem_read(addr, size))
-            except Exception:  # noqa: BLE001 - an unreadable block faults on its own
-                return False
-            self._blocks[key] = decode(code, addr, self.md)
-        return self._install(self._blocks[key])
+        specs = self._blocks.get(key)
+        if specs is None:
+            specs = self._decode(addr, size)
+            self._blocks[key] = specs
+        return self._install(specs) if specs else False
+
+    def _decode(self, addr: int, size: int) -> Optional[List[Spec]]:
+        """The block's specs; None when the scan rules them out for the groups enabled now (the
+        block is decoded again if more groups are enabled)."""
+        try:
+            code = bytes(self.uc.mem_read(addr, size))
+        except Exception:  # noqa: BLE001 - an unreadable block faults on its own
+            return []
+        if not may_hold(code, self.groups) or not self._mnemonics_hold(code, addr):
+            return None
+        return decode(code, addr, self.md)
+
+    def _mnemonics_hold(self, code: bytes, addr: int) -> bool:
+        """Second filter, without capstone's (slow) instruction details."""
+        prefixes = _PREFIXES["always"] + sum((_PREFIXES[g] for g in self.groups if g != "always"), ())
+        return any(m.startswith(prefixes) for _a, _n, m, _o in self.md.disasm_lite(code, addr))
 
     def _install(self, specs: List[Spec]) -> bool:
         added = False
@@ -208,8 +244,11 @@ class UsageChecks:
                 del self._hooks[addr]
         self.groups = groups
         added = False
-        for specs in self._blocks.values():
-            added |= self._install(specs)
+        for (addr, size), specs in list(self._blocks.items()):
+            if specs is None:
+                specs = self._blocks[(addr, size)] = self._decode(addr, size)
+            if specs:
+                added |= self._install(specs)
         return added
 
     @property
