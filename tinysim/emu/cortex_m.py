@@ -164,7 +164,6 @@ class CortexMMachine(Machine):
 
     def ccr_changed(self, ccr: int) -> None:
         """SCB.CCR written: UNALIGN_TRP / DIV_0_TRP add or drop checks at the next block."""
-        self._ccr = ccr
         self.request_stop("ccr")
 
     def _check_fired(self, stop_engine: bool) -> None:
