@@ -52,10 +52,11 @@ APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
 FPCCR_LSPEN = 1 << 30
 CONTROL_SPSEL, CONTROL_FPCA = 2, 4
 # Exception entry and return latency with zero-wait-state memory: 12 cycles each, and 6 for a
-# tail-chained exception (no unstacking and stacking, only the vector fetch): Cortex-M4 TRM r0p1
-# (DDI 0439B) "Exception handling", the same figures as TI SLAU356I section 1.5.8 for its
-# Cortex-M4F ("a maximum of twelve cycle latency", "Returns from interrupts takes twelve cycles",
-# "Tail chaining requires six cycles"). The exit was 10 (Arm knowledge article 103489845) before.
+# tail-chained exception (no unstacking and stacking, only the vector fetch): TI SLAU356I section
+# 1.5.8, describing its Cortex-M4F core ("a maximum of twelve cycle latency", "Returns from
+# interrupts takes twelve cycles", "Tail chaining requires six cycles"); the Cortex-M4 TRM r0p1
+# (DDI 0439B) gives the same latencies (from memory, section not checked). The return was 10
+# cycles before (Arm knowledge article 103489845).
 # FP context: with lazy stacking (FPCCR.LSPEN, the reset value) entry reserves the 0x68-byte frame
 # at no extra cost and the 16 S registers + FPSCR are saved only when the handler first uses the
 # FPU, about 17 more cycles then (one per word stored; Arm Application Note 298, from memory,
