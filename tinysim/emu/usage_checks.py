@@ -14,8 +14,9 @@ with capstone and each one that can fault this way gets a native UC_HOOK_CODE li
 own address (native/fault_checks.c). The benchmark images execute 3 to 13 such instructions
 (LDRD/STRD, the divisions only with DIV_0_TRP), 0.4-1% of the instructions executed; each
 execution costs one Unicorn code-hook call (a TCG helper call, about half of the cost) and one or
-two uc_reg_read. Measured: about +16% CPU time per kws01 inference, +22% ic01, none for ad01
-(A/B in one process, checks on and off). On a fault the callback calls `_on_fault` here, which makes the access fail
+two uc_reg_read. Measured with bench/usage_checks_ab.py (one inference window, checks on and off
+in one process, best of 3, on a shared machine): kws01 +6% to +12% CPU, ic01 0% to +8%, vww01
++4%, ad01 none (no checked instruction). On a fault the callback calls `_on_fault` here, which makes the access fail
 (the touched pages lose read/write permission for that one access), so Unicorn stops on the
 instruction itself with nothing written, also inside an IT block where a code hook cannot stop
 the engine; `take()` then restores the pages and hands the fault to the engine.
