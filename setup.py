@@ -1,7 +1,8 @@
 """Declares tinysim's one C extension; all other metadata lives in pyproject.toml.
 
 `tinysim.emu._counter` is the native execution counter (tinysim/emu/native/: counter_hooks.c, the
-per-block hot path; counter_config.c, the ctypes configuration API; counter.h, shared layouts). It is a
+per-block hot path; counter_config.c, the ctypes configuration API;
+fault_checks.c, the UsageFault checks of the Cortex-M engine; counter.h, shared layouts). It is a
 CPython extension only so that setuptools builds and installs it; tinysim/emu/counter/native.py loads the same
 shared object with ctypes. Development build: `python3 setup.py build_ext --inplace`.
 """
@@ -12,7 +13,8 @@ setup(
     ext_modules=[
         Extension(
             "tinysim.emu._counter",
-            ["tinysim/emu/native/counter_hooks.c", "tinysim/emu/native/counter_config.c"],
+            ["tinysim/emu/native/counter_hooks.c", "tinysim/emu/native/counter_config.c",
+             "tinysim/emu/native/fault_checks.c"],
             depends=["tinysim/emu/native/counter.h"],
             extra_compile_args=["-O2"],
         )

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from unicorn.arm_const import UC_ARM_REG_PC
+
 from tinysim.pipeline.session import build_session
 
 HERE = Path(__file__).parent / "firmware"
@@ -90,12 +92,23 @@ def test_rxne_poll_loop_goes_idle_then_reads_the_byte(tmp_path):
     assert word(s, "got") == ord("Z")
 
 
-def test_null_function_pointer_faults_at_address_0(tmp_path):
+def test_null_function_pointer_runs_the_boot_alias(tmp_path):
+    # On the STM32L4R5 main flash is aliased at 0 (boot alias, platforms/socs/stm32l4r5): a call
+    # through a null function pointer executes the vector table as code, as on silicon, and here
+    # runs into the reset code at alias address 8, which calls 0 again, until the budget.
     s = build_session(build("nullcall", tmp_path), BOARD)
     r = s.run(max_instructions=10_000)
-    assert r.exit == "fault"
-    assert r.fault.kind == "unmapped-fetch" and r.fault.pc == 0
-    assert r.fault.registers["lr"] & ~1 == s.firmware.symbol("reset") + 4  # the caller
+    assert r.exit == "budget" and r.fault is None
+    assert s.machine.uc.reg_read(UC_ARM_REG_PC) < 0x100  # running from the alias
+
+
+def test_boot_alias_reads_and_runs_flash(tmp_path):
+    s = build_session(build("bootalias", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt", r.message
+    assert word(s, "res", 0) == 0x20004000  # address 0: the initial SP
+    assert word(s, "res", 1) == s.firmware.symbol("reset") | 1  # address 4: the reset vector
+    assert word(s, "res", 2) == (s.firmware.symbol("answer") & ~1) - 0x08000000 + 4  # ran at the alias
 
 
 def test_exception_from_process_stack(tmp_path):
@@ -115,3 +128,15 @@ def test_it_blocks_survive_frequent_interrupts(tmp_path):
     assert r.exit == "halt", r.message
     assert word(s, "ticks") > 200  # interrupted all through the loop
     assert s.machine.uc.reg_read(UC_ARM_REG_R4) == 23000
+
+
+def test_tail_chaining_reuses_the_frame(tmp_path):
+    from tinysim.emu.cortex_m import ENTRY_CYCLES, EXIT_CYCLES, TAIL_CHAIN_CYCLES
+    s = build_session(build("tailchain", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt", r.message
+    assert bytes(s.machine.uc.mem_read(s.firmware.symbol("order"), 2)) == b"ab"
+    assert word(s, "seen", 0) == word(s, "seen", 2) == 0x20004000 - 0x20  # one frame for both
+    assert word(s, "seen", 1) == word(s, "seen", 3) == 0xFFFFFFF9  # the same EXC_RETURN
+    assert s.machine.tail_chains == 1
+    assert s.counter.outside_cycles == ENTRY_CYCLES + TAIL_CHAIN_CYCLES + EXIT_CYCLES

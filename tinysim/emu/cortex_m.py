@@ -10,8 +10,14 @@ Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins th
 - WFI/WFE make emu_start return without error with PC after the instruction.
 - BKPT raises interrupt 7 (the firmware's "halt" convention); SVC raises 2 with PC after it;
   UDF/undefined encodings fail with UC_ERR_INSN_INVALID.
-- A fault is reported where it happens (it is not vectored to the firmware's HardFault handler,
-  which on silicon usually spins forever and would only hide the PC).
+- A fault Unicorn raises (undefined instruction, unmapped or protected access) is reported where
+  it happens (it is not vectored to the firmware's HardFault handler, which on silicon usually
+  spins forever and would only hide the PC). The UsageFaults Unicorn does not raise (UNALIGNED,
+  DIVBYZERO: usage_checks.py) are taken as the architecture says: CFSR set, the UsageFault or
+  (escalated, HFSR.FORCED) HardFault handler runs; only a lockup is reported.
+- Exception return: Unicorn drops the GE bits of an XPSR write, so APSR_NZCVQG is written after
+  it; an FPSCR write takes effect while CONTROL.FPCA is 1 (with FPCA 0 the next FP instruction
+  loads FPDSCR, as ExecuteFPCheck does on silicon).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from unicorn import arm_const as A
 
 from . import faults
 from .machine import ENGINES, Machine
+from .usage_checks import DIVBYZERO, UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
@@ -35,13 +42,26 @@ from .peripherals.core.systick import SysTick
 INTR_UNDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT = 1, 2, 3, 4
 INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
 EXC_RETURN_BASE = 0xFFFFFF00
-SVCALL = 11
+HARDFAULT, USAGEFAULT, SVCALL = 3, 6, 11
+# CFSR.UFSR bits (B3.2.15) and HFSR.FORCED (B3.2.16); CCR trap enables (B3.2.8).
+CFSR_UNALIGNED, CFSR_DIVBYZERO, HFSR_FORCED = 1 << 24, 1 << 25, 1 << 30
+CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
 XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5.7)
+EPSR_T = 1 << 24
+APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
+FPCCR_LSPEN = 1 << 30
 CONTROL_SPSEL, CONTROL_FPCA = 2, 4
-# Exception entry and exit latency with zero-wait-state memory: 12 and 10 cycles (Cortex-M4 TRM,
-# as quoted by Arm knowledge article 103489845). The possible 17 extra cycles of FP-context
-# stacking are not charged (lazy stacking on silicon defers them to the handler's first FP use).
-ENTRY_CYCLES, EXIT_CYCLES = 12, 10
+# Exception entry and return latency with zero-wait-state memory: 12 cycles each, and 6 for a
+# tail-chained exception (no unstacking and stacking, only the vector fetch): TI SLAU356I section
+# 1.5.8, describing its Cortex-M4F core ("a maximum of twelve cycle latency", "Returns from
+# interrupts takes twelve cycles", "Tail chaining requires six cycles"); the Cortex-M4 TRM r0p1
+# (DDI 0439B) gives the same latencies (from memory, section not checked). The return was 10
+# cycles before (Arm knowledge article 103489845).
+# FP context: with lazy stacking (FPCCR.LSPEN, the reset value) entry reserves the 0x68-byte frame
+# at no extra cost and the 16 S registers + FPSCR are saved only when the handler first uses the
+# FPU, about 17 more cycles then (one per word stored; Arm Application Note 298, from memory,
+# not charged here); the unstacking of a saved FP frame costs about as much again (not charged).
+ENTRY_CYCLES, EXIT_CYCLES, TAIL_CHAIN_CYCLES = 12, 12, 6
 
 _FRAME_REGS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3,
                A.UC_ARM_REG_R12, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC, A.UC_ARM_REG_XPSR)
@@ -61,7 +81,11 @@ class CortexMMachine(Machine):
     def __init__(self, platform, firmware):
         self.exc = ExceptionState(priority_bits=4)  # STM32 implements 4 priority bits (RM0432 §13.1)
         self._pending_fault = None
+        self.checks = None
+        self.faults_taken = []  # (exception number, UFSR kind, pc) of each fault taken
+        self.tail_chains = 0
         super().__init__(platform, firmware)
+        self.checks = UsageChecks(self.uc, self._check_fired)
 
     def create_uc(self):
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
@@ -112,6 +136,8 @@ class CortexMMachine(Machine):
         uc = self.uc
         self.exc.__init__(priority_bits=4)
         self._pending_fault = None
+        if self.checks is not None and self.checks.set_groups(False, False):  # CCR resets to 0x200
+            self.uc.ctl_flush_tb()
         base = self.boot_address()
         sp, pc = self._read32(base), self._read32(base + 4)
         uc.reg_write(A.UC_ARM_REG_CONTROL, 0)
@@ -122,6 +148,57 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_SP, sp & ~3)
         uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
         uc.reg_write(A.UC_ARM_REG_PC, pc & ~1)
+
+    # ---- UsageFaults Unicorn does not raise (usage_checks.py) ----------------------------------
+    def inspect_block(self, addr: int, size: int) -> None:
+        """A block is about to run for the first time: give its faultable instructions their
+        checks. If it needed new ones, its translation is dropped and the engine stops before
+        running it (the counter does not count a block stopped at its entry), so it is
+        translated again with the checks in place."""
+        if self.checks is not None and self.checks.inspect(addr, size):
+            self.uc.ctl_remove_cache(addr, addr + size)
+            if self._stop_reason is None:
+                self._stop_reason = "recheck"
+            if self.counter is not None:
+                self._deadline = self.counter.cycles
+                self.counter.stop_before_block()
+
+    def ccr_changed(self, ccr: int) -> None:
+        """SCB.CCR written: UNALIGN_TRP / DIV_0_TRP add or drop checks at the next block."""
+        self.request_stop("ccr")
+
+    def _check_fired(self, stop_engine: bool) -> None:
+        if self._stop_reason is None or self._stop_reason in ("recheck", "ccr", "interrupt"):
+            self._stop_reason = "usagefault"
+        if stop_engine:
+            self.uc.emu_stop()
+
+    def _take_usage_fault(self) -> Optional[str]:
+        """B1.5.6: the faulting instruction has not run; CFSR records why and the UsageFault
+        handler runs if SHCSR.USGFAULTENA and its priority allow, else it escalates to HardFault
+        (HFSR.FORCED, B1.5.4 "priority escalation"); with no way to take either, lockup."""
+        f = self.checks.take()
+        if f is None:
+            return None
+        self.uc.reg_write(A.UC_ARM_REG_PC, f.pc)
+        self.scb.values[0x28] |= CFSR_UNALIGNED if f.kind == UNALIGNED else CFSR_DIVBYZERO
+        s = self.exc
+        prio = self.execution_priority()
+        if USAGEFAULT in s.enabled and s.group_priority(USAGEFAULT) < prio:
+            exc = USAGEFAULT
+        elif s.priority_of(HARDFAULT) < prio:
+            exc = HARDFAULT
+            self.scb.values[0x2C] |= HFSR_FORCED
+        else:
+            what = ("unaligned access to %#010x" % f.address) if f.kind == UNALIGNED else "division by zero"
+            self._pending_fault = self.make_fault(
+                faults.UNHANDLED_EXCEPTION,
+                f"UsageFault ({what}) where no fault handler can run (lockup, B1.5.15)",
+                pc=f.pc, address=f.address)
+            return "fault"
+        self.faults_taken.append((exc, f.kind, f.pc))
+        self._enter(exc)
+        return None
 
     def in_handler(self) -> bool:
         return bool(self.exc.active)
@@ -199,14 +276,22 @@ class CortexMMachine(Machine):
         sp = uc.reg_read(A.UC_ARM_REG_PSP if use_psp else A.UC_ARM_REG_MSP)
         size = 0x68 if fp else 0x20
         frame = (sp - size) & ~7
+        values[7] |= EPSR_T  # Unicorn's xPSR leaves out T, which is 1 whenever code runs (B1.4.2)
         if sp & 4:
             values[7] |= XPSR_ALIGN
         else:
             values[7] &= ~XPSR_ALIGN
         data = struct.pack("<8I", *[v & 0xFFFFFFFF for v in values])
-        if fp:  # extended frame: S0-S15, FPSCR, reserved word (no lazy stacking modelled)
+        if fp:
+            # Extended frame: S0-S15, FPSCR, a reserved word. With FPCCR.LSPEN (its reset value)
+            # silicon only reserves the space and records it in FPCAR (B1.5.6 PushStack,
+            # UpdateFPCCR), saving the registers when the handler first uses the FPU; here they
+            # are saved at once (the same words, as if the handler used the FPU), and FPCCR.LSPACT
+            # reads 0.
             data += struct.pack("<16I", *[uc.reg_read(r) for r in _FP_REGS])
             data += struct.pack("<2I", uc.reg_read(A.UC_ARM_REG_FPSCR), 0)
+            if self.fpu.values[0x04] & FPCCR_LSPEN:
+                self.fpu.values[0x08] = (frame + 0x20) & 0xFFFFFFF8
         try:
             uc.mem_write(frame, data)
         except Exception:  # noqa: BLE001 - reported below as a fault
@@ -244,6 +329,8 @@ class CortexMMachine(Machine):
                 f"branch to EXC_RETURN value {exc_return:#010x} with active exceptions {s.active or 'none'}",
                 pc=self._last_handler_pc())
             return "fault"
+        if self._tail_chain(exc_return):
+            return None
         to_thread = bool(exc_return & 0x8)
         use_psp = bool(exc_return & 0x4)
         fp = not exc_return & 0x10
@@ -268,13 +355,38 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_CONTROL, control)
         for r, v in zip(_FRAME_REGS[:6], words[:6]):
             uc.reg_write(r, v)
+        # IPSR and EPSR (T, ITSTATE) from xPSR; Unicorn 2.1.4 drops the GE bits of an XPSR or
+        # APSR write, so the APSR (N Z C V Q GE) is written again through APSR_NZCVQG.
         uc.reg_write(A.UC_ARM_REG_XPSR, words[7] & ~XPSR_ALIGN)
+        uc.reg_write(A.UC_ARM_REG_APSR_NZCVQG, words[7] & APSR_BITS)
         uc.reg_write(A.UC_ARM_REG_SP, new_sp)
         uc.reg_write(A.UC_ARM_REG_PC, words[6] & ~1)
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(EXIT_CYCLES)
         return None
+
+    def _tail_chain(self, exc_return: int) -> bool:
+        """B1.5.8 / Cortex-M4 tail-chaining: if, with the returning exception no longer active,
+        a pending one would be taken at once, it is entered on the same stack frame (no
+        unstacking and stacking; its LR is the same EXC_RETURN) for TAIL_CHAIN_CYCLES."""
+        uc, s = self.uc, self.exc
+        returning = s.active.pop()
+        nxt = self._choose()
+        if nxt is None:
+            s.active.append(returning)
+            return False
+        uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) & ~CONTROL_FPCA)
+        uc.reg_write(A.UC_ARM_REG_LR, exc_return)
+        uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | nxt)
+        uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * nxt) & ~1)
+        s.pending.discard(nxt)
+        s.active.append(nxt)
+        self.tail_chains += 1
+        if self.counter is not None:
+            self.counter.note_transfer()
+            self.counter.add_cycles(TAIL_CHAIN_CYCLES)
+        return True
 
     def _last_handler_pc(self) -> int:
         return self.uc.reg_read(A.UC_ARM_REG_LR) & ~1
@@ -296,7 +408,14 @@ class CortexMMachine(Machine):
     def handle_stop(self, reason: str) -> Optional[str]:
         if reason == "exc_return":
             return self._return(self.uc.reg_read(A.UC_ARM_REG_PC) | 1)
-        if reason in ("interrupt",):
+        if reason in ("interrupt", "recheck"):
+            return None
+        if reason == "usagefault":
+            return self._take_usage_fault()
+        if reason == "ccr":
+            ccr = self.scb.values[0x14]
+            if self.checks.set_groups(bool(ccr & CCR_UNALIGN_TRP), bool(ccr & CCR_DIV_0_TRP)):
+                self.uc.ctl_flush_tb()
             return None
         if reason == "bkpt":
             return "halt"

@@ -23,6 +23,8 @@ class FaultHooks:
         return False
 
     def _on_protected(self, uc, access, addr, size, value, _user):
+        if self._stop_reason == "usagefault":  # a UsageFault check made this access fail on purpose
+            return False
         kind = faults.WRITE_PROTECTED if access != UC_HOOK_MEM_FETCH_PROT else faults.FETCH_PROTECTED
         self._mem_fault = (kind, addr, size)
         return False

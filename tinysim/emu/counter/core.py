@@ -260,6 +260,13 @@ class Counter(CounterReadout, LearnedDataModel):
         self._lib.ts_clear_stop(self._ctx)
         self._settle()
 
+    def stop_before_block(self) -> None:
+        """From `describe`: stop the engine before the block being described runs (it is not
+        counted); the caller sets a new deadline before resuming. Works at cycle 0 too, which
+        `set_deadline` reads as "no deadline"."""
+        s = self._live()
+        s.deadline = s.cycles
+
     def clear_stop(self) -> None:
         self._live()
         self._lib.ts_clear_stop(self._ctx)

@@ -134,6 +134,12 @@ class Scb(Peripheral):
             else:
                 self.state.enabled.discard(exc)
 
+    def write_CCR(self, value, mask):
+        self.store(0x14, value, mask)
+        changed = getattr(self.host, "ccr_changed", None)
+        if changed is not None:
+            changed(self.values[0x14])
+
     # Fault status registers read 0 unless the engine recorded a fault; they are write-1-to-clear.
     def _w1c(self, off, value):
         self.values[off] &= ~value

@@ -1,0 +1,287 @@
+"""The UsageFaults silicon raises and Unicorn 2.1.4 does not: UNALIGNED and DIVBYZERO
+(ARM DDI 0403E.e B3.2.15 "UsageFault Status Register"; A3.2.1 "Alignment support").
+
+- LDRD/STRD, LDM/STM, LDREX/STREX(H), VLDR/VSTR, VLDM/VSTM to an address that is not word
+  (LDREXH/STREXH: halfword) aligned always UsageFault (A3.2.1: "... always generates an alignment
+  fault"), whatever CCR.UNALIGN_TRP says. SP- and PC-based forms cannot be misaligned (SP[1:0] is
+  0, B1.4.1; literal addresses are Align(PC, 4) + imm*4) and are not checked.
+- With CCR.UNALIGN_TRP = 1 (B3.2.8) also LDR/STR/LDRH/STRH/LDRSH and their T variants.
+- With CCR.DIV_0_TRP = 1, SDIV/UDIV with a zero divisor (A7.7.127, A7.7.195); with it clear the
+  result is 0, which Unicorn already gives.
+
+How: when a block is first described (`inspect`, before it runs) its instructions are decoded
+with capstone and each one that can fault this way gets a native UC_HOOK_CODE limited to its
+own address (native/fault_checks.c). The benchmark images execute 3 to 13 such instructions
+(LDRD/STRD, the divisions only with DIV_0_TRP), 0.4-1% of the instructions executed; each
+execution costs one Unicorn code-hook call (a TCG helper call, about half of the cost) and one or
+two uc_reg_read. Measured with bench/usage_checks_ab.py (one inference window, checks on and off
+in one process, best of 3, on a shared machine): kws01 +6% to +12% CPU, ic01 0% to +8%, vww01
++4%, ad01 none (no checked instruction). On a fault the callback calls `_on_fault` here, which makes the access fail
+(the touched pages lose read/write permission for that one access), so Unicorn stops on the
+instruction itself with nothing written, also inside an IT block where a code hook cannot stop
+the engine; `take()` then restores the pages and hands the fault to the engine.
+
+Unicorn calls a code hook on an IT-conditional instruction only when its condition passes
+(also in a block that starts inside an IT block, decoded here without its IT instruction; tested
+by tests/emu/test_exception_state.py); the check tests the condition again when capstone saw it.
+
+Limit: a division by zero trapped inside an IT block stops only after the IT block (the engine
+cannot be stopped there and a division has no memory access to make fail), so the later
+instructions of that IT block have run and the division's result (0) is written.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Set, Tuple
+
+import capstone
+from capstone import arm_const as C
+from unicorn import UC_PROT_EXEC
+from unicorn import arm_const as A
+from unicorn.unicorn_py3.arch.types import uc_hook_h
+
+from .counter.native import fn_addr, load_native, unicorn_lib
+
+UNALIGNED, DIVBYZERO = "unaligned", "divbyzero"
+_KIND_CODE = {1: UNALIGNED, 2: DIVBYZERO}
+_UC_HOOK_CODE = 4
+PAGE = 0x1000
+
+# Always checked: multi-word, exclusive and FP transfers (A3.2.1). Value: bytes per register.
+_ALWAYS = {C.ARM_INS_LDRD: 4, C.ARM_INS_STRD: 4, C.ARM_INS_LDM: 4, C.ARM_INS_LDMDB: 4,
+           C.ARM_INS_STM: 4, C.ARM_INS_STMDB: 4, C.ARM_INS_LDREX: 4, C.ARM_INS_STREX: 4,
+           C.ARM_INS_LDREXH: 2, C.ARM_INS_STREXH: 2, C.ARM_INS_VLDR: 4, C.ARM_INS_VSTR: 4,
+           C.ARM_INS_VLDMIA: 4, C.ARM_INS_VLDMDB: 4, C.ARM_INS_VSTMIA: 4, C.ARM_INS_VSTMDB: 4}
+_MULTI = {C.ARM_INS_LDM, C.ARM_INS_LDMDB, C.ARM_INS_STM, C.ARM_INS_STMDB, C.ARM_INS_VLDMIA,
+          C.ARM_INS_VLDMDB, C.ARM_INS_VSTMIA, C.ARM_INS_VSTMDB}
+_DECREMENT = {C.ARM_INS_LDMDB, C.ARM_INS_STMDB, C.ARM_INS_VLDMDB, C.ARM_INS_VSTMDB}
+# Checked only with CCR.UNALIGN_TRP: single word and halfword transfers (bytes accessed).
+_WITH_UNALIGN_TRP = {C.ARM_INS_LDR: 4, C.ARM_INS_STR: 4, C.ARM_INS_LDRT: 4, C.ARM_INS_STRT: 4,
+                     C.ARM_INS_LDRH: 2, C.ARM_INS_STRH: 2, C.ARM_INS_LDRSH: 2, C.ARM_INS_LDRHT: 2,
+                     C.ARM_INS_STRHT: 2, C.ARM_INS_LDRSHT: 2}
+_DIVIDES = {C.ARM_INS_SDIV, C.ARM_INS_UDIV}
+
+# Mnemonic prefixes of each group, for the filter that needs no instruction details.
+_PREFIXES = {"always": ("ldrd", "strd", "ldm", "stm", "ldrex", "strex", "vldr", "vstr", "vldm",
+                        "vstm"),
+             "unalign_trp": ("ldr", "str"), "div0_trp": ("sdiv", "udiv")}
+_CS_NAMES = {"sb": "r9", "sl": "r10", "fp": "r11", "ip": "r12"}
+
+
+class _Check(ctypes.Structure):  # native/fault_checks.c, struct ts_check
+    _fields_ = [("reg_read", ctypes.c_void_p), ("on_fault", ctypes.c_void_p),
+                ("base", ctypes.c_int32), ("index", ctypes.c_int32), ("offset", ctypes.c_int32),
+                ("shift", ctypes.c_uint32), ("mask", ctypes.c_uint32), ("kind", ctypes.c_uint32),
+                ("cond", ctypes.c_int32), ("apsr", ctypes.c_int32), ("length", ctypes.c_uint32)]
+
+
+_ON_FAULT = ctypes.CFUNCTYPE(None, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one instruction's check computes (see `_Check`)."""
+    addr: int
+    group: str  # "always" | "unalign_trp" | "div0_trp"
+    base: int
+    index: int
+    offset: int
+    shift: int
+    mask: int
+    kind: int
+    cond: int
+    length: int
+
+
+@dataclass
+class PendingFault:
+    kind: str  # UNALIGNED | DIVBYZERO
+    pc: int
+    address: Optional[int]
+
+
+def _uc_reg(md, cs_reg: int) -> Optional[int]:
+    name = md.reg_name(cs_reg)
+    name = _CS_NAMES.get(name, name)
+    return getattr(A, f"UC_ARM_REG_{name.upper()}", None)
+
+
+def may_hold(code: bytes, groups: Set[str]) -> bool:
+    """A cheap scan of a block's halfwords (second halfwords too, which only adds false
+    positives): could it hold an instruction of `groups`? Thumb encodings (ARM DDI 0403 A5.3):
+    load/store multiple, dual, exclusive 0xE800-0xE9FF; FP load/store (VLDR/VSTR/VLDM/VSTM)
+    0xEC00-0xEDFF; 16-bit LDM/STM 0xC000-0xCFFF; SDIV/UDIV 0xFB9x/0xFBBx. With UNALIGN_TRP
+    every block is decoded (single loads and stores are everywhere)."""
+    if "unalign_trp" in groups:
+        return True
+    div = "div0_trp" in groups
+    for (h,) in struct.iter_unpack("<H", code[:len(code) & ~1]):
+        if h >> 9 in (0x74, 0x76) or h >> 12 == 0xC or (div and h & 0xFFD0 == 0xFB90):
+            return True
+    return False
+
+
+def decode(code: bytes, addr: int, md) -> List[Spec]:
+    """The checkable instructions of a block, every group."""
+    out = []
+    for insn in md.disasm(code, addr):
+        iid = insn.id
+        if iid not in _ALWAYS and iid not in _WITH_UNALIGN_TRP and iid not in _DIVIDES:
+            continue  # before any detail is read: decoding the details is the slow part
+        cond = 14 if insn.cc in (C.ARM_CC_AL, C.ARM_CC_INVALID) else insn.cc - 1
+        if iid in _DIVIDES:
+            divisor = _uc_reg(md, insn.operands[2].reg)
+            if divisor is not None:
+                out.append(Spec(insn.address, "div0_trp", divisor, -1, 0, 0, 0, 2, cond, 0))
+            continue
+        group = "always" if iid in _ALWAYS else "unalign_trp" if iid in _WITH_UNALIGN_TRP else None
+        if group is None:
+            continue
+        width = _ALWAYS.get(iid) or _WITH_UNALIGN_TRP[iid]
+        ops = insn.operands
+        if iid in _MULTI:
+            base_cs, index, offset, shift = ops[0].reg, -1, 0, 0
+            length = 4 * (len(ops) - 1)  # core or FPv4-SP S registers: one word each
+            if iid in _DECREMENT:
+                offset = -length
+        else:
+            mem = next((o for o in ops if o.type == C.ARM_OP_MEM), None)
+            if mem is None:
+                continue
+            base_cs = mem.mem.base
+            post = insn.post_index if hasattr(insn, "post_index") else False
+            offset = 0 if post else mem.mem.disp * (-1 if mem.subtracted else 1)
+            index = _uc_reg(md, mem.mem.index) if mem.mem.index else -1
+            shift = mem.shift.value if index not in (-1, None) else 0
+            if index is None:
+                continue
+            length = 8 if iid in (C.ARM_INS_LDRD, C.ARM_INS_STRD) else width
+        if base_cs in (C.ARM_REG_SP, C.ARM_REG_PC):
+            continue
+        base = _uc_reg(md, base_cs)
+        if base is None:
+            continue
+        out.append(Spec(insn.address, group, base, index, offset, shift, width - 1, 1, cond, length))
+    return out
+
+
+class UsageChecks:
+    """The native checks of one machine: installed per instruction as blocks are described."""
+
+    def __init__(self, uc, on_fault):
+        """`on_fault(stop_engine: bool)` tells the machine a check fired (from inside the hook)."""
+        self.uc = uc
+        self._notify = on_fault
+        self.md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+        self.md.detail = True
+        self._lib = load_native()
+        self._uclib = unicorn_lib()
+        self._on_fault_cb = _ON_FAULT(self._on_fault)
+        self._reg_read = fn_addr(self._uclib.uc_reg_read)
+        self.groups: Set[str] = {"always"}
+        self._blocks: Dict[Tuple[int, int], Optional[List[Spec]]] = {}
+        self._hooks: Dict[int, Tuple[_Check, int, str]] = {}  # insn address -> (struct, handle, group)
+        self.pending: Optional[PendingFault] = None
+        self._protected: List[Tuple[int, int, int]] = []  # (page, size, perms) to restore
+
+    # ---- installing -----------------------------------------------------------------------
+    def inspect(self, addr: int, size: int) -> bool:
+        """Decode a new block; True if it needed new hooks (its translation must be redone)."""
+        key = (addr, size)
+        specs = self._blocks.get(key)
+        if specs is None:
+            specs = self._decode(addr, size)
+            self._blocks[key] = specs
+        return self._install(specs) if specs else False
+
+    def _decode(self, addr: int, size: int) -> Optional[List[Spec]]:
+        """The block's specs; None when the scan rules them out for the groups enabled now (the
+        block is decoded again if more groups are enabled)."""
+        try:
+            code = bytes(self.uc.mem_read(addr, size))
+        except Exception:  # noqa: BLE001 - an unreadable block faults on its own
+            return []
+        if not may_hold(code, self.groups) or not self._mnemonics_hold(code, addr):
+            return None
+        return decode(code, addr, self.md)
+
+    def _mnemonics_hold(self, code: bytes, addr: int) -> bool:
+        """Second filter, without capstone's (slow) instruction details."""
+        prefixes = _PREFIXES["always"] + sum((_PREFIXES[g] for g in self.groups if g != "always"), ())
+        return any(m.startswith(prefixes) for _a, _n, m, _o in self.md.disasm_lite(code, addr))
+
+    def _install(self, specs: List[Spec]) -> bool:
+        added = False
+        for s in specs:
+            if s.group not in self.groups or s.addr in self._hooks:
+                continue
+            k = _Check(self._reg_read, ctypes.cast(self._on_fault_cb, ctypes.c_void_p).value,
+                       s.base, s.index, s.offset, s.shift, s.mask, s.kind, s.cond, A.UC_ARM_REG_APSR,
+                       s.length)
+            handle = uc_hook_h()
+            err = self._uclib.uc_hook_add(self.uc._uch, ctypes.byref(handle), _UC_HOOK_CODE,
+                                          ctypes.c_void_p(fn_addr(self._lib.ts_check_hook)),
+                                          ctypes.cast(ctypes.pointer(k), ctypes.c_void_p),
+                                          ctypes.c_uint64(s.addr), ctypes.c_uint64(s.addr))
+            if err != 0:
+                raise RuntimeError(f"unicorn refused a UsageFault check hook at {s.addr:#x}: "
+                                   f"{self._uclib.uc_strerror(err).decode()}")
+            self._hooks[s.addr] = (k, handle.value, s.group)
+            added = True
+        return added
+
+    def set_groups(self, unalign_trp: bool, div0_trp: bool) -> bool:
+        """CCR.UNALIGN_TRP / DIV_0_TRP changed: add or drop those checks. True if hooks were
+        added (the translated code must then be flushed)."""
+        groups = {"always"} | ({"unalign_trp"} if unalign_trp else set()) | ({"div0_trp"} if div0_trp else set())
+        if groups == self.groups:
+            return False
+        for addr, (_k, handle, group) in list(self._hooks.items()):
+            if group not in groups:
+                self._uclib.uc_hook_del(self.uc._uch, ctypes.c_size_t(handle))
+                del self._hooks[addr]
+        self.groups = groups
+        added = False
+        for (addr, size), specs in list(self._blocks.items()):
+            if specs is None:
+                specs = self._blocks[(addr, size)] = self._decode(addr, size)
+            if specs:
+                added |= self._install(specs)
+        return added
+
+    @property
+    def n_hooks(self) -> int:
+        return len(self._hooks)
+
+    # ---- a fault ----------------------------------------------------------------------------
+    def _on_fault(self, pc: int, kind: int, address: int, length: int) -> None:
+        if self.pending is not None:
+            return
+        name = _KIND_CODE.get(kind, UNALIGNED)
+        self.pending = PendingFault(name, pc, address if name == UNALIGNED else None)
+        self._notify(not (name == UNALIGNED and self._deny(address, length)))
+
+    def _deny(self, address: int, length: int) -> bool:
+        """Make [address, address+length) unreadable and unwritable until `take()`."""
+        pages = range(address & ~(PAGE - 1), (address + max(length, 1) - 1 & ~(PAGE - 1)) + PAGE, PAGE)
+        regions = list(self.uc.mem_regions())
+        for page in pages:
+            perms = next((p for b, e, p in regions if b <= page <= e), None)
+            if perms is None:
+                return False
+        for page in pages:
+            perms = next(p for b, e, p in regions if b <= page <= e)
+            self.uc.mem_protect(page, PAGE, perms & UC_PROT_EXEC)
+            self._protected.append((page, PAGE, perms))
+        return True
+
+    def take(self) -> Optional[PendingFault]:
+        """The fault the last run stopped on (None if none), with the pages restored."""
+        for page, size, perms in reversed(self._protected):
+            self.uc.mem_protect(page, size, perms)
+        self._protected.clear()
+        fault, self.pending = self.pending, None
+        return fault
