@@ -55,8 +55,12 @@ class Uart(Peripheral):
         return None
 
     def kernel_clock_hz(self) -> float:
-        """The clock the baud-rate divider divides: the `kernel_clock_hz` param, else the core clock."""
-        return float(self.params.get("kernel_clock_hz") or self.host.clock_hz())
+        """The clock the baud-rate divider divides: the `kernel_clock_hz` param (an override),
+        else what the clock controller model derives (`Host.kernel_clock_hz`), else the core clock."""
+        if self.params.get("kernel_clock_hz"):
+            return float(self.params["kernel_clock_hz"])
+        derived = self.host.kernel_clock_hz(self.name)
+        return float(derived) if derived is not None else float(self.host.clock_hz())
 
     def on_overrun(self) -> None:
         """A byte landed on a full receiver: set the model's overrun flag."""
