@@ -130,3 +130,16 @@ def test_benchmark_boards_end_at_the_platform_files_operating_point(fw):
     assert (point.clock_hz, point.latency, point.prefetch, point.icache, point.dcache) == \
         (120e6, 5, True, True, True)
     assert point.voltage_range == "range1-boost" and not r.warnings
+
+
+def test_the_voltage_range_limits_the_clock(fw):
+    from tinysim.emu.operating_point import OperatingPoint
+    m = build_session(fw("hello"), BOARD).machine
+    ok = OperatingPoint(120e6, 5, True, True, True, "range1-boost")
+    assert m.operating_point_problem(ok) is None
+    normal = m.operating_point_problem(OperatingPoint(100e6, 4, True, True, True, "range1"))
+    assert "exceeds the 80 MHz that range1 allows" in normal and "R1MODE" in normal
+    low = m.operating_point_problem(OperatingPoint(24e6, 1, True, True, True, "range2"))
+    assert "LATENCY=1" in low and "requires at least 2" in low
+    assert "26 MHz" in m.operating_point_problem(OperatingPoint(30e6, 2, True, True, True, "range2"))
+    assert "VOS" in m.operating_point_problem(OperatingPoint(4e6, 0, False, True, True, "invalid"))

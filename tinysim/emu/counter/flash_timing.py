@@ -7,6 +7,8 @@ every miss, so setting them from Python between two blocks is enough. A disabled
 only the line being read (the ART's one-line fetch buffer, which the prefetcher still feeds):
 the struct is narrowed to one set of one way. Its lines are dropped when it is disabled or
 enabled (a simplification: silicon keeps a disabled cache's lines), and on a cache reset.
+Once the D-cache model is learned (`freeze_data_model`) its per-block miss rates stay as learned:
+a later DCEN change re-prices those misses but does not change their number.
 """
 
 from __future__ import annotations
