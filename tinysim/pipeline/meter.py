@@ -38,7 +38,8 @@ class SimulationMeter:
         self.machine.record_timestamps = True
 
     def window_pair(self, stamps: Sequence[Any], elapsed_us: int) -> Optional[Tuple[Any, Any]]:
-        per_us = self.machine.clock_hz() / 1e6  # the clock the firmware runs (and timed) at
+        machine = getattr(self, "machine", None)  # the clock the firmware runs (and timed) at
+        per_us = (machine.clock_hz() if machine is not None else self.platform.clock_hz) / 1e6
         tolerance = 1.0 + 1e-6 * elapsed_us          # m-lap-us truncates to whole microseconds
         for i, a in enumerate(stamps):
             for b in stamps[i + 1:]:
