@@ -67,6 +67,7 @@ class Stm32l4Rcc(Peripheral):
         self._switched = "MSI"     # CFGR.SWS: the source SYSCLK actually runs from
         self._polls: Dict[str, int] = {}
         self._last_hclk = None
+        self._tree_key, self._tree = None, None
 
     # ---- oscillators -------------------------------------------------------------------------
     def _startup_cycles(self, name: str) -> int:
@@ -124,10 +125,16 @@ class Stm32l4Rcc(Peripheral):
         self._report_clock()
 
     def tree(self) -> ClockTree:
-        regs = {"CR": self.values[0x00], "CFGR": self.values[0x08], "PLLCFGR": self.values[0x0C],
-                "CSR": self.values[0x94], "BDCR": self.values[0x90]}
-        lse = float(self.params["lse_hz"]) if self._ready("LSE") else 0.0
-        return ClockTree.compute(regs, float(self.params["hse_hz"]), lse, self._switched)
+        """The clock tree now (cached: UART models ask for their kernel clock at every poll)."""
+        v = self.values
+        key = (v[0x00], v[0x08], v[0x0C], v[0x94], v[0x90], self._switched, self._ready("LSE"))
+        if key != self._tree_key:
+            regs = {"CR": v[0x00], "CFGR": v[0x08], "PLLCFGR": v[0x0C], "CSR": v[0x94],
+                    "BDCR": v[0x90]}
+            lse = float(self.params["lse_hz"]) if key[-1] else 0.0
+            self._tree = ClockTree.compute(regs, float(self.params["hse_hz"]), lse, self._switched)
+            self._tree_key = key
+        return self._tree
 
     def core_clock_hz(self) -> float:
         """HCLK: the Cortex-M4 core, its SysTick and DWT cycle counter run from it."""
@@ -153,8 +160,9 @@ class Stm32l4Rcc(Peripheral):
         return None
 
     def tick(self, now: int) -> None:
-        self._update_oscillators()
-        self._try_switch()
+        if SW_SOURCES[self.values[0x08] & 3] != self._switched:  # only a pending switch can move
+            self._update_oscillators()
+            self._try_switch()
 
     # ---- registers ---------------------------------------------------------------------------
     def read_CR(self):
