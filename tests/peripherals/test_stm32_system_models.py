@@ -14,10 +14,14 @@ def test_rcc_reset_values_and_ready_flags():
     rcc.reg_write("CR", rcc.reg_read("CR") | (1 << 8))  # HSION
     assert rcc.reg_read("CR") & (1 << 10)  # HSIRDY
     assert not rcc.reg_read("CR") & (1 << 25)
+    rcc.reg_write("PLLCFGR", 0x00001002)  # PLLSRC = HSI16 (a PLL with no input never locks)
     rcc.reg_write("CR", rcc.reg_read("CR") | (1 << 24))  # PLLON
-    assert rcc.reg_read("CR") & (1 << 25)  # PLLRDY
+    assert rcc.reg_read("CR") & (1 << 25)  # PLLRDY (NullHost: no clock, start-up takes no time)
     rcc.reg_write("CFGR", 3)  # SW = PLL
     assert (rcc.reg_read("CFGR") >> 2) & 3 == 3  # SWS follows
+    rcc.reg_write("CR", rcc.reg_read("CR") & ~(1 << 24))
+    assert rcc.reg_read("CR") & (1 << 25)  # the PLL feeds SYSCLK: PLLON cannot be cleared
+    rcc.reg_write("CFGR", 1)  # SW = HSI16
     rcc.reg_write("CR", rcc.reg_read("CR") & ~(1 << 24))
     assert not rcc.reg_read("CR") & (1 << 25)
 

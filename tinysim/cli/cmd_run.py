@@ -161,8 +161,11 @@ def _report(result, session, unmodelled) -> None:
     t.add_row("instructions", f"{result.instructions:,}")
     t.add_row("blocks", f"{result.blocks:,}")
     t.add_row("cycles (cost model)", f"{result.cycles:,}")
-    t.add_row("virtual time", f"{result.cycles / session.platform.clock_hz * 1e3:.3f} ms "
-                              f"@ {session.platform.clock_hz / 1e6:g} MHz")
+    m = session.machine  # device time: each clock segment the firmware set at its own clock
+    end = m.now()
+    seconds = m.seconds_at(end) - m.seconds_at(end - result.cycles)
+    t.add_row("virtual time", f"{seconds * 1e3:.3f} ms @ {m.clock_hz() / 1e6:g} MHz"
+              + (" at the end" if len(m.op_changes) > 1 else ""))
     t.add_row("wall time", f"{result.wall_s:.3f} s")
     t.add_row("emulated MIPS", f"{result.mips:.1f}")
     t.add_row("stack peak", "unknown (no __stack_limit/_estack symbols)" if result.stack_peak_bytes is None

@@ -24,7 +24,8 @@ from .. import __version__
 from ..errors import PlatformError
 from .classes import INSTRUCTION_TERMS, InsnClass
 from .energy import EnergyModel, window_energy
-from .flash import FLASH_DEFAULTS, penalties_for_ws
+from .flash import FLASH_DEFAULTS, penalties_for_ws, window_flash_setting, window_segments
+from .segments import cost_segments
 from .timing import get_preset
 
 
@@ -97,23 +98,32 @@ def _dot(totals: np.ndarray, weights: np.ndarray):
 
 def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
              clock_hz: Optional[float] = None) -> Estimate:
-    """Cycles, time and energy of `profile` on `platform` (optionally at another clock)."""
+    """Cycles, time and energy of `profile` on `platform` (optionally at another clock). A
+    window recorded with the firmware's operating point is costed at that point unless a clock
+    is given (`tinysim.cost.flash.window_flash_setting`)."""
     _check_arch(profile, platform)
     _, flash_params, energy_params = split_params(params)
-    clock = float(platform.clock_hz) if clock_hz is None else float(clock_hz)
+    clock, ws, prefetch, recorded = window_flash_setting(profile, platform, clock_hz)
+    clock = float(clock)
     weights = term_weights(profile, platform, params)
     totals = profile.term_totals()
     core = _dot(totals, weights)
 
-    ws = platform.wait_states_at(clock)
-    pen = [float(x) for x in penalties_for_ws(ws, platform.flash.line_bytes,
-                                              platform.flash.prefetch, flash_params)]
+    pen = [float(x) for x in penalties_for_ws(ws, platform.flash.line_bytes, prefetch,
+                                              flash_params)]
     if all(p == round(p) for p in pen):
         pen = [int(round(p)) for p in pen]
     imiss, ipre, dmiss, dpre = (profile.imiss, profile.iprefetch, profile.dmiss,
                                 profile.dprefetch)
-    flash_cycles = imiss * pen[0] + ipre * pen[1] + dmiss * pen[2] + dpre * pen[3]
-    outside = _outside_cycles(profile, platform, clock)
+    flash_parts = (imiss * pen[0], ipre * pen[1], dmiss * pen[2], dpre * pen[3])
+    flash_cycles = sum(flash_parts)
+    outside = _outside_cycles(profile, platform, clock, recorded)
+    segments = window_segments(profile, platform, clock_hz)
+    seconds = None
+    if segments:  # the firmware changed its set-up inside the window: cost each part at its own
+        seg = cost_segments(segments, core, platform.flash.line_bytes, flash_params)
+        flash_parts, flash_cycles, outside = seg.penalties, seg.flash_cycles, seg.outside_cycles
+        clock, ws, seconds = seg.clock_hz, seg.wait_states, seg.seconds
     cycles = core + flash_cycles + outside
 
     model = EnergyModel.from_platform(platform, energy_params)
@@ -125,16 +135,16 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
     breakdown = {
         "core_cycles": float(totals[~taken_terms] @ weights[~taken_terms]),
         "taken_branch_cycles": float(totals[taken_terms] @ weights[taken_terms]),
-        "flash_imiss_cycles": float(imiss * pen[0]),
-        "flash_iprefetch_cycles": float(ipre * pen[1]),
-        "flash_dmiss_cycles": float(dmiss * pen[2]),
-        "flash_dprefetch_cycles": float(dpre * pen[3]),
+        "flash_imiss_cycles": float(flash_parts[0]),
+        "flash_iprefetch_cycles": float(flash_parts[1]),
+        "flash_dmiss_cycles": float(flash_parts[2]),
+        "flash_dprefetch_cycles": float(flash_parts[3]),
         "outside_block_cycles": float(outside),
         "imiss": imiss, "iprefetch": ipre, "dmiss": dmiss, "dprefetch": dpre,
         **ebreak,
     }
     return Estimate(
-        cycles=cycles, seconds=float(cycles) / clock, joules=joules, avg_power_w=watts,
+        cycles=cycles, seconds=float(cycles) / clock if seconds is None else seconds, joules=joules, avg_power_w=watts,
         wait_states=int(ws), clock_hz=clock,
         instructions=int(sum(int(totals[c]) for c in INSTRUCTION_TERMS)),
         by_class=by_class, breakdown=breakdown,
@@ -142,12 +152,13 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
         provenance=provenance(platform, params))
 
 
-def _outside_cycles(profile, platform, clock):
-    """Cycles spent outside blocks, at `clock`. They were recorded at the platform's clock and
-    are mostly device time (a UART character, a sleep until a timer), so they keep their seconds
-    when the clock changes. Integral at the recorded clock, so the estimate stays exact there."""
+def _outside_cycles(profile, platform, clock, recorded=None):
+    """Cycles spent outside blocks, at `clock`. They were recorded at `recorded` (the window's
+    clock; the platform's by default) and are mostly device time (a UART character, a sleep
+    until a timer), so they keep their seconds when the clock changes. Integral at the recorded
+    clock, so the estimate stays exact there."""
     outside = profile.outside_cycles
-    recorded = float(platform.clock_hz)
+    recorded = float(platform.clock_hz) if recorded is None else float(recorded)
     if not outside:
         return 0
     if np.ndim(clock) == 0 and float(clock) == recorded:
@@ -165,7 +176,8 @@ def sweep_clocks(profile, platform, clocks_hz, params=None) -> Dict[str, np.ndar
     imiss_p, ipre_p, dmiss_p, dpre_p = penalties_for_ws(
         ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params)
     cycles = core + profile.imiss * imiss_p + profile.iprefetch * ipre_p \
-        + profile.dmiss * dmiss_p + profile.dprefetch * dpre_p + _outside_cycles(profile, platform, clocks)
+        + profile.dmiss * dmiss_p + profile.dprefetch * dpre_p \
+        + _outside_cycles(profile, platform, clocks, window_flash_setting(profile, platform)[3])
     model = EnergyModel.from_platform(platform, energy_params)
     deltas = float(profile.term_totals() @ model.delta_vector()) + model.event_joules(
         profile.imiss + profile.iprefetch, profile.dmiss + profile.dprefetch)

@@ -77,3 +77,31 @@ def counter_caches(platform, params: Optional[Mapping[str, float]] = None,
         out["dcache"] = dict(line_bytes=line, lines=dcache_lines, miss_penalty=dmiss, ways=0,
                              prefetch=False, prefetch_penalty=dpre)
     return out
+
+
+def window_flash_setting(profile, platform, clock_hz: Optional[float] = None):
+    """(clock_hz, wait_states, prefetch, recorded_clock_hz) to cost `profile` with.
+
+    A profile recorded by the emulator carries the operating point the firmware had configured
+    during its window (`meta["operating_point"]`: clock, FLASH_ACR LATENCY and PRFTEN; see
+    tinysim/emu/operating_point.py): it is costed at that point. A what-if clock (`clock_hz`, or
+    a platform variant with a clock override) overrides it: that clock, the platform table's
+    wait states and the platform's prefetch, as before the firmware's set-up was followed. A
+    profile without a recorded point (or from a platform with no flash controller model) is
+    costed at the platform's clock and table. `recorded_clock_hz` is the clock the window's
+    outside-block cycles were counted at."""
+    point = (getattr(profile, "meta", None) or {}).get("operating_point") or {}
+    recorded = float(point.get("clock_hz") or platform.clock_hz)
+    overridden = clock_hz is not None or "clock_hz" in (getattr(platform, "overrides", None) or {})
+    if overridden or point.get("latency") is None:
+        clock = float(platform.clock_hz) if clock_hz is None else clock_hz
+        return clock, wait_states(platform, clock), bool(platform.flash.prefetch), recorded
+    return recorded, int(point["latency"]), bool(point.get("prefetch")), recorded
+
+
+def window_segments(profile, platform, clock_hz: Optional[float] = None):
+    """The operating-point segments a profile recorded (tinysim/pipeline/segments.py), or None
+    when it ran at one point or a what-if clock overrides what the firmware set."""
+    overridden = clock_hz is not None or "clock_hz" in (getattr(platform, "overrides", None) or {})
+    segments = (getattr(profile, "meta", None) or {}).get("segments")
+    return None if overridden or not segments else segments

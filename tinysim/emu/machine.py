@@ -28,6 +28,7 @@ from . import faults
 from .fault_hooks import FaultHooks
 from .faults import FaultReport
 from .memory_map import MemoryMap
+from .operating_point import OperatingPoints
 from .peripheral_host import PeripheralHost
 from .peripherals.base import Peripheral
 
@@ -68,7 +69,7 @@ class RunResult:
         }
 
 
-class Machine(MemoryMap, PeripheralHost, FaultHooks):
+class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     ARCH = ""
     PC_NAME = "pc"
 
@@ -114,6 +115,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_protected)
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        self._init_operating_points()
         self.reset()
     # ---- reset / counter ------------------------------------------------------------------
     def reset(self) -> None:
@@ -121,6 +123,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         self._paint_stack()
         for p in self.peripherals.values():
             p.reset()
+        self._restart_operating_points()
         self.reset_core()
 
     def reset_core(self) -> None:
@@ -212,9 +215,6 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         for p in self._timed():
             p.tick(now)
 
-    def clock_hz(self) -> float:
-        return float(self.platform.clock_hz)
-
     def advance_to(self, cycle: int) -> None:
         """A peripheral saw the core spin on a flag that changes at `cycle`: device time passes
         to then, or to any earlier timer event, which is then taken as it would be mid-spin."""
@@ -302,6 +302,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
                 self.resets += 1
                 for p in self.peripherals.values():
                     p.reset()
+                self._restart_operating_points()
                 self.reset_core()
                 exit_name = None
         wall = time.perf_counter() - t0

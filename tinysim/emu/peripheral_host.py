@@ -120,18 +120,20 @@ class PeripheralHost(Host):
         return None
 
     def _flash_warning(self) -> Optional[str]:
+        """Under a what-if clock override the platform's wait states time the run, not what the
+        firmware set: say so when they differ (otherwise the timing follows the firmware)."""
         cfg = self.flash_config()
-        if cfg is None or self.counter is None or self.counter.instructions == 0:
+        override = getattr(self, "clock_override", None)
+        if cfg is None or override is None or self.counter is None or self.counter.instructions == 0:
             return None
         try:
-            model_ws = self.platform.wait_states
-            model_ws = model_ws() if callable(model_ws) else model_ws
+            model_ws = int(self.platform.wait_states_at(float(override)))
         except Exception:  # noqa: BLE001 - no table: nothing to compare
             return None
         if cfg["latency"] != model_ws:
-            return (f"firmware set flash LATENCY={cfg['latency']} wait states, the cost model uses "
-                    f"{model_ws} for {self.platform.clock_hz / 1e6:g} MHz ({self.platform.name}); the "
-                    f"estimate follows the platform file")
+            return (f"firmware set flash LATENCY={cfg['latency']} wait states; at the what-if clock "
+                    f"{float(override) / 1e6:g} MHz ({self.platform.label}) the cost model uses "
+                    f"{model_ws} from the platform file")
         return None
 
     # ---- host-side API ------------------------------------------------------------------------
@@ -154,7 +156,7 @@ class PeripheralHost(Host):
         waiting for host input ("idle"), or that nothing can ever wake it ("halt")."""
         waiting_for_host = self.any_wake_source()
         if waiting_for_host and self.idle_wakes >= IDLE_WAKES and \
-                self.now() - self.last_uart_cycles >= IDLE_SECONDS * self.platform.clock_hz:
+                self.now() - self.last_uart_cycles >= IDLE_SECONDS * self.clock_hz():
             self.idle_wakes = 0
             return "idle"
         if self.skip_to_next_event():

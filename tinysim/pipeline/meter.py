@@ -14,6 +14,7 @@ from ..cost.profile import ExecutionProfile
 from ..errors import TinysimError
 from ..harness.rules import lap_elapsed_us
 from ..harness.runs import WindowMeasure
+from .segments import window_points
 
 
 class SimulationMeter:
@@ -37,7 +38,8 @@ class SimulationMeter:
         self.machine.record_timestamps = True
 
     def window_pair(self, stamps: Sequence[Any], elapsed_us: int) -> Optional[Tuple[Any, Any]]:
-        per_us = self.platform.clock_hz / 1e6
+        machine = getattr(self, "machine", None)  # the clock the firmware runs (and timed) at
+        per_us = (machine.clock_hz() if machine is not None else self.platform.clock_hz) / 1e6
         tolerance = 1.0 + 1e-6 * elapsed_us          # m-lap-us truncates to whole microseconds
         for i, a in enumerate(stamps):
             for b in stamps[i + 1:]:
@@ -60,7 +62,8 @@ class SimulationMeter:
                 "derive board_micros() from the cycle counter?")
         profile = ExecutionProfile.from_snapshots(pair[0], pair[1], self.coster,
                                                   window=f"infer {res.n} {res.warmup}",
-                                                  platform=self.platform.name)
+                                                  platform=self.platform.name,
+                                                  **window_points(self.machine, pair[0], pair[1]))
         est = estimate(profile, self.platform)
         return WindowMeasure(cycles=float(est.cycles), instructions=float(profile.instructions),
                              energy_j=float(est.joules), avg_power_w=float(est.avg_power_w),

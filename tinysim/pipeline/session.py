@@ -10,17 +10,20 @@ pipeline layer above both.
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 from typing import Callable, Optional, Union
 
 from ..cost import BlockCoster
-from ..cost.flash import flash_penalties
+from ..cost.flash import flash_penalties, penalties_for_ws
 from ..cost.profile import ExecutionProfile
 from ..elf import Firmware
 from ..emu.counter import CacheGeometry, Counter
 from ..emu.machine import Machine, RunResult, create_machine
 from ..errors import EmulationError
 from ..platform import load_platform
+from .segments import window_points
 
 
 def _platform(platform):
@@ -31,12 +34,16 @@ def _firmware(elf) -> Firmware:
     return elf if isinstance(elf, Firmware) else Firmware.load(Path(elf))
 
 
-def counter_options(plat, *, stack_guard=None, count_data: bool = False) -> dict:
+def counter_options(plat, *, stack_guard=None, count_data: bool = False,
+                    line_bytes: Optional[int] = None) -> dict:
     """The native counter's options a platform implies: flash ranges, the ART-style caches with
-    the cost model's penalties, data regions, the stack guard."""
+    the cost model's penalties, data regions, the stack guard. `line_bytes`: the flash read
+    width when the flash controller's option bytes say (else the platform file's)."""
     flash = [m for m in plat.memories if m.kind == "flash"]
     imiss, ipre, dmiss = flash_penalties(plat)
     ft = plat.flash
+    if line_bytes and line_bytes != ft.line_bytes:
+        ft = dataclasses.replace(ft, line_bytes=int(line_bytes))
     icache = dcache = None
     if flash and ft.icache_lines > 0:
         icache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.icache_lines, miss_penalty=imiss,
@@ -75,10 +82,26 @@ class Session:
                 inspect(addr, size)
                 return _base(addr, size)
 
+        self.line_bytes = self.machine.flash_read_bytes() or self.platform.flash.line_bytes
         options = {**counter_options(self.platform, stack_guard=self.machine.stack_guard(),
-                                     count_data=count_data), **(counter_overrides or {})}
+                                     count_data=count_data, line_bytes=self.line_bytes),
+                   **(counter_overrides or {})}
         self.counter = Counter(uc, describe, **options)
         self.machine.attach_counter(self.counter)
+        self.machine.on_operating_point(self._retime)
+
+    def _retime(self, point, icache_reset: bool, dcache_reset: bool) -> None:
+        """The firmware changed its clock or flash set-up: misses cost the new penalties from
+        the next block on (tinysim.emu.operating_point). Under a what-if clock override the
+        platform's penalties stay."""
+        if point.latency is None or self.machine.clock_override is not None:
+            return
+        imiss, ipre, dmiss, dpre = (int(round(float(x))) for x in penalties_for_ws(
+            point.latency, self.line_bytes, bool(point.prefetch)))
+        self.counter.set_flash_timing(imiss=imiss, iprefetch=ipre, prefetch=bool(point.prefetch),
+                                      dmiss=dmiss, dprefetch=dpre, icache_on=bool(point.icache),
+                                      dcache_on=bool(point.dcache), icache_reset=icache_reset,
+                                      dcache_reset=dcache_reset)
 
     def run(self, max_instructions: Optional[int] = None, until=None) -> RunResult:
         return self.machine.run(max_instructions=max_instructions, until=until)
@@ -116,5 +139,6 @@ def record_profile(elf, platform, max_instructions: Optional[int] = None, uart_i
     after = session.counter.snapshot()
     profile = ExecutionProfile.from_snapshots(before, after, session.coster,
                                               platform=session.platform.name,
-                                              elf_sha256=session.firmware.sha256)
+                                              elf_sha256=session.firmware.sha256,
+                                              **window_points(session.machine, before, after))
     return profile, result

@@ -14,13 +14,14 @@ from unicorn.arm_const import UC_ARM_REG_EPSR
 from ...errors import EmulationError, TinysimError
 from .config import CacheGeometry, parse_range, parse_region
 from .data_model import LearnedDataModel
+from .flash_timing import FlashTiming
 from .native import (_DESCRIBE_CFUNC, _NO_LIMIT, _UC_HOOK_BLOCK, _UC_HOOK_MEM_READ, _UC_HOOK_MEM_WRITE,
                      _UC_HOOK_MEM_WRITE_PROT, _UC_PROT_WRITE, _UC_QUERY_PAGE_SIZE, MAX_FLASH_RANGES,
                      MAX_REGIONS, _State, fn_addr, load_native, unicorn_lib)
 from .readout import CounterReadout
 
 
-class Counter(CounterReadout, LearnedDataModel):
+class Counter(CounterReadout, LearnedDataModel, FlashTiming):
     """Native counting attached to one Unicorn engine (see module docstring)."""
 
     def __init__(self, uc, describe: Callable[[int, int], Any], *,

@@ -62,6 +62,15 @@ class Host:
     def advance_to(self, cycle: int) -> None:  # a spinning core: let device time pass to `cycle`
         pass
 
+    def clock_changed(self) -> None:  # the clock tree or voltage range changed: re-read the core clock
+        pass
+
+    def flash_changed(self, icache_reset: bool = False, dcache_reset: bool = False) -> None:
+        pass  # flash wait states / prefetch / caches changed (a disabled cache was reset)
+
+    def kernel_clock_hz(self, name: str) -> Optional[float]:  # a UART's kernel clock from the RCC
+        return None
+
 
 class NullHost(Host):
     """A host for testing a peripheral alone: a settable clock, and records of what was raised."""
@@ -75,9 +84,17 @@ class NullHost(Host):
         self.stops: list = []
         self.unmodelled_log: list = []
         self.timestamps = 0
+        self.clock_changes = 0
+        self.flash_changes: list = []
 
     def now(self) -> int:
         return self.cycles
+
+    def clock_changed(self) -> None:
+        self.clock_changes += 1
+
+    def flash_changed(self, icache_reset=False, dcache_reset=False) -> None:
+        self.flash_changes.append((icache_reset, dcache_reset))
 
     def clock_hz(self) -> float:
         return self.clock

@@ -59,8 +59,12 @@ class Uart(Peripheral):
         return None
 
     def kernel_clock_hz(self) -> float:
-        """The clock the baud-rate divider divides: the `kernel_clock_hz` param, else the core clock."""
-        return float(self.params.get("kernel_clock_hz") or self.host.clock_hz())
+        """The clock the baud-rate divider divides: the `kernel_clock_hz` param (an override),
+        else what the clock controller model derives (`Host.kernel_clock_hz`), else the core clock."""
+        if self.params.get("kernel_clock_hz"):
+            return float(self.params["kernel_clock_hz"])
+        derived = self.host.kernel_clock_hz(self.name)
+        return float(derived) if derived is not None else float(self.host.clock_hz())
 
     def on_overrun(self) -> None:
         """A byte landed on a full receiver: set the model's overrun flag."""
@@ -70,7 +74,7 @@ class Uart(Peripheral):
         """Core cycles one character takes on the line; 0 for an instantaneous line. Cached per
         (divider registers, clocks): the run loop asks at every stop."""
         clock = self.host.clock_hz()
-        key = (self.baud_key(), clock, self.params.get("kernel_clock_hz"))
+        key = (self.baud_key(), clock, self.kernel_clock_hz())
         if key != self._char_key:
             baud = self.baud()
             self._char = max(1, round(BITS_PER_CHAR * clock / baud)) if baud and clock else 0

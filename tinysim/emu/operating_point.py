@@ -1,0 +1,200 @@
+"""The operating point the firmware has configured, followed in device time (mixed into Machine).
+
+Which core clock, flash wait states, prefetch and caches, and voltage range are in force comes
+from the SoC's clock, flash and power controller models when it has them (on the STM32L4R5:
+`clock.stm32l4_rcc`, `flash.stm32l4_flash`, `power.stm32l4_pwr`); they tell the machine of each
+change (`Host.clock_changed`, `Host.flash_changed`). The machine then
+
+- keeps the clock segments: device time = sum over segments of cycles / f (the counter counts
+  core cycles, which is what DWT CYCCNT and SysTick count);
+- checks the new point against what the silicon allows (wait states per voltage range from the
+  SoC file's `[flash.wait_states]`, the HCLK limit per range from the power model's
+  `max_hclk_hz` param) and stops the run with a `clock-configuration` fault naming the register
+  values and the manual's rule when the firmware runs faster than that: silicon would read
+  flash wrongly or run out of regulator margin;
+- tells listeners (the pipeline's Session, which re-times the flash model of the counter).
+
+A platform variant with a clock override (`Platform.with_overrides(clock_hz=...)`, what-if
+sweeps) is timed at that clock with the table's wait states whatever the firmware configures:
+the override wins, and no check is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Callable, List, Optional, Tuple
+
+from ..errors import PlatformError
+
+CLOCK_CONFIG_FAULT = "clock-configuration"
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    clock_hz: float
+    latency: Optional[int] = None       # flash wait states the firmware set (None: no model)
+    prefetch: Optional[bool] = None
+    icache: Optional[bool] = None
+    dcache: Optional[bool] = None
+    voltage_range: Optional[str] = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def describe(self) -> str:
+        parts = [f"{self.clock_hz / 1e6:g} MHz"]
+        if self.latency is not None:
+            parts.append(f"LATENCY={self.latency}")
+            parts.append("PRFTEN=" + str(int(bool(self.prefetch))))
+            parts.append("ICEN=" + str(int(bool(self.icache))) + " DCEN=" + str(int(bool(self.dcache))))
+        if self.voltage_range:
+            parts.append(self.voltage_range)
+        return ", ".join(parts)
+
+
+class OperatingPoints:
+    """Mixin: `clock_hz()`, `operating_point`, `op_changes`, `seconds_at(cycle)`,
+    `on_operating_point(cb)`, and the Host methods `clock_changed`, `flash_changed`,
+    `kernel_clock_hz`."""
+
+    def _init_operating_points(self) -> None:
+        self._op_listeners: List[Callable] = []
+        self.clock_override: Optional[float] = (self.platform.overrides or {}).get("clock_hz")
+        self._clock_model = self._provider("core_clock_hz")
+        self._flash_model = self._provider("latency")
+        self._power_model = self._provider("voltage_range")
+        self._restart_operating_points()
+
+    def _provider(self, attribute: str):
+        for p in self.peripherals.values():
+            if hasattr(type(p), attribute):
+                return p
+        return None
+
+    def _restart_operating_points(self) -> None:
+        """At power-on and after a system reset: the point the reset values give, from now on."""
+        point = self._read_operating_point()
+        if getattr(self, "counter", None) is None or not hasattr(self, "op_changes"):
+            self.operating_point = point
+            self.op_changes: List[Tuple[int, OperatingPoint]] = [(0, point)]
+            # (counter totals at the change, point from then on): `Counter.flash_event_totals`
+            self.op_marks: List[Tuple[tuple, OperatingPoint]] = [((0, 0, 0, 0, 0, 0), point)]
+        elif point != self.operating_point:
+            self.operating_point = point
+            self.op_changes.append((self.now(), point))
+            self.op_marks.append((self._totals(), point))
+        self._notify_operating_point(False, False)
+
+    def _read_operating_point(self) -> OperatingPoint:
+        hz = float(self.clock_override or 0) or (
+            self._clock_model.core_clock_hz() if self._clock_model is not None
+            else float(self.platform.clock_hz))
+        f, pw = self._flash_model, self._power_model
+        return OperatingPoint(
+            clock_hz=float(hz),
+            latency=None if f is None else int(f.latency),
+            prefetch=None if f is None else bool(f.prefetch),
+            icache=None if f is None else bool(f.icache),
+            dcache=None if f is None else bool(f.dcache),
+            voltage_range=None if pw is None else str(pw.voltage_range))
+
+    def _totals(self) -> tuple:
+        totals = getattr(getattr(self, "counter", None), "flash_event_totals", None)
+        return totals() if totals is not None else (self.now(), 0, 0, 0, 0, 0)
+
+    def flash_read_bytes(self) -> Optional[int]:
+        """Bytes per flash read the flash controller's option bytes select, if it says."""
+        return getattr(self._flash_model, "read_width_bytes", None)
+
+    # ---- Host methods --------------------------------------------------------------------------
+    def clock_hz(self) -> float:
+        return self.operating_point.clock_hz
+
+    def kernel_clock_hz(self, name: str) -> Optional[float]:
+        query = getattr(self._clock_model, "kernel_clock_hz", None)
+        return query(name) if query is not None else None
+
+    def clock_changed(self) -> None:
+        self._operating_point_changed(False, False)
+
+    def flash_changed(self, icache_reset: bool = False, dcache_reset: bool = False) -> None:
+        self._operating_point_changed(icache_reset, dcache_reset)
+
+    # ---- following the firmware ----------------------------------------------------------------
+    def on_operating_point(self, callback: Callable[[OperatingPoint, bool, bool], None]) -> None:
+        """`callback(point, icache_reset, dcache_reset)` now and at every change."""
+        self._op_listeners.append(callback)
+        callback(self.operating_point, False, False)
+
+    def _notify_operating_point(self, icache_reset: bool, dcache_reset: bool) -> None:
+        for cb in self._op_listeners:
+            cb(self.operating_point, icache_reset, dcache_reset)
+
+    def _operating_point_changed(self, icache_reset: bool, dcache_reset: bool) -> None:
+        point = self._read_operating_point()
+        if point == self.operating_point and not (icache_reset or dcache_reset):
+            return
+        if point != self.operating_point:
+            self.operating_point = point
+            self.op_changes.append((self.now(), point))
+            self.op_marks.append((self._totals(), point))
+            if self.clock_override is None:
+                problem = self.operating_point_problem(point)
+                if problem:
+                    self._pending_fault = self.make_fault(CLOCK_CONFIG_FAULT, problem)
+                    self.request_stop("fault")
+            self.timers_changed()
+        self._notify_operating_point(icache_reset, dcache_reset)
+
+    def operating_point_problem(self, point: OperatingPoint) -> Optional[str]:
+        """What the silicon would not do at `point`, or None (the checks in the module doc)."""
+        if self._clock_model is not None:
+            tree_problems = getattr(self._clock_model.tree(), "problems", ())
+            if tree_problems:
+                return "; ".join(tree_problems)
+        if point.latency is None or point.voltage_range is None:
+            return None
+        vr = point.voltage_range
+        mhz = point.clock_hz / 1e6
+        if vr == "invalid":
+            return ("PWR_CR1.VOS is 00 or 11, which RM0432 section 5.4.1 does not allow "
+                    "(01 = Range 1, 10 = Range 2)")
+        limits = dict(self._power_model.params.get("max_hclk_hz") or {})
+        limit = limits.get(vr)
+        if limit is not None and point.clock_hz > float(limit):
+            return (f"HCLK {mhz:g} MHz exceeds the {float(limit) / 1e6:g} MHz that {vr} allows "
+                    f"(PWR_CR1.VOS, PWR_CR5.R1MODE; RM0432 section 5.1.8): raise the voltage "
+                    f"range (Range 1 boost: VOS=01, R1MODE=0) before the clock")
+        table = "range2" if vr == "range2" else "range1"
+        try:
+            need = int(self.platform.flash.wait_states(point.clock_hz, table, self.platform.name))
+        except PlatformError as err:
+            return f"HCLK {mhz:g} MHz cannot be timed in {vr}: {err}"
+        if point.latency < need:
+            return (f"FLASH_ACR.LATENCY={point.latency} wait states at HCLK {mhz:g} MHz in {vr}: "
+                    f"RM0432 section 3.3.3 Table 12 requires at least {need} (set LATENCY before "
+                    f"raising the clock, lower it only after lowering the clock); silicon would "
+                    f"read wrong instructions and data from flash")
+        return None
+
+    def seconds_at(self, cycle: int) -> float:
+        """Device time at core cycle `cycle`: the sum over clock segments of cycles / f."""
+        total = 0.0
+        changes = self.op_changes
+        for k, (start, point) in enumerate(changes):
+            if start >= cycle:
+                break
+            end = changes[k + 1][0] if k + 1 < len(changes) else cycle
+            end = min(end, cycle)
+            if point.clock_hz > 0:
+                total += (end - start) / point.clock_hz
+        return total
+
+    def operating_points_between(self, begin: int, end: int) -> List[OperatingPoint]:
+        """The distinct points in force during cycles [begin, end)."""
+        out: List[OperatingPoint] = []
+        for k, (start, point) in enumerate(self.op_changes):
+            stop = self.op_changes[k + 1][0] if k + 1 < len(self.op_changes) else None
+            if start < end and (stop is None or stop > begin) and point not in out:
+                out.append(point)
+        return out
