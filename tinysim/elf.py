@@ -55,6 +55,7 @@ class Firmware:
     symbols: Dict[str, Symbol]
     section_sizes: Dict[str, int]
     sha256: str
+    format: str = "elf"   # "elf" | "hex" | "bin": what tinysim.image read it from
     _starts: List[int] = field(default_factory=list, repr=False)
     _ordered: List[Symbol] = field(default_factory=list, repr=False)
 

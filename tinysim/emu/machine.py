@@ -30,6 +30,7 @@ from .faults import FaultReport
 from .memory_map import MemoryMap
 from .peripheral_host import PeripheralHost
 from .peripherals.base import Peripheral
+from .wires import Wires
 
 MASKED_POLL_EXACT = 256  # see Machine.run
 MASKED_POLL_MAX = 1024  # cycles
@@ -88,6 +89,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         self.peripherals: Dict[str, Peripheral] = {}
         self._create_peripherals()
         self._map_mmio()
+        self.wires = Wires(self, platform.wires)
         self.uart_out = bytearray()
         self._tx_listeners: List[Callable[[bytes], None]] = []
         self._run_tx = bytearray()
@@ -121,6 +123,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         self._paint_stack()
         for p in self.peripherals.values():
             p.reset()
+        self.wires.reset()
         self.reset_core()
 
     def reset_core(self) -> None:
@@ -189,13 +192,14 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
     # ---- time --------------------------------------------------------------------------------
     def next_event(self) -> Optional[int]:
         now = self.now()
-        events = [e for p in self.peripherals.values() if (e := p.next_event(now)) is not None]
+        events = [e for p in (*self.peripherals.values(), self.wires) if (e := p.next_event(now)) is not None]
         return min(events) if events else None
 
     def tick(self) -> None:
         now = self.now()
         for p in self.peripherals.values():
             p.tick(now)
+        self.wires.tick(now)
 
     def clock_hz(self) -> float:
         return float(self.platform.clock_hz)
@@ -287,6 +291,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
                 self.resets += 1
                 for p in self.peripherals.values():
                     p.reset()
+                self.wires.reset()
                 self.reset_core()
                 exit_name = None
         wall = time.perf_counter() - t0

@@ -89,12 +89,18 @@ class PeripheralHost(Host):
     def cycle_counter_read(self) -> None:
         """The firmware read its cycle counter: note a timestamp. Reads from interrupt handlers
         (e.g. a periodic tick extending the counter past 32 bits) are not the application timing
-        itself, so they are counted in `handler_timestamp_reads` but not recorded: the first and
-        last timestamps of a window are then the firmware's own (th_timestamp) reads."""
+        itself, so they are counted in `handler_timestamp_reads` and left out of
+        `timestamp_cycles` (the boot / window-start / window-end reads that end the data-cache
+        learning); snapshots for an armed meter keep them."""
         if self.counter is None:
             return
         if self.in_handler():
+            # Some firmware runs its whole command loop in an interrupt handler (ST's MLPerf
+            # Tiny builds execute each DUT command in the UART receive callback): while a meter
+            # is armed its snapshots are kept too; the meter picks the pair matching m-lap-us.
             self.handler_timestamp_reads += 1
+            if self.record_timestamps:
+                self.timestamps.append(self.counter.snapshot())
             return
         self.timestamp_cycles.append(self.counter.cycles)
         if self.record_timestamps:

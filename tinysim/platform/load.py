@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional, Tuple
 from ..errors import PlatformError
 from ..units import UnitError, parse_hz, parse_size
 from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
-                    Memory, PeripheralSpec, Platform)
+                    Memory, PeripheralSpec, Platform, Wire)
 
 PLATFORMS_DIR = Path(__file__).resolve().parent.parent.parent / "platforms"
 # Board C every port links (console strings, number formatting, memcpy & co., the RX queue).
@@ -170,7 +170,31 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
         console=console_name, console_baud=int(console.get("baud", int, 115200)),
         flash=flash, energy=energy, source_path=str(board_path), soc_source_path=str(soc_path),
         firmware=_load_firmware(name, board, soc),
+        wires=_load_wires(board, peripherals),
     )
+
+
+def _load_wires(board: _Table, peripherals) -> Tuple[Wire, ...]:
+    """`[[wire]]` tables: `from = "gpio:PG11"`, `to = "gpio:PG12"`, optional `delay_s`,
+    `invert`, and `source` (the document that shows the wiring)."""
+    names = {p.name for p in peripherals}
+    out = []
+    for i, raw in enumerate(board.get("wire", list, [])):
+        t = _Table(raw, board.path, f"wire[{i}].")
+        ends = []
+        for key in ("from", "to"):
+            end = t.get(key, str)
+            periph, _, pin = end.partition(":")
+            if not pin or periph not in names:
+                raise t.fail(key, f"{end!r} must be '<peripheral>:<pin>' with a peripheral of the SoC "
+                                  f"(have: {', '.join(sorted(names))})")
+            ends.append(end)
+        delay = float(t.get("delay_s", (int, float), 0.0))
+        if delay < 0:
+            raise t.fail("delay_s", "must be >= 0")
+        out.append(Wire(source=ends[0], target=ends[1], delay_s=delay,
+                        invert=bool(t.get("invert", bool, False)), note=t.get("source", str)))
+    return tuple(out)
 
 
 def _paths(t: _Table, key: str, folder: Path, default: Any = ...) -> Tuple[Path, ...]:

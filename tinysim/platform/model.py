@@ -63,6 +63,18 @@ class PeripheralSpec:
 
 
 @dataclass(frozen=True)
+class Wire:
+    """Board wiring: an output pin drives an input pin (`<peripheral>:<pin>`, e.g. `gpio:PG11`),
+    its level arriving `delay_s` after it changes. A board file's `[[wire]]` with its source."""
+
+    source: str
+    target: str
+    delay_s: float = 0.0
+    invert: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class FlashTiming:
     """Flash read timing: wait states per voltage range, and the ART-like line buffers/caches."""
 
@@ -136,6 +148,7 @@ class Platform:
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     soc_source_path: str = ""
     firmware: Optional[FirmwarePort] = None
+    wires: Tuple[Wire, ...] = ()
 
     @property
     def source_files(self) -> Tuple[str, ...]:
