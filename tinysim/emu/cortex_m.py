@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 from typing import Dict, Optional
 
-from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
+from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A
 
 from . import faults
@@ -52,6 +52,9 @@ _DUMP = [(f"r{i}", getattr(A, f"UC_ARM_REG_R{i}")) for i in range(13)] + [
     ("control", A.UC_ARM_REG_CONTROL), ("primask", A.UC_ARM_REG_PRIMASK)]
 _WFI = (0xBF30, 0xBF20)  # 16-bit WFI, WFE (A7.7.xxx); 32-bit forms end with these halfwords
 _WFI_W = (0x8003, 0x8002)
+# A branch to itself, `B .`: 16-bit T2 encoding 0xE7FE, 32-bit T4 0xF7FF 0xBFFE (ARMv7-M ARM
+# A7.7.12). Vendor main loops often end in one with all work done in interrupt handlers.
+_SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
 
 
 @ENGINES.register("armv7m")
@@ -61,6 +64,8 @@ class CortexMMachine(Machine):
     def __init__(self, platform, firmware):
         self.exc = ExceptionState(priority_bits=4)  # STM32 implements 4 priority bits (RM0432 §13.1)
         self._pending_fault = None
+        self._spin_loops: set = set()       # addresses of branch-to-self instructions seen
+        self._spin_new: list = []            # ... not yet hooked
         super().__init__(platform, firmware)
 
     def create_uc(self):
@@ -293,7 +298,46 @@ class CortexMMachine(Machine):
         else:
             self.stop_now(f"intr:{intno}")
 
+    # ---- a branch to itself: the core waits for an interrupt, as in WFI ------------------------
+    def inspect_block(self, addr: int, size: int) -> None:
+        """A translated block that starts with `B .` is a wait loop: hook that one address (at the
+        next stop, outside emulation) so reaching it sleeps like WFI instead of spinning."""
+        code = bytes(self.uc.mem_read(addr, min(size, 4)))
+        if addr not in self._spin_loops and any(code.startswith(p) for p in _SELF_BRANCH):
+            self._spin_loops.add(addr)
+            self._spin_new.append(addr)
+            self.request_stop("spin")
+
+    def _on_spin(self, uc, address, size, _user) -> None:
+        self.stop_now("spin")
+
+    def _hook_spins(self) -> None:
+        for addr in self._spin_new:
+            self.uc.hook_add(UC_HOOK_CODE, self._on_spin, begin=addr, end=addr)
+            self.uc.ctl_remove_cache(addr, addr + 4)    # retranslate it with the hook
+        self._spin_new.clear()
+
+    def _spinning(self) -> Optional[str]:
+        """At a `B .`: take a pending interrupt, else sleep to the next event like WFI. With
+        PRIMASK or FAULTMASK set nothing can leave the loop (an error handler's `cpsid i; b .`):
+        the run halts there."""
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC) & ~1
+        if pc not in self._spin_loops:
+            return None
+        if self.uc.reg_read(A.UC_ARM_REG_PRIMASK) & 1 or self.uc.reg_read(A.UC_ARM_REG_FAULTMASK) & 1:
+            note = (f"the firmware stopped in a branch-to-self at {self.firmware.symbolize(pc)} with "
+                    "interrupts disabled (an error handler's 'cpsid i; b .'): nothing can leave it")
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return "halt"
+        if self._choose() is not None:
+            return None
+        return self.wait_for_interrupt()
+
     def handle_stop(self, reason: str) -> Optional[str]:
+        if reason == "spin":
+            self._hook_spins()
+            return self._spinning()
         if reason == "exc_return":
             return self._return(self.uc.reg_read(A.UC_ARM_REG_PC) | 1)
         if reason in ("interrupt",):

@@ -91,6 +91,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         self._map_mmio()
         self.wires = Wires(self, platform.wires)
         self.uart_out = bytearray()
+        self.console_name = platform.console
         self._tx_listeners: List[Callable[[bytes], None]] = []
         self._run_tx = bytearray()
         self._until = None
@@ -101,6 +102,7 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         self._unmodelled: collections.Counter = collections.Counter()
         self.timestamps: List[dict] = []  # counter snapshots at the firmware's cycle-counter reads
         self.timestamp_cycles: List[int] = []
+        self.pin_lows: List[Tuple[int, str]] = []   # (cycle, "gpio:PF13"): GPIO writes pulling a pin low
         self.record_timestamps = False
         self.handler_timestamp_reads = 0
         # The flash data-cache model runs exactly (a native read hook, ~4x slower emulation) until

@@ -27,8 +27,15 @@ class PeripheralHost(Host):
         return self.counter.cycles if self.counter is not None else 0
 
     def uart_tx(self, periph, byte: int) -> None:
-        if periph.name != self.platform.console and self.platform.console in self.peripherals:
-            return  # only the console UART's output is the firmware's output
+        if periph.name != self.console_name and self.console_name in self.peripherals:
+            if self.console_fixed or self._console_spoke:
+                return  # only the console UART's output is the firmware's output
+            # The board's console UART has said nothing and the firmware talks on another one
+            # (ST's energy builds speak the DUT protocol on USART3): that one is the console.
+            self.warnings.append(f"console: the firmware writes to {periph.name}, not the board's "
+                                 f"{self.console_name}; {periph.name} is the console from now on")
+            self.console_name = periph.name
+        self._console_spoke = True
         b = bytes([byte])
         self._uart_activity()
         self.uart_out += b
@@ -109,6 +116,17 @@ class PeripheralHost(Host):
             if self.counter.freeze_data_model():
                 self._lower_deadline(self.counter.cycles)   # leave emu_start: the fast path returns
 
+    def pin_driven(self, periph, pin: str, level: int) -> None:
+        """A GPIO write drove `pin` to `level`. Pulls low are kept in `pin_lows` as
+        (cycle, "<peripheral>:<pin>"): an EEMBC energy-mode firmware timestamps by pulling its
+        timestamp pin low. While a meter is armed each pull low also takes a counter snapshot,
+        so the meter can cut the window between two of them."""
+        if level or self.counter is None:
+            return
+        self.pin_lows.append((self.counter.cycles, f"{periph.name}:{pin}"))
+        if self.record_timestamps:
+            self.timestamps.append(self.counter.snapshot())
+
     def unmodelled_accesses(self) -> List[Tuple[str, str, str, str, int]]:
         """(peripheral, register, read|write, PC symbol, count) for every access to a register
         no model emulates (it read as its reset value), most frequent first."""
@@ -141,13 +159,26 @@ class PeripheralHost(Host):
         return None
 
     # ---- host-side API ------------------------------------------------------------------------
+    # The console UART: the board file's, or the one the firmware turns out to talk on (uart_tx),
+    # or the one the user names (`use_console`, which fixes it).
+    console_name: str = ""
+    console_fixed = False
+    _console_spoke = False
+
+    def use_console(self, name: str) -> None:
+        if name not in self.peripherals or not hasattr(self.peripherals[name], "inject"):
+            uarts = [n for n, p in self.peripherals.items() if hasattr(p, "inject")]
+            raise EmulationError(f"platform {self.platform.name}: no UART named {name!r} "
+                                 f"(UARTs: {', '.join(uarts)})")
+        self.console_name, self.console_fixed = name, True
+
     def console(self):
-        return self.peripherals.get(self.platform.console)
+        return self.peripherals.get(self.console_name or self.platform.console)
 
     def uart_rx(self, data: bytes) -> None:
         con = self.console()
         if con is None:
-            raise EmulationError(f"platform {self.platform.name} has no console UART {self.platform.console!r}")
+            raise EmulationError(f"platform {self.platform.name} has no console UART {self.console_name!r}")
         self._uart_activity()
         con.inject(bytes(data))
 

@@ -72,6 +72,11 @@ class EmulatedTransport(Transport):
     def timestamps(self) -> List[object]:
         return list(getattr(self.machine, "timestamps", []))
 
+    @property
+    def pin_timestamps(self) -> List[tuple]:
+        hz = self.machine.clock_hz()
+        return [(cycles * 1e6 / hz, pin) for cycles, pin in self.machine.pin_lows]
+
     def write(self, data: bytes) -> None:
         self.machine.uart_rx(bytes(data))
         self._idle = False

@@ -71,6 +71,9 @@ class Stm32Gpio(Peripheral):
             shift = (offset & 3) * 8
             value = (value << shift) & 0xFFFFFFFF
             odr = self.values[port + 0x14]
+            sets = value & 0xFFFF if reg == 0x18 else 0
+            resets = (value >> 16 if reg == 0x18 else value) & 0xFFFF & ~sets
+            self._driven_by_write(port, sets, resets)
             if reg == 0x18:  # BSRR: low half sets, high half resets (reset wins? set wins: RM §8.4.7)
                 odr = (odr & ~(value >> 16)) | (value & 0xFFFF)
             else:
@@ -81,9 +84,19 @@ class Stm32Gpio(Peripheral):
             old = self.values[port + 0x14]
             super().write(offset, size, value)
             new, self.values[port + 0x14] = self.values[port + 0x14], old
+            self._driven_by_write(port, new & ~old, old & ~new)
             self._set_odr(port, new)
             return
         super().write(offset, size, value)
+
+    def _driven_by_write(self, port: int, sets: int, resets: int) -> None:
+        """Tell the host which pins a write drove high or low, changed or not: a firmware's
+        GPIO timestamp is the write pulling its pin low (EEMBC energy mode)."""
+        letter = self.PORTS[port // 0x400]
+        for bit in range(16):
+            for mask, level in ((sets, 1), (resets, 0)):
+                if mask >> bit & 1:
+                    self.host.pin_driven(self, f"P{letter}{bit}", level)
 
     def _set_odr(self, port: int, odr: int) -> None:
         old = self.values[port + 0x14]
