@@ -28,7 +28,7 @@ def parse_intel_hex(path, text: str) -> Tuple[List[Tuple[int, bytes]], Optional[
         line = line.strip()
         if not line:
             continue
-        where = f"{path}:{ln}"
+        where = f"{path}, line {ln}"
         if ended:
             raise FirmwareError(f"{where}: record after the end-of-file record (type 01); the file "
                                 "was concatenated or corrupted")
@@ -71,7 +71,7 @@ def parse_intel_hex(path, text: str) -> Tuple[List[Tuple[int, bytes]], Optional[
     last_line = 0
     for addr, data, ln in records:
         if runs and addr < runs[-1][0] + len(runs[-1][1]):
-            raise FirmwareError(f"{path}:{ln}: data at {addr:#010x} overlaps data already given "
+            raise FirmwareError(f"{path}, line {ln}: data at {addr:#010x} overlaps data already given "
                                 f"(up to line {last_line}); the image is ambiguous")
         if runs and addr == runs[-1][0] + len(runs[-1][1]):
             runs[-1][1].extend(data)

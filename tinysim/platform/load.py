@@ -262,7 +262,7 @@ def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
         if kind not in MEMORY_KINDS:
             raise t.fail("kind", f"{kind!r} is not one of {', '.join(MEMORY_KINDS)}")
         mem = Memory(name=t.get("name", str), kind=kind, base=t.get("base", int), size=t.size("size"),
-                     alias_of=t.get("alias_of", str, None))
+                     alias_of=t.get("alias_of", str, None), words=_memory_words(t))
         if mem.size == 0 or mem.base % 0x1000 or mem.size % 0x1000:
             raise t.fail("size", f"memory {mem.name!r} must be non-empty and 4 KiB aligned "
                                  f"(base 0x{mem.base:08x}, size 0x{mem.size:x})")
@@ -278,6 +278,20 @@ def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
                                f"must name a non-alias memory of the same size, got {m.alias_of!r}")
     _check_overlaps([(m.name, m.base, m.end) for m in memories], soc, "memory")
     return tuple(memories)
+
+
+def _memory_words(t: _Table) -> Tuple[Tuple[int, int, int], ...]:
+    """`words = [[address, value, bytes], ...]`: documented contents of a read-only memory."""
+    out = []
+    base, size = t.get("base", int), t.size("size")
+    for row in t.get("words", list, []):
+        if not (isinstance(row, list) and len(row) == 3 and all(isinstance(v, int) for v in row)
+                and row[2] in (1, 2, 4) and base <= row[0] and row[0] + row[2] <= base + size
+                and 0 <= row[1] < 1 << (8 * row[2])):
+            raise t.fail("words", f"{row!r}: expected [address, value, bytes] with bytes 1, 2 or 4, the "
+                                  "address inside the memory and the value fitting")
+        out.append((row[0], row[1], row[2]))
+    return tuple(out)
 
 
 def _load_peripherals(soc: _Table, memories) -> Tuple[PeripheralSpec, ...]:

@@ -23,7 +23,9 @@ ARCHES = {"armv7m": ("cortex-m4f",), "rv32": ("rv32imc",)}
 #   dsp      Arm DSP extension (ARMv7E-M: SMLAD, SSAT, SXTB16, ... ; ARMv7-M ARM DDI 0403E.e A1.3)
 #   fpv4-sp  single-precision FPU FPv4-SP-D16 (Cortex-M4 TRM DDI 0439B section 7)
 CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp"), "rv32": ()}
-MEMORY_KINDS = ("flash", "sram")
+# rom: read-only information memory the firmware cannot program (system memory, OTP, option
+# bytes, device signature); not counted as flash storage.
+MEMORY_KINDS = ("flash", "sram", "rom")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Memory:
     base: int
     size: int
     alias_of: Optional[str] = None   # another view of the same storage (same bytes, other address)
+    words: Tuple[Tuple[int, int, int], ...] = ()   # (address, value, bytes) preset at reset (rom)
 
     @property
     def end(self) -> int:
