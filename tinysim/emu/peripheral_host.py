@@ -175,12 +175,17 @@ class PeripheralHost(Host):
     def console(self):
         return self.peripherals.get(self.console_name or self.platform.console)
 
-    def uart_rx(self, data: bytes) -> None:
+    def uart_rx(self, data: bytes, turnaround_s: float = 0.0) -> None:
+        """Host bytes onto the console's RX line. With `turnaround_s` they start that long after
+        the console's TX line has fallen idle (a host answers what it has received)."""
         con = self.console()
         if con is None:
             raise EmulationError(f"platform {self.platform.name} has no console UART {self.console_name!r}")
         self._uart_activity()
-        con.inject(bytes(data))
+        delay = 0
+        if turnaround_s > 0 and hasattr(con, "tx_idle_at"):
+            delay = con.tx_idle_at() - self.now() + int(turnaround_s * self.clock_hz())
+        con.inject(bytes(data), delay) if delay > 0 else con.inject(bytes(data))
 
     def _uart_activity(self) -> None:
         self.idle_wakes = 0
