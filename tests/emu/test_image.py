@@ -77,9 +77,17 @@ def test_detect_format_by_content_not_name(tmp_path, fw, plat):
 
 def test_raw_binary_base(tmp_path, plat):
     p = tmp_path / "blob.bin"
-    p.write_bytes(b"\x00" * 64)
+    p.write_bytes(struct_pack(0x20001000, 0x08000009) + b"\xfe\xe7" + b"\x00" * 54)
     assert load_image(p, plat).segments[0].paddr == 0x08000000      # the boot flash by default
     assert load_image(p, plat, base=0x08010000).segments[0].paddr == 0x08010000
+
+
+def test_raw_binary_without_a_vector_table_is_refused(tmp_path, plat):
+    p = tmp_path / "notes.txt"
+    p.write_text("just some text, not firmware")
+    with pytest.raises(FirmwareError, match="notes.txt: not an ELF, nor Intel HEX, nor a raw binary "
+                                            "starting with a Cortex-M vector table"):
+        load_image(p, plat)
 
 
 @pytest.mark.parametrize("text,problem", [

@@ -19,6 +19,7 @@ from tinysim.pipeline.emulated_dut import open_emulated
 REPO = Path(__file__).resolve().parents[2]
 ST = REPO.parent / "shared" / "published" / "mlperf-tiny-v1.3-st-nucleo-l4r5zi-p"
 PLATFORM = "nucleo-l4r5zi-p"
+LOAD_LIMIT = 3072          # bytes of input loaded (all of KWS 490, IC 3072, AD 2560; VWW's first 3 KiB)
 
 # (folder, file, workload the DUT names, timestamp mode, number of outputs)
 BUILDS = [
@@ -50,7 +51,10 @@ def test_st_build_answers_the_dut_protocol(folder, name, workload, mode, outputs
         assert client.name() == "STMicroelectronics"
         assert client.profile() == workload
         payload = random_window(workload, np.random.default_rng(0))
-        client.load(payload)
+        # VWW's 27 KiB input is 728 `db` commands (~2 min of wall time, a few interrupts per
+        # character): the test loads its first LOAD_LIMIT bytes; the firmware runs on the buffer
+        # as it stands. The full input goes through `bench --firmware` (see the issue note).
+        client.load(payload[:LOAD_LIMIT])
         meter.arm()
         result = client.infer(1, 1)
         assert len(result.results) == outputs

@@ -101,6 +101,9 @@ class Machine(MemoryMap, PeripheralHost, FaultHooks):
         self._mem_fault: Optional[Tuple[str, int, int]] = None
         self._unmodelled: collections.Counter = collections.Counter()
         self.timestamps: List[dict] = []  # counter snapshots at the firmware's cycle-counter reads
+        # ... and at reads inside handlers and GPIO pulls low (while record_timestamps): the
+        # candidates when the firmware times itself from an interrupt handler or on a pin
+        self.other_timestamps: List[dict] = []
         self.timestamp_cycles: List[int] = []
         self.pin_lows: List[Tuple[int, str]] = []   # (cycle, "gpio:PF13"): GPIO writes pulling a pin low
         self.record_timestamps = False

@@ -96,18 +96,17 @@ class PeripheralHost(Host):
     def cycle_counter_read(self) -> None:
         """The firmware read its cycle counter: note a timestamp. Reads from interrupt handlers
         (e.g. a periodic tick extending the counter past 32 bits) are not the application timing
-        itself, so they are counted in `handler_timestamp_reads` and left out of
-        `timestamp_cycles` (the boot / window-start / window-end reads that end the data-cache
-        learning); snapshots for an armed meter keep them."""
+        itself, so they are counted in `handler_timestamp_reads` and left out of `timestamps`
+        and `timestamp_cycles`; while recording, their snapshots go to `other_timestamps`, which
+        a meter consults when the firmware's own reads do not match its printed window."""
         if self.counter is None:
             return
         if self.in_handler():
             # Some firmware runs its whole command loop in an interrupt handler (ST's MLPerf
-            # Tiny builds execute each DUT command in the UART receive callback): while a meter
-            # is armed its snapshots are kept too; the meter picks the pair matching m-lap-us.
+            # Tiny builds execute each DUT command in the UART receive callback).
             self.handler_timestamp_reads += 1
             if self.record_timestamps:
-                self.timestamps.append(self.counter.snapshot())
+                self.other_timestamps.append(self.counter.snapshot())
             return
         self.timestamp_cycles.append(self.counter.cycles)
         if self.record_timestamps:
@@ -119,13 +118,13 @@ class PeripheralHost(Host):
     def pin_driven(self, periph, pin: str, level: int) -> None:
         """A GPIO write drove `pin` to `level`. Pulls low are kept in `pin_lows` as
         (cycle, "<peripheral>:<pin>"): an EEMBC energy-mode firmware timestamps by pulling its
-        timestamp pin low. While a meter is armed each pull low also takes a counter snapshot,
-        so the meter can cut the window between two of them."""
+        timestamp pin low. While recording, each pull low also takes a counter snapshot (into
+        `other_timestamps`), so a meter can cut the window between two of them."""
         if level or self.counter is None:
             return
         self.pin_lows.append((self.counter.cycles, f"{periph.name}:{pin}"))
         if self.record_timestamps:
-            self.timestamps.append(self.counter.snapshot())
+            self.other_timestamps.append(self.counter.snapshot())
 
     def unmodelled_accesses(self) -> List[Tuple[str, str, str, str, int]]:
         """(peripheral, register, read|write, PC symbol, count) for every access to a register

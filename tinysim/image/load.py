@@ -35,6 +35,24 @@ def detect_format(raw: bytes) -> str:
     return "bin"
 
 
+def _check_vector_table(path: Path, raw: bytes, platform) -> None:
+    """A raw binary loaded at the boot flash of a Cortex-M starts with its vector table: the
+    initial SP in RAM, the reset handler a Thumb address inside the image (ARMv7-M ARM B1.5.3).
+    Anything else is not a firmware image (a text file, a truncated download)."""
+    if platform.core.arch != "armv7m":
+        return
+    sp = int.from_bytes(raw[0:4], "little") if len(raw) >= 8 else None
+    pc = int.from_bytes(raw[4:8], "little") if len(raw) >= 8 else None
+    base = platform.storage("flash")[0].base
+    ram_ok = sp is not None and any(m.base <= (sp - 1) < m.end for m in platform.memories if m.kind == "sram")
+    pc_ok = pc is not None and pc & 1 and base <= (pc & ~1) < base + len(raw)
+    if not (ram_ok and pc_ok):
+        raise FirmwareError(
+            f"{path}: not an ELF, nor Intel HEX, nor a raw binary starting with a Cortex-M vector "
+            f"table (initial SP {sp if sp is None else hex(sp)}, reset vector {pc if pc is None else hex(pc)}); "
+            "give an image for this platform, or --base ADDR for a raw binary placed elsewhere")
+
+
 def load_image(path, platform=None, *, base: Optional[int] = None, symbols=None,
                fmt: Optional[str] = None) -> Firmware:
     """The Firmware in `path` (ELF, Intel HEX or raw binary), with names from `symbols`."""
@@ -68,6 +86,7 @@ def load_image(path, platform=None, *, base: Optional[int] = None, symbols=None,
                     raise FirmwareError(f"{path}: platform {platform.name} has no flash to load a raw "
                                         "binary into; give --base ADDRESS")
                 base = flash[0].base
+                _check_vector_table(path, raw, platform)
             runs, entry = [(base, raw)], None
         segments = tuple(Segment(i, addr, addr, data, len(data), "rx") for i, (addr, data) in enumerate(runs))
         fw = Firmware(path=path, arch=platform.core.arch, entry=entry if entry is not None else runs[0][0],
