@@ -214,6 +214,8 @@ def _load_firmware(name: str, board: _Table, soc: _Table) -> Optional[FirmwarePo
     if "firmware" not in soc.data:
         return None
     sf, bf = soc.table("firmware"), board.table("firmware", default={})
+    if not bf.get("build", bool, True):     # a board only for prebuilt / vendor images
+        return None
     soc_dir, board_dir = soc.path.resolve().parent, board.path.resolve().parent
     owner, folder = (bf, board_dir) if "linker_script" in bf.data else (sf, soc_dir)
     linker = (folder / owner.get("linker_script", str)).resolve()
