@@ -55,6 +55,7 @@ class Firmware:
     symbols: Dict[str, Symbol]
     section_sizes: Dict[str, int]
     sha256: str
+    format: str = "elf"   # "elf" | "hex" | "bin": what tinysim.image read it from
     _starts: List[int] = field(default_factory=list, repr=False)
     _ordered: List[Symbol] = field(default_factory=list, repr=False)
 
@@ -164,9 +165,19 @@ class Firmware:
     def check_fits(self, memories: Iterable, platform_name: str = "") -> None:
         """Every segment's load image and run image must lie inside one platform memory."""
         mems = list(memories)
+        # Memories of one kind that touch form one range, as on silicon (the STM32L4R5's SRAM1,
+        # SRAM2 and SRAM3 are contiguous from 0x20000000, RM0432 section 2.4): a segment may
+        # span them.
+        spans: List[List[int]] = []
+        for m in sorted((m for m in mems if not getattr(m, "alias_of", None)), key=lambda m: m.base):
+            if spans and spans[-1][2] == m.kind and spans[-1][1] == m.base:
+                spans[-1][1] = m.base + m.size
+            else:
+                spans.append([m.base, m.base + m.size, m.kind])
+        spans += [[m.base, m.base + m.size, m.kind] for m in mems if getattr(m, "alias_of", None)]
 
         def inside(start: int, size: int) -> bool:
-            return any(m.base <= start and start + size <= m.base + m.size for m in mems)
+            return any(lo <= start and start + size <= hi for lo, hi, _ in spans)
 
         for seg in self.segments:
             for what, addr, size in (("load address (LMA)", seg.paddr, seg.filesz),

@@ -26,6 +26,7 @@ from ..harness.rules import DEFAULT_SEED
 from ..harness.runner import Runner
 from ..harness.runs import PerformanceRun, RunnerOptions
 from ..platform import load_platform
+from .options import add_image_arguments, image_arg
 
 NAME = "bench"
 HELP = "run the MLPerf Tiny performance procedure on emulated firmware (latency, energy, cycles)"
@@ -58,6 +59,10 @@ def add_arguments(p) -> None:
     add_common_arguments(p)
     p.add_argument("--workload", nargs="+", choices=workloads.ids(), default=None,
                    help="workloads to run (default: all four)")
+    p.add_argument("--firmware", type=Path, default=None, metavar="FILE",
+                   help="run this image (ELF, Intel HEX or raw binary, e.g. a vendor's build) for the one "
+                        "--workload instead of the prebuilt image; it speaks at the baud it configures")
+    add_image_arguments(p)
     p.add_argument("--images", type=Path, default=IMAGES_DIR,
                    help="prebuilt images root: <images>/<platform>/<workload>.elf + manifest.json")
 
@@ -201,9 +206,10 @@ def window_profiles(run: PerformanceRun) -> Dict[str, Any]:
 
 
 def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], args,
-                   writer: RunWriter) -> ResultRow:
+                   writer: RunWriter, firmware=None) -> ResultRow:
+    """`firmware`: the loaded image of `elf` when it is not a prebuilt ELF (--firmware)."""
     from ..pipeline.emulated_dut import open_emulated  # deferred: `tinysim --help` start-up speed
-    transport, client, meter = open_emulated(platform, elf)
+    transport, client, meter = open_emulated(platform, firmware or elf)
     try:
         runner = Runner(client, runner_options(args, workload), meter=meter)
         run = runner.performance(workload)
@@ -228,7 +234,15 @@ def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> No
 def run(args) -> int:
     platform = load_platform(args.platform)
     images = []
-    for w in args.workload or workloads.ids():
+    firmware = None
+    if args.firmware is not None:
+        if not args.workload or len(args.workload) != 1:
+            raise TinysimError("--firmware runs one image: name its workload with --workload (e.g. kws01)")
+        firmware = image_arg(args.firmware, platform, args)
+        images.append((args.workload[0], args.firmware, {}))
+    elif args.base is not None or args.symbols is not None:
+        raise TinysimError("--base and --symbols describe a --firmware image; give --firmware FILE")
+    for w in [] if firmware is not None else (args.workload or workloads.ids()):
         try:
             images.append((w, *image_for(args.images, platform.name, w)))
         except ImageDoesNotFit as err:
@@ -250,7 +264,7 @@ def _bench_all(images, args, writer: RunWriter, platform) -> int:
             print(f"{workload}: {elf}", file=sys.stderr)
         start = time.perf_counter()
         try:
-            rows.append(bench_workload(platform, workload, elf, entry, args, writer))
+            rows.append(bench_workload(platform, workload, elf, entry, args, writer, firmware))
         except BaseException:  # Ctrl-C or an error: say where the finished workloads are kept
             if rows:
                 print(f"{workload}: stopped; the {len(rows)} finished workload(s) "

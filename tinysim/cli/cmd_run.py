@@ -11,6 +11,8 @@ from typing import Any, List
 import numpy as np
 
 from ..errors import TinysimError
+from ..platform import load_platform
+from .options import add_image_arguments, image_arg
 
 # The spin watch of a run without --max-instructions: the run goes in chunks of SPIN_CHUNK
 # instructions; SPIN_CHUNKS chunks in a row with no console output that executed at most
@@ -23,11 +25,12 @@ SPIN_CHUNKS = 4
 SPIN_BLOCKS = 16
 
 NAME = "run"
-HELP = "run a firmware ELF on an emulated platform and report instructions, cycles and speed"
+HELP = "run a firmware image (ELF, Intel HEX, raw binary) on an emulated platform and report instructions, cycles and speed"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("elf", type=Path, help="firmware ELF built for the platform")
+    p.add_argument("elf", type=Path, metavar="FIRMWARE",
+                   help="firmware image built for the platform: ELF, Intel HEX or raw binary (by content)")
     p.add_argument("--platform", required=True, help="board name (platforms/boards/NAME.toml) or a path")
     p.add_argument("--max-instructions", type=int, default=None, metavar="N",
                    help="stop with exit 'budget' after N instructions (default: no limit, but a "
@@ -38,6 +41,7 @@ def add_arguments(p) -> None:
     src.add_argument("--input", default=None, metavar="TEXT",
                      help="bytes fed to the console UART (escapes like \\n and \\r are honoured)")
     src.add_argument("--input-file", type=Path, default=None, metavar="F", help="file fed to the console UART")
+    add_image_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
     p.add_argument("--unmodelled", action="store_true",
                    help="list accesses to peripheral registers no model emulates (they read as reset values)")
@@ -114,7 +118,8 @@ def _where_stopped(machine) -> str:
 def run(args) -> int:
     from ..pipeline.session import build_session  # deferred: `tinysim --help` start-up speed
     data = _input_bytes(args)  # a bad --input fails before the firmware is loaded
-    session = build_session(args.elf, args.platform)
+    platform = load_platform(args.platform)
+    session = build_session(image_arg(args.elf, platform, args), platform)
     machine = session.machine
     if not args.json:
         def stream(data: bytes) -> None:

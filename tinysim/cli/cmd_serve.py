@@ -18,6 +18,8 @@ from typing import List, Optional
 
 from ..errors import TinysimError
 from ..harness.transports import ProcessTransport, Transport, TransportClosed
+from ..platform import load_platform
+from .options import add_image_arguments, image_arg
 
 NAME = "serve"
 BOOT_TIMEOUT_S = 5.0  # wall time a host-native DUT gets to print its boot banner
@@ -26,7 +28,9 @@ HELP = "serve an emulated board's console on a pseudo-terminal (pty) for serial 
 
 def add_arguments(p) -> None:
     p.add_argument("--platform", help="board name or TOML path (e.g. nucleo-l4r5zi)")
-    p.add_argument("--elf", help="firmware ELF to run (a DUT harness build)")
+    p.add_argument("--elf", "--firmware", dest="elf",
+                   help="firmware image to run (a DUT harness build): ELF, Intel HEX or raw binary")
+    add_image_arguments(p)
     p.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal (the only mode so far)")
     p.add_argument("--link", metavar="PATH", help="also make PATH a symlink to the pty device (e.g. /tmp/tinysim-dut)")
     p.add_argument(
@@ -89,7 +93,8 @@ def _open_dut(args) -> Transport:
         return ProcessTransport([args.exec_program])
     if not args.elf or not args.platform:
         raise TinysimError("serve needs --platform and --elf (or --exec PROGRAM for a host-native DUT)")
-    return EmulatedTransport(args.platform, args.elf)
+    platform = load_platform(args.platform)
+    return EmulatedTransport(platform, image_arg(args.elf, platform, args))
 
 
 def _boot_banner(dut: Transport, timeout: float = BOOT_TIMEOUT_S) -> List[str]:

@@ -7,6 +7,8 @@ import argparse
 from typing import Dict
 
 from ..cost.overlay import read_overlay
+from ..errors import TinysimError
+from ..image import load_image
 from ..platform import load_platform
 
 
@@ -33,3 +35,23 @@ def load_platform_arg(name: str):
 
 def overlay_params(args) -> Dict[str, float]:
     return read_overlay(args.overlay) if getattr(args, "overlay", None) else {}
+
+
+def add_image_arguments(p: argparse.ArgumentParser) -> None:
+    """--base and --symbols: how to read a firmware image that is not an ELF."""
+    p.add_argument("--base", default=None, metavar="ADDR",
+                   help="load address of a raw binary image (default: the platform's boot flash)")
+    p.add_argument("--symbols", default=None, metavar="FILE",
+                   help="names for an image without symbols: an ELF of the same build, or a GNU ld "
+                        "/ IAR linker map")
+
+
+def image_arg(path, platform, args):
+    """The Firmware in `path` (ELF, Intel HEX or raw binary, by content) with --base / --symbols."""
+    base = getattr(args, "base", None)
+    if base is not None:
+        try:
+            base = int(str(base), 0)
+        except ValueError:
+            raise TinysimError(f"--base {base!r}: expected an address such as 0x08000000") from None
+    return load_image(path, platform, base=base, symbols=getattr(args, "symbols", None))

@@ -25,12 +25,12 @@ from __future__ import annotations
 import struct
 from typing import Dict, Optional
 
-from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
+from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A
 
 from . import faults
 from .machine import ENGINES, Machine
-from .usage_checks import DIVBYZERO, UNALIGNED, UsageChecks
+from .usage_checks import UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
@@ -72,6 +72,9 @@ _DUMP = [(f"r{i}", getattr(A, f"UC_ARM_REG_R{i}")) for i in range(13)] + [
     ("control", A.UC_ARM_REG_CONTROL), ("primask", A.UC_ARM_REG_PRIMASK)]
 _WFI = (0xBF30, 0xBF20)  # 16-bit WFI, WFE (A7.7.xxx); 32-bit forms end with these halfwords
 _WFI_W = (0x8003, 0x8002)
+# A branch to itself, `B .`: 16-bit T2 encoding 0xE7FE, 32-bit T4 0xF7FF 0xBFFE (ARMv7-M ARM
+# A7.7.12). Vendor main loops often end in one with all work done in interrupt handlers.
+_SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
 
 
 @ENGINES.register("armv7m")
@@ -84,6 +87,8 @@ class CortexMMachine(Machine):
         self.checks = None
         self.faults_taken = []  # (exception number, UFSR kind, pc) of each fault taken
         self.tail_chains = 0
+        self._spin_loops: set = set()       # addresses of branch-to-self instructions seen
+        self._spin_new: list = []            # ... not yet hooked
         super().__init__(platform, firmware)
         self.checks = UsageChecks(self.uc, self._check_fired)
 
@@ -154,7 +159,9 @@ class CortexMMachine(Machine):
         """A block is about to run for the first time: give its faultable instructions their
         checks. If it needed new ones, its translation is dropped and the engine stops before
         running it (the counter does not count a block stopped at its entry), so it is
-        translated again with the checks in place."""
+        translated again with the checks in place. A block starting with `B .` is also noted
+        as a wait loop (`_inspect_spin`)."""
+        self._inspect_spin(addr, size)
         if self.checks is not None and self.checks.inspect(addr, size):
             self.uc.ctl_remove_cache(addr, addr + size)
             if self._stop_reason is None:
@@ -405,7 +412,46 @@ class CortexMMachine(Machine):
         else:
             self.stop_now(f"intr:{intno}")
 
+    # ---- a branch to itself: the core waits for an interrupt, as in WFI ------------------------
+    def _inspect_spin(self, addr: int, size: int) -> None:
+        """A translated block that starts with `B .` is a wait loop: hook that one address (at the
+        next stop, outside emulation) so reaching it sleeps like WFI instead of spinning."""
+        code = bytes(self.uc.mem_read(addr, min(size, 4)))
+        if addr not in self._spin_loops and any(code.startswith(p) for p in _SELF_BRANCH):
+            self._spin_loops.add(addr)
+            self._spin_new.append(addr)
+            self.request_stop("spin")
+
+    def _on_spin(self, uc, address, size, _user) -> None:
+        self.stop_now("spin")
+
+    def _hook_spins(self) -> None:
+        for addr in self._spin_new:
+            self.uc.hook_add(UC_HOOK_CODE, self._on_spin, begin=addr, end=addr)
+            self.uc.ctl_remove_cache(addr, addr + 4)    # retranslate it with the hook
+        self._spin_new.clear()
+
+    def _spinning(self) -> Optional[str]:
+        """At a `B .`: take a pending interrupt, else sleep to the next event like WFI. With
+        PRIMASK or FAULTMASK set nothing can leave the loop (an error handler's `cpsid i; b .`):
+        the run halts there."""
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC) & ~1
+        if pc not in self._spin_loops:
+            return None
+        if self.uc.reg_read(A.UC_ARM_REG_PRIMASK) & 1 or self.uc.reg_read(A.UC_ARM_REG_FAULTMASK) & 1:
+            note = (f"the firmware stopped in a branch-to-self at {self.firmware.symbolize(pc)} with "
+                    "interrupts disabled (an error handler's 'cpsid i; b .'): nothing can leave it")
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return "halt"
+        if self._choose() is not None:
+            return None
+        return self.wait_for_interrupt()
+
     def handle_stop(self, reason: str) -> Optional[str]:
+        if reason == "spin":
+            self._hook_spins()
+            return self._spinning()
         if reason == "exc_return":
             return self._return(self.uc.reg_read(A.UC_ARM_REG_PC) | 1)
         if reason in ("interrupt", "recheck"):

@@ -31,6 +31,7 @@ from .memory_map import MemoryMap
 from .operating_point import OperatingPoints
 from .peripheral_host import PeripheralHost
 from .peripherals.base import Peripheral
+from .wires import Wires
 
 MASKED_POLL_EXACT = 256  # see Machine.run
 MASKED_POLL_MAX = 1024  # cycles
@@ -89,7 +90,9 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self.peripherals: Dict[str, Peripheral] = {}
         self._create_peripherals()
         self._map_mmio()
+        self.wires = Wires(self, platform.wires)
         self.uart_out = bytearray()
+        self.console_name = platform.console
         self._tx_listeners: List[Callable[[bytes], None]] = []
         self._run_tx = bytearray()
         self._until = None
@@ -99,7 +102,11 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self._mem_fault: Optional[Tuple[str, int, int]] = None
         self._unmodelled: collections.Counter = collections.Counter()
         self.timestamps: List[dict] = []  # counter snapshots at the firmware's cycle-counter reads
+        # ... and at reads inside handlers and GPIO pulls low (while record_timestamps): the
+        # candidates when the firmware times itself from an interrupt handler or on a pin
+        self.other_timestamps: List[dict] = []
         self.timestamp_cycles: List[int] = []
+        self.pin_lows: List[Tuple[int, str]] = []   # (cycle, "gpio:PF13"): GPIO writes pulling a pin low
         self.record_timestamps = False
         self.handler_timestamp_reads = 0
         # The flash data-cache model runs exactly (a native read hook, ~4x slower emulation) until
@@ -124,6 +131,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         for p in self.peripherals.values():
             p.reset()
         self._restart_operating_points()
+        self.wires.reset()
         self.reset_core()
 
     def reset_core(self) -> None:
@@ -204,7 +212,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def next_event(self) -> Optional[int]:
         now = self.now()
         best = None
-        for p in self._timed():
+        for p in (*self._timed(), self.wires):
             e = p.next_event(now)
             if e is not None and (best is None or e < best):
                 best = e
@@ -214,6 +222,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         now = self.now()
         for p in self._timed():
             p.tick(now)
+        self.wires.tick(now)
 
     def advance_to(self, cycle: int) -> None:
         """A peripheral saw the core spin on a flag that changes at `cycle`: device time passes
@@ -303,6 +312,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
                 for p in self.peripherals.values():
                     p.reset()
                 self._restart_operating_points()
+                self.wires.reset()
                 self.reset_core()
                 exit_name = None
         wall = time.perf_counter() - t0

@@ -55,12 +55,15 @@ class MemoryMap:
     def _perms(mem) -> int:
         # Flash is read/execute: a store to flash is a firmware bug (silicon needs the unlock
         # sequence and the FLASH_CR programming flow, which the benchmark never uses).
-        return UC_PROT_READ | UC_PROT_EXEC if mem.kind == "flash" else UC_PROT_ALL
+        return UC_PROT_READ | UC_PROT_EXEC if mem.kind in ("flash", "rom") else UC_PROT_ALL
 
     def _load_segments(self) -> None:
         for m in self.platform.memories:
             if not m.alias_of and m.name in self._buffers:
                 ctypes.memset(self._buffers[m.name], 0, len(self._buffers[m.name]))
+        for m in self.platform.memories:
+            for addr, value, size in m.words:      # documented contents (device signature, ...)
+                self.uc.mem_write(addr, value.to_bytes(size, "little"))
         for seg in self.firmware.segments:
             if seg.data:
                 self.uc.mem_write(seg.paddr, seg.data)

@@ -27,8 +27,15 @@ class PeripheralHost(Host):
         return self.counter.cycles if self.counter is not None else 0
 
     def uart_tx(self, periph, byte: int) -> None:
-        if periph.name != self.platform.console and self.platform.console in self.peripherals:
-            return  # only the console UART's output is the firmware's output
+        if periph.name != self.console_name and self.console_name in self.peripherals:
+            if self.console_fixed or self._console_spoke:
+                return  # only the console UART's output is the firmware's output
+            # The board's console UART has said nothing and the firmware talks on another one
+            # (ST's energy builds speak the DUT protocol on USART3): that one is the console.
+            self.warnings.append(f"console: the firmware writes to {periph.name}, not the board's "
+                                 f"{self.console_name}; {periph.name} is the console from now on")
+            self.console_name = periph.name
+        self._console_spoke = True
         b = bytes([byte])
         self._uart_activity()
         self.uart_out += b
@@ -89,12 +96,17 @@ class PeripheralHost(Host):
     def cycle_counter_read(self) -> None:
         """The firmware read its cycle counter: note a timestamp. Reads from interrupt handlers
         (e.g. a periodic tick extending the counter past 32 bits) are not the application timing
-        itself, so they are counted in `handler_timestamp_reads` but not recorded: the first and
-        last timestamps of a window are then the firmware's own (th_timestamp) reads."""
+        itself, so they are counted in `handler_timestamp_reads` and left out of `timestamps`
+        and `timestamp_cycles`; while recording, their snapshots go to `other_timestamps`, which
+        a meter consults when the firmware's own reads do not match its printed window."""
         if self.counter is None:
             return
         if self.in_handler():
+            # Some firmware runs its whole command loop in an interrupt handler (ST's MLPerf
+            # Tiny builds execute each DUT command in the UART receive callback).
             self.handler_timestamp_reads += 1
+            if self.record_timestamps:
+                self.other_timestamps.append(self.counter.snapshot())
             return
         self.timestamp_cycles.append(self.counter.cycles)
         if self.record_timestamps:
@@ -102,6 +114,17 @@ class PeripheralHost(Host):
         if len(self.timestamp_cycles) == self.learn_data_cache_after_timestamps:
             if self.counter.freeze_data_model():
                 self._lower_deadline(self.counter.cycles)   # leave emu_start: the fast path returns
+
+    def pin_driven(self, periph, pin: str, level: int) -> None:
+        """A GPIO write drove `pin` to `level`. Pulls low are kept in `pin_lows` as
+        (cycle, "<peripheral>:<pin>"): an EEMBC energy-mode firmware timestamps by pulling its
+        timestamp pin low. While recording, each pull low also takes a counter snapshot (into
+        `other_timestamps`), so a meter can cut the window between two of them."""
+        if level or self.counter is None:
+            return
+        self.pin_lows.append((self.counter.cycles, f"{periph.name}:{pin}"))
+        if self.record_timestamps:
+            self.other_timestamps.append(self.counter.snapshot())
 
     def unmodelled_accesses(self) -> List[Tuple[str, str, str, str, int]]:
         """(peripheral, register, read|write, PC symbol, count) for every access to a register
@@ -137,15 +160,33 @@ class PeripheralHost(Host):
         return None
 
     # ---- host-side API ------------------------------------------------------------------------
-    def console(self):
-        return self.peripherals.get(self.platform.console)
+    # The console UART: the board file's, or the one the firmware turns out to talk on (uart_tx),
+    # or the one the user names (`use_console`, which fixes it).
+    console_name: str = ""
+    console_fixed = False
+    _console_spoke = False
 
-    def uart_rx(self, data: bytes) -> None:
+    def use_console(self, name: str) -> None:
+        if name not in self.peripherals or not hasattr(self.peripherals[name], "inject"):
+            uarts = [n for n, p in self.peripherals.items() if hasattr(p, "inject")]
+            raise EmulationError(f"platform {self.platform.name}: no UART named {name!r} "
+                                 f"(UARTs: {', '.join(uarts)})")
+        self.console_name, self.console_fixed = name, True
+
+    def console(self):
+        return self.peripherals.get(self.console_name or self.platform.console)
+
+    def uart_rx(self, data: bytes, turnaround_s: float = 0.0) -> None:
+        """Host bytes onto the console's RX line. With `turnaround_s` they start that long after
+        the console's TX line has fallen idle (a host answers what it has received)."""
         con = self.console()
         if con is None:
-            raise EmulationError(f"platform {self.platform.name} has no console UART {self.platform.console!r}")
+            raise EmulationError(f"platform {self.platform.name} has no console UART {self.console_name!r}")
         self._uart_activity()
-        con.inject(bytes(data))
+        delay = 0
+        if turnaround_s > 0 and hasattr(con, "tx_idle_at"):
+            delay = con.tx_idle_at() - self.now() + int(turnaround_s * self.clock_hz())
+        con.inject(bytes(data), delay) if delay > 0 else con.inject(bytes(data))
 
     def _uart_activity(self) -> None:
         self.idle_wakes = 0

@@ -124,9 +124,10 @@ def load_board(board: str | os.PathLike | Platform) -> BoardSpec:
     platform = board if isinstance(board, Platform) else load_platform(str(board))
     port = platform.firmware
     if port is None:
-        raise TinysimError(f"platform {platform.name}: its SoC file {platform.soc_source_path} has "
-                           "no [firmware] table, so tinysim cannot build firmware for it "
-                           "(it can still run a prebuilt ELF)")
+        raise TinysimError(f"platform {platform.name}: no firmware port (its SoC file "
+                           f"{platform.soc_source_path} has no [firmware] table, or its board file "
+                           "says [firmware] build = false), so tinysim cannot build firmware for it "
+                           "(it can still run a prebuilt or vendor image)")
     return BoardSpec(
         name=platform.name,
         directory=Path(platform.source_path).resolve().parent,

@@ -34,7 +34,9 @@ IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
 WORKLOADS = registered_workloads()
 # Every shipped board (a folder in platforms/boards/): adding a board folder adds its images.
-DEFAULT_PLATFORMS = available_platforms()
+# The boards tinysim builds images for (a board file with `[firmware] build = false` runs
+# only prebuilt or vendor images and has none here).
+DEFAULT_PLATFORMS = tuple(n for n in available_platforms() if load_platform(n).firmware is not None)
 
 
 # Optimized kernel ports and the core they need: (architecture, declared `[core] features`).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Deque, List, Optional, Sequence
+from typing import Callable, Deque, List, Optional, Sequence, Tuple
 
 from ..errors import ProtocolError
 from .transports import Transport, TransportClosed
@@ -86,11 +86,17 @@ class DutClient:
         self.chunk_bytes = chunk_bytes
         self.log = log  # called as log("host", command) / log("dut", line) for session logs
         self.recent: Deque[str] = collections.deque(maxlen=8)  # for error messages
+        self.timestamp_mode = "performance"   # from the boot banner; "energy": a GPIO timestamp
 
     # -- the generic exchange ---------------------------------------------------------------------
     def wait_ready(self, timeout: Optional[float] = None) -> List[str]:
-        """Read the boot banner (or anything pending) up to its `m-ready`; returns the lines."""
-        return self._read_response("(boot)", timeout if timeout is not None else self.timeout, allow_reset=True)
+        """Read the boot banner (or anything pending) up to its `m-ready`; returns the lines.
+        A banner's `m-timestamp-mode-<mode>` sets `timestamp_mode` ("performance" | "energy")."""
+        lines = self._read_response("(boot)", timeout if timeout is not None else self.timeout, allow_reset=True)
+        for line in lines:
+            if line.startswith("m-timestamp-mode-"):
+                self.timestamp_mode = line[len("m-timestamp-mode-"):].strip()
+        return lines
 
     def command(self, text: str, timeout: Optional[float] = None) -> List[str]:
         """Send `text%` and return the lines up to (without) `m-ready`. `e-[...]` raises."""
@@ -193,6 +199,8 @@ class DutClient:
             raise ValueError(f"infer needs n > 0 and warmup >= 0, not n={n} warmup={warmup}")
         sent = f"infer {n} {warmup}"
         mark = len(self.transport.timestamps)
+        pins = self.transport.pin_timestamps
+        pin_mark = len(pins) if pins is not None else 0
         lines = self.command(sent, timeout=self.infer_timeout)
         stamps = self.transport.timestamps[mark:]
         _expect_sequence(
@@ -201,6 +209,10 @@ class DutClient:
         )
         # The timed window is what lies between the two timestamps; they must bracket the N runs.
         start, done = lines.index(f"m-infer-start-{n}"), lines.index("m-infer-done")
+        if self.timestamp_mode == "energy":
+            t1, t2 = _pin_window(self, sent, pin_mark)
+            results, raw = self._parse_results(sent, lines)
+            return InferResult(n, warmup, t1, t2, results, raw, lines, stamps)
         t1, t2 = _lap_values(self, sent, lines, expected=2)
         if not all(start < i < done for i, line in enumerate(lines) if line.startswith("m-lap-us-")):
             raise self._error(sent, "the m-lap-us lines must come between m-infer-start and m-infer-done")
@@ -255,6 +267,25 @@ def _lap_values(client: DutClient, sent: str, lines: Sequence[str], expected: in
     if len(values) != expected:
         raise client._error(sent, f"expected {expected} m-lap-us line(s), got {len(values)}")
     return values
+
+
+def _pin_window(client: DutClient, sent: str, mark: int) -> Tuple[int, int]:
+    """An energy-mode DUT prints no m-lap-us: its timestamps are pulls of a GPIO pin low. The
+    window is the first and last pull of the pin pulled low during the command (warm-ups are
+    not timestamped: EEMBC th_timestamp brackets the timed runs only)."""
+    pins = client.transport.pin_timestamps
+    if pins is None:
+        raise client._error(sent, "the DUT is in energy mode (timestamps on a GPIO pin) and this "
+                                  "transport cannot see pins: use an energy monitor, or a performance build")
+    by_pin: dict = {}
+    for us, pin in pins[mark:]:
+        by_pin.setdefault(pin, []).append(us)
+    usable = {p: v for p, v in by_pin.items() if len(v) >= 2}
+    if len(usable) != 1:
+        raise client._error(sent, f"energy mode: expected one GPIO pin pulled low at least twice, got "
+                                  f"{', '.join(f'{p} x{len(v)}' for p, v in by_pin.items()) or 'none'}")
+    (values,) = usable.values()
+    return int(values[0]), int(values[-1])
 
 
 def _expect_sequence(client: DutClient, sent: str, lines: Sequence[str], wanted: Sequence[str]) -> None:

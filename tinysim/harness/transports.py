@@ -65,6 +65,13 @@ class Transport(abc.ABC):
         """Counter snapshots the DUT took when it read its clock (emulated DUTs only)."""
         return []
 
+    @property
+    def pin_timestamps(self) -> Optional[List[tuple]]:
+        """(device time in us, pin) of every GPIO pull-low so far, for an EEMBC energy-mode DUT
+        (it timestamps by pulling a pin low); None when the transport cannot see pins (on
+        hardware the energy monitor watches the pin)."""
+        return None
+
     def fileno(self) -> Optional[int]:
         """A descriptor that turns readable when the DUT sends, or None (the emulator)."""
         return None

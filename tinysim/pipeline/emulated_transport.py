@@ -14,6 +14,16 @@ from ..harness.transports import TRANSPORTS, Transport, TransportClosed
 from .session import build_session
 
 
+# The host's reply starts this long after the DUT's last character has left: one USB full-speed
+# frame (1 ms, USB 2.0 section 5.3.3), the least a USB-serial host link adds. (A tinysim
+# convention; a firmware that re-arms its receiver after answering needs a pause there.)
+HOST_TURNAROUND_S = 1e-3
+
+
+def _LINE_END(data: bytes) -> bool:
+    return b"\n" in data
+
+
 @TRANSPORTS.register("emulated")
 class EmulatedTransport(Transport):
     """The firmware running in the emulator, reached through its console UART.
@@ -72,8 +82,13 @@ class EmulatedTransport(Transport):
     def timestamps(self) -> List[object]:
         return list(getattr(self.machine, "timestamps", []))
 
+    @property
+    def pin_timestamps(self) -> List[tuple]:
+        hz = self.machine.clock_hz()
+        return [(cycles * 1e6 / hz, pin) for cycles, pin in self.machine.pin_lows]
+
     def write(self, data: bytes) -> None:
-        self.machine.uart_rx(bytes(data))
+        self.machine.uart_rx(bytes(data), turnaround_s=HOST_TURNAROUND_S)
         self._idle = False
 
     def _read_raw(self, timeout: float) -> Optional[bytes]:
@@ -88,7 +103,10 @@ class EmulatedTransport(Transport):
             step = self.slice_instructions if budget is None else min(self.slice_instructions, budget - executed)
             if step <= 0:
                 return None  # runaway firmware: report it as a timeout
-            result = self.machine.run(max_instructions=step)
+            # Stop at the end of a line: a firmware that sleeps between commands would otherwise
+            # run on until the idle detection (a second of device time, a timer wake-up each
+            # millisecond) before the host could answer its m-ready.
+            result = self.machine.run(max_instructions=step, until=_LINE_END)
             self.last_result = result
             executed += result.instructions
             if result.exit == "idle":

@@ -22,6 +22,7 @@ from ..elf import Firmware
 from ..emu.counter import CacheGeometry, Counter
 from ..emu.machine import Machine, RunResult, create_machine
 from ..errors import EmulationError
+from ..image import load_image
 from ..platform import load_platform
 from .segments import window_points
 
@@ -30,8 +31,9 @@ def _platform(platform):
     return load_platform(platform) if isinstance(platform, str) else platform
 
 
-def _firmware(elf) -> Firmware:
-    return elf if isinstance(elf, Firmware) else Firmware.load(Path(elf))
+def _firmware(elf, plat) -> Firmware:
+    """A Firmware as given, or the image (ELF, Intel HEX, raw binary) at that path."""
+    return elf if isinstance(elf, Firmware) else load_image(Path(elf), plat)
 
 
 def counter_options(plat, *, stack_guard=None, count_data: bool = False,
@@ -69,7 +71,7 @@ class Session:
         (e.g. `dcache=None`, `stack_guard_mode="hook"`): tests and the differential tester
         use it to run one firmware in each hook mode."""
         self.platform = _platform(platform)
-        self.firmware = _firmware(elf)
+        self.firmware = _firmware(elf, self.platform)
         self.machine: Machine = create_machine(self.platform, self.firmware)
         self.coster = coster or BlockCoster(self.platform)
         uc = self.machine.uc

@@ -8,8 +8,8 @@ dataclasses, `load.py` the reading and validation (errors name the file and the 
 
 from .load import COMMON_PORT_DIR, PLATFORMS_DIR, available_platforms, load_platform
 from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
-                    Memory, PeripheralSpec, Platform)
+                    Memory, PeripheralSpec, Platform, Wire)
 
 __all__ = ["COMMON_PORT_DIR", "PLATFORMS_DIR", "available_platforms", "load_platform", "ARCHES",
            "CORE_FEATURES", "MEMORY_KINDS", "Core", "Energy", "FirmwarePort", "FlashTiming",
-           "Memory", "PeripheralSpec", "Platform"]
+           "Memory", "PeripheralSpec", "Platform", "Wire"]

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional, Tuple
 from ..errors import PlatformError
 from ..units import UnitError, parse_hz, parse_size
 from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
-                    Memory, PeripheralSpec, Platform)
+                    Memory, PeripheralSpec, Platform, Wire)
 
 # Both cores tinysim emulates have a 32-bit address space (ARMv7-M ARM DDI 0403E B3.1; RISC-V
 # privileged spec: RV32 physical addresses as mapped here are 32-bit), so every memory and
@@ -205,6 +205,7 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
         console=console_name, console_baud=int(baud),
         flash=flash, energy=energy, source_path=str(board_path), soc_source_path=str(soc_path),
         firmware=_load_firmware(name, board, soc),
+        wires=_load_wires(board, peripherals),
     )
 
 
@@ -212,6 +213,29 @@ def _class_pj(e: _Table) -> dict:
     """`[energy] class_pj`: extra energy per instruction class in pJ, each a finite number >= 0."""
     table = e.table("class_pj", default={})
     return {str(k): float(table.number(k, 0)) for k in table.data}
+
+
+def _load_wires(board: _Table, peripherals) -> Tuple[Wire, ...]:
+    """`[[wire]]` tables: `from = "gpio:PG11"`, `to = "gpio:PG12"`, optional `delay_s`,
+    `invert`, and `source` (the document that shows the wiring)."""
+    names = {p.name for p in peripherals}
+    out = []
+    for i, raw in enumerate(board.get("wire", list, [])):
+        t = _Table(raw, board.path, f"wire[{i}].")
+        ends = []
+        for key in ("from", "to"):
+            end = t.get(key, str)
+            periph, _, pin = end.partition(":")
+            if not pin or periph not in names:
+                raise t.fail(key, f"{end!r} must be '<peripheral>:<pin>' with a peripheral of the SoC "
+                                  f"(have: {', '.join(sorted(names))})")
+            ends.append(end)
+        delay = float(t.get("delay_s", (int, float), 0.0))
+        if delay < 0:
+            raise t.fail("delay_s", "must be >= 0")
+        out.append(Wire(source=ends[0], target=ends[1], delay_s=delay,
+                        invert=bool(t.get("invert", bool, False)), note=t.get("source", str)))
+    return tuple(out)
 
 
 def _paths(t: _Table, key: str, folder: Path, default: Any = ...) -> Tuple[Path, ...]:
@@ -231,6 +255,8 @@ def _load_firmware(name: str, board: _Table, soc: _Table) -> Optional[FirmwarePo
     if "firmware" not in soc.data:
         return None
     sf, bf = soc.table("firmware"), board.table("firmware", default={})
+    if not bf.get("build", bool, True):     # a board only for prebuilt / vendor images
+        return None
     soc_dir, board_dir = soc.path.resolve().parent, board.path.resolve().parent
     owner, folder = (bf, board_dir) if "linker_script" in bf.data else (sf, soc_dir)
     linker = (folder / owner.get("linker_script", str)).resolve()
@@ -279,7 +305,7 @@ def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
         if kind not in MEMORY_KINDS:
             raise t.fail("kind", f"{kind!r} is not one of {', '.join(MEMORY_KINDS)}")
         mem = Memory(name=t.get("name", str), kind=kind, base=t.get("base", int), size=t.size("size"),
-                     alias_of=t.get("alias_of", str, None))
+                     alias_of=t.get("alias_of", str, None), words=_memory_words(t))
         _check_window(t, mem.name, mem.base, mem.size)
         if mem.size == 0 or mem.base % 0x1000 or mem.size % 0x1000:
             raise t.fail("size", f"memory {mem.name!r} must be non-empty and 4 KiB aligned "
@@ -296,6 +322,22 @@ def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
                                f"must name a non-alias memory of the same size, got {m.alias_of!r}")
     _check_overlaps([(m.name, m.base, m.end) for m in memories], soc, "memory")
     return tuple(memories)
+
+
+def _memory_words(t: _Table) -> Tuple[Tuple[int, int, int], ...]:
+    """`words = [[address, value, bytes], ...]`: documented contents of a read-only memory."""
+    out = []
+    base, size = t.get("base", int), t.size("size")
+    for row in t.get("words", list, []):
+        if not (isinstance(row, list) and len(row) == 3 and all(isinstance(v, int) for v in row)
+                and row[2] in (1, 2, 4) and base <= row[0] and row[0] + row[2] <= base + size
+                and 0 <= row[1] < 1 << (8 * row[2])):
+            raise t.fail("words", f"{row!r}: expected [address, value, bytes] with bytes 1, 2 or 4, the "
+                                  "address inside the memory and the value fitting")
+        out.append((row[0], row[1], row[2]))
+    return tuple(out)
+
+
 
 
 def _check_window(t: _Table, name: str, base: int, size: int) -> None:

@@ -23,7 +23,9 @@ ARCHES = {"armv7m": ("cortex-m4f",), "rv32": ("rv32imc",)}
 #   dsp      Arm DSP extension (ARMv7E-M: SMLAD, SSAT, SXTB16, ... ; ARMv7-M ARM DDI 0403E.e A1.3)
 #   fpv4-sp  single-precision FPU FPv4-SP-D16 (Cortex-M4 TRM DDI 0439B section 7)
 CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp"), "rv32": ()}
-MEMORY_KINDS = ("flash", "sram")
+# rom: read-only information memory the firmware cannot program (system memory, OTP, option
+# bytes, device signature); not counted as flash storage.
+MEMORY_KINDS = ("flash", "sram", "rom")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Memory:
     base: int
     size: int
     alias_of: Optional[str] = None   # another view of the same storage (same bytes, other address)
+    words: Tuple[Tuple[int, int, int], ...] = ()   # (address, value, bytes) preset at reset (rom)
 
     @property
     def end(self) -> int:
@@ -60,6 +63,18 @@ class PeripheralSpec:
     irq: Optional[int] = None
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     where: str = ""    # "<soc file>: peripheral[i].model", for errors about the model name
+
+
+@dataclass(frozen=True)
+class Wire:
+    """Board wiring: an output pin drives an input pin (`<peripheral>:<pin>`, e.g. `gpio:PG11`),
+    its level arriving `delay_s` after it changes. A board file's `[[wire]]` with its source."""
+
+    source: str
+    target: str
+    delay_s: float = 0.0
+    invert: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,7 @@ class Platform:
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     soc_source_path: str = ""
     firmware: Optional[FirmwarePort] = None
+    wires: Tuple[Wire, ...] = ()
 
     @property
     def source_files(self) -> Tuple[str, ...]:

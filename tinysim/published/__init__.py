@@ -8,6 +8,6 @@ the board files of measurement setups that are not tinysim build targets (NUCLEO
 firmware; it imports only the base layer.
 """
 
-from .catalogue import BOARDS_DIR, CATALOGUE_PATH, Catalogue, Entry, board_ref, load_catalogue
+from .catalogue import CATALOGUE_PATH, Catalogue, Entry, board_ref, load_catalogue
 
-__all__ = ["BOARDS_DIR", "CATALOGUE_PATH", "Catalogue", "Entry", "board_ref", "load_catalogue"]
+__all__ = ["CATALOGUE_PATH", "Catalogue", "Entry", "board_ref", "load_catalogue"]

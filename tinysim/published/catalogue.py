@@ -16,7 +16,6 @@ from ..errors import TinysimError
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
 # Boards of published measurement setups that are not tinysim build targets (boards/<b>/<b>.toml)
-BOARDS_DIR = Path(__file__).with_name("boards")
 KINDS = ("published", "self")
 MODES = ("performance", "energy")
 FORMATS = ("ihex", "elf")
@@ -103,10 +102,9 @@ class Catalogue:
 
 
 def board_ref(name: str) -> str:
-    """What `load_platform` takes for an entry's `platform`: a setup board kept with the catalogue
-    (its TOML path), else the name of a shipped board."""
-    path = BOARDS_DIR / name / f"{name}.toml"
-    return str(path) if name and path.is_file() else name
+    """What `load_platform` takes for an entry's `platform`: the name of a board in platforms/
+    (a measurement setup such as nucleo-l4r5zi-p is a board like any other)."""
+    return name
 
 
 def _fail(path: Path, where: str, msg: str) -> CatalogueError:

@@ -53,6 +53,9 @@ class Host:
     def exceptions_changed(self) -> None:  # enable/pend/priority state changed: re-arbitrate
         pass
 
+    def pin_driven(self, periph: "Peripheral", pin: str, level: int) -> None:  # a GPIO write set/reset a pin
+        pass
+
     def timers_changed(self) -> None:  # a timer was (re)programmed: its next event may be sooner
         pass
 

@@ -34,6 +34,10 @@ class Stm32l4Flash(Peripheral):
         Reg(0x14, "CR", 0xC0000000, UNMODELLED),  # LOCK|OPTLOCK
         Reg(0x18, "ECCR", 0, UNMODELLED),
         Reg(0x20, "OPTR", OPTR_RESET, RO),
+        # FLASH_CFGR, LVEN (bit 0): flash low-voltage mode, set by firmware that runs the core
+        # from an external SMPS (STM32L4R5xxP, RM0432 section 3.7 FLASH_CFGR; offset 0x130 and
+        # reset 0 as written by ST's HAL and read back by its BSP). Storage only.
+        Reg(0x130, "CFGR", 0, wmask=0x1),
     )
 
     def reset(self) -> None:

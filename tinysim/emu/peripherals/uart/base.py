@@ -161,14 +161,23 @@ class Uart(Peripheral):
         self.update_irq()
 
     # ---- host side --------------------------------------------------------------------------
-    def inject(self, data: bytes) -> None:
-        """Bytes the host sends on the RX line, in order, starting now."""
+    def tx_idle_at(self) -> int:
+        """The cycle the TX line falls idle: the last queued character has left."""
+        now = self.host.now()
+        return max(now, self.shift_end) + self.tx_queued * self.char_cycles()
+
+    def inject(self, data: bytes, delay_cycles: int = 0) -> None:
+        """Bytes the host sends on the RX line, in order, starting now (or `delay_cycles` from
+        now: the host's turnaround)."""
         if not data:
             return
         now = self.host.now()
         self._land(now)
         if not self.wire:
             self.rx_due = None  # starts one character time from now (set by _land)
+            char = self.char_cycles()
+            if char and delay_cycles > 0:
+                self.rx_due = now + delay_cycles + char
         self.wire.extend(data)
         self.empty_polls = 0
         self._land(now)  # an instantaneous line delivers at once

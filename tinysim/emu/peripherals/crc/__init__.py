@@ -1,0 +1,1 @@
+"""CRC calculation unit models."""
