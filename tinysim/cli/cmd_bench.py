@@ -254,10 +254,10 @@ def run(args) -> int:
     writer = RunWriter(args.out, meta={"command": "bench", "platform": platform.label,
                                        "options": args_meta(args), "quick": args.quick})
     with writer:   # a run that fails before a workload finishes leaves no empty results folder
-        return _bench_all(images, args, writer, platform)
+        return _bench_all(images, args, writer, platform, firmware)
 
 
-def _bench_all(images, args, writer: RunWriter, platform) -> int:
+def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
     rows = []
     for workload, elf, entry in images:
         if not args.json:
