@@ -194,7 +194,7 @@ def test_failed_bench_leaves_no_empty_results_folder(tmp_path, capsys):
     (images / "ad01.elf").write_text("not an elf\n")
     out = tmp_path / "res"
     fails(capsys, ["bench", "--workload", "ad01", "--images", tmp_path / "images", "--out", out],
-          "not an ELF file")
+          "not an ELF")
     assert not out.exists() or list(out.iterdir()) == []
 
 

@@ -123,5 +123,7 @@ def test_the_l4r5zi_p_setup_board_loads_and_is_not_a_build_target():
     assert p.name == "nucleo-l4r5zi-p" and p.soc == "stm32l4r5" and p.clock_hz == 120_000_000
     assert (p.flash.dbank, p.flash.line_bytes) == (False, 16)      # "Single Bank Mode Activated"
     assert p.energy.vdd_v == 3.0 and p.energy.run_ua_per_mhz == 92.4   # FITTED, see the board file
-    assert "nucleo-l4r5zi-p" not in available_platforms()           # no tinysim images for it
+    from tinysim.firmware.images import DEFAULT_PLATFORMS
+    assert "nucleo-l4r5zi-p" in available_platforms()               # a board like any other ...
+    assert "nucleo-l4r5zi-p" not in DEFAULT_PLATFORMS               # ... with no tinysim images
     assert board_ref("nucleo-l4r5zi") == "nucleo-l4r5zi"

@@ -31,7 +31,7 @@ class Stm32Gpio(Peripheral):
         self._driven = {}
         self.edges = []
 
-    def __init__(self, name, base, size, irq, params, host=None):
+    def __init__(self, name, base, size, irq=None, params=None, host=None):
         ports = {**self.DEFAULTS, **dict(params or {})}["ports"]
         # GPIOA..GPIOK (11 ports, 0x400 apart) is the most an STM32 has (from memory: the H7
         # has A..K); RM0432 Table 3 has A..I for the L4+.
