@@ -109,8 +109,12 @@ def test_pllcfgr_is_locked_while_the_pll_runs():
     rcc, _ = make("clock.stm32l4_rcc", 0x40021000, 0x400, clock=0)
     rcc.reg_write("PLLCFGR", PLL_120)
     rcc.reg_write("CR", rcc.reg_read("CR") | HSION | PLLON)
-    rcc.reg_write("PLLCFGR", 0x1002)
+    rcc.reg_write("PLLCFGR", 0x1002 | (1 << 24))          # configuration fields: locked
     assert rcc.reg_read("PLLCFGR") == PLL_120
+    # ... but the output enables PLLPEN/PLLQEN/PLLREN stay writable (RM0432 6.4.4): ST's HAL sets
+    # PLLREN after PLLON, and SYSCLK = PLL needs it.
+    rcc.reg_write("PLLCFGR", PLL_120 & ~(1 << 24))
+    assert rcc.reg_read("PLLCFGR") == PLL_120 & ~(1 << 24)
 
 
 def test_pwr_vosf_reads_one_until_the_regulator_settles():

@@ -42,15 +42,16 @@ def _image(folder, name) -> Path:
     return path
 
 
-# KNOWN REGRESSION (recorded in the issue-11 note): these passed on the vendor-firmware branch; after
-# it was merged with the clock-tree and UsageFault branches, each build boots to m-ready, answers
-# nothing to `name%` and stops in its Error_Handler (`cpsid i; b .`) because HAL_UART_Transmit
-# returns an error (the UART is still busy from the previous transmission). The clock-tree model
-# also reports a 0 Hz SYSCLK after ST's start-up sequence (SW = PLL with PLLCFGR.PLLREN clear).
-# Strict: the mark must be removed the day they pass again.
+# KNOWN REGRESSION (recorded in the issue-11 note): these passed on the vendor-firmware branch,
+# which ran ST's builds at the platform's fixed 120 MHz. With the clock-tree model merged, the builds'
+# clock set-up is followed and does not come through yet: first SYSCLK read 0 Hz because PLLCFGR's
+# output enables were locked while the PLL ran (fixed: PLLREN is writable then, RM0432 6.4.4); now
+# the run stops with a `clock-configuration` fault (FLASH_ACR.LATENCY=3 at HCLK 120 MHz), i.e. the
+# model and the HAL disagree on when SYSCLK leaves the PLL while the builds drop to MSI 24 MHz for
+# the SMPS hand-over. Strict: the mark must go the day they pass again.
 @pytest.mark.xfail(strict=True, raises=Exception,
-                   reason="regressed in the final merge: ST's builds stop in Error_Handler after their "
-                          "first command (see the comment above and the issue-11 note)")
+                   reason="regressed in the final merge: the clock-tree model does not follow ST's "
+                          "start-up yet (see the comment above and the issue-11 note)")
 @pytest.mark.parametrize("folder,name,workload,mode,outputs", BUILDS, ids=[b[1] for b in BUILDS])
 def test_st_build_answers_the_dut_protocol(folder, name, workload, mode, outputs):
     transport, client, meter = open_emulated(PLATFORM, _image(folder, name))

@@ -37,6 +37,9 @@ STARTUP_US = {"MSI": 5.0, "HSI16": 0.8, "HSE": 2000.0, "HSE-bypass": 0.75, "PLL"
               "PLLSAI1": 15.0, "PLLSAI2": 15.0, "HSI48": 2.5, "LSI": 80.0, "LSE": 2_000_000.0}
 
 
+PLL_OUTPUT_ENABLES = (1 << 16) | (1 << 20) | (1 << 24)   # PLLPEN, PLLQEN, PLLREN
+
+
 @PERIPHERALS.register("clock.stm32l4_rcc")
 class Stm32l4Rcc(Peripheral):
     DEFAULTS = {"hse_hz": 8_000_000, "hse_bypass_only": True, "lse_hz": 32_768, "startup_us": {}}
@@ -201,8 +204,12 @@ class Stm32l4Rcc(Peripheral):
 
     def write_PLLCFGR(self, value, mask):
         if self.values[0x00] >> 24 & 1:
-            return  # ignored while PLLON (RM0432 6.4.4)
+            # While PLLON, the configuration (source, M, N, P/Q/R dividers) is locked, but the
+            # output enables PLLPEN/PLLQEN/PLLREN (bits 16, 20, 24) can be written at any time
+            # (RM0432 6.4.4); ST's HAL sets PLLREN right after PLLON.
+            mask &= PLL_OUTPUT_ENABLES
         self.values[0x0C] = (self.values[0x0C] & ~mask) | (value & mask)
+        self._try_switch()
 
     def write_CSR(self, value, mask):
         self.values[0x94] = (self.values[0x94] & ~mask) | (value & mask & ~0x2)
