@@ -84,8 +84,22 @@ def test_a_firmware_that_turns_prefetch_off_is_timed_without_prefetch(fw):
     assert off[0] > on[0] and nocache[0] > on[0]
 
 
-def test_latency_too_low_for_the_clock_is_a_fault(fw):
+def test_latency_too_low_for_the_clock_is_a_warning_and_goes_on(fw):
     s = build_session(fw("latency_low"), BOARD)
+    r = s.run(max_instructions=1_000_000)
+    assert r.exit == "halt" and "still running" in r.uart
+    warning = [w for w in r.warnings if w.startswith("clock-configuration")][0]
+    assert "FLASH_ACR.LATENCY=2" in warning and "120 MHz" in warning
+    assert "requires at least 5" in warning and "Table 12" in warning
+    # the firmware's own code is named, and the run says how to make it a fault instead
+    assert " at main" in warning and "--strict-clocks" in warning
+    # timed at what the firmware set: the 2-wait-state segment is on record
+    assert any(p.latency == 2 and p.clock_hz == 120e6 for _, p in s.machine.op_changes)
+
+
+def test_latency_too_low_for_the_clock_is_a_fault_when_strict(fw):
+    s = build_session(fw("latency_low"), BOARD)
+    s.machine.strict_clocks = True
     r = s.run(max_instructions=1_000_000)
     assert r.exit == "fault" and r.fault.kind == "clock-configuration"
     assert "FLASH_ACR.LATENCY=2" in r.fault.message and "120 MHz" in r.fault.message
@@ -143,3 +157,15 @@ def test_the_voltage_range_limits_the_clock(fw):
     assert "LATENCY=1" in low and "requires at least 2" in low
     assert "26 MHz" in m.operating_point_problem(OperatingPoint(30e6, 2, True, True, True, "range2"))
     assert "VOS" in m.operating_point_problem(OperatingPoint(4e6, 0, False, True, True, "invalid"))
+
+
+def test_run_cli_strict_clocks_stops_at_the_out_of_spec_point(fw):
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-m", "tinysim", "run", str(fw("latency_low")), "--platform", BOARD,
+           "--max-instructions", "1000000"]
+    relaxed = subprocess.run(cmd, capture_output=True, text=True)
+    strict = subprocess.run(cmd + ["--strict-clocks"], capture_output=True, text=True)
+    assert "still running" in relaxed.stdout and "clock-configuration" in relaxed.stdout + relaxed.stderr
+    assert "still running" not in strict.stdout
+    assert "clock-configuration" in strict.stdout + strict.stderr and strict.returncode != 0

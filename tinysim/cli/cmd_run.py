@@ -43,6 +43,10 @@ def add_arguments(p) -> None:
     src.add_argument("--input-file", type=Path, default=None, metavar="F", help="file fed to the console UART")
     add_image_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
+    p.add_argument("--strict-clocks", action="store_true",
+                   help="stop with a clock-configuration fault when the firmware sets a clock, "
+                        "voltage range or flash wait states outside the manual's limits (default: "
+                        "a warning, and the run goes on at the configured settings)")
     p.add_argument("--unmodelled", action="store_true",
                    help="list accesses to peripheral registers no model emulates (they read as reset values)")
 
@@ -120,6 +124,7 @@ def run(args) -> int:
     data = _input_bytes(args)  # a bad --input fails before the firmware is loaded
     platform = load_platform(args.platform)
     session = build_session(image_arg(args.elf, platform, args), platform)
+    session.machine.strict_clocks = args.strict_clocks
     machine = session.machine
     if not args.json:
         def stream(data: bytes) -> None:

@@ -8,12 +8,21 @@ no single number, and the HAL polls with a 50 us-per-MHz timeout). The host is t
 change (`Host.clock_changed`): which HCLK the range allows is the machine's check, against the
 limits in the SoC file. CR2.IOSV, CR3, CR4 (where the -P board's SMPS firmware writes) and the
 pull registers store what is written.
+
+External core supply (STM32L4R5xxP, the "-P" SMPS parts): a board that feeds VDD12 from an
+external SMPS wires the SMPS enable to this model's `VDD12` input (`[[wire]] to = "pwr:VDD12"`).
+While it is driven high the core runs from the SMPS, not the internal regulator, and the voltage
+range reads "external-vdd12": its HCLK limit and flash wait-state table are the SoC file's entries
+for that name. Evidence, not a manual: ST's measured MLPerf Tiny v1.3 builds for the
+NUCLEO-L4R5ZI-P set VOS = Range 2 once the SMPS is on and then run the PLL at 120 MHz with
+LATENCY = 5 (AN4978 describes the external-SMPS flow; its VDD12 limits were not at hand).
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from ....errors import PlatformError
 from .. import PERIPHERALS
 from ..base import RO, W1C, Peripheral, Reg
 
@@ -41,10 +50,28 @@ class Stm32l4Pwr(Peripheral):
         super().reset()
         self._settled_at = 0
         self._polls = 0
+        self._external_vdd12 = False
+
+    # ---- the VDD12 input a board can wire (see the module docstring) --------------------------
+    def _pin(self, pin: str) -> str:
+        if pin != "VDD12":
+            raise PlatformError(f"{self.name}: no pin {pin!r} (the one wireable input is VDD12, the "
+                                "external core supply)")
+        return pin
+
+    def drive(self, pin: str, level: int) -> None:
+        self._pin(pin)
+        before = self.voltage_range
+        self._external_vdd12 = bool(level)
+        if self.voltage_range != before:
+            self.host.clock_changed()
 
     @property
     def voltage_range(self) -> str:
-        """"range1-boost", "range1", "range2", or "invalid" (VOS = 00 or 11)."""
+        """"external-vdd12" (while the board's SMPS supplies the core), else "range1-boost",
+        "range1", "range2", or "invalid" (VOS = 00 or 11)."""
+        if self._external_vdd12:
+            return "external-vdd12"
         vos = (self.values[0x00] >> 9) & 3
         if vos == 1:
             return "range1-boost" if not self.values[0x80] & 0x100 else "range1"
