@@ -10,8 +10,6 @@ pipeline layer above both.
 
 from __future__ import annotations
 
-import dataclasses
-
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -45,7 +43,7 @@ def counter_options(plat, *, stack_guard=None, count_data: bool = False,
     imiss, ipre, dmiss = flash_penalties(plat)
     ft = plat.flash
     if line_bytes and line_bytes != ft.line_bytes:
-        ft = dataclasses.replace(ft, line_bytes=int(line_bytes))
+        ft = ft.with_line_bytes(line_bytes)
     icache = dcache = None
     if flash and ft.icache_lines > 0:
         icache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.icache_lines, miss_penalty=imiss,

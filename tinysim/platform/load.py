@@ -11,6 +11,8 @@ knows the models; `PeripheralSpec.where` names the file and key.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import tomllib
 from pathlib import Path
@@ -165,6 +167,12 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
     memories = _load_memories(soc)
     peripherals = _load_peripherals(soc, memories, core)
     flash = _load_flash(soc, board)
+    if flash.dbank is not None:
+        # The option-byte model (a peripheral with a `dbank` param) holds what the board's
+        # [flash] dbank resolved to, so the firmware reads the same DBANK the cost model times.
+        peripherals = tuple(
+            dataclasses.replace(p, params=MappingProxyType({**p.params, "dbank": flash.dbank}))
+            if "dbank" in p.params else p for p in peripherals)
 
     clock = board.table("clock")
     clock_hz = clock.hz("hz")
@@ -413,8 +421,19 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     line_bytes = int(f.number(key, 1, 1024, kind=int))
     if line_bytes & (line_bytes - 1):
         raise f.fail(key, f"{line_bytes} is not a power of two (flash lines are 8, 16, 32 bytes)")
-    # Cache line counts: 0 (no cache) up to a generous 4096 (the ART has 32/8 lines, RM0432 3.3.4).
+    # Cache sizes: `icache_lines`/`dcache_lines` (0 = no cache, up to a generous 4096), or
+    # `icache_bytes`/`dcache_bytes` where the capacity is fixed and the lines follow the read width
+    # (the STM32 ART: 1 KiB / 256 B in 2 x 128-bit or 4 x 64-bit lines).
+    sizes = {}
+    for kind in ("icache", "dcache"):
+        if f"{kind}_bytes" in f.data:
+            nbytes = int(f.number(f"{kind}_bytes", 0, 1 << 20, kind=int))
+            if nbytes % line_bytes:
+                raise f.fail(f"{kind}_bytes", f"{nbytes} is not a whole number of {line_bytes}-byte lines")
+            sizes[kind] = (nbytes // line_bytes, nbytes)
+        else:
+            sizes[kind] = (int(f.number(f"{kind}_lines", 0, 4096, kind=int)), None)
     return FlashTiming(line_bytes=line_bytes, prefetch=f.get("prefetch", bool),
-                       icache_lines=int(f.number("icache_lines", 0, 4096, kind=int)),
-                       dcache_lines=int(f.number("dcache_lines", 0, 4096, kind=int)),
-                       wait_state_table=MappingProxyType(tables), dbank=dbank)
+                       icache_lines=sizes["icache"][0], dcache_lines=sizes["dcache"][0],
+                       wait_state_table=MappingProxyType(tables), dbank=dbank,
+                       icache_bytes=sizes["icache"][1], dcache_bytes=sizes["dcache"][1])

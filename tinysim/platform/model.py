@@ -87,6 +87,17 @@ class FlashTiming:
     dcache_lines: int
     wait_state_table: Mapping[str, Tuple[Tuple[int, int], ...]]
     dbank: Optional[bool] = None   # dual-bank option (STM32L4+ DBANK): None where the SoC has none
+    icache_bytes: Optional[int] = None   # fixed capacity, lines = bytes / line_bytes (else None)
+    dcache_bytes: Optional[int] = None
+
+    def with_line_bytes(self, line_bytes: int) -> "FlashTiming":
+        """This timing with another read width (the firmware's option bytes): caches of a fixed
+        capacity keep it in lines of the new width; caches given in lines keep their count."""
+        def lines(count, nbytes):
+            return count if nbytes is None else nbytes // line_bytes
+        return dataclasses.replace(self, line_bytes=int(line_bytes),
+                                   icache_lines=lines(self.icache_lines, self.icache_bytes),
+                                   dcache_lines=lines(self.dcache_lines, self.dcache_bytes))
 
     def wait_states(self, clock_hz, voltage_range: str, where: str = "flash"):
         """Wait states at `clock_hz` in `voltage_range`: the first row whose max_hz is >= the
