@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional, Tuple
 from ..errors import PlatformError
 from ..units import UnitError, parse_hz, parse_size
 from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
-                    Memory, PeripheralSpec, Platform, Wire)
+                    Memory, PeripheralSpec, Platform, STALL_TERMS, Wire)
 
 # Both cores tinysim emulates have a 32-bit address space (ARMv7-M ARM DDI 0403E B3.1; RISC-V
 # privileged spec: RV32 physical addresses as mapped here are 32-bit), so every memory and
@@ -172,7 +172,7 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
         raise clock.fail("hz", f"{clock_hz / 1e6:g} MHz exceeds the SoC maximum {core.max_clock_hz / 1e6:g} MHz")
     voltage_range = clock.get("voltage_range", str)
     if voltage_range not in flash.wait_state_table:
-        raise clock.fail("voltage_range", f"{voltage_range!r} has no wait-state table in {soc_path} "
+        raise clock.fail("voltage_range", f"{voltage_range!r} has no {flash.stall_terms[2]} in {soc_path} "
                                            f"(known: {', '.join(flash.wait_state_table)})")
     flash.wait_states(clock_hz, voltage_range, clock._where("hz"))
 
@@ -414,7 +414,10 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     if line_bytes & (line_bytes - 1):
         raise f.fail(key, f"{line_bytes} is not a power of two (flash lines are 8, 16, 32 bytes)")
     # Cache line counts: 0 (no cache) up to a generous 4096 (the ART has 32/8 lines, RM0432 3.3.4).
+    stall = f.get("stall", str, "wait-states")
+    if stall not in STALL_TERMS:
+        raise f.fail("stall", f"{stall!r}: expected one of {', '.join(STALL_TERMS)}")
     return FlashTiming(line_bytes=line_bytes, prefetch=f.get("prefetch", bool),
                        icache_lines=int(f.number("icache_lines", 0, 4096, kind=int)),
                        dcache_lines=int(f.number("dcache_lines", 0, 4096, kind=int)),
-                       wait_state_table=MappingProxyType(tables), dbank=dbank)
+                       wait_state_table=MappingProxyType(tables), dbank=dbank, stall=stall)
