@@ -80,6 +80,7 @@ def workload_of(meta: Dict[str, Any], elf: Optional[str] = None) -> str:
     m = re.search(r"\((\w+),", str(meta.get("window", "")))
     if m:
         return m.group(1)
+    elf = elf or meta.get("elf")   # recorded by the meter in bench's window profiles
     if elf:
         return Path(str(elf)).stem
     return str(meta.get("window") or "run")

@@ -303,3 +303,9 @@ def test_older_window_profiles_give_their_count_by_name():
     assert inferences_in(Meta({"window": "infer 1 0 (kws01, random input seed 0)"})) == 1
     assert inferences_in(Meta({"window": "whole run"})) == 1
     assert inferences_in(Meta({"window": "infer 202 0", "inferences": 7})) == 7
+
+
+def test_titles_name_the_workload():
+    assert report.workload_of({"window": "infer 1 0 (kws01, random input seed 0)"}) == "kws01"
+    assert report.workload_of({"window": "infer 210 1", "elf": "/x/firmware_images/b/vww01.elf"}) == "vww01"
+    assert report.workload_of({"window": "whole run"}, "fw/compute.elf") == "compute"
