@@ -73,8 +73,8 @@ def _run_list(directory: Path, as_json: bool = False) -> int:
         ops = "\n".join(f"{k} x{v}" for k, v in e.get("ops", {}).items())   # one op a line
         name = model_id if e.get("file", f"{model_id}.tflite") == f"{model_id}.tflite" \
             else f"{model_id}\n{e.get('file')}"
-        table.add_row(name, fmt_size(int(e.get("size", 0))), report.fmt_count(e.get("params", 0)),
-                      report.fmt_count(e.get("macs", 0)), io(e.get("input", {})),
+        table.add_row(name, fmt_size(int(e.get("size", 0))), f"{int(e.get('params', 0)):,}",
+                      f"{int(e.get('macs', 0)):,}", io(e.get("input", {})),
                       io(e.get("output", {})), ops)
         table.add_section()
     console = report.console()
