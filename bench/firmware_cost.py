@@ -35,7 +35,8 @@ def main() -> int:
     if rc != 0:
         print(captured.getvalue(), file=sys.stderr)
         return rc
-    workloads = json.loads(captured.getvalue())["workloads"]
+    workloads = {r["identity"]["workload"]: r["metrics"]      # the results.json schema
+                 for r in json.loads(captured.getvalue())["results"]}
     ref, best = V05_REFERENCE, V13_XCUBEAI
     figures = {}
     for name, row in workloads.items():

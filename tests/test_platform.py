@@ -52,7 +52,7 @@ def test_units_one_grammar_for_files_and_options():
     assert parse_size("256K") == parse_size("256kb") == parse_size("256 KiB") == 256 * 1024
     assert parse_size("1.5MiB") == 3 << 19
     assert parse_hz("4.5e6") == 4_500_000
-    assert parse_clocks("16MHz, 4.5e6,1khz") == [16e6, 4.5e6, 1e3]
+    assert parse_clocks("16MHz, 4.5e6Hz,1khz") == [16e6, 4.5e6, 1e3]
     for bad, words in (("lots", "cannot read size"), ("1.3KiB", "whole number of bytes"),
                        ("-4", "cannot read size")):
         with pytest.raises(UnitError, match=words):

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from rich import box
@@ -17,6 +20,7 @@ from rich.table import Table
 
 from .workloads import published as reference
 from .harness.results import ResultRow
+from .units import micro
 
 SUMMARY_KEYS = ("latency_ms", "throughput_ips", "energy_uj", "avg_power_mw", "cycles", "instructions",
                 "cycles_per_mac", "bit_exact", "wall_s", "device_s", "sim_speed", "accuracy")
@@ -34,6 +38,52 @@ def fmt(value: Optional[float], digits: int = 3) -> str:
     if abs(v) >= 100:
         return f"{v:,.1f}"
     return f"{v:.{digits}g}" if abs(v) < 1 else f"{v:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def uj() -> str:
+    """The energy unit of every CLI table: µJ (uJ where the terminal cannot show µ)."""
+    return f"{micro()}J"
+
+
+def units(label: str) -> str:
+    """A column label with `uJ` shown as µJ where the terminal can (see `uj`)."""
+    return label.replace("uJ", uj())
+
+
+def column(values: Sequence[Optional[float]], digits: int = 4, most: int = 3) -> List[str]:
+    """One column's cells at one precision: enough decimals for `digits` significant digits in
+    the column's smallest non-zero value (at most `most`), thousands separators, `-` for None."""
+    nonzero = [abs(float(v)) for v in values if v is not None and float(v) != 0]
+    smallest = min(nonzero) if nonzero else 1.0
+    decimals = max(0, min(most, digits - 1 - math.floor(math.log10(smallest))))
+    return ["-" if v is None else f"{float(v):,.{decimals}f}" for v in values]
+
+
+def text_table(headers: Sequence[str], columns: Sequence[Sequence[str]], left=0) -> List[str]:
+    """Plain text lines for a terminal or a log: a header, a rule, the rows. `left`: the first
+    `left` columns (an int) or the columns at these indexes (a collection) are left-aligned
+    (names), the rest right-aligned (numbers)."""
+    widths = [max([len(h)] + [len(c) for c in col]) for h, col in zip(headers, columns)]
+    lefts = set(range(left)) if isinstance(left, int) else {i % len(headers) for i in left}
+
+    def line(cells) -> str:
+        return "  ".join(c.ljust(w) if i in lefts else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    out = [line(headers), "-" * len(line(headers))]
+    out += [line(row) for row in zip(*columns)]
+    return out
+
+
+def workload_of(meta: Dict[str, Any], elf: Optional[str] = None) -> str:
+    """What a profile measured, for titles: the workload of an inference window (`kws01`), else
+    the ELF's name, else the window's own description."""
+    m = re.search(r"\((\w+),", str(meta.get("window", "")))
+    if m:
+        return m.group(1)
+    elf = elf or meta.get("elf")   # recorded by the meter in bench's window profiles
+    if elf:
+        return Path(str(elf)).stem
+    return str(meta.get("window") or "run")
 
 
 def fmt_count(value: Optional[float]) -> str:
@@ -81,12 +131,15 @@ def bench_table(rows: Sequence[ResultRow], title: str = "tinysim bench") -> Tabl
     table = Table(title=title, title_justify="left")
     for name in ("workload", "latency\nms", "energy\nuJ", "power\nmW", "cycles\n/inf", "instr\n/inf",
                  "cycles\n/MAC", "bit-\nexact"):
-        table.add_column(name, justify="left" if name == "workload" else "right")
-    for row in rows:
+        table.add_column(units(name), justify="left" if name == "workload" else "right")
+    ms, uj_, mw, cpm = (column([getattr(r.metrics, k) for r in rows], digits)
+                        for k, digits in (("latency_ms", 4), ("energy_uj", 4), ("avg_power_mw", 3),
+                                          ("cycles_per_mac", 3)))
+    for i, row in enumerate(rows):   # one precision per column (see `column`)
         m = row.metrics
         table.add_row(row.workload + (" (quick)" if row.provenance.quick else ""),
-                      fmt(m.latency_ms), fmt(m.energy_uj), fmt(m.avg_power_mw), fmt_count(m.cycles),
-                      fmt_count(m.instructions), fmt(m.cycles_per_mac, 2), fmt_bit_exact(row))
+                      ms[i], uj_[i], mw[i], fmt_count(m.cycles),
+                      fmt_count(m.instructions), cpm[i], fmt_bit_exact(row))
     return table
 
 
@@ -109,7 +162,7 @@ def reference_table(rows: Sequence[ResultRow]) -> Optional[Table]:
                                        ("uJ", m.energy_uj, lambda s: s.energy(row.workload))):
             base = published(reference.BASELINE)
             ratio = f"{ours / base:.2f}" if ours is not None and base else "-"
-            table.add_row(row.workload if label == "ms" else "", label, fmt(ours),
+            table.add_row(row.workload if label == "ms" else "", units(label), fmt(ours),
                           *[fmt(published(s)) for s in reference.STACKS], ratio)
     table.caption = ("; ".join(f"{s.key}: {s.version} {s.stack}" for s in reference.STACKS) +
                      f". Last column: tinysim / {reference.BASELINE.key}.")
@@ -157,10 +210,21 @@ def compare_rows(a: Sequence[ResultRow], b: Sequence[ResultRow]) -> List[Dict[st
     return out
 
 
+def run_label(rows: Sequence[ResultRow], label: str) -> str:
+    """A run for a header: its directory, then the boards it ran on and whether it was --quick
+    (a quick run's windows are short, so its figures are not comparable with a full run's)."""
+    boards = ", ".join(dict.fromkeys(r.identity.platform for r in rows)) or "no rows"
+    quick = {r.provenance.quick for r in rows}
+    mode = "--quick" if quick == {True} else "full run" if quick == {False} else "partly --quick"
+    return f"{label} ({boards}; {mode})"
+
+
 def compare_table(a: Sequence[ResultRow], b: Sequence[ResultRow], label_a: str = "A",
                   label_b: str = "B") -> Table:
-    """One line per workload and metric: A, B, and the change (narrow enough for a terminal)."""
-    table = Table(title=f"A = {label_a}\nB = {label_b}", title_justify="left")
+    """One line per workload and metric: A, B, and the change (narrow enough for a terminal).
+    The header names each run's board(s) and whether it was --quick."""
+    table = Table(title=f"A = {run_label(a, label_a)}\nB = {run_label(b, label_b)}",
+                  title_justify="left")
     for name in ("workload", "metric", "A", "B", "delta"):
         table.add_column(name, justify="left" if name in ("workload", "metric") else "right")
     for entry in compare_rows(a, b):
@@ -173,7 +237,7 @@ def compare_table(a: Sequence[ResultRow], b: Sequence[ResultRow], label_a: str =
             va, vb = entry[attr]["a"], entry[attr]["b"]
             if va is None and vb is None:
                 continue
-            table.add_row(name if first else "", label, fmt(va), fmt(vb),
+            table.add_row(name if first else "", units(label), fmt(va), fmt(vb),
                           "" if attr == "bit_exact" else _delta(va, vb))
             first = False
         table.add_section()
@@ -189,7 +253,7 @@ def hw_table(measured: ResultRow, simulated: ResultRow) -> Table:
     for attr, name in (("latency_ms", "latency ms"), ("throughput_ips", "throughput inf/s"),
                        ("cycles", "cycles/inf"), ("energy_uj", "energy uJ")):
         a, b = getattr(measured.metrics, attr), getattr(simulated.metrics, attr)
-        table.add_row(name, fmt(a), fmt(b), _delta(a, b))
+        table.add_row(units(name), fmt(a), fmt(b), _delta(a, b))
     return table
 
 

@@ -4,14 +4,21 @@ A size is a whole number of bytes: an integer, or a number with a unit, `B`, `K`
 `M`/`MB`/`MiB`, `G`/`GB`/`GiB` (any case; all binary, as in datasheets: 1 KB = 1024 B), e.g.
 `4096`, `"640KiB"`, `"1.5MiB"`. A frequency is a positive number with an optional unit `Hz`,
 `kHz`, `MHz`, `GHz` (any case), e.g. `120000000`, `"120MHz"`, `"16 MHz"`, `4.5e6`. The platform
-loader and the CLI options (`--clock`, `--sram`, ...) both read through here, so a value that
-works in one works in the other. Errors are `UnitError`s naming where the value came from.
+loader and the CLI options (`--clock`, `--sram`, ...) both read through here, so a value with a
+unit works the same in both. One difference: on the command line a bare clock number is MHz
+(`--clock 120` is 120 MHz, as a person means it), in a platform file it is Hz (the datasheet's
+`120000000`); a bare command-line number too big to be MHz is refused with the fix.
+Errors are `UnitError`s naming where the value came from.
+
+Also the formatters every table shares: `fmt_size`, `fmt_clock`, and `micro()`, the micro sign
+the terminal can show (`µ`, or `u` where its encoding has no µ).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Any, List
 
 import numpy as np
@@ -22,7 +29,7 @@ SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1
               "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
 FREQUENCY_UNITS = {"": 1.0, "hz": 1.0, "khz": 1e3, "mhz": 1e6, "ghz": 1e9}
 SIZE_EXAMPLES = "4096, 256KiB, 2MiB"
-FREQUENCY_EXAMPLES = "120MHz, 16 MHz, 4.5e6"
+FREQUENCY_EXAMPLES = "120MHz, 16 MHz, 4.5e6Hz"
 # A number (integer, decimal or exponent form) then an optional unit word.
 _QUANTITY = re.compile(r"([0-9.]+(?:e[+-]?[0-9]+)?)\s*([a-z]*)", re.IGNORECASE)
 
@@ -79,17 +86,35 @@ def parse_hz(value: Any, where: str = "clock") -> int:
 MAX_CLOCK_POINTS = 10_000
 
 
+# A command-line clock without a unit is MHz; above this many MHz (10 GHz, far beyond any MCU)
+# it is a number of Hz typed without its unit, refused with the fix rather than read as THz.
+MAX_BARE_MHZ = 10_000
+
+
+def parse_cli_frequency(value: Any, option: str = "--clock") -> float:
+    """Hz from a command-line clock: `120MHz`, `16 MHz`, `48000kHz`, or a bare number of MHz."""
+    hz = parse_frequency(value, option)   # the number's checks (finite, above 0) on the text typed
+    m = _QUANTITY.fullmatch(str(value).strip())
+    if not (m and not m.group(2)):
+        return hz
+    if hz > MAX_BARE_MHZ:
+        raise UnitError(f"{option} {value}: a clock without a unit is MHz, and {hz:,.0f} MHz is "
+                        f"no MCU clock; write the unit: {hz / 1e6:g}MHz (or {value}Hz)")
+    return hz * 1e6
+
+
 def parse_clock(text: str, option: str = "--clock") -> float:
-    return parse_frequency(text, option)
+    return parse_cli_frequency(text, option)
 
 
 def parse_clocks(text: str, option: str = "--clock") -> List[float]:
-    """`16MHz,48MHz` or a range `4MHz..120MHz:100` (100 evenly spaced points)."""
+    """`16MHz,48MHz` or a range `4MHz..120MHz:100` (100 evenly spaced points); a bare number is
+    MHz (`16,48,120`, `4..120:30`)."""
     out: List[float] = []
     for part in text.split(","):
         if ".." in part:
             span, _, n = part.partition(":")
-            lo, hi = (parse_frequency(x, option) for x in span.split(".."))
+            lo, hi = (parse_cli_frequency(x, option) for x in span.split(".."))
             try:
                 points = int(n or 10)
             except ValueError:
@@ -102,7 +127,7 @@ def parse_clocks(text: str, option: str = "--clock") -> List[float]:
                                 f"at most {MAX_CLOCK_POINTS:,} clocks: give a smaller ':N'")
             out.extend(np.linspace(lo, hi, points).tolist())
         elif part.strip():
-            out.append(parse_frequency(part, option))
+            out.append(parse_cli_frequency(part, option))
         if len(out) > MAX_CLOCK_POINTS:
             raise UnitError(f"{option}: {len(out):,} clocks; a sweep takes at most "
                             f"{MAX_CLOCK_POINTS:,}: give fewer")
@@ -125,3 +150,14 @@ def fmt_size(n: int) -> str:
 
 def fmt_clock(hz: float) -> str:
     return f"{hz / 1e6:g} MHz"
+
+
+def micro(stream=None) -> str:
+    """The micro sign for unit labels (`µJ`, `µs`): `µ` when `stream` (default stdout) can encode
+    it, else `u` (an ASCII-only terminal or a C-locale pipe)."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        "µ".encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return "u"
+    return "µ"

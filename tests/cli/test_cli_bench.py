@@ -28,9 +28,16 @@ def bench_json(capsys, *argv):
     return json.loads(out.out)
 
 
+def flat(doc, workload):
+    """One workload's row of the results.json schema `bench --json` prints: its metrics, with
+    the provenance flags beside them."""
+    row = next(r for r in doc["results"] if r["identity"]["workload"] == workload)
+    return {**row["provenance"], **row["identity"], **row["metrics"]}
+
+
 def test_bench_quick_json_and_artifacts(images, tmp_path, capsys):
     doc = bench_json(capsys, "--images", images, "--workload", "ad01", "--quick", "--out", tmp_path)
-    ad = doc["workloads"]["ad01"]
+    ad = flat(doc, "ad01")
     for key in ("latency_ms", "energy_uj", "cycles", "instructions", "avg_power_mw", "wall_s", "sim_speed",
                 "cycles_per_mac"):
         assert ad[key] is not None and ad[key] > 0, key
@@ -42,6 +49,9 @@ def test_bench_quick_json_and_artifacts(images, tmp_path, capsys):
     # cycles per inference and latency agree at the board clock (120 MHz).
     assert ad["latency_ms"] == pytest.approx(ad["cycles"] / 120e6 * 1e3, rel=0.02)
     run = load_results(doc["results_dir"])
+    # one schema: what --json printed is what results.json holds
+    saved = json.loads((run.directory / "results.json").read_text())
+    assert {k: v for k, v in doc.items() if k != "results_dir"} == saved
     row = run.by_workload()["ad01"]
     assert row.identity.engine == "unicorn" and row.identity.elf_sha256
     assert row.provenance.platform_files and row.provenance.seed is not None
@@ -54,7 +64,7 @@ def test_bench_is_deterministic(images, tmp_path, capsys):
     a = bench_json(capsys, "--images", images, "--workload", "ad01", "--quick", "--out", tmp_path)
     b = bench_json(capsys, "--images", images, "--workload", "ad01", "--quick", "--out", tmp_path)
     for key in ("latency_ms", "energy_uj", "cycles", "instructions"):
-        assert a["workloads"]["ad01"][key] == b["workloads"]["ad01"][key], key
+        assert flat(a, "ad01")[key] == flat(b, "ad01")[key], key
 
 
 def test_bench_performance_rules_on_emulated_firmware(images, tmp_path, capsys):
@@ -131,10 +141,11 @@ def test_accuracy_scores_through_the_firmware(images, tmp_path, capsys):
 
 def test_bench_table_output(images, tmp_path, capsys):
     code = main(["bench", "--images", str(images), "--workload", "ad01", "--quick", "--out", str(tmp_path)])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert code == 0
     assert "ad01 (quick)" in out and "v0.5-ref" in out and "416.3" in out and "…" not in out
-    assert f"results: {tmp_path}" in out
+    assert f"wrote {tmp_path}" in err and "results.json" in err
+    assert "[1/1] ad01" in err
 
 
 def test_bench_skips_images_that_do_not_fit(tmp_path, capsys):

@@ -123,7 +123,7 @@ def test_measurement_file_errors(tmp_path):
 
 
 def test_units():
-    assert parse_clocks("16MHz, 4.5e6,1khz") == [16e6, 4.5e6, 1e3]
+    assert parse_clocks("16MHz, 4.5e6Hz,1khz") == [16e6, 4.5e6, 1e3]
     assert len(parse_clocks("4MHz..120MHz:100")) == 100
     assert parse_size("256KiB", "--sram") == 256 * 1024
     with pytest.raises(TinysimError, match="--clock: cannot read clock 'fast'"):

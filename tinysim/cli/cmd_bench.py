@@ -20,13 +20,13 @@ from ..errors import TinysimError
 from .. import workloads
 from ..workloads import published as reference
 from ..harness.progress import progress_wanted
-from ..harness.results import (Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
+from ..harness.results import (RESULTS_JSON, Identity, Metrics, Provenance, ResultRow, RunWriter, args_meta,
                                cost_tables, git_revision, platform_files, sha256_file)
 from ..harness.rules import DEFAULT_SEED
 from ..harness.runner import Runner
 from ..harness.runs import PerformanceRun, RunnerOptions
 from ..platform import load_platform
-from .options import add_image_arguments, image_arg
+from .options import add_image_arguments, image_arg, load_manifest, manifest_entry, wrote
 
 NAME = "bench"
 HELP = "run the MLPerf Tiny performance procedure on emulated firmware (latency, energy, cycles)"
@@ -68,33 +68,6 @@ def add_arguments(p) -> None:
 
 
 # ---------------------------------------------------------------- shared helpers (bench, hw, accuracy)
-
-def load_manifest(directory: Path) -> Dict[str, Any]:
-    path = directory / "manifest.json"
-    if not path.is_file():
-        return {}
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise TinysimError(f"{path}: unreadable image manifest ({err})") from None
-    return doc if isinstance(doc, dict) else {}
-
-
-def manifest_entry(manifest: Dict[str, Any], workload: str, elf: Path) -> Dict[str, Any]:
-    """The manifest's entry for one image: keyed by workload or by file name, under 'images'
-    (or the top level); entries may also be a list with 'name'/'workload'/'file' fields."""
-    for table in (manifest.get("images"), manifest.get("workloads"), manifest):
-        if isinstance(table, dict):
-            for key in (workload, elf.name, elf.stem, f"{elf.parent.name}/{elf.name}"):
-                if isinstance(table.get(key), dict):
-                    return table[key]
-        if isinstance(table, list):
-            for e in table:
-                if isinstance(e, dict) and workload in (e.get("name"), e.get("workload"), e.get("model"),
-                                                        Path(str(e.get("file", ""))).stem):
-                    return e
-    return {}
-
 
 class ImageDoesNotFit(TinysimError):
     """The manifest says the workload's image does not fit the platform (and says why)."""
@@ -222,13 +195,12 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
 
 
 def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> None:
-    if args.json:
-        print(json.dumps({"results_dir": str(writer.directory), "workloads": report.summary(rows)},
-                         indent=2))
+    if args.json:   # the results.json document (docs/CONTRACTS.md) and where it was written
+        print(json.dumps({"results_dir": str(writer.directory), **writer.document()}, indent=2))
         return
     con = report.console()
     report.print_bench(con, rows, title)
-    con.print(f"results: {writer.directory}")
+    wrote(writer.directory / RESULTS_JSON, "results; also results.csv, UART logs, window profiles")
 
 
 def run(args) -> int:
@@ -259,9 +231,10 @@ def run(args) -> int:
 
 def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
     rows = []
-    for workload, elf, entry in images:
+    started = time.perf_counter()
+    for k, (workload, elf, entry) in enumerate(images):
         if not args.json:
-            print(f"{workload}: {elf}", file=sys.stderr)
+            print(f"[{k + 1}/{len(images)}] {workload}: {elf}", file=sys.stderr)
         start = time.perf_counter()
         try:
             rows.append(bench_workload(platform, workload, elf, entry, args, writer, firmware))
@@ -272,6 +245,18 @@ def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
                       f"{writer.directory}", file=sys.stderr)
             raise
         if not args.json:
-            print(f"{workload}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            print(f"[{k + 1}/{len(images)}] {workload}: done in {time.perf_counter() - start:.1f} s"
+                  + eta_note(time.perf_counter() - started, k + 1, len(images)), file=sys.stderr)
     print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}" + (" (quick)" if args.quick else ""))
     return 0
+
+
+def eta_note(elapsed_s: float, done: int, total: int) -> str:
+    """`; about 2 min left for 3 workloads`: the mean wall time of the finished workloads times
+    those left (each runs the same device-time windows, so their wall times are alike)."""
+    left = total - done
+    if left <= 0 or done <= 0:
+        return ""
+    eta = elapsed_s / done * left
+    when = f"{eta:.0f} s" if eta < 90 else f"{eta / 60:.0f} min"
+    return f"; about {when} left for {left} more workload{'s' if left > 1 else ''}"

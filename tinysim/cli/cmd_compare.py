@@ -22,7 +22,14 @@ def run(args) -> int:
     a, b = load_results(args.a), load_results(args.b)
     if args.json:
         print(json.dumps({"a": str(a.directory), "b": str(b.directory),
+                          "a_run": _run(a.rows), "b_run": _run(b.rows),
                           "workloads": report.compare_rows(a.rows, b.rows)}, indent=2))
         return 0
     report.console().print(report.compare_table(a.rows, b.rows, str(a.directory), str(b.directory)))
     return 0
+
+
+def _run(rows) -> dict:
+    """What the header says about a run: its boards and whether it was --quick."""
+    return {"platforms": list(dict.fromkeys(r.identity.platform for r in rows)),
+            "quick": sorted({r.provenance.quick for r in rows})}

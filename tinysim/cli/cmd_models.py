@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import report
 from ..errors import ModelError
 from ..models import generate  # tensorflow is imported only inside generate.run
 from ..models.generate import add_arguments as add_generate_arguments
 from ..models.manifest import default_models_dir, load_manifest, verify_files
+from ..units import fmt_size
 
 NAME = "models"
 HELP = "generate the synthetic-weight models, fetch the official pretrained ones, list a manifest"
@@ -33,30 +35,50 @@ def add_arguments(parser) -> None:
     show = actions.add_parser("list", help="print a models manifest as a table")
     show.add_argument("--dir", type=Path, default=default_models_dir(),
                       help="directory holding manifest.json (default: the repository's models/)")
+    show.add_argument("--json", action="store_true",
+                      help="print the manifest (every field) and any file mismatch as JSON")
 
 
-def _run_list(directory: Path) -> int:
-    from rich.console import Console
+def _run_list(directory: Path, as_json: bool = False) -> int:
+    """The manifest as a table that fits the terminal (names and numbers never wrap; shapes and
+    op lists wrap inside their cells), or as JSON (every field: quantization, sha256) with the
+    file check's findings."""
+    import json
+
+    from rich import box
     from rich.table import Table
 
     doc = load_manifest(directory)
-    table = Table(title=f"{directory / 'manifest.json'}", caption=doc.get("weights"))
-    for col in ("id", "file", "size", "params", "MACs", "input (scale, zp)", "output (scale, zp)",
-                "ops", "sha256"):
-        table.add_column(col, justify="right" if col in ("size", "params", "MACs") else "left")
+    problems = verify_files(directory)
+    if as_json:
+        print(json.dumps({"manifest": str(directory / "manifest.json"), "weights": doc.get("weights"),
+                          "models": doc["models"], "mismatches": problems}, indent=2))
+        return 1 if problems else 0
+    caption = "; ".join(x for x in (doc.get("weights"), "files checked against their sha256; "
+                                    "--json shows every field") if x)
+    table = Table(title=f"{directory / 'manifest.json'}", caption=caption,
+                  box=box.SIMPLE_HEAD, title_justify="left", caption_justify="left")
+    for col in ("id", "size", "params", "MACs", "input", "output", "ops"):
+        numeric = col in ("size", "params", "MACs")
+        table.add_column(col, justify="right" if numeric else "left",
+                         no_wrap=numeric or col in ("id", "sha256"),
+                         overflow="fold" if col == "ops" else "ellipsis",
+                         min_width=None if numeric or col in ("id", "sha256") else 9)
 
     def io(t: dict) -> str:
         shape = "x".join(str(d) for d in t.get("shape", []))
-        return f"{shape} {t.get('dtype', '?')} ({t.get('scale', 0):.6g}, {t.get('zero_point')})"
+        return f"{shape} {t.get('dtype', '?')}"   # scale and zero point: --json
 
     for model_id, e in sorted(doc["models"].items()):
-        ops = ", ".join(f"{k}x{v}" for k, v in e.get("ops", {}).items())
-        table.add_row(model_id, e.get("file", ""), f"{e.get('size', 0):,}",
-                      f"{e.get('params', 0):,}", f"{e.get('macs', 0):,}", io(e.get("input", {})),
-                      io(e.get("output", {})), ops, str(e.get("sha256", ""))[:12])
-    console = Console()
+        ops = "\n".join(f"{k} x{v}" for k, v in e.get("ops", {}).items())   # one op a line
+        name = model_id if e.get("file", f"{model_id}.tflite") == f"{model_id}.tflite" \
+            else f"{model_id}\n{e.get('file')}"
+        table.add_row(name, fmt_size(int(e.get("size", 0))), f"{int(e.get('params', 0)):,}",
+                      f"{int(e.get('macs', 0)):,}", io(e.get("input", {})),
+                      io(e.get("output", {})), ops)
+        table.add_section()
+    console = report.console()
     console.print(table)
-    problems = verify_files(directory)
     for p in problems:
         console.print(f"[red]mismatch:[/red] {p}")
     return 1 if problems else 0
@@ -84,5 +106,5 @@ def run(args) -> int:
         print(f"wrote {path}")
         return 0
     if args.models_action == "list":
-        return _run_list(args.dir)
+        return _run_list(args.dir, args.json)
     raise ModelError(f"unknown models action {args.models_action!r}")

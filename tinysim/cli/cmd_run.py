@@ -10,9 +10,9 @@ from typing import Any, List
 
 import numpy as np
 
+from .. import report
 from ..errors import TinysimError
-from ..platform import load_platform
-from .options import add_image_arguments, image_arg
+from .options import add_image_arguments, add_platform_argument, image_arg, platform_for
 
 # The spin watch of a run without --max-instructions: the run goes in chunks of SPIN_CHUNK
 # instructions; SPIN_CHUNKS chunks in a row with no console output that executed at most
@@ -31,7 +31,7 @@ HELP = "run a firmware image (ELF, Intel HEX, raw binary) on an emulated platfor
 def add_arguments(p) -> None:
     p.add_argument("elf", type=Path, metavar="FIRMWARE",
                    help="firmware image built for the platform: ELF, Intel HEX or raw binary (by content)")
-    p.add_argument("--platform", required=True, help="board name (platforms/boards/NAME.toml) or a path")
+    add_platform_argument(p)
     p.add_argument("--max-instructions", type=int, default=None, metavar="N",
                    help="stop with exit 'budget' after N instructions (default: no limit, but a "
                         "firmware that loops silently in a few blocks for "
@@ -122,7 +122,7 @@ def _where_stopped(machine) -> str:
 def run(args) -> int:
     from ..pipeline.session import build_session  # deferred: `tinysim --help` start-up speed
     data = _input_bytes(args)  # a bad --input fails before the firmware is loaded
-    platform = load_platform(args.platform)
+    platform = platform_for(args, args.elf)
     session = build_session(image_arg(args.elf, platform, args), platform)
     session.machine.strict_clocks = args.strict_clocks
     machine = session.machine
@@ -133,6 +133,7 @@ def run(args) -> int:
         machine.on_uart_tx(stream)
     if data:
         machine.uart_rx(data)
+    idle0 = machine.idle_cycles
     try:
         result = (session.run(max_instructions=args.max_instructions) if args.max_instructions
                   else run_watched(session))
@@ -140,20 +141,36 @@ def run(args) -> int:
         print(_where_stopped(machine), file=sys.stderr)   # where a spinning firmware spins
         raise
     unmodelled = machine.unmodelled_accesses() if args.unmodelled else None
+    split = active_idle(machine, result, machine.idle_cycles - idle0)
     if args.json:
         out = result.to_dict()
         out.update({"elf": str(args.elf), "elf_sha256": session.firmware.sha256,
-                    "platform": session.platform.name})
+                    "platform": session.platform.name, **split})
         if unmodelled is not None:
             out["unmodelled"] = [dict(zip(("peripheral", "register", "access", "pc", "count"), row))
                                  for row in unmodelled]
         print(json.dumps(out, indent=2))
     else:
-        _report(result, session, unmodelled)
+        _report(result, session, unmodelled, split)
     return 0 if result.exit in ("halt", "idle", "until") else 1
 
 
-def _report(result, session, unmodelled) -> None:
+def active_idle(machine, result, idle_cycles: int) -> dict:
+    """The run's device cycles and time split into active (the core executing) and idle (WFI
+    sleep and waits the emulator skipped to their next event), with the MIPS of each clock."""
+    end = machine.now()
+    seconds = machine.seconds_at(end) - machine.seconds_at(end - result.cycles)
+    idle = min(max(int(idle_cycles), 0), int(result.cycles))
+    active = int(result.cycles) - idle
+    share = active / result.cycles if result.cycles else 1.0
+    active_s = seconds * share   # by cycles: exact at one clock, a split in proportion otherwise
+    return {"device_s": seconds, "active_cycles": active, "idle_cycles": idle,
+            "active_s": active_s, "idle_s": seconds - active_s,
+            "device_mips": result.instructions / active_s / 1e6 if active_s > 0 else None,
+            "emulation_mips": result.mips}
+
+
+def _report(result, session, unmodelled, split) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -162,6 +179,9 @@ def _report(result, session, unmodelled) -> None:
         console.print()
     if result.fault is not None:
         console.print(f"[bold red]{_escape(result.fault.format())}[/]")
+        caller = return_address(result.fault, session.firmware)
+        if caller:
+            console.print(f"[red]  called from {_escape(caller)}[/]")
     elif result.exit == "idle":
         console.print(f"[yellow]{_escape(result.message)}; feed it with --input or --input-file[/]")
     elif result.message:
@@ -170,14 +190,18 @@ def _report(result, session, unmodelled) -> None:
     t.add_row("exit", result.exit)
     t.add_row("instructions", f"{result.instructions:,}")
     t.add_row("blocks", f"{result.blocks:,}")
-    t.add_row("cycles (cost model)", f"{result.cycles:,}")
     m = session.machine  # device time: each clock segment the firmware set at its own clock
-    end = m.now()
-    seconds = m.seconds_at(end) - m.seconds_at(end - result.cycles)
-    t.add_row("virtual time", f"{seconds * 1e3:.3f} ms @ {m.clock_hz() / 1e6:g} MHz"
+    ms = report.column([split["active_s"] * 1e3, split["idle_s"] * 1e3, split["device_s"] * 1e3])
+    t.add_row("cycles, active", f"{split['active_cycles']:,} (cost model)")
+    t.add_row("cycles, idle", f"{split['idle_cycles']:,} (sleep and waits skipped to their event)")
+    t.add_row("device time, active", f"{ms[0]} ms")
+    t.add_row("device time, idle", f"{ms[1]} ms")
+    t.add_row("device time, total", f"{ms[2]} ms @ {m.clock_hz() / 1e6:g} MHz"
               + (" at the end" if len(m.op_changes) > 1 else ""))
+    if split["device_mips"] is not None:
+        t.add_row("device MIPS (active)", f"{split['device_mips']:.1f}")
     t.add_row("wall time", f"{result.wall_s:.3f} s")
-    t.add_row("emulated MIPS", f"{result.mips:.1f}")
+    t.add_row("emulation speed", f"{result.mips:.1f} MIPS of wall time")
     t.add_row("stack peak", "unknown (no __stack_limit/_estack symbols)" if result.stack_peak_bytes is None
               else f"{result.stack_peak_bytes:,} bytes")
     for w in result.warnings:
@@ -192,6 +216,19 @@ def _report(result, session, unmodelled) -> None:
         if not unmodelled:
             u.add_row("(none)", "", "", "", "")
         console.print(u)
+
+
+def return_address(fault, firmware) -> str:
+    """The faulting code's caller, `func+0x1a (lr=0x...)`, when the link register holds a code
+    address with a symbol (lr on Cortex-M, ra on RISC-V); "" otherwise."""
+    for reg in ("lr", "ra"):
+        value = fault.registers.get(reg) if isinstance(fault.registers, dict) else None
+        if value is None:
+            continue
+        name = firmware.symbolize(int(value) & ~1)
+        if not name.startswith("0x"):
+            return f"{name} ({reg}={int(value):#010x})"
+    return ""
 
 
 def _escape(text: str) -> str:

@@ -10,9 +10,10 @@ from ..atomic import atomic_file
 from ..cost import estimate
 from ..cost.evaluate import provenance
 from ..cost.footprint import footprint, memory_windows
+from .. import report
 from ..units import fmt_clock, fmt_size, parse_clocks, parse_sizes
 from ..errors import TinysimError
-from .options import add_common_arguments, load_platform_arg, overlay_params
+from .options import add_common_arguments, cost_inputs, wrote
 
 NAME = "sweep"
 HELP = "latency and energy of one run re-costed over clocks and memory sizes"
@@ -21,8 +22,8 @@ HELP = "latency and energy of one run re-costed over clocks and memory sizes"
 def add_arguments(p) -> None:
     add_common_arguments(p)
     p.add_argument("--clock", default=None,
-                   help="clocks: 16MHz,48MHz,120MHz or a range 4MHz..120MHz:100 "
-                        "(default: the platform clock)")
+                   help="clocks: 16MHz,48MHz,120MHz or a range 4MHz..120MHz:100; a number "
+                        "without a unit is MHz (--clock 120 = 120 MHz; default: the platform clock)")
     p.add_argument("--sram", default=None,
                    help="total SRAM sizes to check the image against: 256KiB,128KiB (the "
                         "platform shrinks its last SRAM first)")
@@ -33,15 +34,19 @@ def add_arguments(p) -> None:
                    help="keep the recorded profile for later re-costing")
 
 
-def sweep_rows(profile, platform, clocks, srams=(None,), flashes=(None,), elf=None, params=None):
-    """One dict per variant: clock, wait states, cycles, seconds, joules, watts, fit."""
+def sweep_rows(profile, platform, clocks, srams=(None,), flashes=(None,), elf=None, params=None,
+               inferences: int = 1):
+    """One dict per variant: clock, wait states, cycles, seconds, joules, watts, fit. Cycles,
+    seconds, joules and instructions are per inference: the window's totals over `inferences`."""
     rows = []
+    per = float(max(inferences, 1))
     for clock, sram, flash in itertools.product(clocks, srams, flashes):
         variant = platform.with_overrides(clock_hz=clock, sram_bytes=sram, flash_bytes=flash)
         est = estimate(profile, variant, params)
-        row = {"clock_hz": clock, "wait_states": est.wait_states, "cycles": est.cycles,
-               "seconds": est.seconds, "joules": est.joules, "avg_power_w": est.avg_power_w,
-               "instructions": est.instructions, "sram": sram, "flash": flash}
+        row = {"clock_hz": clock, "wait_states": est.wait_states, "cycles": est.cycles / per,
+               "seconds": est.seconds / per, "joules": est.joules / per,
+               "avg_power_w": est.avg_power_w, "instructions": est.instructions / per,
+               "sram": sram, "flash": flash}
         if elf:
             needs = footprint(elf, memory_windows(platform), memory_windows(variant))
             row["fits"] = all(n.fits for n in needs)
@@ -55,58 +60,102 @@ def sweep_rows(profile, platform, clocks, srams=(None,), flashes=(None,), elf=No
     return rows
 
 
-def format_table(rows) -> str:
-    head = f"{'clock':>10} {'WS':>3} {'cycles':>14} {'latency':>11} {'energy':>11} " \
-           f"{'power':>9}  {'sram':>9} {'flash':>9}  fits"
-    lines = [head, "-" * len(head)]
+def _per_clock(rows):
+    """One row per clock (memory sizes change the fit, never the timing), by clock."""
+    seen = {}
     for r in rows:
-        fits = {True: "yes", False: "NO", None: "n/a"}[r["fits"]]
-        lines.append(
-            f"{fmt_clock(r['clock_hz']):>10} {r['wait_states']:>3} {r['cycles']:>14,.0f} "
-            f"{r['seconds'] * 1e3:>8.3f} ms {r['joules'] * 1e3:>8.4f} mJ "
-            f"{r['avg_power_w'] * 1e3:>6.2f} mW  "
-            f"{fmt_size(r['sram']) if r['sram'] else '-':>9} "
-            f"{fmt_size(r['flash']) if r['flash'] else '-':>9}  {fits}")
-        for msg in r.get("memory_report", []):
-            lines.append(f"{'':>12}{msg}")
+        seen.setdefault(r["clock_hz"], r)
+    return sorted(seen.values(), key=lambda r: r["clock_hz"])
+
+
+def _per_memory(rows):
+    """One row per SRAM x flash size (the fit does not depend on the clock)."""
+    seen = {}
+    for r in rows:
+        seen.setdefault((r["sram"], r["flash"]), r)
+    return list(seen.values())
+
+
+def format_table(rows, stall_column: str = "WS") -> str:
+    """The timing table, one line per clock, then the memory-fit table, one line per SRAM x flash
+    size with what does not fit said once under it. `stall_column`: the platform's name for its
+    flash timing column (`WS` wait states, `refill` cache-refill cycles)."""
+    clocks = _per_clock(rows)
+    lines = report.text_table(
+        ["clock", stall_column, "cycles", "latency ms", f"energy {report.uj()}", "power mW"],
+        [[fmt_clock(r["clock_hz"]) for r in clocks], [str(r["wait_states"]) for r in clocks],
+         [f"{r['cycles']:,.0f}" for r in clocks],
+         report.column([r["seconds"] * 1e3 for r in clocks]),
+         report.column([r["joules"] * 1e6 for r in clocks]),
+         report.column([r["avg_power_w"] * 1e3 for r in clocks])])
+    memory = [r for r in _per_memory(rows) if r["sram"] or r["flash"] or r["fits"] is not None]
+    if memory and any(r["sram"] or r["flash"] for r in memory):
+        lines.append("")
+        fit_lines = report.text_table(
+            ["sram", "flash", "fits"],
+            [[fmt_size(r["sram"]) if r["sram"] else "platform" for r in memory],
+             [fmt_size(r["flash"]) if r["flash"] else "platform" for r in memory],
+             [{True: "yes", False: "NO", None: "n/a"}[r["fits"]] for r in memory]], left=3)
+        lines += fit_lines[:2]
+        for r, text in zip(memory, fit_lines[2:]):
+            lines.append(text)
+            lines += [f"    {msg}" for msg in r.get("memory_report", [])]
+    elif memory and memory[0]["fits"] is not None:
+        lines.append("fits the platform's memory: " + ("yes" if memory[0]["fits"] else "NO"))
+        lines += [f"    {msg}" for msg in memory[0].get("memory_report", [])]
     return "\n".join(lines)
 
 
-def plot(rows, out_path, title: str) -> None:
-    import matplotlib
+def plot(rows, out_path, title: str, stall_label: str = "WS") -> None:
+    """Write `figure(...)` to `out_path` (.png, .svg, .pdf), atomically."""
+    import matplotlib.pyplot as plt   # deferred: matplotlib is optional and slow to import
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    seen = {}
-    for r in rows:  # one point per clock (memory sizes do not change timing)
-        seen.setdefault(r["clock_hz"], r)
-    pts = sorted(seen.values(), key=lambda r: r["clock_hz"])
-    mhz = [r["clock_hz"] / 1e6 for r in pts]
-    fig, ax1 = plt.subplots(figsize=(7, 4))
-    ax1.plot(mhz, [r["seconds"] * 1e3 for r in pts], "o-", color="tab:blue", label="latency")
-    ax1.set_xlabel("clock (MHz)")
-    ax1.set_ylabel("latency (ms)", color="tab:blue")
-    ax2 = ax1.twinx()
-    ax2.plot(mhz, [r["joules"] * 1e3 for r in pts], "s--", color="tab:red", label="energy")
-    ax2.set_ylabel("energy (mJ)", color="tab:red")
-    for ax in (ax1, ax2):  # absolute scales from 0: a flat energy curve must look flat
-        ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.1)
-        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
-    last_ws = None
-    for r in pts:  # label where the flash wait states step up
-        if r["wait_states"] != last_ws:
-            ax1.annotate(f"{r['wait_states']} WS", (r["clock_hz"] / 1e6, r["seconds"] * 1e3),
-                         textcoords="offset points", xytext=(4, 6), fontsize=7)
-            last_ws = r["wait_states"]
-    ax1.set_title(title)
-    fig.tight_layout()
+    fig = figure(rows, title, stall_label)
     out_path = Path(out_path)
     try:   # atomic: a failed or full-disk write leaves the previous plot, no partial file
         with atomic_file(out_path, "plot", "choose another path (the table above is complete)") as f:
             fig.savefig(f, dpi=120, format=out_path.suffix[1:].lower())
     finally:
         plt.close(fig)
+
+
+def figure(rows, title: str, stall_label: str = "WS"):
+    """Latency (log scale: 4 MHz and 120 MHz on one plot) and energy against the clock, with a
+    grid, a legend, and the clocks where the flash timing steps marked by dotted lines with
+    their value above the plot (never on a marker)."""
+    import matplotlib   # deferred: matplotlib is optional and slow to import
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = _per_clock(rows)
+    mhz = [r["clock_hz"] / 1e6 for r in pts]
+    fig, ax1 = plt.subplots(figsize=(7, 4))
+    l1 = ax1.plot(mhz, [r["seconds"] * 1e3 for r in pts], "o-", color="tab:blue", markersize=3,
+                  label="latency per inference (ms, log scale)")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("core clock (MHz)")
+    ax1.set_ylabel("latency (ms)", color="tab:blue")
+    ax1.grid(True, which="both", alpha=0.3)
+    ax2 = ax1.twinx()
+    unit = report.uj()
+    l2 = ax2.plot(mhz, [r["joules"] * 1e6 for r in pts], "s--", color="tab:red", markersize=3,
+                  label=f"energy per inference ({unit})")
+    ax2.set_ylabel(f"energy ({unit})", color="tab:red")
+    ax2.set_ylim(bottom=0, top=ax2.get_ylim()[1] * 1.15)   # from 0: a flat energy curve looks flat
+    ax2.ticklabel_format(axis="y", useOffset=False, style="plain")
+    last = None
+    for r in pts:   # where the flash timing steps: a dotted line, its value at the top edge
+        if r["wait_states"] != last and last is not None:
+            x = r["clock_hz"] / 1e6
+            ax1.axvline(x, color="grey", linestyle=":", linewidth=0.8)
+            ax1.text(x, 1.01, f"{r['wait_states']} {stall_label}", transform=ax1.get_xaxis_transform(),
+                     fontsize=7, ha="center", va="bottom", color="grey")
+        last = r["wait_states"]
+    ax1.legend(l1 + l2, [l.get_label() for l in l1 + l2], loc="center right", fontsize=8)
+    ax1.set_title(title, pad=14)
+    fig.tight_layout()
+    return fig
 
 
 def check_plot_path(plot) -> None:
@@ -123,12 +172,10 @@ def check_plot_path(plot) -> None:
 
 
 def run(args) -> int:
-    from ..pipeline.profiles import obtain_profile  # deferred: `tinysim --help` start-up speed
+    from ..pipeline.profiles import inferences_in  # deferred: `tinysim --help` start-up speed
     check_plot_path(args.plot)
     clocks = parse_clocks(args.clock) if args.clock else None   # a bad --clock fails first
-    platform = load_platform_arg(args.platform)
-    params = overlay_params(args)
-    profile = obtain_profile(args, platform, params)
+    platform, params, profile = cost_inputs(args)
     if args.save_profile:
         try:
             profile.save(args.save_profile)
@@ -137,39 +184,51 @@ def run(args) -> int:
                                f"({err.strerror}); choose another path") from None
         except TinysimError as err:
             raise TinysimError(f"--save-profile {args.save_profile}: {err}") from None
+        wrote(args.save_profile, "profile")
     clocks = clocks or [float(platform.clock_hz)]
     srams = parse_sizes(args.sram, "--sram") if args.sram else [None]
     flashes = parse_sizes(args.flash, "--flash") if args.flash else [None]
     if (args.sram or args.flash) and not args.elf:
         raise TinysimError("--sram/--flash need the firmware ELF to know the section sizes")
-    rows = sweep_rows(profile, platform, clocks, srams, flashes, args.elf, params)
+    n = inferences_in(profile)
+    rows = sweep_rows(profile, platform, clocks, srams, flashes, args.elf, params, inferences=n)
+    column, what, _ = platform.flash.stall_terms
+    workload = report.workload_of(profile.meta, args.elf)
+    inference = n > 1 or str(profile.meta.get("window", "")).startswith("infer")
     if args.json:
-        print(json.dumps({"platform": getattr(platform, "name", None),
-                          "window": profile.meta.get("window"),
+        print(json.dumps({"platform": platform.name, "workload": workload,
+                          "window": profile.meta.get("window"), "inferences": n,
+                          "per": "inference" if inference else "whole run", "wait_states_are": what,
                           "elf_sha256": profile.meta.get("elf_sha256"),
                           "unclassified": profile.meta.get("unclassified", []),
                           "provenance": provenance(platform, params),
                           "rows": rows}, indent=2))
     else:
-        print(f"platform {getattr(platform, 'name', '?')}, window "
-              f"{profile.meta.get('window', '?')}, {profile.instructions:,} instructions")
-        print(format_table(rows))
+        per = f"per inference (the window ran {n})" if n > 1 else \
+            "per inference" if inference else "whole run"
+        print(f"{workload} on {platform.name}: {per}, {profile.instructions / n:,.0f} "
+              f"instructions; {column} = {what}")
+        print(format_table(rows, column))
         if profile.meta.get("unclassified"):
             print(f"warning: {len(profile.meta['unclassified'])} unclassified instruction(s) "
                   "costed as 1 cycle: " + ", ".join(
                       f"{m}@0x{a:08x}" for a, m in profile.meta["unclassified"][:5]))
     if args.plot:
-        try:
-            plot(rows, args.plot, f"{profile.meta.get('window', '')} on "
-                                  f"{getattr(platform, 'name', '')}")
-        except OSError as err:
-            raise TinysimError(f"--plot {args.plot}: cannot write the plot ({err.strerror}); "
-                               "choose another path (the table above is complete)") from None
-        except TinysimError as err:   # the atomic write failed: the file is named in err
-            raise TinysimError(f"--plot {args.plot}: {err}") from None
-        except ValueError as err:   # matplotlib: an unknown image format
-            raise TinysimError(f"--plot {args.plot}: {err}; name the file .png, .svg or .pdf") from None
-        except ImportError:
-            raise TinysimError("--plot needs matplotlib: pip install matplotlib "
-                               "(the table above is complete)") from None
+        _write_plot(rows, args.plot, f"{workload} on {platform.name}", column)
     return 0
+
+
+def _write_plot(rows, path, title: str, stall_label: str) -> None:
+    try:
+        plot(rows, path, title, stall_label)
+    except OSError as err:
+        raise TinysimError(f"--plot {path}: cannot write the plot ({err.strerror}); "
+                           "choose another path (the table above is complete)") from None
+    except TinysimError as err:   # the atomic write failed: the file is named in err
+        raise TinysimError(f"--plot {path}: {err}") from None
+    except ValueError as err:   # matplotlib: an unknown image format
+        raise TinysimError(f"--plot {path}: {err}; name the file .png, .svg or .pdf") from None
+    except ImportError:
+        raise TinysimError("--plot needs matplotlib: pip install matplotlib "
+                           "(the table above is complete)") from None
+    wrote(path, "plot")

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from ..errors import TinysimError
+from ..report import uj
 from ..harness.rules import DEFAULT_SEED
 from ..published import load_catalogue
+from .options import wrote
 
 NAME = "validate"
 HELP = "simulate published MLPerf Tiny firmware and compare latency and energy with the silicon figures"
@@ -77,8 +79,8 @@ def print_table(rows, header: Dict[str, Any]) -> None:
               f"prefetch {'on' if f['prefetch'] else 'off'}; {e['vdd_v']:g} V, "
               f"{e['run_ua_per_mhz']:g} uA/MHz + {e['static_ua']:g} uA; timing {t['preset']} "
               + ", ".join(f"{k}={v:g}" for k, v in t.items() if k != "preset"))
-    print(f"{'entry':<46} {'lat meas ms':>11} {'sim ms':>9} {'err %':>7} {'E meas uJ':>10} "
-          f"{'sim uJ':>9} {'err %':>7}")
+    print(f"{'entry':<46} {'lat meas ms':>11} {'sim ms':>9} {'err %':>7} {'E meas ' + uj():>10} "
+          f"{'sim ' + uj():>9} {'err %':>7}")
     for r in rows:
         if r.status != "ok":
             word = "not runnable yet" if r.status == "not runnable" else "FAILED"
@@ -151,15 +153,15 @@ def run(args) -> int:
     if args.profiles:
         (args.profiles / "validate.json").write_text(
             json.dumps({**header, "entries": [r.to_dict() for r in rows]}, indent=1), encoding="utf-8")
+        wrote(args.profiles / "validate.json", "entries; window profiles beside it")
     if args.csv:
         write_csv(args.csv, rows)
+        wrote(args.csv, "csv")
     if args.plot:
         write_plot(args.plot, rows)
+        wrote(args.plot, "plot")
     if args.json:
         print(json.dumps({**header, "entries": [r.to_dict() for r in rows]}, indent=1))
     else:
         print_table(rows, header)
-        for what, path in (("csv", args.csv), ("plot", args.plot)):
-            if path:
-                print(f"{what}: {path}")
     return 1 if any(r.status == "failed" for r in rows) else 0

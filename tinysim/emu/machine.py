@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from unicorn import (UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_UNMAPPED, UC_HOOK_MEM_WRITE_PROT,
-                     UcError)
+from unicorn import (UC_HOOK_CODE, UC_HOOK_INTR, UC_HOOK_MEM_FETCH_PROT, UC_HOOK_MEM_UNMAPPED,
+                     UC_HOOK_MEM_WRITE_PROT, UcError)
 
 from ..elf import Firmware
 from ..errors import EmulationError, FirmwareError
@@ -117,6 +117,9 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self.warnings: List[str] = []
         self.resets = 0
         self.idle_wakes = 0  # WFI wake-ups by timers only, since the last UART traffic
+        # Device cycles skipped while the core waited (WFI sleep, a poll skipped to its flag's
+        # change): reports separate them from the cycles the core worked.
+        self.idle_cycles = 0
         self.last_uart_cycles = 0
         self._stack = self._stack_region()
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
@@ -234,6 +237,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         target = min(cycle, event) if event is not None and event > now else cycle
         if target > now:
             self.counter.add_cycles(target - now)
+            self.idle_cycles += target - now
             self.timers_changed()
 
     def skip_to_next_event(self) -> bool:
@@ -244,8 +248,16 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         now = self.now()
         if event > now:
             self.counter.add_cycles(event - now)
+            self.idle_cycles += event - now
         self.tick()
         return True
+
+    def on_execute(self, addr: int, callback: Callable[[int], None]) -> None:
+        """Call `callback(addr)` each time the instruction at `addr` is about to execute (a code
+        hook on that one address, so the rest of the run keeps its speed). Call between runs."""
+        addr &= ~1 if self.ARCH == "armv7m" else ~0
+        self.uc.hook_add(UC_HOOK_CODE, lambda uc, a, size, _user: callback(a), begin=addr, end=addr)
+        self.uc.ctl_remove_cache(addr, addr + 4)   # retranslate it with the hook
 
     # ---- the run loop ------------------------------------------------------------------------
     def run(self, max_instructions: Optional[int] = None, until=None) -> RunResult:

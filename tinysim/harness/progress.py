@@ -13,9 +13,10 @@ class Progress:
         if enabled:   # rich is imported only when a bar is shown: JSON runs do without it
             from rich.console import Console
             from rich.progress import (BarColumn, Progress as RichProgress, TextColumn,
-                                       TimeElapsedColumn)
+                                       TimeElapsedColumn, TimeRemainingColumn)
             self._p = RichProgress(TextColumn("{task.description}"), BarColumn(),
                                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                                   TextColumn("eta"), TimeRemainingColumn(),
                                    console=Console(stderr=True), transient=True)
 
     def __enter__(self):

@@ -323,8 +323,12 @@ class RunWriter:
             raise
         return self.directory
 
+    def document(self) -> Dict[str, Any]:
+        """The results.json document (also what `bench --json` prints: one schema)."""
+        return dict(self.meta, results=[r.to_dict() for r in self.rows])
+
     def flush(self) -> None:
-        doc = dict(self.meta, results=[r.to_dict() for r in self.rows])
+        doc = self.document()
         write_atomic(self.directory / RESULTS_JSON,
                      (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
         write_atomic(self.directory / RESULTS_CSV, _csv_text(self.rows).encode())

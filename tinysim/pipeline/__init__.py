@@ -8,8 +8,9 @@ profile a cost command works on; `verify` checks the firmware against the TFLite
     session.py             Session, build_session, run_firmware, record_profile
     emulated_transport.py  EmulatedTransport (registered as transport "emulated")
     meter.py               SimulationMeter
-    emulated_dut.py        open_emulated, record_inference_window, speaks_dut_protocol
-    profiles.py            obtain_profile
+    emulated_dut.py        open_emulated, load_random_input, record_inference_window, speaks_dut_protocol
+    profiles.py            obtain_profile, inferences_in, profile_elf
+    layers.py              layer_costs: cycles per model layer of one inference
     verify.py              verify, VerifyReport
 """
 

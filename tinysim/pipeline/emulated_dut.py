@@ -41,19 +41,25 @@ def speaks_dut_protocol(platform, elf: Path) -> bool:
     return result.exit == "idle" and "m-init-done" in result.uart
 
 
+def load_random_input(client, elf: Path, seed: int = 0) -> str:
+    """Ask the DUT its workload and load a seeded random input of it; the workload's name."""
+    workload = client.profile()
+    try:
+        payload = random_window(workload, np.random.default_rng(seed))
+    except Exception:
+        raise ProtocolError(f"{elf}: the DUT reports model {workload!r}, which is not an MLPerf "
+                            "Tiny workload tinysim knows how to feed") from None
+    client.load(payload)
+    return workload
+
+
 def record_inference_window(platform, elf: Path, inferences: int = 1, seed: int = 0):
     """The ExecutionProfile of one `infer N 0` window on a random input of the firmware's workload."""
     if inferences < 1:
         raise TinysimError("--infer needs at least 1 inference")
     transport, client, meter = open_emulated(platform, elf)
     try:
-        workload = client.profile()
-        try:
-            payload = random_window(workload, np.random.default_rng(seed))
-        except Exception:
-            raise ProtocolError(f"{elf}: the DUT reports model {workload!r}, which is not an MLPerf "
-                                "Tiny workload tinysim knows how to feed") from None
-        client.load(payload)
+        workload = load_random_input(client, elf, seed)
         meter.arm()
         result = client.infer(inferences, 0)
         measure = meter(result)

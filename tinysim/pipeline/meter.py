@@ -7,6 +7,7 @@ joins the emulator, the cost model and the runner, and lives in the pipeline lay
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional, Sequence, Tuple
 
 from ..cost.evaluate import estimate
@@ -70,8 +71,18 @@ class SimulationMeter:
         profile = ExecutionProfile.from_snapshots(pair[0], pair[1], self.coster,
                                                   window=f"infer {res.n} {res.warmup}",
                                                   platform=self.platform.name,
+                                                  inferences=int(res.n),
+                                                  elf=_elf_path(self.machine),
+                                                  elf_sha256=getattr(self.machine.firmware, "sha256", None),
                                                   **window_points(self.machine, pair[0], pair[1]))
         est = estimate(profile, self.platform)
         return WindowMeasure(cycles=float(est.cycles), instructions=float(profile.instructions),
                              energy_j=float(est.joules), avg_power_w=float(est.avg_power_w),
                              profile=profile)
+
+
+def _elf_path(machine) -> str:
+    """The absolute path of the image the window ran, recorded so `profile --profile` can name
+    functions without being given the ELF again."""
+    path = getattr(machine.firmware, "path", None)
+    return str(Path(path).resolve()) if path else ""

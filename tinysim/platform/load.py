@@ -22,7 +22,7 @@ from typing import Any, Mapping, Optional, Tuple
 from ..errors import PlatformError
 from ..units import UnitError, parse_hz, parse_size
 from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
-                    Memory, PeripheralSpec, Platform, Wire)
+                    Memory, PeripheralSpec, Platform, STALL_TERMS, Wire)
 
 # Both cores tinysim emulates have a 32-bit address space (ARMv7-M ARM DDI 0403E B3.1; RISC-V
 # privileged spec: RV32 physical addresses as mapped here are 32-bit), so every memory and
@@ -180,7 +180,7 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
         raise clock.fail("hz", f"{clock_hz / 1e6:g} MHz exceeds the SoC maximum {core.max_clock_hz / 1e6:g} MHz")
     voltage_range = clock.get("voltage_range", str)
     if voltage_range not in flash.wait_state_table:
-        raise clock.fail("voltage_range", f"{voltage_range!r} has no wait-state table in {soc_path} "
+        raise clock.fail("voltage_range", f"{voltage_range!r} has no {flash.stall_terms[2]} in {soc_path} "
                                            f"(known: {', '.join(flash.wait_state_table)})")
     flash.wait_states(clock_hz, voltage_range, clock._where("hz"))
 
@@ -433,7 +433,10 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
             sizes[kind] = (nbytes // line_bytes, nbytes)
         else:
             sizes[kind] = (int(f.number(f"{kind}_lines", 0, 4096, kind=int)), None)
+    stall = f.get("stall", str, "wait-states")
+    if stall not in STALL_TERMS:
+        raise f.fail("stall", f"{stall!r}: expected one of {', '.join(STALL_TERMS)}")
     return FlashTiming(line_bytes=line_bytes, prefetch=f.get("prefetch", bool),
                        icache_lines=sizes["icache"][0], dcache_lines=sizes["dcache"][0],
                        wait_state_table=MappingProxyType(tables), dbank=dbank,
-                       icache_bytes=sizes["icache"][1], dcache_bytes=sizes["dcache"][1])
+                       icache_bytes=sizes["icache"][1], dcache_bytes=sizes["dcache"][1], stall=stall)

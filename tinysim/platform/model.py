@@ -26,6 +26,9 @@ CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp"), "rv32": ()}
 # rom: read-only information memory the firmware cannot program (system memory, OTP, option
 # bytes, device signature); not counted as flash storage.
 MEMORY_KINDS = ("flash", "sram", "rom")
+# `[flash] stall` -> (table column, what the numbers are, the table's name).
+STALL_TERMS = {"wait-states": ("WS", "flash wait states", "flash wait-state table"),
+               "cache-refill": ("refill", "cache refill cycles", "flash cache-refill table")}
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,10 @@ class FlashTiming:
     dbank: Optional[bool] = None   # dual-bank option (STM32L4+ DBANK): None where the SoC has none
     icache_bytes: Optional[int] = None   # fixed capacity, lines = bytes / line_bytes (else None)
     dcache_bytes: Optional[int] = None
+    # What the table's numbers are, in the SoC's own documentation's words (`[flash] stall`):
+    # "wait-states" (on-chip flash read latency, STM32 FLASH_ACR.LATENCY) or "cache-refill" (CPU
+    # cycles per cache line fill from external flash, ESP32-C3). Tables and errors use them.
+    stall: str = "wait-states"
 
     def with_line_bytes(self, line_bytes: int) -> "FlashTiming":
         """This timing with another read width (the firmware's option bytes): caches of a fixed
@@ -99,13 +106,21 @@ class FlashTiming:
                                    icache_lines=lines(self.icache_lines, self.icache_bytes),
                                    dcache_lines=lines(self.dcache_lines, self.dcache_bytes))
 
+    @property
+    def stall_terms(self) -> Tuple[str, str, str]:
+        """(table column, what the numbers are, the table's name) in the SoC's vocabulary."""
+        return STALL_TERMS[self.stall]
+
     def wait_states(self, clock_hz, voltage_range: str, where: str = "flash"):
         """Wait states at `clock_hz` in `voltage_range`: the first row whose max_hz is >= the
         clock. The one lookup of the table: the loader, the emulator's check and the cost model
         (also vectorised: an array of clocks gives an array, for sweeps) all call it."""
         table = self.wait_state_table.get(voltage_range)
+        _, _, name = self.stall_terms
+        # a voltage range is worth naming only where the SoC has several tables
+        named = f"{voltage_range} {name}" if len(self.wait_state_table) > 1 else name
         if not table:
-            raise PlatformError(f"{where}: no flash wait-state table for voltage range "
+            raise PlatformError(f"{where}: no {name} for voltage range "
                                 f"{voltage_range!r} (have: {', '.join(self.wait_state_table) or 'none'})")
         clocks = np.atleast_1d(np.asarray(clock_hz, dtype=np.float64))
         limits = np.array([row[0] for row in table], dtype=np.float64)
@@ -114,8 +129,8 @@ class FlashTiming:
         if np.any(idx >= len(limits)):
             bad = clocks[idx >= len(limits)][0]
             raise PlatformError(
-                f"{where}: {bad / 1e6:g} MHz is above the fastest entry of the {voltage_range} "
-                f"wait-state table ({limits[-1] / 1e6:g} MHz); choose a lower clock or extend the "
+                f"{where}: {bad / 1e6:g} MHz is above the fastest entry of the {named} "
+                f"({limits[-1] / 1e6:g} MHz); choose a lower clock or extend the "
                 "SoC's [flash.wait_states] table")
         ws = states[idx]
         return int(ws[0]) if np.ndim(clock_hz) == 0 else ws
