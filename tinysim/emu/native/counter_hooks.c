@@ -85,6 +85,72 @@ static void request_stop(ts_counter *c, void *uc, uint32_t reason, uint64_t pc)
 
 enum { CACHE_HIT = 0, CACHE_MISS = 1, CACHE_PREFETCH = 2 };
 
+/* The ts_cache line index and LRU lists (layout in counter.h). */
+static inline uint32_t map_slot(const ts_cache *k, uint64_t tag)
+{
+    return (uint32_t)((tag * 0x9E3779B97F4A7C15ULL) >> 32) & (uint32_t)k->map_mask;
+}
+
+/* The way (global index) holding tag, or TS_NONE. */
+static inline uint32_t map_find(const ts_cache *k, uint64_t tag)
+{
+    uint32_t mask = (uint32_t)k->map_mask;
+    for (uint32_t i = map_slot(k, tag);; i = (i + 1) & mask) {
+        uint32_t v = k->map[i];
+        if (!v)
+            return TS_NONE;
+        if (k->tags[v - 1] == tag)
+            return v - 1;
+    }
+}
+
+static inline void map_insert(ts_cache *k, uint64_t tag, uint32_t way)
+{
+    uint32_t mask = (uint32_t)k->map_mask;
+    uint32_t i = map_slot(k, tag);
+    while (k->map[i])
+        i = (i + 1) & mask;
+    k->map[i] = way + 1;
+}
+
+/* Remove resident tag (linear probing, backward-shift deletion: no tombstones). */
+static inline void map_remove(ts_cache *k, uint64_t tag)
+{
+    uint32_t mask = (uint32_t)k->map_mask;
+    uint32_t i = map_slot(k, tag);
+    while (k->tags[k->map[i] - 1] != tag)
+        i = (i + 1) & mask;
+    for (uint32_t j = (i + 1) & mask; k->map[j]; j = (j + 1) & mask) {
+        /* the entry at j may fill the hole at i unless its home slot lies in (i, j] */
+        uint32_t home = map_slot(k, k->tags[k->map[j] - 1]);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            k->map[i] = k->map[j];
+            i = j;
+        }
+    }
+    k->map[i] = 0;
+}
+
+/* Make way g (in set) the most recently used. */
+static inline void lru_touch(ts_cache *k, uint32_t set, uint32_t g)
+{
+    uint32_t cap = k->capacity;
+    uint32_t *prev = k->lru, *next = prev + cap, *head = prev + 2 * (size_t)cap, *tail = prev + 3 * (size_t)cap;
+    uint32_t t = tail[set];
+    if (t == g)
+        return;
+    uint32_t p = prev[g], n = next[g]; /* n != TS_NONE: g is not the tail */
+    if (p != TS_NONE)
+        next[p] = n;
+    else
+        head[set] = n;
+    prev[n] = p;
+    prev[g] = t;
+    next[g] = TS_NONE;
+    next[t] = g;
+    tail[set] = g;
+}
+
 static inline int cache_access(ts_cache *k, uint64_t line)
 {
     uint64_t tag = line + 1;
@@ -95,34 +161,19 @@ static inline int cache_access(ts_cache *k, uint64_t line)
     }
     int sequential = k->prefetch && k->last_line && tag == k->last_line + 1;
     k->last_line = tag;
-    size_t base = (size_t)((uint32_t)line & (k->n_sets - 1)) * k->n_ways;
-    uint64_t *tags = k->tags + base;
-    uint64_t *stamps = k->stamps + base;
-    uint32_t *pred = &k->pred[line & TS_PRED_MASK];
-    /* way predictor: where this line was found or put last time (exact: it is only a hint) */
-    if (*pred < k->n_ways && tags[*pred] == tag) {
-        stamps[*pred] = ++k->clock;
+    uint32_t set = (uint32_t)line & (k->n_sets - 1);
+    uint32_t way = map_find(k, tag);
+    if (way != TS_NONE) {
+        lru_touch(k, set, way);
         k->hits++;
         return CACHE_HIT;
     }
-    uint32_t victim = 0;
-    uint64_t oldest = UINT64_MAX;
-    for (uint32_t w = 0; w < k->n_ways; w++) {
-        if (tags[w] == tag) {
-            stamps[w] = ++k->clock;
-            *pred = w;
-            k->hits++;
-            return CACHE_HIT;
-        }
-        /* invalid ways have stamp 0, so they are chosen first; ties pick the lowest way */
-        if (stamps[w] < oldest) {
-            oldest = stamps[w];
-            victim = w;
-        }
-    }
-    tags[victim] = tag;
-    stamps[victim] = ++k->clock;
-    *pred = victim;
+    uint32_t victim = k->lru[2 * (size_t)k->capacity + set]; /* head: invalid ways first, then the LRU */
+    if (k->tags[victim])
+        map_remove(k, k->tags[victim]);
+    k->tags[victim] = tag;
+    map_insert(k, tag, victim);
+    lru_touch(k, set, victim);
     if (sequential) {
         k->prefetch_hits++;
         return CACHE_PREFETCH;
