@@ -29,6 +29,7 @@ from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A
 
 from . import faults
+from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .machine import ENGINES, Machine
 from .usage_checks import UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
@@ -80,6 +81,9 @@ _SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
 @ENGINES.register("armv7m")
 class CortexMMachine(Machine):
     ARCH = "armv7m"
+    # Exception stacking, unstacking and tail-chaining in native code (exception_frames.py);
+    # False keeps the Python version below (the reference the native one is tested against).
+    NATIVE_EXCEPTIONS = True
 
     def __init__(self, platform, firmware):
         self.exc = ExceptionState(priority_bits=4)  # STM32 implements 4 priority bits (RM0432 §13.1)
@@ -89,8 +93,11 @@ class CortexMMachine(Machine):
         self.tail_chains = 0
         self._spin_loops: set = set()       # addresses of branch-to-self instructions seen
         self._spin_new: list = []            # ... not yet hooked
+        self.frames: Optional[ExceptionFrames] = None  # None: stack and unstack in Python
         super().__init__(platform, firmware)
         self.checks = UsageChecks(self.uc, self._check_fired)
+        if self.NATIVE_EXCEPTIONS:
+            self.frames = ExceptionFrames(self.uc, [(m.base, m.end) for m in platform.memories])
 
     def create_uc(self):
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
@@ -273,7 +280,36 @@ class CortexMMachine(Machine):
 
     # ---- exception entry (B1.5.6) and return (B1.5.8) ----------------------------------------
     def _enter(self, exc: int) -> None:
-        uc, s = self.uc, self.exc
+        if self.frames is None:
+            self._enter_python(exc)
+            return
+        status, frame, fpcar, _fp = self.frames.enter(exc, self.vector_base(),
+                                                      bool(self.fpu.values[0x04] & FPCCR_LSPEN))
+        if fpcar is not None:
+            self.fpu.values[0x08] = fpcar
+        if status == BAD_FRAME:
+            self._frame_outside_memory(exc, frame)
+            return
+        if status != OK:  # the vector could not be read: the engine's error, as in Python
+            self.uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * exc) & ~1)
+        self._entered(exc, ENTRY_CYCLES)
+
+    def _frame_outside_memory(self, exc: int, frame: int) -> None:
+        self._pending_fault = self.make_fault(
+            faults.STACK_OVERFLOW, f"exception {exc} entry: stack frame at {frame:#010x} is outside memory")
+        self.request_stop("fault")
+
+    def _entered(self, exc: int, cycles: int) -> None:
+        """Exception `exc` is now the active one (entry or tail-chain), for `cycles` cycles."""
+        s = self.exc
+        s.pending.discard(exc)
+        s.active.append(exc)
+        if self.counter is not None:
+            self.counter.note_transfer()
+            self.counter.add_cycles(cycles)
+
+    def _enter_python(self, exc: int) -> None:
+        uc = self.uc
         control = uc.reg_read(A.UC_ARM_REG_CONTROL)
         xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
         thread = (xpsr & 0x1FF) == 0
@@ -304,9 +340,7 @@ class CortexMMachine(Machine):
         except Exception:  # noqa: BLE001 - reported below as a fault
             pass
         if self.platform.region_of(frame) is None:
-            self._pending_fault = self.make_fault(
-                faults.STACK_OVERFLOW, f"exception {exc} entry: stack frame at {frame:#010x} is outside memory")
-            self.request_stop("fault")
+            self._frame_outside_memory(exc, frame)
             return
         exc_return = 0xFFFFFFE1 if fp else 0xFFFFFFF1
         if thread:
@@ -322,11 +356,7 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | exc)
         vector = self._read32(self.vector_base() + 4 * exc)
         uc.reg_write(A.UC_ARM_REG_PC, vector & ~1)
-        s.pending.discard(exc)
-        s.active.append(exc)
-        if self.counter is not None:
-            self.counter.note_transfer()
-            self.counter.add_cycles(ENTRY_CYCLES)
+        self._entered(exc, ENTRY_CYCLES)
 
     def _return(self, exc_return: int) -> Optional[str]:
         uc, s = self.uc, self.exc
@@ -338,6 +368,11 @@ class CortexMMachine(Machine):
             return "fault"
         if self._tail_chain(exc_return):
             return None
+        if self.frames is not None and self.frames.unstack(exc_return) != FRAME_READ:
+            s.active.pop()
+            self._returned()
+            return None
+        # (an unreadable frame: the Python version raises the engine's error)
         to_thread = bool(exc_return & 0x8)
         use_psp = bool(exc_return & 0x4)
         fp = not exc_return & 0x10
@@ -368,10 +403,13 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_APSR_NZCVQG, words[7] & APSR_BITS)
         uc.reg_write(A.UC_ARM_REG_SP, new_sp)
         uc.reg_write(A.UC_ARM_REG_PC, words[6] & ~1)
+        self._returned()
+        return None
+
+    def _returned(self) -> None:
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(EXIT_CYCLES)
-        return None
 
     def _tail_chain(self, exc_return: int) -> bool:
         """B1.5.8 / Cortex-M4 tail-chaining: if, with the returning exception no longer active,
@@ -383,16 +421,14 @@ class CortexMMachine(Machine):
         if nxt is None:
             s.active.append(returning)
             return False
-        uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) & ~CONTROL_FPCA)
-        uc.reg_write(A.UC_ARM_REG_LR, exc_return)
-        uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | nxt)
-        uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * nxt) & ~1)
-        s.pending.discard(nxt)
-        s.active.append(nxt)
+        if self.frames is None or self.frames.tail_chain(nxt, exc_return, self.vector_base()) != OK:
+            # (native: the vector could not be read; this raises the engine's error)
+            uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) & ~CONTROL_FPCA)
+            uc.reg_write(A.UC_ARM_REG_LR, exc_return)
+            uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | nxt)
+            uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * nxt) & ~1)
         self.tail_chains += 1
-        if self.counter is not None:
-            self.counter.note_transfer()
-            self.counter.add_cycles(TAIL_CHAIN_CYCLES)
+        self._entered(nxt, TAIL_CHAIN_CYCLES)
         return True
 
     def _last_handler_pc(self) -> int:

@@ -88,6 +88,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self._buffers: Dict[str, ctypes.Array] = {}
         self._map_memories()
         self.peripherals: Dict[str, Peripheral] = {}
+        self._timed_cache: Optional[Tuple[int, List[Peripheral]]] = None
         self._create_peripherals()
         self._map_mmio()
         self.wires = Wires(self, platform.wires)
@@ -203,13 +204,14 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     # ---- time --------------------------------------------------------------------------------
     def _timed(self) -> List[Peripheral]:
         """The peripherals with a notion of time (they override next_event or tick): the run
-        loop asks them at every stop, so the rest are not walked."""
-        timed = getattr(self, "_timed_cache", None)
-        if timed is None or len(timed[0]) != len(self.peripherals):
+        loop asks them at every stop, so the rest are not walked. Peripherals are only added
+        while the machine is built (memory_map.py), so the list is made once, at first use,
+        and made again only if the count of peripherals changed."""
+        timed = self._timed_cache
+        if timed is None or timed[0] != len(self.peripherals):
             members = [p for p in self.peripherals.values()
                        if type(p).next_event is not Peripheral.next_event or type(p).tick is not Peripheral.tick]
-            timed = (dict(self.peripherals), members)
-            self._timed_cache = timed
+            timed = self._timed_cache = (len(self.peripherals), members)
         return timed[1]
 
     def next_event(self) -> Optional[int]:

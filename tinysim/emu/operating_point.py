@@ -90,6 +90,7 @@ class OperatingPoints:
             self.operating_point = point
             self.op_changes.append((self.now(), point))
             self.op_marks.append((self._totals(), point))
+        self.clock_tree_written()
         self._notify_operating_point(False, False)
 
     def _read_operating_point(self) -> OperatingPoint:
@@ -122,7 +123,15 @@ class OperatingPoints:
         return query(name) if query is not None else None
 
     def clock_changed(self) -> None:
+        self.clock_tree_written()
         self._operating_point_changed(False, False)
+
+    def clock_tree_written(self) -> None:
+        """A clock controller register was written, or the clock tree changed: a UART kernel
+        clock can change with the core clock unchanged (RCC CCIPR, an oscillator turned on), so
+        the peripherals drop what they derived from their clocks (`Peripheral.clocks_changed`)."""
+        for p in self.peripherals.values():
+            p.clocks_changed()
 
     def flash_changed(self, icache_reset: bool = False, dcache_reset: bool = False) -> None:
         self._operating_point_changed(icache_reset, dcache_reset)

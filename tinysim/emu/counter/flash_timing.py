@@ -17,9 +17,7 @@ import ctypes
 from typing import Dict, Optional
 
 from ...errors import EmulationError
-from .native import _Cache
-
-PRED_SLOTS = 256  # TS_PRED_SLOTS in native/counter.h
+from .native import _Cache, load_native
 
 
 class FlashTiming:
@@ -52,14 +50,12 @@ class FlashTiming:
                 cache.n_sets, cache.n_ways = want
                 reset = True
             if reset:
-                self._empty(cache, sets * ways)
+                self._empty(cache)
 
     @staticmethod
-    def _empty(cache: _Cache, entries: int) -> None:
-        ctypes.memset(cache.tags, 0, entries * 8)
-        ctypes.memset(cache.stamps, 0, entries * 8)
-        ctypes.memset(cache.pred, 0, PRED_SLOTS * 4)
-        cache.last_line = 0
+    def _empty(cache: _Cache) -> None:
+        """Every line invalid, for the cache's current geometry (native ts_cache_reset)."""
+        load_native().ts_cache_reset(ctypes.byref(cache))
 
     def flash_event_totals(self) -> tuple:
         """(cycles, outside_cycles, imiss, iprefetch, dmiss, dprefetch) since the counter was

@@ -68,11 +68,11 @@ class _Cache(ctypes.Structure):
     _fields_ = [("enabled", ctypes.c_uint32), ("line_shift", ctypes.c_uint32),
                 ("n_sets", ctypes.c_uint32), ("n_ways", ctypes.c_uint32),
                 ("miss_penalty", ctypes.c_uint32), ("prefetch", ctypes.c_uint32),
-                ("prefetch_penalty", ctypes.c_uint32), ("pad", ctypes.c_uint32),
+                ("prefetch_penalty", ctypes.c_uint32), ("capacity", ctypes.c_uint32),
                 ("hits", ctypes.c_uint64), ("misses", ctypes.c_uint64),
-                ("prefetch_hits", ctypes.c_uint64), ("clock", ctypes.c_uint64),
+                ("prefetch_hits", ctypes.c_uint64), ("map_mask", ctypes.c_uint64),
                 ("last_line", ctypes.c_uint64), ("tags", ctypes.c_void_p),
-                ("stamps", ctypes.c_void_p), ("pred", ctypes.c_void_p)]
+                ("lru", ctypes.c_void_p), ("map", ctypes.c_void_p)]
 
 
 class _State(ctypes.Structure):
@@ -125,6 +125,7 @@ def load_native() -> ctypes.CDLL:
         ("ts_sizeof_edge", ctypes.c_size_t, []),
         ("ts_sizeof_region", ctypes.c_size_t, []),
         ("ts_sizeof_cache", ctypes.c_size_t, []),
+        ("ts_cache_reset", None, [vp]),
         ("ts_offsetof_icache", ctypes.c_size_t, []),
         ("ts_offsetof_data_state", ctypes.c_size_t, []),
         ("ts_freeze_data", ctypes.c_int, [vp]),

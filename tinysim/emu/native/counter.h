@@ -29,8 +29,6 @@
 #define TS_NONE 0xffffffffu
 #define TS_MAX_REGIONS 16
 #define TS_MAX_FLASH 4
-#define TS_PRED_SLOTS 256u
-#define TS_PRED_MASK (TS_PRED_SLOTS - 1)
 
 enum ts_stop_reason {
     TS_STOP_NONE = 0,
@@ -114,7 +112,13 @@ typedef struct {
     uint64_t dprefetch;   /* data-cache misses served by the prefetcher */
 } ts_region;
 
-/* Set-associative LRU cache of line numbers.  Fully associative when n_sets == 1. */
+/* Set-associative LRU cache of line numbers.  Fully associative when n_sets == 1.
+ * Exact LRU in O(1) per access: `map` finds a resident line (open addressing, tag -> way + 1),
+ * and each set keeps its ways in a doubly linked list from least to most recently used (`lru`:
+ * prev[capacity], next[capacity], head[capacity], tail[capacity], global way indexes; head and
+ * tail per set).  The list starts in way order, so while a set has invalid ways the lowest is
+ * filled first, then the least recently used way is replaced: the same choices as a scan for
+ * the oldest time stamp with ties to the lowest way.  ts_cache_reset empties it. */
 typedef struct {
     uint32_t enabled;
     uint32_t line_shift;
@@ -123,15 +127,15 @@ typedef struct {
     uint32_t miss_penalty;  /* cycles per miss */
     uint32_t prefetch;      /* 1: a miss on last_line + 1 is a prefetch hit */
     uint32_t prefetch_penalty;
-    uint32_t pad;
+    uint32_t capacity;      /* ways allocated: n_sets * n_ways <= capacity */
     uint64_t hits;
     uint64_t misses;
     uint64_t prefetch_hits;
-    uint64_t clock;         /* LRU time stamp source */
+    uint64_t map_mask;      /* slots in `map` - 1 */
     uint64_t last_line;     /* line number + 1 of the previous access; 0 = none */
     uint64_t *tags;         /* line number + 1; 0 = invalid */
-    uint64_t *stamps;
-    uint32_t *pred;         /* TS_PRED_SLOTS way hints indexed by line number */
+    uint32_t *lru;
+    uint32_t *map;
 } ts_cache;
 
 typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
@@ -189,5 +193,6 @@ typedef struct {
 TS_INTERNAL int blocks_rehash(ts_counter *c, uint32_t slots);
 TS_INTERNAL int edges_rehash(ts_counter *c, uint32_t slots);
 TS_INTERNAL void set_block_flags(const ts_counter *c, ts_block *b);
+void ts_cache_reset(ts_cache *k);
 
 #endif

@@ -13,25 +13,30 @@ static int cache_configure(ts_cache *k, uint32_t line_bytes, uint32_t n_sets, ui
                            uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
 {
     if (line_bytes == 0 || (line_bytes & (line_bytes - 1)) || n_sets == 0 ||
-        (n_sets & (n_sets - 1)) || n_ways == 0)
+        (n_sets & (n_sets - 1)) || n_ways == 0 || (uint64_t)n_sets * n_ways > (1u << 24))
         return -1;
     size_t n = (size_t)n_sets * n_ways;
+    size_t slots = 16;
+    while (slots < 4 * n) /* load factor <= 1/4: a lookup takes one or two probes */
+        slots *= 2;
     uint64_t *tags = calloc(n, sizeof(uint64_t));
-    uint64_t *stamps = calloc(n, sizeof(uint64_t));
-    uint32_t *pred = calloc(TS_PRED_SLOTS, sizeof(uint32_t));
-    if (!tags || !stamps || !pred) {
+    uint32_t *lru = calloc(4 * n, sizeof(uint32_t));
+    uint32_t *map = calloc(slots, sizeof(uint32_t));
+    if (!tags || !lru || !map) {
         free(tags);
-        free(stamps);
-        free(pred);
+        free(lru);
+        free(map);
         return -2;
     }
     free(k->tags);
-    free(k->stamps);
-    free(k->pred);
+    free(k->lru);
+    free(k->map);
     memset(k, 0, sizeof(*k));
     k->tags = tags;
-    k->stamps = stamps;
-    k->pred = pred;
+    k->lru = lru;
+    k->map = map;
+    k->map_mask = slots - 1;
+    k->capacity = (uint32_t)n;
     k->line_shift = (uint32_t)__builtin_ctz(line_bytes);
     k->n_sets = n_sets;
     k->n_ways = n_ways;
@@ -39,7 +44,30 @@ static int cache_configure(ts_cache *k, uint32_t line_bytes, uint32_t n_sets, ui
     k->prefetch = prefetch ? 1 : 0;
     k->prefetch_penalty = prefetch_penalty;
     k->enabled = 1;
+    ts_cache_reset(k);
     return 0;
+}
+
+/* Empty the cache for its current geometry (n_sets * n_ways <= capacity): every way invalid,
+ * each set's LRU list in way order.  Python calls it when a cache is reset or resized. */
+void ts_cache_reset(ts_cache *k)
+{
+    uint32_t cap = k->capacity;
+    if (!cap || (uint64_t)k->n_sets * k->n_ways > cap)
+        return;
+    uint32_t *prev = k->lru, *next = prev + cap, *head = prev + 2 * (size_t)cap, *tail = prev + 3 * (size_t)cap;
+    memset(k->tags, 0, (size_t)cap * sizeof(uint64_t));
+    memset(k->map, 0, (size_t)(k->map_mask + 1) * sizeof(uint32_t));
+    for (uint32_t set = 0; set < k->n_sets; set++) {
+        uint32_t first = set * k->n_ways, last = first + k->n_ways - 1;
+        for (uint32_t g = first; g <= last; g++) {
+            prev[g] = g == first ? TS_NONE : g - 1;
+            next[g] = g == last ? TS_NONE : g + 1;
+        }
+        head[set] = first;
+        tail[set] = last;
+    }
+    k->last_line = 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -54,11 +82,11 @@ void ts_free(ts_counter *c)
     free(c->block_index);
     free(c->edge_index);
     free(c->icache.tags);
-    free(c->icache.stamps);
-    free(c->icache.pred);
+    free(c->icache.lru);
+    free(c->icache.map);
     free(c->dcache.tags);
-    free(c->dcache.stamps);
-    free(c->dcache.pred);
+    free(c->dcache.lru);
+    free(c->dcache.map);
     free(c);
 }
 

@@ -85,7 +85,74 @@ static void request_stop(ts_counter *c, void *uc, uint32_t reason, uint64_t pc)
 
 enum { CACHE_HIT = 0, CACHE_MISS = 1, CACHE_PREFETCH = 2 };
 
-static inline int cache_access(ts_cache *k, uint64_t line)
+/* The ts_cache line index and LRU lists (layout in counter.h). */
+static inline uint32_t map_slot(const ts_cache *k, uint64_t tag)
+{
+    return (uint32_t)((tag * 0x9E3779B97F4A7C15ULL) >> 32) & (uint32_t)k->map_mask;
+}
+
+/* The way (global index) holding tag, or TS_NONE. */
+static inline uint32_t map_find(const ts_cache *k, uint64_t tag)
+{
+    uint32_t mask = (uint32_t)k->map_mask;
+    for (uint32_t i = map_slot(k, tag);; i = (i + 1) & mask) {
+        uint32_t v = k->map[i];
+        if (!v)
+            return TS_NONE;
+        if (k->tags[v - 1] == tag)
+            return v - 1;
+    }
+}
+
+static inline void map_insert(ts_cache *k, uint64_t tag, uint32_t way)
+{
+    uint32_t mask = (uint32_t)k->map_mask;
+    uint32_t i = map_slot(k, tag);
+    while (k->map[i])
+        i = (i + 1) & mask;
+    k->map[i] = way + 1;
+}
+
+/* Remove resident tag (linear probing, backward-shift deletion: no tombstones). */
+static inline void map_remove(ts_cache *k, uint64_t tag)
+{
+    uint32_t mask = (uint32_t)k->map_mask;
+    uint32_t i = map_slot(k, tag);
+    while (k->tags[k->map[i] - 1] != tag)
+        i = (i + 1) & mask;
+    for (uint32_t j = (i + 1) & mask; k->map[j]; j = (j + 1) & mask) {
+        /* the entry at j may fill the hole at i unless its home slot lies in (i, j] */
+        uint32_t home = map_slot(k, k->tags[k->map[j] - 1]);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            k->map[i] = k->map[j];
+            i = j;
+        }
+    }
+    k->map[i] = 0;
+}
+
+/* Make way g (in set) the most recently used. */
+static inline void lru_touch(ts_cache *k, uint32_t set, uint32_t g)
+{
+    uint32_t cap = k->capacity;
+    uint32_t *prev = k->lru, *next = prev + cap, *head = prev + 2 * (size_t)cap, *tail = prev + 3 * (size_t)cap;
+    uint32_t t = tail[set];
+    if (t == g)
+        return;
+    uint32_t p = prev[g], n = next[g]; /* n != TS_NONE: g is not the tail */
+    if (p != TS_NONE)
+        next[p] = n;
+    else
+        head[set] = n;
+    prev[n] = p;
+    prev[g] = t;
+    next[g] = TS_NONE;
+    next[t] = g;
+    tail[set] = g;
+}
+
+/* Inlined into its two callers: a call per line access costs ~10% of the model (perf). */
+static inline __attribute__((always_inline)) int cache_access(ts_cache *k, uint64_t line)
 {
     uint64_t tag = line + 1;
     if (tag == k->last_line) {
@@ -95,34 +162,19 @@ static inline int cache_access(ts_cache *k, uint64_t line)
     }
     int sequential = k->prefetch && k->last_line && tag == k->last_line + 1;
     k->last_line = tag;
-    size_t base = (size_t)((uint32_t)line & (k->n_sets - 1)) * k->n_ways;
-    uint64_t *tags = k->tags + base;
-    uint64_t *stamps = k->stamps + base;
-    uint32_t *pred = &k->pred[line & TS_PRED_MASK];
-    /* way predictor: where this line was found or put last time (exact: it is only a hint) */
-    if (*pred < k->n_ways && tags[*pred] == tag) {
-        stamps[*pred] = ++k->clock;
+    uint32_t set = (uint32_t)line & (k->n_sets - 1);
+    uint32_t way = map_find(k, tag);
+    if (way != TS_NONE) {
+        lru_touch(k, set, way);
         k->hits++;
         return CACHE_HIT;
     }
-    uint32_t victim = 0;
-    uint64_t oldest = UINT64_MAX;
-    for (uint32_t w = 0; w < k->n_ways; w++) {
-        if (tags[w] == tag) {
-            stamps[w] = ++k->clock;
-            *pred = w;
-            k->hits++;
-            return CACHE_HIT;
-        }
-        /* invalid ways have stamp 0, so they are chosen first; ties pick the lowest way */
-        if (stamps[w] < oldest) {
-            oldest = stamps[w];
-            victim = w;
-        }
-    }
-    tags[victim] = tag;
-    stamps[victim] = ++k->clock;
-    *pred = victim;
+    uint32_t victim = k->lru[2 * (size_t)k->capacity + set]; /* head: invalid ways first, then the LRU */
+    if (k->tags[victim])
+        map_remove(k, k->tags[victim]);
+    k->tags[victim] = tag;
+    map_insert(k, tag, victim);
+    lru_touch(k, set, victim);
     if (sequential) {
         k->prefetch_hits++;
         return CACHE_PREFETCH;
@@ -253,14 +305,27 @@ static uint32_t edge_lookup(ts_counter *c, void *uc, uint32_t src, uint32_t dst)
     return id;
 }
 
+/* Whether fetching block b (in the I-cache model) would change nothing: its lines are resident
+ * and already in the LRU order its fetch leaves them, so all hit.  Two cases: a one-line block
+ * on the line fetched last; a block that loops to itself (self_loop: nothing else was fetched
+ * since its previous execution, which ended on its last line) and whose lines all fit in one
+ * set's ways (so that execution evicted none of them).  Exact, not a heuristic: the cache
+ * state and the misses are those of fetching the lines one by one. */
+static inline int fetch_unchanged(const ts_counter *c, uint64_t addr, uint32_t n_lines, int self_loop)
+{
+    /* the last line fetched is this block's last line (tags are line + 1) */
+    if ((addr >> c->icache.line_shift) + n_lines != c->icache.last_line)
+        return 0;
+    return n_lines == 1 || (self_loop && n_lines <= c->icache.n_ways);
+}
+
 /* Runs the instruction-cache model over the lines of block b; returns the penalty cycles. */
-static inline uint64_t fetch_block(ts_counter *c, ts_block *b)
+static inline uint64_t fetch_block(ts_counter *c, ts_block *b, int self_loop)
 {
     ts_cache *k = &c->icache;
     uint64_t line = b->addr >> k->line_shift;
-    if (b->n_lines == 1 && line + 1 == k->last_line) {
-        /* a loop within one line: resident and already most recent */
-        k->hits++;
+    if (fetch_unchanged(c, b->addr, b->n_lines, self_loop)) {
+        k->hits += b->n_lines;
         return 0;
     }
     uint64_t penalty = 0;
@@ -347,7 +412,7 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
     b->count++;
     cycles += b->static_cycles;
     if (b->flags & TS_BLOCK_FETCH_MODEL)
-        cycles += fetch_block(c, b);
+        cycles += fetch_block(c, b, id == prev);
     if (b->flags & TS_BLOCK_DATA_RATE)
         cycles += data_learned(c, b);
     c->instructions = insns + b->n_insns;
@@ -357,7 +422,9 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
 
 /* UC_HOOK_BLOCK callback.  The fast path (same successor as last time, no stop due, no
  * instruction-cache work beyond a hit on the line fetched last) is kept small so the compiler
- * needs no stack frame for it; everything else goes to block_hook_slow. */
+ * needs few registers for it; everything else goes to block_hook_slow (a multi-line loop that
+ * fetch_unchanged lets skip the cache model too: testing it here costs the hot path two more
+ * saved registers, ~5% on a one-block kernel). */
 void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
 {
     ts_counter *c = user_data;
@@ -372,8 +439,7 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
             uint64_t insns = c->instructions;
             uint32_t flags = b->flags;
             if (__builtin_expect(insns < c->budget && cycles < c->deadline, 1) &&
-                (!(flags & TS_BLOCK_FETCH_MODEL) ||
-                 (b->n_lines == 1 && (addr >> c->icache.line_shift) + 1 == c->icache.last_line))) {
+                (!(flags & TS_BLOCK_FETCH_MODEL) || (b->n_lines == 1 && (addr >> c->icache.line_shift) + 1 == c->icache.last_line))) {
                 e->count++;
                 b->count++;
                 cycles += b->static_cycles;

@@ -238,6 +238,10 @@ class Peripheral:
     def tick(self, now: int) -> None:
         """Bring the model's state up to cycle `now` (raise what fell due)."""
 
+    def clocks_changed(self) -> None:
+        """The clock tree changed (the machine's `Host.clock_changed`): drop what was derived
+        from the core clock or this model's kernel clock."""
+
     def can_wake(self) -> bool:
         """Whether host input could raise this model's interrupt (a UART with RX interrupt on)."""
         return False

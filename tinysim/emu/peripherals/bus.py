@@ -15,6 +15,11 @@ class MmioBus:
         self.host, self.base, self.end = host, base, end
         self.members = sorted(members, key=lambda p: p.base)
         self.starts = [p.base for p in self.members]
+        # Clock controllers (the models the machine asks for the core clock): an access to one
+        # may change a kernel clock without changing the core clock (a CCIPR write, an
+        # oscillator found ready by a poll), so each one tells the host (`clock_tree_written`),
+        # whose peripherals then drop derived timings. Firmware touches them rarely.
+        self.clock_models = {id(p) for p in self.members if hasattr(type(p), "core_clock_hz")}
 
     def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
         # The innermost window wins: a catch-all (the Cortex-M PPB) may enclose other models.
@@ -33,7 +38,10 @@ class MmioBus:
         if p is None:
             self.host.note_unmodelled(None, f"{addr:#010x}", "read")
             return 0
-        return p.read(off, size)
+        value = p.read(off, size)
+        if id(p) in self.clock_models:
+            self.host.clock_tree_written()
+        return value
 
     def write(self, uc, offset, size, value, _user):
         addr = self.base + offset
@@ -42,3 +50,5 @@ class MmioBus:
             self.host.note_unmodelled(None, f"{addr:#010x}", "write")
             return
         p.write(off, size, value)
+        if id(p) in self.clock_models:
+            self.host.clock_tree_written()

@@ -40,8 +40,7 @@ class Uart(Peripheral):
 
     def reset(self):
         super().reset()
-        self._char_key = None
-        self._char = 0
+        self._char: Optional[int] = None  # char_cycles, None: to compute
         self.rx = deque()       # received, not yet read by the firmware
         self.wire = deque()     # sent by the host, not yet landed
         self.rx_due: Optional[int] = None   # cycle at which wire[0] lands
@@ -71,19 +70,27 @@ class Uart(Peripheral):
 
     # ---- timing ---------------------------------------------------------------------------------
     def char_cycles(self) -> int:
-        """Core cycles one character takes on the line; 0 for an instantaneous line. Cached per
-        (divider registers, clocks): the run loop asks at every stop."""
-        clock = self.host.clock_hz()
-        key = (self.baud_key(), clock, self.kernel_clock_hz())
-        if key != self._char_key:
+        """Core cycles one character takes on the line; 0 for an instantaneous line. Computed
+        once and kept until a divider register is written (`write`, `set`) or the clocks change
+        (`clocks_changed`): the run loop asks at every stop."""
+        if self._char is None:
+            clock = self.host.clock_hz()
             baud = self.baud()
             self._char = max(1, round(BITS_PER_CHAR * clock / baud)) if baud and clock else 0
-            self._char_key = key
         return self._char
 
-    def baud_key(self) -> tuple:
-        """The register values the baud rate depends on (a model with other registers adds them)."""
-        return tuple(self.values.get(off, 0) for off in self.BAUD_REGISTERS)
+    def clocks_changed(self) -> None:
+        """The core clock or this UART's kernel clock may have changed (Host.clock_changed)."""
+        self._char = None
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        super().write(offset, size, value)
+        if offset & ~3 in self.BAUD_REGISTERS:
+            self._char = None
+
+    def set(self, name: str, value: int) -> None:
+        super().set(name, value)
+        self._char = None
 
     def _land(self, now: int) -> None:
         """Move every byte whose last bit has arrived by `now` from the wire into the receiver."""

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Where `tinysim bench` spends its time: CPU and wall seconds in the input loads and the infer
+commands, and sim_speed by wall time (what bench reports) and by CPU time.
+
+    python3 bench/bench_phases.py [bench arguments, e.g. --workload ad01 --quick]
+
+Runs `tinysim bench --json <arguments>` in this process with the runner's `_load` and `_infer`
+wrapped to add up time.process_time() and time.perf_counter() around each call. sim_speed is
+device seconds inside the infer commands (the firmware's m-lap-us spans) per second; `bench`
+divides by wall time, which on a shared machine mostly measures the neighbours, so the CPU
+figure (this process's CPU seconds) is printed beside it. Prints one JSON object on stderr
+after bench's own JSON on stdout: per workload {load_cpu_s, load_wall_s, infer_cpu_s,
+infer_wall_s, device_s, sim_speed_wall, sim_speed_cpu} and the host's load average.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tinysim.cli import main as tinysim_main  # noqa: E402
+from tinysim.harness.runner import Runner  # noqa: E402
+
+PHASES: dict = {}
+
+
+def _timed(name: str, phase: str):
+    original = getattr(Runner, name)
+
+    def wrapper(self, *args):
+        workload = getattr(self, "_phase_workload", "?")
+        acc = PHASES.setdefault(workload, {"load_cpu_s": 0.0, "load_wall_s": 0.0, "infer_cpu_s": 0.0,
+                                           "infer_wall_s": 0.0, "device_s": 0.0})
+        cpu, wall, dev = time.process_time(), time.perf_counter(), self.infer_device_s
+        try:
+            return original(self, *args)
+        finally:
+            acc[f"{phase}_cpu_s"] += time.process_time() - cpu
+            acc[f"{phase}_wall_s"] += time.perf_counter() - wall
+            acc["device_s"] += self.infer_device_s - dev
+    setattr(Runner, name, wrapper)
+
+
+def _named_performance():
+    original = Runner.performance
+
+    def performance(self, workload: str, *args, **kwargs):
+        self._phase_workload = workload
+        return original(self, workload, *args, **kwargs)
+    Runner.performance = performance
+
+
+def main(argv=None) -> int:
+    _timed("_load", "load")
+    _timed("_infer", "infer")
+    _named_performance()
+    rc = tinysim_main(["bench", "--json", *(sys.argv[1:] if argv is None else argv)])
+    for acc in PHASES.values():
+        acc["sim_speed_wall"] = acc["device_s"] / acc["infer_wall_s"] if acc["infer_wall_s"] else None
+        acc["sim_speed_cpu"] = acc["device_s"] / acc["infer_cpu_s"] if acc["infer_cpu_s"] else None
+        for k, v in acc.items():
+            acc[k] = round(v, 3) if v is not None else None
+    print(json.dumps({"phases": PHASES, "load_average": os.getloadavg()}, indent=1), file=sys.stderr)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
