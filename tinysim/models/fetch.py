@@ -106,6 +106,18 @@ def _local_candidate(model_id: str, dest: Path) -> Path | None:
     return None
 
 
+def official_model(model_id: str, directory: str | Path) -> Path:
+    """The verified official model of `model_id` in `directory` (fetched, or a local copy under
+    any of its names); a ModelError saying what is missing or wrong otherwise."""
+    directory = Path(directory)
+    found = _local_candidate(model_id, directory)
+    if found is None:
+        raise ModelError(f"no official {model_id} model in {directory} (get it with `tinysim models "
+                         f"fetch`, or `tinysim models fetch --from DIR` from a local copy)")
+    verify_model(found.read_bytes(), str(found), reference_expectations()[model_id])
+    return found
+
+
 def _from_copy(model_id: str, from_dir: Path) -> Path:
     """The model's file in `--from DIR`, or a ModelError naming the names looked for."""
     if not from_dir.is_dir():
