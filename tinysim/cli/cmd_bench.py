@@ -137,7 +137,12 @@ def choose_image(args, platform_name: str, workload: str) -> Tuple[Path, Dict[st
     if not args.synthetic:
         try:
             model = official_model(workload, args.official_models)
-            elf, entry = image_for(args.images, platform_name, workload + "_official")
+            key = workload + "_official"
+            if not (args.images / platform_name / f"{key}.elf").is_file():
+                raise TinysimError(f"no official-model image {args.images / platform_name / key}.elf "
+                                   f"(build it with `python -m tinysim.firmware.images --official "
+                                   f"{args.official_models} --platform {platform_name} --workload {workload}`)")
+            elf, entry = image_for(args.images, platform_name, key)
             return elf, dict(entry, model=str(model.resolve())), [
                 f"official MLPerf Tiny model {workload} (sha256 {str(entry.get('model_sha256', ''))[:12]}...)"]
         except TinysimError as err:
