@@ -81,7 +81,7 @@ def test_bench_falls_back_with_a_note(tmp_path, why):
     if why == "missing":
         args, says = _args(official_models=tmp_path), f"no official kws01 model in {tmp_path}"
     elif why == "synthetic":
-        args, says = _args(synthetic=True), "--synthetic"
+        args, says = _args(synthetic=True), "--synthetic was given"
     else:
         _shared()
         (tmp_path / "nucleo-l4r5zi").mkdir()

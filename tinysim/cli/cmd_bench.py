@@ -37,6 +37,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
 PRETRAINED_DIR = MODELS_DIR / "pretrained"   # `tinysim models fetch` puts the official models here
+OFFICIAL_NOTE = "official MLPerf Tiny model"   # how a row's provenance notes start for one
+SYNTHETIC_NOTE = "synthetic-weight model"
 DEFAULT_PLATFORM = "nucleo-l4r5zi"
 
 
@@ -133,7 +135,7 @@ def choose_image(args, platform_name: str, workload: str) -> Tuple[Path, Dict[st
     """The official model's image when the model and the image are present, else the
     synthetic-weight one; the notes say which and, on fallback, why."""
     from ..models.fetch import official_model  # deferred: `tinysim --help` start-up speed
-    why = "--synthetic"
+    why = "--synthetic was given"
     if not args.synthetic:
         try:
             model = official_model(workload, args.official_models)
@@ -144,12 +146,12 @@ def choose_image(args, platform_name: str, workload: str) -> Tuple[Path, Dict[st
                                    f"{args.official_models} --platform {platform_name} --workload {workload}`)")
             elf, entry = image_for(args.images, platform_name, key)
             return elf, dict(entry, model=str(model.resolve())), [
-                f"official MLPerf Tiny model {workload} (sha256 {str(entry.get('model_sha256', ''))[:12]}...)"]
+                f"{OFFICIAL_NOTE} {workload} (sha256 {str(entry.get('model_sha256', ''))[:12]}...)"]
         except TinysimError as err:
             why = str(err)
     elf, entry = image_for(args.images, platform_name, workload)
-    return elf, entry, [f"synthetic-weight model (tinysim's seeded training; same graph and MACs as "
-                        f"the official one), not the official MLPerf Tiny model: {why}"]
+    return elf, entry, [f"{SYNTHETIC_NOTE} (tinysim's seeded training; same graph and MACs as "
+                        f"the official one), not the {OFFICIAL_NOTE}: {why}"]
 
 
 def macs_of(entry: Dict[str, Any], workload: str) -> Tuple[Optional[int], Optional[str]]:
@@ -291,13 +293,15 @@ def run(args) -> int:
         return _bench_all(images, args, writer, platform, firmware)
 
 
+def synthetic_notes(images) -> Dict[str, str]:
+    """workload -> why its synthetic-weight model is measured (choose_image's note)."""
+    return {w: notes[0] for w, _elf, _entry, notes in images if notes and notes[0].startswith(SYNTHETIC_NOTE)}
+
+
 def models_measured(images) -> str:
-    """'official models', 'synthetic-weight models' or the mix, for the title; the fallback
-    note once on stderr."""
-    kinds = {w: ("official" if notes and notes[0].startswith("official") else "synthetic")
-             for w, _elf, _entry, notes in images}
-    synthetic = [w for w, k in kinds.items() if k == "synthetic"]
-    if synthetic and len(synthetic) == len(kinds):
+    """'official models', 'synthetic-weight models' or the mix, for the table title."""
+    synthetic = synthetic_notes(images)
+    if synthetic and len(synthetic) == len(images):
         return "synthetic-weight models"
     if synthetic:
         return f"official models, synthetic-weight {', '.join(synthetic)}"
@@ -307,12 +311,9 @@ def models_measured(images) -> str:
 def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
     rows = []
     measured = models_measured(images) if firmware is None else "your --firmware image"
-    if firmware is None and "synthetic" in measured and not args.synthetic:
-        print("note: measuring tinysim's synthetic-weight models (same graphs and MACs, seeded "
-              "training) for " + ", ".join(w for w, _e, _en, n in images if not n[0].startswith("official"))
-              + f": the official MLPerf Tiny models are not in {args.official_models} (get them with "
-              "`tinysim models fetch`, or `tinysim models fetch --from DIR` from a local copy)",
-              file=sys.stderr)
+    if firmware is None and not args.synthetic:
+        for workload, note in synthetic_notes(images).items():
+            print(f"note: {workload}: {note}", file=sys.stderr)
     for workload, elf, entry, notes in images:
         if not args.json:
             print(f"{workload}: {elf}", file=sys.stderr)
