@@ -179,3 +179,46 @@ def test_http_error_is_not_called_a_network_problem(tmp_path, monkeypatch):
     monkeypatch.setattr(fetch_mod, "_download", not_found)
     with pytest.raises(ModelError, match=r"HTTP 404 Not Found.*--base-url"):
         fetch(tmp_path, ["kws01"], log=lambda m: None)
+
+
+# `models fetch --from DIR`: a local copy, checked by the same pinned hashes as a download.
+
+def test_fetch_from_a_local_copy_of_the_official_models(tmp_path, capsys):
+    if not (OFFICIAL / "kws01_official.tflite").is_file():
+        pytest.skip(f"{OFFICIAL} not present (../shared)")
+    dest = tmp_path / "pretrained"
+    code = cli_main(["models", "fetch", "--from", str(OFFICIAL), "--dest", str(dest)])
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads((dest / "manifest.json").read_text())
+    assert sorted(doc["models"]) == ["ad01", "ic01", "kws01", "vww01"]
+    for model_id, entry in doc["models"].items():
+        assert entry["sha256"] == reference_expectations()[model_id].sha256
+        assert (dest / f"{model_id}.tflite").read_bytes() == \
+            (OFFICIAL / f"{model_id}_official.tflite").read_bytes()
+        assert entry["source"].startswith(f"local copy {OFFICIAL / (model_id + '_official.tflite')}")
+
+
+def test_fetch_from_names_the_missing_file(tmp_path):
+    src = tmp_path / "copy"
+    src.mkdir()
+    with pytest.raises(ModelError) as err:
+        fetch(tmp_path / "dest", ["vww01"], from_dir=src, log=lambda m: None)
+    msg = str(err.value)
+    assert f"--from {src}: no vww01 model there" in msg
+    assert "vww01.tflite" in msg and "vww_96_int8.tflite" in msg and "vww01_official.tflite" in msg
+    assert not (tmp_path / "dest" / "vww01.tflite").exists()
+
+
+def test_fetch_from_names_the_mismatched_file(tmp_path):
+    src = tmp_path / "copy"
+    src.mkdir()
+    shutil.copy(MODELS / "ic01.tflite", src / "ic01_official.tflite")   # ours, not the official one
+    with pytest.raises(ModelError, match=rf"{src / 'ic01_official.tflite'}: not the expected model: .*sha256"):
+        fetch(tmp_path / "dest", ["ic01"], from_dir=src, log=lambda m: None)
+    assert not (tmp_path / "dest" / "ic01.tflite").exists()
+
+
+def test_cli_fetch_from_missing_directory_is_a_clean_error(tmp_path, capsys):
+    code = cli_main(["models", "fetch", "--from", str(tmp_path / "nope"), "--dest", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no such directory" in err and "Traceback" not in err

@@ -1,7 +1,9 @@
 """`tinysim bench`: the MLPerf Tiny performance run of every workload on an emulated board.
 
-For each workload: boot the prebuilt image `firmware_images/<platform>/<workload>.elf` in the
-emulator, run the performance procedure over the DUT protocol (tinysim.harness.runner), cost each
+For each workload: boot the prebuilt image in the emulator — `firmware_images/<platform>/
+<workload>_official.elf` when the official MLPerf Tiny model is present (fetched to
+models/pretrained/, hash-checked), else `<workload>.elf` of tinysim's synthetic-weight model, with a
+note saying so — run the performance procedure over the DUT protocol (tinysim.harness.runner), cost each
 timed window for energy, check the firmware's int8 outputs against the TFLite interpreter, and
 append one row to `results/<UTC timestamp>/` (written after each workload).
 """
@@ -34,6 +36,9 @@ HELP = "run the MLPerf Tiny performance procedure on emulated firmware (latency,
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
+PRETRAINED_DIR = MODELS_DIR / "pretrained"   # `tinysim models fetch` puts the official models here
+OFFICIAL_NOTE = "official MLPerf Tiny model"   # how a row's provenance notes start for one
+SYNTHETIC_NOTE = "synthetic-weight model"
 DEFAULT_PLATFORM = "nucleo-l4r5zi"
 
 
@@ -65,6 +70,12 @@ def add_arguments(p) -> None:
     add_image_arguments(p)
     p.add_argument("--images", type=Path, default=IMAGES_DIR,
                    help="prebuilt images root: <images>/<platform>/<workload>.elf + manifest.json")
+    p.add_argument("--official-models", type=Path, default=PRETRAINED_DIR, metavar="DIR",
+                   help="the official MLPerf Tiny models (default models/pretrained, filled by "
+                        "`tinysim models fetch`); when a workload's model is there and verifies, "
+                        "its <workload>_official.elf image is measured")
+    p.add_argument("--synthetic", action="store_true",
+                   help="measure tinysim's synthetic-weight models even when the official ones are present")
 
 
 # ---------------------------------------------------------------- shared helpers (bench, hw, accuracy)
@@ -91,6 +102,29 @@ def image_for(images: Path, platform_name: str, workload: str) -> Tuple[Path, Di
             raise TinysimError(f"{elf}: sha256 {got[:12]}... differs from {directory / 'manifest.json'} "
                                f"({str(want)[:12]}...); the image was changed or the manifest is stale")
     return elf, entry
+
+
+def choose_image(args, platform_name: str, workload: str) -> Tuple[Path, Dict[str, Any], List[str]]:
+    """The official model's image when the model and the image are present, else the
+    synthetic-weight one; the notes say which and, on fallback, why."""
+    from ..models.fetch import official_model  # deferred: `tinysim --help` start-up speed
+    why = "--synthetic was given"
+    if not args.synthetic:
+        try:
+            model = official_model(workload, args.official_models)
+            key = workload + "_official"
+            if not (args.images / platform_name / f"{key}.elf").is_file():
+                raise TinysimError(f"no official-model image {args.images / platform_name / key}.elf "
+                                   f"(build it with `python -m tinysim.firmware.images --official "
+                                   f"{args.official_models} --platform {platform_name} --workload {workload}`)")
+            elf, entry = image_for(args.images, platform_name, key)
+            return elf, dict(entry, model=str(model.resolve())), [
+                f"{OFFICIAL_NOTE} {workload} (sha256 {str(entry.get('model_sha256', ''))[:12]}...)"]
+        except TinysimError as err:
+            why = str(err)
+    elf, entry = image_for(args.images, platform_name, workload)
+    return elf, entry, [f"{SYNTHETIC_NOTE} (tinysim's seeded training; same graph and MACs as "
+                        f"the official one), not the {OFFICIAL_NOTE}: {why}"]
 
 
 def macs_of(entry: Dict[str, Any], workload: str) -> Tuple[Optional[int], Optional[str]]:
@@ -179,8 +213,9 @@ def window_profiles(run: PerformanceRun) -> Dict[str, Any]:
 
 
 def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], args,
-                   writer: RunWriter, firmware=None) -> ResultRow:
-    """`firmware`: the loaded image of `elf` when it is not a prebuilt ELF (--firmware)."""
+                   writer: RunWriter, firmware=None, notes=()) -> ResultRow:
+    """`firmware`: the loaded image of `elf` when it is not a prebuilt ELF (--firmware);
+    `notes`: which model the image holds (added to the row's provenance)."""
     from ..pipeline.emulated_dut import open_emulated  # deferred: `tinysim --help` start-up speed
     transport, client, meter = open_emulated(platform, firmware or elf)
     try:
@@ -190,6 +225,7 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
         transport.close()
     row = row_from_performance(run, platform=platform, engine="unicorn", elf=elf, entry=entry,
                                models_dir=args.models)
+    row.provenance.notes.extend(notes)
     writer.add(row, uart_log="\n".join(run.log) + "\n", profiles=window_profiles(run))
     return row
 
@@ -211,12 +247,12 @@ def run(args) -> int:
         if not args.workload or len(args.workload) != 1:
             raise TinysimError("--firmware runs one image: name its workload with --workload (e.g. kws01)")
         firmware = image_arg(args.firmware, platform, args)
-        images.append((args.workload[0], args.firmware, {}))
+        images.append((args.workload[0], args.firmware, {}, []))
     elif args.base is not None or args.symbols is not None:
         raise TinysimError("--base and --symbols describe a --firmware image; give --firmware FILE")
     for w in [] if firmware is not None else (args.workload or workloads.ids()):
         try:
-            images.append((w, *image_for(args.images, platform.name, w)))
+            images.append((w, *choose_image(args, platform.name, w)))
         except ImageDoesNotFit as err:
             if args.workload:          # asked for by name: say why it cannot run
                 raise
@@ -229,15 +265,34 @@ def run(args) -> int:
         return _bench_all(images, args, writer, platform, firmware)
 
 
+def synthetic_notes(images) -> Dict[str, str]:
+    """workload -> why its synthetic-weight model is measured (choose_image's note)."""
+    return {w: notes[0] for w, _elf, _entry, notes in images if notes and notes[0].startswith(SYNTHETIC_NOTE)}
+
+
+def models_measured(images) -> str:
+    """'official models', 'synthetic-weight models' or the mix, for the table title."""
+    synthetic = synthetic_notes(images)
+    if synthetic and len(synthetic) == len(images):
+        return "synthetic-weight models"
+    if synthetic:
+        return f"official models, synthetic-weight {', '.join(synthetic)}"
+    return "official models"
+
+
 def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
     rows = []
+    measured = models_measured(images) if firmware is None else "your --firmware image"
+    if firmware is None and not args.synthetic:
+        for workload, note in synthetic_notes(images).items():
+            print(f"note: {workload}: {note}", file=sys.stderr)
     started = time.perf_counter()
-    for k, (workload, elf, entry) in enumerate(images):
+    for k, (workload, elf, entry, notes) in enumerate(images):
         if not args.json:
             print(f"[{k + 1}/{len(images)}] {workload}: {elf}", file=sys.stderr)
         start = time.perf_counter()
         try:
-            rows.append(bench_workload(platform, workload, elf, entry, args, writer, firmware))
+            rows.append(bench_workload(platform, workload, elf, entry, args, writer, firmware, notes))
         except BaseException:  # Ctrl-C or an error: say where the finished workloads are kept
             if rows:
                 print(f"{workload}: stopped; the {len(rows)} finished workload(s) "
@@ -247,7 +302,8 @@ def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
         if not args.json:
             print(f"[{k + 1}/{len(images)}] {workload}: done in {time.perf_counter() - start:.1f} s"
                   + eta_note(time.perf_counter() - started, k + 1, len(images)), file=sys.stderr)
-    print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}" + (" (quick)" if args.quick else ""))
+    print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}, {measured}"
+                                          + (" (quick)" if args.quick else ""))
     return 0
 
 

@@ -24,13 +24,17 @@ def add_arguments(parser) -> None:
     add_generate_arguments(gen)
 
     fetch = actions.add_parser("fetch", help="download and verify the official MLPerf Tiny "
-                                             "pretrained int8 models (needs network)")
+                                             "pretrained int8 models (needs network, or --from DIR)")
     fetch.add_argument("--dest", type=Path, default=Path("models/pretrained"),
                        help="directory for <id>.tflite + manifest.json (default models/pretrained)")
     fetch.add_argument("--only", default="", help="comma-separated model ids (default: all four)")
+    fetch.add_argument("--from", dest="from_dir", type=Path, default=None, metavar="DIR",
+                       help="take the models from a local copy in DIR (<id>.tflite, the upstream "
+                            "name or <id>_official.tflite), verified by the same SHA-256 as a "
+                            "download; no network")
     fetch.add_argument("--base-url", default=None,
                        help="raw-file URL prefix of an mlcommons/tiny mirror "
-                            "(default: the GitHub repository, branch master)")
+                            "(default: the GitHub repository at the pinned commit)")
 
     show = actions.add_parser("list", help="print a models manifest as a table")
     show.add_argument("--dir", type=Path, default=default_models_dir(),
@@ -102,7 +106,9 @@ def run(args) -> int:
     if args.models_action == "fetch":
         ids = [m.strip() for m in args.only.split(",") if m.strip()] or None
         _check_directory(args.dest, "--dest", "for the pretrained models (default models/pretrained)")
-        path = fetch(args.dest, ids, base_url=args.base_url)
+        if args.from_dir is not None and args.base_url is not None:
+            raise ModelError("--from and --base-url both say where the models come from; give one")
+        path = fetch(args.dest, ids, base_url=args.base_url, from_dir=args.from_dir)
         print(f"wrote {path}")
         return 0
     if args.models_action == "list":

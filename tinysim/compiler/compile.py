@@ -222,7 +222,7 @@ def compile_model(tflite_path, out_dir, model_id: str | None = None) -> Compiled
     return CompiledModel(
         model_id=model_id, source=tflite_path, c_path=c_path, h_path=h_path, macs=macs,
         ops_used=sorted({op.name for op in ops}),
-        kernel_files=sorted({op.kernel_file for op in ops if op.kernel_file}),
+        kernel_files=sorted({f for op in ops for f in (op.kernel_file, *op.extra_kernel_files) if f}),
         flash=flash, sram=sram, arena_bytes=arena_bytes,
         input_size=x.size, output_size=y.size, input_scale=x.scale,
         input_zero_point=x.zero_point, output_scale=y.scale,

@@ -24,13 +24,13 @@ INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 class ConstArray:
     """A constant array emitted to flash; `kind` groups it in the memory report."""
     suffix: str          # C name is op<N>_<suffix>
-    ctype: str           # "int8_t" | "int32_t"
+    ctype: str           # "int8_t" | "uint8_t" | "int32_t"
     values: np.ndarray
     kind: str            # "weights" | "bias" | "requant"
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
+        return int(self.values.size) * (4 if self.ctype == "int32_t" else 1)
 
 
 @dataclass
@@ -39,7 +39,7 @@ class LoweredOp:
     name: str                          # TFLite builtin name
     func: str | None                   # C kernel, None for a no-op (RESHAPE alias)
     params_type: str | None
-    fields: dict = field(default_factory=dict)   # C field -> int | "@array_suffix" | "@scratch"
+    fields: dict = field(default_factory=dict)   # C field -> int | "@array_suffix" | "@scratch" | dict (nested struct)
     consts: list[ConstArray] = field(default_factory=list)
     inputs: list[int] = field(default_factory=list)    # activation tensors read
     outputs: list[int] = field(default_factory=list)
@@ -47,11 +47,12 @@ class LoweredOp:
     macs: int = 0
     alias: tuple[int, int] | None = None   # (output tensor, input tensor) sharing memory
     kernel_file: str | None = None
+    extra_kernel_files: tuple[str, ...] = ()   # further kernel sources the call needs
     summary: str = ""
 
 
 # Size of each parameter block on a 32-bit target (layout of ts_kernels.h), for the flash report.
-PARAMS_BYTES = {"ts_conv_params": 52, "ts_fc_params": 28, "ts_pool_params": 24,
+PARAMS_BYTES = {"ts_conv_params": 52, "ts_conv_const_params": 64, "ts_fc_params": 28, "ts_pool_params": 24,
                 "ts_add_params": 40, "ts_softmax_params": 16}
 
 
@@ -201,7 +202,38 @@ def lower_conv(ctx: _Ctx) -> LoweredOp:
                       (sh, sw, pt, pl), 1, (act_min, act_max), wd, bias, mults, shifts,
                       scratch="@scratch" if lo.scratch_bytes else 0)
     lo.summary = f"{in_h}x{in_w}x{in_c} -> {out_h}x{out_w}x{out_c}, k{k_h}x{k_w} s{sh}"
+    _constant_channels(lo, wd, bias, mults, shifts, y.zero_point, (act_min, act_max))
     return lo
+
+
+def _constant_channels(lo: LoweredOp, wd: np.ndarray, bias, mults, shifts, out_zp: int, act) -> None:
+    """Channels whose weights are all zero output their requantized bias at every pixel: the
+    constant is computed here, the conv runs on the other channels only (ts_conv2d_const).
+    Their requantization parameters no longer count for the kernel's fast-path check: in the
+    official vww01 they have |bias| ~2^30 and shift 0 or -25..-31, which sent whole layers to
+    the slow path."""
+    zero = ~wd.any(axis=1)
+    if not zero.any():
+        return
+    live = ~zero
+    fill = np.array([quant.requantize(b, m, s, out_zp, *act) if z else 0
+                     for b, m, s, z in zip(bias, mults, shifts, zero)], np.int8)
+    conv = dict(lo.fields, out_c=int(live.sum()))
+    by_suffix = {a.suffix: a for a in lo.consts}
+    packed = {"weights": wd[live].reshape(-1), "bias": np.asarray(bias)[live],
+              "mult": by_suffix["mult"].values[live], "shift": by_suffix["shift"].values[live]}
+    consts = []
+    for suffix, values in packed.items():
+        if values.size:
+            consts.append(ConstArray(suffix, by_suffix[suffix].ctype, values, by_suffix[suffix].kind))
+        else:
+            conv[suffix] = 0          # no live channel: ts_conv2d_const skips the conv
+    lo.consts = consts + [ConstArray("live", "uint8_t", live.astype(np.uint8), "requant"),
+                          ConstArray("fill", "int8_t", fill, "bias")]
+    lo.func, lo.params_type = "ts_conv2d_const", "ts_conv_const_params"
+    lo.fields = dict(conv=conv, out_c=len(live), live="@live", fill="@fill")
+    lo.extra_kernel_files = ("conv_const.c",)
+    lo.summary += f", {int(zero.sum())} of {len(live)} channels constant (all-zero weights)"
 
 
 def _fill_conv_params(lo: LoweredOp, x: Tensor, y: Tensor, in_shape, out_shape, kernel, window,

@@ -32,6 +32,29 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     return int(q_fixed), int(shift)
 
 
+def _wrap32(v: int) -> int:
+    return (v + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def multiply_by_quantized_multiplier(x: int, mult: int, shift: int) -> int:
+    """MultiplyByQuantizedMultiplier with double rounding, as kernels/common/ts_quant.h's
+    ts_mbqm computes it (the kernels' one copy of the rule, bit-exact with the interpreter):
+    a left shift wrapping like int32 for shift > 0, else the rounding doubling high multiply
+    then a division by 2^-shift rounded half away from zero."""
+    if shift > 0:
+        return _wrap32(((_wrap32(x << shift) * mult) + (1 << 30)) >> 31)
+    hi = (x * mult + (1 << 30)) >> 31
+    half = (1 << -shift) >> 1
+    q = (abs(hi) + half) >> -shift
+    return -q if hi < 0 else q
+
+
+def requantize(acc: int, mult: int, shift: int, out_zp: int, act_min: int, act_max: int) -> int:
+    """ts_requant: one int32 accumulator -> the int8 output (zero point added, clamped)."""
+    v = multiply_by_quantized_multiplier(int(acc), int(mult), int(shift)) + int(out_zp)
+    return min(max(v, act_min), act_max)
+
+
 def conv_multipliers(in_scale: float, filter_scales: np.ndarray, out_scale: float,
                      channels: int) -> tuple[list[int], list[int]]:
     """PopulateConvolutionQuantizationParams: one multiplier per output channel

@@ -9,6 +9,12 @@ skipped.
     python -m tinysim.firmware.images [--platform P ...] [--workload W ...]   rebuild
     python -m tinysim.firmware.images --check                                 rebuild to a temp
                                                                               dir, compare sha256
+    python -m tinysim.firmware.images --official DIR [--platform P ...]      the official models'
+                                                                              images
+
+The official MLPerf Tiny models (fetched to models/pretrained/, never committed) have their own
+images, `<platform>/<workload>_official.elf`, whose manifest entries give the model's pinned
+SHA-256; rebuilding the synthetic-weight images keeps those entries.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Iterable, Optional
 from ..atomic import write_atomic
 from ..compiler.compile import compile_model
 from ..errors import TinysimError
+from ..models.fetch import official_model, reference_expectations
 from ..platform import Platform, available_platforms, load_platform
 from ..workloads import ids as registered_workloads
 from . import build
@@ -32,6 +39,8 @@ from . import build
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 IMAGES_DIR = REPO_ROOT / "firmware_images"
 MODELS_DIR = REPO_ROOT / "models"
+PRETRAINED_DIR = MODELS_DIR / "pretrained"     # where `tinysim models fetch` puts them
+OFFICIAL = "_official"                          # image / manifest key suffix: <workload>_official
 WORKLOADS = registered_workloads()
 # Every shipped board (a folder in platforms/boards/): adding a board folder adds its images.
 # The boards tinysim builds images for (a board file with `[firmware] build = false` runs
@@ -136,7 +145,7 @@ def build_images(platforms: Iterable[str], workloads: Iterable[str], out_root: P
         platform = load_platform(name)
         folder = out_root / name
         folder.mkdir(parents=True, exist_ok=True)
-        manifest = {"platform": name, "images": {}}
+        manifest = {"platform": name, "images": _official_entries(folder)}
         for workload in workloads:
             entry = build_model_image(MODELS_DIR / f"{workload}.tflite", platform, folder / f"{workload}.elf")
             manifest["images"][workload] = entry
@@ -144,6 +153,51 @@ def build_images(platforms: Iterable[str], workloads: Iterable[str], out_root: P
                                          if entry["fits"] else f"does not fit: {entry['why']}"))
         write_atomic(folder / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(),
                      "image manifest")
+        manifests[name] = manifest
+    return manifests
+
+
+def _official_entries(folder: Path) -> dict:
+    """The official-model entries of the manifest in `folder` (kept when the others are rebuilt)."""
+    path = folder / "manifest.json"
+    images = json.loads(path.read_text()).get("images", {}) if path.is_file() else {}
+    return {k: v for k, v in images.items() if k.endswith(OFFICIAL)}
+
+
+def build_official_image(workload: str, models_dir: Path, platform: Platform, out: Path) -> dict:
+    """`<workload>_official.elf` from the verified official model in `models_dir`. The generated
+    C goes to a fixed folder named by the workload, not by the file, so the image is the same
+    whichever copy (models/pretrained/<id>.tflite, <id>_official.tflite) it was built from."""
+    model = official_model(workload, models_dir)
+    key = workload + OFFICIAL
+    entry = build_model_image(model, platform, out,
+                              work_dir=REPO_ROOT / "build" / "model-c" / platform.name / key,
+                              model_id=workload)
+    entry.update(model=os.path.relpath(PRETRAINED_DIR / f"{workload}.tflite", REPO_ROOT),
+                 model_sha256=reference_expectations()[workload].sha256,
+                 weights="official MLPerf Tiny pretrained int8 model (mlcommons/tiny)")
+    return entry
+
+
+def build_official_images(platforms: Iterable[str], workloads: Iterable[str], models_dir: Path,
+                          out_root: Path = IMAGES_DIR, log=print) -> dict:
+    """Build every (platform, workload) official-model image and merge its entry into the
+    platform's manifest."""
+    manifests = {}
+    for name in platforms:
+        platform = load_platform(name)
+        folder = out_root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "manifest.json"
+        manifest = json.loads(path.read_text()) if path.is_file() else {"platform": name, "images": {}}
+        for workload in workloads:
+            key = workload + OFFICIAL
+            entry = build_official_image(workload, models_dir, platform, folder / f"{key}.elf")
+            manifest["images"][key] = entry
+            log(f"{name}/{key}: " + (f"{entry['flash_bytes']} B flash, sha256 {entry['sha256'][:12]}"
+                                     if entry["fits"] else f"does not fit: {entry['why']}"))
+        manifest["images"] = dict(sorted(manifest["images"].items()))
+        write_atomic(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(), "image manifest")
         manifests[name] = manifest
     return manifests
 
@@ -171,10 +225,16 @@ def main(argv=None) -> int:
     parser.add_argument("--platform", action="append", help="platform(s) to build (default: all shipped)")
     parser.add_argument("--workload", action="append", choices=WORKLOADS, help="workload(s) (default: all)")
     parser.add_argument("--check", action="store_true", help="rebuild in a temp dir and compare sha256")
+    parser.add_argument("--official", type=Path, metavar="DIR",
+                        help="build <workload>_official.elf from the official models in DIR "
+                             "(models/pretrained, or a local copy) instead")
     args = parser.parse_args(argv)
     platforms = args.platform or DEFAULT_PLATFORMS
     workloads = args.workload or WORKLOADS
     try:
+        if args.official is not None:
+            build_official_images(platforms, workloads, args.official)
+            return 0
         if args.check:
             problems = check_images(platforms, workloads)
             for p in problems:

@@ -6,6 +6,9 @@ size, full SHA-256 and graph shape (input/output shapes and op set, parsed with 
 package), and stores it (atomically) as `<dest>/<id>.tflite` with its sha256 in
 `<dest>/manifest.json`. Files already in `<dest>` (as `<id>.tflite` or under their upstream name,
 e.g. copied by hand on an offline machine) are verified and used instead of downloading.
+`from_dir` (`models fetch --from DIR`) takes every model from a local copy instead (a CI cache, a
+mirror on disk; any of the names above or `<id>_official.tflite`), checked against the same
+pinned size, SHA-256 and graph as a download; nothing is fetched over the network then.
 """
 
 from __future__ import annotations
@@ -89,19 +92,52 @@ def _offline_message(model_id: str, url: str, reason, dest: Path) -> str:
             f"files already there are verified instead of downloaded.")
 
 
-def _local_candidate(model_id: str, dest: Path) -> Path | None:
+def _local_names(model_id: str) -> tuple[str, ...]:
+    """The names a local copy of a pretrained model may have: its id, its upstream file name,
+    or `<id>_official.tflite` (how the steering repository keeps them)."""
     upstream = Path(workloads.get(model_id).pretrained.repo_path).name
-    for name in (f"{model_id}.tflite", upstream):
+    return (f"{model_id}.tflite", upstream, f"{model_id}_official.tflite")
+
+
+def _local_candidate(model_id: str, dest: Path) -> Path | None:
+    for name in _local_names(model_id):
         if (dest / name).is_file():
             return dest / name
     return None
 
 
+def official_model(model_id: str, directory: str | Path) -> Path:
+    """The verified official model of `model_id` in `directory` (fetched, or a local copy under
+    any of its names); a ModelError saying what is missing or wrong otherwise."""
+    directory = Path(directory)
+    found = _local_candidate(model_id, directory)
+    if found is None:
+        raise ModelError(f"no official {model_id} model in {directory} (get it with `tinysim models "
+                         f"fetch`, or `tinysim models fetch --from DIR` from a local copy)")
+    verify_model(found.read_bytes(), str(found), reference_expectations()[model_id])
+    return found
+
+
+def _from_copy(model_id: str, from_dir: Path) -> Path:
+    """The model's file in `--from DIR`, or a ModelError naming the names looked for."""
+    if not from_dir.is_dir():
+        raise ModelError(f"--from {from_dir}: no such directory; give the folder holding the "
+                         f"official .tflite files")
+    found = _local_candidate(model_id, from_dir)
+    if found is None:
+        names = ", ".join(_local_names(model_id))
+        raise ModelError(f"--from {from_dir}: no {model_id} model there (looked for {names}); "
+                         f"copy it there or leave {model_id} out with --only")
+    return found
+
+
 def fetch(dest: str | Path = DEFAULT_DEST, model_ids=None, base_url: str | None = None,
           expectations: dict[str, Expected] | None = None, timeout: float = 30.0,
-          log=print) -> Path:
-    """Fetch (or verify in place) the pretrained models; returns the manifest path."""
+          log=print, from_dir: str | Path | None = None) -> Path:
+    """Fetch (or verify in place, or take from `from_dir`) the pretrained models; returns the
+    manifest path."""
     dest = Path(dest)
+    from_dir = Path(from_dir) if from_dir is not None else None
     expectations = expectations or reference_expectations()
     model_ids = list(model_ids or expectations)
     base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
@@ -120,11 +156,11 @@ def fetch(dest: str | Path = DEFAULT_DEST, model_ids=None, base_url: str | None 
         expected = expectations[model_id]
         url = base_url + workloads.get(model_id).pretrained.repo_path
         target = dest / f"{model_id}.tflite"
-        local = _local_candidate(model_id, dest)
+        local = _from_copy(model_id, from_dir) if from_dir else _local_candidate(model_id, dest)
         if local is not None:
             data = local.read_bytes()
             verify_model(data, str(local), expected)
-            source = f"local file {local.name} (upstream {url})"
+            source = (f"local copy {local}" if from_dir else f"local file {local.name}") + f" (upstream {url})"
             log(f"{model_id}: verified {local}")
         else:
             if not url.startswith("https://"):

@@ -83,4 +83,19 @@ void ts_max_pool(const ts_pool_params *p, const int8_t *in, int8_t *out);
 void ts_add(const ts_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void ts_softmax(const ts_softmax_params *p, const int8_t *in, int8_t *out);
 
+/* CONV_2D with output channels whose weights are all zero (the official MLPerf Tiny vww01 has
+ * 4 to 234 per pointwise layer). Such a channel's output is the same at every pixel: its
+ * requantized bias, computed by the compiler. `conv` covers only the other ("live") channels,
+ * their arrays compacted and conv.out_c their count (0: none); ts_conv2d_const runs it, writing
+ * the live outputs packed (pixel stride conv.out_c), then spreads them in place to their channels
+ * and writes the constants. */
+typedef struct {
+    ts_conv_params conv;
+    uint16_t out_c;               /* all output channels */
+    const uint8_t *live;          /* per output channel: 1 computed by conv, 0 constant */
+    const int8_t *fill;           /* per output channel: the constant output (0 where live) */
+} ts_conv_const_params;
+
+void ts_conv2d_const(const ts_conv_const_params *p, const int8_t *in, int8_t *out);
+
 #endif /* TS_KERNELS_H */
