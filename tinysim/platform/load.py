@@ -417,4 +417,6 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     return FlashTiming(line_bytes=line_bytes, prefetch=f.get("prefetch", bool),
                        icache_lines=int(f.number("icache_lines", 0, 4096, kind=int)),
                        dcache_lines=int(f.number("dcache_lines", 0, 4096, kind=int)),
-                       wait_state_table=MappingProxyType(tables), dbank=dbank)
+                       wait_state_table=MappingProxyType(tables), dbank=dbank,
+                       icache_ways=int(f.number("icache_ways", 0, 64, default=0, kind=int)),
+                       dcache_ways=int(f.number("dcache_ways", 0, 64, default=0, kind=int)))

@@ -45,8 +45,7 @@ from __future__ import annotations
 from typing import Dict, Mapping
 
 from ..classes import InsnClass as C
-from ..classify import BLOCKING, CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
-from .preset import TimingPreset, empty_terms
+from .preset import TimingPreset, count_taken_exit, empty_terms
 
 DEFAULTS = {
     "div_cycles": 7.0,                # [LLVM] WriteDIV latency 7, single issue
@@ -67,8 +66,6 @@ _UNIT = {C.STORE: "store", C.STORE_REGOFF: "store", C.FP_STORE: "store",
 _YOUNGER_NOT = frozenset({C.DSP})  # [DSP] SIMD/bitfield ops issue only as the older of a pair
 _SUBWORD = ("ldrb", "ldrsb", "ldrh", "ldrsh")
 _FPU_RESULT_LATENCY = {C.FP_ALU: 3, C.FP_MAC: 6, C.FP_MOV: 3}   # [LLVM] (VMOV core->S: WriteFPMOV 3)
-_TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT,
-               BLOCKING: C.TAKEN_BLOCKING, CALL: C.TAKEN_CALL, CALL_INDIRECT: C.TAKEN_CALL_INDIRECT}
 
 
 def table(p: Mapping[str, float]) -> Dict[C, float]:
@@ -156,13 +153,7 @@ def block_terms(insns: list):
                 static[C.DUAL_ISSUE] += 1
                 paired = True
         prev, prev_paired = ins, paired
-    if insns and insns[-1].exit:
-        last = insns[-1]
-        if last.exit == COND:
-            back = last.target is not None and last.target <= last.addr
-            taken[C.TAKEN_BRANCH_BACK if back else C.TAKEN_BRANCH_FWD] += 1
-        else:
-            taken[_TAKEN_TERM[last.exit]] += 1
+    count_taken_exit(insns, taken)
     return static, taken
 
 
