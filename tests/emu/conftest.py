@@ -11,6 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PREBUILT = REPO / "firmware_images" / "tests"
 COMPILERS = {"nucleo-l4r5zi": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
+             "nucleo-h7a3zi-q": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
              "gd32vf103-longan": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf"),
              "esp32c3-devkitm": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf")}
 

@@ -22,6 +22,9 @@ LAYOUT = {
     "gd32vf103-longan": {"flash": [(0x08000000, 128 << 10)], "ram": (0x20000000, 32 << 10)},
     "esp32c3-devkitm": {"flash": [(0x42000000, 4 << 20), (0x3C000000, 4 << 20)],
                         "ram": (0x3FC80000, 320 << 10)},
+    # stack in the DTCM, .data/.bss in the AXI SRAM (platforms/socs/stm32h7a3/linker.ld)
+    "nucleo-h7a3zi-q": {"flash": [(0x08000000, 2048 << 10)], "ram": (0x20000000, 128 << 10),
+                        "bss_ram": (0x24000000, 1024 << 10)},
 }
 
 
@@ -45,7 +48,10 @@ def test_image_layout_and_sizes_are_sane(rel):
         # stack symbols the emulator's guard and the startup use
         assert syms["_estack"] == ram_base + ram_size
         assert ram_base < syms["__stack_limit"] < syms["_estack"]
-        assert syms["_ebss"] <= syms["__stack_limit"]
+        if "bss_ram" in layout:
+            assert _in([layout["bss_ram"]], syms["_sbss"], syms["_ebss"] - syms["_sbss"])
+        else:
+            assert syms["_ebss"] <= syms["__stack_limit"]
         for seg in elf.iter_segments():
             if seg["p_type"] != "PT_LOAD" or seg["p_filesz"] == 0:
                 continue

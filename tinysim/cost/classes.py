@@ -76,6 +76,8 @@ class InsnClass(enum.IntEnum):
     # --- appended: FPU pipelining (Cortex-M4)
     FP_LOAD_PIPELINED = enum.auto()  # a VLDR.F32 whose address phase overlaps the previous load
     FP_OVERLAP = enum.auto()  # an FPU cycle hidden by an integer instruction completing out of order
+    # --- appended: superscalar issue (Cortex-M7)
+    DUAL_ISSUE = enum.auto()  # an instruction issued in the same cycle as the one before it
 
 
 N_TERMS = len(InsnClass)

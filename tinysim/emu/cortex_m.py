@@ -36,9 +36,15 @@ from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
 from .peripherals.core.ppb import Ppb
+from .peripherals.core.cortex_m7 import CacheMaintenance, ScbM7
 from .peripherals.core.scb import Scb
 from .peripherals.core.state import ExceptionState
 from .peripherals.core.systick import SysTick
+
+# The Unicorn CPU model of each `[core] cpu` (platform/model.py ARCHES). Unicorn 2.1.4's
+# CORTEX_M7 model implements FPv5 with double precision (VADD.F64, VSQRT.F64, VRINT, VMAXNM run;
+# checked by tests/emu/test_cortex_m7.py); the M4 model rejects them.
+UNICORN_CPU = {"cortex-m4f": A.UC_CPU_ARM_CORTEX_M4, "cortex-m7": A.UC_CPU_ARM_CORTEX_M7}
 
 INTR_UNDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT = 1, 2, 3, 4
 INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
@@ -101,7 +107,7 @@ class CortexMMachine(Machine):
 
     def create_uc(self):
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
-        uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)
+        uc.ctl_set_cpu_model(UNICORN_CPU[self.platform.core.cpu])
         return uc
 
     def cpu_model(self) -> int:
@@ -109,13 +115,15 @@ class CortexMMachine(Machine):
 
     def core_peripherals(self):
         s = self.exc
-        self.scb = Scb("scb", 0xE000ED00, 0x100, host=self, state=s)
+        m7 = self.platform.core.cpu == "cortex-m7"
+        self.scb = (ScbM7 if m7 else Scb)("scb", 0xE000ED00, 0x100, host=self, state=s)
         self.nvic = Nvic("nvic", 0xE000E100, 0x3F0, host=self, state=s)
         self.systick = SysTick("systick", 0xE000E010, 0x10, host=self, state=s)
         self.dwt = Dwt("dwt", 0xE0001000, 0x1000, host=self, params={"trcena": lambda: self.scb.trcena})
         self.fpu = Fpu("fpu", 0xE000EF30, 0x18, host=self)
         self.ppb = Ppb("ppb", 0xE0000000, 0x100000, host=self)
-        return [self.scb, self.nvic, self.systick, self.dwt, self.fpu, self.ppb]
+        extra = [CacheMaintenance("cache_maintenance", 0xE000EF50, 0x2C, host=self)] if m7 else []
+        return [self.scb, self.nvic, self.systick, self.dwt, self.fpu, self.ppb, *extra]
 
     def pc_reg(self) -> int:
         return A.UC_ARM_REG_PC
@@ -178,8 +186,11 @@ class CortexMMachine(Machine):
                 self.counter.stop_before_block()
 
     def ccr_changed(self, ccr: int) -> None:
-        """SCB.CCR written: UNALIGN_TRP / DIV_0_TRP add or drop checks at the next block."""
+        """SCB.CCR written: UNALIGN_TRP / DIV_0_TRP add or drop checks at the next block; on a
+        Cortex-M7 IC / DC switch the L1 caches, which the flash model reports (flash_changed)."""
         self.request_stop("ccr")
+        if isinstance(self.scb, ScbM7):
+            self.flash_changed()
 
     def _check_fired(self, stop_engine: bool) -> None:
         if self._stop_reason is None or self._stop_reason in ("recheck", "ccr", "interrupt"):

@@ -47,9 +47,11 @@ def counter_options(plat, *, stack_guard=None, count_data: bool = False,
     icache = dcache = None
     if flash and ft.icache_lines > 0:
         icache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.icache_lines, miss_penalty=imiss,
-                               prefetch=bool(ft.prefetch), prefetch_penalty=ipre)
+                               prefetch=bool(ft.prefetch), prefetch_penalty=ipre,
+                               ways=ft.icache_ways)
     if flash and ft.dcache_lines > 0:
-        dcache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.dcache_lines, miss_penalty=dmiss)
+        dcache = CacheGeometry(line_bytes=ft.line_bytes, lines=ft.dcache_lines, miss_penalty=dmiss,
+                               ways=ft.dcache_ways)
     return {
         "flash_ranges": [(m.base, m.base + m.size) for m in flash],
         "icache": icache,

@@ -439,4 +439,6 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     return FlashTiming(line_bytes=line_bytes, prefetch=f.get("prefetch", bool),
                        icache_lines=sizes["icache"][0], dcache_lines=sizes["dcache"][0],
                        wait_state_table=MappingProxyType(tables), dbank=dbank,
-                       icache_bytes=sizes["icache"][1], dcache_bytes=sizes["dcache"][1], stall=stall)
+                       icache_bytes=sizes["icache"][1], dcache_bytes=sizes["dcache"][1], stall=stall,
+                       icache_ways=int(f.number("icache_ways", 0, 64, default=0, kind=int)),
+                       dcache_ways=int(f.number("dcache_ways", 0, 64, default=0, kind=int)))

@@ -17,12 +17,13 @@ import numpy as np
 
 from ..errors import PlatformError
 
-ARCHES = {"armv7m": ("cortex-m4f",), "rv32": ("rv32imc",)}
+ARCHES = {"armv7m": ("cortex-m4f", "cortex-m7"), "rv32": ("rv32imc",)}
 # Optional core capabilities a SoC file may declare in `[core] features`; the build picks code by
 # them (the kernel port), never by a core's name. Sources:
 #   dsp      Arm DSP extension (ARMv7E-M: SMLAD, SSAT, SXTB16, ... ; ARMv7-M ARM DDI 0403E.e A1.3)
 #   fpv4-sp  single-precision FPU FPv4-SP-D16 (Cortex-M4 TRM DDI 0439B section 7)
-CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp"), "rv32": ()}
+#   fpv5-dp  FPv5-D16 with double precision (Cortex-M7 TRM DDI 0489 "Floating Point Unit")
+CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp", "fpv5-dp"), "rv32": ()}
 # rom: read-only information memory the firmware cannot program (system memory, OTP, option
 # bytes, device signature); not counted as flash storage.
 MEMORY_KINDS = ("flash", "sram", "rom")
@@ -96,6 +97,8 @@ class FlashTiming:
     # "wait-states" (on-chip flash read latency, STM32 FLASH_ACR.LATENCY) or "cache-refill" (CPU
     # cycles per cache line fill from external flash, ESP32-C3). Tables and errors use them.
     stall: str = "wait-states"
+    icache_ways: int = 0           # associativity of the caches in front of flash; 0 = fully
+    dcache_ways: int = 0           # associative (the ART's few lines); the Cortex-M7 L1: 2 / 4
 
     def with_line_bytes(self, line_bytes: int) -> "FlashTiming":
         """This timing with another read width (the firmware's option bytes): caches of a fixed

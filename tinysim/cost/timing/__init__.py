@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from ...registry import Registry
 from ..classify import Insn
-from . import cortex_m4, riscv
+from . import cortex_m4, cortex_m7, riscv
 from .preset import TimingPreset, empty_terms
 
 PRESETS: Registry[TimingPreset] = Registry("timing preset")
-for _preset in (*cortex_m4.PRESETS, *riscv.PRESETS):
+for _preset in (*cortex_m4.PRESETS, *cortex_m7.PRESETS, *riscv.PRESETS):
     PRESETS.add(_preset.name, _preset)
 
 

@@ -31,8 +31,7 @@ from typing import Dict, Mapping
 import numpy as np
 
 from ..classes import InsnClass as C
-from ..classify import BLOCKING, CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
-from .preset import TimingPreset, empty_terms
+from .preset import TimingPreset, count_taken_exit, empty_terms
 
 DEFAULTS = {
     # [TRM] SDIV/UDIV take 2..12 cycles depending on the operands' leading zeros (early
@@ -111,8 +110,6 @@ _FPU_CLASSES = frozenset({C.FP_ALU, C.FP_MAC, C.FP_DIVSQRT, C.FP_LOAD, C.FP_LOAD
                           C.FP_STORE_MULTIPLE, C.FP_MOV, C.FP_MOV_PAIR})
 # "data processing operation" for the address-dependency stall [TRM-LS]
 _DATA_PROCESSING = (C.ALU, C.MUL, C.MAC, C.DSP, C.DIV, C.FP_MOV, C.FP_MOV_PAIR)
-_TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT,
-               BLOCKING: C.TAKEN_BLOCKING, CALL: C.TAKEN_CALL, CALL_INDIRECT: C.TAKEN_CALL_INDIRECT}
 
 
 def block_terms(insns: list):
@@ -143,13 +140,7 @@ def block_terms(insns: list):
         if ins.addr_regs and prev_cls in _DATA_PROCESSING and (ins.addr_regs & prev.writes):
             static[C.ADDR_DEP_STALL] += 1
         prev, prev_cls = ins, cls
-    if insns and insns[-1].exit:
-        last = insns[-1]
-        if last.exit == COND:
-            back = last.target is not None and last.target <= last.addr
-            taken[C.TAKEN_BRANCH_BACK if back else C.TAKEN_BRANCH_FWD] += 1
-        else:
-            taken[_TAKEN_TERM[last.exit]] += 1
+    count_taken_exit(insns, taken)
     return static, taken
 
 

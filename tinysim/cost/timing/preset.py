@@ -16,6 +16,7 @@ import numpy as np
 
 from ...errors import PlatformError
 from ..classes import N_TERMS, InsnClass
+from ..classify import BLOCKING, CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
 
 BlockRules = Callable[[list], Tuple[np.ndarray, np.ndarray]]
 
@@ -55,3 +56,20 @@ class TimingPreset:
 
 def empty_terms() -> Tuple[np.ndarray, np.ndarray]:
     return np.zeros(N_TERMS, dtype=np.int32), np.zeros(N_TERMS, dtype=np.int32)
+
+
+_TAKEN_TERM = {JUMP: InsnClass.TAKEN_JUMP, RETURN: InsnClass.TAKEN_RETURN,
+               INDIRECT: InsnClass.TAKEN_INDIRECT, BLOCKING: InsnClass.TAKEN_BLOCKING,
+               CALL: InsnClass.TAKEN_CALL, CALL_INDIRECT: InsnClass.TAKEN_CALL_INDIRECT}
+
+
+def count_taken_exit(insns: list, taken: np.ndarray) -> None:
+    """The taken-exit term of a block left by its last instruction (every core's rule): a
+    conditional branch backward (a loop) or forward, else the kind of jump, call or return."""
+    if insns and insns[-1].exit:
+        last = insns[-1]
+        if last.exit == COND:
+            back = last.target is not None and last.target <= last.addr
+            taken[InsnClass.TAKEN_BRANCH_BACK if back else InsnClass.TAKEN_BRANCH_FWD] += 1
+        else:
+            taken[_TAKEN_TERM[last.exit]] += 1

@@ -17,8 +17,7 @@ from __future__ import annotations
 from typing import Dict, Mapping
 
 from ..classes import InsnClass as C
-from ..classify import CALL, CALL_INDIRECT, COND, INDIRECT, JUMP, RETURN
-from .preset import TimingPreset, empty_terms
+from .preset import TimingPreset, count_taken_exit, empty_terms
 
 _FP = frozenset({C.FP_ALU, C.FP_MAC, C.FP_DIVSQRT, C.FP_LOAD, C.FP_STORE, C.FP_MOV})
 _ARM_ONLY = frozenset({
@@ -90,8 +89,6 @@ def cv32_table(p: Mapping[str, float]) -> Dict[C, float]:
     }
 
 
-_TAKEN_TERM = {JUMP: C.TAKEN_JUMP, RETURN: C.TAKEN_RETURN, INDIRECT: C.TAKEN_INDIRECT,
-               CALL: C.TAKEN_CALL, CALL_INDIRECT: C.TAKEN_CALL_INDIRECT}
 
 
 def block_terms(insns: list):
@@ -105,13 +102,7 @@ def block_terms(insns: list):
             elif prev.cls in (C.MUL, C.MULH):
                 static[C.MUL_USE_STALL] += 1
         prev = ins
-    if insns and insns[-1].exit:
-        last = insns[-1]
-        if last.exit == COND:
-            back = last.target is not None and last.target <= last.addr
-            taken[C.TAKEN_BRANCH_BACK if back else C.TAKEN_BRANCH_FWD] += 1
-        else:
-            taken[_TAKEN_TERM[last.exit]] += 1
+    count_taken_exit(insns, taken)
     return static, taken
 
 
