@@ -56,7 +56,8 @@ def _fails(capsys, board, argv=(), *words):
     ("board", 'peripheral = "lpuart1"', 'peripheral = "rcc"',
      ["console.peripheral", "'rcc'", "not a UART", "lpuart1"]),                    # was AttributeError
     ("board", "baud = 115200", "baud = 0", ["console.baud", "at least 1"]),
-    ("soc", "icache_lines = 32", "icache_lines = -1", ["flash.icache_lines", "-1", "at least 0"]),
+    ("soc", "icache_bytes = 1024", "icache_bytes = -1", ["flash.icache_bytes", "-1", "at least 0"]),
+    ("soc", "icache_bytes = 1024", "icache_bytes = 1000", ["flash.icache_bytes", "1000", "16-byte lines"]),
     ("soc", "single_bank_line_bytes = 16", "single_bank_line_bytes = 12", ["flash.single_bank_line_bytes", "power of two"]),
     ("soc", "irq = 70", "irq = 100000", ["peripheral[1].irq", "100000", "0..239"]),  # was a hang
     ("soc", "irq = 70", "irq = -5", ["peripheral[1].irq", "-5", "0..239"]),          # was SVCall
