@@ -5,11 +5,13 @@ counter and output."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
 from tinysim.pipeline.session import build_session
+from tinysim.platform import Wire, load_platform
 
 BOARD = "nucleo-l4r5zi"
 CORE_HZ = 120e6      # the board's clock (board.c runs the PLL at 120 MHz; board TOML [clock])
@@ -58,4 +60,17 @@ def test_dma_prints_a_buffer_and_receives_a_line_through_the_console_uart(fw):
     r2 = s.run(max_instructions=30_000_000)
     assert r2.exit == "halt", r2.message
     assert r2.uart.endswith("rx: hello dma!\r\n")
+    assert s.machine.unmodelled_accesses() == []
+
+
+def test_gpio_edges_raise_exti_interrupts_through_syscfg(fw):
+    # a board wire from PB1 to PC13 (an external signal on PC13, the way a button would be wired)
+    plat = load_platform(BOARD)
+    plat = dataclasses.replace(plat, wires=(*plat.wires, Wire("gpio:PB1", "exti:PC13")))
+    s = build_session(fw("exti"), plat)
+    r = s.run(max_instructions=5_000_000)
+    assert r.exit == "halt", r.message
+    # PB0 both edges -> EXTI0 twice; PB1 -> PC13 rising -> EXTI15_10 once; SWIER1 line 2 once;
+    # line 3 selects port A, so PB3's edges raise nothing
+    assert "exti0 2 exti13 1 exti2 1 exti3 0" in r.uart
     assert s.machine.unmodelled_accesses() == []

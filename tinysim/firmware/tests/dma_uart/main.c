@@ -2,16 +2,14 @@
  * "transmission/reception using DMA"). Channel 1 (request LPUART1_TX) prints a buffer from flash
  * while the core polls the channel's TCIF and DWT times it; channel 2 (request LPUART1_RX)
  * receives a 12-byte line into RAM while the core sleeps in WFI until the channel's transfer-
- * complete interrupt; the line is then echoed by DMA. STM32L4R5 only. The vector table is copied
- * to RAM to install the DMA1 channel 2 handler. */
+ * complete interrupt; the line is then echoed by DMA. STM32L4R5 only. */
 #include "stm32l4r5_regs.h"
 #include "tinysim_board.h"
 
-#define N_VECTORS (16 + 95)
-#define LINE_LEN 12u
-typedef void (*vector_t)(void);
+#include "../ram_vectors.h"
 
-static vector_t s_vectors[N_VECTORS] __attribute__((aligned(512)));
+#define LINE_LEN 12u
+
 static volatile uint32_t s_rx_done;
 static char s_line[4 + LINE_LEN] = "rx: ";
 static const char k_banner[] = "dma tx: the quick brown fox jumps over the lazy dog\r\n";
@@ -38,14 +36,6 @@ static void dma_print(const char *buf, uint32_t len)
 
 int main(void)
 {
-    const vector_t *rom = (const vector_t *)(uintptr_t)SCB_VTOR;
-    for (uint32_t i = 0; i < N_VECTORS; i++) {
-        s_vectors[i] = rom[i];
-    }
-    s_vectors[16 + DMA1_CH1_IRQN + 1u] = dma1_ch2_handler;
-    SCB_VTOR = (uint32_t)(uintptr_t)s_vectors;
-    __asm volatile("dsb\n\tisb" ::: "memory");
-
     board_puts("dma_uart\r\n");
     while (!(LPUART1_ISR & USART_ISR_TC)) {
     }
@@ -69,7 +59,7 @@ int main(void)
     DMA_CPAR(DMA1_BASE, 2u) = (uint32_t)(uintptr_t)&LPUART1_RDR;
     DMA_CMAR(DMA1_BASE, 2u) = (uint32_t)(uintptr_t)&s_line[4];
     DMA_CNDTR(DMA1_BASE, 2u) = LINE_LEN;
-    NVIC_ISER((DMA1_CH1_IRQN + 1u) / 32u) = 1u << ((DMA1_CH1_IRQN + 1u) % 32u);
+    ram_vectors_install(DMA1_CH1_IRQN + 1u, dma1_ch2_handler);
     DMA_CCR(DMA1_BASE, 2u) = DMA_CCR_MINC | DMA_CCR_TCIE | DMA_CCR_EN;
     while (!s_rx_done) {
         board_wait_for_interrupt();

@@ -3,14 +3,13 @@
  * the update interrupt counts milliseconds. Two phases are timed by both the timer and the DWT
  * cycle counter: a busy loop, then sleeping in WFI until 20 update interrupts have come. Prints
  * "<phase> us <timer us> cycles <DWT cycles> ms <update interrupts>". STM32L4R5 only (RM0432
- * TIMx registers). The vector table is copied to RAM to install the TIM16 handler. */
+ * TIMx registers). */
 #include "stm32l4r5_regs.h"
 #include "tinysim_board.h"
 
-#define N_VECTORS (16 + 95)
-typedef void (*vector_t)(void);
+#include "../ram_vectors.h"
 
-static vector_t s_vectors[N_VECTORS] __attribute__((aligned(512)));
+
 static volatile uint32_t s_ms;
 
 static void tim16_handler(void)
@@ -43,21 +42,13 @@ static void report(const char *phase, uint32_t us, uint64_t cycles, uint32_t ms)
 
 int main(void)
 {
-    const vector_t *rom = (const vector_t *)(uintptr_t)SCB_VTOR;
-    for (uint32_t i = 0; i < N_VECTORS; i++) {
-        s_vectors[i] = rom[i];
-    }
-    s_vectors[16 + TIM1_UP_TIM16_IRQN] = tim16_handler;
-    SCB_VTOR = (uint32_t)(uintptr_t)s_vectors;
-    __asm volatile("dsb\n\tisb" ::: "memory");
-
     RCC_APB2ENR |= RCC_APB2ENR_TIM16EN;
     TIM_PSC(TIM16_BASE) = board_clock_hz() / 1000000u - 1u; /* 1 MHz (APB2 prescaler 1) */
     TIM_ARR(TIM16_BASE) = 999u;                              /* wraps every millisecond */
     TIM_EGR(TIM16_BASE) = TIM_EGR_UG;                        /* load PSC now */
     TIM_SR(TIM16_BASE) = 0u;
     TIM_DIER(TIM16_BASE) = TIM_DIER_UIE;
-    NVIC_ISER(TIM1_UP_TIM16_IRQN / 32u) = 1u << (TIM1_UP_TIM16_IRQN % 32u);
+    ram_vectors_install(TIM1_UP_TIM16_IRQN, tim16_handler);
     TIM_CR1(TIM16_BASE) = TIM_CR1_CEN;
 
     uint32_t us0 = micros();
