@@ -132,3 +132,63 @@ def test_bad_width_is_a_clear_error():
     from tinysim.errors import PlatformError
     with pytest.raises(PlatformError, match="16 or 32"):
         Stm32Tim("tim2", 0x40000000, 0x400, 28, {"bits": 24})
+
+
+# ---- LPTIM ------------------------------------------------------------------------------------
+from tinysim.emu.peripherals.timer.stm32_lptim import Stm32Lptim  # noqa: E402
+
+LPTIM_IRQ = 65
+
+
+def _lptim(core_hz=120e6, kernel_hz=None):
+    host = NullHost()
+    host.clock = core_hz
+    params = {"kernel_clock_hz": kernel_hz} if kernel_hz else {}
+    return Stm32Lptim("lptim1", 0x40007C00, 0x400, LPTIM_IRQ, params, host), host
+
+
+def test_lptim_reset_values():
+    t, _ = _lptim()
+    assert t.reg_read("ARR") == 1 and t.reg_read("CNT") == 0 and t.reg_read("ISR") == 0
+
+
+def test_lptim_continuous_counting_with_prescaler_and_matches():
+    t, host = _lptim(kernel_hz=30e6)                 # 4 core cycles per kernel tick
+    t.reg_write("CFGR", 2 << 9)                      # PRESC /4: one count per 16 core cycles
+    t.reg_write("IER", 0x2)                          # ARRMIE
+    t.reg_write("CR", 1)                             # ENABLE
+    t.reg_write("ARR", 99)
+    t.reg_write("CMP", 10)
+    assert t.reg_read("ISR") & 0x18 == 0x18          # ARROK, CMPOK
+    t.reg_write("ICR", 0x18)
+    t.reg_write("CR", 1 | 4)                         # CNTSTRT
+    assert t.next_event(host.cycles) == 99 * 16
+    host.cycles = 10 * 16
+    assert t.reg_read("CNT") == 10 and t.reg_read("ISR") == 0x1      # CMPM at CNT = CMP
+    host.cycles = 99 * 16
+    t.tick(host.cycles)
+    assert t.reg_read("ISR") & 0x2 and host.irqs[LPTIM_IRQ] is True
+    t.reg_write("ICR", 0x3)
+    assert host.irqs[LPTIM_IRQ] is False
+    host.cycles = (100 * 1000 + 5) * 16              # a thousand periods later
+    assert t.reg_read("CNT") == 5 and t.reg_read("ISR") & 0x3 == 0x3
+    assert t.next_event(host.cycles) == (100 * 1000 + 99) * 16
+
+
+def test_lptim_single_mode_stops_after_the_match():
+    t, host = _lptim(kernel_hz=120e6)
+    t.reg_write("CR", 1)
+    t.reg_write("ARR", 9)
+    t.reg_write("CR", 1 | 2)                         # SNGSTRT
+    host.cycles = 8
+    assert t.reg_read("CNT") == 8 and not t.reg_read("ISR") & 0x2
+    host.cycles = 9                                  # the ARR match: ARRM, and the counter stops
+    assert t.reg_read("ISR") & 0x2 and t.reg_read("CNT") == 0
+    host.cycles = 50
+    assert t.reg_read("CNT") == 0 and t.next_event(host.cycles) is None
+
+
+def test_lptim_external_clock_is_reported():
+    t, host = _lptim()
+    t.reg_write("CFGR", 1)
+    assert host.unmodelled_log == [("lptim1", "CFGR.CKSEL (external clock)", "write")]

@@ -23,13 +23,12 @@ Params: `bits` (16, or 32 for TIM2/TIM5), `kernel_clock_hz` (optional override).
 
 from __future__ import annotations
 
-from fractions import Fraction
-from math import ceil, floor
 from typing import Optional
 
 from ....errors import PlatformError
 from .. import PERIPHERALS
 from ..base import UNMODELLED, WO, Peripheral, Reg
+from .ticks import KernelTicks
 
 # CR1 bits (RM0432 TIMx_CR1)
 CEN, UDIS, URS, OPM, DIR, CMS, ARPE, UIFREMAP = 1, 2, 4, 8, 0x10, 0x60, 0x80, 1 << 11
@@ -75,8 +74,7 @@ class Stm32Tim(Peripheral):
         self._rep = 0            # repetition down-counter: a UEV when an overflow finds it at 0
         # The counter state at tick `_k0`: CNT = _cnt0, prescaler counter = _phase0.
         self._k0, self._cnt0, self._phase0 = 0, 0, 0
-        # Clock segment: tick `_clk_tick` fell at cycle `_clk_cycle`; ticks per cycle `_ratio`.
-        self._clk_cycle, self._clk_tick, self._ratio = self.host.now(), 0, None
+        self._clock = KernelTicks(self.host.now())
         self._level = False
         self._reported = set()
 
@@ -88,19 +86,10 @@ class Stm32Tim(Peripheral):
         return float(derived) if derived else float(self.host.clock_hz())
 
     def _sync_clock(self, now: int) -> None:
-        core, tim = float(self.host.clock_hz()), self.timer_clock_hz()
-        ratio = Fraction(tim) / Fraction(core) if core and tim else Fraction(1)
-        if ratio != self._ratio:
-            if self._ratio is not None:
-                self._clk_tick = self._ticks_at(now)
-            self._clk_cycle, self._ratio = now, ratio
+        self._clock.sync(now, float(self.host.clock_hz()), self.timer_clock_hz())
 
     def _ticks_at(self, cycle: int) -> int:
-        return self._clk_tick + floor((cycle - self._clk_cycle) * self._ratio)
-
-    def _cycle_of(self, tick: int) -> int:
-        """The first cycle at which the kernel clock has made `tick` ticks."""
-        return self._clk_cycle + max(0, ceil((tick - self._clk_tick) / self._ratio))
+        return self._clock.ticks_at(cycle)
 
     # ---- the counter -------------------------------------------------------------------------
     @property
@@ -262,7 +251,7 @@ class Stm32Tim(Peripheral):
         if not (self.running and self.values[0x0C] & UIE) or self.values[0x00] & UDIS:
             return None
         self._sync_clock(now)
-        return self._cycle_of(self._next_overflow() + self._rep * self._period())
+        return self._clock.cycle_of(self._next_overflow() + self._rep * self._period())
 
     def tick(self, now: int) -> None:
         self._advance(now)
