@@ -60,6 +60,7 @@ class Stm32Dma(Peripheral):
         self._last_poll: Optional[int] = None
         self._spin = self._empty_polls = 0
         self._reported = set()
+        self._on = set()        # the enabled channels: the run loop asks at every stop
 
     # ---- registers -----------------------------------------------------------------------
     @staticmethod
@@ -81,6 +82,10 @@ class Stm32Dma(Peripheral):
         off = self._reg(ch, 0)
         was = self.values[off] & EN
         super().write(offset, size, value)
+        if self.values[off] & EN:
+            self._on.add(ch)
+        else:
+            self._on.discard(ch)
         if self.values[off] & EN and not was:
             c = self.chans[ch - 1]
             c.par, c.mar = self.values[self._reg(ch, 8)], self.values[self._reg(ch, 12)]
@@ -162,6 +167,8 @@ class Stm32Dma(Peripheral):
     # ---- transfers -----------------------------------------------------------------------
     def service(self, now: int) -> None:
         """Every transfer whose request is active at `now`."""
+        if not self._on:
+            return
         for ch in range(1, len(self.chans) + 1):
             ccr = self.values[self._reg(ch, 0)]
             while self._active(ch):
@@ -183,6 +190,7 @@ class Stm32Dma(Peripheral):
         shift = 4 * (ch - 1)
         if not ok:
             self.values[self._reg(ch, 0)] &= ~EN
+            self._on.discard(ch)
             self.values[0x00] |= (TEIF | GIF) << shift
             return
         if ccr & PINC:
@@ -218,6 +226,8 @@ class Stm32Dma(Peripheral):
     # ---- time ----------------------------------------------------------------------------
     def next_event(self, now: int) -> Optional[int]:
         """When a waiting channel's UART next changes (a byte lands, the transmitter frees)."""
+        if not self._on:
+            return None
         best = None
         for ch in range(1, len(self.chans) + 1):
             if not self._active(ch) or self.values[self._reg(ch, 0)] & MEM2MEM:

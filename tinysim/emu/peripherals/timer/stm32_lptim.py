@@ -168,5 +168,6 @@ class Stm32Lptim(Peripheral):
         return self._clock.cycle_of(self._start + min(due) * self._div()) if due else None
 
     def tick(self, now: int) -> None:
-        self._advance(now)
-        self._update_irq()
+        if self._start is not None:
+            self._advance(now)
+            self._update_irq()

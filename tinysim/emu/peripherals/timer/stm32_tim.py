@@ -89,6 +89,7 @@ class Stm32Tim(Peripheral):
         self._clock.sync(now, float(self.host.clock_hz()), self.timer_clock_hz())
 
     def _ticks_at(self, cycle: int) -> int:
+        self._sync_clock(cycle)
         return self._clock.ticks_at(cycle)
 
     # ---- the counter -------------------------------------------------------------------------
@@ -112,7 +113,8 @@ class Stm32Tim(Peripheral):
 
     def _advance(self, now: int) -> None:
         """Bring the counter to cycle `now`: every overflow and update event on the way."""
-        self._sync_clock(now)
+        if not self.running:
+            return
         t = self._ticks_at(now)
         while self.running:
             u = self._next_overflow()
@@ -248,11 +250,13 @@ class Stm32Tim(Peripheral):
 
     def next_event(self, now: int) -> Optional[int]:
         """The cycle of the next update event, while it can raise the interrupt."""
-        if not (self.running and self.values[0x0C] & UIE) or self.values[0x00] & UDIS:
+        cr1 = self.values[0x00]
+        if not cr1 & CEN or cr1 & UDIS or not self.values[0x0C] & UIE:
             return None
         self._sync_clock(now)
         return self._clock.cycle_of(self._next_overflow() + self._rep * self._period())
 
     def tick(self, now: int) -> None:
-        self._advance(now)
-        self._update_irq()
+        if self.values[0x00] & CEN:   # a stopped counter has nothing falling due
+            self._advance(now)
+            self._update_irq()
