@@ -7,6 +7,8 @@ from __future__ import annotations
 import collections
 from typing import Callable, List, Optional, Tuple
 
+from unicorn import UcError
+
 from ..errors import EmulationError
 from .peripherals.base import Host, Peripheral
 
@@ -75,6 +77,36 @@ class PeripheralHost(Host):
         event = self.next_event()
         if event is not None:
             self._lower_deadline(event)
+
+    def peripheral(self, name: str) -> Optional[Peripheral]:
+        return self.peripherals.get(name)
+
+    def bus_read(self, addr: int, size: int) -> Optional[int]:
+        """A bus master's (DMA's) read: a peripheral register through its model, else memory;
+        None where nothing answers (a bus error)."""
+        for bus in self.buses:
+            if bus.base <= addr < bus.end:
+                p, off = bus.find(addr)
+                return None if p is None else p.read(off, size)
+        try:
+            return int.from_bytes(self.uc.mem_read(addr, size), "little")
+        except UcError:
+            return None
+
+    def bus_write(self, addr: int, size: int, value: int) -> bool:
+        for bus in self.buses:
+            if bus.base <= addr < bus.end:
+                p, off = bus.find(addr)
+                if p is not None:
+                    p.write(off, size, value)
+                return p is not None
+        if any(m.kind in ("flash", "rom") and m.base <= addr < m.base + m.size for m in self.platform.memories):
+            return False   # flash is written only by its controller's programming sequence
+        try:
+            self.uc.mem_write(addr, (value & ((1 << 8 * size) - 1)).to_bytes(size, "little"))
+        except UcError:
+            return False
+        return True
 
     def stop_now(self, reason: str) -> None:
         """Stop immediately (from the CPU interrupt hook: BKPT, SVC, exception return)."""

@@ -132,4 +132,66 @@
 #define DWT_CYCCNT  REG32(0xE0001004u)
 #define DWT_CTRL_CYCCNTENA (1u << 0)
 
+/* ---- Peripherals of the issue-11 test firmwares (tim16, dma_uart, exti). Bases RM0432 Table 3,
+ * IRQ positions RM0432 Table 58 (both recalled from memory, as in stm32l4r5.toml). ---- */
+#define RCC_AHB1ENR  REG32(RCC_BASE + 0x48u)
+#define RCC_APB2ENR  REG32(RCC_BASE + 0x60u)
+#define RCC_AHB1ENR_DMA1EN    (1u << 0)   /* RCC_AHB1ENR (RM0432 6.4.16, recalled) */
+#define RCC_AHB1ENR_DMAMUX1EN (1u << 2)
+#define RCC_APB2ENR_SYSCFGEN  (1u << 0)   /* RCC_APB2ENR (RM0432 6.4.22, recalled) */
+#define RCC_APB2ENR_TIM16EN   (1u << 17)
+
+/* TIMx registers (one layout for the family; RM0432 TIMx register maps) */
+#define TIM16_BASE   0x40014400u
+#define TIM_CR1(b)   REG32((b) + 0x00u)
+#define TIM_DIER(b)  REG32((b) + 0x0Cu)
+#define TIM_SR(b)    REG32((b) + 0x10u)
+#define TIM_EGR(b)   REG32((b) + 0x14u)
+#define TIM_CNT(b)   REG32((b) + 0x24u)
+#define TIM_PSC(b)   REG32((b) + 0x28u)
+#define TIM_ARR(b)   REG32((b) + 0x2Cu)
+#define TIM_CR1_CEN  (1u << 0)
+#define TIM_DIER_UIE (1u << 0)
+#define TIM_SR_UIF   (1u << 0)
+#define TIM_EGR_UG   (1u << 0)
+#define TIM1_UP_TIM16_IRQN 25u
+
+/* DMA1 (channels 1..7, 0x14 apart from 0x08) and DMAMUX1 (channel x at 4*x) */
+#define DMA1_BASE    0x40020000u
+#define DMA_ISR(b)   REG32((b) + 0x00u)
+#define DMA_IFCR(b)  REG32((b) + 0x04u)
+#define DMA_CCR(b, ch)   REG32((b) + 0x08u + 0x14u * ((ch) - 1u))
+#define DMA_CNDTR(b, ch) REG32((b) + 0x0Cu + 0x14u * ((ch) - 1u))
+#define DMA_CPAR(b, ch)  REG32((b) + 0x10u + 0x14u * ((ch) - 1u))
+#define DMA_CMAR(b, ch)  REG32((b) + 0x14u + 0x14u * ((ch) - 1u))
+#define DMA_CCR_EN   (1u << 0)
+#define DMA_CCR_TCIE (1u << 1)
+#define DMA_CCR_DIR  (1u << 4)   /* 1 = read from memory (memory to peripheral) */
+#define DMA_CCR_MINC (1u << 7)
+#define DMA_ISR_TCIF(ch) (1u << (4u * ((ch) - 1u) + 1u))
+#define DMA_IFCR_CGIF(ch) (1u << (4u * ((ch) - 1u)))
+#define DMAMUX1_BASE 0x40020800u
+#define DMAMUX1_CCR(x) REG32(DMAMUX1_BASE + 4u * (x))   /* x = 0..13: DMA1 ch1..7, DMA2 ch1..7 */
+#define DMAMUX_REQ_LPUART1_RX 34u   /* RM0432 DMAMUX1 request table (recalled) */
+#define DMAMUX_REQ_LPUART1_TX 35u
+#define DMA1_CH1_IRQN 11u
+#define USART_CR3_DMAR (1u << 6)   /* LPUART_CR3 */
+#define USART_CR3_DMAT (1u << 7)
+
+/* SYSCFG and EXTI */
+#define SYSCFG_BASE    0x40010000u
+#define SYSCFG_EXTICR(n) REG32(SYSCFG_BASE + 0x08u + 4u * (n))  /* n = 0..3: lines 4n..4n+3 */
+#define EXTI_BASE      0x40010400u
+#define EXTI_IMR1      REG32(EXTI_BASE + 0x00u)
+#define EXTI_RTSR1     REG32(EXTI_BASE + 0x08u)
+#define EXTI_FTSR1     REG32(EXTI_BASE + 0x0Cu)
+#define EXTI_SWIER1    REG32(EXTI_BASE + 0x10u)
+#define EXTI_PR1       REG32(EXTI_BASE + 0x14u)
+#define EXTI0_IRQN     6u
+#define EXTI15_10_IRQN 40u
+#define GPIOB_BASE     0x48000400u
+#define GPIOB_MODER    REG32(GPIOB_BASE + 0x00u)
+#define GPIOB_BSRR     REG32(GPIOB_BASE + 0x18u)
+#define RCC_AHB2ENR_GPIOBEN (1u << 1)
+
 #endif /* STM32L4R5_REGS_H */

@@ -74,6 +74,15 @@ class Host:
     def kernel_clock_hz(self, name: str) -> Optional[float]:  # a UART's kernel clock from the RCC
         return None
 
+    def peripheral(self, name: str) -> Optional["Peripheral"]:  # another model (a DMA's request source)
+        return None
+
+    def bus_read(self, addr: int, size: int) -> Optional[int]:  # a bus master's read; None = bus error
+        return None
+
+    def bus_write(self, addr: int, size: int, value: int) -> bool:  # a bus master's write; False = error
+        return False
+
 
 class NullHost(Host):
     """A host for testing a peripheral alone: a settable clock, and records of what was raised."""
@@ -89,6 +98,34 @@ class NullHost(Host):
         self.timestamps = 0
         self.clock_changes = 0
         self.flash_changes: list = []
+        self.devices: Dict[str, "Peripheral"] = {}   # other models, by name (and on the bus)
+        self.memory: Dict[int, bytearray] = {}        # RAM regions a bus master sees, by base
+
+    def peripheral(self, name):
+        return self.devices.get(name)
+
+    def _target(self, addr: int, size: int):
+        for p in self.devices.values():
+            if p.base <= addr < p.base + p.size:
+                return p, addr - p.base
+        for base, mem in self.memory.items():
+            if base <= addr and addr + size <= base + len(mem):
+                return mem, addr - base
+        return None, 0
+
+    def bus_read(self, addr, size):
+        t, off = self._target(addr, size)
+        if isinstance(t, Peripheral):
+            return t.read(off, size)
+        return None if t is None else int.from_bytes(t[off:off + size], "little")
+
+    def bus_write(self, addr, size, value):
+        t, off = self._target(addr, size)
+        if isinstance(t, Peripheral):
+            t.write(off, size, value)
+        elif t is not None:
+            t[off:off + size] = (value & _SIZE_MASK[size]).to_bytes(size, "little")
+        return t is not None
 
     def now(self) -> int:
         return self.cycles

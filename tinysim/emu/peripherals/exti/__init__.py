@@ -1,0 +1,1 @@
+"""External interrupt/event controller models."""

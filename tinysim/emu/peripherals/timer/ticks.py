@@ -1,0 +1,36 @@
+"""Device-time arithmetic shared by the timer models: a timer's kernel-clock ticks counted from
+the machine's core cycles, exactly (an integer ratio num/den), across clock changes.
+
+`KernelTicks.sync(now, core_hz, kernel_hz)` starts a new segment at cycle `now` when the ratio
+kernel/core changed; `ticks_at(cycle)` is the number of ticks since the timer model's reset;
+`cycle_of(tick)` the first cycle at which that many ticks have passed. A change of either clock
+is seen at the timer's next access or event: the ticks in between count at the old ratio.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+class KernelTicks:
+    def __init__(self, now: int):
+        self.cycle, self.tick = now, 0          # tick `tick` fell at cycle `cycle`
+        self.num, self.den = 0, 0               # ticks per core cycle = num / den (0/0: unset)
+        self._key = None
+
+    def sync(self, now: int, core_hz: float, kernel_hz: float) -> None:
+        key = (core_hz, kernel_hz)
+        if key == self._key:
+            return
+        self._key = key
+        ratio = Fraction(kernel_hz) / Fraction(core_hz) if core_hz and kernel_hz else Fraction(1)
+        if (ratio.numerator, ratio.denominator) != (self.num, self.den):
+            if self.den:
+                self.tick = self.ticks_at(now)
+            self.cycle, self.num, self.den = now, ratio.numerator, ratio.denominator
+
+    def ticks_at(self, cycle: int) -> int:
+        return self.tick + (cycle - self.cycle) * self.num // self.den
+
+    def cycle_of(self, tick: int) -> int:
+        return self.cycle + max(0, -(-(tick - self.tick) * self.den // self.num))
