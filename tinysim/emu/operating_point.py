@@ -165,7 +165,8 @@ class OperatingPoints:
             return (f"HCLK {mhz:g} MHz exceeds the {float(limit) / 1e6:g} MHz that {vr} allows "
                     f"(PWR_CR1.VOS, PWR_CR5.R1MODE; RM0432 section 5.1.8): raise the voltage "
                     f"range (Range 1 boost: VOS=01, R1MODE=0) before the clock")
-        table = "range2" if vr == "range2" else "range1"
+        # the SoC's table for that range; the L4+ boost range uses its "range1" table
+        table = vr if vr in self.platform.flash.wait_state_table else "range1"
         try:
             need = int(self.platform.flash.wait_states(point.clock_hz, table, self.platform.name))
         except PlatformError as err:
