@@ -100,3 +100,19 @@ def test_board_port_reaches_160mhz_range1_with_the_icache(fw):
         (160e6, 4, True, "range1")
     assert "tick 10\r\n" in res.uart
     assert 99_000 <= int(re.search(r"elapsed_us (\d+)", res.uart).group(1)) <= 101_000
+
+
+def test_overclocking_checks_use_the_u5_ranges_and_manual(fw):
+    import dataclasses
+    s = build_session(fw("hello", BOARD), BOARD)
+    assert s.run(max_instructions=1_000_000).exit == "halt"
+    point = s.machine.operating_point
+    assert s.machine.operating_point_problem(point) is None
+    too_fast = s.machine.operating_point_problem(dataclasses.replace(point, voltage_range="range4"))
+    assert "exceeds the 25 MHz that range4 allows (PWR_VOSR.VOS; RM0456" in too_fast
+    slow_flash = s.machine.operating_point_problem(dataclasses.replace(point, latency=3))
+    assert "LATENCY=3" in slow_flash and "RM0456 section 7.3.3" in slow_flash and "at least 4" in slow_flash
+    # Range 3 has its own table: 30 MHz needs 1 wait state there, 0 in range 1
+    r3 = dataclasses.replace(point, clock_hz=30e6, latency=0, voltage_range="range3")
+    assert "at least 1" in s.machine.operating_point_problem(r3)
+    assert s.machine.operating_point_problem(dataclasses.replace(r3, voltage_range="range1")) is None

@@ -162,9 +162,11 @@ class OperatingPoints:
         limits = dict(self._power_model.params.get("max_hclk_hz") or {})
         limit = limits.get(vr)
         if limit is not None and point.clock_hz > float(limit):
-            return (f"HCLK {mhz:g} MHz exceeds the {float(limit) / 1e6:g} MHz that {vr} allows "
-                    f"(PWR_CR1.VOS, PWR_CR5.R1MODE; RM0432 section 5.1.8): raise the voltage "
-                    f"range (Range 1 boost: VOS=01, R1MODE=0) before the clock")
+            # the power model may name its own registers and manual (RANGE_RULE); else the L4+'s
+            rule = getattr(self._power_model, "RANGE_RULE", (
+                "(PWR_CR1.VOS, PWR_CR5.R1MODE; RM0432 section 5.1.8): raise the voltage range "
+                "(Range 1 boost: VOS=01, R1MODE=0) before the clock"))
+            return f"HCLK {mhz:g} MHz exceeds the {float(limit) / 1e6:g} MHz that {vr} allows {rule}"
         # the SoC's table for that range; the L4+ boost range uses its "range1" table
         table = vr if vr in self.platform.flash.wait_state_table else "range1"
         try:
@@ -172,8 +174,9 @@ class OperatingPoints:
         except PlatformError as err:
             return f"HCLK {mhz:g} MHz cannot be timed in {vr}: {err}"
         if point.latency < need:
+            table_src = getattr(self._flash_model, "WAIT_STATE_TABLE", "RM0432 section 3.3.3 Table 12")
             return (f"FLASH_ACR.LATENCY={point.latency} wait states at HCLK {mhz:g} MHz in {vr}: "
-                    f"RM0432 section 3.3.3 Table 12 requires at least {need} (set LATENCY before "
+                    f"{table_src} requires at least {need} (set LATENCY before "
                     f"raising the clock, lower it only after lowering the clock); silicon would "
                     f"read wrong instructions and data from flash")
         return None

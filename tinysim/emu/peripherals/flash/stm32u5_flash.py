@@ -19,6 +19,7 @@ from ..base import RO, UNMODELLED, WO, Peripheral, Reg
 @PERIPHERALS.register("flash.stm32u5_flash")
 class Stm32u5Flash(Peripheral):
     DEFAULTS = {"icache": "icache"}
+    WAIT_STATE_TABLE = "RM0456 section 7.3.3 (wait states per VOS range, recalled)"  # for the check
 
     REGISTERS = (
         Reg(0x00, "ACR", 0, wmask=0x790F),   # LATENCY, PRFTEN, LPM, PDREQ1/2, SLEEP_PD

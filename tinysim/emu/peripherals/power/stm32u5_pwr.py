@@ -21,6 +21,9 @@ RANGES = ("range4", "range3", "range2", "range1")   # VOS = 00, 01, 10, 11
 
 @PERIPHERALS.register("power.stm32u5_pwr")
 class Stm32u5Pwr(Peripheral):
+    # what the machine's over-clock check tells the user (tinysim/emu/operating_point.py)
+    RANGE_RULE = ("(PWR_VOSR.VOS; RM0456 section 10.5.4, recalled): raise the voltage range "
+                  "(Range 1: VOS=11, with BOOSTEN) before the clock")
     REGISTERS = (
         Reg(0x00, "CR1"), Reg(0x04, "CR2"), Reg(0x08, "CR3"),
         Reg(0x0C, "VOSR", VOSRDY),           # Range 4, ready
