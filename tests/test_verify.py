@@ -16,6 +16,7 @@ CASES = [(p, w) for p in DEFAULT_PLATFORMS for w in WORKLOADS
 def test_every_workload_fits_the_reference_board():
     assert {w for p, w in CASES if p == "nucleo-l4r5zi"} == set(WORKLOADS)
     assert {w for p, w in CASES if p == "esp32c3-devkitm"} == set(WORKLOADS)
+    assert {w for p, w in CASES if p == "nucleo-u575zi-q"} == set(WORKLOADS)
 
 
 @pytest.mark.tflite

@@ -94,6 +94,18 @@ def test_save_load_round_trip(tmp_path, platform):
     assert estimate(back, platform) == estimate(prof, platform)
 
 
+def test_a_name_with_dots_keeps_them(tmp_path, platform):
+    """`validate --profiles` names profiles by catalogue id ("st-v1.3-<board>-<workload>-<mode>"):
+    two ids must not collapse onto one "st-v1.npz"."""
+    coster = BlockCoster(platform)
+    b, e = _counter_arrays(coster, [(0x08000000, 8, 100, 3, 5)], [(0, 0, 99, True)])
+    prof = ExecutionProfile.from_counts(b, e, coster, platform=platform.name)
+    path = prof.save(tmp_path / "st-v1.3-board-kws01-performance.npz")
+    assert path.name == "st-v1.3-board-kws01-performance.npz"
+    assert (tmp_path / "st-v1.3-board-kws01-performance.json").exists()
+    assert ExecutionProfile.load(tmp_path / "st-v1.3-board-kws01-performance.npz").meta
+
+
 def test_load_errors_name_the_file(tmp_path):
     with pytest.raises(ProfileError, match="missing.npz.*not found"):
         ExecutionProfile.load(tmp_path / "missing.npz")

@@ -32,8 +32,10 @@ def test_catalogue_has_the_eight_l4r5zi_p_builds_and_the_u5_boards():
     assert len(l4) == 8
     assert {(e.workload, e.mode) for e in l4} == {(w, m) for w in SHORT for m in ("performance", "energy")}
     assert all(e.platform == "nucleo-l4r5zi-p" and e.declared["clock_hz"] == 120_000_000 for e in l4)
-    others = [e for e in cat.entries if e.board != "NUCLEO-L4R5ZI-P"]
-    assert len(others) == 16 and all(e.platform == "" for e in others)  # no tinysim board yet
+    u575 = cat.select(["st-v1.3-nucleo-u575zi-q-*"])
+    assert len(u575) == 8 and all(e.platform == "nucleo-u575zi-q" for e in u575)
+    others = [e for e in cat.entries if e.board not in ("NUCLEO-L4R5ZI-P", "NUCLEO-U575ZI-Q")]
+    assert len(others) == 8 and all(e.platform == "" for e in others)  # no tinysim board yet
     for e in cat.entries:
         assert cat.url(e).startswith("https://") and cat.source["commit"] in cat.url(e)
 

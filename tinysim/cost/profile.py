@@ -183,7 +183,8 @@ class ExecutionProfile:
     def _paths(path) -> tuple:
         p = Path(path)
         base = p.with_suffix("") if p.suffix in (".npz", ".json") else p
-        return base.with_suffix(".npz"), base.with_suffix(".json")
+        # appended, not with_suffix: a name with dots ("st-v1.3-...") keeps all of them
+        return base.with_name(base.name + ".npz"), base.with_name(base.name + ".json")
 
     def save(self, path) -> Path:
         """Write the .npz and its .json atomically (`tinysim.atomic`): both temporary files are

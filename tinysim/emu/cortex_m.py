@@ -2,7 +2,8 @@
 (ARM DDI 0403 B1.5) that Unicorn lacks: NVIC arbitration, stacking, EXC_RETURN, SysTick, DWT.
 
 Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins them):
-- `Uc(ARM, THUMB)` then `ctl_set_cpu_model(CORTEX_M4)`; adding UC_MODE_MCLASS silently gives an M33.
+- `Uc(ARM, THUMB)` then `ctl_set_cpu_model(...)` by the platform's `[core] cpu` (UNICORN_CPU: the
+  Cortex-M4, or the Cortex-M33 for ARMv8-M Mainline); adding UC_MODE_MCLASS silently gives an M33.
 - Exception return: the handler's branch to 0xFFFFFFFx raises CPU interrupt 3 (prefetch abort,
   the region is execute-never) with PC at the magic address, or 8 (EXCP_EXCEPTION_EXIT) on
   builds that rebuild the handler-mode flag; both are caught in the interrupt hook, and the
@@ -44,10 +45,17 @@ from .peripherals.core.systick import SysTick
 # The Unicorn CPU model of each `[core] cpu` (platform/model.py ARCHES). Unicorn 2.1.4's
 # CORTEX_M7 model implements FPv5 with double precision (VADD.F64, VSQRT.F64, VRINT, VMAXNM run;
 # checked by tests/emu/test_cortex_m7.py); the M4 model rejects them.
-UNICORN_CPU = {"cortex-m4f": A.UC_CPU_ARM_CORTEX_M4, "cortex-m7": A.UC_CPU_ARM_CORTEX_M7}
+# The Cortex-M33 model implements MSPLIM and TT (tests/emu/test_cortex_m33.py).
+UNICORN_CPU = {"cortex-m4f": A.UC_CPU_ARM_CORTEX_M4, "cortex-m7": A.UC_CPU_ARM_CORTEX_M7,
+               "cortex-m33f": A.UC_CPU_ARM_CORTEX_M33}
 
 INTR_UNDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT = 1, 2, 3, 4
 INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
+# ARMv8-M stack limit check (ARMv8-M ARM DDI 0553 B3.20 "Stack limit checks", from memory): an SP
+# update below MSPLIM/PSPLIM raises a STKOF UsageFault. Unicorn's Cortex-M33 model raises CPU
+# interrupt 19 (QEMU's EXCP_STKOF) at the instruction that would move SP below the limit (pinned
+# by tests/emu/test_cortex_m33.py); it is reported as a stack overflow where it happens.
+INTR_STKOF = 19
 EXC_RETURN_BASE = 0xFFFFFF00
 HARDFAULT, USAGEFAULT, SVCALL = 3, 6, 11
 # CFSR.UFSR bits (B3.2.15) and HFSR.FORCED (B3.2.16); CCR trap enables (B3.2.8).
@@ -456,6 +464,8 @@ class CortexMMachine(Machine):
             self.stop_now("svc")
         elif intno == INTR_UNDEF:
             self.stop_now("undef")
+        elif intno == INTR_STKOF:
+            self.stop_now("stkof")
         else:
             self.stop_now(f"intr:{intno}")
 
@@ -521,6 +531,11 @@ class CortexMMachine(Machine):
             return None
         if reason == "undef":
             self._pending_fault = self.make_fault(faults.INVALID_INSTRUCTION, "undefined instruction (UDF)")
+            return "fault"
+        if reason == "stkof":
+            self._pending_fault = self.make_fault(
+                faults.STACK_OVERFLOW, "the stack pointer went below MSPLIM/PSPLIM (an ARMv8-M STKOF "
+                "UsageFault on silicon): the stack reserve is too small")
             return "fault"
         if reason == "fault":
             return "fault"

@@ -196,18 +196,22 @@ class OperatingPoints:
         limits = dict(self._power_model.params.get("max_hclk_hz") or {})
         limit = limits.get(vr)
         if limit is not None and point.clock_hz > float(limit):
-            return (f"HCLK {mhz:g} MHz exceeds the {float(limit) / 1e6:g} MHz that {vr} allows "
-                    f"(PWR_CR1.VOS, PWR_CR5.R1MODE; RM0432 section 5.1.8): raise the voltage "
-                    f"range (Range 1 boost: VOS=01, R1MODE=0) before the clock")
-        table = vr if vr in self.platform.flash.wait_state_table else (
-            "range2" if vr == "range2" else "range1")   # a SoC with a table per scale (STM32H7)
+            # the power model may name its own registers and manual (RANGE_RULE); else the L4+'s
+            rule = getattr(self._power_model, "RANGE_RULE", (
+                "(PWR_CR1.VOS, PWR_CR5.R1MODE; RM0432 section 5.1.8): raise the voltage range "
+                "(Range 1 boost: VOS=01, R1MODE=0) before the clock"))
+            return f"HCLK {mhz:g} MHz exceeds the {float(limit) / 1e6:g} MHz that {vr} allows {rule}"
+        # the SoC's table for that range (STM32H7, U5: one per scale); the L4+ boost range and
+        # its external-VDD12 supply use its "range1" table
+        table = vr if vr in self.platform.flash.wait_state_table else "range1"
         try:
             need = int(self.platform.flash.wait_states(point.clock_hz, table, self.platform.name))
         except PlatformError as err:
             return f"HCLK {mhz:g} MHz cannot be timed in {vr}: {err}"
         if point.latency < need:
+            table_src = getattr(self._flash_model, "WAIT_STATE_TABLE", "RM0432 section 3.3.3 Table 12")
             return (f"FLASH_ACR.LATENCY={point.latency} wait states at HCLK {mhz:g} MHz in {vr}: "
-                    f"RM0432 section 3.3.3 Table 12 requires at least {need} (set LATENCY before "
+                    f"{table_src} requires at least {need} (set LATENCY before "
                     f"raising the clock, lower it only after lowering the clock); flash reads are not "
                     f"guaranteed correct below that")
         return None

@@ -17,13 +17,17 @@ import numpy as np
 
 from ..errors import PlatformError
 
-ARCHES = {"armv7m": ("cortex-m4f", "cortex-m7"), "rv32": ("rv32imc",)}
+# "armv7m" is the Arm M-profile Thumb engine (tinysim/emu/cortex_m.py); the ARMv8-M Mainline
+# Cortex-M33 and the Cortex-M7 run on it too (Unicorn's CPU model is picked by `cpu`).
+ARCHES = {"armv7m": ("cortex-m4f", "cortex-m7", "cortex-m33f"), "rv32": ("rv32imc",)}
 # Optional core capabilities a SoC file may declare in `[core] features`; the build picks code by
 # them (the kernel port), never by a core's name. Sources:
 #   dsp      Arm DSP extension (ARMv7E-M: SMLAD, SSAT, SXTB16, ... ; ARMv7-M ARM DDI 0403E.e A1.3)
 #   fpv4-sp  single-precision FPU FPv4-SP-D16 (Cortex-M4 TRM DDI 0439B section 7)
+#   fpv5-sp  single-precision FPU FPv5-SP-D16, a superset of FPv4-SP (VMAXNM, VRINT*, VSEL...;
+#            Cortex-M33 TRM 100230 chapter "Floating-Point Unit", from memory)
 #   fpv5-dp  FPv5-D16 with double precision (Cortex-M7 TRM DDI 0489 "Floating Point Unit")
-CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp", "fpv5-dp"), "rv32": ()}
+CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp", "fpv5-sp", "fpv5-dp"), "rv32": ()}
 # rom: read-only information memory the firmware cannot program (system memory, OTP, option
 # bytes, device signature); not counted as flash storage.
 MEMORY_KINDS = ("flash", "sram", "rom")
@@ -35,7 +39,7 @@ STALL_TERMS = {"wait-states": ("WS", "flash wait states", "flash wait-state tabl
 @dataclass(frozen=True)
 class Core:
     arch: str          # "armv7m" | "rv32"
-    cpu: str           # "cortex-m4f" | "rv32imc"
+    cpu: str           # "cortex-m4f" | "cortex-m33f" | "rv32imc"
     timing: str        # cost preset name, see tinysim/cost/timing/
     max_clock_hz: int
     features: Tuple[str, ...] = ()   # capabilities from CORE_FEATURES, e.g. ("dsp", "fpv4-sp")
