@@ -96,3 +96,20 @@ def test_device_time_splits_active_and_waiting(served):
     assert after.active_s > booted.active_s
     summary = after.summary(PLATFORM)
     assert "active" in summary and "waiting for input (fast-forwarded" in summary
+
+
+def test_an_input_longer_than_the_idle_rule_is_delivered_whole():
+    """13 000 bytes are 1.13 s of line time at 115200 baud: past the machine's 1 s idle rule,
+    which would stop with the rest still on the wire. The whole line arrives, at the baud rate."""
+    board = BoardServer(build_session(ELF, PLATFORM).machine)
+    board.boot()
+    n = 13_000
+    before = board.device_time().total_s
+    board.feed(b"a" * n + b"%")
+    out = b""
+    while board.busy and not board.reply_due:
+        out += board.step()
+    assert b"e-[Command too long" in out and out.endswith(b"m-ready\r\n")
+    line_s = (n + 1) * 10 / 115200  # 8N1: 10 bit times a character
+    assert board.device_time().total_s - before == pytest.approx(line_s, rel=0.02)
+    assert not board.machine.console().wire

@@ -101,7 +101,13 @@ class BoardServer:
         m = self.machine
         result = m.run(max_instructions=self.slice_instructions, until=_line_end)
         self.reply_due = result.exit == "until" and END_OF_RESPONSE in self._tx[-80:]
-        if result.exit == "idle":
+        if result.exit == "idle" and self._rx_line_busy():
+            # The machine's idle rule counts host writes and transmitted bytes as UART traffic,
+            # not bytes landing: a firmware sleeping between received bytes of an input longer
+            # than IDLE_SECONDS of line time (11.5 kB at 115200 baud) looks idle with the rest
+            # still on the wire. It is not: the line is its work. Mark it active and run on.
+            m.last_uart_cycles = m.now()
+        elif result.exit == "idle":
             self.busy = False
             now = m.now()
             waited_from = min(m.last_uart_cycles, now)
@@ -115,6 +121,11 @@ class BoardServer:
         elif result.exit not in ("budget", "until"):
             raise EmulationError(f"unexpected run exit {result.exit!r}")
         return self.take_output()
+
+    def _rx_line_busy(self) -> bool:
+        """Whether host bytes are still on the console's RX line (sent, not yet landed)."""
+        console = self.machine.console()
+        return bool(getattr(console, "wire", None))
 
     def take_output(self) -> bytes:
         data = bytes(self._tx)
