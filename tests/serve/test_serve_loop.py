@@ -113,3 +113,23 @@ def test_an_input_longer_than_the_idle_rule_is_delivered_whole():
     line_s = (n + 1) * 10 / 115200  # 8N1: 10 bit times a character
     assert board.device_time().total_s - before == pytest.approx(line_s, rel=0.02)
     assert not board.machine.console().wire
+
+
+def test_a_long_write_through_the_pty_reaches_the_board_without_gaps(served):
+    """The pty holds a few kB: a client's 13 000-byte write passes through it in pieces. The board
+    gets them back to back, as from a host's serial driver, not with a sleep of the idle rule's
+    second between pieces: the device time is the line's."""
+    board, path = served
+    n = 13_000
+    with SerialTransport(path, 115200) as port:
+        before = board.device_time()
+        port.write(b"a" * n + b"%")
+        lines = []
+        while "m-ready" not in lines:
+            line = port.read_line(600)
+            assert line is not None, lines
+            lines.append(line)
+        after = board.device_time()
+    assert lines[0].startswith("e-[Command too long")
+    assert after.total_s - before.total_s == pytest.approx((n + 1) * 10 / 115200, rel=0.02)
+    assert after.waiting_s == before.waiting_s

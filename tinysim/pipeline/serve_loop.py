@@ -41,6 +41,12 @@ from .emulated_transport import HOST_TURNAROUND_S
 # measured for kws01 under serve, so a client's bytes wait about that long before they are queued.
 SLICE_INSTRUCTIONS = 2_000_000
 READ_CHUNK = 1 << 16
+# A read of at least BURST_BYTES is a client streaming a long write: keep reading while more comes
+# within BURST_GAP_S (host time), up to MAX_BURST bytes queued at once. Commands are shorter and
+# pass without the wait.
+BURST_BYTES = 1024
+BURST_GAP_S = 0.005
+MAX_BURST = 1 << 26
 # Host time the board waits, frozen, after an end of response for the client's next command: a
 # protocol client answers within a few ms; this is long enough on a loaded host (a tinysim choice).
 REPLY_PAUSE_S = 0.1
@@ -162,13 +168,29 @@ class BoardServer:
             writers = [fd] if pending else []
             readable, writable, _ = select.select([fd], writers, [], timeout)
             if readable:
-                self.feed(_read(fd))
+                self.feed(_read_burst(fd))
             if writable and pending:
                 del pending[: _write(fd, pending)]
             if self.busy:
                 pending += self.step()
                 if pending:
                     del pending[: _write(fd, pending)]
+
+
+def _read_burst(fd: int) -> bytes:
+    """What the client has written, taken whole when it streams a long write through the pty's
+    small buffer: a host's serial driver queues a write and the line carries it at the baud rate
+    without gaps, so the board must not sleep between two pty-buffers' worth of one write."""
+    data = bytearray(_read(fd))
+    if len(data) < BURST_BYTES:
+        return bytes(data)
+    while len(data) < MAX_BURST:
+        ready, _, _ = select.select([fd], [], [], BURST_GAP_S)
+        more = _read(fd) if ready else b""
+        if not more:
+            break
+        data += more
+    return bytes(data)
 
 
 def _read(fd: int) -> bytes:
