@@ -6,6 +6,11 @@ Every input of the dataset (every window of an AD file) goes through the emulate
 `infer 1 0`; the score (top-1, or AUC for ad01) is compared with the quality target. When a TFLite
 interpreter is installed the same inputs go through models/<workload>.tflite too, so the two
 scores (and the raw int8 outputs, input by input) can be shown equal.
+
+Inputs go over the emulated UART as the runners send them (`db load N` + hex `db` lines, at the
+baud rate) unless `--direct` asks for speed: then each input is written straight into the
+firmware's db buffer by ELF symbol (tinysim.pipeline.direct_load) and only `infer 1 0` goes over
+the UART; the output says which path fed the inputs.
 """
 
 from __future__ import annotations
@@ -29,22 +34,40 @@ from ..platform import load_platform
 from . import cmd_bench
 
 NAME = "accuracy"
+INPUT_PATHS = {False: "sent over the emulated UART (db load + db hex lines, at the baud rate)",
+               True: "written straight into the firmware's db buffer (--direct; infer over the UART)"}
 HELP = "score a dataset through the emulated firmware (top-1 / AUC vs the MLPerf Tiny target)"
+DATASET_HELP = (
+    "dataset root (<dir>/<workload>/y_labels.csv + the .bin inputs it names, the MLCommons runner's "
+    "layout) or the workload's own directory. The MLPerf Tiny input sets: kws01's 1000 .bin files are "
+    "in the EEMBC energyrunner repository (datasets/kws01); the others are made with the mlcommons/tiny "
+    "repository's scripts (vww01: training/visual_wake_words generate_y_labels.py on the vw_coco2014_96 "
+    "set; ic01: training/image_classification perf_samples_loader.py; ad01: "
+    "training/anomaly_detection convert_dataset.py). A synthetic set in the same layout: "
+    "tinysim.harness.datasets.make_dataset(workload, dir, n, seed)")
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--workload", required=True, choices=workloads.ids())
-    p.add_argument("--dataset", required=True, type=Path,
-                   help="dataset root (<dir>/<workload>/y_labels.csv) or the workload's own directory")
-    p.add_argument("--platform", default=cmd_bench.DEFAULT_PLATFORM)
+    p.add_argument("--workload", required=True, choices=workloads.ids(),
+                   help="which MLPerf Tiny workload the dataset and the firmware image are")
+    p.add_argument("--dataset", required=True, type=Path, help=DATASET_HELP)
+    p.add_argument("--platform", default=cmd_bench.DEFAULT_PLATFORM,
+                   help=f"board name or TOML path (default {cmd_bench.DEFAULT_PLATFORM})")
     p.add_argument("--limit", type=int, default=None, help="only the first N files of y_labels.csv")
     p.add_argument("--elf", type=Path, default=None,
                    help="firmware ELF (default firmware_images/<platform>/<workload>.elf)")
-    p.add_argument("--images", type=Path, default=cmd_bench.IMAGES_DIR)
+    p.add_argument("--images", type=Path, default=cmd_bench.IMAGES_DIR,
+                   help="directory of prebuilt images, <platform>/<workload>.elf (default firmware_images/)")
     p.add_argument("--models", type=Path, default=cmd_bench.MODELS_DIR,
                    help="directory of <workload>.tflite for the interpreter's score (default models/)")
-    p.add_argument("--out", type=Path, default=Path("results"))
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", type=Path, default=Path("results"),
+                   help="results directory; each run writes a dated folder in it (default results/)")
+    p.add_argument("--json", action="store_true",
+                   help="print the scores as one JSON object (no progress bar) instead of the report")
+    p.add_argument("--direct", action="store_true",
+                   help="for speed: write each input straight into the firmware's db buffer (by ELF "
+                        "symbol) instead of sending db commands over the emulated UART; infer still "
+                        "goes over the UART. The default UART path is what a runner does")
 
 
 def tflite_scores(workload: str, model: Path, dataset_dir: Path, limit: Optional[int]):
@@ -95,7 +118,8 @@ def check_dataset(workload: str, dataset_dir, limit) -> None:
 
 
 def run(args) -> int:
-    from ..pipeline.emulated_dut import open_emulated  # deferred: `tinysim --help` start-up speed
+    from ..pipeline.direct_load import DirectLoadClient  # deferred: `tinysim --help` start-up speed
+    from ..pipeline.emulated_dut import open_emulated
     if args.limit is not None and args.limit <= 0:
         raise TinysimError(f"--limit must be positive, got {args.limit}")
     platform = load_platform(args.platform)
@@ -109,6 +133,10 @@ def run(args) -> int:
         elf, _ = cmd_bench.image_for(args.images, platform.name, args.workload)
     check_dataset(args.workload, dataset_dir, args.limit)   # minutes of emulation come after
     transport, client, _ = open_emulated(platform, elf, count_data=False, metered=False)
+    if args.direct:
+        booted = client
+        client = DirectLoadClient(transport, timeout=booted.timeout, infer_timeout=booted.infer_timeout)
+        client.timestamp_mode = booted.timestamp_mode
     try:
         opts = RunnerOptions(progress=progress_wanted(args.json))
         acc = Runner(client, opts).accuracy(args.workload, dataset_dir, args.limit)
@@ -135,12 +163,15 @@ def run(args) -> int:
 
     if args.json:
         print(json.dumps({"results_dir": str(writer.directory), "workload": args.workload,
+                          "inputs_via": INPUT_PATHS[args.direct],
                           "metric": s.metric, "firmware": s.value, "target": s.target, "passed": s.passed,
                           "files": s.files, "tflite": None if ref_score is None else ref_score.value,
                           "tflite_reason": ref_raw if ref_score is None else None,
                           "identical_inferences": same, "compared_inferences": total}, indent=2))
         return 0
     con = report.console()
+    con.print(f"inputs: {INPUT_PATHS[args.direct]}; {acc.wall_s:.1f} s of host time, "
+              f"{acc.wall_s / max(s.files, 1):.2f} s per file")
     con.print(f"firmware ({elf.name}): {s}")
     if ref_score is None:
         con.print(f"TFLite interpreter: not run ({ref_raw})")

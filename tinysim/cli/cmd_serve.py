@@ -3,7 +3,12 @@
 Opens a pseudo-terminal in raw mode, prints the path of its device (e.g. /dev/pts/5) and bridges
 bytes between it and the DUT's console UART, so any serial client - the MLCommons runner,
 picocom, pyserial, `tinysim run --port` - drives the emulated board as if it were plugged in.
-The baud rate a client sets on the pty is ignored; bytes pass unchanged.
+The baud rate a client sets on the pty is ignored; bytes pass unchanged, and the emulated UART
+delivers them at the baud rate the firmware configured, in device time.
+
+The emulated board runs in device time whether or not a client reads (tinysim.pipeline.serve_loop):
+a long silent `infer` keeps computing while the client waits, and once the firmware waits for
+input the board is fast-forwarded at no host time. The exit summary separates the two.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import select
 import signal
 import sys
 import termios
+import time
 import tty
-from typing import List, Optional
+from typing import List
 
 from ..errors import TinysimError
 from ..harness.transports import ProcessTransport, Transport, TransportClosed
@@ -45,9 +51,15 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     if not args.pty:
         raise TinysimError("serve needs --pty (serving on a pseudo-terminal is the only mode)")
-    dut = _open_dut(args)
+    if args.exec_program:
+        if args.elf:
+            raise TinysimError("give either --elf (emulated board) or --exec (local program), not both")
+        board = ProcessTransport([args.exec_program])
+    else:
+        board = _open_board(args)
     master, slave = os.openpty()
     link_made = False
+    t0 = time.monotonic()
     try:
         # Raw mode: no echo, no CR/LF translation, no line buffering - a UART passes bytes as is.
         tty.setraw(slave, termios.TCSANOW)
@@ -55,18 +67,22 @@ def run(args) -> int:
         # Boot the DUT before announcing the device, so no client can catch the banner half-way
         # (it would read the boot's m-ready as the answer to its first command). The banner goes
         # to stderr: like a board that booted before anyone opened its port.
-        for line in _boot_banner(dut):
+        lines = board.boot() if not isinstance(board, Transport) else _boot_banner(board)
+        for line in lines:
             print(f"tinysim serve: DUT: {line}", file=sys.stderr)
         if args.link:
             _make_link(args.link, path)
             link_made = True
         # stdout carries only the device path, so scripts can read it; the rest goes to stderr.
         print(path, flush=True)
-        print(f"tinysim serve: {dut.describe()} on {path}"
+        print(f"tinysim serve: {_describe(board, args)} on {path}"
               + (f" (link {args.link})" if args.link else "") + "; Ctrl-C stops", file=sys.stderr, flush=True)
         signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
-            _bridge(dut, master)
+            if not isinstance(board, Transport):
+                board.serve(master)
+            else:
+                _bridge(board, master)
         except TransportClosed as err:
             print(f"tinysim serve: {err}", file=sys.stderr)
             return 1
@@ -74,27 +90,35 @@ def run(args) -> int:
             return 0
         return 0
     finally:
-        _summary(dut)
+        if not isinstance(board, Transport):
+            print(f"tinysim serve: stopped after {board.device_time().summary(board.machine.platform.name)}; "
+                  f"{time.monotonic() - t0:.1f} s of host time", file=sys.stderr)
+            board.machine.close()
+        else:
+            board.close()
         if link_made:
             try:
                 os.unlink(args.link)
             except OSError:
                 pass
-        dut.close()
         os.close(master)
         os.close(slave)  # held open until now so the pty survives clients closing and reopening
 
 
-def _open_dut(args) -> Transport:
-    from ..pipeline.emulated_transport import EmulatedTransport  # deferred: `tinysim --help` start-up speed
-    if args.exec_program:
-        if args.elf:
-            raise TinysimError("give either --elf (emulated board) or --exec (local program), not both")
-        return ProcessTransport([args.exec_program])
+def _open_board(args):
+    from ..pipeline.serve_loop import BoardServer  # deferred: `tinysim --help` start-up speed
+    from ..pipeline.session import build_session
     if not args.elf or not args.platform:
         raise TinysimError("serve needs --platform and --elf (or --exec PROGRAM for a host-native DUT)")
     platform = load_platform(args.platform)
-    return EmulatedTransport(platform, image_arg(args.elf, platform, args))
+    session = build_session(image_arg(args.elf, platform, args), platform)
+    return BoardServer(session.machine)
+
+
+def _describe(board, args) -> str:
+    if isinstance(board, Transport):
+        return board.describe()
+    return f"emulated {board.machine.platform.name} running {board.machine.firmware.path.name}"
 
 
 def _boot_banner(dut: Transport, timeout: float = BOOT_TIMEOUT_S) -> List[str]:
@@ -106,15 +130,6 @@ def _boot_banner(dut: Transport, timeout: float = BOOT_TIMEOUT_S) -> List[str]:
             break
         lines.append(line)
     return lines
-
-
-def _summary(dut: Transport) -> None:
-    """On the way out, how much virtual time the emulated board spent (its own clock)."""
-    from ..pipeline.emulated_transport import EmulatedTransport  # deferred: `tinysim --help` start-up speed
-    if isinstance(dut, EmulatedTransport) and dut.machine.counter is not None:
-        counter, platform = dut.machine.counter, dut.machine.platform
-        print(f"tinysim serve: stopped after {counter.instructions} instructions, "
-              f"{counter.cycles / platform.clock_hz:.3f} s of {platform.name} time", file=sys.stderr)
 
 
 def _make_link(link: str, target: str) -> None:
@@ -133,13 +148,10 @@ def _raise_interrupt(signum, frame) -> None:
 
 
 def _bridge(dut: Transport, master: int) -> None:
-    """Copy client bytes to the DUT and DUT bytes to the client until interrupted."""
-    dut_fd: Optional[int] = dut.fileno()
-    # A DUT without a file descriptor (the emulator) only talks after input: pump it to idle
-    # after each write instead of polling.
-    watched = [master] + ([dut_fd] if dut_fd is not None else [])
+    """Copy client bytes to a local program's stdin and its stdout to the client until interrupted."""
+    dut_fd = dut.fileno()
     while True:
-        ready, _, _ = select.select(watched, [], [])
+        ready, _, _ = select.select([master, dut_fd], [], [])
         if master in ready:
             try:
                 data = os.read(master, 4096)
@@ -147,18 +159,13 @@ def _bridge(dut: Transport, master: int) -> None:
                 data = b""
             if data:
                 dut.write(data)
-                if dut_fd is None:
-                    _forward(dut, master)
-        if dut_fd is not None and dut_fd in ready:
+        if dut_fd in ready:
             _forward(dut, master)
 
 
 def _forward(dut: Transport, master: int) -> None:
-    """Pass on what the DUT has to say; an emulated DUT runs until it waits for input again."""
-    while True:
-        data = dut.read_bytes(0)
-        if not data:
-            return
-        while data:
-            written = os.write(master, data)
-            data = data[written:]
+    """Pass on what the program has said so far."""
+    data = dut.read_bytes(0)
+    while data:
+        written = os.write(master, data)
+        data = data[written:]
