@@ -149,3 +149,17 @@ def test_option_bytes_select_the_flash_read_width(dbank, width):
     fl, _ = make("flash.stm32l4_flash", 0x40022000, 0x400, **params)
     assert fl.read_width_bytes == width
     assert bool(fl.reg_read("OPTR") >> 22 & 1) == (width == 8)
+
+
+def test_timer_clocks_double_when_the_apb_prescaler_divides():
+    # SYSCLK = HSI16 (SW = 01), HPRE /1, PPRE1 /4 (101), PPRE2 /1: APB1 timers at 2 x 4 MHz
+    cfgr = 0b01 | (0b101 << 8)
+    regs = {"CR": 1 << 8, "CFGR": cfgr, "PLLCFGR": 0x1000, "CSR": 1, "BDCR": 0}
+    tree = ClockTree.compute(regs, 8e6, 0.0, "HSI16")
+    assert tree.pclk1_hz == 4e6 and tree.pclk2_hz == 16e6
+    assert tree.timer_kernel_hz("tim2", 0) == 8e6        # APB1, x2 behind /4
+    assert tree.timer_kernel_hz("TIM16", 0) == 16e6      # APB2 at /1: PCLK2 itself
+    assert tree.timer_kernel_hz("lptim1", 0) == 4e6      # LPTIM1SEL = 00: PCLK1
+    assert tree.timer_kernel_hz("lptim1", 0b01 << 18) == 32_000   # LSI (CSR.LSION set above)
+    assert tree.timer_kernel_hz("lptim2", 0b10 << 20) == 16e6     # HSI16
+    assert tree.timer_kernel_hz("usart1", 0) is None

@@ -143,10 +143,12 @@ class Stm32l4Rcc(Peripheral):
         """HCLK: the Cortex-M4 core, its SysTick and DWT cycle counter run from it."""
         return self.tree().hclk_hz
 
-    def kernel_clock_hz(self, uart_name: str) -> Optional[float]:
-        """The kernel clock of the UART named `uart_name` (usart1..3, uart4/5, lpuart1) under
-        RCC_CCIPR, or None when the name is not one of those."""
-        return self.tree().uart_kernel_hz(uart_name, self.values[0x88])
+    def kernel_clock_hz(self, name: str) -> Optional[float]:
+        """The kernel clock of the UART or timer named `name` (usart1..3, uart4/5, lpuart1 and
+        lptim1/2 under RCC_CCIPR; tim1..17 from their APB), or None for another name."""
+        tree, ccipr = self.tree(), self.values[0x88]
+        hz = tree.uart_kernel_hz(name, ccipr)
+        return hz if hz is not None else tree.timer_kernel_hz(name, ccipr)
 
     def _report_clock(self) -> None:
         hclk = self.core_clock_hz()

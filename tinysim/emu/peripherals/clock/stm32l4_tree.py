@@ -30,6 +30,13 @@ PLLN_MIN, PLLN_MAX = 8, 127
 # RCC_CCIPR UART kernel clock selections (RM0432 section 6.4.28): 2 bits each, 00 = PCLK
 # (PCLK2 for USART1, PCLK1 for the others), 01 = SYSCLK, 10 = HSI16, 11 = LSE.
 CCIPR_UART_SHIFT = {"usart1": 0, "usart2": 2, "usart3": 4, "uart4": 6, "uart5": 8, "lpuart1": 10}
+# Timer clocks (RM0432 section 6.2, "Timer clock"): a timer on APBx counts at PCLKx when the APBx
+# prescaler is 1, else at 2 x PCLKx. TIM2..7 are on APB1, TIM1/8/15/16/17 on APB2 (RM0432 Table 3).
+APB1_TIMERS = ("tim2", "tim3", "tim4", "tim5", "tim6", "tim7")
+APB2_TIMERS = ("tim1", "tim8", "tim15", "tim16", "tim17")
+# RCC_CCIPR.LPTIMxSEL (RM0432 section 6.4.28, recalled): bits 19:18 LPTIM1, 21:20 LPTIM2;
+# 00 = PCLK1, 01 = LSI, 10 = HSI16, 11 = LSE.
+CCIPR_LPTIM_SHIFT = {"lptim1": 18, "lptim2": 20}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,9 @@ class ClockTree:
     hsi16_on: bool
     lse_hz: float
     problems: tuple = ()
+    tim_apb1_hz: float = 0.0       # the timer clocks of APB1 / APB2 (x2 when the prescaler is not 1)
+    tim_apb2_hz: float = 0.0
+    lsi_on: bool = False
 
     @staticmethod
     def msi_hz(cr: int, csr: int) -> float:
@@ -90,13 +100,15 @@ class ClockTree:
         sysclk = {"MSI": msi, "HSI16": float(HSI16_HZ) if cr >> 8 & 1 else 0.0,
                   "HSE": float(hse_hz) if cr >> 16 & 1 else 0.0, "PLL": pllr}[sysclk_source]
         hclk = sysclk / HPRE_DIV.get((cfgr >> 4) & 0xF, 1)
-        pclk1 = hclk / PPRE_DIV.get((cfgr >> 8) & 7, 1)
-        pclk2 = hclk / PPRE_DIV.get((cfgr >> 11) & 7, 1)
+        div1, div2 = PPRE_DIV.get((cfgr >> 8) & 7, 1), PPRE_DIV.get((cfgr >> 11) & 7, 1)
+        pclk1, pclk2 = hclk / div1, hclk / div2
         return cls(sysclk_source=sysclk_source, sysclk_hz=sysclk, hclk_hz=hclk, pclk1_hz=pclk1,
                    pclk2_hz=pclk2, pll_vco_hz=vco if pll_on else 0.0,
                    pllp_hz=vco / p if pll_on and pll >> 16 & 1 else 0.0,
                    pllq_hz=vco / q if pll_on and pll >> 20 & 1 else 0.0, pllr_hz=pllr,
-                   hsi16_on=bool(cr >> 8 & 1), lse_hz=float(lse_hz), problems=tuple(problems))
+                   hsi16_on=bool(cr >> 8 & 1), lse_hz=float(lse_hz), problems=tuple(problems),
+                   tim_apb1_hz=pclk1 if div1 == 1 else 2 * pclk1,
+                   tim_apb2_hz=pclk2 if div2 == 1 else 2 * pclk2, lsi_on=bool(csr & 1))
 
     def uart_kernel_hz(self, uart: str, ccipr: int) -> Optional[float]:
         """Kernel clock of UART `uart` (usart1..3, uart4/5, lpuart1) under CCIPR, or None for a
@@ -107,6 +119,20 @@ class ClockTree:
         sel = (ccipr >> shift) & 3
         pclk = self.pclk2_hz if uart.lower() == "usart1" else self.pclk1_hz
         return (pclk, self.sysclk_hz, float(HSI16_HZ) if self.hsi16_on else 0.0, self.lse_hz)[sel]
+
+    def timer_kernel_hz(self, timer: str, ccipr: int) -> Optional[float]:
+        """Counting clock of timer `timer` (tim1..17, lptim1/2), or None for another name."""
+        name = timer.lower()
+        if name in APB1_TIMERS:
+            return self.tim_apb1_hz
+        if name in APB2_TIMERS:
+            return self.tim_apb2_hz
+        shift = CCIPR_LPTIM_SHIFT.get(name)
+        if shift is None:
+            return None
+        sel = (ccipr >> shift) & 3
+        return (self.pclk1_hz, float(LSI_HZ) if self.lsi_on else 0.0,
+                float(HSI16_HZ) if self.hsi16_on else 0.0, self.lse_hz)[sel]
 
     def as_dict(self) -> Dict[str, object]:
         return {"sysclk_source": self.sysclk_source, "sysclk_hz": self.sysclk_hz,
