@@ -57,6 +57,21 @@ def test_validate_accepts_an_external_executor(tmp_path):
 
 
 @pytest.mark.skipif(not IMAGE.is_file(), reason=f"{IMAGE} not built")
+def test_one_run_serves_rows_that_run_the_same_build(tmp_path):
+    cat = load_catalogue(FIXTURE)
+    ex = CountingExecutor()
+    rows = validate(cat, cat.select(["self-nucleo-l4r5zi-kws01-*"]), executor=ex, quick=True,
+                    cache=tmp_path, profile_dir=tmp_path / "prof")
+    assert ex.calls == 1 and len(rows) == 2
+    perf, energy = sorted(rows, key=lambda r: r.mode != "performance")
+    assert perf.status == energy.status == "ok"
+    assert perf.simulated_latency_ms == energy.simulated_latency_ms
+    assert energy.energy_error_pct is not None and perf.latency_error_pct is not None
+    assert sorted(p.name for p in (tmp_path / "prof").glob("*.npz")) == [
+        "self-nucleo-l4r5zi-kws01-energy.npz", "self-nucleo-l4r5zi-kws01-performance.npz"]
+
+
+@pytest.mark.skipif(not IMAGE.is_file(), reason=f"{IMAGE} not built")
 def test_validate_cli_end_to_end(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TINYSIM_CACHE", str(tmp_path / "cache"))
     out_csv, out_png = tmp_path / "v.csv", tmp_path / "v.png"

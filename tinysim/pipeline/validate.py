@@ -14,7 +14,7 @@ An energy entry is a separate firmware build that talks at 9600 baud through the
 and marks its window with a GPIO edge; the runner here drives the performance protocol only, so an
 energy entry is simulated with the performance build of the same submission (same network code,
 same board settings), and its energy is the cost model's integral over that timed window. The row
-says so.
+says so, and the one run serves both the energy row and the performance row.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -201,6 +202,21 @@ def run_job(job: Job) -> Dict[str, Any]:
     return out
 
 
+def _shared(res: Dict[str, Any], job: Job) -> Dict[str, Any]:
+    """`res` of the run that served `job` too (an energy entry and its performance sibling), as
+    `job`'s own result: its id, and a copy of the saved profile under its id."""
+    if res["id"] == job.entry_id:
+        return res
+    out = dict(res, id=job.entry_id)
+    if res.get("profile"):
+        src, dest = Path(res["profile"]), Path(job.profile_dir) / f"{job.entry_id}.npz"
+        for suffix in (".npz", ".json"):          # a profile is the pair (ExecutionProfile.save)
+            if src.with_suffix(suffix).is_file():
+                shutil.copyfile(src.with_suffix(suffix), dest.with_suffix(suffix))
+        out["profile"] = str(dest)
+    return out
+
+
 def _loader_refused(err: Exception) -> bool:
     """A firmware format tinysim cannot load yet (e.g. Intel HEX before its loader lands)."""
     text = str(err).lower()
@@ -218,13 +234,20 @@ def validate(catalogue: Catalogue, entries: List[Entry], *, executor=None, jobs:
     todo, rows = plan(catalogue, entries, quick=quick, min_window_s=min_window_s, seed=seed,
                       images_dir=images_dir, cache=cache, profile_dir=profile_dir)
     by_id = {r.id: r for r in rows}
-    if todo:
+    # An energy entry runs its performance sibling's build: one run serves both rows.
+    groups: Dict[tuple, List[Job]] = {}
+    for job in todo:
+        key = (job.platform, job.firmware, job.workload, job.quick, job.min_window_s, job.seed)
+        groups.setdefault(key, []).append(job)
+    unique = [g[0] for g in groups.values()]
+    if unique:
         if executor is None:
-            n = jobs if jobs > 0 else min(len(todo), os.cpu_count() or 1)
-            with default_executor(min(n, len(todo))) as pool:
-                results = list(pool.map(run_job, todo))
+            n = jobs if jobs > 0 else min(len(unique), os.cpu_count() or 1)
+            with default_executor(min(n, len(unique))) as pool:
+                results = list(pool.map(run_job, unique))
         else:
-            results = list(executor.map(run_job, todo))
+            results = list(executor.map(run_job, unique))
+        results = [_shared(res, job) for res, group in zip(results, groups.values()) for job in group]
         for res in results:
             row = by_id[res["id"]]
             row.status, row.wall_s = res["status"], res.get("wall_s")
