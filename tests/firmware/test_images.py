@@ -19,6 +19,7 @@ IMAGES = sorted(MANIFEST["images"])
 # flash/SRAM ranges of each platform (the linker scripts' MEMORY blocks)
 LAYOUT = {
     "nucleo-l4r5zi": {"flash": [(0x08000000, 2048 << 10)], "ram": (0x20000000, 640 << 10)},
+    "nucleo-u575zi-q": {"flash": [(0x08000000, 2048 << 10)], "ram": (0x20000000, 768 << 10)},
     "gd32vf103-longan": {"flash": [(0x08000000, 128 << 10)], "ram": (0x20000000, 32 << 10)},
     "esp32c3-devkitm": {"flash": [(0x42000000, 4 << 20), (0x3C000000, 4 << 20)],
                         "ram": (0x3FC80000, 320 << 10)},

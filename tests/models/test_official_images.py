@@ -102,7 +102,7 @@ def test_bench_measures_the_official_ad01_bit_exact(tmp_path, capsys):
                  "--out", str(tmp_path), "--json"])
     out = capsys.readouterr()
     assert code == 0, out.err
-    ad = json.loads(out.out)["workloads"]["ad01"]
+    [ad] = [r["metrics"] for r in json.loads(out.out)["results"] if r["identity"]["workload"] == "ad01"]
     assert ad["bit_exact"] is True, ad["bit_exact_reason"]
     results = json.loads(next(tmp_path.glob("*/results.json")).read_text())
     assert "ad01_official.elf" in json.dumps(results)
