@@ -106,3 +106,16 @@ def test_a_request_without_a_model_is_reported():
     dma.reg_write("CCR1", EN)
     assert any("request 36" in r for _, r, _ in host.unmodelled_log)
     assert dma.reg_read("CNDTR1") == 1
+
+
+def test_memory_to_memory_with_circular_runs_one_pass_and_says_so():
+    # RM0432: MEM2MEM and CIRC must not be set together; the model must not loop for ever
+    host, _, dma, _ = _system()
+    host.memory[RAM][0:4] = b"abcd"
+    dma.reg_write("CPAR3", RAM)
+    dma.reg_write("CMAR3", RAM + 0x200)
+    dma.reg_write("CNDTR3", 4)
+    dma.reg_write("CCR3", MEM2MEM | CIRC | 0x40 | MINC | EN)
+    assert host.memory[RAM][0x200:0x204] == b"abcd"
+    assert dma.reg_read("CCR3") & EN == 0 and dma.reg_read("CNDTR3") == 0
+    assert any("CCR3" in str(u) and "CIRC" in str(u) for u in host.unmodelled_log)

@@ -192,3 +192,14 @@ def test_lptim_external_clock_is_reported():
     t, host = _lptim()
     t.reg_write("CFGR", 1)
     assert host.unmodelled_log == [("lptim1", "CFGR.CKSEL (external clock)", "write")]
+
+
+def test_lptim_whose_clock_source_is_off_stands_still():
+    t, host = _lptim()
+    host.kernel_clock_hz = lambda name: 0.0          # e.g. LPTIM1SEL = LSI with LSI off
+    t.reg_write("IER", 0x2)
+    t.reg_write("CR", 1)
+    t.reg_write("ARR", 99)
+    t.reg_write("CR", 1 | 4)
+    host.cycles = 1_000_000
+    assert t.reg_read("CNT") == 0 and t.next_event(host.cycles) is None

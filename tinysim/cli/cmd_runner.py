@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import select
 import subprocess
 import sys
 import time
@@ -35,7 +36,9 @@ DEFAULT_RUNNER_DIR = REPO.parent / "shared" / "clients" / "mlcommons-tiny-runner
 RUNNER_DEPENDENCIES = {
     "yaml": "pyyaml", "numpy": "numpy", "sklearn": "scikit-learn", "matplotlib": "matplotlib",
     "usb": "pyusb", "serial": "pyserial",
-}
+# A tinysim choice, not a measurement: serve prints its pty once the firmware has booted (about a
+# second of wall time here); 120 s leaves room for a heavily loaded machine.
+SERVE_START_TIMEOUT_S = 120.0
 SERVE_START_TIMEOUT_S = 120.0
 
 
@@ -144,8 +147,13 @@ def start_serve(platform: str, elf: str) -> Tuple[subprocess.Popen, str]:
     """`tinysim serve --pty` in a child process; returns it and the pty path it printed."""
     proc = subprocess.Popen([sys.executable, "-m", "tinysim", "serve", "--pty", "--platform", platform,
                              "--elf", elf], stdout=subprocess.PIPE, text=True)
-    path = proc.stdout.readline().strip()
+    ready, _, _ = select.select([proc.stdout], [], [], SERVE_START_TIMEOUT_S)
+    path = proc.stdout.readline().strip() if ready else ""
     if not path:
+        if not ready:   # serve neither printed its pty nor stopped: a firmware stuck before m-ready
+            stop_serve(proc)
+            raise TinysimError(f"runner: `tinysim serve` printed no pty within {SERVE_START_TIMEOUT_S} s "
+                               f"for {elf}; check that the image boots on {platform} with `tinysim run`")
         code = proc.wait(timeout=SERVE_START_TIMEOUT_S)
         raise TinysimError(f"runner: `tinysim serve` stopped (exit {code}) before serving {elf}; see its "
                            "message above")

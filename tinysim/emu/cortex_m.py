@@ -29,6 +29,7 @@ from typing import Dict, Optional
 from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
 from unicorn import arm_const as A
 
+from ..platform import ARCHES
 from . import faults
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .machine import ENGINES, Machine
@@ -48,6 +49,8 @@ from .peripherals.core.systick import SysTick
 # The Cortex-M33 model implements MSPLIM and TT (tests/emu/test_cortex_m33.py).
 UNICORN_CPU = {"cortex-m4f": A.UC_CPU_ARM_CORTEX_M4, "cortex-m7": A.UC_CPU_ARM_CORTEX_M7,
                "cortex-m33f": A.UC_CPU_ARM_CORTEX_M33}
+# every Arm core a platform file may name has a CPU model here (else a KeyError at machine build)
+assert set(UNICORN_CPU) == set(ARCHES["armv7m"]), "UNICORN_CPU and platform ARCHES disagree"
 
 INTR_UNDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT = 1, 2, 3, 4
 INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8

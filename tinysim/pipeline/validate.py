@@ -207,7 +207,7 @@ def _shared(res: Dict[str, Any], job: Job) -> Dict[str, Any]:
     `job`'s own result: its id, and a copy of the saved profile under its id."""
     if res["id"] == job.entry_id:
         return res
-    out = dict(res, id=job.entry_id)
+    out = dict(res, id=job.entry_id, wall_s=0.0)   # the run's wall time is on the first row
     if res.get("profile"):
         src, dest = Path(res["profile"]), Path(job.profile_dir) / f"{job.entry_id}.npz"
         for suffix in (".npz", ".json"):          # a profile is the pair (ExecutionProfile.save)

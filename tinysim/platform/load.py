@@ -12,7 +12,6 @@ knows the models; `PeripheralSpec.where` names the file and key.
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import tomllib
 from pathlib import Path

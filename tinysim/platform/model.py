@@ -39,7 +39,7 @@ STALL_TERMS = {"wait-states": ("WS", "flash wait states", "flash wait-state tabl
 @dataclass(frozen=True)
 class Core:
     arch: str          # "armv7m" | "rv32"
-    cpu: str           # "cortex-m4f" | "cortex-m33f" | "rv32imc"
+    cpu: str           # "cortex-m4f" | "cortex-m7" | "cortex-m33f" | "rv32imc" (ARCHES)
     timing: str        # cost preset name, see tinysim/cost/timing/
     max_clock_hz: int
     features: Tuple[str, ...] = ()   # capabilities from CORE_FEATURES, e.g. ("dsp", "fpv4-sp")

@@ -202,7 +202,14 @@ class Stm32Dma(Peripheral):
             self.values[0x00] |= (HTIF | GIF) << shift
         if ndt == 0:
             self.values[0x00] |= (TCIF | GIF) << shift
-            if ccr & CIRC:
+            if ccr & CIRC and ccr & MEM2MEM:
+                # RM0432 (DMA_CCRx.MEM2MEM): memory-to-memory mode cannot be used with circular
+                # mode. Silicon's behaviour is undefined; here the channel stops after one pass
+                # (without this, a circular memory-to-memory channel would never yield).
+                self.host.unmodelled(self, f"CCR{ch}", "MEM2MEM with CIRC (not allowed; one pass done)")
+                self.values[self._reg(ch, 0)] &= ~EN
+                self._on.discard(ch)
+            elif ccr & CIRC:
                 ndt = c.initial
                 c.par, c.mar = self.values[self._reg(ch, 8)], self.values[self._reg(ch, 12)]
         self.values[self._reg(ch, 4)] = ndt

@@ -22,6 +22,7 @@ CCR_DC, CCR_IC = 1 << 16, 1 << 17   # SCB_CCR (Armv7-M ARM B3.2.8)
 
 @PERIPHERALS.register("flash.stm32h7_flash")
 class Stm32h7Flash(Peripheral):
+    WAIT_STATE_TABLE = "RM0455 section 4.3.8 (FLASH recommended number of wait states)"  # for the check
     REGISTERS = (
         Reg(0x00, "ACR", ACR_RESET, wmask=0x3F),
         Reg(0x04, "KEYR1", 0, WO), Reg(0x08, "OPTKEYR", 0, WO),

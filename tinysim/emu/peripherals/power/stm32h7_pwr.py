@@ -29,6 +29,9 @@ _SCALES = {3: "vos0", 2: "vos1", 1: "vos2", 0: "vos3"}
 
 @PERIPHERALS.register("power.stm32h7_pwr")
 class Stm32h7Pwr(Peripheral):
+    # for the machine's over-clock message (tinysim/emu/operating_point.py)
+    RANGE_RULE = ("(PWR_SRDCR.VOS; RM0455 section 6.6.2, recalled): raise the voltage scale "
+                  "(VOS0: VOS=11) before the clock")
     REGISTERS = (
         Reg(0x00, "CR1", 0xF000C000),
         Reg(0x04, "CSR1", 0, RO),

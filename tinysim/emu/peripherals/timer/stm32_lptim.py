@@ -10,9 +10,10 @@ while running take effect at the end of the period), CR.COUNTRST, and ICR cleari
 Stored and reported as unmodelled when used: the external clock input (CFGR.CKSEL), triggers
 (CFGR.TRIGEN), encoder mode (CFGR.ENC), counting external events (CFGR.COUNTMODE).
 
-The kernel clock is RCC_CCIPR.LPTIMxSEL's (PCLK1 at reset, or LSI, HSI16, LSE): what the clock
-controller model derives for this timer's name, else the `kernel_clock_hz` param, else the core
-clock (see timer/stm32_tim.py).
+The kernel clock is RCC_CCIPR.LPTIMxSEL's (PCLK1 at reset, or LSI, HSI16, LSE): the
+`kernel_clock_hz` param when given, else what the clock controller model derives for this timer's
+name (0 when the selected source is off: the counter stands still), else the core clock (see
+timer/stm32_tim.py).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Stm32Lptim(Peripheral):
 
     def _ticks(self, now: int) -> int:
         derived = self.params.get("kernel_clock_hz") or self.host.kernel_clock_hz(self.name)
-        kernel = float(derived) if derived else float(self.host.clock_hz())
+        kernel = float(derived) if derived is not None else float(self.host.clock_hz())
         self._clock.sync(now, float(self.host.clock_hz()), kernel)
         return self._clock.ticks_at(now)
 

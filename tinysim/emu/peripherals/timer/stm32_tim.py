@@ -82,8 +82,8 @@ class Stm32Tim(Peripheral):
     def timer_clock_hz(self) -> float:
         if self.params.get("kernel_clock_hz"):
             return float(self.params["kernel_clock_hz"])
-        derived = self.host.kernel_clock_hz(self.name)
-        return float(derived) if derived else float(self.host.clock_hz())
+        derived = self.host.kernel_clock_hz(self.name)   # 0.0: its clock is off; None: not known
+        return float(derived) if derived is not None else float(self.host.clock_hz())
 
     def _sync_clock(self, now: int) -> None:
         self._clock.sync(now, float(self.host.clock_hz()), self.timer_clock_hz())

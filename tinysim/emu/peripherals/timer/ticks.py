@@ -5,9 +5,12 @@ the machine's core cycles, exactly (an integer ratio num/den), across clock chan
 kernel/core changed; `ticks_at(cycle)` is the number of ticks since the timer model's reset;
 `cycle_of(tick)` the first cycle at which that many ticks have passed. A change of either clock
 is seen at the timer's next access or event: the ticks in between count at the old ratio.
+A kernel clock of 0 (its source is off) stops the count: `cycle_of` is then None (never).
 """
 
 from __future__ import annotations
+
+from typing import Optional
 
 from fractions import Fraction
 
@@ -23,7 +26,9 @@ class KernelTicks:
         if key == self._key:
             return
         self._key = key
-        ratio = Fraction(kernel_hz) / Fraction(core_hz) if core_hz and kernel_hz else Fraction(1)
+        # no core clock: count 1:1 (a model without one); no kernel clock: the counter stands still
+        ratio = (Fraction(kernel_hz) / Fraction(core_hz) if core_hz and kernel_hz
+                 else Fraction(0) if core_hz else Fraction(1))
         if (ratio.numerator, ratio.denominator) != (self.num, self.den):
             if self.den:
                 self.tick = self.ticks_at(now)
@@ -32,5 +37,7 @@ class KernelTicks:
     def ticks_at(self, cycle: int) -> int:
         return self.tick + (cycle - self.cycle) * self.num // self.den
 
-    def cycle_of(self, tick: int) -> int:
+    def cycle_of(self, tick: int) -> Optional[int]:
+        if self.num == 0:
+            return None
         return self.cycle + max(0, -(-(tick - self.tick) * self.den // self.num))
