@@ -36,9 +36,9 @@ DEFAULT_RUNNER_DIR = REPO.parent / "shared" / "clients" / "mlcommons-tiny-runner
 RUNNER_DEPENDENCIES = {
     "yaml": "pyyaml", "numpy": "numpy", "sklearn": "scikit-learn", "matplotlib": "matplotlib",
     "usb": "pyusb", "serial": "pyserial",
+}
 # A tinysim choice, not a measurement: serve prints its pty once the firmware has booted (about a
 # second of wall time here); 120 s leaves room for a heavily loaded machine.
-SERVE_START_TIMEOUT_S = 120.0
 SERVE_START_TIMEOUT_S = 120.0
 
 
