@@ -169,11 +169,38 @@ def reference_table(rows: Sequence[ResultRow]) -> Optional[Table]:
     return table
 
 
-def print_bench(con: Console, rows: Sequence[ResultRow], title: str) -> None:
+def beside_table(beside: Dict[str, Dict[str, Any]]) -> Optional[Table]:
+    """Published firmware simulated on the same board settings beside ours (bench's
+    `published_beside`: tinysim.pipeline.published_side), with our latency over theirs."""
+    if not beside:
+        return None
+    table = Table(title="published firmware in the same simulation (same board settings)",
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    for name, justify in (("workload", "left"), ("ours ms", "right"), ("theirs ms", "right"),
+                          ("ours/theirs", "right"), ("theirs on silicon ms", "right"),
+                          ("published build", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "published build")
+    notes = ["theirs: one timed window each (`tinysim validate` runs the full rules)"]
+    for w, b in beside.items():
+        ours, theirs = b.get("ours_latency_ms"), b.get("simulated_latency_ms")
+        ratio = f"{ours / theirs:.2f}" if ours and theirs else "-"
+        table.add_row(w, fmt(ours), fmt(theirs), ratio, fmt(b.get("measured_latency_ms")),
+                      b.get("entry_id") or "-")
+        if b.get("note") and b["note"] != "one timed window":
+            notes.append(f"{w}: {b['note']}")
+    table.caption = "; ".join(notes)
+    return table
+
+
+def print_bench(con: Console, rows: Sequence[ResultRow], title: str,
+                beside: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
     con.print(bench_table(rows, title))
     ref = reference_table(rows)
     if ref is not None:
         con.print(ref)
+    side = beside_table(beside or {})
+    if side is not None:
+        con.print(side)
 
 
 def _delta(a: Optional[float], b: Optional[float]) -> str:

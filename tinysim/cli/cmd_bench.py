@@ -11,6 +11,7 @@ append one row to `results/<UTC timestamp>/` (written after each workload).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -76,6 +77,9 @@ def add_arguments(p) -> None:
                         "its <workload>_official.elf image is measured")
     p.add_argument("--synthetic", action="store_true",
                    help="measure tinysim's synthetic-weight models even when the official ones are present")
+    p.add_argument("--no-published", action="store_true",
+                   help="skip the like-for-like table: published builds of the same workloads "
+                        "(`tinysim published fetch`) simulated on this board's settings, one window each")
 
 
 # ---------------------------------------------------------------- shared helpers (bench, hw, accuracy)
@@ -230,12 +234,27 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
     return row
 
 
-def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str) -> None:
+def published_beside(rows: List[ResultRow], platform, args) -> Dict[str, Dict[str, Any]]:
+    """The catalogue's published builds of the benched workloads whose board has this platform's
+    settings, simulated here in one timed window each (issue 12's like-for-like column); only
+    builds already fetched run, the others say what to fetch."""
+    from ..pipeline.published_side import side_by_side  # deferred: `tinysim --help` start-up speed
+    side = side_by_side(platform, [r.workload for r in rows], quick=True, seed=args.seed)
+    ours = {r.workload: r.metrics.latency_ms for r in rows}
+    return {w: dict(dataclasses.asdict(b), ours_latency_ms=ours.get(w))
+            for w, b in side.items() if b.entry_id}
+
+
+def print_rows(rows: List[ResultRow], args, writer: RunWriter, title: str, platform=None,
+               beside: bool = False) -> None:
+    if beside:
+        writer.meta["published_beside"] = published_beside(rows, platform, args)
+        writer.flush()
     if args.json:   # the results.json document (docs/CONTRACTS.md) and where it was written
         print(json.dumps({"results_dir": str(writer.directory), **writer.document()}, indent=2))
         return
     con = report.console()
-    report.print_bench(con, rows, title)
+    report.print_bench(con, rows, title, writer.meta.get("published_beside"))
     wrote(writer.directory / RESULTS_JSON, "results; also results.csv, UART logs, window profiles")
 
 
@@ -303,7 +322,8 @@ def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
             print(f"[{k + 1}/{len(images)}] {workload}: done in {time.perf_counter() - start:.1f} s"
                   + eta_note(time.perf_counter() - started, k + 1, len(images)), file=sys.stderr)
     print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}, {measured}"
-                                          + (" (quick)" if args.quick else ""))
+                                          + (" (quick)" if args.quick else ""),
+               platform=platform, beside=firmware is None and not args.no_published)
     return 0
 
 
