@@ -181,13 +181,18 @@ def beside_table(beside: Dict[str, Dict[str, Any]]) -> Optional[Table]:
                           ("published build", "left")):
         table.add_column(name, justify=justify, no_wrap=name != "published build")
     notes = ["theirs: one timed window each (`tinysim validate` runs the full rules)"]
+    unfetched: List[str] = []
     for w, b in beside.items():
         ours, theirs = b.get("ours_latency_ms"), b.get("simulated_latency_ms")
         ratio = f"{ours / theirs:.2f}" if ours and theirs else "-"
         table.add_row(w, fmt(ours), fmt(theirs), ratio, fmt(b.get("measured_latency_ms")),
                       b.get("entry_id") or "-")
-        if b.get("note") and b["note"] != "one timed window":
+        if b.get("note", "").startswith("not fetched"):
+            unfetched.append(b["entry_id"])
+        elif b.get("note") and b["note"] != "one timed window":
             notes.append(f"{w}: {b['note']}")
+    if unfetched:
+        notes.append(f"not fetched yet: tinysim published fetch --filter {' '.join(unfetched)}")
     table.caption = "; ".join(notes)
     return table
 
