@@ -74,3 +74,17 @@ def test_gpio_edges_raise_exti_interrupts_through_syscfg(fw):
     # line 3 selects port A, so PB3's edges raise nothing
     assert "exti0 2 exti13 1 exti2 1 exti3 0" in r.uart
     assert s.machine.unmodelled_accesses() == []
+
+
+def test_a_shared_interrupt_line_stays_high_while_any_source_holds_it(fw):
+    # TIM1_UP and TIM16 share IRQ 25 (RM0432 Table 58): the line is the OR of both timers
+    m = build_session(fw("tim16"), "nucleo-l4r5zi").machine
+    exc = 16 + 25
+    m.set_irq(25, True, source="tim1")
+    m.set_irq(25, True, source="tim16")
+    m.set_irq(25, False, source="tim1")
+    assert exc in m.exc.lines                      # TIM16 still holds it
+    m.set_irq(25, False, source="tim16")
+    assert exc not in m.exc.lines
+    tims = [p for p in load_platform("nucleo-l4r5zi").peripherals if p.name in ("tim1", "tim16")]
+    assert {p.irq for p in tims} == {25}           # the SoC file wires both to the one line

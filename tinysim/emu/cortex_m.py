@@ -240,9 +240,14 @@ class CortexMMachine(Machine):
         return bool(self.exc.active)
 
     # ---- interrupt lines -------------------------------------------------------------------
-    def set_irq(self, irq: int, level: bool) -> None:
+    def set_irq(self, irq: int, level: bool, source: str = "") -> None:
         exc = 16 + irq
+        holders = self.exc.line_sources.setdefault(exc, set())
         if level:
+            holders.add(source)
+        else:
+            holders.discard(source)
+        if holders:
             self.exc.lines.add(exc)
         else:
             self.exc.lines.discard(exc)

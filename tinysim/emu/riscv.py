@@ -138,7 +138,8 @@ class RiscvMachine(Machine):
             return mtx.line_for(irq) is not None
         return bool(self.uc.reg_read(R.UC_RISCV_REG_MIE) & MIE_MEIE)
 
-    def set_irq(self, irq: int, level: bool) -> None:
+    def set_irq(self, irq: int, level: bool, source: str = "") -> None:
+        # (the RISC-V SoCs here give every source its own line: `source` is not needed)
         if irq >= 0:
             if level:
                 self.lines.add(irq)

@@ -32,8 +32,9 @@ class Host:
     def now(self) -> int:  # current cycle count from the cost model
         return 0
 
-    def set_irq(self, irq: int, level: bool) -> None:  # level-sensitive line into the interrupt controller
-        pass
+    def set_irq(self, irq: int, level: bool, source: str = "") -> None:
+        """A level-sensitive line into the interrupt controller. Sources sharing one line pass
+        their name as `source`: the line is high while any of them holds it."""
 
     def pend_irq(self, irq: int) -> None:  # a one-shot (pulse) event
         pass
@@ -142,7 +143,7 @@ class NullHost(Host):
     def advance_to(self, cycle: int) -> None:
         self.cycles = max(self.cycles, cycle)
 
-    def set_irq(self, irq, level):
+    def set_irq(self, irq, level, source=""):
         self.irqs[irq] = level
 
     def pend_irq(self, irq):

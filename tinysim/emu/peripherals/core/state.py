@@ -19,6 +19,9 @@ class ExceptionState:
         self.priority: Dict[int, int] = {}
         self.active: List[int] = []  # nesting stack, innermost last
         self.lines: Set[int] = set()  # exception numbers whose level-sensitive IRQ line is high
+        # who holds each line high, for lines several peripherals share (TIM1_UP / TIM16 on IRQ 25,
+        # RM0432 Table 58): the line is the OR of its sources
+        self.line_sources: Dict[int, Set[str]] = {}
         self.prigroup = 0
         # Only the top `priority_bits` of each 8-bit priority field exist (STM32: 4, RM0432 §13.1).
         self.priority_mask = (0xFF << (8 - priority_bits)) & 0xFF

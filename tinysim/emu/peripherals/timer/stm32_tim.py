@@ -246,7 +246,7 @@ class Stm32Tim(Peripheral):
         level = bool(self.values[0x10] & UIF and self.values[0x0C] & UIE)
         if self.irq is not None and level != self._level:
             self._level = level
-            self.host.set_irq(self.irq, level)
+            self.host.set_irq(self.irq, level, source=self.name)   # TIM1/TIM15-17 share lines
 
     def next_event(self, now: int) -> Optional[int]:
         """The cycle of the next update event, while it can raise the interrupt."""
