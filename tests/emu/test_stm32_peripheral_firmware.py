@@ -88,3 +88,20 @@ def test_a_shared_interrupt_line_stays_high_while_any_source_holds_it(fw):
     assert exc not in m.exc.lines
     tims = [p for p in load_platform("nucleo-l4r5zi").peripherals if p.name in ("tim1", "tim16")]
     assert {p.irq for p in tims} == {25}           # the SoC file wires both to the one line
+
+
+def test_a_timer_counts_at_the_new_rate_from_the_moment_its_apb_clock_changes(fw):
+    m = build_session(fw("tim16"), "nucleo-l4r5zi").machine
+    rcc, tim2 = m.peripherals["rcc"], m.peripherals["tim2"]
+    core = m.clock_hz()
+    assert rcc.kernel_clock_hz("tim2") == core        # APB1 at /1 after reset: the timer clock is HCLK
+    tim2.reg_write("ARR", 0xFFFFFFFF)
+    tim2.reg_write("CR1", 1)                           # CEN, prescaler 1
+    start = m.now()
+    m.advance_to(start + 1000)
+    rcc.reg_write("CFGR", rcc.reg_read("CFGR") | (0b101 << 8))   # PPRE1 = /4: TIM2 at 2 x HCLK/4
+    m.clock_tree_written()                             # what the bus does after an RCC access
+    assert rcc.kernel_clock_hz("tim2") == core / 2
+    m.advance_to(start + 3000)
+    # 1000 cycles at the core rate, then 2000 at half of it: 2000 counts, not 3000 (or 1500)
+    assert tim2.reg_read("CNT") == 2000

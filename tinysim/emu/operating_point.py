@@ -123,8 +123,10 @@ class OperatingPoints:
         return query(name) if query is not None else None
 
     def clock_changed(self) -> None:
-        self.clock_tree_written()
+        # the core clock first: peripherals that re-sync in `clocks_changed` (timers) must see
+        # the new core clock together with their new kernel clock
         self._operating_point_changed(False, False)
+        self.clock_tree_written()
 
     def clock_tree_written(self) -> None:
         """A clock controller register was written, or the clock tree changed: a UART kernel

@@ -53,6 +53,11 @@ class Stm32Lptim(Peripheral):
     def _div(self) -> int:
         return 1 << ((self.values[0x0C] >> 9) & 7)
 
+    def clocks_changed(self) -> None:
+        """A clock changed now: the ticks so far count at the old rate, the rest at the new one."""
+        if self._start is not None:
+            self._ticks(self.host.now())
+
     def _ticks(self, now: int) -> int:
         derived = self.params.get("kernel_clock_hz") or self.host.kernel_clock_hz(self.name)
         kernel = float(derived) if derived is not None else float(self.host.clock_hz())

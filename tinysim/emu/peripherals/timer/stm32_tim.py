@@ -85,6 +85,11 @@ class Stm32Tim(Peripheral):
         derived = self.host.kernel_clock_hz(self.name)   # 0.0: its clock is off; None: not known
         return float(derived) if derived is not None else float(self.host.clock_hz())
 
+    def clocks_changed(self) -> None:
+        """A clock changed now: the ticks so far count at the old rate, the rest at the new one."""
+        if self.running:
+            self._sync_clock(self.host.now())
+
     def _sync_clock(self, now: int) -> None:
         self._clock.sync(now, float(self.host.clock_hz()), self.timer_clock_hz())
 

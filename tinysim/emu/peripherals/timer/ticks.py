@@ -4,7 +4,8 @@ the machine's core cycles, exactly (an integer ratio num/den), across clock chan
 `KernelTicks.sync(now, core_hz, kernel_hz)` starts a new segment at cycle `now` when the ratio
 kernel/core changed; `ticks_at(cycle)` is the number of ticks since the timer model's reset;
 `cycle_of(tick)` the first cycle at which that many ticks have passed. A change of either clock
-is seen at the timer's next access or event: the ticks in between count at the old ratio.
+is applied when the machine reports it (`clocks_changed`, at the change) or, failing that, at the
+timer's next access or event.
 A kernel clock of 0 (its source is off) stops the count: `cycle_of` is then None (never).
 """
 
