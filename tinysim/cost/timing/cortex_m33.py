@@ -40,9 +40,8 @@ import numpy as np
 from ..classes import InsnClass as C
 from .cortex_m4 import _DATA_PROCESSING, _FP_BUSY_AFTER_ISSUE, _FPU_CLASSES
 from .cortex_m4 import DEFAULTS as M4_DEFAULTS
-from .cortex_m4 import block_terms as m4_block_terms
 from .cortex_m4 import table as m4_table
-from .preset import TimingPreset, empty_terms
+from .preset import TimingPreset, count_taken_exit, empty_terms
 
 DEFAULTS = {
     **M4_DEFAULTS,   # div_cycles, branch_refill, branch_refill_indirect, blocking_refill [M4]
@@ -89,7 +88,7 @@ def _accumulate_chain(prev, ins) -> bool:
 def block_terms(insns: list):
     """Static and taken-exit term counts for one block with the M33's hazards. A taken exit
     (branch refill P, LDR PC / TBB reload) is classified as on the M4 [M4]."""
-    static, _ = empty_terms()
+    static, taken = empty_terms()
     prev = None
     fpu_busy = 0
     for ins in insns:
@@ -113,7 +112,7 @@ def block_terms(insns: list):
             elif ins.addr_regs & prev.writes and prev.cls in _DATA_PROCESSING:
                 static[C.ADDR_DEP_STALL] += 1   # [M4] ALU result used as an address next
         prev = ins
-    _, taken = m4_block_terms(insns[-1:])
+    count_taken_exit(insns, taken)
     return static, taken
 
 
