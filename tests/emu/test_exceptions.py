@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from unicorn import UC_PROT_EXEC, UC_PROT_WRITE
 from unicorn.arm_const import UC_ARM_REG_PC
 
 from tinysim.pipeline.session import build_session
@@ -140,3 +141,31 @@ def test_tail_chaining_reuses_the_frame(tmp_path):
     assert word(s, "seen", 1) == word(s, "seen", 3) == 0xFFFFFFF9  # the same EXC_RETURN
     assert s.machine.tail_chains == 1
     assert s.counter.outside_cycles == ENTRY_CYCLES + TAIL_CHAIN_CYCLES + EXIT_CYCLES
+
+
+# Code run from SRAM (firmware/ramexec.S). RAM is mapped without Unicorn's EXEC permission
+# until the first instruction fetch from it (a store to an executable page costs about a third
+# more in Unicorn 2.1.4: bench/store_cost.py); the fetch then makes every RAM mapping
+# executable, as SRAM is on silicon, and self-modifying code there still takes effect.
+SRAM1 = 0x20000000
+
+
+def perms_at(session, addr: int) -> int:
+    return next(p for b, e, p in session.machine.uc.mem_regions() if b <= addr <= e)
+
+
+def test_code_copied_to_sram_runs_and_can_be_patched(tmp_path):
+    s = build_session(build("ramexec", tmp_path), BOARD)
+    assert not perms_at(s, SRAM1) & UC_PROT_EXEC  # not executable until code is fetched there
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt" and r.fault is None, r.message
+    assert word(s, "res", 0) == 60  # 5 + 1 + ... + 10, run from SRAM
+    assert word(s, "res", 1) == 155  # after the store patched its first instruction
+    assert word(s, "res", 2) == 155  # the store it made
+    assert perms_at(s, SRAM1) & UC_PROT_EXEC and perms_at(s, SRAM1) & UC_PROT_WRITE
+
+
+def test_ram_stays_without_exec_when_no_code_runs_there(tmp_path):
+    s = build_session(build("nullcall", tmp_path), BOARD)  # runs from flash and its alias only
+    s.run(max_instructions=10_000)
+    assert not perms_at(s, SRAM1) & UC_PROT_EXEC

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from unicorn import (UC_HOOK_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED,
+from unicorn import (UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED,
                      UC_MEM_WRITE_UNMAPPED, UcError)
 
 from . import faults
@@ -25,7 +25,9 @@ class FaultHooks:
     def _on_protected(self, uc, access, addr, size, value, _user):
         if self._stop_reason == "usagefault":  # a UsageFault check made this access fail on purpose
             return False
-        kind = faults.WRITE_PROTECTED if access != UC_HOOK_MEM_FETCH_PROT else faults.FETCH_PROTECTED
+        if access == UC_MEM_FETCH_PROT and self.make_ram_executable(addr):
+            return True  # RAM is mapped without EXEC only for speed (memory_map.py)
+        kind = faults.WRITE_PROTECTED if access != UC_MEM_FETCH_PROT else faults.FETCH_PROTECTED
         self._mem_fault = (kind, addr, size)
         return False
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ctypes
 from typing import List, Optional, Tuple
 
-from unicorn import UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ
+from unicorn import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE
 
 from ..errors import FirmwareError, PlatformError
 from .peripherals import model_class
@@ -55,7 +55,33 @@ class MemoryMap:
     def _perms(mem) -> int:
         # Flash is read/execute: a store to flash is a firmware bug (silicon needs the unlock
         # sequence and the FLASH_CR programming flow, which the benchmark never uses).
-        return UC_PROT_READ | UC_PROT_EXEC if mem.kind in ("flash", "rom") else UC_PROT_ALL
+        if mem.kind in ("flash", "rom"):
+            return UC_PROT_READ | UC_PROT_EXEC
+        # RAM starts without EXEC, a Unicorn speed matter only: Unicorn 2.1.4 sends every
+        # store to an executable RAM page through its translated-code invalidation
+        # (notdirty_write -> tb_invalidate_phys_page_fast), about a third of a store's cost
+        # (bench/store_cost.py). Silicon executes from SRAM, so the first instruction fetch
+        # from RAM makes it executable (make_ram_executable, from the fetch-protection hook).
+        return UC_PROT_READ | UC_PROT_WRITE
+
+    def make_ram_executable(self, addr: int) -> bool:
+        """An instruction fetch from non-executable `addr`: if it is in a RAM of the platform,
+        give every RAM mapping EXEC (the other permissions kept, e.g. a stack guard's missing
+        WRITE) and return True; False for anything else (a real fault)."""
+        mem = self.platform.region_of(addr)
+        if mem is None or self._perms(self._storage_of(mem)) & UC_PROT_EXEC:
+            return False
+        ram = [(m.base, m.base + _align_up(m.size)) for m in self.platform.memories
+               if not self._perms(self._storage_of(m)) & UC_PROT_EXEC]
+        for begin, last, perms in list(self.uc.mem_regions()):
+            if not perms & UC_PROT_EXEC and any(lo <= begin and last < hi for lo, hi in ram):
+                self.uc.mem_protect(begin, last - begin + 1, perms | UC_PROT_EXEC)
+        return True
+
+    def _storage_of(self, mem):
+        """The memory an alias views (itself when it is no alias)."""
+        return next((t for t in self.platform.memories if t.name == mem.alias_of), mem) \
+            if mem.alias_of else mem
 
     def _load_segments(self) -> None:
         for m in self.platform.memories:
