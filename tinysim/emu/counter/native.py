@@ -35,20 +35,21 @@ _UC_PROT_WRITE = 2
 _UC_QUERY_PAGE_SIZE = 2
 
 # ---- native layouts (must match native/counter.h) ----------------------------------------------------
+_BLOCK_BYTES = 192  # sizeof(ts_block)
 _NATIVE_BLOCK = np.dtype({"names": ["addr", "size", "n_insns", "static_cycles", "taken_extra",
                                     "count", "imiss", "iprefetch", "dmiss", "dprefetch"],
                           "formats": ["<u8", "<u4", "<u4", "<u4", "<u4", "<u8", "<u8", "<u8",
                                       "<u8", "<u8"],
-                          "offsets": [0, 8, 12, 16, 20, 24, 32, 40, 80, 88], "itemsize": 168})
+                          "offsets": [0, 8, 12, 16, 20, 24, 32, 40, 80, 88], "itemsize": _BLOCK_BYTES})
 _NATIVE_FETCH = np.dtype({"names": ["count", "imiss", "iprefetch", "flags", "n_lines"],
                           "formats": ["<u8", "<u8", "<u8", "<u4", "<u4"],
-                          "offsets": [24, 32, 40, 68, 72], "itemsize": 168})
+                          "offsets": [24, 32, 40, 68, 72], "itemsize": _BLOCK_BYTES})
 # the data-cache model per block: D-cache (misses, prefetch hits, hits), the same at the
 # freeze, executions at the freeze, learned 16.16 rates of the three, flags (TS_BLOCK_DATA_*)
 _NATIVE_DATA = np.dtype({"names": ["count", "flags", "d", "dexact", "freeze_count", "drate"],
                          "formats": ["<u8", "<u4", ("<u8", (3,)), ("<u8", (3,)), "<u8",
                                      ("<u4", (3,))],
-                         "offsets": [24, 68, 80, 104, 128, 136], "itemsize": 168})
+                         "offsets": [24, 68, 80, 104, 128, 136], "itemsize": _BLOCK_BYTES})
 RATE_ONE = 1 << 16  # learned rates are fixed point: RATE_ONE = one event per block execution
 _DATA_STATES = {0: "off", 1: "exact", 2: "learned"}  # enum ts_data_state
 _UC_PROT_EXEC = 4

@@ -91,6 +91,14 @@ typedef struct {
     uint32_t dacc[2];            /* fraction of the miss / prefetch events, < TS_RATE_ONE */
     uint32_t dregion;            /* region charged with the learned misses (TS_NONE: none) */
     uint32_t pad2;
+    /* the successor memo before next_*: a block with two alternating successors (a loop's
+     * back edge and its exit, a call returning to two sites) finds either without a hash
+     * lookup; successor_of swaps the two on a hit here. */
+    uint64_t alt_addr;
+    uint32_t alt_size;
+    uint32_t alt_id;
+    uint32_t alt_edge;
+    uint32_t pad3;
 } ts_block;
 
 /* One control transfer src -> dst.  Layout mirrored by tinysim/emu/counter/native.py. */

@@ -249,6 +249,9 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     b->next_addr = UINT64_MAX; /* no successor yet: never equals a real block address */
     b->next_id = TS_NONE;
     b->next_edge = TS_NONE;
+    b->alt_addr = UINT64_MAX;
+    b->alt_id = TS_NONE;
+    b->alt_edge = TS_NONE;
     b->dregion = TS_NONE;
     set_block_flags(c, b);
     if (c->data_state == TS_DATA_LEARNED)
@@ -356,6 +359,47 @@ static inline uint64_t data_learned(ts_counter *c, ts_block *b)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* successor memos                                                                            */
+
+/* The block (addr, size) that follows block prev, and the edge to it: from prev's two memos or,
+ * on a miss of both, the tables.  The successor found becomes prev's first memo (next_*), the
+ * first one moves to the second (alt_*).  Returns 0, or -1 when a stop was requested.  The
+ * memos only cache what block_lookup and edge_lookup return, so the counts do not depend on them. */
+static inline int successor_of(ts_counter *c, void *uc, uint32_t prev, uint64_t addr, uint32_t size,
+                               uint32_t *id, uint32_t *eid)
+{
+    ts_block *p = &c->blocks[prev];
+    if (__builtin_expect(p->next_addr == addr && p->next_size == size, 1)) {
+        *id = p->next_id;
+        *eid = p->next_edge;
+        return 0;
+    }
+    uint64_t first_addr = p->next_addr;
+    uint32_t first_size = p->next_size, first_id = p->next_id, first_edge = p->next_edge;
+    if (p->alt_addr == addr && p->alt_size == size) {
+        *id = p->alt_id;
+        *eid = p->alt_edge;
+    } else {
+        *id = block_lookup(c, uc, addr, size);
+        if (*id == TS_NONE)
+            return -1; /* stop already requested */
+        *eid = edge_lookup(c, uc, prev, *id);
+        if (*eid == TS_NONE)
+            return -1;
+        p = &c->blocks[prev]; /* block_lookup may have moved the table */
+    }
+    p->alt_addr = first_addr;
+    p->alt_size = first_size;
+    p->alt_id = first_id;
+    p->alt_edge = first_edge;
+    p->next_addr = addr;
+    p->next_size = size;
+    p->next_id = *id;
+    p->next_edge = *eid;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* hooks (registered from Python with uc_hook_add; user_data is the ts_counter)               */
 
 /* The general case of ts_block_hook: new blocks or successors, stops, cache misses. */
@@ -370,24 +414,9 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
         /* The transfer prev -> id happened before this block starts: it is charged now, once,
          * even if this block is then stopped (prev is cleared, so when the engine resumes at
          * this block the hook charges nothing again). */
-        ts_block *p = &c->blocks[prev];
         uint32_t eid;
-        if (__builtin_expect(p->next_addr == addr && p->next_size == size, 1)) {
-            id = p->next_id;
-            eid = p->next_edge;
-        } else {
-            id = block_lookup(c, uc, addr, size);
-            if (id == TS_NONE)
-                return; /* stop already requested */
-            eid = edge_lookup(c, uc, prev, id);
-            if (eid == TS_NONE)
-                return;
-            p = &c->blocks[prev]; /* block_lookup may have moved the table */
-            p->next_addr = addr;
-            p->next_size = size;
-            p->next_id = id;
-            p->next_edge = eid;
-        }
+        if (successor_of(c, uc, prev, addr, size, &id, &eid))
+            return; /* stop already requested */
         ts_edge *e = &c->edges[eid];
         e->count++;
         extra = e->extra;
