@@ -56,6 +56,13 @@ CASES = [
     ("bx lr", 1, PI, "BX 1+P (register target)"),
     ("ldr pc, [sp], #4", 2, 3, "LDR PC: 2 + 3-cycle reload"),
     ("tbb [pc, r0]", 3, 3, "TBB: 2 load + 1 add + 3 reload"),
+    # Table 3-1 note d: "An IT instruction can be folded onto a preceding 16-bit Thumb
+    # instruction, enabling execution in zero cycles"
+    ("adds r0, #1\nit eq\nmoveq r1, r2", 2, 0, "IT folded onto a preceding 16-bit insn: 0"),
+    ("add.w r0, r0, #1\nit eq\nmoveq r1, r2", 3, 0, "IT after a 32-bit insn: not folded, 1"),
+    ("it eq\nmoveq r1, r2", 2, 0, "IT first in its block: not folded, 1"),
+    ("vmla.f32 s0, s1, s2\nadds r0, #1\nit eq\nmoveq r1, r2\nadds r3, #1", 4, 0,
+     "a folded IT hides no FPU cycle: VMLA 3, ADDS and MOVEQ hide its 2 busy cycles, IT 0, ADDS 1"),
 ]
 
 

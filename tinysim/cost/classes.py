@@ -78,6 +78,8 @@ class InsnClass(enum.IntEnum):
     FP_OVERLAP = enum.auto()  # an FPU cycle hidden by an integer instruction completing out of order
     # --- appended: superscalar issue (Cortex-M7)
     DUAL_ISSUE = enum.auto()  # an instruction issued in the same cycle as the one before it
+    # --- appended: IT folding (Cortex-M3/M4)
+    IT_FOLDED = enum.auto()  # an IT folded onto the preceding 16-bit instruction (no cycle)
 
 
 N_TERMS = len(InsnClass)
@@ -85,7 +87,8 @@ N_TERMS = len(InsnClass)
 #: Terms that count instructions (their sum over a block is the block's instruction count).
 INSTRUCTION_TERMS: Tuple[InsnClass, ...] = tuple(
     c for c in InsnClass
-    if (c < InsnClass.ADDR_DEP_STALL or c in (InsnClass.UNCLASSIFIED, InsnClass.FP_LOAD_PIPELINED))
+    if (c < InsnClass.ADDR_DEP_STALL
+        or c in (InsnClass.UNCLASSIFIED, InsnClass.FP_LOAD_PIPELINED, InsnClass.IT_FOLDED))
     and c not in (InsnClass.MULTIPLE_REG, InsnClass.FP_MULTIPLE_REG)
 )
 

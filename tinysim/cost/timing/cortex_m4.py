@@ -10,6 +10,8 @@ Sources (cited per entry below):
           and the Cortex-M3 TRM DDI 0337 section 3.3): LDR pipelining, STR [#imm] is one cycle,
           address-dependency stall, LDR PC / TBB blocking with a 3-cycle reload, LDRD/STRD
           not pipelined.
+          Table 3-1 footnote d: "An IT instruction can be folded onto a preceding 16-bit Thumb
+          instruction, enabling execution in zero cycles" (DDI 0439D section 3.3.1).
   [FPU]   Cortex-M4 TRM FPU chapter, "FPU instruction set" table (mirrored in TI SWCU192
           Table 3-27): VADD/VMUL 1, VMLA/VFMA 3, VDIV/VSQRT 14, VLDR 2 (.F64 3), VLDM 1+N.
   [FPU-P] How those cycles overlap, from GCC's Cortex-M4 FPU pipeline description
@@ -57,7 +59,8 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
         C.MAC: 1,  # [TRM] MLA/MLS, SMLAL/UMLAL, SMLAD, SMLAxy: 1
         C.DSP: 1,  # [TRM] parallel add/sub, saturate, pack, extend-16: 1
         C.DIV: p["div_cycles"],  # [TRM] 2..12
-        C.IT: 1,  # [TRM] IT: 1 (folding onto a preceding 16-bit instruction not modelled)
+        C.IT: 1,  # [TRM] IT: 1 ...
+        C.IT_FOLDED: 0,  # [TRM] ... 0 when folded onto a preceding 16-bit instruction (note d)
         C.NOP: 1,  # [TRM] NOP: 1
         C.LOAD: 2,  # [TRM] LDR/LDRB/LDRH/LDREX: 2
         C.LOAD_PIPELINED: 1,  # [TRM-LS] "one cycle is removed from the cost of the next" LDR/STR
@@ -126,9 +129,13 @@ def block_terms(insns: list):
             cls = C.FP_LOAD_PIPELINED  # [FPU-P] VLDR.F32 pipelines behind a load like LDR
         elif cls in (C.STORE, C.STORE_REGOFF) and after_load:
             cls = C.STORE_PIPELINED  # [TRM-LS] "STR can only be pipelined when it follows an LDR"
+        elif cls == C.IT and prev is not None and prev.size == 2:
+            # [TRM] note d: folded onto the preceding 16-bit instruction of the block. An IT that
+            # starts a block (after a branch, or after an interrupt return) is not folded.
+            cls = C.IT_FOLDED
         if cls in _FPU_CLASSES:
             fpu_busy = 0          # an FPU instruction waits for the FPU: nothing more is hidden
-        elif fpu_busy and cls != C.UNCLASSIFIED:
+        elif fpu_busy and cls not in (C.UNCLASSIFIED, C.IT_FOLDED):  # a folded IT takes no cycle
             static[C.FP_OVERLAP] += 1   # [FPU-P] integer insn completes while the FPU works
             fpu_busy -= 1
         fpu_busy = max(fpu_busy, _FP_BUSY_AFTER_ISSUE.get(cls, 0))
