@@ -91,3 +91,29 @@ def test_parameters_change_the_table(thumb_asm, platform):
     info = BlockCoster(platform, params={"div_cycles": 12, "branch_refill": 3}).describe(
         code, 0x08000000)
     assert (info.cycles, info.taken_extra) == (12 + 1, 3)
+
+
+# Refill by the target's alignment and width: "P ... ranges from 1 to 3 depending on the alignment
+# and width of the target instruction" (TRM Table 3-1); one more cycle for a 32-bit target at an
+# odd halfword, as measured on an STM32 Cortex-M4 (compendium.i-0.nl instruction-alignment rules).
+WIDE_ODD = int(DEFAULTS["branch_refill_wide_odd"])
+
+
+@pytest.mark.parametrize("src,taken,why", [
+    ("b.w 1f\nnop\n1: add.w r0, r0, #1", P + WIDE_ODD, "32-bit target at an odd halfword: P + 1"),
+    ("b.w 1f\n1: add.w r0, r0, #1", P, "32-bit target, word aligned: P"),
+    ("b.w 1f\nnop\n1: adds r0, #1", P, "16-bit target at an odd halfword: P"),
+    ("1: add.w r0, r0, #1\nnop\nbne 1b", P, "backward to a word-aligned 32-bit target: P"),
+])
+def test_refill_follows_the_target_width_and_alignment(thumb_asm, platform, src, taken, why):
+    base = 0x08000100
+    code = thumb_asm(src)
+    branch_at = 0 if src.startswith("b.w") else len(code) - 2
+    size = 4 if src.startswith("b.w") else 2
+    read = lambda a, n: code[a - base:a - base + n]  # noqa: E731 - the block's memory
+    describe = BlockCoster(platform).describer(read)
+    info = describe(base + branch_at, size)
+    assert info.taken_extra == taken, why
+    # without memory to read, the target is unknown and the refill is P
+    assert BlockCoster(platform).describe(code[branch_at:branch_at + size],
+                                          base + branch_at).taken_extra == P

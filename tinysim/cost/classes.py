@@ -80,6 +80,8 @@ class InsnClass(enum.IntEnum):
     DUAL_ISSUE = enum.auto()  # an instruction issued in the same cycle as the one before it
     # --- appended: IT folding (Cortex-M3/M4)
     IT_FOLDED = enum.auto()  # an IT folded onto the preceding 16-bit instruction (no cycle)
+    # --- appended: refill by target alignment and width (Cortex-M4)
+    TAKEN_TO_WIDE_ODD = enum.auto()  # a taken direct branch to a 32-bit insn at an odd halfword
 
 
 N_TERMS = len(InsnClass)

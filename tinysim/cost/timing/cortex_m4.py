@@ -43,6 +43,12 @@ DEFAULTS = {
     # aligned; the +1 for an unaligned wide target is not modelled. A guess within the TRM
     # range, to be calibrated against DWT.CYCCNT (`tinysim calibrate`).
     "branch_refill": 1.0,
+    # [TRM] "P ... ranges from 1 to 3 depending on the alignment and width of the target
+    # instruction": one more cycle when a direct branch's target is a 32-bit instruction at an
+    # odd halfword, measured on an STM32 Cortex-M4 running from flash ("Branches to unaligned
+    # wide instructions will take one extra cycle", compendium.i-0.nl, instruction-alignment
+    # rules). Register branches are not covered: their target is not known per block.
+    "branch_refill_wide_odd": 1.0,
     # [TRM] P for a register branch (BX/BLX/POP {PC}/MOV PC): its address cannot be speculated
     # before execute, so a larger P within 1..3. Guess, to be calibrated.
     "branch_refill_indirect": 2.0,
@@ -98,6 +104,7 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
         C.TAKEN_BLOCKING: p["blocking_refill"],
         C.TAKEN_CALL: P,  # [TRM] BL 1+P
         C.TAKEN_CALL_INDIRECT: Pi,  # [TRM] BLX 1+P
+        C.TAKEN_TO_WIDE_ODD: p["branch_refill_wide_odd"],  # [TRM] P by target width/alignment
         C.FP_LOAD_PIPELINED: 1,  # [FPU-P] VLDR.F32 after a load: address phase overlapped, 1
         C.FP_OVERLAP: -1,  # [FPU-P] one FPU cycle of VMLA/VDIV hidden by a following integer insn
         C.UNCLASSIFIED: 1,  # not a timing: an unknown instruction is reported, never hidden
@@ -148,6 +155,8 @@ def block_terms(insns: list):
             static[C.ADDR_DEP_STALL] += 1
         prev, prev_cls = ins, cls
     count_taken_exit(insns, taken)
+    if insns and insns[-1].target_wide_odd:
+        taken[C.TAKEN_TO_WIDE_ODD] += 1   # on top of P: the target needs a second fetch
     return static, taken
 
 
