@@ -56,6 +56,13 @@ CASES = [
     ("bx lr", 1, PI, "BX 1+P (register target)"),
     ("ldr pc, [sp], #4", 2, 3, "LDR PC: 2 + 3-cycle reload"),
     ("tbb [pc, r0]", 3, 3, "TBB: 2 load + 1 add + 3 reload"),
+    # Table 3-1 note d: "An IT instruction can be folded onto a preceding 16-bit Thumb
+    # instruction, enabling execution in zero cycles"
+    ("adds r0, #1\nit eq\nmoveq r1, r2", 2, 0, "IT folded onto a preceding 16-bit insn: 0"),
+    ("add.w r0, r0, #1\nit eq\nmoveq r1, r2", 3, 0, "IT after a 32-bit insn: not folded, 1"),
+    ("it eq\nmoveq r1, r2", 2, 0, "IT first in its block: not folded, 1"),
+    ("vmla.f32 s0, s1, s2\nadds r0, #1\nit eq\nmoveq r1, r2\nadds r3, #1", 4, 0,
+     "a folded IT hides no FPU cycle: VMLA 3, ADDS and MOVEQ hide its 2 busy cycles, IT 0, ADDS 1"),
 ]
 
 
@@ -84,3 +91,29 @@ def test_parameters_change_the_table(thumb_asm, platform):
     info = BlockCoster(platform, params={"div_cycles": 12, "branch_refill": 3}).describe(
         code, 0x08000000)
     assert (info.cycles, info.taken_extra) == (12 + 1, 3)
+
+
+# Refill by the target's alignment and width: "P ... ranges from 1 to 3 depending on the alignment
+# and width of the target instruction" (TRM Table 3-1); one more cycle for a 32-bit target at an
+# odd halfword, as measured on an STM32 Cortex-M4 (compendium.i-0.nl instruction-alignment rules).
+WIDE_ODD = int(DEFAULTS["branch_refill_wide_odd"])
+
+
+@pytest.mark.parametrize("src,taken,why", [
+    ("b.w 1f\nnop\n1: add.w r0, r0, #1", P + WIDE_ODD, "32-bit target at an odd halfword: P + 1"),
+    ("b.w 1f\n1: add.w r0, r0, #1", P, "32-bit target, word aligned: P"),
+    ("b.w 1f\nnop\n1: adds r0, #1", P, "16-bit target at an odd halfword: P"),
+    ("1: add.w r0, r0, #1\nnop\nbne 1b", P, "backward to a word-aligned 32-bit target: P"),
+])
+def test_refill_follows_the_target_width_and_alignment(thumb_asm, platform, src, taken, why):
+    base = 0x08000100
+    code = thumb_asm(src)
+    branch_at = 0 if src.startswith("b.w") else len(code) - 2
+    size = 4 if src.startswith("b.w") else 2
+    read = lambda a, n: code[a - base:a - base + n]  # noqa: E731 - the block's memory
+    describe = BlockCoster(platform).describer(read)
+    info = describe(base + branch_at, size)
+    assert info.taken_extra == taken, why
+    # without memory to read, the target is unknown and the refill is P
+    assert BlockCoster(platform).describe(code[branch_at:branch_at + size],
+                                          base + branch_at).taken_extra == P

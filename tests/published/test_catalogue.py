@@ -124,7 +124,8 @@ def test_the_l4r5zi_p_setup_board_loads_and_is_not_a_build_target():
     p = load_platform(board_ref("nucleo-l4r5zi-p"))
     assert p.name == "nucleo-l4r5zi-p" and p.soc == "stm32l4r5" and p.clock_hz == 120_000_000
     assert (p.flash.dbank, p.flash.line_bytes) == (False, 16)      # "Single Bank Mode Activated"
-    assert p.energy.vdd_v == 3.0 and p.energy.run_ua_per_mhz == 92.4   # FITTED, see the board file
+    assert p.energy.vdd_v == 3.0 and p.energy.regulator == "smps"
+    assert "static_ua" in p.energy.fitted                           # FITTED, see the board file
     from tinysim.firmware.images import DEFAULT_PLATFORMS
     assert "nucleo-l4r5zi-p" in available_platforms()               # a board like any other ...
     assert "nucleo-l4r5zi-p" not in DEFAULT_PLATFORMS               # ... with no tinysim images

@@ -128,7 +128,7 @@ def test_calibrate_against_the_catalogue_stays_in_range(tmp_path, monkeypatch, c
     for row in r["in_sample"]:
         assert row["cycle_error"] is None or abs(row["cycle_error"]) < 0.02
     assert [x["label"] for x in r["leave_one_out"]] == [x["label"] for x in r["in_sample"]]
-    assert "fitted (documented 110" in overlay.read_text()
+    assert "fitted (board file 110" in overlay.read_text()
 
 
 def test_calibrate_catalogue_without_validated_dir_is_a_clear_error(capsys):

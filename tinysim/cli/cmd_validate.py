@@ -77,7 +77,9 @@ def print_table(rows, header: Dict[str, Any]) -> None:
         print(f"  platform {name}: {p['clock_hz'] / 1e6:g} MHz {p['voltage_range']}, {p['wait_states']} WS, "
               f"flash line {f['line_bytes']} B, I$ {f['icache_lines']} / D$ {f['dcache_lines']} lines, "
               f"prefetch {'on' if f['prefetch'] else 'off'}; {e['vdd_v']:g} V, "
-              f"{e['run_ua_per_mhz']:g} uA/MHz + {e['static_ua']:g} uA; timing {t['preset']} "
+              f"{e.get('regulator') or 'supply'} {e['run_ua_per_mhz']:g} uA/MHz + {e['static_ua']:g} uA"
+              + (f" (sleep {e['sleep_ua_per_mhz']:g} uA/MHz)" if e.get('sleep_ua_per_mhz') is not None
+                 else "") + f"; timing {t['preset']} "
               + ", ".join(f"{k}={v:g}" for k, v in t.items() if k != "preset"))
     print(f"{'entry':<46} {'lat meas ms':>11} {'sim ms':>9} {'err %':>7} {'E meas ' + uj():>10} "
           f"{'sim ' + uj():>9} {'err %':>7}")

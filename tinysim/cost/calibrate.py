@@ -6,8 +6,9 @@ The cycle model is linear in the parameters fitted here, so the fit is ordinary 
 
 base_i = cycles with P = 0 and flash penalties off; refills_i = taken direct branches (the terms
 whose weight is the preset's `branch_refill`); flash_i = flash penalty cycles at scale 1.
-Energy: measured_joules_i - deltas_i = VDD * k * 1e-12 * measured_cycles_i  ->  k in uA/MHz
-(valid for a flat uA/MHz; a per-frequency table is replaced by the fitted scalar).
+Energy: measured_joules_i - deltas_i - static_i - sleep_i = VDD * k * 1e-12 * run_cycles_i  ->  k
+in uA/MHz, the dynamic Run part; the board's static and sleep parts are held (valid for a flat
+uA/MHz; a per-frequency table is replaced by the fitted scalar).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..errors import TinysimError
 from .classes import InsnClass
-from .energy import EnergyModel
+from .energy import EnergyModel, fit_run_ua_per_mhz
 from .evaluate import estimate
 from .profile import ExecutionProfile
 from .timing import get_preset
@@ -132,19 +133,15 @@ def _fit(measurements: List[Measurement], platform) -> Fit:
 
     energy_pairs = [(m, variant_of(m, platform)) for m in measurements if m.joules is not None]
     if energy_pairs:
-        model = EnergyModel.from_platform(platform)
-        vdd = model.vdd_v
-        xs, es = [], []
+        # The static and sleep parts are the board file's, not the fit's: their energy comes out
+        # first, or the fitted uA/MHz would absorb it and estimate() would add it again.
+        windows = []
         for m, variant in energy_pairs:
             est = estimate(m.profile, variant, params)
             deltas = est.breakdown["class_deltas_j"] + est.breakdown["flash_event_j"]
-            # The clock-independent current is the board file's, not the fit's: take its energy
-            # out first, or the fitted uA/MHz would absorb it and estimate() would add it again.
-            static_j = vdd * model.static_ua * 1e-6 * m.cycles / variant.clock_hz
-            xs.append(vdd * 1e-12 * m.cycles)
-            es.append(m.joules - deltas - static_j)
-        xs, es = np.array(xs), np.array(es)
-        params["run_ua_per_mhz"] = float(xs @ es / (xs @ xs))
+            windows.append((m.joules, m.cycles, variant.clock_hz,
+                            est.breakdown.get("sleep_cycles", 0.0), deltas))
+        params["run_ua_per_mhz"] = fit_run_ua_per_mhz(EnergyModel.from_platform(platform), windows)
 
     residuals = []
     for m in measurements:

@@ -78,6 +78,10 @@ class InsnClass(enum.IntEnum):
     FP_OVERLAP = enum.auto()  # an FPU cycle hidden by an integer instruction completing out of order
     # --- appended: superscalar issue (Cortex-M7)
     DUAL_ISSUE = enum.auto()  # an instruction issued in the same cycle as the one before it
+    # --- appended: IT folding (Cortex-M3/M4)
+    IT_FOLDED = enum.auto()  # an IT folded onto the preceding 16-bit instruction (no cycle)
+    # --- appended: refill by target alignment and width (Cortex-M4)
+    TAKEN_TO_WIDE_ODD = enum.auto()  # a taken direct branch to a 32-bit insn at an odd halfword
 
 
 N_TERMS = len(InsnClass)
@@ -85,7 +89,8 @@ N_TERMS = len(InsnClass)
 #: Terms that count instructions (their sum over a block is the block's instruction count).
 INSTRUCTION_TERMS: Tuple[InsnClass, ...] = tuple(
     c for c in InsnClass
-    if (c < InsnClass.ADDR_DEP_STALL or c in (InsnClass.UNCLASSIFIED, InsnClass.FP_LOAD_PIPELINED))
+    if (c < InsnClass.ADDR_DEP_STALL
+        or c in (InsnClass.UNCLASSIFIED, InsnClass.FP_LOAD_PIPELINED, InsnClass.IT_FOLDED))
     and c not in (InsnClass.MULTIPLE_REG, InsnClass.FP_MULTIPLE_REG)
 )
 

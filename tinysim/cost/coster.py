@@ -46,10 +46,14 @@ class BlockCoster:
         self._blocks: Dict[Tuple[int, int], Tuple[np.ndarray, np.ndarray, int]] = {}
         self.unclassified: Dict[Tuple[int, str], None] = {}  # ordered set of (addr, mnemonic)
 
-    def describe(self, code: bytes, addr: int) -> BlockInfo:
+    def describe(self, code: bytes, addr: int,
+                 read_memory: Optional[Callable[[int, int], bytes]] = None) -> BlockInfo:
+        """`read_memory(addr, size)`, when given, lets the rules see a direct branch's target."""
         addr &= ~1 if self.arch == "armv7m" else ~0
         decoded = decode(self.arch, code, addr)
         insns = decoded.insns
+        if read_memory is not None and self.arch == "armv7m" and insns:
+            insns[-1] = _mark_wide_odd_target(insns[-1], read_memory)
         unknown = list(decoded.unclassified)
         if self.preset.unsupported:
             for k, ins in enumerate(insns):
@@ -73,7 +77,7 @@ class BlockCoster:
     def describer(self, read_memory: Callable[[int, int], bytes]):
         """Adapter for the counter's `describe_block(addr, size)` callback."""
         def describe_block(addr: int, size: int) -> BlockInfo:
-            return self.describe(bytes(read_memory(addr, size)), addr)
+            return self.describe(bytes(read_memory(addr, size)), addr, read_memory)
         return describe_block
 
     def histogram(self, addr: int, size: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -97,3 +101,19 @@ class BlockCoster:
 
     def unclassified_list(self) -> List[Tuple[int, str]]:
         return list(self.unclassified)
+
+
+def _mark_wide_odd_target(last, read_memory):
+    """`last` with target_wide_odd set when it is a direct branch to a 32-bit Thumb instruction at
+    an odd halfword: the first halfword of a 32-bit encoding has bits [15:11] = 0b11101, 0b11110
+    or 0b11111 (ARMv7-M ARM A5.1). An unreadable target (unmapped) leaves it unset."""
+    target = last.target
+    if not last.exit or target is None or target % 4 != 2:
+        return last
+    try:
+        half = int.from_bytes(bytes(read_memory(target, 2)), "little")
+    except Exception:   # noqa: BLE001 - the emulator's read error for an unmapped target
+        return last
+    if half >> 11 in (0b11101, 0b11110, 0b11111):
+        return dataclasses.replace(last, target_wide_odd=True)
+    return last

@@ -1,25 +1,31 @@
-"""Energy: E = VDD * I_run(f) * t, plus small per-class corrections.
+"""Energy: the integral of VDD x I(t) over the timed window, with a board-level supply current
+made of a static part and a dynamic part per MHz, in Run and in Sleep, plus small per-class
+corrections.
 
-I_run(f) = run current per MHz (at f) * f + static current, from the board's [energy] table. The
-datasheet run-mode figure is measured with code running from flash with the ART on, so it already
-holds an average instruction mix and flash traffic. With a flat uA/MHz the base energy per cycle
-is VDD * uA/MHz pJ: energy follows cycles, and the clock acts through wait states (more cycles at
-a higher clock) and the static current. A board may give a per-frequency table
-[(MHz, uA/MHz), ...] instead of one number; it is interpolated.
+    I_run(f)   = static_ua + run_ua_per_mhz   x f[MHz]   (cycles the core works)
+    I_sleep(f) = static_ua + sleep_ua_per_mhz x f[MHz]   (cycles it waits in WFI/Sleep)
+    E = VDD x (I_run(f) x run_cycles + I_sleep(f) x sleep_cycles) / f  + deltas
 
-STM32L4R5: the DS12023 "Current consumption in Run mode" tables could NOT be found with the search
-tool available while writing this. nucleo-l4r5zi.toml uses 110 uA/MHz from ST's STM32L4+ overview
-("down to 110 uA/MHz", LDO) and cross-checks it against the MLPerf Tiny v0.5 reference energy
-(KWS 7374 uJ / 181.9 ms at 3.0 V = ~112 uA/MHz); treat it as a figure to calibrate
-(`tinysim calibrate`), not a datasheet-sourced one.
+The static part is what does not follow the clock (leakage, regulator and board quiescent
+current); the dynamic parts follow it. A board gives the figures for its own supply: `regulator`
+names it ("ldo" = the internal regulator, "smps" = an external switched-mode supply on VDD12,
+the -P parts; AN4978 gives the SMPS's run-mode gain as "up to ~60%", so the two boards of one
+SoC carry different figures). A board without `sleep_ua_per_mhz` charges sleep at the run
+current. `run_ua_per_mhz` may also be a per-frequency table [(MHz, uA/MHz), ...], interpolated.
 
-Boards by regulator (issue 12): nucleo-l4r5zi (internal LDO) keeps the 110 uA/MHz above;
-nucleo-l4r5zi-p (external SMPS at 3.0 V) uses 92.4 uA/MHz FITTED to ST's four published MLPerf
-Tiny v1.3 energy runs (tinysim/published/catalogue.toml), since DS12023's SMPS run-current tables
-were not found either. Static current 0 on both (folded into the per-MHz figure at 120 MHz);
-per-voltage-range figures are not needed at 120 MHz (Range 1 only) and were not found; sleep/WFI
-current is not modelled separately (the counter reports outside-block cycles as one total, and a
-timed inference window has practically none), so those cycles are charged at the run current.
+STM32L4R5: DS12023's "Current consumption in Run/Sleep mode" tables (per voltage range, LDO and
+SMPS) could NOT be found with the search tools available (the documents in the corpus are other
+STM32 datasheets and application notes), so no figure here is a datasheet figure and no
+per-voltage-range table is given (both boards run at 120 MHz: Range 1 boost on the LDO board; on
+the -P board the core runs from the SMPS and VOS does not set its voltage).
+  nucleo-l4r5zi (LDO): run 110 uA/MHz from ST's STM32L4+ overview ("down to 110 uA/MHz"),
+      static 0; cross-check: the MLPerf Tiny v0.5 reference KWS energy (7374 uJ in 181.9 ms at
+      3.0 V) is 112 uA/MHz.
+  nucleo-l4r5zi-p (SMPS): static, run and sleep parts FITTED to six published measurements of
+      ST's MLPerf Tiny v1.3 submission on this board (mlcommons/tiny_results_v1.3, see the board
+      file): the four energy runs at 120 MHz (busy all the window) fix static + 120 x run, the
+      streaming-wakeword runs at 120 MHz (duty cycle 0.56) and 70 MHz (duty 0.96) split the
+      static from the dynamic part and give the idle (sleep) part.
 
 Per-class deltas (pJ per instruction or event) are corrections on top of that average. Defaults
 below are ESTIMATES; a board's [energy] class_pj table overrides them:
@@ -34,7 +40,7 @@ below are ESTIMATES; a board's [energy] class_pj table overrides them:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -54,12 +60,15 @@ class EnergyModel:
     vdd_v: float
     run_ua_per_mhz: Any  # float, or ((MHz, uA/MHz), ...) sorted by MHz
     deltas_pj: Mapping[str, float]
-    static_ua: float = 0.0  # clock-independent current (leakage, regulator), added to I_run
+    static_ua: float = 0.0  # clock-independent current (leakage, regulator, board), Run and Sleep
+    sleep_ua_per_mhz: Optional[float] = None  # dynamic part in Sleep; None = the run current
+    regulator: str = ""
 
     @classmethod
     def from_platform(cls, platform, overrides: Mapping[str, float] = None) -> "EnergyModel":
         e = platform.energy
         vdd, run, static, deltas = float(e.vdd_v), e.run_ua_per_mhz, float(e.static_ua), dict(e.class_pj)
+        sleep = getattr(e, "sleep_ua_per_mhz", None)
         if not isinstance(run, (int, float)):
             run = tuple(sorted((float(mhz), float(ua)) for mhz, ua in run))
         merged = dict(ESTIMATED_DELTAS_PJ)
@@ -70,9 +79,15 @@ class EnergyModel:
                     f"platform {getattr(platform, 'name', '?')} [energy]: unknown energy delta "
                     f"{name!r}; use an instruction class ({', '.join(InsnClass.__members__)}) "
                     f"or an event ({', '.join(EVENT_DELTAS)})")
-        if overrides and "run_ua_per_mhz" in overrides:
+        overrides = overrides or {}
+        if "run_ua_per_mhz" in overrides:
             run = float(overrides["run_ua_per_mhz"])
-        return cls(vdd, run, merged, static)
+        if "static_ua" in overrides:
+            static = float(overrides["static_ua"])
+        if "sleep_ua_per_mhz" in overrides:
+            sleep = float(overrides["sleep_ua_per_mhz"])
+        return cls(vdd, run, merged, static, None if sleep is None else float(sleep),
+                   getattr(e, "regulator", ""))
 
     def ua_per_mhz(self, clock_hz):
         mhz = np.asarray(clock_hz, dtype=np.float64) / 1e6
@@ -86,10 +101,32 @@ class EnergyModel:
         mhz = np.asarray(clock_hz, dtype=np.float64) / 1e6
         return (self.ua_per_mhz(clock_hz) * mhz + self.static_ua) * 1e-6
 
-    def base_joules(self, cycles, clock_hz):
-        """VDD * I_run(f) * cycles / f."""
-        seconds = np.asarray(cycles, dtype=np.float64) / np.asarray(clock_hz, dtype=np.float64)
-        return self.vdd_v * self.run_current_a(clock_hz) * seconds
+    def sleep_current_a(self, clock_hz):
+        if self.sleep_ua_per_mhz is None:
+            return self.run_current_a(clock_hz)
+        mhz = np.asarray(clock_hz, dtype=np.float64) / 1e6
+        return (self.sleep_ua_per_mhz * mhz + self.static_ua) * 1e-6
+
+    def parts_joules(self, cycles, clock_hz, sleep_cycles=0) -> Dict[str, Any]:
+        """The integral over a window of `cycles`, `sleep_cycles` of them in Sleep: its static,
+        run-dynamic and sleep-dynamic parts in joules (arrays when the clock is)."""
+        f = np.asarray(clock_hz, dtype=np.float64)
+        mhz = f / 1e6
+        total = np.asarray(cycles, dtype=np.float64)
+        sleep = np.minimum(np.asarray(sleep_cycles, dtype=np.float64), total)
+        run = total - sleep
+        static = self.vdd_v * self.static_ua * 1e-6 * total / f
+        run_dyn = self.vdd_v * self.ua_per_mhz(f) * mhz * 1e-6 * run / f
+        if self.sleep_ua_per_mhz is None:
+            sleep_dyn = self.vdd_v * self.ua_per_mhz(f) * mhz * 1e-6 * sleep / f
+        else:
+            sleep_dyn = self.vdd_v * self.sleep_ua_per_mhz * mhz * 1e-6 * sleep / f
+        return {"static_j": static, "run_dynamic_j": run_dyn, "sleep_dynamic_j": sleep_dyn}
+
+    def base_joules(self, cycles, clock_hz, sleep_cycles=0):
+        """VDD x (I_run(f) x run cycles + I_sleep(f) x sleep cycles) / f."""
+        parts = self.parts_joules(cycles, clock_hz, sleep_cycles)
+        return parts["static_j"] + parts["run_dynamic_j"] + parts["sleep_dynamic_j"]
 
     def delta_vector(self) -> np.ndarray:
         """Per-term deltas in joules, indexed by InsnClass."""
@@ -106,14 +143,35 @@ class EnergyModel:
                         + data_lines * d.get("FLASH_DATA", 0.0))
 
 
+def fit_run_ua_per_mhz(model: EnergyModel, windows) -> float:
+    """Least-squares run current per MHz (the dynamic Run part) for measured windows, the static
+    and sleep parts held at the model's: `windows` = [(measured joules, cycles, clock Hz, sleep
+    cycles, per-class and flash-event joules), ...]. The run part of a window is
+    VDD x k x 1e-12 x run cycles (k in uA/MHz), whatever the clock."""
+    xs, es = [], []
+    for joules, cycles, clock_hz, sleep_cycles, deltas_j in windows:
+        parts = model.parts_joules(cycles, clock_hz, sleep_cycles)
+        sleep = min(float(sleep_cycles), float(cycles))
+        held = float(parts["static_j"]) + (float(parts["sleep_dynamic_j"])
+                                           if model.sleep_ua_per_mhz is not None else 0.0)
+        run_cycles = float(cycles) - (sleep if model.sleep_ua_per_mhz is not None else 0.0)
+        xs.append(model.vdd_v * 1e-12 * run_cycles)
+        es.append(float(joules) - float(deltas_j) - held)
+    xs, es = np.array(xs), np.array(es)
+    return float(xs @ es / (xs @ xs))
+
+
 def window_energy(model: EnergyModel, cycles: float, clock_hz: float,
-                  term_counts: Sequence[float], instruction_lines: int, data_lines: int
-                  ) -> Tuple[float, float, Dict[str, float]]:
-    """(joules, average watts, breakdown) of one timed window."""
-    base = float(model.base_joules(cycles, clock_hz))
+                  term_counts: Sequence[float], instruction_lines: int, data_lines: int,
+                  sleep_cycles: float = 0) -> Tuple[float, float, Dict[str, float]]:
+    """(joules, average watts, breakdown) of one timed window; `sleep_cycles` of its `cycles`
+    were spent in Sleep (WFI)."""
+    parts = {k: float(v) for k, v in model.parts_joules(cycles, clock_hz, sleep_cycles).items()}
+    base = sum(parts.values())
     classes = float(np.asarray(term_counts, dtype=np.float64) @ model.delta_vector())
     events = model.event_joules(instruction_lines, data_lines)
     joules = base + classes + events
     seconds = cycles / clock_hz
     watts = joules / seconds if seconds > 0 else 0.0
-    return joules, watts, {"base_j": base, "class_deltas_j": classes, "flash_event_j": events}
+    return joules, watts, {"base_j": base, **parts, "class_deltas_j": classes,
+                           "flash_event_j": events, "sleep_cycles": float(sleep_cycles)}

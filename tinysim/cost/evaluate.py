@@ -52,13 +52,16 @@ class Estimate:
                 "provenance": self.provenance}
 
 
+ENERGY_PARAMS = ("run_ua_per_mhz", "static_ua", "sleep_ua_per_mhz")
+
+
 def split_params(params: Optional[Mapping[str, float]]) -> Tuple[dict, dict, dict]:
     """(timing, flash, energy) parameter overrides from one flat mapping."""
     timing, flash, energy = {}, {}, {}
     for key, value in (params or {}).items():
         if key.startswith("flash_"):
             flash[key] = value
-        elif key == "run_ua_per_mhz":
+        elif key in ENERGY_PARAMS:
             energy[key] = value
         else:
             timing[key] = value
@@ -86,8 +89,10 @@ def provenance(platform, params=None) -> Dict[str, Any]:
     return {"tinysim_version": __version__, "timing_preset": preset.name,
             "timing_source": preset.source, "timing_params": preset.params(timing),
             "flash_params": {**FLASH_DEFAULTS, **flash},
-            "energy": {"vdd_v": model.vdd_v, "run_ua_per_mhz": model.run_ua_per_mhz,
-                       "static_ua": model.static_ua, "deltas_pj": dict(model.deltas_pj)}}
+            "energy": {"vdd_v": model.vdd_v, "regulator": model.regulator,
+                       "run_ua_per_mhz": model.run_ua_per_mhz, "static_ua": model.static_ua,
+                       "sleep_ua_per_mhz": model.sleep_ua_per_mhz,
+                       "deltas_pj": dict(model.deltas_pj)}}
 
 
 def _dot(totals: np.ndarray, weights: np.ndarray):
@@ -118,6 +123,7 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
     flash_parts = (imiss * pen[0], ipre * pen[1], dmiss * pen[2], dpre * pen[3])
     flash_cycles = sum(flash_parts)
     outside = _outside_cycles(profile, platform, clock, recorded)
+    sleep = _device_cycles(profile.sleep_cycles, platform, clock, recorded)
     segments = window_segments(profile, platform, clock_hz)
     seconds = None
     if segments:  # the firmware changed its set-up inside the window: cost each part at its own
@@ -128,7 +134,7 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
 
     model = EnergyModel.from_platform(platform, energy_params)
     joules, watts, ebreak = window_energy(model, float(cycles), clock, totals, imiss + ipre,
-                                          dmiss + dpre)
+                                          dmiss + dpre, sleep_cycles=float(sleep))
     taken_terms = np.array([c.name.startswith("TAKEN_") for c in InsnClass])
     by_class = {c.name: {"count": int(totals[c]), "cycles": float(totals[c] * weights[c])}
                 for c in InsnClass if totals[c]}
@@ -157,13 +163,18 @@ def _outside_cycles(profile, platform, clock, recorded=None):
     clock; the platform's by default) and are mostly device time (a UART character, a sleep
     until a timer), so they keep their seconds when the clock changes. Integral at the recorded
     clock, so the estimate stays exact there."""
-    outside = profile.outside_cycles
+    return _device_cycles(profile.outside_cycles, platform, clock, recorded)
+
+
+def _device_cycles(n, platform, clock, recorded=None):
+    """`n` cycles of device time recorded at `recorded` (the platform's clock by default),
+    at `clock`: the same seconds."""
     recorded = float(platform.clock_hz) if recorded is None else float(recorded)
-    if not outside:
+    if not n:
         return 0
     if np.ndim(clock) == 0 and float(clock) == recorded:
-        return outside
-    return outside * np.asarray(clock, dtype=np.float64) / recorded
+        return n
+    return n * np.asarray(clock, dtype=np.float64) / recorded
 
 
 def sweep_clocks(profile, platform, clocks_hz, params=None) -> Dict[str, np.ndarray]:
@@ -175,13 +186,15 @@ def sweep_clocks(profile, platform, clocks_hz, params=None) -> Dict[str, np.ndar
     ws = platform.wait_states_at(clocks)
     imiss_p, ipre_p, dmiss_p, dpre_p = penalties_for_ws(
         ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params)
+    recorded = window_flash_setting(profile, platform)[3]
     cycles = core + profile.imiss * imiss_p + profile.iprefetch * ipre_p \
         + profile.dmiss * dmiss_p + profile.dprefetch * dpre_p \
-        + _outside_cycles(profile, platform, clocks, window_flash_setting(profile, platform)[3])
+        + _outside_cycles(profile, platform, clocks, recorded)
     model = EnergyModel.from_platform(platform, energy_params)
     deltas = float(profile.term_totals() @ model.delta_vector()) + model.event_joules(
         profile.imiss + profile.iprefetch, profile.dmiss + profile.dprefetch)
-    joules = model.base_joules(cycles, clocks) + deltas
+    sleep = _device_cycles(profile.sleep_cycles, platform, clocks, recorded)
+    joules = model.base_joules(cycles, clocks, sleep) + deltas
     seconds = cycles / clocks
     return {"clock_hz": clocks, "cycles": cycles, "seconds": seconds, "joules": joules,
             "avg_power_w": joules / seconds, "wait_states": ws}

@@ -76,6 +76,12 @@ class ExecutionProfile:
         return int(self.meta.get("counter_outside_cycles", 0))
 
     @property
+    def sleep_cycles(self) -> int:
+        """Of the outside cycles, those the core slept in WFI until an event (charged at the
+        sleep current); 0 when the recording did not say."""
+        return int(self.meta.get("counter_sleep_cycles", 0))
+
+    @property
     def imiss(self) -> int:
         return int(self.blocks["imiss"].sum())
 
@@ -168,7 +174,7 @@ class ExecutionProfile:
             return rows
 
         counted = {}
-        for key in ("cycles", "instructions", "outside_cycles"):
+        for key in ("cycles", "instructions", "outside_cycles", "sleep_cycles"):
             a, b = get(after, key), get(before, key, 0)
             if a is not None:
                 counted[f"counter_{key}"] = int(a) - int(b or 0)

@@ -249,7 +249,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             return False
         now = self.now()
         if event > now:
-            self.counter.add_cycles(event - now)
+            self.counter.add_cycles(event - now, sleep=True)
             self.idle_cycles += event - now
         self.tick()
         return True

@@ -12,6 +12,8 @@ entry gives joules = measured energy per inference x inferences. Parameters and 
                                parameter, a physical bound
   run_ua_per_mhz       none    no documented range for the board-level current was found
                                (DS12023's tables were not in the corpus); unconstrained, > 0
+  static_ua, sleep_ua_per_mhz  held at the board file's figures (reported with the board file's
+                               own mark: documented, or FITTED there to other measurements)
 
 The cycle model is linear in the first two, so the fit is least squares over the box: the
 unconstrained solution if it lies inside, else the best of the solutions with parameters pinned
@@ -28,7 +30,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..cost.calibrate import REFILL_TERMS, Measurement
-from ..cost.energy import EnergyModel
+from ..cost.energy import EnergyModel, fit_run_ua_per_mhz
 from ..cost.evaluate import estimate
 from ..cost.profile import ExecutionProfile
 from ..errors import TinysimError
@@ -40,7 +42,16 @@ SOURCES = {
     "branch_refill": "Cortex-M4 TRM Table 3-1, P = 1..3",
     "flash_penalty_scale": "physical bound: 0 (ART hides all) .. 1 (full wait states, RM0432 3.3.3)",
     "run_ua_per_mhz": "no documented range found; unconstrained",
+    "static_ua": "held at the board file's figure (see its [energy] comment)",
+    "sleep_ua_per_mhz": "held at the board file's figure (see its [energy] comment)",
 }
+
+
+def _mark(name: str, fitted: Dict[str, float], platform) -> str:
+    if name in fitted:
+        return "fitted"
+    return "board file: FITTED" if name in getattr(platform.energy, "fitted", ()) else "documented"
+
 
 
 def measurements_from(validated: Path, catalogue: Catalogue) -> Dict[str, List[Measurement]]:
@@ -112,16 +123,14 @@ def fit_platform(ms: List[Measurement], platform) -> Dict[str, float]:
         params = {"branch_refill": float(x[0]), "flash_penalty_scale": float(x[1])}
     energy = [m for m in ms if m.joules is not None]
     if energy:
-        model = EnergyModel.from_platform(platform)
-        xs, es = [], []
+        windows = []
         for m in energy:
             est = estimate(m.profile, platform, params)
             deltas = est.breakdown["class_deltas_j"] + est.breakdown["flash_event_j"]
-            static_j = model.vdd_v * model.static_ua * 1e-6 * float(est.cycles) / platform.clock_hz
-            xs.append(model.vdd_v * 1e-12 * float(est.cycles))
-            es.append(m.joules - deltas - static_j)
-        xs, es = np.array(xs), np.array(es)
-        params["run_ua_per_mhz"] = float(xs @ es / (xs @ xs))
+            windows.append((m.joules, float(est.cycles), platform.clock_hz,
+                            est.breakdown.get("sleep_cycles", 0.0), deltas))
+        params["run_ua_per_mhz"] = fit_run_ua_per_mhz(EnergyModel.from_platform(platform),
+                                                      windows)
     return params
 
 
@@ -137,7 +146,10 @@ def calibrate(catalogue: Catalogue, validated: Path) -> Dict[str, Any]:
     for name, ms in measurements_from(validated, catalogue).items():
         platform = load_platform(board_ref(name))
         documented = {"branch_refill": 1.0, "flash_penalty_scale": 1.0,
-                      "run_ua_per_mhz": float(platform.energy.run_ua_per_mhz)}
+                      "run_ua_per_mhz": float(platform.energy.run_ua_per_mhz),
+                      "static_ua": float(platform.energy.static_ua)}
+        if platform.energy.sleep_ua_per_mhz is not None:
+            documented["sleep_ua_per_mhz"] = float(platform.energy.sleep_ua_per_mhz)
         fitted = fit_platform(ms, platform)
         loo = []
         for k, m in enumerate(ms):
@@ -149,7 +161,7 @@ def calibrate(catalogue: Catalogue, validated: Path) -> Dict[str, Any]:
             loo.append({"label": m.label, **_errors(m, platform, fit_platform(rest, platform))})
         out[name] = {
             "documented": documented, "fitted": fitted,
-            "marks": {k: ("fitted" if k in fitted else "documented") for k in documented},
+            "marks": {k: _mark(k, fitted, platform) for k in documented},
             "ranges": {k: list(BOUNDS.get(k, (None, None))) for k in documented},
             "sources": SOURCES,
             "in_sample": [{"label": m.label, **_errors(m, platform, fitted)} for m in ms],

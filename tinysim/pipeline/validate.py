@@ -281,8 +281,10 @@ def model_parameters(platform_names: Iterable[str]) -> Dict[str, Any]:
             "wait_states": p.wait_states_at(float(p.clock_hz)),
             "flash": {"line_bytes": p.flash.line_bytes, "prefetch": p.flash.prefetch,
                       "icache_lines": p.flash.icache_lines, "dcache_lines": p.flash.dcache_lines},
-            "energy": {"vdd_v": p.energy.vdd_v, "run_ua_per_mhz": p.energy.run_ua_per_mhz,
-                       "static_ua": p.energy.static_ua},
+            "energy": {"vdd_v": p.energy.vdd_v, "regulator": p.energy.regulator,
+                       "run_ua_per_mhz": p.energy.run_ua_per_mhz, "static_ua": p.energy.static_ua,
+                       "sleep_ua_per_mhz": p.energy.sleep_ua_per_mhz,
+                       "fitted": list(p.energy.fitted)},
             "timing": {"preset": preset.name, **preset.params({})},
             "flash_model": dict(FLASH_DEFAULTS),
         }

@@ -204,6 +204,9 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
         run_ua_per_mhz=float(e.number("run_ua_per_mhz", 0)),
         static_ua=float(e.number("static_ua", 0, default=0.0)),
         class_pj=MappingProxyType(_class_pj(e)),
+        sleep_ua_per_mhz=e.number("sleep_ua_per_mhz", 0, default=None),
+        regulator=_regulator(e),
+        fitted=_fitted(e),
     )
     name = b.get("name", str)
     return Platform(
@@ -214,6 +217,30 @@ def load_platform(name_or_path: str, directory: Path = PLATFORMS_DIR) -> Platfor
         firmware=_load_firmware(name, board, soc),
         wires=_load_wires(board, peripherals),
     )
+
+
+def _regulator(e: _Table) -> str:
+    """`[energy] regulator`: which supply the current figures are for: "ldo" (the internal
+    regulator) or "smps" (an external switched-mode supply on VDD12, the -P parts)."""
+    value = e.get("regulator", str, default="")
+    if value not in ("", "ldo", "smps"):
+        raise e.fail("regulator", f"{value!r} is not a regulator tinysim knows; use \"ldo\" (the "
+                                  "internal regulator) or \"smps\" (an external SMPS on VDD12)")
+    return value
+
+
+_ENERGY_FIGURES = ("run_ua_per_mhz", "static_ua", "sleep_ua_per_mhz")
+
+
+def _fitted(e: _Table) -> tuple:
+    """`[energy] fitted`: the names of the figures fitted to measurements rather than taken
+    from a document (reports mark them)."""
+    names = e.get("fitted", list, default=[])
+    bad = [n for n in names if n not in _ENERGY_FIGURES]
+    if bad:
+        raise e.fail("fitted", f"{bad[0]!r} is not an [energy] figure; name some of "
+                               f"{', '.join(_ENERGY_FIGURES)}")
+    return tuple(names)
 
 
 def _class_pj(e: _Table) -> dict:

@@ -145,10 +145,16 @@ class FlashTiming:
 
 @dataclass(frozen=True)
 class Energy:
+    """The board's supply current (tinysim/cost/energy.py): static + dynamic per MHz in Run,
+    the dynamic part in Sleep (None: sleep is charged at the run current), the regulator the
+    figures belong to ("ldo", "smps" or "" when not said)."""
     vdd_v: float
     run_ua_per_mhz: float
     static_ua: float = 0.0
     class_pj: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    sleep_ua_per_mhz: Optional[float] = None
+    regulator: str = ""
+    fitted: Tuple[str, ...] = ()  # which of the figures above the board file says were FITTED
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ class Insn:
     exit: Optional[str] = None  # one of COND/JUMP/RETURN/INDIRECT/BLOCKING, None = falls through
     target: Optional[int] = None  # direct branch target
     subword: bool = False  # byte/halfword load (RV load-use latency differs)
+    # direct branch whose target is a 32-bit Thumb instruction at an odd halfword (set by the
+    # BlockCoster when it can read the target; the Cortex-M4 refill rule uses it)
+    target_wide_odd: bool = False
 
 
 @dataclass

@@ -10,6 +10,8 @@ Sources (cited per entry below):
           and the Cortex-M3 TRM DDI 0337 section 3.3): LDR pipelining, STR [#imm] is one cycle,
           address-dependency stall, LDR PC / TBB blocking with a 3-cycle reload, LDRD/STRD
           not pipelined.
+          Table 3-1 footnote d: "An IT instruction can be folded onto a preceding 16-bit Thumb
+          instruction, enabling execution in zero cycles" (DDI 0439D section 3.3.1).
   [FPU]   Cortex-M4 TRM FPU chapter, "FPU instruction set" table (mirrored in TI SWCU192
           Table 3-27): VADD/VMUL 1, VMLA/VFMA 3, VDIV/VSQRT 14, VLDR 2 (.F64 3), VLDM 1+N.
   [FPU-P] How those cycles overlap, from GCC's Cortex-M4 FPU pipeline description
@@ -41,6 +43,12 @@ DEFAULTS = {
     # aligned; the +1 for an unaligned wide target is not modelled. A guess within the TRM
     # range, to be calibrated against DWT.CYCCNT (`tinysim calibrate`).
     "branch_refill": 1.0,
+    # [TRM] "P ... ranges from 1 to 3 depending on the alignment and width of the target
+    # instruction": one more cycle when a direct branch's target is a 32-bit instruction at an
+    # odd halfword, measured on an STM32 Cortex-M4 running from flash ("Branches to unaligned
+    # wide instructions will take one extra cycle", compendium.i-0.nl, instruction-alignment
+    # rules). Register branches are not covered: their target is not known per block.
+    "branch_refill_wide_odd": 1.0,
     # [TRM] P for a register branch (BX/BLX/POP {PC}/MOV PC): its address cannot be speculated
     # before execute, so a larger P within 1..3. Guess, to be calibrated.
     "branch_refill_indirect": 2.0,
@@ -57,7 +65,8 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
         C.MAC: 1,  # [TRM] MLA/MLS, SMLAL/UMLAL, SMLAD, SMLAxy: 1
         C.DSP: 1,  # [TRM] parallel add/sub, saturate, pack, extend-16: 1
         C.DIV: p["div_cycles"],  # [TRM] 2..12
-        C.IT: 1,  # [TRM] IT: 1 (folding onto a preceding 16-bit instruction not modelled)
+        C.IT: 1,  # [TRM] IT: 1 ...
+        C.IT_FOLDED: 0,  # [TRM] ... 0 when folded onto a preceding 16-bit instruction (note d)
         C.NOP: 1,  # [TRM] NOP: 1
         C.LOAD: 2,  # [TRM] LDR/LDRB/LDRH/LDREX: 2
         C.LOAD_PIPELINED: 1,  # [TRM-LS] "one cycle is removed from the cost of the next" LDR/STR
@@ -95,6 +104,7 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
         C.TAKEN_BLOCKING: p["blocking_refill"],
         C.TAKEN_CALL: P,  # [TRM] BL 1+P
         C.TAKEN_CALL_INDIRECT: Pi,  # [TRM] BLX 1+P
+        C.TAKEN_TO_WIDE_ODD: p["branch_refill_wide_odd"],  # [TRM] P by target width/alignment
         C.FP_LOAD_PIPELINED: 1,  # [FPU-P] VLDR.F32 after a load: address phase overlapped, 1
         C.FP_OVERLAP: -1,  # [FPU-P] one FPU cycle of VMLA/VDIV hidden by a following integer insn
         C.UNCLASSIFIED: 1,  # not a timing: an unknown instruction is reported, never hidden
@@ -126,9 +136,13 @@ def block_terms(insns: list):
             cls = C.FP_LOAD_PIPELINED  # [FPU-P] VLDR.F32 pipelines behind a load like LDR
         elif cls in (C.STORE, C.STORE_REGOFF) and after_load:
             cls = C.STORE_PIPELINED  # [TRM-LS] "STR can only be pipelined when it follows an LDR"
+        elif cls == C.IT and prev is not None and prev.size == 2:
+            # [TRM] note d: folded onto the preceding 16-bit instruction of the block. An IT that
+            # starts a block (after a branch, or after an interrupt return) is not folded.
+            cls = C.IT_FOLDED
         if cls in _FPU_CLASSES:
             fpu_busy = 0          # an FPU instruction waits for the FPU: nothing more is hidden
-        elif fpu_busy and cls != C.UNCLASSIFIED:
+        elif fpu_busy and cls not in (C.UNCLASSIFIED, C.IT_FOLDED):  # a folded IT takes no cycle
             static[C.FP_OVERLAP] += 1   # [FPU-P] integer insn completes while the FPU works
             fpu_busy -= 1
         fpu_busy = max(fpu_busy, _FP_BUSY_AFTER_ISSUE.get(cls, 0))
@@ -141,6 +155,8 @@ def block_terms(insns: list):
             static[C.ADDR_DEP_STALL] += 1
         prev, prev_cls = ins, cls
     count_taken_exit(insns, taken)
+    if insns and insns[-1].target_wide_odd:
+        taken[C.TAKEN_TO_WIDE_ODD] += 1   # on top of P: the target needs a second fetch
     return static, taken
 
 

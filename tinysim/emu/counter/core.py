@@ -36,6 +36,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self._ctx = None
         self._hooks = []
         self.outside_cycles = 0  # charged by add_cycles: device time spent outside any block
+        self.sleep_cycles = 0  # ... of which the core slept (WFI until an event)
         self._dcache_hooks = []  # the flash read hooks of the exact D-cache model (count_data off)
         self._retranslate_due = False  # frozen inside emu_start: retranslate once it returned
         self.error: Optional[BaseException] = None  # first exception raised by `describe`
@@ -273,12 +274,15 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self._lib.ts_clear_stop(self._ctx)
         self._settle()
 
-    def add_cycles(self, n: int) -> None:
-        """Charge cycles executed outside any block (exception entry, stalls, WFI sleep)."""
+    def add_cycles(self, n: int, sleep: bool = False) -> None:
+        """Charge cycles executed outside any block (exception entry, stalls, WFI sleep);
+        `sleep`: the core slept through them (the energy model charges the sleep current)."""
         if n < 0:
             raise ValueError(f"add_cycles({n}): cycles only go forward")
         self._live().cycles += int(n)
         self.outside_cycles += int(n)
+        if sleep:
+            self.sleep_cycles += int(n)
 
     def note_transfer(self) -> None:
         """The next block is not reached by a branch of the previous one (exception entry or

@@ -119,4 +119,4 @@ class CounterReadout:
             icache=self._icache_counts(),
             dcache=(s.dcache.hits, s.dcache.misses, s.dcache.prefetch_hits),
             unlearned_block_executions=s.unlearned_execs,
-            outside_cycles=self.outside_cycles)
+            outside_cycles=self.outside_cycles, sleep_cycles=self.sleep_cycles)

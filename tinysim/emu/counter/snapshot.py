@@ -39,6 +39,7 @@ class Snapshot:
     # cycles charged outside any block (exception entry/return, WFI sleep, a core spinning on a
     # peripheral flag that the model skipped): in `cycles`, not in the blocks' counts
     outside_cycles: int = 0
+    sleep_cycles: int = 0  # of the outside cycles, those the core slept in WFI
 
     def __sub__(self, before: "Snapshot") -> "Snapshot":
         if not isinstance(before, Snapshot):
@@ -67,7 +68,8 @@ class Snapshot:
             dcache=tuple(a - b for a, b in zip(self.dcache, before.dcache)),
             unlearned_block_executions=(self.unlearned_block_executions
                                         - before.unlearned_block_executions),
-            outside_cycles=self.outside_cycles - before.outside_cycles)
+            outside_cycles=self.outside_cycles - before.outside_cycles,
+            sleep_cycles=self.sleep_cycles - before.sleep_cycles)
 
 
 def frozen(arr: np.ndarray) -> np.ndarray:
