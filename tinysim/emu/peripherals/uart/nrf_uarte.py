@@ -5,22 +5,23 @@ values as in Nordic's SVD).
 Unlike the STM32 USARTs there is no data register: the firmware gives RAM buffers and starts
 tasks, and the UARTE moves the bytes by DMA and reports events.
 
-- **TX.** TASKS_STARTTX latches TXD.PTR / TXD.MAXCNT, raises EVENTS_TXSTARTED and reads the
-  MAXCNT bytes from RAM (`Host.bus_read`); they go on the paced wire one character time apart
-  (`uart.base`). EVENTS_TXDRDY is raised when the first byte has left the pin, EVENTS_ENDTX when
-  the last one has ("ENDTX: last TX byte transmitted"), and TXD.AMOUNT is MAXCNT.
-  TASKS_STOPTX raises EVENTS_TXSTOPPED. The host sees the bytes at STARTTX (their order is all a
-  client can observe).
-- **RX.** TASKS_STARTRX latches RXD.PTR / RXD.MAXCNT (the registers are double-buffered: the
-  firmware may write the next buffer once EVENTS_RXSTARTED is raised) and raises RXSTARTED.
-  Each byte that lands (paced wire) is written to PTR + AMOUNT (`Host.bus_write`) with
-  EVENTS_RXDRDY; at AMOUNT = MAXCNT the transfer ends with EVENTS_ENDRX, and SHORTS
-  ENDRX_STARTRX (bit 5) starts the next one at once, ENDRX_STOPRX (bit 6) stops the receiver.
-  While no transfer runs, bytes wait in the receiver's FIFO (`rx_fifo`, 4 bytes: recalled
-  from the PS "Reception" section, where up to 4 bytes may arrive after RTS is deactivated); a
-  byte landing on a full FIFO is lost and raises EVENTS_ERROR with ERRORSRC.OVERRUN (bit 0).
-  TASKS_STOPRX ends the transfer (ENDRX) and raises EVENTS_RXTO; TASKS_FLUSHRX moves what the
-  FIFO holds into the buffer at RXD.PTR (ENDRX, AMOUNT = bytes moved).
+- **TX** (PS UARTE "Transmission"). TASKS_STARTTX latches TXD.PTR / TXD.MAXCNT, raises
+  EVENTS_TXSTARTED and reads the MAXCNT bytes from RAM (`Host.bus_read`); they go on the paced
+  wire one character time apart (`uart.base`). EVENTS_TXDRDY is raised when the first byte has
+  left the pin, EVENTS_ENDTX when the last one has ("ENDTX: last TX byte transmitted"), and
+  TXD.AMOUNT is MAXCNT. TASKS_STOPTX raises EVENTS_TXSTOPPED. The host sees the bytes at
+  STARTTX (their order is all a client can observe).
+- **RX** (PS UARTE "Reception"). TASKS_STARTRX latches RXD.PTR / RXD.MAXCNT (RXD.PTR is
+  double-buffered: the firmware may write the next buffer as soon as EVENTS_RXSTARTED is
+  raised) and raises RXSTARTED. Each byte that lands (paced wire) is written to PTR + AMOUNT
+  (`Host.bus_write`) with EVENTS_RXDRDY; at AMOUNT = MAXCNT the transfer ends with
+  EVENTS_ENDRX, and SHORTS ENDRX_STARTRX (bit 5) starts the next one at once, ENDRX_STOPRX
+  (bit 6) stops the receiver. While no transfer runs, bytes wait in the receiver's FIFO
+  (`rx_fifo`: 4 bytes, recalled from the PS "Reception" section, where up to 4 bytes may arrive
+  after RTS is deactivated); a byte landing on a full FIFO is lost and raises EVENTS_ERROR with
+  ERRORSRC.OVERRUN (bit 0). TASKS_STOPRX ends the transfer (ENDRX, always before RXTO as the PS
+  guarantees) and raises EVENTS_RXTO; TASKS_FLUSHRX moves what the FIFO holds into the buffer at
+  RXD.PTR (ENDRX, AMOUNT = bytes moved).
 - **Events** are plain registers the firmware clears by writing 0; the interrupt line is high
   while any event enabled in INTEN (INTENSET / INTENCLR) is set. A firmware polling an event
   register in a tight loop is fast-forwarded to the line's next change, as for the STM32 status
