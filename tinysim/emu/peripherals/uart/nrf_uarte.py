@@ -29,7 +29,8 @@ tasks, and the UARTE moves the bytes by DMA and reports events.
 - **Baud rate.** BAUDRATE holds the PS's values; the listed ones run at the PS's "actual rate"
   (115200 -> 115108 baud), any other at 16 MHz x BAUDRATE / 2^32 (an approximation).
 - ENABLE = 8 enables the UARTE; tasks do nothing while it is disabled. CTS/RTS flow control,
-  parity and the second stop bit (CONFIG) are not modelled; PSEL is stored.
+  parity and the second stop bit (CONFIG) are stored but not modelled (the line is 8N1); PSEL
+  is stored.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ class NrfUarte(Uart):
         Reg(0x53C, "RXD_AMOUNT", 0, RO),
         Reg(0x544, "TXD_PTR"), Reg(0x548, "TXD_MAXCNT", 0, wmask=0xFFFF),
         Reg(0x54C, "TXD_AMOUNT", 0, RO),
-        Reg(0x56C, "CONFIG", 0, UNMODELLED),
+        Reg(0x56C, "CONFIG", 0, wmask=0x11F),   # HWFC, PARITY, STOP, PARITYTYPE: stored
         *(Reg(0x080 + off, "SUBSCRIBE_" + n, 0, UNMODELLED)
           for off, n in ((0x0, "STARTRX"), (0x4, "STOPRX"), (0x8, "STARTTX"), (0xC, "STOPTX"),
                          (0x2C, "FLUSHRX"))),
