@@ -1,12 +1,15 @@
 """nRF5340 application core CACHE, the instruction/data cache in front of flash and XIP (nRF5340
-PS chapter "CACHE - Instruction/data cache"; offsets and reset values as in Nordic's SVD).
+PS chapter "CACHE - Instruction/data cache": two-way set associative, LRU replacement, 128-bit
+lines, instruction and data accesses over the code bus; offsets and reset values as in Nordic's
+SVD).
 
 ENABLE (0x500, bit 0, reset 0: the cache is off after reset) switches it on; MODE (0x514, bit 0)
 selects Cache (0) or RAM (1, the cache memory used as plain RAM: nothing is cached). Whether it
 caches is what the flash model reports to the cost model (`flash.nrf53_nvmc`: `icache`,
 `dcache`): the geometry (8 kB, 2-way, 16-byte lines) is in the SoC file's [flash]. A change is
 reported to the host (`Host.flash_changed`); INVALIDATE and ERASE (write 1) empty the cache, as
-does switching it on (its contents were not kept while it was off). ERASE completes at once
+do ENABLE and MODE (the PS: every valid bit is cleared by INVALIDATE, by disabling the cache and
+by changing MODE from Ram to Cache; the model empties it when it starts caching again). ERASE completes at once
 (ERASESTATUS reads FINISHED). The profiling counters (IHIT/IMISS/DHIT/DMISS, PS CACHE
 "Profiling") are named but count nothing."""
 
