@@ -12,6 +12,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from tinysim.firmware import build
+from tinysim.platform import load_platform
 
 MANIFEST = json.loads(build.TEST_MANIFEST.read_text())
 IMAGES = sorted(MANIFEST["images"])
@@ -20,6 +21,7 @@ IMAGES = sorted(MANIFEST["images"])
 LAYOUT = {
     "nucleo-l4r5zi": {"flash": [(0x08000000, 2048 << 10)], "ram": (0x20000000, 640 << 10)},
     "nucleo-u575zi-q": {"flash": [(0x08000000, 2048 << 10)], "ram": (0x20000000, 768 << 10)},
+    "nrf5340-dk": {"flash": [(0x00000000, 1024 << 10)], "ram": (0x20000000, 512 << 10)},
     "gd32vf103-longan": {"flash": [(0x08000000, 128 << 10)], "ram": (0x20000000, 32 << 10)},
     "esp32c3-devkitm": {"flash": [(0x42000000, 4 << 20), (0x3C000000, 4 << 20)],
                         "ram": (0x3FC80000, 320 << 10)},
@@ -27,6 +29,10 @@ LAYOUT = {
     "nucleo-h7a3zi-q": {"flash": [(0x08000000, 2048 << 10)], "ram": (0x20000000, 128 << 10),
                         "bss_ram": (0x24000000, 1024 << 10)},
 }
+
+
+def _is_riscv(rel: str) -> bool:
+    return load_platform(rel.split("/")[0]).core.arch == "rv32"
 
 
 def _symbols(elf: ELFFile) -> dict:
@@ -107,7 +113,7 @@ def test_gd32_entry_is_the_flash_base():
 
 def _disassembly(rel):
     path = build.PREBUILT_TESTS_DIR / rel
-    tool = "arm-none-eabi-objdump" if rel.startswith("nucleo") else "riscv64-unknown-elf-objdump"
+    tool = "riscv64-unknown-elf-objdump" if _is_riscv(rel) else "arm-none-eabi-objdump"
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} not installed")
     return subprocess.run([tool, "-d", str(path)], capture_output=True, text=True, check=True).stdout
@@ -121,7 +127,7 @@ def test_float_firmware_uses_the_fpv4_instructions():
 
 
 @pytest.mark.toolchain
-@pytest.mark.parametrize("rel", [r for r in IMAGES if not r.startswith("nucleo")])
+@pytest.mark.parametrize("rel", [r for r in IMAGES if _is_riscv(r)])
 def test_riscv_images_never_read_host_time_csrs(rel):
     # under Unicorn cycle/time/mcycle CSRs return host time: the ports must use the memory-mapped
     # system timers instead, and no RISC-V image may contain a compressed-illegal 32-bit form
