@@ -75,8 +75,10 @@ def print_table(rows, header: Dict[str, Any]) -> None:
             continue
         t, f, e = p["timing"], p["flash"], p["energy"]
         print(f"  platform {name}: {p['clock_hz'] / 1e6:g} MHz {p['voltage_range']}, {p['wait_states']} WS, "
-              f"flash line {f['line_bytes']} B, I$ {f['icache_lines']} / D$ {f['dcache_lines']} lines, "
-              f"prefetch {'on' if f['prefetch'] else 'off'}; {e['vdd_v']:g} V, "
+              f"flash line {f['line_bytes']} B, "
+              + (f"I+D$ {f['icache_lines']} lines shared, " if f.get("shared_cache")
+                 else f"I$ {f['icache_lines']} / D$ {f['dcache_lines']} lines, ")
+              + f"prefetch {'on' if f['prefetch'] else 'off'}; {e['vdd_v']:g} V, "
               f"{e['run_ua_per_mhz']:g} uA/MHz + {e['static_ua']:g} uA; timing {t['preset']} "
               + ", ".join(f"{k}={v:g}" for k, v in t.items() if k != "preset"))
     print(f"{'entry':<46} {'lat meas ms':>11} {'sim ms':>9} {'err %':>7} {'E meas ' + uj():>10} "
