@@ -33,14 +33,14 @@ rules; ALU-dense 16-bit code is over-estimated by up to half), the unaligned-32-
 fetch penalty. Wait states and the ICACHE are in `tinysim.cost.flash`, not here.
 tests/cost/test_microbench_m33.py pins each rule.
 
-Against silicon (ST's four NUCLEO-U575ZI-Q v1.3 performance builds, `tinysim validate`): this
-table is 2.5-7.4% slow. bench/m33_dual_issue_bound.py on their windows: the most generous
-dual-issue reading (adjacent independent 16-bit ALU + ALU/branch) hides at most 0.6-2.0% of
-the cycles, so it does not explain the gap alone; the [LLVM]/[EN] load-use stall is 4.3-10.2%
-of them (without it the errors would be +0.2 / -1.9 / +0.5 / -3.6% for KWS / VWW / IC / AD),
-the [INF] multiply-use stall 0.3-2.7%, the LDM/STM issue cycle kept from the M4 1.8-3.4%. None
-is changed here: no document gives the M33's figure, and a fit of four builds would only move
-the guess.
+Against silicon (ST's four NUCLEO-U575ZI-Q v1.3 performance builds, full `tinysim validate`,
+session 10): +4.5 / +2.4 / +5.8 / +5.4% slow for KWS / VWW / IC / AD. bench/m33_dual_issue_bound.py
+on their windows: the most generous dual-issue reading (adjacent independent 16-bit ALU +
+ALU/branch) hides at most 0.6-2.0% of the cycles, so it does not explain the gap alone; the
+[LLVM]/[EN] load-use stall is 4.3-10.4% of them (without it: +0.0 / -2.0 / +0.4 / -5.5%), the
+[INF] multiply-use stall 0.3-2.7%, the LDM/STM issue cycle kept from the M4 1.8-3.4%. (AD also
+pays 12.6% in flash data misses: tinysim.cost.flash.) None is changed here: no document gives
+the M33's figure, and a fit of four builds would only move the guess.
 """
 
 from __future__ import annotations
