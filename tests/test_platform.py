@@ -179,3 +179,16 @@ def test_labels_of_sizes_that_are_not_whole_kib_stay_distinct():
     p = load_platform("nucleo-l4r5zi")
     assert p.with_overrides(sram_bytes=1000).label == "nucleo-l4r5zi@sram=1000B"
     assert p.with_overrides(sram_bytes=1023).label != p.with_overrides(sram_bytes=1000).label
+
+
+def test_u575_icache_is_one_shared_cache():
+    flash = load_platform("nucleo-u575zi-q").flash
+    assert flash.shared_cache and (flash.icache_lines, flash.icache_ways) == (512, 2)
+    assert (flash.dcache_lines, flash.dcache_ways) == (512, 2)   # the same lines, seen from D
+
+
+def test_a_shared_cache_with_its_own_dcache_keys_is_refused(platforms_copy):
+    soc = platforms_copy / "socs" / "stm32u575" / "stm32u575.toml"
+    _edit(soc, "icache_ways = 2\n", "icache_ways = 2\ndcache_lines = 256\n")
+    with pytest.raises(PlatformError, match=r"stm32u575\.toml: flash\.shared_cache: .*remove the dcache_"):
+        load_platform("nucleo-u575zi-q", directory=platforms_copy)

@@ -77,6 +77,20 @@ def stream(seed: int, n: int):
     return out
 
 
+def engine(addresses) -> Uc:
+    """A Cortex-M engine with PROGRAM in flash and `addresses` as its table in SRAM."""
+    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+    uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M4)
+    uc.mem_map(FLASH, SIZE)
+    uc.mem_map(SRAM, SIZE)
+    uc.mem_write(FLASH, PROGRAM)
+    uc.mem_write(SRAM, struct.pack(f"<{len(addresses)}I", *addresses))
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.reg_write(UC_ARM_REG_R1, len(addresses))
+    uc.reg_write(UC_ARM_REG_SP, SRAM + SIZE)
+    return uc
+
+
 def test_program_encoding():
     cs = Cs(CS_ARCH_ARM, CS_MODE_THUMB | CS_MODE_MCLASS)
     text = [f"{i.mnemonic} {i.op_str}" for i in cs.disasm(PROGRAM, FLASH)]
@@ -94,15 +108,7 @@ def test_program_encoding():
 @pytest.mark.parametrize("seed", [1, 2])
 def test_lru_matches_the_time_stamp_reference(line_bytes, lines, ways, prefetch, seed):
     addresses = stream(seed, 20_000)
-    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
-    uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M4)
-    uc.mem_map(FLASH, SIZE)
-    uc.mem_map(SRAM, SIZE)
-    uc.mem_write(FLASH, PROGRAM)
-    uc.mem_write(SRAM, struct.pack(f"<{len(addresses)}I", *addresses))
-    uc.reg_write(UC_ARM_REG_R0, SRAM)
-    uc.reg_write(UC_ARM_REG_R1, len(addresses))
-    uc.reg_write(UC_ARM_REG_SP, SRAM + SIZE)
+    uc = engine(addresses)
     geom = CacheGeometry(line_bytes=line_bytes, lines=lines, ways=ways or 0, miss_penalty=MISS,
                          prefetch=prefetch, prefetch_penalty=PREFETCH)
     c = Counter(uc, lambda addr, size: (1, 0, 0), flash_ranges=[(FLASH, FLASH + SIZE)],

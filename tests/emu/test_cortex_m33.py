@@ -102,6 +102,17 @@ def test_board_port_reaches_160mhz_range1_with_the_icache(fw):
     assert 99_000 <= int(re.search(r"elapsed_us (\d+)", res.uart).group(1)) <= 101_000
 
 
+def test_the_icache_is_one_shared_2way_cache_for_the_board_port(fw):
+    """RM0456 chapter 8: one ICACHE serves fetches and data reads on C-AHB; the board port
+    keeps the reset associativity (2 ways): both counter views, one 256 x 2 storage."""
+    s = build_session(fw("tick", BOARD), BOARD)
+    assert s.run(max_instructions=2_000_000).exit == "halt"
+    assert s.counter.shared_caches and s.machine.operating_point.cache_ways == 2
+    live = s.counter._live()
+    assert (live.icache.n_sets, live.icache.n_ways) == (live.dcache.n_sets, live.dcache.n_ways) == (256, 2)
+    assert live.icache.tags == live.dcache.tags       # the same lines
+
+
 def test_overclocking_checks_use_the_u5_ranges_and_manual(fw):
     import dataclasses
     s = build_session(fw("hello", BOARD), BOARD)

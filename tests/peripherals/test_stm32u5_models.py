@@ -1,7 +1,10 @@
 """The STM32U5 RCC, PWR, FLASH and ICACHE models alone (no CPU): RM0456 chapters 7, 8, 10, 11."""
 
+import pytest
+
 from tinysim.emu.peripherals import model_class
 from tinysim.emu.peripherals.base import NullHost
+from tinysim.errors import PlatformError
 
 HSION, HSIRDY, PLL1ON, PLL1RDY = 1 << 8, 1 << 10, 1 << 24, 1 << 25
 # the board port's PLL1: HSI16 (SRC 10), RGE 8..16 MHz, M = 1, PLL1REN; N = 20, P = Q = R = 2
@@ -72,7 +75,7 @@ def test_flash_latency_and_icache_enable():
     host = NullHost()
     icache, _ = make("cache.stm32u5_icache", host=host)
     flash, _ = make("flash.stm32u5_flash", host=host, icache="icache")
-    host.peripherals = {"icache": icache}
+    host.devices = {"icache": icache}                 # found through Host.peripheral
     flash.reg_write("ACR", 4 | (1 << 8))
     assert (flash.latency, flash.prefetch, flash.icache) == (4, True, False)
     assert icache.get("CR") == 0x4                    # WAYSEL = 1: 2-way at reset
@@ -81,3 +84,26 @@ def test_flash_latency_and_icache_enable():
     icache.reg_write("CR", icache.get("CR") | 1)
     assert flash.icache and flash.dcache and flash.read_width_bytes == 16
     assert host.flash_changes[-1] == (False, False) and (True, True) in host.flash_changes
+    assert flash.cache_ways == 2
+
+
+def test_icache_waysel_selects_direct_mapped_only_while_disabled():
+    host = NullHost()
+    icache, _ = make("cache.stm32u5_icache", host=host)
+    flash, _ = make("flash.stm32u5_flash", host=host, icache="icache")
+    host.devices = {"icache": icache}
+    icache.reg_write("CR", 0)                         # WAYSEL = 0: 1-way (ST's CubeMX set-up)
+    assert flash.cache_ways == 1 and len(host.flash_changes) == 1
+    icache.reg_write("CR", 1)                         # enable, still direct mapped
+    icache.reg_write("CR", 1 | 4)                     # WAYSEL is not written while EN = 1
+    assert flash.cache_ways == 1 and icache.get("CR") == 1
+    icache.reg_write("CR", 0)
+    icache.reg_write("CR", 4)
+    assert flash.cache_ways == 2 and not flash.icache
+
+
+def test_flash_names_a_missing_icache_clearly():
+    host = NullHost()
+    flash, _ = make("flash.stm32u5_flash", host=host, icache="icache2")
+    with pytest.raises(PlatformError, match="params.icache = 'icache2'"):
+        flash.icache

@@ -60,6 +60,12 @@ def test_st_build_answers_the_dut_protocol(folder, name, workload, mode, outputs
         point = machine.operating_point
         assert (point.clock_hz, point.latency, point.voltage_range, point.icache) == \
             (160e6, 4, "range1", True)
+        # ST's start-up selects a direct-mapped ICACHE (CR.WAYSEL = 0): the shared cache model
+        # follows, 512 sets of 1 line seen from both sides
+        assert point.cache_ways == 1
+        live = machine.counter._live()
+        assert (live.icache.n_sets, live.icache.n_ways) == (live.dcache.n_sets, live.dcache.n_ways) == (512, 1)
+        assert live.icache.tags == live.dcache.tags   # one storage
         client.load(random_window(workload, np.random.default_rng(0))[:LOAD_LIMIT])
         meter.arm()
         result = client.infer(1, 1)

@@ -75,8 +75,10 @@ def print_table(rows, header: Dict[str, Any]) -> None:
             continue
         t, f, e = p["timing"], p["flash"], p["energy"]
         print(f"  platform {name}: {p['clock_hz'] / 1e6:g} MHz {p['voltage_range']}, {p['wait_states']} WS, "
-              f"flash line {f['line_bytes']} B, I$ {f['icache_lines']} / D$ {f['dcache_lines']} lines, "
-              f"prefetch {'on' if f['prefetch'] else 'off'}; {e['vdd_v']:g} V, "
+              f"flash line {f['line_bytes']} B, "
+              + (f"I+D$ {f['icache_lines']} lines shared, " if f.get("shared_cache")
+                 else f"I$ {f['icache_lines']} / D$ {f['dcache_lines']} lines, ")
+              + f"prefetch {'on' if f['prefetch'] else 'off'}; {e['vdd_v']:g} V, "
               f"{e.get('regulator') or 'supply'} {e['run_ua_per_mhz']:g} uA/MHz + {e['static_ua']:g} uA"
               + (f" (sleep {e['sleep_ua_per_mhz']:g} uA/MHz)" if e.get('sleep_ua_per_mhz') is not None
                  else "") + f"; timing {t['preset']} "

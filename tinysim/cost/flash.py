@@ -59,23 +59,27 @@ def flash_penalties(platform, params: Optional[Mapping[str, float]] = None,
 
 def counter_caches(platform, params: Optional[Mapping[str, float]] = None,
                    clock_hz: Optional[float] = None) -> dict:
-    """`icache=`/`dcache=` keyword arguments for `tinysim.emu.counter.Counter`: the platform's
-    ART geometry (flash.line_bytes, icache_lines, dcache_lines, prefetch) with penalties from its
-    wait states. Associativity is not in the platform files: fully associative (ways=0), a guess
-    that suits caches of a few dozen lines. A cache with 0 lines is left out (no flash model)."""
+    """`icache=`/`dcache=` (and `shared_caches=`) keyword arguments for
+    `tinysim.emu.counter.Counter`: the platform's flash-side cache geometry (flash.line_bytes,
+    icache/dcache lines and ways, prefetch) with penalties from its wait states. Ways 0 = fully
+    associative (the ART's few lines, where the SoC file gives no associativity). A cache with 0
+    lines is left out (no flash model). `shared_caches`: one cache seen from both sides (the
+    STM32U5 ICACHE, `[flash] shared_cache`)."""
     ws = wait_states(platform, clock_hz)
     line = platform.flash.line_bytes
     prefetch = platform.flash.prefetch
     imiss, ipre, dmiss, dpre = (int(round(float(x)))
                                 for x in penalties_for_ws(ws, line, prefetch, params))
-    icache_lines, dcache_lines = platform.flash.icache_lines, platform.flash.dcache_lines
+    f = platform.flash
     out = {}
-    if icache_lines:
-        out["icache"] = dict(line_bytes=line, lines=icache_lines, miss_penalty=imiss, ways=0,
-                             prefetch=prefetch, prefetch_penalty=ipre)
-    if dcache_lines:
-        out["dcache"] = dict(line_bytes=line, lines=dcache_lines, miss_penalty=dmiss, ways=0,
-                             prefetch=False, prefetch_penalty=dpre)
+    if f.icache_lines:
+        out["icache"] = dict(line_bytes=line, lines=f.icache_lines, miss_penalty=imiss,
+                             ways=f.icache_ways, prefetch=prefetch, prefetch_penalty=ipre)
+    if f.dcache_lines:
+        out["dcache"] = dict(line_bytes=line, lines=f.dcache_lines, miss_penalty=dmiss,
+                             ways=f.dcache_ways, prefetch=False, prefetch_penalty=dpre)
+    if f.shared_cache and "icache" in out and "dcache" in out:
+        out["shared_caches"] = True
     return out
 
 

@@ -41,6 +41,7 @@ class OperatingPoint:
     icache: Optional[bool] = None
     dcache: Optional[bool] = None
     voltage_range: Optional[str] = None
+    cache_ways: Optional[int] = None    # associativity the firmware selected (STM32U5 ICACHE WAYSEL)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -104,7 +105,8 @@ class OperatingPoints:
             prefetch=None if f is None else bool(f.prefetch),
             icache=None if f is None else bool(f.icache),
             dcache=None if f is None else bool(f.dcache),
-            voltage_range=None if pw is None else str(pw.voltage_range))
+            voltage_range=None if pw is None else str(pw.voltage_range),
+            cache_ways=getattr(f, "cache_ways", None))
 
     def _totals(self) -> tuple:
         totals = getattr(getattr(self, "counter", None), "flash_event_totals", None)

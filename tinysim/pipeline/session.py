@@ -59,6 +59,7 @@ def counter_options(plat, *, stack_guard=None, count_data: bool = False,
         "regions": [(m.name, m.base, m.base + m.size, m.kind) for m in plat.memories],
         "stack_guard": stack_guard,
         "count_data": count_data,
+        "shared_caches": bool(ft.shared_cache and icache is not None and dcache is not None),
     }
 
 
@@ -103,7 +104,7 @@ class Session:
         self.counter.set_flash_timing(imiss=imiss, iprefetch=ipre, prefetch=bool(point.prefetch),
                                       dmiss=dmiss, dprefetch=dpre, icache_on=bool(point.icache),
                                       dcache_on=bool(point.dcache), icache_reset=icache_reset,
-                                      dcache_reset=dcache_reset)
+                                      dcache_reset=dcache_reset, cache_ways=point.cache_ways)
 
     def run(self, max_instructions: Optional[int] = None, until=None) -> RunResult:
         return self.machine.run(max_instructions=max_instructions, until=until)

@@ -451,7 +451,8 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     # `icache_bytes`/`dcache_bytes` where the capacity is fixed and the lines follow the read width
     # (the STM32 ART: 1 KiB / 256 B in 2 x 128-bit or 4 x 64-bit lines).
     sizes = {}
-    for kind in ("icache", "dcache"):
+    shared = bool(f.get("shared_cache", bool, False))
+    for kind in ("icache", "dcache")[:1 if shared else 2]:
         if f"{kind}_bytes" in f.data:
             nbytes = int(f.number(f"{kind}_bytes", 0, 1 << 20, kind=int))
             if nbytes % line_bytes:
@@ -459,6 +460,12 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
             sizes[kind] = (nbytes // line_bytes, nbytes)
         else:
             sizes[kind] = (int(f.number(f"{kind}_lines", 0, 4096, kind=int)), None)
+    ways = {k: int(f.number(f"{k}_ways", 0, 64, default=0, kind=int)) for k in ("icache", "dcache")}
+    if shared:   # one cache seen from both sides: the data side is the instruction side's lines
+        if any(key in f.data for key in ("dcache_lines", "dcache_bytes", "dcache_ways")):
+            raise f.fail("shared_cache", "a shared cache is described once, by icache_lines / "
+                         "icache_bytes and icache_ways: remove the dcache_* keys")
+        sizes["dcache"], ways["dcache"] = sizes["icache"], ways["icache"]
     stall = f.get("stall", str, "wait-states")
     if stall not in STALL_TERMS:
         raise f.fail("stall", f"{stall!r}: expected one of {', '.join(STALL_TERMS)}")
@@ -466,5 +473,4 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
                        icache_lines=sizes["icache"][0], dcache_lines=sizes["dcache"][0],
                        wait_state_table=MappingProxyType(tables), dbank=dbank,
                        icache_bytes=sizes["icache"][1], dcache_bytes=sizes["dcache"][1], stall=stall,
-                       icache_ways=int(f.number("icache_ways", 0, 64, default=0, kind=int)),
-                       dcache_ways=int(f.number("dcache_ways", 0, 64, default=0, kind=int)))
+                       icache_ways=ways["icache"], dcache_ways=ways["dcache"], shared_cache=shared)

@@ -103,6 +103,9 @@ class FlashTiming:
     stall: str = "wait-states"
     icache_ways: int = 0           # associativity of the caches in front of flash; 0 = fully
     dcache_ways: int = 0           # associative (the ART's few lines); the Cortex-M7 L1: 2 / 4
+    # One cache serves both sides (`[flash] shared_cache`, the STM32U5 ICACHE on the C-AHB bus):
+    # the dcache is the same lines as the icache, a data read can evict an instruction line.
+    shared_cache: bool = False
 
     def with_line_bytes(self, line_bytes: int) -> "FlashTiming":
         """This timing with another read width (the firmware's option bytes): caches of a fixed

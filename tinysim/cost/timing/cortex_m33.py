@@ -13,9 +13,12 @@ writing. What this table rests on, cited per entry below:
           stage 3, which is why their loads take two cycles); limited dual issue of 16-bit
           Thumb instructions and branches; interrupt latency 12 cycles without a security state
           change (tinysim/emu/cortex_m.py's ENTRY_CYCLES is the same 12).
-  [LLVM]  LLVM's Cortex-M33 scheduling (llvm/test/CodeGen/ARM/cortex-m33 misched test: an LDR
-          has latency 2 on target-cpu cortex-m33): a load issues in one cycle and its result is
-          ready one cycle later, so the next instruction reading it stalls one cycle.
+  [LLVM]  LLVM's scheduling for target-cpu cortex-m33 gives an LDR latency 2. NOT independent M33
+          evidence: LLVM schedules the M33 with its Cortex-M4 model (ARM.td: ProcessorModel<
+          "cortex-m33", CortexM4Model, ...>; ARMScheduleM4.td LoadLatency = 2, "latency when not
+          pipelined"), i.e. the M4's two-cycle load. The one-cycle use stall below rests on
+          [EN]'s stage assignment (address in stage 2, data phase in stage 3: a dependent next
+          instruction waits a cycle), an inference to check against DWT.CYCCNT.
   [M4]    Where neither says otherwise, the Cortex-M4's figure (tinysim/cost/timing/cortex_m4.py,
           Arm DDI 0439 Table 3-1 and its FPU table), ASSUMED unchanged: the FPv5-SP unit's
           VADD/VMUL 1, VMLA/VFMA 3, VDIV/VSQRT 14 (from memory: the M33 reuses the M4's
@@ -25,10 +28,19 @@ writing. What this table rests on, cited per entry below:
           (`mul_use_stall`), except a multiply-accumulate chain on the same accumulator
           (accumulator forwarding, as on every Arm MAC pipeline: from memory).
 
-Not modelled: dual issue of two adjacent 16-bit instructions [EN] (it needs a cost term with a
-negative cycle the shared InsnClass list does not have yet; without it ALU-dense 16-bit code is
-over-estimated by up to half), the unaligned-32-bit-instruction fetch penalty. Wait states and
-the ICACHE are in `tinysim.cost.flash`, not here. tests/cost/test_microbench_m33.py pins each rule.
+Not modelled: dual issue of two adjacent 16-bit instructions [EN] (Arm publishes no pairing
+rules; ALU-dense 16-bit code is over-estimated by up to half), the unaligned-32-bit-instruction
+fetch penalty. Wait states and the ICACHE are in `tinysim.cost.flash`, not here.
+tests/cost/test_microbench_m33.py pins each rule.
+
+Against silicon (ST's four NUCLEO-U575ZI-Q v1.3 performance builds, full `tinysim validate`,
+session 10): +4.5 / +2.4 / +5.8 / +5.4% slow for KWS / VWW / IC / AD. bench/m33_dual_issue_bound.py
+on their windows: the most generous dual-issue reading (adjacent independent 16-bit ALU +
+ALU/branch) hides at most 0.6-2.0% of the cycles, so it does not explain the gap alone; the
+[LLVM]/[EN] load-use stall is 4.3-10.4% of them (without it: +0.0 / -2.0 / +0.4 / -5.5%), the
+[INF] multiply-use stall 0.3-2.7%, the LDM/STM issue cycle kept from the M4 1.8-3.4%. (AD also
+pays 12.6% in flash data misses: tinysim.cost.flash.) None is changed here: no document gives
+the M33's figure, and a fit of four builds would only move the guess.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
                  flash_ranges: Iterable = (), icache=None, dcache=None,
                  regions: Sequence = (), stack_guard: Optional[Tuple[int, int]] = None,
                  count_data: bool = True, pc_reg: Optional[int] = None,
-                 stack_guard_mode: str = "auto"):
+                 stack_guard_mode: str = "auto", shared_caches: bool = False):
         lib = load_native()
         self._uclib = unicorn_lib()
         self._uc = uc
@@ -52,6 +52,11 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         guard = None if stack_guard is None else parse_range(stack_guard, "stack_guard")
         ic = None if icache is None else CacheGeometry.of(icache, "icache")
         dc = None if dcache is None else CacheGeometry.of(dcache, "dcache")
+        if shared_caches and (ic is None or dc is None or ic.sets_ways("icache") != dc.sets_ways("dcache")
+                              or ic.line_bytes != dc.line_bytes):
+            raise TinysimError("counter: shared_caches needs an icache and a dcache of the same "
+                               f"geometry (one cache seen from both sides), got {ic} and {dc}")
+        self.shared_caches = bool(shared_caches)
         if (ic or dc) and not flash:
             raise TinysimError("counter: an icache/dcache model needs flash_ranges (the caches "
                                "only apply to accesses inside flash)")
@@ -99,6 +104,8 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
                 if setter(ctx, geom.line_bytes, sets, ways, geom.miss_penalty, int(geom.prefetch),
                           geom.prefetch_penalty):
                     raise TinysimError(f"counter {what}: cannot configure {geom}")
+        if self.shared_caches and lib.ts_share_caches(ctx):
+            raise TinysimError("counter: cannot share the icache and dcache storage")
         self.stack_guard_mode: Optional[str] = None
         if guard is not None:
             self.stack_guard_mode = self._choose_guard_mode(uc, guard, stack_guard_mode)

@@ -9,6 +9,10 @@ the struct is narrowed to one set of one way. Its lines are dropped when it is d
 enabled (a simplification: silicon keeps a disabled cache's lines), and on a cache reset.
 Once the D-cache model is learned (`freeze_data_model`) its per-block miss rates stay as learned:
 a later DCEN change re-prices those misses but does not change their number.
+`cache_ways` re-shapes a cache whose associativity the firmware selects (STM32U5 ICACHE_CR.WAYSEL:
+1 = direct mapped, 2 = 2-way) keeping its lines. With `shared_caches` (one cache seen from the
+instruction and the data side, `Counter(shared_caches=True)`) both views always get the same
+enable, associativity and reset: one storage.
 """
 
 from __future__ import annotations
@@ -27,11 +31,18 @@ class FlashTiming:
 
     def set_flash_timing(self, *, imiss: int, iprefetch: int, prefetch: bool, dmiss: int,
                          dprefetch: int, icache_on: bool = True, dcache_on: bool = True,
-                         icache_reset: bool = False, dcache_reset: bool = False) -> None:
+                         icache_reset: bool = False, dcache_reset: bool = False,
+                         cache_ways: Optional[int] = None) -> None:
         s = self._live()
         if self._geometry is None:  # the configured geometry, to come back to when re-enabled
             self._geometry = {"icache": (s.icache.n_sets, s.icache.n_ways),
                               "dcache": (s.dcache.n_sets, s.dcache.n_ways)}
+        if getattr(self, "shared_caches", False):   # one storage: one enable, one reset
+            dcache_on, dcache_reset = icache_on, icache_reset or dcache_reset
+            icache_reset = dcache_reset
+        if cache_ways:
+            self._geometry = {name: _reshaped(sets, ways, int(cache_ways), name)
+                              for name, (sets, ways) in self._geometry.items()}
         for name, cache, miss, pre, on, reset, pf in (
                 ("icache", s.icache, imiss, iprefetch, icache_on, icache_reset, prefetch),
                 ("dcache", s.dcache, dmiss, dprefetch, dcache_on, dcache_reset, None)):
@@ -65,3 +76,12 @@ class FlashTiming:
         return (int(s.cycles), int(self.outside_cycles), int(imiss), int(ipre),
                 int(s.dcache.misses) if s.dcache.enabled else 0,
                 int(s.dcache.prefetch_hits) if s.dcache.enabled else 0)
+
+
+def _reshaped(sets: int, ways: int, new_ways: int, name: str) -> tuple:
+    """(sets, ways) of a cache of sets x ways lines re-organised in `new_ways` ways."""
+    lines = sets * ways
+    if lines % new_ways or (lines // new_ways) & (lines // new_ways - 1):
+        raise EmulationError(f"counter {name}: {lines} lines cannot be organised in {new_ways} "
+                             "ways of a power-of-two number of sets")
+    return lines // new_ways, new_ways

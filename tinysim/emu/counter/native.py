@@ -118,6 +118,7 @@ def load_native() -> ctypes.CDLL:
         ("ts_add_region", ctypes.c_int, [vp, u64, u64]),
         ("ts_set_icache", ctypes.c_int, [vp, u32, u32, u32, u32, u32, u32]),
         ("ts_set_dcache", ctypes.c_int, [vp, u32, u32, u32, u32, u32, u32]),
+        ("ts_share_caches", ctypes.c_int, [vp]),
         ("ts_set_guard", None, [vp, u64, u64, ctypes.c_int]),
         ("ts_set_it_resync", None, [vp, vp, ctypes.c_int]),
         ("ts_note_transfer", None, [vp]),

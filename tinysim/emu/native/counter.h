@@ -194,6 +194,11 @@ typedef struct {
     int guard_in_write_hook;  /* 1: the write hook checks the guard (no page protection) */
     ts_reg_write_fn reg_write; /* uc_reg_write, for it_resync */
     int it_regid;             /* UC_ARM_REG_EPSR on Thumb cores; -1: no IT state (RISC-V) */
+    /* 1: icache and dcache are two views of ONE cache (ts_share_caches): the same tags / LRU
+     * lists, separate hit and miss counts and last lines (the STM32U5 ICACHE serves the
+     * instruction fetches and the data reads of the C-AHB bus). */
+    uint32_t cache_shared;
+    uint32_t pad_shared;
 } ts_counter;
 
 /* Shared between the two files; hidden so the shared object exports only the ts_* API. */

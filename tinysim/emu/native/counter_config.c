@@ -84,9 +84,11 @@ void ts_free(ts_counter *c)
     free(c->icache.tags);
     free(c->icache.lru);
     free(c->icache.map);
-    free(c->dcache.tags);
-    free(c->dcache.lru);
-    free(c->dcache.map);
+    if (!c->cache_shared) { /* shared: the icache's arrays, freed above */
+        free(c->dcache.tags);
+        free(c->dcache.lru);
+        free(c->dcache.map);
+    }
     free(c);
 }
 
@@ -153,6 +155,8 @@ int ts_add_region(ts_counter *c, uint64_t begin, uint64_t end)
 int ts_set_icache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,
                   uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
 {
+    if (c->cache_shared) /* one storage for both views: reconfiguring one would free it */
+        return -1;
     int err = cache_configure(&c->icache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
                               prefetch_penalty);
     refresh_block_flags(c);
@@ -162,11 +166,38 @@ int ts_set_icache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t 
 int ts_set_dcache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t n_ways,
                   uint32_t miss_penalty, uint32_t prefetch, uint32_t prefetch_penalty)
 {
+    if (c->cache_shared) /* one storage for both views: reconfiguring one would free it */
+        return -1;
     int err = cache_configure(&c->dcache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
                               prefetch_penalty);
     if (!err)
         c->data_state = TS_DATA_EXACT;
     return err;
+}
+
+/* Makes the dcache a second view of the icache: ONE cache (STM32U5 ICACHE: instruction fetches
+ * and data reads over the C-AHB bus share its lines).  Both must be configured, with the same
+ * geometry; the dcache's own arrays are freed and it points at the icache's, so a line either
+ * side brings in can evict a line of the other.  Penalties, prefetch, hit and miss counts and
+ * the last line (the same-line shortcut) stay per side.  Call once, after both ts_set_*cache. */
+int ts_share_caches(ts_counter *c)
+{
+    ts_cache *i = &c->icache, *d = &c->dcache;
+    if (c->cache_shared)
+        return 0;
+    if (!i->tags || !d->tags || i->line_shift != d->line_shift || i->n_sets != d->n_sets ||
+        i->n_ways != d->n_ways || i->capacity != d->capacity)
+        return -1;
+    free(d->tags);
+    free(d->lru);
+    free(d->map);
+    d->tags = i->tags;
+    d->lru = i->lru;
+    d->map = i->map;
+    d->map_mask = i->map_mask;
+    d->last_line = 0;
+    c->cache_shared = 1;
+    return 0;
 }
 
 /* 16.16 rate of `events` per `execs`, rounded to nearest, clamped so acc + rate cannot wrap. */

@@ -322,6 +322,35 @@ static inline int fetch_unchanged(const ts_counter *c, uint64_t addr, uint32_t n
     return n_lines == 1 || (self_loop && n_lines <= c->icache.n_ways);
 }
 
+/* Shared cache (ts_share_caches).  Each side skips the lookup for the line it accessed last
+ * (the instruction side also for the lines of a block that loops to itself): valid while that
+ * line is resident and the most recent of its set.  An access of the other side to the same set
+ * (another line) may evict it or make it older, so the skipping side forgets its last line and
+ * looks up again: residency and LRU order stay exact; the cost is that the access after it is
+ * not recognised as sequential (a prefetch hit is charged as a miss).  `line` was just accessed
+ * by the data side: */
+static void shared_data_touched(ts_counter *c, uint64_t line)
+{
+    uint64_t mask = c->icache.n_sets - 1;
+    if (!c->icache.last_line)
+        return;
+    uint64_t last = c->icache.last_line - 1; /* tags are line + 1 */
+    if (last != line && !((last ^ line) & mask)) {
+        c->icache.last_line = 0;
+        return;
+    }
+    if (c->prev != TS_NONE) { /* the lines of the running block (self-loop shortcut) */
+        const ts_block *b = &c->blocks[c->prev];
+        uint64_t first = b->addr >> c->icache.line_shift;
+        if (b->flags & TS_BLOCK_FETCH_MODEL)
+            for (uint32_t i = 0; i < b->n_lines; i++)
+                if (first + i != line && !(((first + i) ^ line) & mask)) {
+                    c->icache.last_line = 0;
+                    return;
+                }
+    }
+}
+
 /* Runs the instruction-cache model over the lines of block b; returns the penalty cycles. */
 static inline uint64_t fetch_block(ts_counter *c, ts_block *b, int self_loop)
 {
@@ -341,6 +370,9 @@ static inline uint64_t fetch_block(ts_counter *c, ts_block *b, int self_loop)
             b->iprefetch++;
             penalty += k->prefetch_penalty;
         }
+        if (c->cache_shared && c->dcache.last_line && c->dcache.last_line - 1 != line &&
+            !(((c->dcache.last_line - 1) ^ line) & (k->n_sets - 1)))
+            c->dcache.last_line = 0; /* shared cache: see shared_data_touched */
     }
     return penalty;
 }
@@ -526,7 +558,10 @@ void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, vo
     if (r >= 0)
         c->regions[r].reads++;
     if (c->data_state == TS_DATA_EXACT && in_flash(c, addr)) {
-        int res = cache_access(&c->dcache, addr >> c->dcache.line_shift);
+        uint64_t line = addr >> c->dcache.line_shift;
+        int res = cache_access(&c->dcache, line);
+        if (c->cache_shared)
+            shared_data_touched(c, line);
         /* the block running now (its hook ran last); TS_NONE only between an exception
          * entry and the next block, where no guest code runs */
         ts_block *b = c->prev != TS_NONE ? &c->blocks[c->prev] : NULL;

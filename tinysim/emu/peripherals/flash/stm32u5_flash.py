@@ -2,16 +2,19 @@
 
 FLASH_ACR (section 7.9.1): LATENCY[3:0] wait states, read back as written (software checks the
 value took effect), PRFTEN (bit 8) the prefetch. The U5 has no ART: instruction and data reads
-over the Cortex-M33 C-AHB bus are cached by the separate ICACHE (cache.stm32u5_icache), whose
-enable this model reports as `icache`/`dcache` for the cost model (param `icache`: the name of
-that peripheral). Flash reads are 128 bits wide (section 7.3.x, recalled). Every change is
-reported to the host (`Host.flash_changed`). Programming (keys, NSCR...) is not modelled; the
-option bytes read their factory values. Offsets and reset values: RM0456 Rev 4 section 7.9,
-recalled from memory.
+over the Cortex-M33 C-AHB bus go through the separate ICACHE (cache.stm32u5_icache), ONE cache
+for both; this model reports its enable as `icache` and `dcache` (the two sides of that one
+cache) and its associativity as `cache_ways`, for the cost model. The ICACHE is the peripheral
+named by the param `icache`, found through the host (`Host.peripheral`); a platform whose
+`icache` names no peripheral is an error at the first use, naming the param. Flash reads are
+128 bits wide (section 7.3.x, recalled). Every change is reported to the host
+(`Host.flash_changed`). Programming (keys, NSCR...) is not modelled; the option bytes read their
+factory values. Offsets and reset values: RM0456 Rev 4 section 7.9, recalled from memory.
 """
 
 from __future__ import annotations
 
+from ....errors import PlatformError
 from .. import PERIPHERALS
 from ..base import RO, UNMODELLED, WO, Peripheral, Reg
 
@@ -45,9 +48,22 @@ class Stm32u5Flash(Peripheral):
     def prefetch(self) -> bool:
         return bool(self.values[0x00] >> 8 & 1)
 
+    def _cache(self):
+        name = str(self.params["icache"])
+        cache = self.host.peripheral(name)
+        if cache is None or not hasattr(cache, "ways"):
+            raise PlatformError(f"peripheral {self.name!r} (flash.stm32u5_flash): params.icache = "
+                                f"{name!r} names no ICACHE model (cache.stm32u5_icache) of this "
+                                "SoC; name the ICACHE peripheral there")
+        return cache
+
     def _cache_on(self) -> bool:
-        cache = getattr(self.host, "peripherals", {}).get(self.params["icache"])
-        return bool(cache is not None and cache.enabled)
+        return bool(self._cache().enabled)
+
+    @property
+    def cache_ways(self) -> int:
+        """ICACHE associativity the firmware selected (CR.WAYSEL): 1 or 2."""
+        return int(self._cache().ways)
 
     @property
     def icache(self) -> bool:
