@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from tinysim.cli.cmd_runner import DEFAULT_RUNNER_DIR, RUNNER_DEPENDENCIES, runner_arguments
-from tinysim.errors import TinysimError
 from tinysim.harness.datasets import load_dataset, make_dataset
 from tinysim.harness.protocol import DutClient
 from tinysim.pipeline.emulated_transport import EmulatedTransport
@@ -117,8 +116,8 @@ def test_runner_arguments_resolve_the_runners_files(tmp_path):
     assert f"--device_list={folder / 'devices_kws_ic_vww.yaml'}" in args
     assert f"--test_script={folder / 'tests_performance.yaml'}" in args
     assert f"--dataset_path={tmp_path / 'data'}" in args
-    with pytest.raises(TinysimError, match="energy mode .* needs an energy monitor"):
-        runner_arguments(["--mode=e"], tmp_path, folder, "kws01")
+    (folder / "tests_energy.yaml").write_text("{}")
+    assert f"--test_script={folder / 'tests_energy.yaml'}" in runner_arguments(["--mode=e"], tmp_path, folder, "kws01")
 
 
 def test_runner_refuses_a_folder_without_main_py(tmp_path, capsys):
