@@ -49,6 +49,9 @@ ARDUINO_D7 = {"nucleo-l4r5zi": "gpio:PF13", "nucleo-l4r5zi-p": "gpio:PF13"}
 SETTLE_S = 0.05
 DRAIN_POLL_S = 0.005
 DRAIN_MIN_S = 0.02   # a pty pushes written bytes to the reader's queue asynchronously
+# A host that does not read the monitor at all still gets the DUT's answer after this long (a
+# tinysim choice; the runner reads it continuously).
+HOLD_LIMIT_S = 10.0
 
 
 class EnergyTrace:
@@ -133,7 +136,7 @@ class EnergyRig:
         `pm_fd` (`pm_slave_fd`, its pty's other side, tells when the host has read the stream)."""
         board, monitor = self.board, self.monitor
         to_io, to_pm, held = bytearray(), bytearray(), bytearray()
-        pm_written_at = 0.0
+        pm_written_at = held_at = 0.0
         pause = False
         warned = 0
         for fd in (io_fd, pm_fd):
@@ -160,8 +163,8 @@ class EnergyRig:
             if io_fd in readable:
                 to_io += self.io.host_bytes(read_burst(io_fd))
             released = False
-            if held and not to_pm and time.monotonic() - pm_written_at >= DRAIN_MIN_S \
-                    and _unread(pm_slave_fd) == 0:
+            if held and ((not to_pm and time.monotonic() - pm_written_at >= DRAIN_MIN_S and _unread(pm_slave_fd) == 0)
+                         or time.monotonic() - held_at > HOLD_LIMIT_S):
                 time.sleep(SETTLE_S)
                 to_io += held
                 held.clear()
@@ -174,6 +177,7 @@ class EnergyRig:
                 relayed = self.io.dut_bytes(out)
                 if (PREFIX + "m-ready").encode() in relayed and (monitor.acquiring or to_pm):
                     held += relayed
+                    held_at = time.monotonic()
                 else:
                     to_io += relayed
                     pause = pause or board.reply_due
