@@ -87,3 +87,14 @@ def test_the_monitor_measures_the_window_the_firmware_timestamps():
     window_s = own.cycles / 120e6
     assert (stop_index - start) / 1000 == pytest.approx(window_s, abs=2e-3)
     assert measured == pytest.approx(own.energy_j, abs=2e-3 * own.avg_power_w + 1e-3 * own.energy_j)
+
+
+def test_a_performance_build_or_an_unknown_pin_is_refused(capsys):
+    from tinysim.cli import main
+
+    ad01 = REPO / "firmware_images" / "nucleo-l4r5zi" / "ad01.elf"
+    assert main(["serve", "--pty", "--energy", "--platform", "nucleo-l4r5zi", "--elf", str(ad01)]) == 2
+    assert "is a performance-mode build" in capsys.readouterr().err
+    assert main(["serve", "--pty", "--energy", "--platform", "nucleo-l4r5zi", "--elf", str(ad01),
+                 "--timestamp-pin", "gpio:PZ99"]) == 2
+    assert "timestamp pin 'gpio:PZ99': gpio: no pin 'PZ99'" in capsys.readouterr().err

@@ -132,8 +132,14 @@ def _serve_energy(args) -> int:
     ptys = [_raw_pty(), _raw_pty()]
     t0 = time.monotonic()
     try:
-        for line in rig.board.boot():
+        boot = rig.board.boot()
+        for line in boot:
             print(f"tinysim serve: DUT: {line}", file=sys.stderr)
+        if "m-timestamp-mode-performance" in boot:
+            raise TinysimError(f"serve --energy: {args.elf} is a performance-mode build (it printed "
+                               "m-timestamp-mode-performance): it times itself with its cycle counter and pulls no "
+                               "timestamp pin, so the power monitor would see no window; give an energy-mode build "
+                               "(e.g. ST's *_Energy_9600.hex on nucleo-l4r5zi-p)")
         (io_master, _, io_path), (pm_master, pm_slave, pm_path) = ptys
         print(f"{io_path} {pm_path}", flush=True)   # one line: a reader's select() sees it whole
         print(f"tinysim serve: emulated {session.platform.name} running {session.firmware.path.name} behind an "
