@@ -8,9 +8,11 @@ the pty as the DUT its device list names (the USB VID:PID of the list's `type: d
 The runner writes its `sessions/<date>_<time>/` folder (log.txt, results.txt, results.json) in
 the current directory, or in `--out`. Its defaults that name files in its own folder (the device
 list, the tests_<mode>.yaml script) are looked up there when they are not in the current
-directory. Energy mode is refused: it needs an energy monitor (LPM01A or JS220) and an IO manager
-board relaying the DUT's UART, which tinysim does not emulate (`tinysim run`/`bench` report
-energy from the cost model instead).
+directory. Energy mode (`-- --mode=e`) serves the board with `tinysim serve --energy`: an
+emulated LPM01A and an emulated interface board on two ptys (tinysim.pipeline.energy_rig), which
+the runner discovers as the device list's `lpm01a` and `stm32h573i-dk` entries; it needs an
+energy-mode build of the firmware (one that prints m-timestamp-mode-energy and pulls its
+timestamp pin low, such as ST's published *_Energy_9600 builds).
 """
 
 from __future__ import annotations
@@ -102,54 +104,80 @@ def _resolve(path: str, here: Path, folder: Optional[Path] = None) -> str:
 
 def runner_arguments(args: List[str], here: Path, folder: Path, model: str) -> List[str]:
     """The user's main.py arguments with the device list, test script and dataset paths made
-    absolute and the mode checked (energy mode cannot run on an emulated board)."""
-    _, mode = _option(args, "-m", "--mode")
-    mode = mode or "a"  # main.py's default
-    if mode == "e":
-        raise TinysimError(
-            "runner: energy mode (-m e) needs an energy monitor (LPM01A or JS220) powering the DUT and "
-            "an IO manager board relaying its UART at 9600 baud; tinysim emulates neither, so the runner "
-            "cannot measure energy here. Use --mode=p or --mode=a; `tinysim run`/`bench` report energy "
-            "from the cost model")
+    absolute."""
+    mode = runner_mode(args)
     _, devices = _option(args, "-d", "--device_list")
     if devices is None:
         devices = "devices_ad.yaml" if model.startswith("ad") else "devices_kws_ic_vww.yaml"
     args = _with_option(args, "-d", "--device_list", _resolve(devices, here, folder))
     _, script = _option(args, "-t", "--test_script")
     if script is None:
-        script = {"a": "tests_accuracy.yaml", "p": "tests_performance.yaml"}.get(mode, "tests_accuracy.yaml")
+        script = {"a": "tests_accuracy.yaml", "p": "tests_performance.yaml", "e": "tests_energy.yaml"}[mode]
     args = _with_option(args, "-t", "--test_script", _resolve(script, here, folder))
     _, data = _option(args, "-s", "--dataset_path")
     return args if data is None else _with_option(args, "-s", "--dataset_path", _resolve(data, here))
 
 
-def dut_usb(device_list: Path) -> Tuple[int, int, str]:
-    """(vid, pid, name) of the device list's DUT entry: the identity the pty is given."""
+def runner_mode(args: List[str]) -> str:
+    _, mode = _option(args, "-m", "--mode")
+    return mode or "a"  # main.py's default
+
+
+def _devices(device_list: Path) -> list:
     import yaml  # a runner dependency, checked before this is called
 
     try:
         devices = yaml.safe_load(device_list.read_text())
     except (OSError, yaml.YAMLError) as err:
         raise TinysimError(f"runner device list {device_list}: cannot read it: {err}") from None
-    duts = [d for d in devices or [] if isinstance(d, dict) and d.get("type") == "dut"]
+    return [d for d in devices or [] if isinstance(d, dict)]
+
+
+def _usb(device_list: Path, entry: dict, example: str) -> Tuple[int, int, str]:
+    for vid, pids in (entry.get("usb") or {}).items():
+        pid = pids[0] if isinstance(pids, list) else pids
+        return int(vid), int(pid), str(entry.get("name", entry.get("type")))
+    raise TinysimError(f"runner device list {device_list}: entry {entry.get('name')!r} has no `usb:` "
+                       f"VID: PID pair; add the one the runner should match (e.g. {example})")
+
+
+def dut_usb(device_list: Path) -> Tuple[int, int, str]:
+    """(vid, pid, name) of the device list's DUT entry: the identity the pty is given."""
+    duts = [d for d in _devices(device_list) if d.get("type") == "dut"]
     if not duts:
         raise TinysimError(f"runner device list {device_list}: no entry with `type: dut`; "
                            "the emulated board needs one to stand in for")
-    dut = duts[-1]  # main.py uses the last DUT listed
-    for vid, pids in (dut.get("usb") or {}).items():
-        pid = pids[0] if isinstance(pids, list) else pids
-        return int(vid), int(pid), str(dut.get("name", "dut"))
-    raise TinysimError(f"runner device list {device_list}: DUT entry {dut.get('name')!r} has no `usb:` "
-                       "VID: PID pair; add the one the runner should match (e.g. 0x0483: 0x374B)")
+    return _usb(device_list, duts[-1], "0x0483: 0x374B")  # main.py uses the last DUT listed
 
 
-def start_serve(platform: str, elf: str) -> Tuple[subprocess.Popen, str]:
-    """`tinysim serve --pty` in a child process; returns it and the pty path it printed."""
+# The devices the energy bench emulates, by their names in the runner's device lists: the
+# interface board whose class (io_manager_enhanced.py) has the sync_baud main.py calls in energy
+# mode (the Arduino one's io_manager.py has none), and the LPM01A (the JS220 is a USB-only device
+# tinysim does not emulate).
+ENERGY_DEVICES = (("interface", "stm32h573i-dk", "0x0483: 0x374E"), ("power", "lpm01a", "0x0483: 0x5740"))
+
+
+def energy_usb(device_list: Path) -> List[Tuple[int, int, str]]:
+    """(vid, pid, name) of the interface board and power monitor entries the two ptys stand for."""
+    devices = _devices(device_list)
+    found = []
+    for kind, name, example in ENERGY_DEVICES:
+        entry = next((d for d in devices if d.get("type") == kind and d.get("name") == name), None)
+        if entry is None:
+            raise TinysimError(f"runner device list {device_list}: no `type: {kind}` entry named {name!r}; "
+                               f"energy mode emulates that one (add it with its usb: {example})")
+        found.append(_usb(device_list, entry, example))
+    return found
+
+
+def start_serve(platform: str, elf: str, energy: bool = False) -> Tuple[subprocess.Popen, List[str]]:
+    """`tinysim serve --pty [--energy]` in a child process; returns it and the pty paths it printed
+    (one; with energy, the interface board's and the monitor's)."""
     proc = subprocess.Popen([sys.executable, "-m", "tinysim", "serve", "--pty", "--platform", platform,
-                             "--elf", elf], stdout=subprocess.PIPE, text=True)
+                             "--elf", elf, *(["--energy"] if energy else [])], stdout=subprocess.PIPE, text=True)
     ready, _, _ = select.select([proc.stdout], [], [], SERVE_START_TIMEOUT_S)
-    path = proc.stdout.readline().strip() if ready else ""
-    if not path:
+    paths = proc.stdout.readline().split() if ready else []
+    if len(paths) != (2 if energy else 1):
         if not ready:   # serve neither printed its pty nor stopped: a firmware stuck before m-ready
             stop_serve(proc)
             raise TinysimError(f"runner: `tinysim serve` printed no pty within {SERVE_START_TIMEOUT_S} s "
@@ -157,7 +185,7 @@ def start_serve(platform: str, elf: str) -> Tuple[subprocess.Popen, str]:
         code = proc.wait(timeout=SERVE_START_TIMEOUT_S)
         raise TinysimError(f"runner: `tinysim serve` stopped (exit {code}) before serving {elf}; see its "
                            "message above")
-    return proc, path
+    return proc, paths
 
 
 def stop_serve(proc: subprocess.Popen) -> None:
@@ -188,17 +216,23 @@ def run(args) -> int:
     runner_args = args.runner_args[1:] if args.runner_args[:1] == ["--"] else list(args.runner_args)
     runner_args = runner_arguments(runner_args, Path.cwd(), folder, _model_of(args.elf))
     _, devices = _option(runner_args, "-d", "--device_list")
-    vid, pid, name = dut_usb(Path(devices))
+    energy = runner_mode(runner_args) == "e"
+    identities = energy_usb(Path(devices)) if energy else [dut_usb(Path(devices))]
     started = time.time()
-    serve, port = start_serve(args.platform, args.elf)
+    serve, ports = start_serve(args.platform, args.elf, energy=energy)
     try:
-        print(f"tinysim runner: {args.elf} on {port}, reported to the runner as its DUT {name!r} "
-              f"(USB {vid:04X}:{pid:04X}); runner {folder}", file=sys.stderr, flush=True)
+        roles = ["interface board", "power monitor"] if energy else ["DUT"]
+        shim = []
+        for port, (vid, pid, name), role in zip(ports, identities, roles):
+            print(f"tinysim runner: {port} ({'emulated ' + role if energy else args.elf}) reported to the "
+                  f"runner as its {role} {name!r} (USB {vid:04X}:{pid:04X})", file=sys.stderr, flush=True)
+            shim += ["--port", port, "--usb", f"{vid:#06x}:{pid:#06x}",
+                     "--description", f"tinysim emulated {name if energy else args.platform}"]
+        print(f"tinysim runner: runner {folder}", file=sys.stderr, flush=True)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         code = subprocess.call(
-            [sys.executable, "-m", "tinysim.harness.runner_shim", "--port", port, "--usb", f"{vid:#06x}:{pid:#06x}",
-             "--description", f"tinysim emulated {args.platform}", "--runner-dir", str(folder), "--",
+            [sys.executable, "-m", "tinysim.harness.runner_shim", *shim, "--runner-dir", str(folder), "--",
              *runner_args], cwd=cwd, env=env)
     finally:
         stop_serve(serve)

@@ -39,6 +39,13 @@ def add_arguments(p) -> None:
     add_image_arguments(p)
     p.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal (the only mode so far)")
     p.add_argument("--link", metavar="PATH", help="also make PATH a symlink to the pty device (e.g. /tmp/tinysim-dut)")
+    p.add_argument("--energy", action="store_true",
+                   help="serve the runner's energy bench instead of the bare console: an emulated LPM01A "
+                   "power monitor and an emulated interface board, each on its own pty (stdout: one line, the "
+                   "interface board's pty and the monitor's), fed by the board in device time")
+    p.add_argument("--timestamp-pin", metavar="PERIPHERAL:PIN",
+                   help="with --energy: the GPIO wired to the monitor's D7 input (the pin the energy firmware "
+                   "pulls low as its timestamp); default the board's Arduino D7, e.g. gpio:PF13")
     p.add_argument(
         "--exec",
         dest="exec_program",
@@ -51,6 +58,8 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     if not args.pty:
         raise TinysimError("serve needs --pty (serving on a pseudo-terminal is the only mode)")
+    if args.energy:
+        return _serve_energy(args)
     if args.exec_program:
         if args.elf:
             raise TinysimError("give either --elf (emulated board) or --exec (local program), not both")
@@ -77,18 +86,7 @@ def run(args) -> int:
         print(path, flush=True)
         print(f"tinysim serve: {_describe(board, args)} on {path}"
               + (f" (link {args.link})" if args.link else "") + "; Ctrl-C stops", file=sys.stderr, flush=True)
-        signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            if not isinstance(board, Transport):
-                board.serve(master)
-            else:
-                _bridge(board, master)
-        except TransportClosed as err:
-            print(f"tinysim serve: {err}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            return 0
-        return 0
+        return _until_stopped(lambda: board.serve(master) if not isinstance(board, Transport) else _bridge(board, master))
     finally:
         if not isinstance(board, Transport):
             print(f"tinysim serve: stopped after {board.device_time().summary(board.machine.platform.name)}; "
@@ -107,12 +105,56 @@ def run(args) -> int:
 
 def _open_board(args):
     from ..pipeline.serve_loop import BoardServer  # deferred: `tinysim --help` start-up speed
-    from ..pipeline.session import build_session
+    return BoardServer(_session(args).machine)
+
+
+def _session(args):
+    from ..pipeline.session import build_session  # deferred: `tinysim --help` start-up speed
     if not args.elf or not args.platform:
         raise TinysimError("serve needs --platform and --elf (or --exec PROGRAM for a host-native DUT)")
     platform = load_platform(args.platform)
-    session = build_session(image_arg(args.elf, platform, args), platform)
-    return BoardServer(session.machine)
+    return build_session(image_arg(args.elf, platform, args), platform)
+
+
+def _raw_pty():
+    master, slave = os.openpty()
+    tty.setraw(slave, termios.TCSANOW)
+    return master, slave, os.ttyname(slave)
+
+
+def _serve_energy(args) -> int:
+    """`serve --energy`: the board behind an emulated interface board and LPM01A (two ptys)."""
+    from ..pipeline.energy_rig import EnergyRig, timestamp_pin  # deferred: `tinysim --help` start-up speed
+    if args.exec_program or args.link:
+        raise TinysimError("serve --energy takes --platform and --elf (not --exec or --link)")
+    session = _session(args)
+    rig = EnergyRig(session, pin=timestamp_pin(session.platform.name, args.timestamp_pin))
+    ptys = [_raw_pty(), _raw_pty()]
+    t0 = time.monotonic()
+    try:
+        boot = rig.board.boot()
+        for line in boot:
+            print(f"tinysim serve: DUT: {line}", file=sys.stderr)
+        if "m-timestamp-mode-performance" in boot:
+            raise TinysimError(f"serve --energy: {args.elf} is a performance-mode build (it printed "
+                               "m-timestamp-mode-performance): it times itself with its cycle counter and pulls no "
+                               "timestamp pin, so the power monitor would see no window; give an energy-mode build "
+                               "(e.g. ST's *_Energy_9600.hex on nucleo-l4r5zi-p)")
+        (io_master, _, io_path), (pm_master, pm_slave, pm_path) = ptys
+        print(f"{io_path} {pm_path}", flush=True)   # one line: a reader's select() sees it whole
+        print(f"tinysim serve: emulated {session.platform.name} running {session.firmware.path.name} behind an "
+              f"emulated interface board on {io_path} and an emulated LPM01A on {pm_path} (timestamp pin "
+              f"{rig.pin} on its D7); Ctrl-C stops", file=sys.stderr, flush=True)
+        return _until_stopped(lambda: rig.serve(
+            io_master, pm_master, pm_slave,
+            on_warning=lambda text: print(f"tinysim serve: warning: {text}", file=sys.stderr, flush=True)))
+    finally:
+        print(f"tinysim serve: stopped after {rig.board.device_time().summary(session.platform.name)}; "
+              f"{rig.edges} timestamp edges on {rig.pin}; {time.monotonic() - t0:.1f} s of host time", file=sys.stderr)
+        session.machine.close()
+        for master, slave, _ in ptys:
+            os.close(master)
+            os.close(slave)
 
 
 def _describe(board, args) -> str:
@@ -145,6 +187,19 @@ def _make_link(link: str, target: str) -> None:
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _until_stopped(serve) -> int:
+    """Run `serve()` until Ctrl-C or SIGTERM (exit 0) or the board goes away (exit 1)."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        serve()
+    except TransportClosed as err:
+        print(f"tinysim serve: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
 
 
 def _bridge(dut: Transport, master: int) -> None:

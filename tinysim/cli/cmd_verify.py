@@ -34,30 +34,51 @@ def _sha256(path: Path) -> str:
 
 def prebuilt_model(platform_name: str, workload: str) -> Optional[Path]:
     """The .tflite a prebuilt image was compiled from, as its platform manifest records it."""
-    from ..firmware.images import REPO_ROOT, load_manifest  # deferred: `tinysim --help` start-up speed
-    try:
-        entry = load_manifest(platform_name).get("images", {}).get(workload, {})
-    except ValueError:   # an unreadable manifest: no prebuilt image can be trusted
-        return None
-    model = entry.get("model") if isinstance(entry, dict) else None
+    from ..firmware.images import REPO_ROOT  # deferred: `tinysim --help` start-up speed
+    model = _entry(platform_name, workload).get("model")
     path = REPO_ROOT / model if isinstance(model, str) else None
     return path if path is not None and path.is_file() else None
 
 
+def _entry(platform_name: str, key: str) -> dict:
+    from ..firmware.images import load_manifest  # deferred: `tinysim --help` start-up speed
+    try:
+        entry = load_manifest(platform_name).get("images", {}).get(key, {})
+    except ValueError:   # an unreadable manifest: no prebuilt image can be trusted
+        return {}
+    return entry if isinstance(entry, dict) else {}
+
+
+def _built_from_sha256(platform_name: str, key: str) -> Optional[str]:
+    """The sha256 of the model image `key` was compiled from: the pinned hash an official-model
+    entry records, else the hash of the model file the entry names."""
+    pinned = _entry(platform_name, key).get("model_sha256")
+    if isinstance(pinned, str):
+        return pinned
+    path = prebuilt_model(platform_name, key)
+    return _sha256(path) if path is not None else None
+
+
 def resolve_image(model: Path, platform, elf) -> Path:
-    """The ELF to run: the one given, the prebuilt one for a shipped workload, or a fresh build."""
-    from ..firmware.images import WORKLOADS, build_model_image, image_path  # deferred: `tinysim --help` start-up speed
+    """The ELF to run: the one given, the prebuilt one built from this very model (the workload's
+    image, or its `<workload>_official` image for the official model, by the model's sha256),
+    or a fresh build."""
+    from ..firmware.images import OFFICIAL, WORKLOADS, build_model_image, image_path  # deferred: `tinysim --help` start-up speed
     if elf is not None:
         if not elf.is_file():
             raise TinysimError(f"{elf}: no such firmware image")
         return elf
-    if model.stem in WORKLOADS and image_path(platform.name, model.stem).is_file():
-        built_from = prebuilt_model(platform.name, model.stem)
-        if built_from is not None and _sha256(built_from) == _sha256(model):
-            return image_path(platform.name, model.stem)
-        print(f"{model}: not the model the prebuilt {image_path(platform.name, model.stem)} was "
-              f"built from ({built_from or 'no manifest entry'}: its sha256 differs); "
-              "building an image from this model", file=sys.stderr)
+    workload = model.stem[: -len(OFFICIAL)] if model.stem.endswith(OFFICIAL) else model.stem
+    if workload in WORKLOADS:
+        keys = [k for k in (workload, workload + OFFICIAL) if image_path(platform.name, k).is_file()]
+        sha = _sha256(model)
+        for key in keys:
+            if _built_from_sha256(platform.name, key) == sha:
+                return image_path(platform.name, key)
+        if keys:
+            print(f"{model}: not the model the prebuilt {' or '.join(str(image_path(platform.name, k)) for k in keys)} "
+                  f"{'was' if len(keys) == 1 else 'were'} built from (its sha256 differs); "
+                  "building an image from this model", file=sys.stderr)
     out = Path("build") / platform.name / f"{model.stem}.elf"
     out.parent.mkdir(parents=True, exist_ok=True)
     entry = build_model_image(model, platform, out)

@@ -2,9 +2,10 @@
 
 The runner finds its DUT by USB VID:PID (`serial.tools.list_ports.comports`, matched against its
 device list). An emulated board's pty has no USB identity, so this process - started by
-`tinysim runner` - makes `comports` report exactly one port, the pty, with the VID:PID the device
-list gives the DUT, and makes pyusb's scan for USB-only devices (energy monitors such as the
-JS220) find none; then it runs main.py as `__main__` with the runner folder on sys.path. Nothing
+`tinysim runner` - makes `comports` report exactly the ptys it is given, each with the VID:PID the
+device list gives the device it stands for (the DUT; or, in energy mode, the interface board and
+the LPM01A), and makes pyusb's scan for USB-only devices (energy monitors such as the JS220) find
+none; then it runs main.py as `__main__` with the runner folder on sys.path. Nothing
 of the runner is copied or changed.
 
     python -m tinysim.harness.runner_shim --port /dev/pts/5 --usb 0x0483:0x374B \\
@@ -17,10 +18,10 @@ import argparse
 import runpy
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 
-def _fake_ports(port: str, vid: int, pid: int, description: str):
+def _fake_port(port: str, vid: int, pid: int, description: str):
     from serial.tools.list_ports_common import ListPortInfo
 
     info = ListPortInfo(port, skip_link_detection=True)
@@ -29,14 +30,15 @@ def _fake_ports(port: str, vid: int, pid: int, description: str):
     info.manufacturer = "tinysim"
     info.product = description
     info.hwid = f"USB VID:PID={vid:04X}:{pid:04X} (emulated by tinysim)"
-    return [info]
+    return info
 
 
-def install(port: str, vid: int, pid: int, description: str) -> None:
-    """Patch port discovery in this process: the pty is the only serial port, no USB-only device."""
+def install(ports: List[Tuple[str, int, int, str]]) -> None:
+    """Patch port discovery in this process: the ptys (path, vid, pid, description) are the only
+    serial ports, and there is no USB-only device."""
     import serial.tools.list_ports as list_ports
 
-    ports = _fake_ports(port, vid, pid, description)
+    ports = [_fake_port(*p) for p in ports]
 
     def comports(include_links: bool = False):
         return list(ports)
@@ -59,16 +61,20 @@ def parse_usb(text: str) -> tuple:
 
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tinysim.harness.runner_shim")
-    p.add_argument("--port", required=True, help="the serial device the runner should find (a pty)")
-    p.add_argument("--usb", required=True, metavar="VID:PID", help="the USB identity to report for it")
-    p.add_argument("--description", default="tinysim emulated board")
+    p.add_argument("--port", required=True, action="append",
+                   help="a serial device the runner should find (a pty); repeat it for several")
+    p.add_argument("--usb", required=True, action="append", metavar="VID:PID",
+                   help="the USB identity to report for it (one per --port, in order)")
+    p.add_argument("--description", action="append", help="its description (one per --port, in order)")
     p.add_argument("--runner-dir", required=True, help="folder holding the runner's main.py")
     p.add_argument("runner_args", nargs=argparse.REMAINDER, help="arguments for main.py (after --)")
     args = p.parse_args(argv)
     runner_args = args.runner_args[1:] if args.runner_args[:1] == ["--"] else args.runner_args
-    vid, pid = parse_usb(args.usb)
+    if len(args.usb) != len(args.port):
+        raise SystemExit("runner_shim: give one --usb per --port")
+    names = (args.description or []) + ["tinysim emulated board"] * len(args.port)
     main_py = Path(args.runner_dir) / "main.py"
-    install(args.port, vid, pid, args.description)
+    install([(port, *parse_usb(usb), name) for port, usb, name in zip(args.port, args.usb, names)])
     sys.path.insert(0, str(Path(args.runner_dir).resolve()))
     sys.argv = [str(main_py), *runner_args]
     runpy.run_path(str(main_py), run_name="__main__")

@@ -24,6 +24,22 @@ def _LINE_END(data: bytes) -> bool:
     return b"\n" in data
 
 
+def rx_line_busy(machine) -> bool:
+    """Whether host bytes are still on the console's RX line (sent, not yet landed).
+
+    The machine's idle rule counts host writes and transmitted bytes as UART traffic, not bytes
+    landing: a firmware sleeping between received bytes of an input longer than its idle time
+    (a second of device time: 11.5 kB at 115200 baud) looks idle with the rest still on the wire.
+    It is not: the line is its work. A caller that finds the machine "idle" with the line busy
+    marks it active (`mark_rx_active`) and runs on."""
+    return bool(getattr(machine.console(), "wire", None))
+
+
+def mark_rx_active(machine) -> None:
+    """Bytes landing count as UART activity: restart the machine's idle rule from now."""
+    machine.last_uart_cycles = machine.now()
+
+
 @TRANSPORTS.register("emulated")
 class EmulatedTransport(Transport):
     """The firmware running in the emulator, reached through its console UART.
@@ -109,7 +125,9 @@ class EmulatedTransport(Transport):
             result = self.machine.run(max_instructions=step, until=_LINE_END)
             self.last_result = result
             executed += result.instructions
-            if result.exit == "idle":
+            if result.exit == "idle" and rx_line_busy(self.machine):
+                mark_rx_active(self.machine)   # the rest of a long input is still arriving
+            elif result.exit == "idle":
                 self._idle = True
             elif result.exit == "halt":
                 if not self._tx:

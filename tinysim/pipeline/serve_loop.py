@@ -35,7 +35,7 @@ from typing import Callable, List, Optional
 
 from ..errors import EmulationError
 from ..harness.transports import TransportClosed
-from .emulated_transport import HOST_TURNAROUND_S
+from .emulated_transport import HOST_TURNAROUND_S, mark_rx_active, rx_line_busy
 
 # Instructions per slice between two looks at the client: ~40 ms of host time at the ~50 MIPS
 # measured for kws01 under serve, so a client's bytes wait about that long before they are queued.
@@ -108,12 +108,8 @@ class BoardServer:
         m = self.machine
         result = m.run(max_instructions=self.slice_instructions, until=_line_end)
         self.reply_due = result.exit == "until" and END_OF_RESPONSE in self._tx[-80:]
-        if result.exit == "idle" and self._rx_line_busy():
-            # The machine's idle rule counts host writes and transmitted bytes as UART traffic,
-            # not bytes landing: a firmware sleeping between received bytes of an input longer
-            # than IDLE_SECONDS of line time (11.5 kB at 115200 baud) looks idle with the rest
-            # still on the wire. It is not: the line is its work. Mark it active and run on.
-            m.last_uart_cycles = m.now()
+        if result.exit == "idle" and rx_line_busy(m):
+            mark_rx_active(m)   # bytes landing are the board's work (emulated_transport.rx_line_busy)
         elif result.exit == "idle":
             self.busy = False
             now = m.now()
@@ -128,11 +124,6 @@ class BoardServer:
         elif result.exit not in ("budget", "until"):
             raise EmulationError(f"unexpected run exit {result.exit!r}")
         return self.take_output()
-
-    def _rx_line_busy(self) -> bool:
-        """Whether host bytes are still on the console's RX line (sent, not yet landed)."""
-        console = self.machine.console()
-        return bool(getattr(console, "wire", None))
 
     def take_output(self) -> bytes:
         data = bytes(self._tx)
@@ -168,16 +159,16 @@ class BoardServer:
             writers = [fd] if pending else []
             readable, writable, _ = select.select([fd], writers, [], timeout)
             if readable:
-                self.feed(_read_burst(fd))
+                self.feed(read_burst(fd))
             if writable and pending:
-                del pending[: _write(fd, pending)]
+                del pending[: write_some(fd, pending)]
             if self.busy:
                 pending += self.step()
                 if pending:
-                    del pending[: _write(fd, pending)]
+                    del pending[: write_some(fd, pending)]
 
 
-def _read_burst(fd: int) -> bytes:
+def read_burst(fd: int) -> bytes:
     """What the client has written, taken whole when it streams a long write through the pty's
     small buffer: a host's serial driver queues a write and the line carries it at the baud rate
     without gaps, so the board must not sleep between two pty-buffers' worth of one write."""
@@ -205,7 +196,8 @@ def _read(fd: int) -> bytes:
         raise
 
 
-def _write(fd: int, data: bytearray) -> int:
+def write_some(fd: int, data: bytearray) -> int:
+    """Write what `fd` takes now; the count written (0 while the client does not read)."""
     try:
         return os.write(fd, data)
     except BlockingIOError:
