@@ -17,9 +17,11 @@ from tinysim.firmware import build
 session = pytest.importorskip("tinysim.pipeline.session", reason="tinysim.emu not built")
 
 PORT_OF = {"nucleo-l4r5zi": "nucleo-l4r5zi", "gd32vf103-longan": "gd32vf103",
-           "esp32c3-devkitm": "esp32c3", "nucleo-u575zi-q": "nucleo-u575zi-q"}
+           "esp32c3-devkitm": "esp32c3", "nucleo-u575zi-q": "nucleo-u575zi-q",
+           "nucleo-u385rg-q": "nucleo-u385rg-q"}
 CLOCK_HZ = {"nucleo-l4r5zi": 120_000_000, "gd32vf103-longan": 108_000_000,
-            "esp32c3-devkitm": 160_000_000, "nucleo-u575zi-q": 160_000_000}
+            "esp32c3-devkitm": 160_000_000, "nucleo-u575zi-q": 160_000_000,
+            "nucleo-u385rg-q": 96_000_000}
 
 
 def _image(platform: str, name: str):
@@ -36,6 +38,7 @@ PERIPHERAL_WINDOWS = {
     "gd32vf103-longan": [(0x40000000, 0x50000000), (0xD1000000, 0xD3000000)],
     "esp32c3-devkitm": [(0x60000000, 0x600D1000)],
     "nucleo-u575zi-q": [(0x40000000, 0x60000000), (0xE0000000, 0xE0100000)],
+    "nucleo-u385rg-q": [(0x40000000, 0x60000000), (0xE0000000, 0xE0100000)],
 }
 
 
