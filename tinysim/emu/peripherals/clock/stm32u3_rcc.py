@@ -25,17 +25,13 @@ range 5 (MSIRC1, DIV2, 12MHz) is always selected").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional
 
 from .. import PERIPHERALS
-from ..base import RO, UNMODELLED, WO, Peripheral, Reg
+from ..base import RO, UNMODELLED, WO, Reg
+from .stm32u5_rcc import AHB_DIV, APB_DIV, HSI16_HZ, Stm32u5Rcc, U5Clocks
 
-HSI16_HZ = 16_000_000.0
-HSI48_HZ = 48_000_000.0
 MSIRC0_HZ, MSIRC1_HZ = 96_000_000.0, 24_000_000.0   # system_stm32u3xx.c MSIRC0_VALUE / MSIRC1_VALUE
-AHB_DIV = {8: 2, 9: 4, 10: 8, 11: 16, 12: 64, 13: 128, 14: 256, 15: 512}   # HPRE (CFGR2[3:0])
-APB_DIV = {4: 2, 5: 4, 6: 8, 7: 16}                                         # PPREx
 # RCC_CR: the oscillators' ON bit -> their RDY bit (stm32u385xx.h RCC_CR_*_Pos)
 READY_BITS = {"MSIS": (0, 2), "MSIK": (3, 4), "HSI16": (11, 13), "HSI48": (14, 15), "HSE": (16, 17)}
 RDY_MASK = sum(1 << rdy for _, rdy in READY_BITS.values()) | 1 << 9 | 1 << 10   # + MSIPLLxRDY
@@ -43,18 +39,11 @@ SW_SOURCES = ("MSIS", "HSI16", "HSE", None)          # SW = 11 is reserved
 MSIRGSEL = 1 << 23
 
 
-@dataclass(frozen=True)
-class U3Clocks:
-    sysclk_hz: float
-    hclk_hz: float
-    pclk_hz: Tuple[float, float, float]   # PCLK1, PCLK2, PCLK3
-    problems: tuple = ()
-
-
 @PERIPHERALS.register("clock.stm32u3_rcc")
-class Stm32u3Rcc(Peripheral):
-    # hse_hz: the HSE the board feeds (0 = none fitted); lse_hz: the LSE crystal
-    DEFAULTS = {"hse_hz": 0, "lse_hz": 32_768}
+class Stm32u3Rcc(Stm32u5Rcc):
+    """The U5 model's bus prescalers (CFGR2/CFGR3 at the same offsets and encodings), HCLK
+    reporting and parameters (hse_hz, lse_hz), with the U3's oscillators, registers and
+    kernel clock selectors; its U5 PLL handlers name registers the U3 does not have."""
 
     REGISTERS = (
         Reg(0x00, "CR", 0x0000001D),          # MSISON|MSISRDY|MSIKON|MSIKRDY (recalled)
@@ -79,12 +68,6 @@ class Stm32u3Rcc(Peripheral):
         Reg(0x130, "SECCFGR", 0, UNMODELLED), Reg(0x134, "PRIVCFGR", 0, UNMODELLED),
     )
 
-    def reset(self) -> None:
-        super().reset()
-        self._last_hclk = None
-        self._key = None
-        self._clocks: Optional[U3Clocks] = None
-
     # ---- the oscillators and the SYSCLK switch -------------------------------------------------
     def write_CR(self, value, mask):
         cr = (self.values[0x00] & ~mask) | (value & mask & ~RDY_MASK)
@@ -107,18 +90,9 @@ class Stm32u3Rcc(Peripheral):
         self.values[0x1C] = (cfgr & ~0xC) | (sws << 2)
         self._report_clock()
 
-    def _store_and_report(self, offset, value, mask):
-        self.values[offset] = (self.values[offset] & ~mask) | (value & mask)
-        self._report_clock()
-
     def write_ICSCR1(self, value, mask):
-        self._store_and_report(0x08, value, mask)
-
-    def write_CFGR2(self, value, mask):
-        self._store_and_report(0x20, value, mask)
-
-    def write_CFGR3(self, value, mask):
-        self._store_and_report(0x24, value, mask)
+        self.values[0x08] = (self.values[0x08] & ~mask) | (value & mask)
+        self._report_clock()
 
     def write_CSR(self, value, mask):
         # RMVF (bit 23) clears the reset flags (bits 25..31) and reads 0; the rest store
@@ -139,7 +113,7 @@ class Stm32u3Rcc(Peripheral):
         divs = csr >> 8 & 3 if kernel else csr >> 12 & 3
         return MSIRC1_HZ / (1 << divs)
 
-    def tree(self) -> U3Clocks:
+    def tree(self) -> U5Clocks:
         """SYSCLK, HCLK and the PCLKs now, and what silicon would not run (`problems`)."""
         key = tuple(self.values[o] for o in (0x00, 0x08, 0x1C, 0x20, 0x24, 0x114))
         if key == self._key and self._clocks is not None:
@@ -150,12 +124,8 @@ class Stm32u3Rcc(Peripheral):
         cfgr2, cfgr3 = self.values[0x20], self.values[0x24]
         pclk = (hclk / APB_DIV.get(cfgr2 >> 4 & 7, 1), hclk / APB_DIV.get(cfgr2 >> 8 & 7, 1),
                 hclk / APB_DIV.get(cfgr3 >> 4 & 7, 1))
-        self._key, self._clocks = key, U3Clocks(sysclk, hclk, pclk, ())
+        self._key, self._clocks = key, U5Clocks(sysclk, hclk, pclk, ())
         return self._clocks
-
-    def core_clock_hz(self) -> float:
-        """HCLK: the Cortex-M33, its SysTick and DWT cycle counter run from it."""
-        return self.tree().hclk_hz
 
     def kernel_clock_hz(self, uart_name: str) -> Optional[float]:
         """USART1: CCIPR1.USART1SEL (0 PCLK2, 1 HSI16); LPUART1: CCIPR3.LPUART1SEL (00 PCLK3,
@@ -168,9 +138,3 @@ class Stm32u3Rcc(Peripheral):
             msik = self._msi_hz(True) if self.values[0x00] >> 3 & 1 else 0.0
             return (t.pclk_hz[2], hsi, float(self.params["lse_hz"]), msik)[self.values[0x108] & 3]
         return None
-
-    def _report_clock(self) -> None:
-        hclk = self.core_clock_hz()
-        if hclk != self._last_hclk:
-            self._last_hclk = hclk
-            self.host.clock_changed()

@@ -4,14 +4,14 @@ Voltage scaling: the U3 has two core voltage ranges, selected by one-hot bits in
 (R1EN bit 0: Range 1, up to 96 MHz; R2EN bit 1: Range 2, up to 48 MHz, the reset range), each
 with its ready flag (R1RDY bit 16, R2RDY bit 17), and the EPOD booster (BOOSTEN bit 8, BOOSTRDY
 bit 24), which ChibiOS's STM32U3xx/stm32_limits.h (STM32_RANGEx_BOOSTEN_THRESHOLD, from RM0487)
-asks for at any clock in Range 1 and above 24 MHz in Range 2; not checked here. Bit positions: stm32u385xx.h "Bit definition for
-PWR_VOSR register" (its comment gives BOOSTRDY's mask as 0x04000000; its _Pos is 24, which is
-used). The ready flags follow at once: the regulator's settling time is not modelled. Writing
-both R1EN and R2EN, or neither, keeps the range in force (RM0487 allows one range at a time;
-recalled). The HCLK limit per range is the machine's check (`max_hclk_hz` param, from the SoC
-file). PWR_CR3.REGSEL (bit 1) picks the SMPS (1) or the LDO (0); PWR_SVMSR.REGS (bit 1) reports
-which one runs, at once. Other registers store what is written. Offsets: stm32u385xx.h
-PWR_TypeDef; reset values recalled from RM0487.
+asks for at any clock in Range 1 and above 24 MHz in Range 2; not checked here. Bit positions:
+stm32u385xx.h "Bit definition for PWR_VOSR register" (its comment gives BOOSTRDY's mask as
+0x04000000; its _Pos is 24, which is used). The ready flags follow at once: the regulator's
+settling time is not modelled. Writing both R1EN and R2EN, or neither, keeps the range in force
+(one range at a time; recalled from RM0487). The HCLK limit per range is the machine's check
+(`max_hclk_hz` param, from the SoC file). PWR_CR3.REGSEL (bit 1) picks the SMPS (1) or the LDO
+(0); PWR_SVMSR.REGS (bit 1) reports which one runs, at once. Other registers store what is
+written. Offsets: stm32u385xx.h PWR_TypeDef; reset values recalled from RM0487.
 """
 
 from __future__ import annotations
