@@ -41,6 +41,7 @@ def test_rcc_prescalers_and_uart_kernel_clocks_as_st_configures_them():
     assert (t.hclk_hz, t.pclk_hz) == (96e6, (6e6, 24e6, 6e6))
     assert rcc.kernel_clock_hz("lpuart1") == 6e6       # LPUART1SEL 00: PCLK3
     assert rcc.kernel_clock_hz("usart1") == 24e6       # USART1SEL 0: PCLK2
+    assert rcc.kernel_clock_hz("usart3") == 6e6        # USART3SEL 0: PCLK1
     rcc.reg_write("CCIPR1", 1)                         # USART1SEL 1: HSI16, off -> no clock
     assert rcc.kernel_clock_hz("usart1") == 0.0
     rcc.reg_write("CR", rcc.get("CR") | HSION)

@@ -6,16 +6,18 @@ one of them divided by 1, 2, 4 or 8. Which fields set the division: with RCC_ICS
 ICSCR1.MSISSEL (0 = MSIRC0, 1 = MSIRC1) and ICSCR1.MSISDIV (MSIK: MSIKSEL, MSIKDIV); with
 MSIRGSEL = 0 (the reset value), MSIRC1 divided by RCC_CSR.MSISDIVS (MSIKDIVS), whose reset value
 01 gives 12 MHz. That is ST's own SystemCoreClockUpdate (system_stm32u3xx.c) and
-HAL_RCC_GetSysClockFreq. The MSI PLL modes (MSIPLLxEN, locking an RC to LSE/HSE) shift the RC
-by a few kHz at most and are ignored here.
+HAL_RCC_GetSysClockFreq. Not modelled: the MSI PLL modes (CR.MSIPLLxEN lock an RC to LSE or
+HSE; ICSCR1.MSIPLL1N retunes MSIRC1 to 22.58 or 24.576 MHz, stm32u3xx_hal_rcc_ex.h
+RCC_MSIRC1_PLLN_*), which ST's MLPerf Tiny builds leave off.
 
 What it follows: the oscillators' ON -> RDY handshake in RCC_CR (MSIS, MSIK, HSI16, HSI48, HSE;
 each ready bit follows its enable at once: start-up times are not modelled), the SYSCLK switch in
 RCC_CFGR1 (SW -> SWS, only to a ready source), the AHB and APB prescalers (RCC_CFGR2 HPRE, PPRE1,
-PPRE2; RCC_CFGR3 PPRE3), and the USART1 / LPUART1 kernel clock selections the UART models ask for
-(`kernel_clock_hz`): CCIPR1.USART1SEL (0 PCLK2, 1 HSI16), CCIPR3.LPUART1SEL (00 PCLK3, 01 HSI16,
-10 LSE, 11 MSIK) per stm32u3xx_hal_rcc_ex.h. Each HCLK change is reported to the host
-(`Host.clock_changed`). Clock enable registers store what is written.
+PPRE2; RCC_CFGR3 PPRE3), and the UART kernel clock selections the UART models ask for
+(`kernel_clock_hz`): CCIPR1.USART1SEL (0 PCLK2, 1 HSI16), CCIPR1.USART3SEL (0 PCLK1, 1 HSI16),
+CCIPR3.LPUART1SEL (00 PCLK3, 01 HSI16, 10 LSE, 11 MSIK) per stm32u3xx_hal_rcc_ex.h. Each HCLK
+change is reported to the host (`Host.clock_changed`). Clock enable registers store what is
+written.
 
 Register offsets and bit positions: ST's stm32u385xx.h (RCC_TypeDef, "Bit definition for RCC_*")
 as read. Reset values are recalled from RM0487 (not in the corpus searched): CR = MSISON |
@@ -128,12 +130,15 @@ class Stm32u3Rcc(Stm32u5Rcc):
         return self._clocks
 
     def kernel_clock_hz(self, uart_name: str) -> Optional[float]:
-        """USART1: CCIPR1.USART1SEL (0 PCLK2, 1 HSI16); LPUART1: CCIPR3.LPUART1SEL (00 PCLK3,
-        01 HSI16, 10 LSE, 11 MSIK). Others: None (the model's own param or the core clock)."""
+        """USART1: CCIPR1.USART1SEL (0 PCLK2, 1 HSI16); USART3: CCIPR1.USART3SEL (bit 2: 0 PCLK1,
+        1 HSI16); LPUART1: CCIPR3.LPUART1SEL (00 PCLK3, 01 HSI16, 10 LSE, 11 MSIK). Others: None
+        (the model's own param or the core clock)."""
         t = self.tree()
         hsi = HSI16_HZ if self.values[0x00] >> 11 & 3 else 0.0     # HSION or HSIKERON
         if uart_name == "usart1":
             return hsi if self.values[0x100] & 1 else t.pclk_hz[1]
+        if uart_name == "usart3":
+            return hsi if self.values[0x100] & 4 else t.pclk_hz[0]
         if uart_name == "lpuart1":
             msik = self._msi_hz(True) if self.values[0x00] >> 3 & 1 else 0.0
             return (t.pclk_hz[2], hsi, float(self.params["lse_hz"]), msik)[self.values[0x108] & 3]
