@@ -18,6 +18,7 @@ def test_every_workload_fits_the_reference_board():
     assert {w for p, w in CASES if p == "esp32c3-devkitm"} == set(WORKLOADS)
     assert {w for p, w in CASES if p == "nucleo-u575zi-q"} == set(WORKLOADS)
     assert {w for p, w in CASES if p == "nrf5340-dk"} == set(WORKLOADS)
+    assert {w for p, w in CASES if p == "nucleo-u385rg-q"} == set(WORKLOADS)
 
 
 @pytest.mark.tflite

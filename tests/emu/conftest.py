@@ -15,7 +15,8 @@ COMPILERS = {"nucleo-l4r5zi": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
              "gd32vf103-longan": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf"),
              "esp32c3-devkitm": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf"),
              "nucleo-u575zi-q": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
-             "nrf5340-dk": ("arm-none-eabi-gcc", "gcc-arm-none-eabi")}
+             "nrf5340-dk": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
+             "nucleo-u385rg-q": ("arm-none-eabi-gcc", "gcc-arm-none-eabi")}
 
 
 def test_firmware(name: str, board: str = "nucleo-l4r5zi", tmp_dir: Path = None) -> Path:

@@ -43,7 +43,8 @@ def test_unknown_board_and_test_are_named():
 
 def test_a_board_is_built_by_its_platform_name():
     assert build.available_boards() == ["esp32c3-devkitm", "gd32vf103-longan", "nrf5340-dk",
-                                        "nucleo-h7a3zi-q", "nucleo-l4r5zi", "nucleo-u575zi-q"]
+                                        "nucleo-h7a3zi-q", "nucleo-l4r5zi", "nucleo-u385rg-q",
+                                        "nucleo-u575zi-q"]
     for name in build.available_boards():
         spec = build.load_board(name)
         assert spec.name == name and spec.platforms == (name,)

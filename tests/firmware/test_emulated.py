@@ -18,10 +18,10 @@ session = pytest.importorskip("tinysim.pipeline.session", reason="tinysim.emu no
 
 PORT_OF = {"nucleo-l4r5zi": "nucleo-l4r5zi", "gd32vf103-longan": "gd32vf103",
            "esp32c3-devkitm": "esp32c3", "nucleo-u575zi-q": "nucleo-u575zi-q",
-           "nrf5340-dk": "nrf5340-dk"}
+           "nrf5340-dk": "nrf5340-dk", "nucleo-u385rg-q": "nucleo-u385rg-q"}
 CLOCK_HZ = {"nucleo-l4r5zi": 120_000_000, "gd32vf103-longan": 108_000_000,
             "esp32c3-devkitm": 160_000_000, "nucleo-u575zi-q": 160_000_000,
-            "nrf5340-dk": 128_000_000}
+            "nrf5340-dk": 128_000_000, "nucleo-u385rg-q": 96_000_000}
 
 
 def _image(platform: str, name: str):
@@ -39,6 +39,7 @@ PERIPHERAL_WINDOWS = {
     "esp32c3-devkitm": [(0x60000000, 0x600D1000)],
     "nucleo-u575zi-q": [(0x40000000, 0x60000000), (0xE0000000, 0xE0100000)],
     "nrf5340-dk": [(0x40000000, 0x60000000), (0xE0000000, 0xE0100000)],
+    "nucleo-u385rg-q": [(0x40000000, 0x60000000), (0xE0000000, 0xE0100000)],
 }
 
 

@@ -34,8 +34,9 @@ def test_catalogue_has_the_eight_l4r5zi_p_builds_and_the_u5_boards():
     assert all(e.platform == "nucleo-l4r5zi-p" and e.declared["clock_hz"] == 120_000_000 for e in l4)
     u575 = cat.select(["st-v1.3-nucleo-u575zi-q-*"])
     assert len(u575) == 8 and all(e.platform == "nucleo-u575zi-q" for e in u575)
-    others = [e for e in cat.entries if e.board not in ("NUCLEO-L4R5ZI-P", "NUCLEO-U575ZI-Q")]
-    assert len(others) == 8 and all(e.platform == "" for e in others)  # no tinysim board yet
+    u385 = cat.select(["st-v1.3-nucleo-u385rg-q-*"])
+    assert len(u385) == 8 and all(e.platform == "nucleo-u385rg-q" for e in u385)
+    assert len(cat.entries) == 24
     for e in cat.entries:
         assert cat.url(e).startswith("https://") and cat.source["commit"] in cat.url(e)
 
