@@ -94,8 +94,10 @@ def test_board_folder_and_path_find_the_same_board():
     assert by_name.source_files == (str(folder / "nucleo-l4r5zi.toml"),
                                     str(PLATFORMS_DIR / "socs" / "stm32l4r5" / "stm32l4r5.toml"))
     port = by_name.firmware
-    assert port.sources[0] == PLATFORMS_DIR / "socs" / "stm32l4r5" / "startup.c"
-    assert port.sources[1] == folder / "board.c"
+    common = PLATFORMS_DIR / "common"
+    assert port.sources[:4] == (PLATFORMS_DIR / "socs" / "stm32l4r5" / "startup.c",
+                                common / "cortex_m_startup.c",       # the SoC's startup list
+                                folder / "board.c", common / "stm32_board.c")   # the board's
     assert PLATFORMS_DIR / "socs" / "stm32l4r5" in port.include_dirs   # the SoC's register header
 
 
