@@ -181,3 +181,13 @@ def test_labels_of_sizes_that_are_not_whole_kib_stay_distinct():
     p = load_platform("nucleo-l4r5zi")
     assert p.with_overrides(sram_bytes=1000).label == "nucleo-l4r5zi@sram=1000B"
     assert p.with_overrides(sram_bytes=1023).label != p.with_overrides(sram_bytes=1000).label
+
+
+def test_common_names_the_shared_port_c_wherever_the_board_lives(tmp_path):
+    """`common/<file>` in a [firmware] list is platforms/common/<file>, also for a board folder
+    kept outside this tree (it names the shipped SoC, whose startup list uses it too)."""
+    dst = tmp_path / "elsewhere" / "b"
+    shutil.copytree(PLATFORMS_DIR / "boards" / "nucleo-u575zi-q", dst)
+    port = load_platform(str(dst / "nucleo-u575zi-q.toml")).firmware
+    assert PLATFORMS_DIR / "common" / "stm32_board.c" in port.sources
+    assert PLATFORMS_DIR / "common" / "cortex_m_startup.c" in port.sources

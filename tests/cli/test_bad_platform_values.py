@@ -25,7 +25,6 @@ def _platform(tmp_path, board=(), soc=()):
     root = tmp_path / "platforms"
     shutil.copytree(REPO / "platforms" / "boards" / PLATFORM, root / "boards" / "b")
     shutil.copytree(REPO / "platforms" / "socs" / SOC, root / "socs" / SOC)
-    shutil.copytree(REPO / "platforms" / "common", root / "common")   # the SoC's startup list names it
     (root / "boards" / "b" / f"{PLATFORM}.toml").rename(root / "boards" / "b" / "b.toml")
     paths = root / "boards" / "b" / "b.toml", root / "socs" / SOC / f"{SOC}.toml"
     for path, subs in zip(paths, (board, soc)):
