@@ -94,8 +94,10 @@ def test_board_folder_and_path_find_the_same_board():
     assert by_name.source_files == (str(folder / "nucleo-l4r5zi.toml"),
                                     str(PLATFORMS_DIR / "socs" / "stm32l4r5" / "stm32l4r5.toml"))
     port = by_name.firmware
-    assert port.sources[0] == PLATFORMS_DIR / "socs" / "stm32l4r5" / "startup.c"
-    assert port.sources[1] == folder / "board.c"
+    common = PLATFORMS_DIR / "common"
+    assert port.sources[:4] == (PLATFORMS_DIR / "socs" / "stm32l4r5" / "startup.c",
+                                common / "cortex_m_startup.c",       # the SoC's startup list
+                                folder / "board.c", common / "stm32_board.c")   # the board's
     assert PLATFORMS_DIR / "socs" / "stm32l4r5" in port.include_dirs   # the SoC's register header
 
 
@@ -192,3 +194,13 @@ def test_a_shared_cache_with_its_own_dcache_keys_is_refused(platforms_copy):
     _edit(soc, "icache_ways = 2\n", "icache_ways = 2\ndcache_lines = 256\n")
     with pytest.raises(PlatformError, match=r"stm32u575\.toml: flash\.shared_cache: .*remove the dcache_"):
         load_platform("nucleo-u575zi-q", directory=platforms_copy)
+
+
+def test_common_names_the_shared_port_c_wherever_the_board_lives(tmp_path):
+    """`common/<file>` in a [firmware] list is platforms/common/<file>, also for a board folder
+    kept outside this tree (it names the shipped SoC, whose startup list uses it too)."""
+    dst = tmp_path / "elsewhere" / "b"
+    shutil.copytree(PLATFORMS_DIR / "boards" / "nucleo-u575zi-q", dst)
+    port = load_platform(str(dst / "nucleo-u575zi-q.toml")).firmware
+    assert PLATFORMS_DIR / "common" / "stm32_board.c" in port.sources
+    assert PLATFORMS_DIR / "common" / "cortex_m_startup.c" in port.sources

@@ -88,9 +88,9 @@ def test_cortex_m_vector_table_boots_the_reset_handler():
     assert reset == syms["Reset_Handler"] | 1  # Thumb bit set
     assert hard == syms["HardFault_Handler"] | 1
     assert entry == syms["Reset_Handler"]
-    # LPUART1 is device interrupt 70: vector 16 + 70
+    # the console (LPUART1) is device interrupt 70: vector 16 + 70 is the shared console handler
     (lpuart,), _, _ = _first_words(path, 0x08000000 + 4 * (16 + 70), 1)
-    assert lpuart == syms["LPUART1_IRQHandler"] | 1
+    assert lpuart == syms["Console_IRQHandler"] | 1
 
 
 def test_esp32c3_image_starts_with_the_direct_boot_header():

@@ -72,3 +72,17 @@ def test_memrmp_remap_is_reported_not_followed():
     syscfg.reg_write("MEMRMP", 3)                        # SRAM1 at 0
     assert syscfg.reg_read("MEMRMP") == 3
     assert host.unmodelled_log == [("syscfg", "MEMRMP.MEM_MODE (boot alias remap not followed)", "write")]
+
+
+def test_exti_follows_every_gpio_pin_through_one_watcher():
+    host, gpio, syscfg, exti = _system()
+    assert len(gpio._watchers) == 1                       # one dispatcher, not one per pin
+    syscfg.reg_write("EXTICR4", 2 << 4)                   # line 13 <- port C
+    exti.reg_write("FTSR1", 1 << 13)
+    exti.reg_write("IMR1", 1 << 13)
+    gpio.write(0x800 + 0x18, 4, 1 << 13)                  # PC13 high: no falling edge
+    assert exti.reg_read("PR1") == 0
+    gpio.write(0x800 + 0x18, 4, 1 << 29)                  # PC13 low
+    assert exti.reg_read("PR1") == 1 << 13 and host.irqs[40] is True   # EXTI15_10
+    gpio.write(0x2000 + 0x18, 4, 1 << 13)                 # PI13 (last port EXTI has): line 13 is on C
+    assert exti.reg_read("PR1") == 1 << 13

@@ -5,6 +5,7 @@ import pytest
 
 from tinysim.emu.peripherals.base import NullHost
 from tinysim.emu.peripherals.timer.stm32_tim import Stm32Tim
+from tinysim.emu.peripherals.timer.ticks import kernel_clock_hz
 
 IRQ = 25   # TIM1_UP/TIM16 (RM0432 Table 58)
 
@@ -203,3 +204,17 @@ def test_lptim_whose_clock_source_is_off_stands_still():
     t.reg_write("CR", 1 | 4)
     host.cycles = 1_000_000
     assert t.reg_read("CNT") == 0 and t.next_event(host.cycles) is None
+
+
+@pytest.mark.parametrize("make_timer", [_tim, _lptim])
+def test_tim_and_lptim_take_their_kernel_clock_from_one_lookup(make_timer):
+    """timer/ticks.py `kernel_clock_hz`: the param overrides, else the clock controller's clock
+    for the timer's name (0.0: the source is off), else the core clock."""
+    t, host = make_timer(core_hz=120e6)
+    assert kernel_clock_hz(t) == 120e6                       # no clock controller: the core clock
+    host.kernel_clock_hz = lambda name: {t.name: 60e6}.get(name)
+    assert kernel_clock_hz(t) == 60e6                        # derived for this timer's name
+    host.kernel_clock_hz = lambda name: 0.0
+    assert kernel_clock_hz(t) == 0.0                         # its source is off
+    t.params["kernel_clock_hz"] = 30e6
+    assert kernel_clock_hz(t) == 30e6                        # the override wins

@@ -163,3 +163,48 @@ def test_timer_clocks_double_when_the_apb_prescaler_divides():
     assert tree.timer_kernel_hz("lptim1", 0b01 << 18) == 32_000   # LSI (CSR.LSION set above)
     assert tree.timer_kernel_hz("lptim2", 0b10 << 20) == 16e6     # HSI16
     assert tree.timer_kernel_hz("usart1", 0) is None
+
+
+def test_a_poll_that_finds_the_lse_ready_reports_the_kernel_clock_change():
+    """The bus tells the host of RCC writes only; the LSE turning ready (seen by a BDCR poll) is
+    the one clock change a read finds, so the model reports it: an LSE-clocked UART starts."""
+    rcc, host = make("clock.stm32l4_rcc", 0x40021000, 0x400, clock=4e6,
+                     startup_us={"LSE": 100.0})
+    rcc.reg_write("CCIPR", 0b11 << 10)                   # LPUART1 on the LSE
+    rcc.reg_write("BDCR", 1)                             # LSEON
+    assert rcc.kernel_clock_hz("lpuart1") == 0.0
+    before = host.clock_changes
+    assert not rcc.reg_read("BDCR") & 2                  # not ready yet: nothing to report
+    assert host.clock_changes == before
+    host.cycles += 400                                   # 100 us at 4 MHz
+    assert rcc.reg_read("BDCR") & 2                      # LSERDY
+    assert host.clock_changes == before + 1
+    assert rcc.kernel_clock_hz("lpuart1") == 32768
+    rcc.reg_read("BDCR")
+    assert host.clock_changes == before + 1              # once
+
+
+@pytest.mark.parametrize("model, offsets", [
+    ("clock.stm32l4_rcc", {"CCIPR": 0x88}),
+    ("clock.stm32u5_rcc", {"CFGR2": 0x20, "CFGR3": 0x24, "PLL1CFGR": 0x28, "PLL1DIVR": 0x34}),
+    ("clock.stm32h7_rcc", {"CDCFGR1": 0x18, "CDCFGR2": 0x1C, "PLLCKSELR": 0x28, "PLL1DIVR": 0x30,
+                           "CDCCIP2R": 0x54}),
+])
+def test_rcc_clock_tree_registers_share_one_setter(model, offsets):
+    """rcc_setter.clock_setter: the written bits are stored (byte writes too) and the model reports
+    a core clock change; the prescaler written here halves HCLK (L4: CCIPR changes no core clock)."""
+    rcc, host = make(model, 0x40021000, 0x400, clock=4e6)
+    for name, off in offsets.items():
+        assert rcc.offset_of(name) == off
+        assert getattr(type(rcc), f"write_{name}").__qualname__.startswith("clock_setter")
+        old = rcc.get(name)
+        rcc.write(off + 1, 1, 0x5A)                      # a byte store into bits 15:8
+        assert rcc.get(name) == (old & ~0xFF00) | 0x5A00
+        rcc.set(name, old)
+    hclk = rcc.core_clock_hz()
+    before = host.clock_changes
+    prescaler = {"clock.stm32u5_rcc": ("CFGR2", 0x8), "clock.stm32h7_rcc": ("CDCFGR1", 0x8 << 8)}
+    if model in prescaler:
+        name, value = prescaler[model]
+        rcc.reg_write(name, value)                       # HPRE / CDCPRE = /2
+        assert rcc.core_clock_hz() == hclk / 2 and host.clock_changes == before + 1

@@ -1,6 +1,6 @@
 """`board_config.h`: the board and SoC facts the port C needs, generated from the platform TOML.
 
-The clock, the console baud rate, the flash wait states for that clock and voltage range, the
+The clock, the console baud rate, the console UART's base address and interrupt, the flash wait states for that clock and voltage range, the
 memory map and the names are written once, in the TOML files; every build writes this header
 into its build directory, so a board's C never carries a copy of them (a port's clock tree checks
 with `_Static_assert` that it produces `TS_SYSCLK_HZ`).
@@ -44,6 +44,13 @@ def render(platform: Platform, root: Path) -> str:
         f"#define TS_CONSOLE_BAUD {platform.console_baud}u /* [console] baud ({platform.console}) */",
         f"#define TS_FLASH_WAIT_STATES {ws}u /* [flash.wait_states] {platform.voltage_range} at "
         f"{platform.clock_hz / 1e6:g} MHz */",
+    ]
+    console = next((p for p in platform.peripherals if p.name == platform.console), None)
+    if console is not None:
+        lines.append(f"#define TS_CONSOLE_BASE 0x{console.base:08x}u /* [[peripheral]] {console.name} base */")
+        if console.irq is not None:
+            lines.append(f"#define TS_CONSOLE_IRQ {console.irq}u /* [[peripheral]] {console.name} irq */")
+    lines += [
         "",
         "/* Memory map ([[memory]] of the SoC file): base and size of each address window. */",
     ]

@@ -273,9 +273,13 @@ def _load_wires(board: _Table, peripherals) -> Tuple[Wire, ...]:
 
 
 def _paths(t: _Table, key: str, folder: Path, default: Any = ...) -> Tuple[Path, ...]:
+    """Files relative to `folder`; `common/<file>` is the shared port C in platforms/common/,
+    wherever the listing TOML lives (a board kept outside this tree can name it too)."""
     out = []
     for rel in t.get(key, list, default):
-        path = (folder / str(rel)).resolve()
+        rel = str(rel)
+        base = COMMON_PORT_DIR.parent if rel.startswith("common/") else folder
+        path = (base / rel).resolve()
         if not path.is_file():
             raise t.fail(key, f"lists {rel!r} but {path} does not exist")
         out.append(path)

@@ -1,12 +1,12 @@
 /*
  * NUCLEO-H7A3ZI-Q board port: 280 MHz from HSI 64 MHz through PLL1 at voltage scale VOS0,
- * Cortex-M7 L1 I- and D-caches on, USART3 console on the ST-LINK virtual COM port, DWT cycle
- * counter extended to 64 bits. Register names and bits: stm32h7a3_regs.h (RM0455).
+ * Cortex-M7 L1 I- and D-caches on, USART3 (PD8/PD9, the ST-LINK virtual COM port) clocked from
+ * PCLK1. The console driver, the 64-bit DWT time base, SysTick and halt are the STM32 boards'
+ * shared part (platforms/common/stm32_board.c). Register names and bits: stm32h7a3_regs.h (RM0455).
  */
 #include "board_config.h" /* generated from nucleo-h7a3zi-q.toml + stm32h7a3.toml at build time */
 #include "stm32h7a3_regs.h"
-#include "ringbuf.h"
-#include "tinysim_board.h"
+#include "stm32_board.h" /* console, time base, halt: platforms/common/stm32_board.c */
 
 #define HSI_HZ       64000000u       /* RM0455 section 7.5.2: HSI 64 MHz, HSIDIV = /1 at reset */
 #define SYSCLK_HZ    TS_SYSCLK_HZ    /* board file [clock] hz: 280 MHz at VOS0 (DS13195) */
@@ -24,23 +24,6 @@ _Static_assert(HSI_HZ / PLL_M * PLL_N / 2u == SYSCLK_HZ, "PLL1 cannot make [cloc
 /* Flash read latency at SYSCLK in VOS0, from the SoC file's table (RM0455 section 4.3.8: 6 WS
  * above 252 MHz). */
 #define FLASH_WS TS_FLASH_WAIT_STATES
-
-static ringbuf_t s_rx;
-static volatile uint32_t s_cyc_last;
-static volatile uint32_t s_cyc_high;
-static void (*volatile s_timer_handler)(void);
-
-static inline uint32_t irq_save(void)
-{
-    uint32_t primask;
-    __asm volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask)::"memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask)
-{
-    __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
-}
 
 /* RM0455 section 6.4.1 (supply commit: SMPS direct on the -Q part, then ACTVOSRDY), section
  * 6.6.2 (VOS0 before raising the clock), section 4.3.8 (latency before the clock goes up),
@@ -103,13 +86,6 @@ static void caches_init(void)
     __asm volatile("dsb\n\tisb" ::: "memory");
 }
 
-static void cycle_counter_init(void)
-{
-    DEMCR |= DEMCR_TRCENA;
-    DWT_CYCCNT = 0u;
-    DWT_CTRL |= DWT_CTRL_CYCCNTENA;
-}
-
 /* USART3 on PD8 (TX) / PD9 (RX), AF7: the ST-LINK V3E virtual COM port (UM2408, recalled).
  * Kernel clock PCLK1 (CDCCIP2R.USART234578SEL = 000, the reset value): BRR = PCLK1 / baud,
  * oversampling by 16 (RM0455 USART "baud rate generation"). */
@@ -127,146 +103,14 @@ static void console_init(void)
     RCC_APB1LENR |= RCC_APB1LENR_USART3EN;
     (void)RCC_APB1LENR;
 
-    USART3_CR1 = 0u; /* 8N1, disabled while configuring */
-    USART3_CR2 = 0u;
-    USART3_CR3 = 0u;
-    USART3_BRR = (PCLK1_HZ + CONSOLE_BAUD / 2u) / CONSOLE_BAUD;
-    USART3_CR1 = USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
-    USART3_CR1 |= USART_CR1_UE;
-
-    NVIC_IPR8(USART3_IRQN) = 0x80u;
-    NVIC_ISER(USART3_IRQN / 32u) = 1u << (USART3_IRQN % 32u);
-}
-
-void USART3_IRQHandler(void)
-{
-    uint32_t isr = USART3_ISR;
-    if (isr & USART_ISR_ORE) {
-        USART3_ICR = USART_ICR_ORECF;
-    }
-    while (USART3_ISR & USART_ISR_RXNE) {
-        ringbuf_push(&s_rx, (uint8_t)USART3_RDR); /* reading RDR clears RXNE */
-    }
-}
-
-/* SysTick runs from the core clock with the largest reload (2^24 cycles, 60 ms at 280 MHz)
- * when no test timer is set, so the 32-bit cycle counter is sampled at least once per wrap
- * (15.3 s at 280 MHz) even if the application never reads the time. */
-void SysTick_Handler(void)
-{
-    (void)board_cycles();
-    void (*handler)(void) = s_timer_handler;
-    if (handler) {
-        handler();
-    }
-}
-
-static void systick_start(uint32_t reload)
-{
-    SYST_CSR = 0u;
-    SYST_RVR = reload;
-    SYST_CVR = 0u;
-    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
+    stm32_console_start((PCLK1_HZ + CONSOLE_BAUD / 2u) / CONSOLE_BAUD);
 }
 
 void board_init(void)
 {
     clock_init();
     caches_init();
-    cycle_counter_init();
+    stm32_cycle_counter_start();
     console_init();
-    systick_start(SYST_RVR_MAX);
-    __asm volatile("cpsie i" ::: "memory");
-}
-
-void board_putc(char c)
-{
-    while (!(USART3_ISR & USART_ISR_TXE)) {
-    }
-    USART3_TDR = (uint8_t)c;
-}
-
-int board_getc_nowait(void)
-{
-    uint32_t primask = irq_save();
-    int c = ringbuf_pop(&s_rx);
-    irq_restore(primask);
-    return c;
-}
-
-/* With interrupts masked, check the queue and WFI: a pending interrupt still wakes WFI
- * (ARMv7-M ARM §B1.5.19), and unmasking then runs the ISR. No byte can slip in between
- * the check and the sleep. */
-int board_getc(void)
-{
-    for (;;) {
-        __asm volatile("cpsid i" ::: "memory");
-        int c = ringbuf_pop(&s_rx);
-        if (c >= 0) {
-            __asm volatile("cpsie i" ::: "memory");
-            return c;
-        }
-        __asm volatile("dsb\n\twfi" ::: "memory");
-        __asm volatile("cpsie i\n\tisb" ::: "memory");
-    }
-}
-
-/* 64-bit cycles: the high word counts wraps of DWT_CYCCNT seen by any reader (thread or
- * SysTick). Interrupts are masked so a reader and the ISR never both count one wrap. */
-uint64_t board_cycles(void)
-{
-    uint32_t primask = irq_save();
-    uint32_t now = DWT_CYCCNT;
-    if (now < s_cyc_last) {
-        s_cyc_high++;
-    }
-    s_cyc_last = now;
-    uint64_t cycles = ((uint64_t)s_cyc_high << 32) | now;
-    irq_restore(primask);
-    return cycles;
-}
-
-uint32_t board_micros(void)
-{
-    return (uint32_t)(board_cycles() / (SYSCLK_HZ / 1000000u));
-}
-
-uint32_t board_clock_hz(void)
-{
-    return SYSCLK_HZ;
-}
-
-const char *board_name(void)
-{
-    return TS_BOARD_NAME;
-}
-
-int board_timer_start(uint32_t hz, void (*handler)(void))
-{
-    if (hz == 0u) {
-        s_timer_handler = 0;
-        systick_start(SYST_RVR_MAX);
-        return 0;
-    }
-    uint32_t reload = SYSCLK_HZ / hz - 1u;
-    if (hz > SYSCLK_HZ || reload == 0u || reload > SYST_RVR_MAX) {
-        return -1;
-    }
-    s_timer_handler = handler;
-    systick_start(reload);
-    return 0;
-}
-
-void board_wait_for_interrupt(void)
-{
-    __asm volatile("dsb\n\twfi" ::: "memory");
-}
-
-void board_halt(void)
-{
-    while (!(USART3_ISR & USART_ISR_TC)) { /* last byte out of the shift register */
-    }
-    for (;;) {
-        __asm volatile("bkpt #0");
-    }
+    stm32_ticks_start();
 }

@@ -8,9 +8,8 @@
 #ifndef STM32H7A3_REGS_H
 #define STM32H7A3_REGS_H
 
-#include <stdint.h>
-
-#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#include "cortex_m_regs.h" /* REG32, SysTick, NVIC, SCB, DWT: the same on every Cortex-M */
+#include "stm32_usart.h"   /* USART/LPUART register block and bits */
 
 /* ---- PWR, base 0x5802 4800 (RM0455 section 6.8) ---- */
 #define PWR_BASE   0x58024800u
@@ -95,48 +94,16 @@
 #define USART3_TDR  REG32(USART3_BASE + 0x28u)
 #define USART3_IRQN 39u /* RM0455 vector table: USART3 global interrupt at position 39 */
 
-#define USART_CR1_UE     (1u << 0)
-#define USART_CR1_RE     (1u << 2)
-#define USART_CR1_TE     (1u << 3)
-#define USART_CR1_RXNEIE (1u << 5)
-#define USART_ISR_ORE    (1u << 3)
-#define USART_ISR_RXNE   (1u << 5)
-#define USART_ISR_TC     (1u << 6)
-#define USART_ISR_TXE    (1u << 7)
-#define USART_ICR_ORECF  (1u << 3)
 
-/* ---- Cortex-M7 system registers (DUI 0646 section 4; DDI 0403E B3.2, B4.8) ---- */
-#define SYST_CSR   REG32(0xE000E010u)
-#define SYST_RVR   REG32(0xE000E014u)
-#define SYST_CVR   REG32(0xE000E018u)
-#define SYST_CSR_ENABLE    (1u << 0)
-#define SYST_CSR_TICKINT   (1u << 1)
-#define SYST_CSR_CLKSOURCE (1u << 2)
-#define SYST_RVR_MAX       0x00FFFFFFu
-
-#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
-#define NVIC_IPR8(n) (*(volatile uint8_t *)(uintptr_t)(0xE000E400u + (n)))
-
-#define SCB_VTOR   REG32(0xE000ED08u)
-#define SCB_CCR    REG32(0xE000ED14u)
-#define SCB_CFSR   REG32(0xE000ED28u)
-#define SCB_HFSR   REG32(0xE000ED2Cu)
+/* ---- Cortex-M7 L1 cache maintenance (DDI 0403E B3.2.8, B4.8); SysTick, NVIC, SCB, DWT:
+ * platforms/common/cortex_m_regs.h ---- */
 #define SCB_CCSIDR REG32(0xE000ED80u) /* cache size ID of the cache CSSELR selects */
 #define SCB_CSSELR REG32(0xE000ED84u) /* 0 = L1 data cache, 1 = L1 instruction cache */
-#define SCB_CPACR  REG32(0xE000ED88u)
-#define SCB_CPACR_CP10_CP11_FULL (0xFu << 20)
-#define SCB_CCR_DIV_0_TRP (1u << 4)
 #define SCB_CCR_DC (1u << 16)         /* L1 data cache enable (DDI 0403E B3.2.8) */
 #define SCB_CCR_IC (1u << 17)         /* L1 instruction cache enable */
 #define SCB_ICIALLU REG32(0xE000EF50u) /* invalidate the whole I-cache (B4.8) */
 #define SCB_DCISW   REG32(0xE000EF60u) /* invalidate a D-cache line by set/way */
 #define CCSIDR_SETS(x) ((((x) >> 13) & 0x7FFFu) + 1u)
 #define CCSIDR_WAYS(x) ((((x) >> 3) & 0x3FFu) + 1u)
-
-#define DEMCR       REG32(0xE000EDFCu)
-#define DEMCR_TRCENA (1u << 24)
-#define DWT_CTRL    REG32(0xE0001000u)
-#define DWT_CYCCNT  REG32(0xE0001004u)
-#define DWT_CTRL_CYCCNTENA (1u << 0)
 
 #endif /* STM32H7A3_REGS_H */

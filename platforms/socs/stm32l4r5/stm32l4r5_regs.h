@@ -8,9 +8,8 @@
 #ifndef STM32L4R5_REGS_H
 #define STM32L4R5_REGS_H
 
-#include <stdint.h>
-
-#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#include "cortex_m_regs.h" /* REG32, SysTick, NVIC, SCB, DWT: the same on every Cortex-M */
+#include "stm32_usart.h"   /* USART/LPUART register block and bits */
 
 /* ---- Memory map (RM0432 §2.2.2, Table 2; datasheet DS12023 Fig. "memory map") ---- */
 #define FLASH_BASE_ADDR 0x08000000u /* 2 MiB */
@@ -93,44 +92,7 @@
 #define LPUART1_TDR  REG32(LPUART1_BASE + 0x28u)
 #define LPUART1_IRQN 70u /* RM0432 NVIC chapter, STM32L4Rxxx vector table: LPUART1 at position 70 */
 
-#define USART_CR1_UE     (1u << 0) /* LPUART_CR1 */
-#define USART_CR1_RE     (1u << 2)
-#define USART_CR1_TE     (1u << 3)
-#define USART_CR1_RXNEIE (1u << 5)
-#define USART_ISR_ORE    (1u << 3) /* LPUART_ISR */
-#define USART_ISR_RXNE   (1u << 5)
-#define USART_ISR_TC     (1u << 6)
-#define USART_ISR_TXE    (1u << 7)
-#define USART_ICR_ORECF  (1u << 3) /* LPUART_ICR */
-
-/* ---- Cortex-M4 system registers (ARM DUI 0553, §4) ---- */
-#define SYST_CSR   REG32(0xE000E010u) /* §4.4 SysTick */
-#define SYST_RVR   REG32(0xE000E014u)
-#define SYST_CVR   REG32(0xE000E018u)
-#define SYST_CSR_ENABLE    (1u << 0)
-#define SYST_CSR_TICKINT   (1u << 1)
-#define SYST_CSR_CLKSOURCE (1u << 2) /* 1 = processor clock */
-#define SYST_RVR_MAX       0x00FFFFFFu
-
-#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n)) /* §4.2.2 */
-#define NVIC_IPR8(n) (*(volatile uint8_t *)(uintptr_t)(0xE000E400u + (n))) /* §4.2.7 */
-
-#define SCB_VTOR   REG32(0xE000ED08u) /* §4.3.4 */
-#define SCB_CCR    REG32(0xE000ED14u) /* §4.3.8 */
-#define SCB_CFSR   REG32(0xE000ED28u) /* §4.3.10 */
-#define SCB_HFSR   REG32(0xE000ED2Cu) /* §4.3.11 */
-#define SCB_MMFAR  REG32(0xE000ED34u)
-#define SCB_BFAR   REG32(0xE000ED38u)
-#define SCB_CPACR  REG32(0xE000ED88u) /* §4.6.1: CP10/CP11 at bits 20..23 */
-#define SCB_CPACR_CP10_CP11_FULL (0xFu << 20)
-#define SCB_CCR_DIV_0_TRP (1u << 4)
-
-/* DWT cycle counter and its enable in DEMCR (ARMv7-M ARM DDI 0403, §C1.6.5, §C1.8.7) */
-#define DEMCR       REG32(0xE000EDFCu)
-#define DEMCR_TRCENA (1u << 24)
-#define DWT_CTRL    REG32(0xE0001000u)
-#define DWT_CYCCNT  REG32(0xE0001004u)
-#define DWT_CTRL_CYCCNTENA (1u << 0)
+/* Cortex-M4 system registers (SysTick, NVIC, SCB, DWT): platforms/common/cortex_m_regs.h. */
 
 /* ---- Peripherals of the issue-11 test firmwares (tim16, dma_uart, exti). Bases RM0432 Table 3,
  * IRQ positions RM0432 Table 58 (both recalled from memory, as in stm32l4r5.toml). ---- */

@@ -15,10 +15,11 @@ class MmioBus:
         self.host, self.base, self.end = host, base, end
         self.members = sorted(members, key=lambda p: p.base)
         self.starts = [p.base for p in self.members]
-        # Clock controllers (the models the machine asks for the core clock): an access to one
-        # may change a kernel clock without changing the core clock (a CCIPR write, an
-        # oscillator found ready by a poll), so each one tells the host (`clock_tree_written`),
-        # whose peripherals then drop derived timings. Firmware touches them rarely.
+        # Clock controllers (the models the machine asks for the core clock): a write to one may
+        # change a kernel clock without changing the core clock (a CCIPR write), so each write
+        # tells the host (`clock_tree_written`), whose peripherals then drop derived timings.
+        # Reads do not: a clock a read finds changed (an oscillator found ready by a poll) is
+        # reported by the model itself (`Host.clock_changed`, stm32l4_rcc.py's LSE).
         self.clock_models = {id(p) for p in self.members if hasattr(type(p), "core_clock_hz")}
 
     def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
@@ -38,10 +39,7 @@ class MmioBus:
         if p is None:
             self.host.note_unmodelled(None, f"{addr:#010x}", "read")
             return 0
-        value = p.read(off, size)
-        if id(p) in self.clock_models:
-            self.host.clock_tree_written()
-        return value
+        return p.read(off, size)
 
     def write(self, uc, offset, size, value, _user):
         addr = self.base + offset

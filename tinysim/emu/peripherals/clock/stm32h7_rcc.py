@@ -20,6 +20,7 @@ from typing import Optional
 
 from .. import PERIPHERALS
 from ..base import UNMODELLED, Peripheral, Reg
+from .rcc_setter import clock_setter
 
 HSI_HZ, CSI_HZ = 64_000_000.0, 4_000_000.0   # RM0455 section 7.5.2 (HSI 64 MHz, CSI 4 MHz)
 _ON_RDY = ((0, 2), (7, 8), (12, 13), (16, 17), (24, 25), (26, 27), (28, 29))
@@ -75,12 +76,19 @@ class Stm32h7Rcc(Peripheral):
         self.values[0x10] = (self.values[0x10] & ~mask) | (value & mask & ~0x38)
         self._switch()
 
+    # prescalers, PLL1 and the USART kernel clock select: store, then report a core clock change
+    write_CDCFGR1 = clock_setter(0x18)
+    write_CDCFGR2 = clock_setter(0x1C)
+    write_PLLCKSELR = clock_setter(0x28)
+    write_PLL1DIVR = clock_setter(0x30)
+    write_CDCCIP2R = clock_setter(0x54)
+
     def _switch(self) -> None:
         sw = self.values[0x10] & 7
         ready_bit = {0: 2, 1: 8, 2: 17, 3: 25}.get(sw)
         if ready_bit is not None and self.values[0x00] >> ready_bit & 1:
             self.values[0x10] = (self.values[0x10] & ~0x38) | (sw << 3)   # SWS follows SW
-        self._report()
+        self._report_clock()
 
     # ---- clocks --------------------------------------------------------------------------------
     def _source_hz(self, sel: int) -> float:
@@ -135,21 +143,9 @@ class Stm32h7Rcc(Peripheral):
             problems.append("RCC_CFGR.SW selects PLL1 but PLL1 has no input (DIVM1 = 0 or PLL1 off)")
         return SimpleNamespace(problems=tuple(problems))
 
-    def _report(self) -> None:
+    def _report_clock(self) -> None:
         hz = self.core_clock_hz()
         if hz != self._last_hz:
             self._last_hz = hz
             self.host.clock_changed()
 
-
-def _storing(offset: int):
-    """A setter that stores and re-reads the core clock (prescalers, PLL1, kernel clock select)."""
-    def write(self, value, mask):
-        self.values[offset] = (self.values[offset] & ~mask) | (value & mask)
-        self._report()
-    return write
-
-
-for _off, _name in ((0x18, "CDCFGR1"), (0x1C, "CDCFGR2"), (0x28, "PLLCKSELR"),
-                    (0x30, "PLL1DIVR"), (0x54, "CDCCIP2R")):
-    setattr(Stm32h7Rcc, f"write_{_name}", _storing(_off))

@@ -23,6 +23,7 @@ from typing import Dict, Optional
 
 from .. import PERIPHERALS
 from ..base import RO, WO, Peripheral, Reg
+from .rcc_setter import clock_setter
 from .stm32l4_tree import ClockTree
 
 # Oscillator -> (register offset, enable bit, ready bit)
@@ -70,6 +71,7 @@ class Stm32l4Rcc(Peripheral):
         self._switched = "MSI"     # CFGR.SWS: the source SYSCLK actually runs from
         self._polls: Dict[str, int] = {}
         self._last_hclk = None
+        self._lse_seen = False     # LSERDY as the last read of an oscillator register found it
         self._tree_key, self._tree = None, None
 
     # ---- oscillators -------------------------------------------------------------------------
@@ -118,6 +120,12 @@ class Stm32l4Rcc(Peripheral):
                     self._polls[name] = self._polls.get(name, 0) + 1
                     if self._polls[name] >= 2:
                         self.host.advance_to(at)
+        lse = self._ready("LSE")
+        if lse != self._lse_seen:
+            # the one clock a read can find changed: a UART or LPTIM on the LSE starts counting
+            # now (the bus tells the host of writes only)
+            self._lse_seen = lse
+            self.host.clock_changed()
         return value
 
     # ---- SYSCLK switch and clocks ------------------------------------------------------------
@@ -235,9 +243,7 @@ class Stm32l4Rcc(Peripheral):
     def read_CRRCR(self):
         return self._with_ready(0x98)
 
-    def write_CCIPR(self, value, mask):
-        self.values[0x88] = (self.values[0x88] & ~mask) | (value & mask)
-        self.host.clock_changed()  # a UART kernel clock may have changed
+    write_CCIPR = clock_setter(0x88)   # UART/LPTIM kernel clock selects
 
     def sysclk_source(self) -> str:
         return self._switched

@@ -21,6 +21,7 @@ from typing import Optional, Tuple
 
 from .. import PERIPHERALS
 from ..base import RO, UNMODELLED, WO, Peripheral, Reg
+from .rcc_setter import clock_setter
 
 HSI16_HZ = 16_000_000.0
 # RCC_ICSCR1 MSISRANGE -> MSIS frequency (RM0456 section 11.4.5 table "MSIS/MSIK ranges",
@@ -103,21 +104,11 @@ class Stm32u5Rcc(Peripheral):
         self.values[0x1C] = (cfgr & ~0xC) | (sws << 2)
         self._report_clock()
 
-    def write_CFGR2(self, value, mask):
-        self.values[0x20] = (self.values[0x20] & ~mask) | (value & mask)
-        self._report_clock()
-
-    def write_CFGR3(self, value, mask):
-        self.values[0x24] = (self.values[0x24] & ~mask) | (value & mask)
-        self._report_clock()
-
-    def write_PLL1CFGR(self, value, mask):
-        self.values[0x28] = (self.values[0x28] & ~mask) | (value & mask)
-        self._report_clock()
-
-    def write_PLL1DIVR(self, value, mask):
-        self.values[0x34] = (self.values[0x34] & ~mask) | (value & mask)
-        self._report_clock()
+    # prescalers and PLL1: store, then report a core clock change
+    write_CFGR2 = clock_setter(0x20)
+    write_CFGR3 = clock_setter(0x24)
+    write_PLL1CFGR = clock_setter(0x28)
+    write_PLL1DIVR = clock_setter(0x34)
 
     # ---- frequencies ---------------------------------------------------------------------------
     def _msis_hz(self) -> float:

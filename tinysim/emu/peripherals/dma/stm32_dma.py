@@ -42,10 +42,20 @@ class _Channel:
 
 @PERIPHERALS.register("dma.stm32_dma")
 class Stm32Dma(Peripheral):
+    # channels: DMA1 and DMA2 of the STM32L4+ have 7 channels each (RM0432 DMA chapter,
+    # "DMA main features", recalled). irqs / dmamux / mux_channel0 are wiring, given by the SoC
+    # file. The last three are not silicon figures but the emulator's rule for a core spinning on
+    # a DMA flag, chosen, not measured: 4 polls (spin_polls) each within 64 core cycles of the
+    # last (spin_gap_cycles; a flag-polling loop is a few instructions) mean the firmware waits,
+    # so device time skips to the next transfer; 2000 polls (idle_polls) while the channel waits
+    # for UART input that is not coming stop the run "idle" so the host can send it.
     DEFAULTS = {"channels": 7, "irqs": [], "dmamux": "dmamux1", "mux_channel0": 0,
                 "spin_polls": 4, "spin_gap_cycles": 64, "idle_polls": 2000}
 
     def registers(self):
+        # Reset values: every DMA register resets to 0x0000 0000 (RM0432 DMA register
+        # descriptions, recalled). Writable bits: CCRx 14:0 (MEM2MEM, PL, MSIZE, PSIZE, MINC, PINC,
+        # CIRC, DIR, TEIE, HTIE, TCIE, EN; bits 31:15 reserved), CNDTRx 15:0 (NDT).
         rows = [Reg(0x00, "ISR", 0, RO), Reg(0x04, "IFCR", 0, WO)]
         for ch in range(1, int(self.params["channels"]) + 1):
             b = 0x08 + 0x14 * (ch - 1)

@@ -51,12 +51,9 @@ class Stm32Exti(Peripheral):
                 self._irq_of[line] = int(row[2])
         self._irq_levels: Dict[int, bool] = {}
         gpio = self.host.peripheral(str(self.params["gpio"]))
-        if gpio is not None and hasattr(gpio, "watch"):
+        if gpio is not None and hasattr(gpio, "watch_all"):
             self._gpio = gpio
-            for port in PORTS[: int(gpio.params.get("ports", 9))]:
-                for bit in range(16):
-                    pin = f"P{port}{bit}"
-                    gpio.watch(pin, lambda level, pin=pin: self._gpio_changed(pin))
+            gpio.watch_all(self._gpio_changed)   # one dispatcher for every pin
         else:
             self._gpio = None
 
@@ -72,7 +69,10 @@ class Stm32Exti(Peripheral):
             raise PlatformError(f"{self.name}: no input {pin!r} (EXTI inputs are GPIO pins PA0..PI15)")
         return p[1], int(p[2:])
 
-    def _gpio_changed(self, pin: str) -> None:
+    def _gpio_changed(self, pin: str, _odr_level: int) -> None:
+        """An output data bit of the GPIO changed: the edge detector sees what IDR reads."""
+        if pin[1] not in PORTS:
+            return   # a port past PI has no EXTI line
         port, bit = self._pin(pin)
         idr = self._gpio.read(0x400 * PORTS.index(port) + 0x10, 4)
         self.drive(pin, idr >> bit & 1)

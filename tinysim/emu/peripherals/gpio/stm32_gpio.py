@@ -145,6 +145,10 @@ class Stm32Gpio(Peripheral):
         name = pin.upper()
         self._watchers.append(lambda n, level: callback(level) if n == name else None)
 
+    def watch_all(self, callback: Callable[[str, int], None]) -> None:
+        """Call `callback(pin, level)` whenever any output data bit changes (`pin` as "PC13")."""
+        self._watchers.append(callback)
+
     def _ports(self):
         return range(0, 0x400 * int(self.params["ports"]), 0x400)
 

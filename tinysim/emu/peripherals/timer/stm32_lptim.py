@@ -22,7 +22,7 @@ from typing import Optional
 
 from .. import PERIPHERALS
 from ..base import RO, WO, Peripheral, Reg
-from .ticks import KernelTicks
+from .ticks import KernelTicks, kernel_clock_hz
 
 CMPM, ARRM, CMPOK, ARROK = 1, 2, 8, 0x10
 ENABLE, SNGSTRT, CNTSTRT, COUNTRST = 1, 2, 4, 8
@@ -59,9 +59,7 @@ class Stm32Lptim(Peripheral):
             self._ticks(self.host.now())
 
     def _ticks(self, now: int) -> int:
-        derived = self.params.get("kernel_clock_hz") or self.host.kernel_clock_hz(self.name)
-        kernel = float(derived) if derived is not None else float(self.host.clock_hz())
-        self._clock.sync(now, float(self.host.clock_hz()), kernel)
+        self._clock.sync(now, float(self.host.clock_hz()), kernel_clock_hz(self))
         return self._clock.ticks_at(now)
 
     def _counts(self, now: int) -> int:

@@ -28,7 +28,7 @@ from typing import Optional
 from ....errors import PlatformError
 from .. import PERIPHERALS
 from ..base import UNMODELLED, WO, Peripheral, Reg
-from .ticks import KernelTicks
+from .ticks import KernelTicks, kernel_clock_hz
 
 # CR1 bits (RM0432 TIMx_CR1)
 CEN, UDIS, URS, OPM, DIR, CMS, ARPE, UIFREMAP = 1, 2, 4, 8, 0x10, 0x60, 0x80, 1 << 11
@@ -79,19 +79,13 @@ class Stm32Tim(Peripheral):
         self._reported = set()
 
     # ---- the kernel clock --------------------------------------------------------------------
-    def timer_clock_hz(self) -> float:
-        if self.params.get("kernel_clock_hz"):
-            return float(self.params["kernel_clock_hz"])
-        derived = self.host.kernel_clock_hz(self.name)   # 0.0: its clock is off; None: not known
-        return float(derived) if derived is not None else float(self.host.clock_hz())
-
     def clocks_changed(self) -> None:
         """A clock changed now: the ticks so far count at the old rate, the rest at the new one."""
         if self.running:
             self._sync_clock(self.host.now())
 
     def _sync_clock(self, now: int) -> None:
-        self._clock.sync(now, float(self.host.clock_hz()), self.timer_clock_hz())
+        self._clock.sync(now, float(self.host.clock_hz()), kernel_clock_hz(self))
 
     def _ticks_at(self, cycle: int) -> int:
         self._sync_clock(cycle)

@@ -7,6 +7,7 @@ kernel/core changed; `ticks_at(cycle)` is the number of ticks since the timer mo
 is applied when the machine reports it (`clocks_changed`, at the change) or, failing that, at the
 timer's next access or event.
 A kernel clock of 0 (its source is off) stops the count: `cycle_of` is then None (never).
+`kernel_clock_hz(timer)` is the one lookup of a timer model's counting clock.
 """
 
 from __future__ import annotations
@@ -14,6 +15,17 @@ from __future__ import annotations
 from typing import Optional
 
 from fractions import Fraction
+
+
+def kernel_clock_hz(timer) -> float:
+    """The clock timer model `timer` counts: its `kernel_clock_hz` param (an override), else what
+    the clock controller model derives for its name (`Host.kernel_clock_hz`; 0.0: its source is
+    off, the count stands still), else the core clock (a SoC without such a model)."""
+    override = timer.params.get("kernel_clock_hz")
+    if override:
+        return float(override)
+    derived = timer.host.kernel_clock_hz(timer.name)
+    return float(derived) if derived is not None else float(timer.host.clock_hz())
 
 
 class KernelTicks:
