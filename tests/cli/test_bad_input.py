@@ -311,7 +311,7 @@ def test_bench_interrupted_keeps_finished_workloads(tmp_path):
     try:
         for line in proc.stderr:
             seen.append(line)
-            if line.startswith("vww01: ") and "done" not in line:
+            if "] vww01: " in line and "done" not in line:   # bench's "[2/2] vww01: <elf>" line
                 time.sleep(1.0)            # inside vww01: 5 windows x 10 inferences, ~12 s of device time
                 proc.send_signal(signal.SIGINT)
                 break
