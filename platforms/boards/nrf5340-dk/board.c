@@ -10,6 +10,7 @@
  */
 #include "board_config.h" /* generated from nrf5340-dk.toml + nrf5340.toml at build time */
 #include "nrf5340_regs.h"
+#include "cortex_m_startup.h" /* Console_IRQHandler: the console vector */
 #include "ringbuf.h"
 #include "tinysim_board.h"
 
@@ -113,7 +114,7 @@ static void console_init(void)
 
 /* ENDRX: the transfer into s_rx_byte[turn] is complete, and the short has started the next one
  * into the other byte; point RXD.PTR back at this one for the transfer after that. */
-void SERIAL0_IRQHandler(void)
+void Console_IRQHandler(void)
 {
     if (UARTE0_EVENTS_ERROR) {
         UARTE0_EVENTS_ERROR = 0u;
