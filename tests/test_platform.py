@@ -95,9 +95,10 @@ def test_board_folder_and_path_find_the_same_board():
                                     str(PLATFORMS_DIR / "socs" / "stm32l4r5" / "stm32l4r5.toml"))
     port = by_name.firmware
     common = PLATFORMS_DIR / "common"
-    assert port.sources[:4] == (PLATFORMS_DIR / "socs" / "stm32l4r5" / "startup.c",
+    assert port.sources[:5] == (PLATFORMS_DIR / "socs" / "stm32l4r5" / "startup.c",
                                 common / "cortex_m_startup.c",       # the SoC's startup list
-                                folder / "board.c", common / "stm32_board.c")   # the board's
+                                folder / "board.c", common / "cortex_m_board.c",
+                                common / "stm32_board.c")            # the board's
     assert PLATFORMS_DIR / "socs" / "stm32l4r5" in port.include_dirs   # the SoC's register header
 
 

@@ -1,5 +1,5 @@
 /*
- * Cortex-M start-up shared by the STM32 SoCs (no CMSIS, no HAL); each SoC's startup.c holds only
+ * Cortex-M start-up shared by the Cortex-M SoCs (no CMSIS, no HAL); a SoC's startup.c holds only
  * its vector table (cortex_m_startup.h).
  *
  * Reset (ARMv7-M ARM DDI 0403E §B1.5.5; ARMv8-M DDI 0553 the same): the core loads SP from word 0

@@ -1,5 +1,5 @@
 /*
- * The Cortex-M start-up every STM32 SoC shares (platforms/common/cortex_m_startup.c): reset
+ * The Cortex-M start-up every Cortex-M SoC shares (platforms/common/cortex_m_startup.c): reset
  * handler, default and fault handlers. A SoC's startup.c keeps only what differs, its vector
  * table's length (the SoC's interrupt count):
  *
@@ -33,7 +33,7 @@ void SVC_Handler(void);
 void DebugMon_Handler(void);
 void PendSV_Handler(void);
 void SysTick_Handler(void);
-void Console_IRQHandler(void); /* the board's console UART (platforms/common/stm32_board.c) */
+void Console_IRQHandler(void); /* the console UART: common/stm32_board.c, or the board.c (nRF) */
 
 /* The vector table (in .isr_vector, placed at the boot address by linker.ld). */
 extern const cortex_m_vector_t g_vectors[];

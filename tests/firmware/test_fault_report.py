@@ -1,4 +1,4 @@
-"""The STM32 ports' HardFault handler (platforms/common/cortex_m_startup.c) prints the PC of the
+"""The Cortex-M ports' HardFault handler (platforms/common/cortex_m_startup.c) prints the PC of the
 faulting instruction: the word at +24 of the exception frame (R0, R1, R2, R3, R12, LR, PC, xPSR;
 ARMv7-M ARM DDI 0403E B1.5.6, ARMv8-M the same). Built from the sources with the real cross
 compiler and run on each Cortex-M board: `fault_unaligned` executes an LDRD from an unaligned
@@ -17,7 +17,7 @@ from tinysim.platform import load_platform
 
 pytestmark = pytest.mark.toolchain
 
-BOARDS = ["nucleo-l4r5zi", "nucleo-u575zi-q", "nucleo-h7a3zi-q"]
+BOARDS = ["nucleo-l4r5zi", "nucleo-u575zi-q", "nucleo-h7a3zi-q", "nucleo-u385rg-q", "nrf5340-dk"]
 
 
 @pytest.mark.parametrize("board", BOARDS)

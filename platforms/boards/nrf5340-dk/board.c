@@ -1,8 +1,10 @@
 /*
  * nRF5340 DK board port, application core: HFCLK from the DK's 32 MHz crystal (HFXO), core clock
  * 128 MHz (CLOCK HFCLKCTRL = Div1), main regulator on DC/DC, the instruction/data CACHE on,
- * UARTE0 console on the interface MCU's virtual COM port (VCOM0), DWT cycle counter extended to
- * 64 bits. Register names and offsets: nrf5340_regs.h (nRF5340 PS). Runs in the Secure state.
+ * UARTE0 console on the interface MCU's virtual COM port (VCOM0). The 64-bit DWT time base,
+ * SysTick, the RX byte queue with the WFI getc are the Cortex-M boards' shared part
+ * (platforms/common/cortex_m_board.c). Register names and offsets: nrf5340_regs.h (nRF5340 PS).
+ * Runs in the Secure state.
  *
  * The UARTE moves bytes by EasyDMA: TX starts a 1-byte transfer per character (the next waits
  * for the previous one's ENDTX); RX runs 1-byte transfers back to back (SHORTS ENDRX_STARTRX)
@@ -10,8 +12,8 @@
  */
 #include "board_config.h" /* generated from nrf5340-dk.toml + nrf5340.toml at build time */
 #include "nrf5340_regs.h"
-#include "ringbuf.h"
-#include "tinysim_board.h"
+#include "cortex_m_board.h"   /* time base, SysTick, getc: platforms/common/cortex_m_board.c */
+#include "cortex_m_startup.h" /* Console_IRQHandler: the console vector */
 
 #define SYSCLK_HZ    TS_SYSCLK_HZ    /* board file [clock] hz: 128 MHz */
 #define CONSOLE_BAUD TS_CONSOLE_BAUD /* board file [console] baud */
@@ -26,26 +28,10 @@ _Static_assert(UARTE_BAUDRATE_FOR(CONSOLE_BAUD) != 0u, "[console] baud is not in
 #define CONSOLE_TX_PIN 20u
 #define CONSOLE_RX_PIN 22u
 
-static ringbuf_t s_rx;
 static volatile uint8_t s_rx_byte[2]; /* the RX transfers write these in turn */
 static volatile uint32_t s_rx_turn;   /* which one the running transfer writes */
 static volatile uint8_t s_tx_byte;    /* the byte of the TX transfer in flight */
 static volatile uint32_t s_tx_busy;   /* a TX transfer was started and its ENDTX not yet seen */
-static volatile uint32_t s_cyc_last;
-static volatile uint32_t s_cyc_high;
-static void (*volatile s_timer_handler)(void);
-
-static inline uint32_t irq_save(void)
-{
-    uint32_t primask;
-    __asm volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask)::"memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask)
-{
-    __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
-}
 
 /* PS CLOCK: the HFXO starts on TASKS_HFCLKSTART with HFCLKSRC = HFXO (EVENTS_HFCLKSTARTED when it
  * runs); HCLK128M is divided by HFCLKCTRL.HCLK (reset Div2 = 64 MHz). The UARTE's baud generator
@@ -69,13 +55,6 @@ static void cache_init(void)
 {
     CACHE_INVALIDATE = 1u;
     CACHE_ENABLE = 1u;
-}
-
-static void cycle_counter_init(void)
-{
-    DEMCR |= DEMCR_TRCENA;
-    DWT_CYCCNT = 0u;
-    DWT_CTRL |= DWT_CTRL_CYCCNTENA;
 }
 
 /* PS UARTE: PSEL, BAUDRATE, CONFIG (8N1, no flow control), ENABLE = 8; the receiver is started
@@ -113,7 +92,7 @@ static void console_init(void)
 
 /* ENDRX: the transfer into s_rx_byte[turn] is complete, and the short has started the next one
  * into the other byte; point RXD.PTR back at this one for the transfer after that. */
-void SERIAL0_IRQHandler(void)
+void Console_IRQHandler(void)
 {
     if (UARTE0_EVENTS_ERROR) {
         UARTE0_EVENTS_ERROR = 0u;
@@ -122,7 +101,7 @@ void SERIAL0_IRQHandler(void)
     if (UARTE0_EVENTS_ENDRX) {
         UARTE0_EVENTS_ENDRX = 0u;
         uint32_t turn = s_rx_turn;
-        ringbuf_push(&s_rx, s_rx_byte[turn]);
+        cortex_m_console_rx(s_rx_byte[turn]);
         s_rx_turn = turn ^ 1u;
         while (UARTE0_EVENTS_RXSTARTED == 0u) {
         }
@@ -131,34 +110,13 @@ void SERIAL0_IRQHandler(void)
     }
 }
 
-/* SysTick runs from the core clock with the largest reload (2^24 cycles, 131 ms at 128 MHz)
- * when no test timer is set, so the 32-bit cycle counter is sampled at least once per wrap
- * (33.6 s) even if the application never reads the time. */
-void SysTick_Handler(void)
-{
-    (void)board_cycles();
-    void (*handler)(void) = s_timer_handler;
-    if (handler) {
-        handler();
-    }
-}
-
-static void systick_start(uint32_t reload)
-{
-    SYST_CSR = 0u;
-    SYST_RVR = reload;
-    SYST_CVR = 0u;
-    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
-}
-
 void board_init(void)
 {
     clock_init();
     cache_init();
-    cycle_counter_init();
+    cortex_m_cycle_counter_start();
     console_init();
-    systick_start(SYST_RVR_MAX);
-    __asm volatile("cpsie i" ::: "memory");
+    cortex_m_ticks_start();
 }
 
 static void tx_wait(void)
@@ -179,82 +137,6 @@ void board_putc(char c)
     UARTE0_TXD_MAXCNT = 1u;
     UARTE0_TASKS_STARTTX = 1u;
     s_tx_busy = 1u;
-}
-
-int board_getc_nowait(void)
-{
-    uint32_t primask = irq_save();
-    int c = ringbuf_pop(&s_rx);
-    irq_restore(primask);
-    return c;
-}
-
-/* With interrupts masked, check the queue and WFI: a pending interrupt still wakes WFI
- * (ARMv8-M ARM DDI 0553 B3.x, as ARMv7-M B1.5.19), and unmasking then runs the ISR. No byte can
- * slip in between the check and the sleep. */
-int board_getc(void)
-{
-    for (;;) {
-        __asm volatile("cpsid i" ::: "memory");
-        int c = ringbuf_pop(&s_rx);
-        if (c >= 0) {
-            __asm volatile("cpsie i" ::: "memory");
-            return c;
-        }
-        __asm volatile("dsb\n\twfi" ::: "memory");
-        __asm volatile("cpsie i\n\tisb" ::: "memory");
-    }
-}
-
-/* 64-bit cycles: the high word counts wraps of DWT_CYCCNT seen by any reader (thread or
- * SysTick). Interrupts are masked so a reader and the ISR never both count one wrap. */
-uint64_t board_cycles(void)
-{
-    uint32_t primask = irq_save();
-    uint32_t now = DWT_CYCCNT;
-    if (now < s_cyc_last) {
-        s_cyc_high++;
-    }
-    s_cyc_last = now;
-    uint64_t cycles = ((uint64_t)s_cyc_high << 32) | now;
-    irq_restore(primask);
-    return cycles;
-}
-
-uint32_t board_micros(void)
-{
-    return (uint32_t)(board_cycles() / (SYSCLK_HZ / 1000000u));
-}
-
-uint32_t board_clock_hz(void)
-{
-    return SYSCLK_HZ;
-}
-
-const char *board_name(void)
-{
-    return TS_BOARD_NAME;
-}
-
-int board_timer_start(uint32_t hz, void (*handler)(void))
-{
-    if (hz == 0u) {
-        s_timer_handler = 0;
-        systick_start(SYST_RVR_MAX);
-        return 0;
-    }
-    uint32_t reload = SYSCLK_HZ / hz - 1u;
-    if (hz > SYSCLK_HZ || reload == 0u || reload > SYST_RVR_MAX) {
-        return -1;
-    }
-    s_timer_handler = handler;
-    systick_start(reload);
-    return 0;
-}
-
-void board_wait_for_interrupt(void)
-{
-    __asm volatile("dsb\n\twfi" ::: "memory");
 }
 
 void board_halt(void)

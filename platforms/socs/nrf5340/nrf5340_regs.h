@@ -9,9 +9,7 @@
 #ifndef NRF5340_REGS_H
 #define NRF5340_REGS_H
 
-#include <stdint.h>
-
-#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#include "cortex_m_regs.h" /* REG32, SysTick, NVIC, SCB, DWT: the same on every Cortex-M */
 
 /* ---- CACHE, base 0x5000 1000 (PS CACHE, ID 1, Secure only) ---- */
 #define CACHE_BASE       0x50001000u
@@ -83,28 +81,6 @@
 #define GPIO_PIN_CNF_INPUT_CONNECT (0u << 1)   /* INPUT = connect the input buffer */
 #define GPIO_PIN_CNF_PULLUP        (3u << 2)
 
-/* ---- Cortex-M33 system registers (Arm 100235 section 4; as on the Cortex-M4) ---- */
-#define SYST_CSR   REG32(0xE000E010u)
-#define SYST_RVR   REG32(0xE000E014u)
-#define SYST_CVR   REG32(0xE000E018u)
-#define SYST_CSR_ENABLE    (1u << 0)
-#define SYST_CSR_TICKINT   (1u << 1)
-#define SYST_CSR_CLKSOURCE (1u << 2)
-#define SYST_RVR_MAX       0x00FFFFFFu
-
-#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
-#define NVIC_IPR8(n) (*(volatile uint8_t *)(uintptr_t)(0xE000E400u + (n)))
-
-#define SCB_VTOR   REG32(0xE000ED08u)
-#define SCB_CFSR   REG32(0xE000ED28u)
-#define SCB_HFSR   REG32(0xE000ED2Cu)
-#define SCB_CPACR  REG32(0xE000ED88u)
-#define SCB_CPACR_CP10_CP11_FULL (0xFu << 20)
-
-#define DEMCR       REG32(0xE000EDFCu)
-#define DEMCR_TRCENA (1u << 24)
-#define DWT_CTRL    REG32(0xE0001000u)
-#define DWT_CYCCNT  REG32(0xE0001004u)
-#define DWT_CTRL_CYCCNTENA (1u << 0)
+/* Cortex-M33 system registers (SysTick, NVIC, SCB, DWT): platforms/common/cortex_m_regs.h. */
 
 #endif /* NRF5340_REGS_H */

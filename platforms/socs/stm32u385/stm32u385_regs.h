@@ -9,9 +9,8 @@
 #ifndef STM32U385_REGS_H
 #define STM32U385_REGS_H
 
-#include <stdint.h>
-
-#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#include "cortex_m_regs.h" /* REG32, SysTick, NVIC, SCB, DWT: the same on every Cortex-M */
+#include "stm32_usart.h"   /* USART/LPUART register block and bits */
 
 /* ---- PWR, base 0x4003 0800 (PWR_BASE_NS = AHB1 + 0x10800) ---- */
 #define PWR_BASE   0x40030800u
@@ -92,40 +91,7 @@
 #define USART1_TDR  REG32(USART1_BASE + 0x28u)
 #define USART1_IRQN 61u /* stm32u385xx.h: USART1_IRQn = 61 */
 
-#define USART_CR1_UE     (1u << 0)
-#define USART_CR1_RE     (1u << 2)
-#define USART_CR1_TE     (1u << 3)
-#define USART_CR1_RXNEIE (1u << 5)
-#define USART_ISR_ORE    (1u << 3)
-#define USART_ISR_RXNE   (1u << 5)
-#define USART_ISR_TC     (1u << 6)
-#define USART_ISR_TXE    (1u << 7)
-#define USART_ICR_ORECF  (1u << 3)
-
-/* ---- Cortex-M33 system registers (Arm 100235, §4; same addresses as the Cortex-M4) ---- */
-#define SYST_CSR   REG32(0xE000E010u)
-#define SYST_RVR   REG32(0xE000E014u)
-#define SYST_CVR   REG32(0xE000E018u)
-#define SYST_CSR_ENABLE    (1u << 0)
-#define SYST_CSR_TICKINT   (1u << 1)
-#define SYST_CSR_CLKSOURCE (1u << 2)
-#define SYST_RVR_MAX       0x00FFFFFFu
-
-#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
-#define NVIC_IPR8(n) (*(volatile uint8_t *)(uintptr_t)(0xE000E400u + (n)))
-
-#define SCB_VTOR   REG32(0xE000ED08u)
-#define SCB_CCR    REG32(0xE000ED14u)
-#define SCB_CFSR   REG32(0xE000ED28u)
-#define SCB_HFSR   REG32(0xE000ED2Cu)
-#define SCB_CPACR  REG32(0xE000ED88u)
-#define SCB_CPACR_CP10_CP11_FULL (0xFu << 20)
-#define SCB_CCR_DIV_0_TRP (1u << 4)
-
-#define DEMCR       REG32(0xE000EDFCu)
-#define DEMCR_TRCENA (1u << 24)
-#define DWT_CTRL    REG32(0xE0001000u)
-#define DWT_CYCCNT  REG32(0xE0001004u)
-#define DWT_CTRL_CYCCNTENA (1u << 0)
+/* USART bits: platforms/common/stm32_usart.h; Cortex-M33 system registers (SysTick, NVIC, SCB,
+ * DWT): platforms/common/cortex_m_regs.h. */
 
 #endif /* STM32U385_REGS_H */
