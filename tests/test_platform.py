@@ -190,6 +190,22 @@ def test_u575_icache_is_one_shared_cache():
     assert (flash.dcache_lines, flash.dcache_ways) == (512, 2)   # the same lines, seen from D
 
 
+def test_u385_icache_is_the_u575s_shared_cache_on_a_64_bit_flash_word():
+    flash = load_platform("nucleo-u385rg-q").flash
+    assert flash.shared_cache and (flash.icache_lines, flash.icache_ways) == (512, 2)
+    assert (flash.dcache_lines, flash.dcache_ways) == (512, 2)   # the same lines, seen from D
+    assert (flash.line_bytes, flash.read_bytes, flash.refill_reads) == (16, 8, 2)
+    assert load_platform("nucleo-u575zi-q").flash.refill_reads == 1   # one 128-bit read a line
+
+
+@pytest.mark.parametrize("value", ["12", "32"])
+def test_a_flash_read_width_that_does_not_divide_the_line_is_refused(platforms_copy, value):
+    soc = platforms_copy / "socs" / "stm32u385" / "stm32u385.toml"
+    _edit(soc, "read_bytes = 8\n", f"read_bytes = {value}\n")
+    with pytest.raises(PlatformError, match=r"stm32u385\.toml: flash\.read_bytes: .*at most line_bytes"):
+        load_platform("nucleo-u385rg-q", directory=platforms_copy)
+
+
 def test_a_shared_cache_with_its_own_dcache_keys_is_refused(platforms_copy):
     soc = platforms_copy / "socs" / "stm32u575" / "stm32u575.toml"
     _edit(soc, "icache_ways = 2\n", "icache_ways = 2\ndcache_lines = 256\n")

@@ -81,9 +81,11 @@ def test_flash_reads_64_bit_words_and_names_the_u3_table():
     icache = model_class("cache.stm32u5_icache")("cache.stm32u5_icache", 0x40030400, 0x400, None, {},
                                                   host=host)
     flash, _ = make("flash.stm32u3_flash", host=host, icache="icache")
-    host.peripherals = {"icache": icache}
+    host.devices = {"icache": icache}                 # found through Host.peripheral
     flash.reg_write("ACR", 0x2102)                     # ST's builds: LATENCY 2, PRFTEN, PDREQ2
     assert (flash.latency, flash.prefetch, flash.read_width_bytes) == (2, True, 8)
     assert "RM0487" in flash.WAIT_STATE_TABLE
+    assert flash.cache_ways == 2                       # the ICACHE's reset: WAYSEL = 1, 2 ways
     icache.reg_write("CR", 1)                          # EN with WAYSEL 0 (direct mapped), as ST sets it
     assert flash.icache and flash.dcache
+    assert flash.cache_ways == 1                       # handed to the counter as the U5's model does

@@ -75,7 +75,8 @@ def print_table(rows, header: Dict[str, Any]) -> None:
             continue
         t, f, e = p["timing"], p["flash"], p["energy"]
         print(f"  platform {name}: {p['clock_hz'] / 1e6:g} MHz {p['voltage_range']}, {p['wait_states']} WS, "
-              f"flash line {f['line_bytes']} B, "
+              f"flash line {f['line_bytes']} B"
+              + (f" ({f['refill_reads']} reads)" if f.get("refill_reads", 1) > 1 else "") + ", "
               + (f"I+D$ {f['icache_lines']} lines shared, " if f.get("shared_cache")
                  else f"I$ {f['icache_lines']} / D$ {f['dcache_lines']} lines, ")
               + f"prefetch {'on' if f['prefetch'] else 'off'}; {e['vdd_v']:g} V, "

@@ -77,7 +77,8 @@ def block_costs(profile, platform, params=None, clock_hz: Optional[float] = None
     taken = profile.taken_counts.astype(np.float64)
     ws = platform.wait_states_at(clock)
     pi, pp, _, _ = (float(x) for x in penalties_for_ws(
-        ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params))
+        ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params,
+        platform.flash.refill_reads))
     imiss = profile.blocks["imiss"].astype(np.float64)
     ipre = profile.blocks["iprefetch"].astype(np.float64)
     cycles = counts * (profile.static_hist @ w) + taken * (profile.taken_hist @ w) \

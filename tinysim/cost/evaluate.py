@@ -115,7 +115,7 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
     core = _dot(totals, weights)
 
     pen = [float(x) for x in penalties_for_ws(ws, platform.flash.line_bytes, prefetch,
-                                              flash_params)]
+                                              flash_params, platform.flash.refill_reads)]
     if all(p == round(p) for p in pen):
         pen = [int(round(p)) for p in pen]
     imiss, ipre, dmiss, dpre = (profile.imiss, profile.iprefetch, profile.dmiss,
@@ -127,7 +127,8 @@ def estimate(profile, platform, params: Optional[Mapping[str, float]] = None,
     segments = window_segments(profile, platform, clock_hz)
     seconds = None
     if segments:  # the firmware changed its set-up inside the window: cost each part at its own
-        seg = cost_segments(segments, core, platform.flash.line_bytes, flash_params)
+        seg = cost_segments(segments, core, platform.flash.line_bytes, flash_params,
+                            reads=platform.flash.refill_reads)
         flash_parts, flash_cycles, outside = seg.penalties, seg.flash_cycles, seg.outside_cycles
         clock, ws, seconds = seg.clock_hz, seg.wait_states, seg.seconds
     cycles = core + flash_cycles + outside
@@ -185,7 +186,8 @@ def sweep_clocks(profile, platform, clocks_hz, params=None) -> Dict[str, np.ndar
     core = float(profile.term_totals().astype(np.float64) @ term_weights(profile, platform, params))
     ws = platform.wait_states_at(clocks)
     imiss_p, ipre_p, dmiss_p, dpre_p = penalties_for_ws(
-        ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params)
+        ws, platform.flash.line_bytes, platform.flash.prefetch, flash_params,
+        platform.flash.refill_reads)
     recorded = window_flash_setting(profile, platform)[3]
     cycles = core + profile.imiss * imiss_p + profile.iprefetch * ipre_p \
         + profile.dmiss * dmiss_p + profile.dprefetch * dpre_p \

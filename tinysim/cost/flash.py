@@ -26,11 +26,17 @@ def wait_states(platform, clock_hz: Optional[float] = None) -> int:
 
 
 def penalties_for_ws(ws, line_bytes: int, prefetch: bool,
-                     params: Optional[Mapping[str, float]] = None):
+                     params: Optional[Mapping[str, float]] = None, reads: int = 1):
     """(imiss, iprefetch, dmiss, dprefetch) penalty cycles for wait states `ws` (scalar or array).
 
     - I-fetch line miss: the CPU waits the full WS cycles for the line (RM0432 3.3.3: an access
-      takes WS+1 HCLK cycles instead of 1).
+      takes WS+1 HCLK cycles instead of 1). A line wider than one flash read (`reads` =
+      `FlashTiming.refill_reads`, line_bytes / `[flash] read_bytes`: the STM32U3 ICACHE's
+      16-byte line on its 64-bit flash word) is refilled by that many reads back to back, each
+      WS+1 cycles: the missed word comes with the first, the rest of the line (what sequential
+      code and streamed weights use next) after the last, so a miss costs reads x WS. This
+      two-reads rule is an INFERENCE from the line and word widths: no manual text on the
+      ICACHE's refill of a line wider than the flash word was found.
     - Prefetch hit: the prefetcher started the sequential line while the previous one executed,
       so only what is left of the latency shows: WS minus the cycles the previous line keeps
       the core busy, estimated as line_bytes/4 (a guess: ~one cycle per 4 bytes of mixed 16/32-bit
@@ -42,10 +48,11 @@ def penalties_for_ws(ws, line_bytes: int, prefetch: bool,
     scale = float((params or {}).get("flash_penalty_scale", FLASH_DEFAULTS["flash_penalty_scale"]))
     ws = np.asarray(ws, dtype=np.float64)
     lead = max(1, line_bytes // 4)
-    imiss = ws * scale
-    iprefetch = np.maximum(ws - lead, 0) * scale if prefetch else np.zeros_like(ws)
-    dmiss = ws * scale
-    dprefetch = np.maximum(ws - lead, 0) * scale
+    refill = ws * max(1, int(reads))
+    imiss = refill * scale
+    iprefetch = np.maximum(refill - lead, 0) * scale if prefetch else np.zeros_like(ws)
+    dmiss = refill * scale
+    dprefetch = np.maximum(refill - lead, 0) * scale
     return imiss, iprefetch, dmiss, dprefetch
 
 
@@ -53,7 +60,8 @@ def flash_penalties(platform, params: Optional[Mapping[str, float]] = None,
                     clock_hz: Optional[float] = None) -> Tuple[int, int, int]:
     """Integer (imiss, iprefetch, dmiss) penalties for the native counter at the platform clock."""
     ws = wait_states(platform, clock_hz)
-    pens = penalties_for_ws(ws, platform.flash.line_bytes, platform.flash.prefetch, params)
+    pens = penalties_for_ws(ws, platform.flash.line_bytes, platform.flash.prefetch, params,
+                            platform.flash.refill_reads)
     return tuple(int(round(float(x))) for x in pens[:3])
 
 
@@ -69,7 +77,8 @@ def counter_caches(platform, params: Optional[Mapping[str, float]] = None,
     line = platform.flash.line_bytes
     prefetch = platform.flash.prefetch
     imiss, ipre, dmiss, dpre = (int(round(float(x)))
-                                for x in penalties_for_ws(ws, line, prefetch, params))
+                                for x in penalties_for_ws(ws, line, prefetch, params,
+                                                          platform.flash.refill_reads))
     f = platform.flash
     out = {}
     if f.icache_lines:

@@ -24,21 +24,22 @@ class SegmentCost(NamedTuple):
     penalties: tuple          # (imiss, iprefetch, dmiss, dprefetch) cycles, summed over segments
 
 
-def _pens(point: Mapping, line_bytes: int, params) -> list:
+def _pens(point: Mapping, line_bytes: int, params, reads: int = 1) -> list:
     return [float(x) for x in penalties_for_ws(int(point["latency"]), line_bytes,
-                                               bool(point.get("prefetch")), params)]
+                                               bool(point.get("prefetch")), params, reads)]
 
 
 def cost_segments(segments: Sequence[Mapping], core_cycles: float, line_bytes: int,
-                  flash_params: Optional[Mapping[str, float]] = None) -> SegmentCost:
+                  flash_params: Optional[Mapping[str, float]] = None,
+                  reads: int = 1) -> SegmentCost:
     flash_total, outside_total = 0.0, 0
     by_kind = [0.0, 0.0, 0.0, 0.0]
     recorded_core, parts = 0.0, []
     for seg in segments:
         point = seg["point"]
         events = (seg["imiss"], seg["iprefetch"], seg["dmiss"], seg["dprefetch"])
-        charged = sum(n * p for n, p in zip(events, _pens(point, line_bytes, None)))
-        pens = _pens(point, line_bytes, flash_params)
+        charged = sum(n * p for n, p in zip(events, _pens(point, line_bytes, None, reads)))
+        pens = _pens(point, line_bytes, flash_params, reads)
         flash = [n * p for n, p in zip(events, pens)]
         for k in range(4):
             by_kind[k] += flash[k]

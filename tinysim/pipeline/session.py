@@ -85,7 +85,9 @@ class Session:
                 inspect(addr, size)
                 return _base(addr, size)
 
-        self.line_bytes = self.machine.flash_read_bytes() or self.platform.flash.line_bytes
+        read = self.machine.flash_read_bytes()   # the flash controller's read width, if it says
+        self.flash = self.platform.flash.with_read_bytes(read) if read else self.platform.flash
+        self.line_bytes = self.flash.line_bytes
         options = {**counter_options(self.platform, stack_guard=self.machine.stack_guard(),
                                      count_data=count_data, line_bytes=self.line_bytes),
                    **(counter_overrides or {})}
@@ -100,7 +102,7 @@ class Session:
         if point.latency is None or self.machine.clock_override is not None:
             return
         imiss, ipre, dmiss, dpre = (int(round(float(x))) for x in penalties_for_ws(
-            point.latency, self.line_bytes, bool(point.prefetch)))
+            point.latency, self.line_bytes, bool(point.prefetch), None, self.flash.refill_reads))
         self.counter.set_flash_timing(imiss=imiss, iprefetch=ipre, prefetch=bool(point.prefetch),
                                       dmiss=dmiss, dprefetch=dpre, icache_on=bool(point.icache),
                                       dcache_on=bool(point.dcache), icache_reset=icache_reset,

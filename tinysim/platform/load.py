@@ -451,6 +451,12 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
     line_bytes = int(f.number(key, 1, 1024, kind=int))
     if line_bytes & (line_bytes - 1):
         raise f.fail(key, f"{line_bytes} is not a power of two (flash lines are 8, 16, 32 bytes)")
+    # `read_bytes`: the flash word one read returns, where a cache line is wider (a refill is
+    # line_bytes / read_bytes reads); by default a line is one read.
+    read_bytes = int(f.number("read_bytes", 1, 1024, default=line_bytes, kind=int))
+    if read_bytes & (read_bytes - 1) or read_bytes > line_bytes:
+        raise f.fail("read_bytes", f"{read_bytes} is not a power of two at most line_bytes "
+                     f"({line_bytes}): give the flash word's width in bytes (8 for 64 bits)")
     # Cache sizes: `icache_lines`/`dcache_lines` (0 = no cache, up to a generous 4096), or
     # `icache_bytes`/`dcache_bytes` where the capacity is fixed and the lines follow the read width
     # (the STM32 ART: 1 KiB / 256 B in 2 x 128-bit or 4 x 64-bit lines).
@@ -477,4 +483,5 @@ def _load_flash(soc: _Table, board: _Table) -> FlashTiming:
                        icache_lines=sizes["icache"][0], dcache_lines=sizes["dcache"][0],
                        wait_state_table=MappingProxyType(tables), dbank=dbank,
                        icache_bytes=sizes["icache"][1], dcache_bytes=sizes["dcache"][1], stall=stall,
-                       icache_ways=ways["icache"], dcache_ways=ways["dcache"], shared_cache=shared)
+                       icache_ways=ways["icache"], dcache_ways=ways["dcache"], shared_cache=shared,
+                       read_bytes=None if read_bytes == line_bytes else read_bytes)

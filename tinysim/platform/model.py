@@ -106,6 +106,15 @@ class FlashTiming:
     # One cache serves both sides (`[flash] shared_cache`, the STM32U5 ICACHE on the C-AHB bus):
     # the dcache is the same lines as the icache, a data read can evict an instruction line.
     shared_cache: bool = False
+    # Bytes one flash read returns (`[flash] read_bytes`; None = line_bytes, a line is one read,
+    # as in the ART). A wider line (the STM32U3 ICACHE's 16-byte line on a 64-bit flash word)
+    # is refilled by `refill_reads` reads, each paying the wait states (tinysim/cost/flash.py).
+    read_bytes: Optional[int] = None
+
+    @property
+    def refill_reads(self) -> int:
+        """Flash reads per line refill: line_bytes / read_bytes (1 where a line is one read)."""
+        return max(1, self.line_bytes // (self.read_bytes or self.line_bytes))
 
     def with_line_bytes(self, line_bytes: int) -> "FlashTiming":
         """This timing with another read width (the firmware's option bytes): caches of a fixed
@@ -114,7 +123,18 @@ class FlashTiming:
             return count if nbytes is None else nbytes // line_bytes
         return dataclasses.replace(self, line_bytes=int(line_bytes),
                                    icache_lines=lines(self.icache_lines, self.icache_bytes),
-                                   dcache_lines=lines(self.dcache_lines, self.dcache_bytes))
+                                   dcache_lines=lines(self.dcache_lines, self.dcache_bytes),
+                                   read_bytes=None)
+
+    def with_read_bytes(self, read_bytes: int) -> "FlashTiming":
+        """This timing with the read width the flash controller reports: where a line is one
+        read (the ART's lines, whose width the STM32L4+ DBANK option selects) the line follows
+        it (`with_line_bytes`); a cache with a line of its own (the ICACHE's 16 bytes) keeps
+        it and is refilled in line_bytes / read_bytes reads."""
+        read_bytes = int(read_bytes)
+        if self.refill_reads == 1:
+            return self if read_bytes == self.line_bytes else self.with_line_bytes(read_bytes)
+        return dataclasses.replace(self, read_bytes=read_bytes)
 
     @property
     def stall_terms(self) -> Tuple[str, str, str]:
