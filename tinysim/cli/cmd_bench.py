@@ -203,6 +203,11 @@ def row_from_performance(run: PerformanceRun, *, platform, engine: str, elf: Opt
     notes = [macs_note] if macs_note else []
     if run.quick:
         notes.append("quick mode: one short window; not valid for submission")
+    unlearned = sum(w.measure.unlearned_block_executions for w in run.windows if w.measure is not None)
+    if unlearned:
+        notes.append(f"{unlearned} block executions in the timed windows had no learned flash data-cache "
+                     "rate (code first run after the model was frozen): their flash data stalls are "
+                     "missing, so cycles and energy are low")
     prov = Provenance(git_revision=git_revision(), platform_files=platform_files(platform),
                       cost_tables=cost_tables(), seed=run.seed, dataset=run.inputs_source,
                       quick=run.quick, valid_for_submission=run.valid_for_submission, notes=notes)

@@ -45,6 +45,9 @@ class WindowMeasure:
     energy_j: Optional[float]
     avg_power_w: Optional[float]
     profile: Any = None
+    # Block executions the learned flash D-cache model had no rate for (first run after it was
+    # frozen): their flash data stalls are missing from `cycles`. 0 when the model was exact.
+    unlearned_block_executions: int = 0
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Window:
         if self.measure is not None:
             m = self.measure
             d.update(cycles=m.cycles, instructions=m.instructions, energy_j=m.energy_j,
-                     avg_power_w=m.avg_power_w)
+                     avg_power_w=m.avg_power_w, unlearned_block_executions=m.unlearned_block_executions)
         return d
 
 

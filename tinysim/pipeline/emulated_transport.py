@@ -40,6 +40,40 @@ def mark_rx_active(machine) -> None:
     machine.last_uart_cycles = machine.now()
 
 
+# The DUT protocol's line that ends an `infer` command's timed inferences.
+WINDOW_END = b"m-infer-done"
+
+
+class FirstWindowLearning:
+    """Freezes the flash D-cache model (tinysim.emu.counter: exact, then per-block rates) once the
+    firmware has ended its first inference window, for a firmware spoken to in the DUT protocol.
+
+    The machine's own trigger, the firmware's third cycle-counter read, fits a firmware that
+    timestamps with that counter (boot, window start, window end). One that timestamps on a pin
+    may read the counter for other reasons first: ST's energy-mode builds busy-wait on DWT_CYCCNT
+    to shape each timestamp pulse, so their third read came at the start of the first window and
+    the inference kernels, first run after the freeze, were charged no flash data stalls (an
+    anomaly-detection build ran 16 % fast). The end of the first `infer` is the point both kinds
+    share: everything the inferences run has then been run exactly once at least."""
+
+    def __init__(self, machine):
+        self.machine = machine
+        self._tail = b""
+        self.done = getattr(machine, "counter", None) is None
+        if not self.done:
+            machine.learn_data_cache_after_timestamps = None
+
+    def saw(self, output: bytes) -> None:
+        """Output the firmware transmitted (call between runs): freeze on the first WINDOW_END."""
+        if self.done or not output:
+            return
+        text = self._tail + bytes(output)
+        if WINDOW_END in text:
+            self.done = True
+            self.machine.counter.freeze_data_model()
+        self._tail = text[-(len(WINDOW_END) - 1):]
+
+
 @TRANSPORTS.register("emulated")
 class EmulatedTransport(Transport):
     """The firmware running in the emulator, reached through its console UART.
@@ -84,6 +118,7 @@ class EmulatedTransport(Transport):
         self._idle = False
         self.last_result = None  # RunResult of the latest slice
         self.machine.on_uart_tx(self._on_tx)
+        self.learning = FirstWindowLearning(self.machine)
 
     def _on_tx(self, data) -> None:
         if isinstance(data, int):
@@ -141,6 +176,7 @@ class EmulatedTransport(Transport):
             return None  # idle: nothing more until the host writes
         data = bytes(self._tx)
         self._tx.clear()
+        self.learning.saw(data)
         return data
 
     def close(self) -> None:

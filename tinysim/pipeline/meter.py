@@ -76,9 +76,11 @@ class SimulationMeter:
                                                   elf_sha256=getattr(self.machine.firmware, "sha256", None),
                                                   **window_points(self.machine, pair[0], pair[1]))
         est = estimate(profile, self.platform)
+        unlearned = int(getattr(pair[1], "unlearned_block_executions", 0)
+                        - getattr(pair[0], "unlearned_block_executions", 0))
         return WindowMeasure(cycles=float(est.cycles), instructions=float(profile.instructions),
                              energy_j=float(est.joules), avg_power_w=float(est.avg_power_w),
-                             profile=profile)
+                             profile=profile, unlearned_block_executions=unlearned)
 
 
 def _elf_path(machine) -> str:

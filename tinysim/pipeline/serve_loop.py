@@ -35,7 +35,7 @@ from typing import Callable, List, Optional
 
 from ..errors import EmulationError
 from ..harness.transports import TransportClosed
-from .emulated_transport import HOST_TURNAROUND_S, mark_rx_active, rx_line_busy
+from .emulated_transport import HOST_TURNAROUND_S, FirstWindowLearning, mark_rx_active, rx_line_busy
 
 # Instructions per slice between two looks at the client: ~40 ms of host time at the ~50 MIPS
 # measured for kws01 under serve, so a client's bytes wait about that long before they are queued.
@@ -88,6 +88,7 @@ class BoardServer:
         self.reply_due = False  # the firmware just ended a response: the client speaks next
         self._tx = bytearray()
         machine.on_uart_tx(self._tx.extend)
+        self.learning = FirstWindowLearning(machine)
 
     # -- the board ---------------------------------------------------------------------------------
     def device_time(self) -> DeviceTime:
@@ -128,6 +129,7 @@ class BoardServer:
     def take_output(self) -> bytes:
         data = bytes(self._tx)
         self._tx.clear()
+        self.learning.saw(data)
         return data
 
     def boot(self, max_seconds: float = 5.0) -> List[str]:
