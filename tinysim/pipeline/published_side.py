@@ -75,7 +75,7 @@ def side_by_side(platform, workloads: Iterable[str], *, quick: bool = True, seed
             continue
         entry, path = fetched[0]
         res = run_job(Job(entry_id=entry.id, workload=w, platform=entry.platform, firmware=str(path),
-                          format=entry.format, runs_entry=entry.id, quick=quick, seed=seed))
+                          format=entry.format, quick=quick, seed=seed))
         if res.get("status") != "ok":
             rows[w] = SideRow(w, entry_id=entry.id, measured_latency_ms=entry.latency_ms,
                               note=f"{res.get('status')}: {res.get('reason', '')}")

@@ -10,11 +10,11 @@ The executor is anything with `map(fn, iterable)` returning results in order:
 or an external one such as Ray's `ray.util.multiprocessing.Pool`, which spreads a long catalogue
 over a cluster. `SerialExecutor` runs in this process (jobs=1, and tests).
 
-An energy entry is a separate firmware build that talks at 9600 baud through the interface board
-and marks its window with a GPIO edge; the runner here drives the performance protocol only, so an
-energy entry is simulated with the performance build of the same submission (same network code,
-same board settings), and its energy is the cost model's integral over that timed window. The row
-says so, and the one run serves both the energy row and the performance row.
+An energy entry runs its own build, as the submitter measured it: it talks at 9600 baud (ST's
+builds on a second UART, behind the interface board) and marks its timed window with GPIO pulls
+low, which the emulated DUT client times (tinysim.harness.protocol); its energy is the cost
+model's integral over that window. Entries whose firmware is the same file (tinysim's own images
+in a fixture catalogue) share one run.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ class Job:
     platform: str
     firmware: str           # path of the image that is run
     format: str             # "elf" | "ihex" (the catalogue's word for the file)
-    runs_entry: str         # the entry whose firmware is run (itself, or the performance sibling)
     quick: bool = False
     min_window_s: Optional[float] = None
     seed: int = 0
@@ -111,14 +110,6 @@ def error_pct(simulated: Optional[float], measured: Optional[float]) -> Optional
     return (simulated - measured) / measured * 100.0
 
 
-def _performance_sibling(catalogue: Catalogue, entry: Entry) -> Optional[Entry]:
-    for e in catalogue.entries:
-        if (e.kind == entry.kind and e.mode == "performance" and e.workload == entry.workload
-                and e.board == entry.board and e.platform == entry.platform):
-            return e
-    return None
-
-
 def _firmware_of(entry: Entry, images_dir: Path, cache: Optional[Path]) -> Path:
     if entry.kind == "self":
         path = images_dir / entry.image
@@ -146,25 +137,15 @@ def plan(catalogue: Catalogue, entries: List[Entry], *, quick: bool = False,
         if not e.platform:
             row.status, row.reason = "not runnable", f"tinysim has no board for {e.board or e.soc} yet"
             continue
-        run_entry = e
-        if e.mode == "energy" and e.kind == "published":
-            sibling = _performance_sibling(catalogue, e)
-            if sibling is None:
-                row.status, row.reason = "not runnable", "no performance build of this submission to run"
-                continue
-            run_entry = sibling
-            row.notes.append(f"simulated with the performance build {sibling.file} (the energy build "
-                             "talks through the interface board with a GPIO timestamp, which the "
-                             "runner does not drive)")
         try:
-            firmware = _firmware_of(run_entry, images_dir, cache)
+            firmware = _firmware_of(e, images_dir, cache)
             load_platform(board_ref(e.platform))
         except TinysimError as err:
             row.status, row.reason = "not runnable", str(err)
             continue
         row.firmware = str(firmware)
         jobs.append(Job(entry_id=e.id, workload=e.workload, platform=e.platform,
-                        firmware=str(firmware), format=run_entry.format, runs_entry=run_entry.id, quick=quick,
+                        firmware=str(firmware), format=e.format, quick=quick,
                         min_window_s=min_window_s, seed=seed,
                         profile_dir=str(profile_dir) if profile_dir else ""))
     return jobs, rows
@@ -203,7 +184,7 @@ def run_job(job: Job) -> Dict[str, Any]:
 
 
 def _shared(res: Dict[str, Any], job: Job) -> Dict[str, Any]:
-    """`res` of the run that served `job` too (an energy entry and its performance sibling), as
+    """`res` of the run that served `job` too (entries with the same firmware file), as
     `job`'s own result: its id, and a copy of the saved profile under its id."""
     if res["id"] == job.entry_id:
         return res
@@ -234,7 +215,7 @@ def validate(catalogue: Catalogue, entries: List[Entry], *, executor=None, jobs:
     todo, rows = plan(catalogue, entries, quick=quick, min_window_s=min_window_s, seed=seed,
                       images_dir=images_dir, cache=cache, profile_dir=profile_dir)
     by_id = {r.id: r for r in rows}
-    # An energy entry runs its performance sibling's build: one run serves both rows.
+    # Entries with the same firmware file (and run settings) share one run.
     groups: Dict[tuple, List[Job]] = {}
     for job in todo:
         key = (job.platform, job.firmware, job.workload, job.quick, job.min_window_s, job.seed)
