@@ -169,3 +169,26 @@ def test_ram_stays_without_exec_when_no_code_runs_there(tmp_path):
     s = build_session(build("nullcall", tmp_path), BOARD)  # runs from flash and its alias only
     s.run(max_instructions=10_000)
     assert not perms_at(s, SRAM1) & UC_PROT_EXEC
+
+
+def test_interrupt_held_by_a_running_handler_waits_without_polling(tmp_path):
+    """SysTick pending under a long, higher-priority handler is taken when that handler returns,
+    and the run does not stop again and again to re-check it meanwhile: only an exception return
+    or an NVIC/SCB write can let it in (B1.5.4), and both stop the run."""
+    s = build_session(build("handlermask", tmp_path), BOARD)
+    uc = s.machine.uc
+    starts = []
+    real_start = uc.emu_start
+
+    def counting_start(*args, **kwargs):
+        starts.append(s.counter.cycles)
+        return real_start(*args, **kwargs)
+
+    uc.emu_start = counting_start
+    r = s.run(max_instructions=200_000)
+    assert r.exit == "halt", r.message
+    assert word(s, "ticks_in_irq") == 0 and word(s, "ticks") == 1
+    assert bytes(uc.mem_read(s.firmware.symbol("order"), 2)) == b"IT"   # tail-chained at once
+    # ~60,000 cycles inside IRQ0 with SysTick pending: polling at every block, then every
+    # 1,024 cycles, took ~300 engine starts; waiting for the return takes a handful.
+    assert r.cycles > 50_000 and len(starts) < 30, len(starts)

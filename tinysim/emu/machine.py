@@ -173,7 +173,8 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         return f"undefined or unsupported instruction (bytes {word} at {pc:#010x})"
 
     def masked_pending(self) -> bool:
-        """Whether an interrupt is pending and enabled but cannot be taken right now."""
+        """Whether an interrupt is pending and enabled but held back by a mask the firmware can
+        lift without the run stopping (the run loop then polls for it)."""
         return False
 
     def irq_enabled(self, irq: int) -> bool:
