@@ -309,3 +309,21 @@ def test_titles_name_the_workload():
     assert report.workload_of({"window": "infer 1 0 (kws01, random input seed 0)"}) == "kws01"
     assert report.workload_of({"window": "infer 210 1", "elf": "/x/firmware_images/b/vww01.elf"}) == "vww01"
     assert report.workload_of({"window": "whole run"}, "fw/compute.elf") == "compute"
+
+
+@needs_images
+def test_profile_takes_an_intel_hex_image(tmp_path, capsys):
+    """A vendor's build comes as Intel HEX without symbols: `profile` emulates it like an ELF and
+    names its blocks by address, saying why."""
+    objcopy = shutil.which("arm-none-eabi-objcopy")
+    if objcopy is None:
+        pytest.skip("arm-none-eabi-objcopy not found (install the Debian package binutils-arm-none-eabi)")
+    import subprocess
+    image = tmp_path / "ad01.hex"
+    subprocess.run([objcopy, "-O", "ihex", str(IMAGES / "nucleo-l4r5zi" / "ad01.elf"), str(image)],
+                   check=True)
+    code, out, _ = run_cli(capsys, "profile", "--platform", "nucleo-l4r5zi", "--window", "infer",
+                           str(image))
+    assert code == 0
+    assert "carries no symbols (Intel HEX or raw binary): blocks are named by address" in out
+    assert "ad01 on nucleo-l4r5zi" in out and " 0x080" in out

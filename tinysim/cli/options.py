@@ -18,7 +18,7 @@ from ..platform import load_platform
 
 
 def add_common_arguments(p: argparse.ArgumentParser, elf_required: bool = False) -> None:
-    p.add_argument("elf", nargs=None if elf_required else "?", help="firmware ELF")
+    p.add_argument("elf", nargs=None if elf_required else "?", help="firmware image: an ELF, or an Intel HEX or raw binary (no symbols: blocks are named by address)")
     add_platform_argument(p)
     p.add_argument("--profile", metavar="FILE.npz",
                    help="re-cost a saved profile instead of emulating the ELF (its ELF and "

@@ -33,6 +33,14 @@ def obtain_profile(args, platform, params: Optional[Dict[str, float]] = None) ->
     return profile
 
 
+def _is_elf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"\x7fELF"
+    except OSError:
+        return True   # let the ELF reader say what is wrong with it
+
+
 _INFER_WINDOW = re.compile(r"infer (\d+) ")
 
 
@@ -51,6 +59,9 @@ def profile_elf(args, profile: ExecutionProfile) -> Tuple[Optional[str], str]:
     the command line; else the one the profile recorded, when it is still there with the same
     sha256; else None (addresses), with the note saying why."""
     if getattr(args, "elf", None):
+        if not _is_elf(Path(args.elf)):
+            return None, (f"{args.elf} carries no symbols (Intel HEX or raw binary): blocks are "
+                          "named by address")
         return str(args.elf), ""
     recorded = profile.meta.get("elf")
     if not recorded:
