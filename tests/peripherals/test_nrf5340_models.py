@@ -60,6 +60,21 @@ def test_uarte_tx_dma_reads_ram_and_ends_after_the_last_character():
     assert u.reg_read("EVENTS_ENDTX") == 0
 
 
+def test_uarte_a_long_transfer_is_paced_to_its_last_byte():
+    """EasyDMA hands the line all MAXCNT bytes at once: none is lost to a holding-register limit,
+    and ENDTX comes MAXCNT character times later."""
+    u, host = uarte()
+    host.memory[RAM][0:200] = bytes(range(200))
+    u.reg_write("TXD_PTR", RAM)
+    u.reg_write("TXD_MAXCNT", 200)
+    u.reg_write("TASKS_STARTTX", 1)
+    assert bytes(host.tx) == bytes(range(200))
+    host.cycles = 199 * CHAR + 1
+    assert u.reg_read("EVENTS_TXDRDY") == 1 and u.reg_read("EVENTS_ENDTX") == 0
+    host.cycles = 200 * CHAR + 1
+    assert u.reg_read("EVENTS_ENDTX") == 1
+
+
 def test_uarte_polling_endtx_skips_to_the_end_of_the_character():
     u, host = uarte()
     host.memory[RAM][0] = 0x55

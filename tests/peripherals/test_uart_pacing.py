@@ -136,3 +136,25 @@ def test_gd32_usart_paced_with_overrun():
     assert stat & (1 << 3) and stat & (1 << 5)  # ORERR, RBNE
     assert u.reg_read("DATA") == ord("1")
     assert not u.reg_read("STAT") & (1 << 3)  # STAT then DATA cleared ORERR
+
+
+def test_a_dma_block_queues_every_byte_and_keeps_the_pacing():
+    u, host = lpuart()  # tx_fifo = 1: a data-register write could not queue more than one byte
+    first_out = u.transmit_block(bytes(range(20)))
+    assert bytes(host.tx) == bytes(range(20)) and first_out == CHAR
+    assert u.tx_idle_at() == 20 * CHAR
+    host.cycles = 18 * CHAR + 1  # byte 19 has gone to the shift register, byte 20 waits
+    isr = u.reg_read("ISR")
+    assert not isr & TXE and not isr & TC
+    host.cycles = 19 * CHAR + 1  # the last byte is in the shift register: TXE, not yet TC
+    isr = u.reg_read("ISR")
+    assert isr & TXE and not isr & TC
+    host.cycles = 20 * CHAR + 1
+    assert u.reg_read("ISR") & TC
+
+
+def test_a_dma_block_behind_a_busy_shift_register_starts_when_it_frees():
+    u, host = lpuart()
+    u.reg_write("TDR", 0x41)  # one character on the line
+    assert u.transmit_block(b"xy") == 2 * CHAR  # x leaves one character after the A
+    assert u.tx_idle_at() == 3 * CHAR

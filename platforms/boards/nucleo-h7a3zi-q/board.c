@@ -94,10 +94,8 @@ static void console_init(void)
     RCC_AHB4ENR |= RCC_AHB4ENR_GPIODEN;
     (void)RCC_AHB4ENR;
 
-    GPIOD_AFRH = (GPIOD_AFRH & ~0xFFu) | (7u << 0) | (7u << 4); /* PD8, PD9 AF7 */
-    GPIOD_OSPEEDR = (GPIOD_OSPEEDR & ~((3u << 16) | (3u << 18))) | (1u << 16) | (1u << 18);
-    GPIOD_PUPDR = (GPIOD_PUPDR & ~((3u << 16) | (3u << 18))) | (1u << 18); /* RX pull-up */
-    GPIOD_MODER = (GPIOD_MODER & ~((3u << 16) | (3u << 18))) | (2u << 16) | (2u << 18);
+    stm32_pin_af(GPIOD_BASE, 8u, 7u, STM32_PIN_NOPULL); /* PD8: USART3_TX */
+    stm32_pin_af(GPIOD_BASE, 9u, 7u, STM32_PIN_PULLUP); /* PD9: USART3_RX */
 
     RCC_CDCCIP2R &= ~RCC_CDCCIP2R_USART234578SEL_MASK;
     RCC_APB1LENR |= RCC_APB1LENR_USART3EN;

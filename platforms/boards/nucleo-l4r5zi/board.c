@@ -79,11 +79,8 @@ static void console_init(void)
     RCC_AHB2ENR |= RCC_AHB2ENR_GPIOGEN;
     (void)RCC_AHB2ENR;
 
-    GPIOG_AFRL = (GPIOG_AFRL & ~(0xFu << 28)) | (8u << 28); /* PG7 AF8 */
-    GPIOG_AFRH = (GPIOG_AFRH & ~(0xFu << 0)) | (8u << 0);   /* PG8 AF8 */
-    GPIOG_OSPEEDR = (GPIOG_OSPEEDR & ~((3u << 14) | (3u << 16))) | (1u << 14) | (1u << 16);
-    GPIOG_PUPDR = (GPIOG_PUPDR & ~((3u << 14) | (3u << 16))) | (1u << 16); /* RX pull-up */
-    GPIOG_MODER = (GPIOG_MODER & ~((3u << 14) | (3u << 16))) | (2u << 14) | (2u << 16);
+    stm32_pin_af(GPIOG_BASE, 7u, 8u, STM32_PIN_NOPULL); /* PG7: LPUART1_TX */
+    stm32_pin_af(GPIOG_BASE, 8u, 8u, STM32_PIN_PULLUP); /* PG8: LPUART1_RX */
 
     RCC_CCIPR = (RCC_CCIPR & ~RCC_CCIPR_LPUART1SEL_MASK) | RCC_CCIPR_LPUART1SEL_HSI16;
     RCC_APB1ENR2 |= RCC_APB1ENR2_LPUART1EN;

@@ -65,15 +65,6 @@ static void clock_init(void)
     RCC_CFGR2 &= ~RCC_CFGR2_HPRE_MASK;
 }
 
-/* ICACHE: invalidate, wait, enable (RM0456 §8.4, default 2-way). */
-static void icache_init(void)
-{
-    ICACHE_CR |= ICACHE_CR_CACHEINV;
-    while (ICACHE_SR & ICACHE_SR_BUSYF) {
-    }
-    ICACHE_CR |= ICACHE_CR_EN;
-}
-
 /* USART1 on PA9 (TX) / PA10 (RX), AF7: the ST-LINK V3 virtual COM port (UM2861, recalled;
  * DS13737 alternate functions). Kernel clock HSI16 (CCIPR1.USART1SEL = 10), so the divider does
  * not depend on SYSCLK: BRR = 16 MHz / 115200 = 138.9 -> 139, oversampling by 16. */
@@ -82,10 +73,8 @@ static void console_init(void)
     RCC_AHB2ENR1 |= RCC_AHB2ENR1_GPIOAEN;
     (void)RCC_AHB2ENR1;
 
-    GPIOA_AFRH = (GPIOA_AFRH & ~((0xFu << 4) | (0xFu << 8))) | (7u << 4) | (7u << 8); /* PA9, PA10 AF7 */
-    GPIOA_OSPEEDR = (GPIOA_OSPEEDR & ~((3u << 18) | (3u << 20))) | (1u << 18) | (1u << 20);
-    GPIOA_PUPDR = (GPIOA_PUPDR & ~((3u << 18) | (3u << 20))) | (1u << 20); /* RX pull-up */
-    GPIOA_MODER = (GPIOA_MODER & ~((3u << 18) | (3u << 20))) | (2u << 18) | (2u << 20);
+    stm32_pin_af(GPIOA_BASE, 9u, 7u, STM32_PIN_NOPULL);  /* PA9: USART1_TX */
+    stm32_pin_af(GPIOA_BASE, 10u, 7u, STM32_PIN_PULLUP); /* PA10: USART1_RX */
 
     RCC_CCIPR1 = (RCC_CCIPR1 & ~RCC_CCIPR1_USART1SEL_MASK) | RCC_CCIPR1_USART1SEL_HSI16;
     RCC_APB2ENR |= RCC_APB2ENR_USART1EN;
@@ -97,7 +86,7 @@ static void console_init(void)
 void board_init(void)
 {
     clock_init();
-    icache_init();
+    stm32_icache_enable(ICACHE_BASE, 2u); /* 2-way, the reset associativity (RM0456 §8.4) */
     stm32_cycle_counter_start();
     console_init();
     stm32_ticks_start();

@@ -32,12 +32,7 @@
 #define FLASH_ACR_PRFTEN       (1u << 8)
 
 /* ---- ICACHE, base 0x4003 0400 (ICACHE_BASE_NS) ---- */
-#define ICACHE_BASE   0x40030400u
-#define ICACHE_CR     REG32(ICACHE_BASE + 0x00u)
-#define ICACHE_SR     REG32(ICACHE_BASE + 0x04u)
-#define ICACHE_CR_EN       (1u << 0)
-#define ICACHE_CR_CACHEINV (1u << 1)
-#define ICACHE_SR_BUSYF    (1u << 0)
+#define ICACHE_BASE 0x40030400u /* registers: stm32_icache_enable(), platforms/common/stm32_board.c */
 
 /* ---- RCC, base 0x4003 0C00 (RCC_BASE_NS) ---- */
 #define RCC_BASE      0x40030C00u
@@ -73,25 +68,10 @@
 #define RCC_CCIPR1_USART1SEL_HSI16 (1u << 0) /* 0 PCLK2, 1 HSI16 (stm32u3xx_hal_rcc_ex.h) */
 
 /* ---- GPIOA, base 0x4202 0000 (GPIOA_BASE_NS) ---- */
-#define GPIOA_BASE    0x42020000u
-#define GPIOA_MODER   REG32(GPIOA_BASE + 0x00u) /* 2 bits/pin: 10 = alternate function */
-#define GPIOA_OSPEEDR REG32(GPIOA_BASE + 0x08u)
-#define GPIOA_PUPDR   REG32(GPIOA_BASE + 0x0Cu)
-#define GPIOA_AFRH    REG32(GPIOA_BASE + 0x24u) /* 4 bits/pin, pins 8..15 */
+#define GPIOA_BASE 0x42020000u /* registers: stm32_pin_af(), platforms/common/stm32_board.c */
 
-/* ---- USART1, base 0x4001 3800 (USART1_BASE_NS) ---- */
-#define USART1_BASE 0x40013800u
-#define USART1_CR1  REG32(USART1_BASE + 0x00u)
-#define USART1_CR2  REG32(USART1_BASE + 0x04u)
-#define USART1_CR3  REG32(USART1_BASE + 0x08u)
-#define USART1_BRR  REG32(USART1_BASE + 0x0Cu)
-#define USART1_ISR  REG32(USART1_BASE + 0x1Cu)
-#define USART1_ICR  REG32(USART1_BASE + 0x20u)
-#define USART1_RDR  REG32(USART1_BASE + 0x24u)
-#define USART1_TDR  REG32(USART1_BASE + 0x28u)
-#define USART1_IRQN 61u /* stm32u385xx.h: USART1_IRQn = 61 */
-
-/* USART bits: platforms/common/stm32_usart.h; Cortex-M33 system registers (SysTick, NVIC, SCB,
+/* USART1 (the console, base 0x4001 3800 USART1_BASE_NS): the SoC file's [[peripheral]] usart1,
+ * its registers platforms/common/stm32_usart.h. Cortex-M33 system registers (SysTick, NVIC, SCB,
  * DWT): platforms/common/cortex_m_regs.h. */
 
 #endif /* STM32U385_REGS_H */

@@ -31,6 +31,7 @@ from typing import Optional
 
 from .. import PERIPHERALS
 from ..base import RO, UNMODELLED, WO, Reg
+from .rcc_setter import clock_setter
 from .stm32u5_rcc import AHB_DIV, APB_DIV, HSI16_HZ, Stm32u5Rcc, U5Clocks
 
 MSIRC0_HZ, MSIRC1_HZ = 96_000_000.0, 24_000_000.0   # system_stm32u3xx.c MSIRC0_VALUE / MSIRC1_VALUE
@@ -70,31 +71,14 @@ class Stm32u3Rcc(Stm32u5Rcc):
         Reg(0x130, "SECCFGR", 0, UNMODELLED), Reg(0x134, "PRIVCFGR", 0, UNMODELLED),
     )
 
-    # ---- the oscillators and the SYSCLK switch -------------------------------------------------
-    def write_CR(self, value, mask):
-        cr = (self.values[0x00] & ~mask) | (value & mask & ~RDY_MASK)
-        for name, (on, rdy) in READY_BITS.items():
-            ready = bool(cr >> on & 1) and (name != "HSE" or float(self.params["hse_hz"]) > 0)
-            cr = (cr | 1 << rdy) if ready else (cr & ~(1 << rdy))
-        current = SW_SOURCES[self.values[0x1C] >> 2 & 3]
-        if current is not None:            # the oscillator SYSCLK runs from cannot be stopped
-            on, rdy = READY_BITS[current]
-            cr |= (1 << on) | (1 << rdy)
-        self.values[0x00] = cr
-        self._report_clock()
+    # ---- the oscillators and the SYSCLK switch: the U5 model's handlers on the U3's tables ------
+    READY_BITS, RDY_MASK, SW_SOURCES = READY_BITS, RDY_MASK, SW_SOURCES
 
-    def write_CFGR1(self, value, mask):
-        cfgr = (self.values[0x1C] & ~mask) | (value & mask & ~0xC)
-        target = SW_SOURCES[cfgr & 3]
-        sws = self.values[0x1C] >> 2 & 3
-        if target is not None and self.values[0x00] >> READY_BITS[target][1] & 1:
-            sws = cfgr & 3
-        self.values[0x1C] = (cfgr & ~0xC) | (sws << 2)
-        self._report_clock()
+    def _oscillator_ready(self, name: str, cr: int) -> bool:
+        """At once (start-up times are not modelled); HSE only where the board fits one."""
+        return name != "HSE" or float(self.params["hse_hz"]) > 0
 
-    def write_ICSCR1(self, value, mask):
-        self.values[0x08] = (self.values[0x08] & ~mask) | (value & mask)
-        self._report_clock()
+    write_ICSCR1 = clock_setter(0x08)   # MSIS/MSIK selection and division: store, report
 
     def write_CSR(self, value, mask):
         # RMVF (bit 23) clears the reset flags (bits 25..31) and reads 0; the rest store

@@ -82,25 +82,39 @@ class Stm32u5Rcc(Peripheral):
         self._clocks: Optional[U5Clocks] = None
 
     # ---- the oscillators and the SYSCLK switch -------------------------------------------------
+    # The family's tables (a subclass names its own: stm32u3_rcc): RCC_CR ON bit -> RDY bit per
+    # oscillator, the read-only ready bits, and CFGR1.SW -> source (None: a reserved encoding).
+    READY_BITS, RDY_MASK, SW_SOURCES = READY_BITS, RDY_MASK, SW_SOURCES
+
+    def _oscillator_ready(self, name: str, cr: int) -> bool:
+        """Whether oscillator `name`, switched on in `cr`, is ready: at once (start-up times are
+        not modelled), HSE only where the board fits one, PLL1 only with a running input."""
+        if name == "HSE":
+            return float(self.params["hse_hz"]) > 0
+        if name == "PLL1":
+            return self._pll1_input_hz(cr) > 0
+        return True
+
     def write_CR(self, value, mask):
-        cr = (self.values[0x00] & ~mask) | (value & mask & ~RDY_MASK)
-        for name, (on, rdy) in READY_BITS.items():
-            ready = bool(cr >> on & 1) and (name != "HSE" or float(self.params["hse_hz"]) > 0)
-            if name == "PLL1":
-                ready = ready and self._pll1_input_hz(cr) > 0
+        cr = (self.values[0x00] & ~mask) | (value & mask & ~self.RDY_MASK)
+        for name, (on, rdy) in self.READY_BITS.items():
+            ready = bool(cr >> on & 1) and self._oscillator_ready(name, cr)
             cr = (cr | 1 << rdy) if ready else (cr & ~(1 << rdy))
         # the oscillator SYSCLK runs from cannot be stopped (RM0456 11.8.1)
-        current = SW_SOURCES[self.values[0x1C] >> 2 & 3]
-        on, rdy = READY_BITS[current]
-        cr |= (1 << on) | (1 << rdy)
+        current = self.SW_SOURCES[self.values[0x1C] >> 2 & 3]
+        if current is not None:
+            on, rdy = self.READY_BITS[current]
+            cr |= (1 << on) | (1 << rdy)
         self.values[0x00] = cr
         self._report_clock()
 
     def write_CFGR1(self, value, mask):
+        """SW switches SYSCLK (SWS follows) only to a ready source; a reserved SW leaves SWS."""
         cfgr = (self.values[0x1C] & ~mask) | (value & mask & ~0xC)
-        target = cfgr & 3
-        on, rdy = READY_BITS[SW_SOURCES[target]]
-        sws = target if self.values[0x00] >> rdy & 1 else (self.values[0x1C] >> 2 & 3)
+        target = self.SW_SOURCES[cfgr & 3]
+        sws = self.values[0x1C] >> 2 & 3
+        if target is not None and self.values[0x00] >> self.READY_BITS[target][1] & 1:
+            sws = cfgr & 3
         self.values[0x1C] = (cfgr & ~0xC) | (sws << 2)
         self._report_clock()
 

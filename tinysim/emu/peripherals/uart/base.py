@@ -9,8 +9,10 @@ The line (8N1: start + 8 data + stop = 10 bit times per character):
   is dropped by the model itself: only a firmware that does not read in time loses bytes.
 - **TX.** A byte written to the data register goes to the shift register when it is free, and
   leaves the pin one character time later; the holding register empties (TXE) when its byte
-  moves to the shift register, and TC sets when both are empty. The host sees each byte when it
-  is written (its order on the wire is all a client can observe).
+  moves to the shift register, and TC sets when both are empty. A DMA transfer hands the
+  transmitter a whole block (`transmit_block`): its bytes queue without a FIFO limit and leave
+  one character time apart. The host sees each byte when it is written (its order on the wire
+  is all a client can observe).
 - **Spinning on a flag** (a firmware polling TXE, TC or RXNE in a tight loop) advances device
   time straight to the moment the flag changes instead of emulating every poll: the device time
   is that of silicon; the spin's instructions are not counted. A poll is part of a spin when it
@@ -192,17 +194,35 @@ class Uart(Peripheral):
 
     # ---- model side -----------------------------------------------------------------------------
     def transmit(self, byte: int) -> None:
-        """The firmware wrote a byte to the data register (the model checked TE/UE)."""
+        """The firmware wrote a byte to the data register (the model checked TE/UE). At most
+        `tx_fifo` bytes wait behind the shift register: one written while TXE is clear would
+        overwrite the holding register on silicon, so it adds no time to the line."""
+        self._queue_tx(bytes((byte & 0xFF,)), int(self.params["tx_fifo"]))
+
+    def transmit_block(self, data: bytes) -> int:
+        """A DMA engine hands the transmitter `data` at once (the model read it from memory):
+        every byte is queued, none is lost, and they leave the pin one character time apart,
+        as `transmit` paces them (TXE, TC, `next_change` as for bytes written one by one).
+        Returns the cycle at which the first byte has left the pin."""
+        self.sync()
+        first_out = self.tx_idle_at() + self.char_cycles()
+        self._queue_tx(data, len(data) + self.tx_queued)
+        return first_out
+
+    def _queue_tx(self, data: bytes, room: int) -> None:
+        """Each byte goes to the shift register if it is free, else behind the bytes queued
+        for it (`tx_queued`, at most `room`); the host sees it now."""
         self.empty_polls = 0
         now = self.sync()
         char = self.char_cycles()
         self.tc_cleared = False
-        if self.shift_end <= now:
-            self.shift_end = now + char
-        else:  # a byte written while TXE is clear would overwrite the holding register on silicon
-            self.tx_queued = min(self.tx_queued + 1, int(self.params["tx_fifo"]))
-        self.host.uart_tx(self, byte & 0xFF)
-        if char:
+        for byte in data:
+            if self.shift_end <= now:
+                self.shift_end = now + char
+            else:
+                self.tx_queued = min(self.tx_queued + 1, room)
+            self.host.uart_tx(self, byte)
+        if char and data:
             self.host.timers_changed()
 
     def pop_rx(self) -> int:

@@ -91,7 +91,7 @@ def _event_writer(name: str):
 
 @PERIPHERALS.register("uart.nrf_uarte")
 class NrfUarte(Uart):
-    DEFAULTS = {**Uart.DEFAULTS, "rx_fifo": 4, "tx_fifo": 0xFFFF}
+    DEFAULTS = {**Uart.DEFAULTS, "rx_fifo": 4}
     BAUD_REGISTERS = (0x524,)
     REGISTERS = (
         Reg(0x000, "TASKS_STARTRX", 0, WO), Reg(0x004, "TASKS_STOPRX", 0, WO),
@@ -201,11 +201,10 @@ class NrfUarte(Uart):
     def _starttx(self) -> None:
         ptr, count = self.values[0x544], self.values[0x548]
         self._raise("TXSTARTED")
-        for k in range(count):
-            byte = self.host.bus_read(ptr + k, 1)
-            self.transmit(0 if byte is None else byte)
-            if k == 0:
-                self.txdrdy_due = self.shift_end
+        data = bytes(self.host.bus_read(ptr + k, 1) or 0 for k in range(count))
+        first_out = self.transmit_block(data)
+        if count:
+            self.txdrdy_due = first_out
         self.values[0x54C] = count
         self.endtx_due = self.tx_idle_at()
         self.update_irq()
