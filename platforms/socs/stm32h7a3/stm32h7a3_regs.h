@@ -77,23 +77,6 @@
 
 /* ---- GPIOD, base 0x5802 0C00 (RM0455 section 11.4) ---- */
 #define GPIOD_BASE    0x58020C00u
-#define GPIOD_MODER   REG32(GPIOD_BASE + 0x00u) /* 2 bits/pin: 10 = alternate function */
-#define GPIOD_OSPEEDR REG32(GPIOD_BASE + 0x08u)
-#define GPIOD_PUPDR   REG32(GPIOD_BASE + 0x0Cu)
-#define GPIOD_AFRH    REG32(GPIOD_BASE + 0x24u) /* pins 8..15, 4 bits each */
-
-/* ---- USART3, base 0x4000 4800 (RM0455 USART registers) ---- */
-#define USART3_BASE 0x40004800u
-#define USART3_CR1  REG32(USART3_BASE + 0x00u)
-#define USART3_CR2  REG32(USART3_BASE + 0x04u)
-#define USART3_CR3  REG32(USART3_BASE + 0x08u)
-#define USART3_BRR  REG32(USART3_BASE + 0x0Cu)
-#define USART3_ISR  REG32(USART3_BASE + 0x1Cu)
-#define USART3_ICR  REG32(USART3_BASE + 0x20u)
-#define USART3_RDR  REG32(USART3_BASE + 0x24u)
-#define USART3_TDR  REG32(USART3_BASE + 0x28u)
-#define USART3_IRQN 39u /* RM0455 vector table: USART3 global interrupt at position 39 */
-
 
 /* ---- Cortex-M7 L1 cache maintenance (DDI 0403E B3.2.8, B4.8); SysTick, NVIC, SCB, DWT:
  * platforms/common/cortex_m_regs.h ---- */
