@@ -9,7 +9,8 @@ comes in seconds instead of the minutes of a full run while measuring the same l
 emulation the full run spends most of its time in. Prints one JSON object:
 
 - `infer`: CPU and wall seconds inside the infer commands, device seconds, sim_speed by CPU
-  and by wall time (the CPU figure is the one to compare on a shared machine);
+  and by wall time (the CPU figure is the one to compare on a shared machine), and the CPU
+  seconds inside Unicorn's emu_start (the rest is Python between slices);
 - `slices`: how often `Machine.run` called `emu_start` during the infer commands, per device
   second, by the reason the slice ended (`deadline`: a timer or masked-interrupt poll fell due,
   `heartbeat`: the deadline was the heartbeat, `python`: a peripheral's Python stop such as an
@@ -42,7 +43,7 @@ from tinysim.emu.counter.native import _NATIVE_FETCH  # noqa: E402
 from tinysim.harness.runner import Runner  # noqa: E402
 
 STATE = {"in_infer": False, "machine": None}
-INFER = {"cpu_s": 0.0, "wall_s": 0.0, "device_s": 0.0}
+INFER = {"cpu_s": 0.0, "wall_s": 0.0, "device_s": 0.0, "emu_start_cpu_s": 0.0}
 SLICES: collections.Counter = collections.Counter()
 SOURCES: collections.Counter = collections.Counter()
 
@@ -63,6 +64,24 @@ def _wrap_infer() -> None:
             INFER["wall_s"] += time.perf_counter() - wall
             INFER["device_s"] += self.infer_device_s - dev
     Runner._infer = infer
+
+
+def _wrap_engine() -> None:
+    """CPU seconds inside Unicorn's emu_start during the infer commands (the emulation with the
+    native hooks, and the Python peripheral callbacks it makes); the rest of the infer commands'
+    CPU is Python between slices: the run loop, the emulated transport, the DUT protocol."""
+    from unicorn import Uc
+    original = Uc.emu_start
+
+    def emu_start(self, *a, **k):
+        if not STATE["in_infer"]:
+            return original(self, *a, **k)
+        cpu = time.process_time()
+        try:
+            return original(self, *a, **k)
+        finally:
+            INFER["emu_start_cpu_s"] += time.process_time() - cpu
+    Uc.emu_start = emu_start
 
 
 def _wrap_machine() -> None:
@@ -149,6 +168,7 @@ def main() -> int:
         return o
     cmd_bench.runner_options = runner_options
     _wrap_infer()
+    _wrap_engine()
     _wrap_machine()
     out_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "tinysim-steady-speed"
     with contextlib.redirect_stdout(io.StringIO()):
