@@ -136,8 +136,9 @@ def _icache(m) -> dict:
     by = collections.Counter()
     for n, count in zip(blocks["n_lines"], blocks["count"]):
         by[int(n)] += int(count)
-    return {"accesses": int(s.icache.hits + s.icache.misses + s.icache.prefetch_hits),
-            "misses": int(s.icache.misses), "prefetch_hits": int(s.icache.prefetch_hits),
+    stats = c.cache_stats().get("icache", {})
+    return {"accesses": int(sum(stats.values())), "misses": int(stats.get("misses", 0)),
+            "prefetch_hits": int(stats.get("prefetch_hits", 0)),
             "block_executions": int(blocks["count"].sum()),
             "executions_by_lines": dict(sorted(by.items())),
             "self_loop_executions_by_lines": _self_loops(c, blocks)}
