@@ -204,9 +204,10 @@ typedef struct {
     uint32_t cache_shared;
     uint32_t pad_shared;
     /* I-cache way hints: per fetch-modelled block, from hint_base, the way each of its lines was
-     * found in last time (TS_NONE: none yet).  A hint is only a guess, checked against the
-     * way's tag before use, so a stale one (evicted line, cache reset) costs a lookup, never a
-     * wrong count.  Append-only, like the tables. */
+     * found in last time (TS_NONE: none yet).  Used without a look only while icache.fills
+     * equals the block's hint_fills (nothing has left the cache since they were all right);
+     * otherwise each is checked against its way's tag, so a stale one (evicted line, cache
+     * reset) costs a lookup, never a wrong count.  Append-only, like the tables. */
     uint32_t *hints;
     uint32_t n_hints;
     uint32_t cap_hints;
