@@ -1,6 +1,7 @@
 """Native execution counter: per-block counts, edges, budget/deadline stops, flash cache model.
 
-The counting runs in C (`native/counter_hooks.c`, `counter_config.c`, built as the extension `tinysim.emu._counter`);
+The counting runs in C (`native/counter_hooks.c` with the cache model in `cache_model.h` and
+`fetch_model.h`, `counter_config.c`, built as the extension `tinysim.emu._counter`);
 this package loads that shared object with ctypes, registers its hook functions with the same
 `uc_hook_add` the unicorn binding uses, and reads the results back as numpy arrays.
 
@@ -26,7 +27,12 @@ Semantics worth knowing:
   cleared by `set_budget`, `set_deadline` and `clear_stop`.
 
 Speed (bench/emu_speed.py, 5-instruction hot loop, the worst case for per-block work): the
-block hook + edges + I-cache model keep ~0.8 of raw Unicorn speed. Any UC_HOOK_MEM_READ/WRITE,
+block hook + edges + I-cache model keep ~0.8 of raw Unicorn speed. The I-cache model is exact
+(the misses and LRU order of looking up every line) with less work per line: each block keeps the
+ways its lines were found in, a block whose lines cannot have left the cache since (no fill)
+looks nothing up, and hits already adjacent in the LRU list move in one splice
+(`fetch_model.h`; tests/emu/test_fetch_model.py checks it against a line-by-line reference;
+bench/counter_replay.py times the counter alone on a recorded block trace). Any UC_HOOK_MEM_READ/WRITE,
 even a range-limited one, makes Unicorn take its slow path for memory accesses (~0.15 of raw),
 so data-region counting and the D-cache model are opt-in (`count_data=True`; a D-cache alone
 installs read hooks over the flash ranges only). For the same reason the stack guard defaults

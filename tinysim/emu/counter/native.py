@@ -73,7 +73,7 @@ class _Cache(ctypes.Structure):
                 ("hits", ctypes.c_uint64), ("misses", ctypes.c_uint64),
                 ("prefetch_hits", ctypes.c_uint64), ("map_mask", ctypes.c_uint64),
                 ("last_line", ctypes.c_uint64), ("tags", ctypes.c_void_p),
-                ("lru", ctypes.c_void_p), ("map", ctypes.c_void_p)]
+                ("lru", ctypes.c_void_p), ("map", ctypes.c_void_p), ("fills", ctypes.c_uint64)]
 
 
 class _State(ctypes.Structure):

@@ -79,7 +79,7 @@ typedef struct {
     uint32_t next_edge;
     uint32_t flags;
     uint32_t n_lines;     /* instruction-cache lines the block spans (when fetch-modelled) */
-    uint32_t pad;
+    uint32_t hint_base;   /* its n_lines way hints in ts_counter.hints (TS_NONE: none) */
     /* Flash data cache, charged to the block whose instructions made the access: misses,
      * prefetch hits, hits (TS_D_*).  Exact phase: counted by the read hook.  Learned phase:
      * the exact counts plus floor(k * rate / 2^16) after k executions, brought up to date by
@@ -90,7 +90,7 @@ typedef struct {
     uint32_t drate[TS_D_KINDS];  /* learned events per execution, 16.16 fixed point */
     uint32_t dacc[2];            /* fraction of the miss / prefetch events, < TS_RATE_ONE */
     uint32_t dregion;            /* region charged with the learned misses (TS_NONE: none) */
-    uint32_t pad2;
+    uint64_t hint_fills;         /* icache.fills when all n_lines hints were last right */
     /* the successor memo before next_*: a block with two alternating successors (a loop's
      * back edge and its exit, a call returning to two sites) finds either without a hash
      * lookup; successor_of swaps the two on a hit here. */
@@ -136,7 +136,7 @@ typedef struct {
     uint32_t prefetch;      /* 1: a miss on last_line + 1 is a prefetch hit */
     uint32_t prefetch_penalty;
     uint32_t capacity;      /* ways allocated: n_sets * n_ways <= capacity */
-    uint64_t hits;
+    uint64_t hits;          /* the data side only: I-cache hits are derived in Python (readout.py) */
     uint64_t misses;
     uint64_t prefetch_hits;
     uint64_t map_mask;      /* slots in `map` - 1 */
@@ -144,6 +144,10 @@ typedef struct {
     uint64_t *tags;         /* line number + 1; 0 = invalid */
     uint32_t *lru;
     uint32_t *map;
+    /* Lines brought in so far plus resets: while it has not changed no line has left the
+     * cache.  Never goes back (a reset or a new geometry adds one), so a block's hint_fills
+     * can only match while its lines are where its hints say. */
+    uint64_t fills;
 } ts_cache;
 
 typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
@@ -199,13 +203,21 @@ typedef struct {
      * instruction fetches and the data reads of the C-AHB bus). */
     uint32_t cache_shared;
     uint32_t pad_shared;
+    /* I-cache way hints: per fetch-modelled block, from hint_base, the way each of its lines was
+     * found in last time (TS_NONE: none yet).  Used without a look only while icache.fills
+     * equals the block's hint_fills (nothing has left the cache since they were all right);
+     * otherwise each is checked against its way's tag, so a stale one (evicted line, cache
+     * reset) costs a lookup, never a wrong count.  Append-only, like the tables. */
+    uint32_t *hints;
+    uint32_t n_hints;
+    uint32_t cap_hints;
 } ts_counter;
 
 /* Shared between the two files; hidden so the shared object exports only the ts_* API. */
 #define TS_INTERNAL __attribute__((visibility("hidden")))
 TS_INTERNAL int blocks_rehash(ts_counter *c, uint32_t slots);
 TS_INTERNAL int edges_rehash(ts_counter *c, uint32_t slots);
-TS_INTERNAL void set_block_flags(const ts_counter *c, ts_block *b);
+TS_INTERNAL void set_block_flags(ts_counter *c, ts_block *b);
 void ts_cache_reset(ts_cache *k);
 
 #endif

@@ -28,10 +28,12 @@ static int cache_configure(ts_cache *k, uint32_t line_bytes, uint32_t n_sets, ui
         free(map);
         return -2;
     }
+    uint64_t fills = k->fills;
     free(k->tags);
     free(k->lru);
     free(k->map);
     memset(k, 0, sizeof(*k));
+    k->fills = fills; /* never goes back: ts_cache_reset below adds one */
     k->tags = tags;
     k->lru = lru;
     k->map = map;
@@ -68,6 +70,7 @@ void ts_cache_reset(ts_cache *k)
         tail[set] = last;
     }
     k->last_line = 0;
+    k->fills++; /* every line left: no block's hints hold any more */
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -81,6 +84,7 @@ void ts_free(ts_counter *c)
     free(c->edges);
     free(c->block_index);
     free(c->edge_index);
+    free(c->hints);
     free(c->icache.tags);
     free(c->icache.lru);
     free(c->icache.map);

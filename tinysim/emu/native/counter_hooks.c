@@ -2,8 +2,9 @@
  * The hot half of the native counter: the block and edge tables (open-addressing hash indexes
  * over append-only arrays), the flash cache model, and the Unicorn hooks that use them on every
  * executed block and, when asked, on every data access.  Kept in one translation unit so the
- * compiler can inline the tables and the cache model into the block hook's fast path.  At ~480
- * lines it is under the 600-line mark; the configuration API is in counter_config.c.
+ * compiler can inline the tables and the cache model into the block hook: the cache structure
+ * (cache_model.h) and the I-cache fetch of a block (fetch_model.h) are headers of static
+ * inline functions included here only; the configuration API is in counter_config.c.
  */
 #include "counter.h"
 
@@ -80,109 +81,7 @@ static void request_stop(ts_counter *c, void *uc, uint32_t reason, uint64_t pc)
         c->emu_stop(uc);
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* cache model                                                                                */
-
-enum { CACHE_HIT = 0, CACHE_MISS = 1, CACHE_PREFETCH = 2 };
-
-/* The ts_cache line index and LRU lists (layout in counter.h). */
-static inline uint32_t map_slot(const ts_cache *k, uint64_t tag)
-{
-    return (uint32_t)((tag * 0x9E3779B97F4A7C15ULL) >> 32) & (uint32_t)k->map_mask;
-}
-
-/* The way (global index) holding tag, or TS_NONE. */
-static inline uint32_t map_find(const ts_cache *k, uint64_t tag)
-{
-    uint32_t mask = (uint32_t)k->map_mask;
-    for (uint32_t i = map_slot(k, tag);; i = (i + 1) & mask) {
-        uint32_t v = k->map[i];
-        if (!v)
-            return TS_NONE;
-        if (k->tags[v - 1] == tag)
-            return v - 1;
-    }
-}
-
-static inline void map_insert(ts_cache *k, uint64_t tag, uint32_t way)
-{
-    uint32_t mask = (uint32_t)k->map_mask;
-    uint32_t i = map_slot(k, tag);
-    while (k->map[i])
-        i = (i + 1) & mask;
-    k->map[i] = way + 1;
-}
-
-/* Remove resident tag (linear probing, backward-shift deletion: no tombstones). */
-static inline void map_remove(ts_cache *k, uint64_t tag)
-{
-    uint32_t mask = (uint32_t)k->map_mask;
-    uint32_t i = map_slot(k, tag);
-    while (k->tags[k->map[i] - 1] != tag)
-        i = (i + 1) & mask;
-    for (uint32_t j = (i + 1) & mask; k->map[j]; j = (j + 1) & mask) {
-        /* the entry at j may fill the hole at i unless its home slot lies in (i, j] */
-        uint32_t home = map_slot(k, k->tags[k->map[j] - 1]);
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            k->map[i] = k->map[j];
-            i = j;
-        }
-    }
-    k->map[i] = 0;
-}
-
-/* Make way g (in set) the most recently used. */
-static inline void lru_touch(ts_cache *k, uint32_t set, uint32_t g)
-{
-    uint32_t cap = k->capacity;
-    uint32_t *prev = k->lru, *next = prev + cap, *head = prev + 2 * (size_t)cap, *tail = prev + 3 * (size_t)cap;
-    uint32_t t = tail[set];
-    if (t == g)
-        return;
-    uint32_t p = prev[g], n = next[g]; /* n != TS_NONE: g is not the tail */
-    if (p != TS_NONE)
-        next[p] = n;
-    else
-        head[set] = n;
-    prev[n] = p;
-    prev[g] = t;
-    next[g] = TS_NONE;
-    next[t] = g;
-    tail[set] = g;
-}
-
-/* Inlined into its two callers: a call per line access costs ~10% of the model (perf). */
-static inline __attribute__((always_inline)) int cache_access(ts_cache *k, uint64_t line)
-{
-    uint64_t tag = line + 1;
-    if (tag == k->last_line) {
-        /* same line as the previous access: it is resident and already most recent */
-        k->hits++;
-        return CACHE_HIT;
-    }
-    int sequential = k->prefetch && k->last_line && tag == k->last_line + 1;
-    k->last_line = tag;
-    uint32_t set = (uint32_t)line & (k->n_sets - 1);
-    uint32_t way = map_find(k, tag);
-    if (way != TS_NONE) {
-        lru_touch(k, set, way);
-        k->hits++;
-        return CACHE_HIT;
-    }
-    uint32_t victim = k->lru[2 * (size_t)k->capacity + set]; /* head: invalid ways first, then the LRU */
-    if (k->tags[victim])
-        map_remove(k, k->tags[victim]);
-    k->tags[victim] = tag;
-    map_insert(k, tag, victim);
-    lru_touch(k, set, victim);
-    if (sequential) {
-        k->prefetch_hits++;
-        return CACHE_PREFETCH;
-    }
-    k->misses++;
-    return CACHE_MISS;
-}
-
+#include "cache_model.h"
 
 static int in_flash(const ts_counter *c, uint64_t addr)
 {
@@ -192,8 +91,35 @@ static int in_flash(const ts_counter *c, uint64_t addr)
     return 0;
 }
 
-void set_block_flags(const ts_counter *c, ts_block *b)
+/* n way hints, all TS_NONE, appended to c->hints; returns their base, or TS_NONE when the
+ * pool cannot grow (the block then runs without hints: same counts, more lookups). */
+static uint32_t hints_alloc(ts_counter *c, uint32_t n)
 {
+    if ((uint64_t)c->n_hints + n >= TS_NONE)
+        return TS_NONE;
+    if (c->n_hints + n > c->cap_hints) {
+        uint64_t cap = c->cap_hints ? (uint64_t)c->cap_hints * 2 : 4096;
+        while (cap < (uint64_t)c->n_hints + n)
+            cap *= 2;
+        if (cap >= TS_NONE)
+            cap = TS_NONE - 1;
+        uint32_t *h = realloc(c->hints, cap * sizeof(uint32_t));
+        if (!h)
+            return TS_NONE;
+        c->hints = h;
+        c->cap_hints = (uint32_t)cap;
+    }
+    uint32_t base = c->n_hints;
+    memset(c->hints + base, 0xff, (size_t)n * sizeof(uint32_t));
+    c->n_hints += n;
+    return base;
+}
+
+/* b's flags and fetch geometry for the current flash ranges and I-cache (b->hint_base is
+ * TS_NONE or the block's hints for its previous n_lines). */
+void set_block_flags(ts_counter *c, ts_block *b)
+{
+    uint32_t old_lines = b->n_lines;
     b->flags = (b->flags & TS_BLOCK_DATA_MASK) | (in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0);
     b->n_lines = 0;
     if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled) {
@@ -201,7 +127,10 @@ void set_block_flags(const ts_counter *c, ts_block *b)
         uint64_t last = b->addr + (b->size ? b->size - 1 : 0);
         b->flags |= TS_BLOCK_FETCH_MODEL;
         b->n_lines = (uint32_t)((last >> shift) - (b->addr >> shift) + 1);
+        if (b->hint_base == TS_NONE || b->n_lines > old_lines)
+            b->hint_base = hints_alloc(c, b->n_lines);
     }
+    b->hint_fills = UINT64_MAX; /* hints unchecked: icache.fills never gets there */
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -253,6 +182,7 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     b->alt_id = TS_NONE;
     b->alt_edge = TS_NONE;
     b->dregion = TS_NONE;
+    b->hint_base = TS_NONE;
     set_block_flags(c, b);
     if (c->data_state == TS_DATA_LEARNED)
         b->flags |= TS_BLOCK_DATA_UNLEARNED; /* first seen after the freeze: nothing learned */
@@ -308,74 +238,7 @@ static uint32_t edge_lookup(ts_counter *c, void *uc, uint32_t src, uint32_t dst)
     return id;
 }
 
-/* Whether fetching block b (in the I-cache model) would change nothing: its lines are resident
- * and already in the LRU order its fetch leaves them, so all hit.  Two cases: a one-line block
- * on the line fetched last; a block that loops to itself (self_loop: nothing else was fetched
- * since its previous execution, which ended on its last line) and whose lines all fit in one
- * set's ways (so that execution evicted none of them).  Exact, not a heuristic: the cache
- * state and the misses are those of fetching the lines one by one. */
-static inline int fetch_unchanged(const ts_counter *c, uint64_t addr, uint32_t n_lines, int self_loop)
-{
-    /* the last line fetched is this block's last line (tags are line + 1) */
-    if ((addr >> c->icache.line_shift) + n_lines != c->icache.last_line)
-        return 0;
-    return n_lines == 1 || (self_loop && n_lines <= c->icache.n_ways);
-}
-
-/* Shared cache (ts_share_caches).  Each side skips the lookup for the line it accessed last
- * (the instruction side also for the lines of a block that loops to itself): valid while that
- * line is resident and the most recent of its set.  An access of the other side to the same set
- * (another line) may evict it or make it older, so the skipping side forgets its last line and
- * looks up again: residency and LRU order stay exact; the cost is that the access after it is
- * not recognised as sequential (a prefetch hit is charged as a miss).  `line` was just accessed
- * by the data side: */
-static void shared_data_touched(ts_counter *c, uint64_t line)
-{
-    uint64_t mask = c->icache.n_sets - 1;
-    if (!c->icache.last_line)
-        return;
-    uint64_t last = c->icache.last_line - 1; /* tags are line + 1 */
-    if (last != line && !((last ^ line) & mask)) {
-        c->icache.last_line = 0;
-        return;
-    }
-    if (c->prev != TS_NONE) { /* the lines of the running block (self-loop shortcut) */
-        const ts_block *b = &c->blocks[c->prev];
-        uint64_t first = b->addr >> c->icache.line_shift;
-        if (b->flags & TS_BLOCK_FETCH_MODEL)
-            for (uint32_t i = 0; i < b->n_lines; i++)
-                if (first + i != line && !(((first + i) ^ line) & mask)) {
-                    c->icache.last_line = 0;
-                    return;
-                }
-    }
-}
-
-/* Runs the instruction-cache model over the lines of block b; returns the penalty cycles. */
-static inline uint64_t fetch_block(ts_counter *c, ts_block *b, int self_loop)
-{
-    ts_cache *k = &c->icache;
-    uint64_t line = b->addr >> k->line_shift;
-    if (fetch_unchanged(c, b->addr, b->n_lines, self_loop)) {
-        k->hits += b->n_lines;
-        return 0;
-    }
-    uint64_t penalty = 0;
-    for (uint32_t i = 0; i < b->n_lines; i++, line++) {
-        int r = cache_access(k, line);
-        if (r == CACHE_MISS) {
-            b->imiss++;
-            penalty += k->miss_penalty;
-        } else if (r == CACHE_PREFETCH) {
-            b->iprefetch++;
-            penalty += k->prefetch_penalty;
-        }
-        if (c->cache_shared && c->dcache.last_line && c->dcache.last_line - 1 != line &&
-            !(((c->dcache.last_line - 1) ^ line) & (k->n_sets - 1)))
-            c->dcache.last_line = 0; /* shared cache: see shared_data_touched */
-    }
-    return penalty;
-}
+#include "fetch_model.h"
 
 /* Learned data model: the penalty cycles of one execution of block b.  The whole events of
  * this execution are acc >> 16 (the fraction carries over), so after k executions exactly
@@ -481,11 +344,19 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
     c->prev = id;
 }
 
-/* UC_HOOK_BLOCK callback.  The fast path (same successor as last time, no stop due, no
- * instruction-cache work beyond a hit on the line fetched last) is kept small so the compiler
- * needs few registers for it; everything else goes to block_hook_slow (a multi-line loop that
- * fetch_unchanged lets skip the cache model too: testing it here costs the hot path two more
- * saved registers, ~5% on a one-block kernel). */
+/* The I-cache model of block b, its penalty added to the cycles. */
+static __attribute__((noinline)) void fetch_charged(ts_counter *c, ts_block *b, int self_loop)
+{
+    c->cycles += fetch_block(c, b, self_loop);
+}
+
+/* UC_HOOK_BLOCK callback.  The fast path (same successor as last time, no stop due) is kept
+ * small so the compiler needs few registers for it; everything else goes to block_hook_slow.
+ * Instruction-cache work beyond a hit on the line fetched last is done last, by a tail call
+ * with nothing live after it (fetch_charged): inlining it, or calling it with the counts still
+ * to store, costs the hot path saved registers (~5-10% on blocks outside the cache model);
+ * sending such blocks to block_hook_slow instead, as before, cost ~10% of the counter's time
+ * on kws01 (bench/counter_replay.py). */
 void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
 {
     ts_counter *c = user_data;
@@ -499,8 +370,7 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
             uint64_t cycles = c->cycles + e->extra;
             uint64_t insns = c->instructions;
             uint32_t flags = b->flags;
-            if (__builtin_expect(insns < c->budget && cycles < c->deadline, 1) &&
-                (!(flags & TS_BLOCK_FETCH_MODEL) || (b->n_lines == 1 && (addr >> c->icache.line_shift) + 1 == c->icache.last_line))) {
+            if (__builtin_expect(insns < c->budget && cycles < c->deadline, 1)) {
                 e->count++;
                 b->count++;
                 cycles += b->static_cycles;
@@ -509,6 +379,9 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
                 c->cycles = cycles;
                 c->instructions = insns + b->n_insns;
                 c->prev = id;
+                if ((flags & TS_BLOCK_FETCH_MODEL) &&
+                    !(b->n_lines == 1 && (addr >> c->icache.line_shift) + 1 == c->icache.last_line))
+                    fetch_charged(c, b, id == prev); /* a tail call: nothing is live after it */
                 return;
             }
         }
@@ -560,8 +433,11 @@ void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, vo
     if (c->data_state == TS_DATA_EXACT && in_flash(c, addr)) {
         uint64_t line = addr >> c->dcache.line_shift;
         int res = cache_access(&c->dcache, line);
-        if (c->cache_shared)
+        if (c->cache_shared) {
             shared_data_touched(c, line);
+            if (res != CACHE_HIT)
+                c->icache.fills++; /* a line of the one cache left: the I side's hints are stale */
+        }
         /* the block running now (its hook ran last); TS_NONE only between an exception
          * entry and the next block, where no guest code runs */
         ts_block *b = c->prev != TS_NONE ? &c->blocks[c->prev] : NULL;
