@@ -4,12 +4,14 @@
 #
 #   scripts/build_unicorn.sh [--wheel-only] [--out DIR] [--keep]
 #
-# 1. downloads the released source distribution by name and version with pip (the index pip is
-#    configured with; nothing else is fetched) and checks its SHA-256 against the one below;
+# 1. downloads the released source distribution by name and version with pip (from the index pip
+#    is configured with) and checks its SHA-256 against the one below;
 # 2. applies third_party/unicorn/*.patch in order;
-# 3. builds a wheel with only the Arm and RISC-V targets (tinysim needs no other; about 2 minutes
-#    on 2 cores instead of ~15 for all ten), versioned 2.1.4+tinysim.N: a PEP 440 local label, so
-#    the project's `unicorn==2.1.4` requirement still holds and tinysim can tell which build runs;
+# 3. builds a wheel with only the Arm and RISC-V targets (tinysim needs no other; the sdist builds
+#    all ten by default), 2-3 minutes on 2 cores; pip brings the sdist's build requirements
+#    (setuptools, setuptools-scm) into its isolated build environment. The wheel is versioned
+#    2.1.4+tinysim.N: a PEP 440 local label, so the project's `unicorn==2.1.4` requirement still
+#    holds and tinysim can tell which build runs;
 # 4. installs it with `pip install --force-reinstall --no-deps` into $PYTHON (default python3),
 #    unless --wheel-only.
 # Needs cmake, a C compiler and make or ninja (Debian: cmake build-essential).

@@ -13,8 +13,9 @@ from importlib import metadata
 import pytest
 from unicorn import (UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_UNMAPPED,
                      UC_HOOK_MEM_WRITE, UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, Uc)
-from unicorn.arm_const import (UC_ARM_REG_R0, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
-                               UC_ARM_REG_R6, UC_CPU_ARM_CORTEX_M4)
+from unicorn.arm_const import (UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+                               UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7,
+                               UC_ARM_REG_R8, UC_ARM_REG_R9, UC_CPU_ARM_CORTEX_M4)
 
 from tinysim.emu.engine_info import patch_level, unicorn_build
 
@@ -32,6 +33,12 @@ RESULT = SRAM + 0x200  # on the code's page: data and code share it, as .data an
 SMC = bytes.fromhex("0021c4f8001142f20502228044f270726280a847306042f207022280a847706000be")
 # loop: ldr r1, [r0] ; str.w r1, [r0, #0x80] ; subs r3, #1 ; bne loop ; bkpt #0
 HOOK_LOOP = bytes.fromhex("0168c0f88010013bfad100be")
+#   smlad r0, r1, r2, r3 ; mrs r4, apsr        no signed overflow
+#   smlad r5, r1, r2, r6 ; mrs r7, apsr        overflows: sets Q
+#   smlabb r8, r1, r2, r3 ; mrs r9, apsr       no overflow: Q stays set (sticky)
+#   bkpt #0
+SMLAD_Q = bytes.fromhex("21fb0230eff3008421fb0265eff3008711fb0238eff3008900be")
+Q = 1 << 27  # APSR.Q (ARMv7-M ARM, B1.4.2 "The special-purpose program status registers")
 
 
 def engine(code: bytes) -> Uc:
@@ -88,6 +95,21 @@ def test_a_hook_over_part_of_a_page_sees_exactly_its_accesses():
     run(uc, HOOK_LOOP)
     assert writes == [SRAM + 0x80] * 1000
     assert reads == []
+
+
+def test_multiply_accumulate_sets_the_sticky_q_flag_on_signed_overflow():
+    # the patched engine adds with the Q check inline instead of calling helper_add_setq
+    uc = engine(SMLAD_Q)
+    for reg, value in ((UC_ARM_REG_R1, 0x7FFF7FFF), (UC_ARM_REG_R2, 0x7FFF7FFF),
+                       (UC_ARM_REG_R3, 0), (UC_ARM_REG_R6, 0x7FFFFFFF)):
+        uc.reg_write(reg, value)
+    run(uc, SMLAD_Q)
+    r = {n: uc.reg_read(reg) for n, reg in (("r0", UC_ARM_REG_R0), ("r4", UC_ARM_REG_R4),
+                                            ("r5", UC_ARM_REG_R5), ("r7", UC_ARM_REG_R7),
+                                            ("r8", UC_ARM_REG_R8), ("r9", UC_ARM_REG_R9))}
+    assert r["r0"] == 2 * 0x3FFF0001 and not r["r4"] & Q
+    assert r["r5"] == (2 * 0x3FFF0001 + 0x7FFFFFFF) & 0xFFFFFFFF and r["r7"] & Q
+    assert r["r8"] == 0x3FFF0001 and r["r9"] & Q
 
 
 def test_engine_identity_names_the_build():
