@@ -18,7 +18,8 @@ for per-block counting) on Unicorn's Cortex-M4 model in one process, in these co
 
 MIPS = instructions / CPU seconds of this process, with the instruction count taken from the counter (the raw
 run executes the same code). Each native configuration is timed `--repeat` times and the best
-(least disturbed) run is kept. `--json` prints one JSON object.
+(least disturbed) run is kept. `--json` prints one JSON object. The output names the Unicorn build
+(stock, or tinysim's patched one: third_party/unicorn/) and the load average.
 
 The kernel is compiled with arm-none-eabi-gcc when present; otherwise the prebuilt
 bench/data/emu_speed.bin (built from the same source, see emu_speed_kernel.c) is used.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -45,6 +47,7 @@ from unicorn import UC_ARCH_ARM, UC_HOOK_BLOCK, UC_MODE_THUMB, Uc  # noqa: E402
 from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4  # noqa: E402
 
 from tinysim.emu.counter import CacheGeometry, Counter  # noqa: E402
+from tinysim.emu.engine_info import unicorn_build  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 SOURCE, LDSCRIPT, PREBUILT = DATA / "emu_speed_kernel.c", DATA / "emu_speed.ld", DATA / "emu_speed.bin"
@@ -234,10 +237,13 @@ def main(argv=None) -> int:
         "instructions": insns,
         "note": "hot loop is one 5-instruction block (worst case for per-block hooks); MIPS per CPU second",
         "kernel": origin,
+        "engine": unicorn_build(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     if args.json:
         print(json.dumps(out))
     else:
+        print(f"engine: {out['engine']}; load average {out['load_average']}")
         print(f"kernel: {origin}; {insns} instructions per run, best of {args.repeat}")
         print(f"raw (no hooks)                    {out['raw_mips']:8.2f} MIPS")
         print(f"counted (block+edges+icache+guard){out['counted_mips']:8.2f} MIPS  ratio {out['ratio']:.3f}")

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """What one guest store to RAM costs in Unicorn 2.1.4, with the RAM mapped executable or not.
 
-Unicorn stubs QEMU's dirty-memory bitmap, so a page never leaves the store slow path
-(store_helper -> notdirty_write on every store). On a page mapped with UC_PROT_EXEC that
-path also runs the translated-code invalidation (page_collection_lock,
-tb_invalidate_phys_page_fast); without EXEC it is skipped. tinysim maps RAM without EXEC until
-the firmware first fetches an instruction from it (tinysim/emu/memory_map.py).
+The stock engine stubs QEMU's dirty-memory bitmap and keeps a page on the store slow path
+(store_helper -> notdirty_write on every store) whenever its TLB entry is executable, which on
+Cortex-M covers all SRAM, or any memory hook (even an unmapped-access one) is registered. On a
+page mapped with UC_PROT_EXEC that path also runs the translated-code invalidation
+(page_collection_lock, tb_invalidate_phys_page_fast); without EXEC it is skipped. tinysim maps
+RAM without EXEC until the firmware first fetches an instruction from it
+(tinysim/emu/memory_map.py). tinysim's patched engine (third_party/unicorn/, 0001) keeps only
+pages holding translated code on the slow path; the engine line says which one ran.
 
 Runs a 6-instruction Thumb loop from flash on Unicorn's Cortex-M4, once with a store to SRAM
 and once with the store replaced by an ALU instruction, for SRAM mapped RWX and RW, and prints
@@ -18,10 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
+from pathlib import Path
 
 from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE, Uc
 from unicorn.arm_const import UC_ARM_REG_R0, UC_ARM_REG_R3, UC_CPU_ARM_CORTEX_M4
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tinysim.emu.engine_info import unicorn_build  # noqa: E402
 
 FLASH, SRAM, SIZE = 0x08000000, 0x20000000, 0x10000
 
@@ -72,6 +82,7 @@ def main(argv=None) -> int:
         out[name] = {"ns_per_store": round((best["store"] - best["no_store"]) / args.iterations * 1e9, 2),
                      "mips_with_store": round(args.iterations * INSNS_PER_ITERATION / best["store"] / 1e6, 1),
                      "mips_without_store": round(args.iterations * INSNS_PER_ITERATION / best["no_store"] / 1e6, 1)}
+    out["engine"] = unicorn_build()
     out["load_average"] = [round(x, 2) for x in os.getloadavg()]
     if args.json:
         print(json.dumps(out))
@@ -80,7 +91,7 @@ def main(argv=None) -> int:
             r = out[name]
             print(f"SRAM {name:3}: {r['ns_per_store']:6.2f} ns per store "
                   f"({r['mips_with_store']} MIPS with it, {r['mips_without_store']} without)")
-        print(f"load average {out['load_average']}")
+        print(f"engine: {out['engine']}; load average {out['load_average']}")
     return 0
 
 

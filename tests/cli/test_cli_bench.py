@@ -55,6 +55,7 @@ def test_bench_quick_json_and_artifacts(images, tmp_path, capsys):
     row = run.by_workload()["ad01"]
     assert row.identity.engine == "unicorn" and row.identity.elf_sha256
     assert row.provenance.platform_files and row.provenance.seed is not None
+    assert row.provenance.engine_build.startswith("unicorn 2.1.4")  # stock or tinysim's patched build
     for name in row.artifacts.values():
         assert (run.directory / name).is_file(), name
     assert (run.directory / "results.csv").is_file()

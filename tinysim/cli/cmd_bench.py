@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import report
+from ..emu.engine_info import unicorn_build
 from ..errors import TinysimError
 from .. import workloads
 from ..workloads import published as reference
@@ -235,6 +236,7 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
     row = row_from_performance(run, platform=platform, engine="unicorn", elf=elf, entry=entry,
                                models_dir=args.models)
     row.provenance.notes.extend(notes)
+    row.provenance.engine_build = unicorn_build()
     writer.add(row, uart_log="\n".join(run.log) + "\n", profiles=window_profiles(run))
     return row
 

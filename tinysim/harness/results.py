@@ -74,6 +74,7 @@ class Metrics:
 class Provenance:
     tinysim_version: str = __version__
     git_revision: Optional[str] = None
+    engine_build: Optional[str] = None   # "unicorn 2.1.4" or "unicorn 2.1.4 (+tinysim patch 1)"
     platform_files: Dict[str, str] = field(default_factory=dict)   # path -> sha256
     cost_tables: Dict[str, str] = field(default_factory=dict)      # path -> sha256
     seed: Optional[int] = None
