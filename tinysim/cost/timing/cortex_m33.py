@@ -112,9 +112,11 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
 
 _SHIFTED_REG = re.compile(r", (?:lsl|lsr|asr|ror) #|, rrx\b")
 _IMM = re.compile(r"#(-?0x[0-9a-f]+|-?\d+)$")
-# data processing with a Thumb-2 modified immediate (ThumbExpandImm): the operand2 forms
+# data processing with a Thumb-2 modified immediate (ThumbExpandImm): the operand2 forms. MOV /
+# MVN are left out: a constant move needs no ALU after the expansion, and "movs.w (any type) are
+# unaffected" by the two-stage flag cycle [MEAS]
 _OP2_IMM = frozenset("and bic orr orn eor add adc sbc sub rsb cmp cmn tst teq".split())
-# a constant move does not use the ALU after the expansion: "movs.w (any type) are unaffected"
+# extend-and-add: 2-cycle result, Rn chained like a MAC's accumulator [MEAS]
 _XTA = frozenset("uxtab uxtah uxtab16 sxtab sxtah sxtab16".split())
 # MACs whose accumulator is the last operand (MLA Rd, Rn, Rm, Ra ...), and the long MACs whose
 # accumulators are RdLo, RdHi (the first two)
