@@ -82,6 +82,10 @@ class InsnClass(enum.IntEnum):
     IT_FOLDED = enum.auto()  # an IT folded onto the preceding 16-bit instruction (no cycle)
     # --- appended: refill by target alignment and width (Cortex-M4)
     TAKEN_TO_WIDE_ODD = enum.auto()  # a taken direct branch to a 32-bit insn at an odd halfword
+    # --- appended: two-cycle ALU results and late flags (Cortex-M33, measured on silicon)
+    LATE_ALU_USE_STALL = enum.auto()  # next insn reads a shifted-operand2 / extend-and-add result
+    TWO_STAGE_FLAGS = enum.auto()  # a flag-setting insn run through two stages (MULS.N ...): +1
+    TAKEN_FLAG_WAIT = enum.auto()  # a dual-issued B<c> taken right after its flag setter: +1
 
 
 N_TERMS = len(InsnClass)
