@@ -32,8 +32,9 @@ block hook + edges + I-cache model keep ~0.8 of raw Unicorn speed. The I-cache m
 ways its lines were found in, a block whose lines cannot have left the cache since (no fill)
 looks nothing up, and hits already adjacent in the LRU list move in one splice
 (`fetch_model.h`; tests/emu/test_fetch_model.py checks it against a line-by-line reference;
-bench/counter_replay.py times the counter alone on a recorded block trace). Any UC_HOOK_MEM_READ/WRITE,
-even a range-limited one, makes Unicorn take its slow path for memory accesses (~0.15 of raw),
+bench/counter_replay.py times the counter alone on a recorded block trace). On the stock Unicorn wheel
+any UC_HOOK_MEM_READ/WRITE, even a range-limited one, makes every memory access take its slow
+path (~0.15 of raw; tinysim's patched engine, third_party/unicorn/, slows only the hooked pages),
 so data-region counting and the D-cache model are opt-in (`count_data=True`; a D-cache alone
 installs read hooks over the flash ranges only). For the same reason the stack guard defaults
 to page protection (`stack_guard_mode="auto"`): the guard's pages are made read-only and the
