@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from .. import PERIPHERALS
 from ..base import RO, UNMODELLED, Peripheral, Reg
+from .shared_cache import OneCacheForBoth
 
 
 @PERIPHERALS.register("flash.nrf53_nvmc")
-class Nrf53Nvmc(Peripheral):
+class Nrf53Nvmc(OneCacheForBoth, Peripheral):
     DEFAULTS = {"cache": "cache", "clock": "clock"}
     WAIT_STATE_TABLE = "nrf5340.toml [flash.wait_states] (a guess: the PS gives none)"
 
@@ -46,14 +47,7 @@ class Nrf53Nvmc(Peripheral):
         return False
 
     def _cache_on(self) -> bool:
+        """The CACHE serves data reads too (nRF5340 PS, CACHE: "DHIT")."""
         cache = self._peripheral("cache")
         return bool(cache is not None and cache.enabled)
 
-    @property
-    def icache(self) -> bool:
-        return self._cache_on()
-
-    @property
-    def dcache(self) -> bool:
-        """Data reads from flash (the weights) go through the same CACHE (PS CACHE: "DHIT")."""
-        return self._cache_on()

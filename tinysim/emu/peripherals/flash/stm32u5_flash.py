@@ -17,10 +17,11 @@ from __future__ import annotations
 from ....errors import PlatformError
 from .. import PERIPHERALS
 from ..base import RO, UNMODELLED, WO, Peripheral, Reg
+from .shared_cache import OneCacheForBoth
 
 
 @PERIPHERALS.register("flash.stm32u5_flash")
-class Stm32u5Flash(Peripheral):
+class Stm32u5Flash(OneCacheForBoth, Peripheral):
     DEFAULTS = {"icache": "icache"}
     WAIT_STATE_TABLE = "RM0456 section 7.3.3 (wait states per VOS range, recalled)"  # for the check
 
@@ -58,6 +59,7 @@ class Stm32u5Flash(Peripheral):
         return cache
 
     def _cache_on(self) -> bool:
+        """Flash data reads (the weights) also go through the ICACHE on the C-AHB bus."""
         return bool(self._cache().enabled)
 
     @property
@@ -65,14 +67,6 @@ class Stm32u5Flash(Peripheral):
         """ICACHE associativity the firmware selected (CR.WAYSEL): 1 or 2."""
         return int(self._cache().ways)
 
-    @property
-    def icache(self) -> bool:
-        return self._cache_on()
-
-    @property
-    def dcache(self) -> bool:
-        """Flash data reads (the weights) also go through the ICACHE on the C-AHB bus."""
-        return self._cache_on()
 
     @property
     def read_width_bytes(self) -> int:
