@@ -70,10 +70,10 @@ LOG="$WORK/build.log"   # what the tools print; its tail is shown when a step fa
 
 fail() {   # fail WHY: stop; with --or-stock keep the installed engine and let the caller go on
     if [ "$OR_STOCK" = 1 ]; then
-        cp "$LOG" "$FAILED_LOG"
+        cp "$LOG" "$FAILED_LOG" 2>/dev/null || FAILED_LOG="(none: could not write it)"
         local kept="the stock unicorn $VERSION wheel"
         [ "$INSTALLED" = "$VERSION" ] || kept="unicorn ${INSTALLED:-(none installed)}"
-        echo "build_unicorn.sh: fast engine not built ($1); tinysim runs on $kept. Retry: $0 (log: $FAILED_LOG)" >&2
+        echo "build_unicorn.sh: the fast engine was not built: $1. tinysim keeps $kept; retry: $0 (log: $FAILED_LOG)" >&2
         exit 0
     fi
     [ -s "$LOG" ] && tail -30 "$LOG" >&2
@@ -97,7 +97,7 @@ GENERATOR=()
 if [ ${#FROM_PIP[@]} -gt 0 ]; then
     echo "== getting ${FROM_PIP[*]} with pip into the work directory"
     "$PYTHON" -m pip install --quiet --target "$WORK/tools" "${FROM_PIP[@]}" >>"$LOG" 2>&1 \
-        || fail "${FROM_PIP[*]} not on PATH and pip could not install them (offline?)"
+        || fail "pip could not get $(IFS=/; echo "${FROM_PIP[*]}") (offline?)"
     # --target leaves ninja's binary in bin/ and cmake's in its package (bin/cmake is a Python
     # launcher that would need PYTHONPATH); setup.py and cmake find both on PATH.
     TOOLS_PATH="$WORK/tools/bin"
