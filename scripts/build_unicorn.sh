@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
         --wheel-only) INSTALL=0 ;;
         --out) OUT=$2; shift ;;
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "build_unicorn.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
