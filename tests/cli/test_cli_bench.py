@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tinysim.cli import main
+from tinysim.emu.engine_info import stock_engine_note
 from tinysim.harness import datasets
 from tinysim.harness.results import load_results
 
@@ -25,6 +26,7 @@ def bench_json(capsys, *argv):
     code = main(["bench", *map(str, argv), "--json"])
     out = capsys.readouterr()
     assert code == 0, out.err
+    assert "note: engine" not in out.err     # the stock-engine note is for human output only
     return json.loads(out.out)
 
 
@@ -147,6 +149,8 @@ def test_bench_table_output(images, tmp_path, capsys):
     assert "ad01 (quick)" in out and "v0.5-ref" in out and "416.3" in out and "…" not in out
     assert f"wrote {tmp_path}" in err and "results.json" in err
     assert "[1/1] ad01" in err
+    note = stock_engine_note()      # one line on the stock wheel, none on the patched build
+    assert err.count("note: engine") == (1 if note else 0) and (note is None or note in err)
 
 
 def test_bench_skips_images_that_do_not_fit(tmp_path, capsys):

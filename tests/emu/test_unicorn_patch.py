@@ -17,7 +17,7 @@ from unicorn.arm_const import (UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_A
                                UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7,
                                UC_ARM_REG_R8, UC_ARM_REG_R9, UC_CPU_ARM_CORTEX_M4)
 
-from tinysim.emu.engine_info import patch_level, unicorn_build
+from tinysim.emu.engine_info import patch_level, stock_engine_note, unicorn_build
 
 FLASH, SRAM, SIZE = 0x08000000, 0x20000000, 0x10000
 RESULT = SRAM + 0x200  # on the code's page: data and code share it, as .data and .ramfunc may
@@ -118,6 +118,18 @@ def test_engine_identity_names_the_build():
     if patch_level():
         assert metadata.version("unicorn").startswith("2.1.4+tinysim.")
         assert f"(+tinysim patch {patch_level()})" in build
+
+
+def test_stock_engine_note_only_on_the_stock_wheel(monkeypatch):
+    monkeypatch.delenv("LIBUNICORN_PATH", raising=False)
+    note = stock_engine_note()
+    if patch_level():
+        assert note is None
+    else:   # names the build and the script that builds the faster one, on one line
+        assert note.startswith("note: engine: stock unicorn 2.1.4;") and "scripts/build_unicorn.sh" in note
+        assert "\n" not in note
+    monkeypatch.setenv("LIBUNICORN_PATH", "/somewhere/libunicorn.so.2")
+    assert stock_engine_note() is None     # a library of unknown origin: no claim either way
 
 
 @pytest.mark.skipif(not patch_level(), reason=f"runs on tinysim's patched Unicorn only (this is "

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import report
-from ..emu.engine_info import unicorn_build
+from ..emu.engine_info import stock_engine_note, unicorn_build
 from ..errors import TinysimError
 from .. import workloads
 from ..workloads import published as reference
@@ -312,6 +312,8 @@ def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
     if firmware is None and not args.synthetic:
         for workload, note in synthetic_notes(images).items():
             print(f"note: {workload}: {note}", file=sys.stderr)
+    if not args.json and (engine_note := stock_engine_note()):
+        print(engine_note, file=sys.stderr)
     started = time.perf_counter()
     for k, (workload, elf, entry, notes) in enumerate(images):
         if not args.json:
