@@ -16,6 +16,9 @@ for per-block counting) on Unicorn's Cortex-M4 model in one process, in these co
                    (count_data=True: global memory hooks)
   python_block     a trivial Python UC_HOOK_BLOCK callback (for context)
 
+`--only NAME[,NAME]` runs just those configurations (raw always runs: the ratios need it), e.g.
+to profile one: `perf record -g python3 bench/emu_speed.py --only counted_dcache --repeat 1`.
+
 MIPS = instructions / CPU seconds of this process, with the instruction count taken from the counter (the raw
 run executes the same code). Each native configuration is timed `--repeat` times and the best
 (least disturbed) run is kept. `--json` prints one JSON object. The output names the Unicorn build
@@ -181,12 +184,30 @@ def run_python_hook(image, act, weights, reps):
     return timed_run(uc), checksum(uc)
 
 
+# counted configurations: (name, count_data, dcache, learn)
+CONFIGS = (("counted", False, False, False),
+           ("counted_dcache", False, True, False),
+           ("counted_learned", False, True, True),
+           ("counted_data", True, True, False))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--reps", type=int, default=60, help="kernel repetitions (~1.32 M instructions each)")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per configuration (best kept)")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated configurations to run besides raw (default: all): "
+                    + ", ".join(name for name, *_ in CONFIGS) + ", python_block")
     args = ap.parse_args(argv)
+    only = None if args.only is None else {n.strip() for n in args.only.split(",") if n.strip()}
+    known = {name for name, *_ in CONFIGS} | {"python_block", "raw"}
+    if only is not None and not only <= known:
+        ap.error(f"--only: unknown configuration(s) {', '.join(sorted(only - known))}; "
+                 f"known: {', '.join(sorted(known))}")
+    if only is not None and not only & {name for name, *_ in CONFIGS}:
+        ap.error("--only: name at least one counted configuration (the instruction count "
+                 "comes from the counter)")
 
     image, origin = kernel_image()
     act, weights = inputs()
@@ -202,10 +223,9 @@ def main(argv=None) -> int:
         if checksum(uc) != want:
             raise SystemExit(f"raw run computed checksum {checksum(uc):#x}, expected {want:#x}")
         best["raw"] = min(best.get("raw", wall), wall)
-        for name, count_data, dcache, learn in (("counted", False, False, False),
-                                                ("counted_dcache", False, True, False),
-                                                ("counted_learned", False, True, True),
-                                                ("counted_data", True, True, False)):
+        for name, count_data, dcache, learn in CONFIGS:
+            if only is not None and name not in only:
+                continue
             wall, n, got, cycles[name] = run_counted(image, act, weights, args.reps, count_data,
                                                      dcache, learn)
             if got != want:
@@ -214,44 +234,51 @@ def main(argv=None) -> int:
                 raise SystemExit(f"{name}: {n} instructions, another run counted {insns}")
             insns = n
             best[name] = min(best.get(name, wall), wall)
-    py_reps = max(1, args.reps // 6)
-    py_wall, got = run_python_hook(image, act, weights, py_reps)
-    py_insns = insns * py_reps / args.reps  # same kernel, fewer repetitions
+    py_mips = None
+    if only is None or "python_block" in only:
+        py_reps = max(1, args.reps // 6)
+        py_wall, got = run_python_hook(image, act, weights, py_reps)
+        py_mips = insns * py_reps / args.reps / py_wall / 1e6  # same kernel, fewer repetitions
 
     mips = {k: insns / v / 1e6 for k, v in best.items()}
-    out = {
-        "raw_mips": round(mips["raw"], 2),
-        "counted_mips": round(mips["counted"], 2),
-        "ratio": round(mips["counted"] / mips["raw"], 3),
-        "counted_dcache_mips": round(mips["counted_dcache"], 2),
-        "ratio_dcache": round(mips["counted_dcache"] / mips["raw"], 3),
-        "counted_learned_mips": round(mips["counted_learned"], 2),
-        "ratio_learned": round(mips["counted_learned"] / mips["raw"], 3),
+    out = {"raw_mips": round(mips["raw"], 2)}
+    for name, key in (("counted", ""), ("counted_dcache", "_dcache"),
+                      ("counted_learned", "_learned"), ("counted_data", "_data")):
+        if name in mips:
+            out[f"{name}_mips"] = round(mips[name], 2)
+            out[f"ratio{key}"] = round(mips[name] / mips["raw"], 3)
+    if "counted_learned" in cycles and "counted_dcache" in cycles:
         # counter cycles with the learned D-cache model relative to the exact model
-        "learned_cycle_error": (cycles["counted_learned"] - cycles["counted_dcache"])
-        / cycles["counted_dcache"],
-        "learn_instructions": LEARN_INSTRUCTIONS,
-        "counted_data_mips": round(mips["counted_data"], 2),
-        "ratio_data": round(mips["counted_data"] / mips["raw"], 3),
-        "python_block_hook_mips": round(py_insns / py_wall / 1e6, 2),
+        out["learned_cycle_error"] = ((cycles["counted_learned"] - cycles["counted_dcache"])
+                                      / cycles["counted_dcache"])
+        out["learn_instructions"] = LEARN_INSTRUCTIONS
+    if py_mips is not None:
+        out["python_block_hook_mips"] = round(py_mips, 2)
+    out.update({
         "instructions": insns,
         "note": "hot loop is one 5-instruction block (worst case for per-block hooks); MIPS per CPU second",
         "kernel": origin,
         "engine": unicorn_build(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
+    })
     if args.json:
         print(json.dumps(out))
-    else:
-        print(f"engine: {out['engine']}; load average {out['load_average']}")
-        print(f"kernel: {origin}; {insns} instructions per run, best of {args.repeat}")
-        print(f"raw (no hooks)                    {out['raw_mips']:8.2f} MIPS")
-        print(f"counted (block+edges+icache+guard){out['counted_mips']:8.2f} MIPS  ratio {out['ratio']:.3f}")
-        print(f"counted + dcache (exact)          {out['counted_dcache_mips']:8.2f} MIPS  ratio {out['ratio_dcache']:.3f}")
-        print(f"counted + dcache (learned)        {out['counted_learned_mips']:8.2f} MIPS  ratio {out['ratio_learned']:.3f}"
-              f"  (frozen after {LEARN_INSTRUCTIONS} instructions; cycles vs exact "
-              f"{out['learned_cycle_error']:+.2e})")
-        print(f"counted + data regions + dcache   {out['counted_data_mips']:8.2f} MIPS  ratio {out['ratio_data']:.3f}")
+        return 0
+    print(f"engine: {out['engine']}; load average {out['load_average']}")
+    print(f"kernel: {origin}; {insns} instructions per run, best of {args.repeat}")
+    print(f"raw (no hooks)                    {out['raw_mips']:8.2f} MIPS")
+    for name, key, label in (("counted", "", "counted (block+edges+icache+guard)"),
+                             ("counted_dcache", "_dcache", "counted + dcache (exact)          "),
+                             ("counted_learned", "_learned", "counted + dcache (learned)        "),
+                             ("counted_data", "_data", "counted + data regions + dcache   ")):
+        if name not in mips:
+            continue
+        line = f"{label}{out[name + '_mips']:8.2f} MIPS  ratio {out['ratio' + key]:.3f}"
+        if name == "counted_learned" and "learned_cycle_error" in out:
+            line += (f"  (frozen after {LEARN_INSTRUCTIONS} instructions; cycles vs exact "
+                     f"{out['learned_cycle_error']:+.2e})")
+        print(line)
+    if py_mips is not None:
         print(f"python UC_HOOK_BLOCK (trivial)    {out['python_block_hook_mips']:8.2f} MIPS")
     return 0
 

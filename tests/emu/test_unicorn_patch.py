@@ -1,9 +1,10 @@
 """tinysim's Unicorn patches (third_party/unicorn/): what they must keep and what they change.
 
-Runs small Thumb programs on Unicorn's Cortex-M4 directly. The self-modifying-code and hook-count
-tests hold on the stock wheel too (they guard what the patches must not break); the last test is
-the patches' behavioural effect and skips on the stock wheel. Their speed effect is measured in
-bench/store_cost.py and bench/emu_speed.py, never asserted here.
+Runs small Thumb programs on Unicorn's Cortex-M4 directly. All but one hold on the stock wheel
+too (they guard what the patches must not break: self-modifying code, which accesses a hook sees,
+the Q flag, where a stop from a hook or a count limit leaves the CPU, the PC a hook reads); the
+one skipped on the stock wheel is a behavioural effect of patch 0002. Their speed effect is
+measured in bench/store_cost.py and bench/emu_speed.py, never asserted here.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 from importlib import metadata
 
 import pytest
-from unicorn import (UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_UNMAPPED,
-                     UC_HOOK_MEM_WRITE, UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, Uc)
-from unicorn.arm_const import (UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-                               UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7,
-                               UC_ARM_REG_R8, UC_ARM_REG_R9, UC_CPU_ARM_CORTEX_M4)
+from unicorn import (UC_ARCH_ARM, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ,
+                     UC_HOOK_MEM_UNMAPPED, UC_HOOK_MEM_WRITE, UC_MODE_THUMB, UC_PROT_ALL,
+                     UC_PROT_EXEC, UC_PROT_READ, Uc)
+from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
+                               UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6,
+                               UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_CPU_ARM_CORTEX_M4)
 
 from tinysim.emu.engine_info import patch_level, stock_engine_note, unicorn_build
 
@@ -154,3 +156,148 @@ def test_patched_engine_runs_a_read_hook_added_while_translated_code_runs():
     run(uc, HOOK_LOOP)
     assert len(subs) == 1000
     assert reads == [SRAM] * 900
+
+
+# Stops requested from hooks (patch 0004 moves the exit check after a memory access into the
+# access's slow path and makes the one at the start of a block inline): where the engine stops,
+# what ran before it and what did not. The same on the stock wheel.
+#   0: movs r1, #1 ; 2: ldr r2, [r0] ; 4: movs r3, #7 ; 6: str r3, [r0, #4] ; 8: movs r4, #9
+#   a: bkpt #0
+STOP = bytes.fromhex("0121026807234360092400be")
+#   0: cmp r0, r0 ; 2: ite eq ; 4: ldreq r2, [r0] ; 6: ldrne r2, [r0, #4] ; 8: movs r5, #1
+#   a: b 0xc ; c: movs r6, #2 ; e: bkpt #0
+IT_STOP = bytes.fromhex("80420cbf026842680125ffe7022600be")
+# loop: b loop                     and   loop: ldr r1, [r0] ; b loop
+SPIN, SPIN_LOAD = bytes.fromhex("fee7"), bytes.fromhex("0168fde7")
+
+
+def regs(uc: Uc, *names: int) -> list:
+    return [uc.reg_read(r) for r in names]
+
+
+def stop_engine(code: bytes) -> Uc:
+    uc = engine(code)
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    for r in (UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6):
+        uc.reg_write(r, 0x55)
+    uc.mem_write(SRAM, (0x11223344).to_bytes(4, "little"))
+    return uc
+
+
+def test_a_stop_from_a_read_hook_leaves_at_the_load_before_it_completes():
+    uc = stop_engine(STOP)
+    reads = []
+
+    def on_read(uc_, *_):
+        reads.append(1)
+        if len(reads) == 1:
+            uc_.emu_stop()
+    uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=SRAM, end=SRAM + 3)
+    run(uc, STOP)
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 2  # the ldr, to run again on resume
+    assert regs(uc, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3) == [1, 0x55, 0x55]
+    uc.emu_start(FLASH + 2 | 1, FLASH + len(STOP) - 2)  # resumes with the load
+    assert len(reads) == 2
+    assert regs(uc, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4) == [0x11223344, 7, 9]
+
+
+def test_a_stop_from_a_write_hook_leaves_at_the_store_after_it_completes():
+    uc = stop_engine(STOP)
+    uc.hook_add(UC_HOOK_MEM_WRITE, lambda uc_, *_: uc_.emu_stop(), begin=SRAM + 4, end=SRAM + 7)
+    run(uc, STOP)
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 6
+    assert regs(uc, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4) == [0x11223344, 7, 0x55]
+    assert int.from_bytes(uc.mem_read(SRAM + 4, 4), "little") == 7
+
+
+def test_a_stop_from_a_write_hook_in_a_loop_stops_at_that_iteration():
+    uc = engine(HOOK_LOOP)
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.reg_write(UC_ARM_REG_R3, 1000)
+    writes = []
+
+    def on_write(uc_, *_):
+        writes.append(1)
+        if len(writes) == 10:
+            uc_.emu_stop()
+    uc.hook_add(UC_HOOK_MEM_WRITE, on_write, begin=SRAM + 0x80, end=SRAM + 0x83)
+    run(uc, HOOK_LOOP)
+    assert len(writes) == 10
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 2  # the str.w of the 10th iteration
+    assert uc.reg_read(UC_ARM_REG_R3) == 1000 - 9
+
+
+def test_a_stop_from_a_block_hook_leaves_before_the_block_runs():
+    uc = engine(HOOK_LOOP)
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.reg_write(UC_ARM_REG_R3, 1000)
+    blocks = []
+
+    def on_block(uc_, addr, _size, _user):
+        blocks.append(addr)
+        if len(blocks) == 5:
+            uc_.emu_stop()
+    uc.hook_add(UC_HOOK_BLOCK, on_block)
+    run(uc, HOOK_LOOP)
+    assert blocks == [FLASH] * 5
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH
+    assert uc.reg_read(UC_ARM_REG_R3) == 1000 - 4  # four iterations ran, not the fifth
+
+
+def test_an_instruction_count_limit_stops_after_exactly_that_many():
+    uc = engine(HOOK_LOOP)
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.reg_write(UC_ARM_REG_R3, 1000)
+    uc.hook_add(UC_HOOK_MEM_READ, lambda *_: None, begin=SRAM, end=SRAM + 3)  # a slow path too
+    uc.emu_start(FLASH | 1, FLASH + len(HOOK_LOOP) - 2, count=4 * 10 + 2)  # 10 loops, ldr, str
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 6  # the subs is next
+    assert uc.reg_read(UC_ARM_REG_R3) == 1000 - 10
+
+
+def test_a_stop_inside_an_it_block_waits_for_its_end():
+    # Unicorn never leaves in the middle of an IT block: the stop a hooked load there asks for
+    # takes effect at the start of the next block
+    uc = stop_engine(IT_STOP)
+    uc.hook_add(UC_HOOK_MEM_READ, lambda uc_, *_: uc_.emu_stop(), begin=SRAM, end=SRAM + 3)
+    run(uc, IT_STOP)
+    assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 0xC
+    assert regs(uc, UC_ARM_REG_R2, UC_ARM_REG_R5, UC_ARM_REG_R6) == [0x11223344, 1, 0x55]
+
+
+@pytest.mark.parametrize("code", [SPIN, SPIN_LOAD], ids=["branch-only", "with-loads"])
+def test_a_timeout_stops_an_endless_loop(code):
+    # the timeout's emu_stop comes from another thread: seen at the start of a block
+    uc = engine(code)
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.emu_start(FLASH | 1, FLASH + 0x100, timeout=20_000)  # microseconds
+    assert FLASH <= uc.reg_read(UC_ARM_REG_PC) < FLASH + len(code)
+
+
+# A read hook that reads PC (patch 0005 remembers where each hooked access's guest state is):
+#   PC_A  loop: ldrb r1, [r0] ; nop ; ldrb r2, [r0, #1] ; subs r3, #1 ; bne loop ; bkpt #0
+#   PC_B  loop: nop ; ldrb r1, [r0] ; ldrb r2, [r0, #1] ; subs r3, #1 ; bne loop ; bkpt #0
+PC_A = bytes.fromhex("017800bf4278013bfad100be")
+PC_B = bytes.fromhex("00bf01784278013bfad100be")
+
+
+def hooked_load_pcs(uc: Uc, code: bytes, loops: int) -> list:
+    pcs = []
+    hook = uc.hook_add(UC_HOOK_MEM_READ, lambda uc_, *_: pcs.append(uc_.reg_read(UC_ARM_REG_PC)),
+                       begin=SRAM, end=SRAM + 3)
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.reg_write(UC_ARM_REG_R3, loops)
+    run(uc, code)
+    uc.hook_del(hook)
+    return pcs
+
+
+def test_a_read_hook_sees_the_pc_of_each_load_also_after_the_code_changes():
+    # the second program runs from the same address after the translations are dropped, so
+    # its blocks may reuse the host code addresses of the first one's
+    uc = engine(PC_A)
+    assert hooked_load_pcs(uc, PC_A, 50) == [FLASH, FLASH + 4] * 50
+    uc.mem_write(FLASH, PC_B)
+    uc.ctl_flush_tb()
+    assert hooked_load_pcs(uc, PC_B, 50) == [FLASH + 2, FLASH + 4] * 50
+    uc.mem_write(FLASH, PC_A)  # without a flush: the write drops the translation
+    assert hooked_load_pcs(uc, PC_A, 50) == [FLASH, FLASH + 4] * 50
