@@ -2,7 +2,9 @@
 
 Each sequence is assembled by the real cross assembler and costed as one block; the expected
 count is worked out by hand from Arm DDI 0439/100166 Table 3-1, its load/store timing notes and
-the FPU table (P = the model's direct-branch refill, default 1).
+the FPU table (P = the model's direct-branch refill, default 1). Two pairs the TRM gives no count
+for follow a silicon measurement instead (marked below; the measured rules have their own file,
+test_microbench_m4meas.py).
 """
 
 import pytest
@@ -21,11 +23,15 @@ CASES = [
     ("ldr r0, [r1]", 2, 0, "LDR 2"),
     ("ldr r0, [r1]\nldr r1, [r2]", 3, 0, "TRM: 'LDR R0,[R1]; LDR R1,[R2]: normally three cycles'"),
     ("ldr r0, [r1, r5]\nldr r1, [r2]\nldr r2, [r3, #4]", 4, 0, "TRM: three pipelined LDRs = 4"),
-    ("ldr r0, [r1]\nldr r2, [r0]", 4, 0, "second address depends on the first load: 2+2"),
+    # Table 3-1 and its notes give no count for the next two pairs; the model's reading of them
+    # (2+2 and 1+2) is superseded by a DWT.CYCCNT measurement on a Cortex-M4 r0p1 (jnk0le,
+    # doc/cortex_m3m4.md; tests/cost/test_microbench_m4meas.py): an address must be ready one
+    # cycle earlier than an ALU operand, and a store's data phase cannot overlap a following load.
+    ("ldr r0, [r1]\nldr r2, [r0]", 5, 0, "second address is the first load's result: 2+1+2"),
     ("ldr r0, [r1], #4\nldr r2, [r1]", 4, 0, "writeback base used next: not pipelined"),
     ("ldr r0, [r1, r2]\nstr r0, [r3, #20]", 3, 0, "TRM: LDR;STR pipelined = 3"),
     ("ldr r0, [r1, r2]\nstr r1, [r3, r2]", 3, 0, "TRM: LDR;STR reg offset pipelined = 3"),
-    ("str r0, [r1]\nldr r2, [r3]", 3, 0, "nothing pipelines after a store: 1+2"),
+    ("str r0, [r1]\nldr r2, [r3]", 4, 0, "nothing pipelines after a store: 1+1+2"),
     ("str r0, [r1, #4]", 1, 0, "STR [#imm] is always one cycle"),
     ("str r0, [r1, r2]", 2, 0, "STR register offset, unpaired: 2"),
     ("ldrd r0, r1, [r2]\nldr r3, [r4]", 5, 0, "LDRD 3, never pipelined with neighbours"),

@@ -86,6 +86,11 @@ class InsnClass(enum.IntEnum):
     LATE_ALU_USE_STALL = enum.auto()  # next insn reads a shifted-operand2 / extend-and-add result
     TWO_STAGE_FLAGS = enum.auto()  # a flag-setting insn run through two stages (MULS.N ...): +1
     TAKEN_FLAG_WAIT = enum.auto()  # a dual-issued B<c> taken right after its flag setter: +1
+    # --- appended: load/store pipelining measured on silicon (Cortex-M4, STM32F407)
+    STORE_LOAD_STALL = enum.auto()  # a 1-cycle store's data phase held up by a following load / LDM
+    LOAD_ADDR_STALL = enum.auto()  # load/store address (base or offset) from the previous load's result
+    STORE_WB_STALL = enum.auto()  # indexed store on the base the previous indexed store wrote back
+    NOP_ABSORBED = enum.auto()  # a NOP run in the data-phase cycle of the load/store before it: -1
 
 
 N_TERMS = len(InsnClass)

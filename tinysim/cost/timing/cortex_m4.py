@@ -23,6 +23,45 @@ Sources (cited per entry below):
           multiply-accumulate instructions complete out-of-order" (and likewise after VDIV/VSQRT).
           The TRM FPU chapter's own wording could not be found in the corpus searched while
           writing; tests/cost/test_microbench.py pins each rule.
+  [MEAS]  A silicon measurement: jnk0le, "pipeline cycle test", doc/cortex_m3m4.md (GitHub
+          jnk0le/random, CC0), loops timed with DWT.CYCCNT on an STM32F407 (Cortex-M4 r0p1, the
+          core of the STM32L4R5); the same author and method as the Cortex-M33 preset's [MEAS].
+          It states rules, not per-sequence counts; the rules applied here (each +/- one cycle
+          on the TRM figure):
+          - "stores cannot be pipelined with following load instructions (adds extra cycle to
+            store)", "stores can't be pipelined with following load multiple (but can with
+            `stm`)": a one-cycle STR (immediate / indexed offset, or pipelined after an LDR)
+            followed by LDR / LDRD / LDM / POP / LDR PC pays +1 (STORE_LOAD_STALL). Read as the
+            store's data phase, which otherwise runs beside the next instruction [TRM-LS]; an
+            unpaired register-offset STR (2 cycles) already spends that cycle and pays nothing
+            more. VLDR / VLDM after a store were not measured: not charged;
+          - "base address and offset must be available 1 cycle earlier than normally": after a
+            data-processing result this is [TRM-LS]'s address-dependency stall; after a single
+            LDR, whose result an ALU instruction uses without a stall, a load / store / VLDR
+            using the loaded register as base or offset pays +1 (LOAD_ADDR_STALL). A written-back
+            base is not a loaded value and pays nothing (the indexed-load rule below);
+          - "post and pre indexed stores cannot be chained back to back on same register base
+            address (alternating 2 different registers works)": an indexed STR/STRB/STRH right
+            after an indexed one that wrote its base back pays +1 (STORE_WB_STALL; the doc gives
+            no count, +1 is the reading of "cannot be chained" for one-cycle stores);
+          - "load instructions can eat following `nop` (`cmp`, `tst` don't work)", "reg offset
+            store execute in 2 cycles. it can eat following nop (reg + imm or `mov` instructions
+            don't work)": a NOP right after an LDR or an unpaired register-offset STR costs 0
+            (NOP_ABSORBED, -1).
+          Already the model: "[cm4] post and pre indexed loads cannot be chained back to back on
+          same register base address (alternating 2 different registers works)" (a load whose
+          address the previous load wrote back is not pipelined [TRM-LS]); "immediate offset
+          store (+ pre and post indexed on cm4) effectively execute in 1 cycle"; "reg offset
+          store execute in 2 cycles".
+          Not applied: "load pipelining happens only when targeting the same memory block by all
+          loads (e.g. SRAM1 vs SRAM2 (and CCM) on f407)" and the same for a store after a load
+          (needs data addresses, not known per block); "32bit opcode loads (`ldr.w`, `ldrb.w`)
+          may fail to pipeline correctly if they are not positioned at word aligned boundaries"
+          ("may": no rule given); "immediate offset ... store placed after load, removes the
+          stall, making effective execution of 1 IPC": no count for the pair, and [TRM-LS] gives
+          "LDR R0,[R1,R2]; STR R0,[R3,#20]: normally three cycles total", which the model keeps.
+          bench/m4_rule_shares.py prints each one's share of a saved profile.
+          tests/cost/test_microbench_m4meas.py pins each rule; docs/COST_MODEL.md lists them.
 Wait states, the ART cache and prefetch are in `tinysim.cost.flash`, not here.
 """
 
@@ -107,6 +146,10 @@ def table(p: Mapping[str, float]) -> Dict[C, float]:
         C.TAKEN_TO_WIDE_ODD: p["branch_refill_wide_odd"],  # [TRM] P by target width/alignment
         C.FP_LOAD_PIPELINED: 1,  # [FPU-P] VLDR.F32 after a load: address phase overlapped, 1
         C.FP_OVERLAP: -1,  # [FPU-P] one FPU cycle of VMLA/VDIV hidden by a following integer insn
+        C.STORE_LOAD_STALL: 1,  # [MEAS] a store "adds extra cycle" when a load / LDM follows
+        C.LOAD_ADDR_STALL: 1,  # [MEAS] address "1 cycle earlier than normally": a loaded one waits
+        C.STORE_WB_STALL: 1,  # [MEAS] indexed stores on one base "cannot be chained": +1 (reading)
+        C.NOP_ABSORBED: -1,  # [MEAS] a load / reg-offset store "can eat following nop"
         C.UNCLASSIFIED: 1,  # not a timing: an unknown instruction is reported, never hidden
     }
 
@@ -120,6 +163,43 @@ _FPU_CLASSES = frozenset({C.FP_ALU, C.FP_MAC, C.FP_DIVSQRT, C.FP_LOAD, C.FP_LOAD
                           C.FP_STORE_MULTIPLE, C.FP_MOV, C.FP_MOV_PAIR})
 # "data processing operation" for the address-dependency stall [TRM-LS]
 _DATA_PROCESSING = (C.ALU, C.MUL, C.MAC, C.DSP, C.DIV, C.FP_MOV, C.FP_MOV_PAIR)
+# [MEAS] one-cycle stores, whose data phase runs beside the next instruction; a register-offset
+# store unpaired (2 cycles) has its data phase in its own second cycle
+_ONE_CYCLE_STORES = (C.STORE, C.STORE_PIPELINED)
+# [MEAS] "load instructions" and "load multiple" that a store cannot pipeline with (integer loads:
+# VLDR / VLDM after a store were not measured)
+_LOADS_AFTER_STORE = (C.LOAD, C.LOAD_DOUBLE, C.LOAD_MULTIPLE, C.LOAD_PC)
+# [MEAS] "load instructions can eat following nop", "reg offset store ... can eat following nop"
+_NOP_EATERS = (C.LOAD, C.LOAD_PIPELINED, C.STORE_REGOFF)
+_WORD_LOADS = (C.LOAD, C.LOAD_PIPELINED)   # single-register integer loads
+
+
+def _loaded(ins) -> frozenset:
+    """The register a single LDR loads (its first operand; not a written-back base)."""
+    return ins.writes & {ins.op_str.split(",")[0].strip()}
+
+
+def _indexed_store(ins, cls) -> bool:
+    """A single STR/STRB/STRH with pre- or post-indexed addressing (it writes its base back)."""
+    return cls in _ONE_CYCLE_STORES and bool(ins.addr_regs & ins.writes)
+
+
+def pipelined_class(prev, prev_cls, ins):
+    """The class `ins` is charged as after `prev` (charged as `prev_cls`): a load or store
+    pipelined behind a load, an IT folded; else its own class."""
+    cls = ins.cls
+    after_load = prev_cls in _SINGLE_LOADS and not (ins.addr_regs & prev.writes)
+    if cls == C.LOAD and after_load:
+        return C.LOAD_PIPELINED  # [TRM-LS] LDR;LDR pipelining (also after a VLDR [FPU-P])
+    if cls == C.FP_LOAD and after_load:
+        return C.FP_LOAD_PIPELINED  # [FPU-P] VLDR.F32 pipelines behind a load like LDR
+    if cls in (C.STORE, C.STORE_REGOFF) and after_load:
+        return C.STORE_PIPELINED  # [TRM-LS] "STR can only be pipelined when it follows an LDR"
+    if cls == C.IT and prev is not None and prev.size == 2:
+        # [TRM] note d: folded onto the preceding 16-bit instruction of the block. An IT that
+        # starts a block (after a branch, or after an interrupt return) is not folded.
+        return C.IT_FOLDED
+    return cls
 
 
 def block_terms(insns: list):
@@ -128,21 +208,13 @@ def block_terms(insns: list):
     prev, prev_cls = None, None
     fpu_busy = 0   # FPU cycles still to run after the last VMLA/VDIV issued [FPU-P]
     for ins in insns:
-        cls = ins.cls
-        after_load = prev_cls in _SINGLE_LOADS and not (ins.addr_regs & prev.writes)
-        if cls == C.LOAD and after_load:
-            cls = C.LOAD_PIPELINED  # [TRM-LS] LDR;LDR pipelining (also after a VLDR [FPU-P])
-        elif cls == C.FP_LOAD and after_load:
-            cls = C.FP_LOAD_PIPELINED  # [FPU-P] VLDR.F32 pipelines behind a load like LDR
-        elif cls in (C.STORE, C.STORE_REGOFF) and after_load:
-            cls = C.STORE_PIPELINED  # [TRM-LS] "STR can only be pipelined when it follows an LDR"
-        elif cls == C.IT and prev is not None and prev.size == 2:
-            # [TRM] note d: folded onto the preceding 16-bit instruction of the block. An IT that
-            # starts a block (after a branch, or after an interrupt return) is not folded.
-            cls = C.IT_FOLDED
+        cls = pipelined_class(prev, prev_cls, ins)
+        absorbed = cls == C.NOP and prev_cls in _NOP_EATERS
+        if absorbed:
+            static[C.NOP_ABSORBED] += 1   # [MEAS] the NOP runs in the data-phase cycle
         if cls in _FPU_CLASSES:
             fpu_busy = 0          # an FPU instruction waits for the FPU: nothing more is hidden
-        elif fpu_busy and cls not in (C.UNCLASSIFIED, C.IT_FOLDED):  # a folded IT takes no cycle
+        elif fpu_busy and cls not in (C.UNCLASSIFIED, C.IT_FOLDED) and not absorbed:
             static[C.FP_OVERLAP] += 1   # [FPU-P] integer insn completes while the FPU works
             fpu_busy -= 1
         fpu_busy = max(fpu_busy, _FP_BUSY_AFTER_ISSUE.get(cls, 0))
@@ -153,6 +225,13 @@ def block_terms(insns: list):
             static[reg_term] += ins.n_regs
         if ins.addr_regs and prev_cls in _DATA_PROCESSING and (ins.addr_regs & prev.writes):
             static[C.ADDR_DEP_STALL] += 1
+        elif prev_cls in _WORD_LOADS and (ins.addr_regs & _loaded(prev)):
+            static[C.LOAD_ADDR_STALL] += 1   # [MEAS] a loaded address is one cycle late
+        if cls in _LOADS_AFTER_STORE and prev_cls in _ONE_CYCLE_STORES:
+            static[C.STORE_LOAD_STALL] += 1   # [MEAS] the store's data phase meets the load
+        if (_indexed_store(ins, cls) and prev_cls is not None and _indexed_store(prev, prev_cls)
+                and ins.addr_regs & ins.writes & prev.writes):
+            static[C.STORE_WB_STALL] += 1   # [MEAS] same-base indexed stores back to back
         prev, prev_cls = ins, cls
     count_taken_exit(insns, taken)
     if insns and insns[-1].target_wide_odd:
@@ -165,7 +244,9 @@ PRESETS = (
         name="cortex-m4", arch="armv7m", defaults=DEFAULTS, table=table, rules=block_terms,
         unsupported=frozenset({C.MULH, C.CSR, C.LOAD_USE_STALL, C.LOAD_USE_STALL_SUBWORD,
                                C.MUL_USE_STALL}),
-        source="Arm Cortex-M4 TRM r0p1 (DDI 0439/100166) Table 3-1, load/store timing, FPU table",
+        source="Arm Cortex-M4 TRM r0p1 (DDI 0439/100166) Table 3-1, load/store timing, FPU table; "
+               "load/store pipelining measured with DWT.CYCCNT (jnk0le pipeline cycle test, "
+               "STM32F407)",
     ),
 )
 
