@@ -333,10 +333,13 @@ def test_bench_interrupted_keeps_finished_workloads(tmp_path):
 
 @needs_emulator
 def test_run_interrupted_says_where_the_firmware_was():
-    """Ctrl-C on a spinning firmware: exit 130 and the function it spun in, no traceback."""
+    """Ctrl-C on a spinning firmware: exit 130 and the function it spun in, no traceback. The
+    spin watch is off (--max-instructions): on the patched engine it ends this firmware's run by
+    itself in under half a second, before the Ctrl-C lands."""
     runaway = REPO / "firmware_images" / "tests" / PLATFORM / "runaway.elf"
     needs(runaway)
-    proc = subprocess.Popen([sys.executable, "-m", "tinysim", "run", str(runaway), "--platform", PLATFORM],
+    proc = subprocess.Popen([sys.executable, "-m", "tinysim", "run", str(runaway), "--platform", PLATFORM,
+                             "--max-instructions", str(10**15)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=_sigint_default)
     try:
