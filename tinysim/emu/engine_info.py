@@ -54,4 +54,4 @@ def stock_engine_note() -> Optional[str]:
     if os.environ.get("LIBUNICORN_PATH") or "+" in version or not version[:1].isdigit():
         return None
     return (f"note: engine: stock unicorn {version}; scripts/build_unicorn.sh builds tinysim's "
-            "patched engine, 2-3x faster with the same results")
+            "patched engine, about 3x faster with the same results")
