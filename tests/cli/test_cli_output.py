@@ -327,3 +327,27 @@ def test_profile_takes_an_intel_hex_image(tmp_path, capsys):
     assert code == 0
     assert "carries no symbols (Intel HEX or raw binary): blocks are named by address" in out
     assert "ad01 on nucleo-l4r5zi" in out and " 0x080" in out
+    # its saved profile re-costs by itself: `sweep` records the image, `profile` reads it back
+    saved = tmp_path / "ad01.npz"
+    code, out, _ = run_cli(capsys, "sweep", "--platform", "nucleo-l4r5zi", "--save-profile",
+                           str(saved), str(image))
+    assert code == 0 and "ad01 on nucleo-l4r5zi" in out
+    code, out, _ = run_cli(capsys, "sweep", "--platform", "nucleo-l4r5zi", "--sram", "128K",
+                           str(image))
+    assert code != 0
+    code, out, _ = run_cli(capsys, "profile", "--profile", str(saved))
+    assert code == 0
+    assert f"the profile's image {image} carries no symbols" in out and " 0x080" in out
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`tinysim ... | head`: the reader closes the pipe; the command stops with the shell's
+    SIGPIPE status and no traceback."""
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-m", "tinysim", "published", "list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc.stdout.close()   # before it writes anything: every write fails with EPIPE
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and err == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import pkgutil
 import signal
 import sys
@@ -140,6 +141,16 @@ class _Interrupts:
             signal.signal(signal.SIGINT, self._previous_handler)
 
 
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush of what is still
+    buffered does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # stdout is not a real file: nothing to flush
+        pass
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -156,3 +167,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         except KeyboardInterrupt:
             print(f"tinysim {args.command}: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:   # the reader went away (`tinysim profile ... | head`)
+            _discard_stdout()
+            return 141            # 128 + SIGPIPE, what a shell reports for the same

@@ -13,6 +13,7 @@ from ..cost.footprint import footprint, memory_windows
 from .. import report
 from ..units import fmt_clock, fmt_size, parse_clocks, parse_sizes
 from ..errors import TinysimError
+from ..image import detect_format
 from .options import add_common_arguments, cost_inputs, wrote
 
 NAME = "sweep"
@@ -171,6 +172,19 @@ def check_plot_path(plot) -> None:
                            f"(e.g. {path}.png)")
 
 
+def _sections_image(image):
+    """`image` when it is an ELF (its sections give the memory footprint), else None: an Intel
+    HEX or raw binary has no sections, so its variants are costed without the fits check."""
+    if not image:
+        return None
+    try:
+        with open(image, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return image   # the footprint reader says what is wrong with it
+    return image if detect_format(head) == "elf" else None
+
+
 def run(args) -> int:
     from ..pipeline.profiles import inferences_in  # deferred: `tinysim --help` start-up speed
     check_plot_path(args.plot)
@@ -188,10 +202,13 @@ def run(args) -> int:
     clocks = clocks or [float(platform.clock_hz)]
     srams = parse_sizes(args.sram, "--sram") if args.sram else [None]
     flashes = parse_sizes(args.flash, "--flash") if args.flash else [None]
-    if (args.sram or args.flash) and not args.elf:
-        raise TinysimError("--sram/--flash need the firmware ELF to know the section sizes")
+    sections = _sections_image(args.elf)
+    if (args.sram or args.flash) and not sections:
+        raise TinysimError("--sram/--flash need the firmware ELF to know the section sizes"
+                           + (f" ({args.elf} is an Intel HEX or raw binary image: give the ELF "
+                              "of the same build)" if args.elf else ""))
     n = inferences_in(profile)
-    rows = sweep_rows(profile, platform, clocks, srams, flashes, args.elf, params, inferences=n)
+    rows = sweep_rows(profile, platform, clocks, srams, flashes, sections, params, inferences=n)
     column, what, _ = platform.flash.stall_terms
     workload = report.workload_of(profile.meta, args.elf)
     inference = n > 1 or str(profile.meta.get("window", "")).startswith("infer")

@@ -73,4 +73,7 @@ def profile_elf(args, profile: ExecutionProfile) -> Tuple[Optional[str], str]:
     if want and hashlib.sha256(path.read_bytes()).hexdigest() != want:
         return None, (f"the profile's ELF {path} was rebuilt since (sha256 differs): give the "
                       "ELF it was recorded from for function names")
+    if not _is_elf(path):
+        return None, (f"the profile's image {path} carries no symbols (Intel HEX or raw binary): "
+                      "blocks are named by address")
     return str(path), f"symbols from {path} (recorded in the profile)"
