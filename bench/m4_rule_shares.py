@@ -16,6 +16,13 @@ block's executions, and prints as a share of the window's counted cycles:
   ... 1 IPC" (an immediate-offset STR pipelined after a load, -1 each if LDR;STR were 2 cycles,
   not the TRM's 3); a store followed by a VLDR / VLDM (not measured, +1 each).
 
+`--unaligned` runs one quick window likewise with a code hook on every single word or halfword
+load and store (LDR, LDRH, LDRSH, STR, STRH and their T forms; not SP- or PC-based) and charges
+what the Cortex-M4 TRM gives for an unaligned access (r0p1, section 3.3.2 "Load/store timings":
+a byte-aligned halfword +1, a halfword-aligned word +1, a byte-aligned word +2, "if the memory
+stalls" more): per instruction, the penalty seen per execution in the run times its executions
+in the profile. Also analysis only: the rule is not in the model (it needs data addresses).
+
 `--blocks` also boots the image in the emulator, runs one quick performance window (as `tinysim
 validate --quick`) with a code hook on both instructions of every pipelined pair, computes each
 access's address from the registers, and counts the pairs whose two accesses fall in different
@@ -135,6 +142,63 @@ def block_crossings(image, platform, profile, read):
     return counts
 
 
+# Single word / halfword transfers (bytes accessed) whose unaligned forms cost extra cycles.
+_SIZED = {"ldr": 4, "str": 4, "ldrt": 4, "strt": 4, "ldrh": 2, "ldrsh": 2, "strh": 2,
+          "ldrht": 2, "ldrsht": 2, "strht": 2}
+
+
+_CONDS = {"eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt",
+          "gt", "le"}
+
+
+def _unconditional(mnemonic: str) -> str:
+    """`ldrne.w` -> `ldr` (the IT condition and the width suffix dropped)."""
+    base = mnemonic.split(".")[0]
+    return base[:-2] if base not in _SIZED and base[-2:] in _CONDS else base
+
+
+def trm_unaligned_penalty(address: int, size: int) -> int:
+    """Cortex-M4 TRM 3.3.2: extra cycles of a `size`-byte access at `address` (0 when aligned)."""
+    if size == 2:
+        return address & 1
+    return 2 if address & 1 else (1 if address & 2 else 0)
+
+
+def unaligned_cycles(image, platform, profile, read) -> tuple:
+    """(penalty cycles over the profile's executions, unaligned accesses in the run, sized
+    accesses in the run): each hooked instruction's penalty per execution in one quick window,
+    times the executions of its block in the profile."""
+    md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+    md.detail = True
+    sized, count_of = {}, {}
+    for row in profile.blocks:
+        count = int(row["count"])
+        code = read(int(row["addr"]), int(row["size"])) if count else b""
+        for ins in decode_thumb(code, int(row["addr"])).insns if code else ():
+            size = _SIZED.get(_unconditional(ins.mnemonic))
+            if size and not {"sp", "pc"} & set(ins.addr_regs):
+                sized[ins.addr] = (_address_of(md, ins, read), size)
+                count_of[ins.addr] = count_of.get(ins.addr, 0) + count
+    seen, penalty = {}, {}
+
+    def hook(uc, addr, _size, _user):
+        address, size = sized[addr]
+        seen[addr] = seen.get(addr, 0) + 1
+        extra = trm_unaligned_penalty(address(uc), size)
+        if extra:
+            penalty[addr] = penalty.get(addr, 0) + extra
+
+    transport, client, meter = open_emulated(platform, image)
+    try:
+        for a in sized:
+            transport.machine.uc.hook_add(UC_HOOK_CODE, hook, begin=a, end=a)
+        Runner(client, RunnerOptions(quick=True, seed=0), meter=meter).performance(client.profile())
+    finally:
+        transport.close()
+    cycles = sum(count_of[a] * p / seen[a] for a, p in penalty.items())
+    return cycles, sum(1 for _ in penalty), sum(seen.values())
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("profile")
@@ -142,6 +206,8 @@ def main(argv=None) -> int:
     ap.add_argument("--platform", default="nucleo-l4r5zi-p")
     ap.add_argument("--blocks", action="store_true",
                     help="run the image and sort the pipelined pairs by memory block")
+    ap.add_argument("--unaligned", action="store_true",
+                    help="run the image and charge the TRM's unaligned-access cycles (analysis)")
     args = ap.parse_args(argv)
     profile = ExecutionProfile.load(args.profile)
     platform = load_platform(args.platform)
@@ -175,6 +241,11 @@ def main(argv=None) -> int:
               f"({100 * cross / max(total, 1):.1f}%; +{pct(cross):.2f}% of the profile's cycles "
               "if the run's window is the profile's); "
               + ", ".join(f"{x}->{y} {n}" for (x, y), n in sorted(counts.items())))
+    if args.unaligned:
+        extra, where, total = unaligned_cycles(args.image, platform, profile, read)
+        print(f"  unaligned data accesses (TRM 3.3.2), run: {total} word/halfword accesses "
+              f"hooked, {where} instructions made unaligned ones; +{pct(extra):.2f}% of the "
+              "profile's cycles")
     return 0
 
 
