@@ -123,12 +123,17 @@ def test_calibrate_against_the_catalogue_stays_in_range(tmp_path, monkeypatch, c
     r = json.loads(capsys.readouterr().out)["nucleo-l4r5zi"]
     f = r["fitted"]
     assert 1.0 <= f["branch_refill"] <= 3.0 and 0.0 <= f["flash_penalty_scale"] <= 1.0
+    assert 0.0 <= f.get("load_wb_chain", 0.0) <= 1.0 and r["documented"]["load_wb_chain"] == 0.0
     assert f["run_ua_per_mhz"] > 0 and r["marks"]["run_ua_per_mhz"] == "fitted"
     # the fixture's figures are the model's own (before figures): the fit reproduces them
     for row in r["in_sample"]:
         assert row["cycle_error"] is None or abs(row["cycle_error"]) < 0.02
     assert [x["label"] for x in r["leave_one_out"]] == [x["label"] for x in r["in_sample"]]
-    assert "fitted (board file 110" in overlay.read_text()
+    # leave-workload-out: kws01's two builds are predicted without either (from ad01 alone)
+    assert [x["label"] for x in r["leave_workload_out"]] == [x["label"] for x in r["in_sample"]]
+    lwo = {x["label"]: x for x in r["leave_workload_out"]}
+    assert lwo["self-nucleo-l4r5zi-kws01-performance"]["cycle_error"] is not None
+    assert "fitted (shipped 110" in overlay.read_text()
 
 
 def test_calibrate_catalogue_without_validated_dir_is_a_clear_error(capsys):

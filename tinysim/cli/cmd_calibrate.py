@@ -75,7 +75,7 @@ def run_catalogue(args) -> int:
         write_overlay(args.output, r["fitted"], header=[
             f"tinysim calibrate --catalogue: platform {name}, {len(r['in_sample'])} entries "
             f"from {args.validated}",
-            *[f"{k}: {r['marks'][k]} (board file {r['documented'][k]:g}; {r['sources'][k]})"
+            *[f"{k}: {r['marks'][k]} (shipped {r['documented'][k]:g}; {r['sources'][k]})"
               for k in r["documented"]]])
     if args.json:
         print(json.dumps(result, indent=1))
@@ -86,12 +86,16 @@ def run_catalogue(args) -> int:
             value = r["fitted"].get(k, doc)
             lo, hi = r["ranges"][k]
             rng = f"[{lo:g}, {hi:g}]" if lo is not None else "(no documented range)"
-            print(f"  {k:<20} {value:10.4g}  {r['marks'][k]:<18} board file {doc:g} {rng}")
-        print(f"  {'entry':<46} {'in-sample cyc':>13} {'energy':>8} {'LOO cyc':>9} {'energy':>8}")
-        for a, b in zip(r["in_sample"], r["leave_one_out"]):
+            print(f"  {k:<20} {value:10.4g}  {r['marks'][k]:<18} shipped {doc:g} {rng}")
+        print(f"  {'entry':<46} {'in-sample cyc':>13} {'energy':>8} {'LOO cyc':>9} {'energy':>8}"
+              f" {'LWO cyc':>9} {'energy':>8}")
+        for a, b, w in zip(r["in_sample"], r["leave_one_out"], r["leave_workload_out"]):
             f = lambda v: "-" if v is None else f"{v:+.2%}"  # noqa: E731
             print(f"  {a['label']:<46} {f(a['cycle_error']):>13} {f(a['energy_error']):>8} "
-                  f"{f(b['cycle_error']):>9} {f(b['energy_error']):>8}")
+                  f"{f(b['cycle_error']):>9} {f(b['energy_error']):>8} "
+                  f"{f(w['cycle_error']):>9} {f(w['energy_error']):>8}")
+        print("  LOO: each entry predicted by a fit without it; LWO: without every entry of its "
+              "workload (its performance / energy twin too)")
     if args.output:
         print(f"wrote {args.output}")
     return 0

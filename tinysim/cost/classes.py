@@ -91,6 +91,8 @@ class InsnClass(enum.IntEnum):
     LOAD_ADDR_STALL = enum.auto()  # load/store address (base or offset) from the previous load's result
     STORE_WB_STALL = enum.auto()  # indexed store on the base the previous indexed store wrote back
     NOP_ABSORBED = enum.auto()  # a NOP run in the data-phase cycle of the load/store before it: -1
+    # --- appended: a load on the base the load before it wrote back (Cortex-M4; parametric)
+    LOAD_WB_STALL = enum.auto()  # a pipelined load's extra cycle(s) when the previous load wrote its base back
 
 
 N_TERMS = len(InsnClass)
