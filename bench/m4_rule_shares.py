@@ -8,6 +8,9 @@ block's executions, and prints as a share of the window's counted cycles:
 - the applied [MEAS] rules (jnk0le, pipeline cycle test, doc/cortex_m3m4.md, STM32F407): a store
   followed by a load / LDM (+1), an address loaded by the instruction before (+1), indexed stores
   chained on one base (+1), a NOP absorbed by a load / register-offset store (-1);
+- the same-base indexed-load chain ("[cm4] post and pre indexed loads cannot be chained back to
+  back on same register base address"): its cycles were the chain's loads to pay one each
+  (`load_wb_chain` = 1; the default 0 follows the TRM, docs/COST_MODEL.md);
 - the statements NOT applied, as the most they could move the estimate: "load pipelining happens
   only when targeting the same memory block" (every pipelined LDR / VLDR / STR paying its cycle
   back: an upper bound, the data addresses are not in a profile); "32bit opcode loads ... may fail
@@ -233,7 +236,9 @@ def main(argv=None) -> int:
           + ", ".join(f"{k} {v:+.2f}%" for k, v in applied.items())
           + f" (sum {sum(applied.values()):+.2f}%); not applied, at most: one memory block "
           f"+{pct(cand[0]):.2f}%, unaligned 32-bit load +{pct(cand[1]):.2f}%, LDR;STR #imm 1 IPC "
-          f"-{pct(cand[2]):.2f}%, store then VLDR/VLDM +{pct(cand[3]):.2f}%")
+          f"-{pct(cand[2]):.2f}%, store then VLDR/VLDM +{pct(cand[3]):.2f}%; same-base indexed "
+          f"load chain at load_wb_chain = 1 (the default is {cyc[C.LOAD_WB_STALL]:g}) "
+          f"+{pct(static[C.LOAD_WB_STALL]):.2f}%")
     if args.blocks:
         counts = block_crossings(args.image, platform, profile, read)
         total, cross = sum(counts.values()), sum(n for (x, y), n in counts.items() if x != y)
