@@ -58,7 +58,7 @@ Sources (cited per entry below):
             measurement read as "not pipelined" (the doc gives no count; compendium.i-0.nl's
             load-placement page says writeback loads in a sequence "take extra cycles", also no
             count). Why 0: on the STM32L4R5 itself, ST's eight v1.3 builds (tinysim validate)
-            come out at -2.1 % (KWS) to +0.0 % with 0 and at up to +5.9 % (KWS) with 1; the
+            come out at -4.2 % (VWW) to +0.0 % with 0 and at up to +5.9 % (KWS) with 1; the
             catalogue fit of the weight alone is 0.46, and with the TRM's unaligned-access
             cycles added (not modelled, see docs/COST_MODEL.md) it falls to 0.12. The range
             [0, 1] is what `tinysim calibrate --catalogue` fits within; an overlay with
