@@ -135,14 +135,20 @@ def block_crossings(image, platform, profile, read):
             if a in last:
                 counts[(last[a], blk)] = counts.get((last[a], blk), 0) + 1
 
+    quick_window_with_hooks(image, platform, address, hook)
+    return counts
+
+
+def quick_window_with_hooks(image, platform, addresses, hook) -> None:
+    """Boot `image`, put a code hook on each of `addresses` and run one quick performance window
+    (as `tinysim validate --quick`)."""
     transport, client, meter = open_emulated(platform, image)
     try:
-        for a in address:
+        for a in addresses:
             transport.machine.uc.hook_add(UC_HOOK_CODE, hook, begin=a, end=a)
         Runner(client, RunnerOptions(quick=True, seed=0), meter=meter).performance(client.profile())
     finally:
         transport.close()
-    return counts
 
 
 # Single word / halfword transfers (bytes accessed) whose unaligned forms cost extra cycles.
@@ -191,15 +197,9 @@ def unaligned_cycles(image, platform, profile, read) -> tuple:
         if extra:
             penalty[addr] = penalty.get(addr, 0) + extra
 
-    transport, client, meter = open_emulated(platform, image)
-    try:
-        for a in sized:
-            transport.machine.uc.hook_add(UC_HOOK_CODE, hook, begin=a, end=a)
-        Runner(client, RunnerOptions(quick=True, seed=0), meter=meter).performance(client.profile())
-    finally:
-        transport.close()
+    quick_window_with_hooks(image, platform, sized, hook)
     cycles = sum(count_of[a] * p / seen[a] for a, p in penalty.items())
-    return cycles, sum(1 for _ in penalty), sum(seen.values())
+    return cycles, len(penalty), sum(seen.values())
 
 
 def main(argv=None) -> int:
