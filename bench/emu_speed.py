@@ -19,6 +19,10 @@ for per-block counting) on Unicorn's Cortex-M4 model in one process, in these co
 `--only NAME[,NAME]` runs just those configurations (raw always runs: the ratios need it), e.g.
 to profile one: `perf record -g python3 bench/emu_speed.py --only counted_dcache --repeat 1`.
 
+On an engine with Unicorn patch 0006 (`uc_hook_block_fast`) the counter's block hook has an
+inline fast path: the translated block counts itself when the hook armed it (the same counts);
+each counted line then says which share of the block executions was counted that way.
+
 MIPS = instructions / CPU seconds of this process, with the instruction count taken from the counter (the raw
 run executes the same code). Each native configuration is timed `--repeat` times and the best
 (least disturbed) run is kept. `--json` prints one JSON object. The output names the Unicorn build
@@ -142,7 +146,8 @@ def timed_run(uc) -> float:
 
 def run_counted(image, act, weights, reps, count_data: bool, dcache: bool = False,
                 learn: bool = False):
-    """(CPU seconds, instructions, checksum, counter cycles) of one counted run."""
+    """(CPU seconds, instructions, checksum, counter cycles, share of the block executions the
+    translated code counted itself: the inline fast path of Unicorn patch 0006, 0 without it)."""
     uc = make_engine(image, act, weights, reps)
     kwargs = dict(flash_ranges=[(FLASH, FLASH + FLASH_SIZE)], icache=ICACHE, count_data=count_data,
                   stack_guard=STACK_GUARD)
@@ -156,7 +161,9 @@ def run_counted(image, act, weights, reps, count_data: bool, dcache: bool = Fals
         wall = timed_learned_run(uc, counter)
     else:
         wall = timed_run(uc)
-    result = (wall, counter.instructions, checksum(uc), counter.cycles)
+    blocks = counter.blocks_executed
+    inline = (blocks - counter.block_hook_calls) / blocks if counter.inline_fast and blocks else 0.0
+    result = (wall, counter.instructions, checksum(uc), counter.cycles, inline)
     counter.close()
     return result
 
@@ -216,6 +223,7 @@ def main(argv=None) -> int:
     best = {}
     insns = None
     cycles = {}
+    inline_share = {}
     for _ in range(args.repeat):
         # interleave the configurations so a noisy neighbour hurts them alike
         uc = make_engine(image, act, weights, args.reps)
@@ -226,8 +234,8 @@ def main(argv=None) -> int:
         for name, count_data, dcache, learn in CONFIGS:
             if only is not None and name not in only:
                 continue
-            wall, n, got, cycles[name] = run_counted(image, act, weights, args.reps, count_data,
-                                                     dcache, learn)
+            wall, n, got, cycles[name], inline_share[name] = run_counted(
+                image, act, weights, args.reps, count_data, dcache, learn)
             if got != want:
                 raise SystemExit(f"{name} run computed checksum {got:#x}, expected {want:#x}")
             if insns is not None and n != insns:
@@ -247,6 +255,7 @@ def main(argv=None) -> int:
         if name in mips:
             out[f"{name}_mips"] = round(mips[name], 2)
             out[f"ratio{key}"] = round(mips[name] / mips["raw"], 3)
+            out[f"{name}_inline_share"] = round(inline_share[name], 4)
     if "counted_learned" in cycles and "counted_dcache" in cycles:
         # counter cycles with the learned D-cache model relative to the exact model
         out["learned_cycle_error"] = ((cycles["counted_learned"] - cycles["counted_dcache"])
@@ -274,6 +283,8 @@ def main(argv=None) -> int:
         if name not in mips:
             continue
         line = f"{label}{out[name + '_mips']:8.2f} MIPS  ratio {out['ratio' + key]:.3f}"
+        if out[name + "_inline_share"]:
+            line += f"  ({out[name + '_inline_share']:.1%} of blocks counted inline)"
         if name == "counted_learned" and "learned_cycle_error" in out:
             line += (f"  (frozen after {LEARN_INSTRUCTIONS} instructions; cycles vs exact "
                      f"{out['learned_cycle_error']:+.2e})")

@@ -17,7 +17,7 @@ from .data_model import LearnedDataModel
 from .flash_timing import FlashTiming
 from .native import (_DESCRIBE_CFUNC, _NO_LIMIT, _UC_HOOK_BLOCK, _UC_HOOK_MEM_READ, _UC_HOOK_MEM_WRITE,
                      _UC_HOOK_MEM_WRITE_PROT, _UC_PROT_WRITE, _UC_QUERY_PAGE_SIZE, MAX_FLASH_RANGES,
-                     MAX_REGIONS, _State, fn_addr, load_native, unicorn_lib)
+                     MAX_REGIONS, FastDesc, _State, fn_addr, load_native, unicorn_lib)
 from .readout import CounterReadout
 
 
@@ -28,7 +28,8 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
                  flash_ranges: Iterable = (), icache=None, dcache=None,
                  regions: Sequence = (), stack_guard: Optional[Tuple[int, int]] = None,
                  count_data: bool = True, pc_reg: Optional[int] = None,
-                 stack_guard_mode: str = "auto", shared_caches: bool = False):
+                 stack_guard_mode: str = "auto", shared_caches: bool = False,
+                 inline_fast: bool = True):
         lib = load_native()
         self._uclib = unicorn_lib()
         self._uc = uc
@@ -41,6 +42,10 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self._retranslate_due = False  # frozen inside emu_start: retranslate once it returned
         self.error: Optional[BaseException] = None  # first exception raised by `describe`
         self.count_data = bool(count_data)
+        # True once the block hook has the engine's inline fast path (patch 0006; `inline_fast`
+        # False or a stock engine: the plain hook, same counts)
+        self.inline_fast = False
+        self._want_inline_fast = bool(inline_fast)
 
         flash = [parse_range(r, "flash range") for r in flash_ranges]
         if len(flash) > MAX_FLASH_RANGES:
@@ -165,7 +170,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
 
     def _install_hooks(self, flash, guard, dcache: bool) -> None:
         lib = self._lib
-        self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook, 1, 0)
+        self._install_block_hook()
         if self.stack_guard_mode == "protect":
             begin, end = self._guard_pages
             self._hook(_UC_HOOK_MEM_WRITE_PROT, lib.ts_guard_prot_hook, begin, end - 1)
@@ -180,6 +185,26 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
                 self._dcache_hooks.append(self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, lo, hi - 1))
         if self.stack_guard_mode == "hook":
             self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, guard[0], guard[1] - 1)
+
+    def _install_block_hook(self) -> None:
+        """The block hook; on an engine with `uc_hook_block_fast` (tinysim's Unicorn patch
+        0006) with its inline fast path: the translated block itself does the counting the hook
+        armed it with (native/counter.h, ts_fast_slot), the same counts without the call."""
+        lib = self._lib
+        fast = getattr(self._uclib, "uc_hook_block_fast", None) if self._want_inline_fast else None
+        if fast is None:
+            self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook, 1, 0)
+            return
+        handle = self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook_fast, 1, 0)
+        desc = FastDesc()
+        lib.ts_fast_desc_of(self._ctx, ctypes.byref(desc))
+        fast.restype = ctypes.c_int
+        fast.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        err = fast(self._uc._uch, ctypes.c_void_p(handle), ctypes.byref(desc))
+        if err != 0:
+            raise EmulationError(f"unicorn refused the counter's inline fast path: "
+                                 f"{self._uclib.uc_strerror(err).decode()}")
+        self.inline_fast = True
 
     def _hook(self, htype: int, fn, begin: int, end: int) -> int:
         from unicorn.unicorn_py3.arch.types import uc_hook_h
@@ -259,6 +284,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         total, not a delta). 0 or None: no budget."""
         s = self._live()
         s.budget = int(max_instructions) if max_instructions else _NO_LIMIT
+        self._lib.ts_fast_limits_changed(self._ctx)
         self._lib.ts_clear_stop(self._ctx)
         self._settle()
 
@@ -266,6 +292,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         """Stop at the first block entry where `cycles >= deadline`. 0 or None: none."""
         s = self._live()
         s.deadline = int(cycles) if cycles else _NO_LIMIT
+        self._lib.ts_fast_limits_changed(self._ctx)
         self._lib.ts_clear_stop(self._ctx)
         self._settle()
 
@@ -275,6 +302,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         `set_deadline` reads as "no deadline"."""
         s = self._live()
         s.deadline = s.cycles
+        self._lib.ts_fast_limits_changed(self._ctx)
 
     def clear_stop(self) -> None:
         self._live()

@@ -96,6 +96,7 @@ class LearnedDataModel:
             self._uc.emu_start(self._resume_address(), 0)
         finally:
             s.prev, s.budget, s.stop_reason, s.stop_pc, s.stop_addr = saved
+            self._lib.ts_fast_limits_changed(self._ctx)
 
     def _resume_address(self) -> int:
         from unicorn import UC_ARCH_ARM, UC_MODE_MCLASS, UC_MODE_THUMB

@@ -34,6 +34,8 @@ class FlashTiming:
                          icache_reset: bool = False, dcache_reset: bool = False,
                          cache_ways: Optional[int] = None) -> None:
         s = self._live()
+        # armed inline slots (native/counter.h, ts_fast_slot) assumed the old geometry
+        self._lib.ts_fast_invalidate(self._ctx)
         if self._geometry is None:  # the configured geometry, to come back to when re-enabled
             self._geometry = {"icache": (s.icache.n_sets, s.icache.n_ways),
                               "dcache": (s.dcache.n_sets, s.dcache.n_ways)}

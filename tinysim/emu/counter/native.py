@@ -79,17 +79,25 @@ class _Cache(ctypes.Structure):
 class _State(ctypes.Structure):
     """The public head of `ts_counter` in native/counter.h."""
     _fields_ = [("instructions", ctypes.c_uint64), ("cycles", ctypes.c_uint64),
-                ("reserved", ctypes.c_uint64), ("budget", ctypes.c_uint64),
+                ("hook_calls", ctypes.c_uint64), ("budget", ctypes.c_uint64),
                 ("deadline", ctypes.c_uint64), ("stop_addr", ctypes.c_uint64),
                 ("stop_pc", ctypes.c_uint64), ("guard_lo", ctypes.c_uint64),
                 ("guard_hi", ctypes.c_uint64), ("blocks", ctypes.c_void_p),
                 ("edges", ctypes.c_void_p), ("n_blocks", ctypes.c_uint32),
-                ("n_edges", ctypes.c_uint32), ("stop_reason", ctypes.c_uint32),
-                ("prev", ctypes.c_uint32), ("n_regions", ctypes.c_uint32),
+                ("n_edges", ctypes.c_uint32), ("prev", ctypes.c_uint32),
+                ("fast_epoch", ctypes.c_uint32), ("stop_reason", ctypes.c_uint32),
+                ("n_regions", ctypes.c_uint32),
                 ("n_flash", ctypes.c_uint32), ("regions", _Region * MAX_REGIONS),
                 ("icache", _Cache), ("dcache", _Cache),
                 ("unlearned_execs", ctypes.c_uint64), ("data_state", ctypes.c_uint32),
                 ("pad_state", ctypes.c_uint32)]
+
+
+class FastDesc(ctypes.Structure):
+    """`ts_fast_desc` (native/counter.h), the layout of Unicorn's `uc_block_fast` (patch 0006)."""
+    _fields_ = [("state", ctypes.c_void_p), ("key_off", ctypes.c_uint32),
+                ("cycles_off", ctypes.c_uint32), ("limit_off", ctypes.c_uint32),
+                ("insns_off", ctypes.c_uint32)]
 
 
 # describe callback: int (*)(uint64_t addr, uint32_t size, uint32_t out[3]); 0 = ok
@@ -132,6 +140,9 @@ def load_native() -> ctypes.CDLL:
         ("ts_offsetof_data_state", ctypes.c_size_t, []),
         ("ts_freeze_data", ctypes.c_int, [vp]),
         ("ts_sync_data", None, [vp]),
+        ("ts_fast_desc_of", None, [vp, vp]),
+        ("ts_fast_invalidate", None, [vp]),
+        ("ts_fast_limits_changed", None, [vp]),
     ]:
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = res, args

@@ -32,6 +32,12 @@ class CounterReadout:
         return int(self._native_rows(s.blocks, s.n_blocks, _NATIVE_BLOCK)["count"].sum())
 
     @property
+    def block_hook_calls(self) -> int:
+        """Calls of the native block hook with the inline fast path (`inline_fast`); the blocks the
+        translated code counted itself are the rest of `blocks_executed`. 0 without it."""
+        return self._live().hook_calls
+
+    @property
     def stop_reason(self) -> Optional[str]:
         """Why the counter last stopped the engine (STOP_* string), or None. Cleared by
         `set_budget`, `set_deadline` and `clear_stop`."""

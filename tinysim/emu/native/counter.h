@@ -160,7 +160,7 @@ typedef int (*ts_reg_write_fn)(void *uc, int regid, const void *value);
 typedef struct {
     uint64_t instructions;
     uint64_t cycles;
-    uint64_t reserved;
+    uint64_t hook_calls;      /* calls of ts_block_hook_fast (the inline fast path makes none) */
     uint64_t budget;          /* stop when instructions >= budget; UINT64_MAX = none */
     uint64_t deadline;        /* stop when cycles >= deadline; UINT64_MAX = none */
     uint64_t stop_addr;       /* offending data address (stack overflow) */
@@ -171,8 +171,12 @@ typedef struct {
     ts_edge *edges;
     uint32_t n_blocks;
     uint32_t n_edges;
-    uint32_t stop_reason;
     uint32_t prev;            /* id of the previous block, TS_NONE after a non-branch transfer */
+    /* Never 0; raised (ts_fast_disarm) by whatever makes an armed inline slot wrong (ts_fast_slot
+     * below).  With prev it forms the 64-bit key the slots are armed with: keep the two adjacent
+     * and 8-byte aligned. */
+    uint32_t fast_epoch;
+    uint32_t stop_reason;
     uint32_t n_regions;
     uint32_t n_flash;
     ts_region regions[TS_MAX_REGIONS];
@@ -211,7 +215,58 @@ typedef struct {
     uint32_t *hints;
     uint32_t n_hints;
     uint32_t cap_hints;
+    /* The inline fast path runs a block only while cycles + its extra < fast_limit (ts_fast_slot).
+     * ts_fast_limit sets it to min(deadline, cycles + budget - instructions); armed blocks charge
+     * at least one cycle per instruction (fast_arm) and ts_block_hook_fast keeps the bound over
+     * the blocks the hook counts, so until it is passed neither the deadline nor the budget can
+     * be.  Lower than that is always safe (the hook then decides). */
+    uint64_t fast_limit;
 } ts_counter;
+
+/* The inline fast path of the block hook (Unicorn patch 0006, third_party/unicorn/README.md): per
+ * translated block a slot, Unicorn's uc_block_fast_slot (same layout), that ts_block_hook_fast
+ * arms with what the block hook did for this block after one previous block, when that work
+ * depends on nothing but the key it is armed with (fast_arm).  The translated block then does
+ * it itself while
+ *     ((uint64_t)fast_epoch << 32 | prev) == key  and  cycles + extra < fast_limit:
+ * instructions += insns; cycles += cycles; (*count[0])++; (*count[1])++; key := next_key.
+ * fast_limit (ts_fast_limit) is at most the deadline and stands in for the budget too. */
+typedef struct {
+    uint64_t key;         /* 0: not armed (fast_epoch is never 0) */
+    uint64_t extra;       /* the edge's taken-branch cycles, charged before the limit check */
+    uint64_t cycles;      /* extra + the block's static cycles (+ whole learned D-cache rates') */
+    uint64_t insns;
+    uint64_t *count[2];   /* the block's and the edge's execution counts */
+    uint64_t next_key;
+    uint64_t reserved;    /* tinysim's: the key this block was last found not armable with */
+} ts_fast_slot;
+
+/* Unicorn's uc_block_fast: where the slot's words are compared and added in a ts_counter. */
+typedef struct {
+    void *state;
+    uint32_t key_off;
+    uint32_t cycles_off;
+    uint32_t limit_off;
+    uint32_t insns_off;
+} ts_fast_desc;
+
+/* Makes every armed slot miss (they re-arm on their next call of the hook). */
+static inline void ts_fast_disarm(ts_counter *c)
+{
+    if (++c->fast_epoch == 0)
+        c->fast_epoch = 1;
+}
+
+/* fast_limit from the counts, budget and deadline now; called after each of them changes
+ * other than by blocks the limit allowed (the hook, Python's set_budget / set_deadline). */
+static inline void ts_fast_limit(ts_counter *c)
+{
+    uint64_t room = c->budget > c->instructions ? c->budget - c->instructions : 0;
+    uint64_t lim = c->cycles + room;
+    if (lim < c->cycles) /* no budget (UINT64_MAX): only the deadline */
+        lim = UINT64_MAX;
+    c->fast_limit = lim < c->deadline ? lim : c->deadline;
+}
 
 /* Shared between the two files; hidden so the shared object exports only the ts_* API. */
 #define TS_INTERNAL __attribute__((visibility("hidden")))

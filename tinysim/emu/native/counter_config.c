@@ -102,6 +102,7 @@ ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, void *mem_wri
     if (!c)
         return NULL;
     c->prev = TS_NONE;
+    c->fast_epoch = 1;
     c->it_regid = -1;
     c->budget = UINT64_MAX;
     c->deadline = UINT64_MAX;
@@ -130,6 +131,7 @@ size_t ts_sizeof_cache(void) { return sizeof(ts_cache); }
 
 static void refresh_block_flags(ts_counter *c)
 {
+    ts_fast_disarm(c); /* flags and lines decide what a slot may be armed with */
     for (uint32_t i = 0; i < c->n_blocks; i++)
         set_block_flags(c, &c->blocks[i]);
 }
@@ -201,6 +203,7 @@ int ts_share_caches(ts_counter *c)
     d->map_mask = i->map_mask;
     d->last_line = 0;
     c->cache_shared = 1;
+    ts_fast_disarm(c); /* fast_arm arms no fetch-modelled block with a shared cache */
     return 0;
 }
 
@@ -241,6 +244,7 @@ int ts_freeze_data(ts_counter *c)
     }
     c->dcache.last_line = 0; /* no access sequence any more */
     c->data_state = TS_DATA_LEARNED;
+    ts_fast_disarm(c); /* the flags changed */
     return 0;
 }
 

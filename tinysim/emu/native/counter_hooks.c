@@ -8,6 +8,11 @@
  */
 #include "counter.h"
 
+_Static_assert(offsetof(ts_counter, fast_epoch) == offsetof(ts_counter, prev) + 4 &&
+                   offsetof(ts_counter, prev) % 8 == 0,
+               "the inline key is the 64-bit word (fast_epoch << 32 | prev)");
+_Static_assert(sizeof(ts_fast_slot) == 64, "ts_fast_slot mirrors Unicorn's uc_block_fast_slot");
+
 /* ------------------------------------------------------------------------------------------ */
 /* hashing                                                                                    */
 
@@ -164,6 +169,8 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
             request_stop(c, uc, TS_STOP_NO_MEMORY, addr);
             return TS_NONE;
         }
+        if (nb != c->blocks)
+            ts_fast_disarm(c); /* armed slots point at the old table's counts */
         c->blocks = nb;
         c->cap_blocks = cap;
     }
@@ -218,6 +225,8 @@ static uint32_t edge_lookup(ts_counter *c, void *uc, uint32_t src, uint32_t dst)
             request_stop(c, uc, TS_STOP_NO_MEMORY, c->blocks[dst].addr);
             return TS_NONE;
         }
+        if (ne != c->edges)
+            ts_fast_disarm(c); /* armed slots point at the old table's counts */
         c->edges = ne;
         c->cap_edges = cap;
     }
@@ -388,6 +397,128 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
     }
     block_hook_slow(c, uc, addr, size);
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* the inline fast path (Unicorn patch 0006; ts_fast_slot in counter.h)                        */
+
+/* Arms slot with what the block hook does for block id (at addr) after block p over edge eid
+ * (from p's successor memo), if every later call with the same key and no stop due would do
+ * exactly that (a stop now does not matter: the slot says what a counted execution adds):
+ * - no learned data rate, or whole rates only: data_learned then charges the same cycles each
+ *   time (a fraction would carry from one execution to the next);
+ * - at least one cycle per instruction (what fast_limit stands on; see ts_counter);
+ * - a fetch-modelled block only where its fetch changes nothing (fetch_unchanged) whatever
+ *   else happened: p is fetch-modelled and ends on the same I-cache line, so after p ran (the
+ *   key says it ran last) that line is the last one fetched; and the block is one line, or
+ *   loops to itself with its lines fitting in a set's ways.  Not with a shared cache, whose
+ *   data side may forget the last line (shared_data_touched).
+ * Penalties of an unchanged fetch do not matter (it charges none); what the conditions read
+ * (block flags and lines, the I-cache geometry, D-cache penalties, the table addresses) raises
+ * fast_epoch when it changes.  A block that cannot be armed with this key although it adds at
+ * least as many cycles as instructions is remembered in s->reserved (the conditions only change
+ * with the key): ts_block_hook_fast then goes straight to the hook. */
+static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, const ts_block *p,
+                     uint32_t id, uint32_t eid, uint64_t addr)
+{
+    uint32_t prev = (uint32_t)key;
+    ts_block *b = &c->blocks[id];
+    ts_edge *e = &c->edges[eid];
+    uint64_t cycles = (uint64_t)e->extra + b->static_cycles;
+    if (cycles < b->n_insns)
+        return; /* not remembered: ts_block_hook_fast lowers the limit for it each time */
+    s->reserved = key;
+    if (b->flags & TS_BLOCK_DATA_RATE) {
+        if (((b->drate[TS_D_MISS] | b->drate[TS_D_PREFETCH]) & (TS_RATE_ONE - 1)) ||
+            b->dacc[0] || b->dacc[1])
+            return;
+        cycles += (uint64_t)(b->drate[TS_D_MISS] >> TS_RATE_SHIFT) * c->dcache.miss_penalty +
+                  (uint64_t)(b->drate[TS_D_PREFETCH] >> TS_RATE_SHIFT) * c->dcache.prefetch_penalty;
+    }
+    if (b->flags & TS_BLOCK_FETCH_MODEL) {
+        uint32_t shift = c->icache.line_shift;
+        if (c->cache_shared || !(p->flags & TS_BLOCK_FETCH_MODEL) ||
+            (p->addr >> shift) + p->n_lines != (addr >> shift) + b->n_lines ||
+            !(b->n_lines == 1 || (id == prev && b->n_lines <= c->icache.n_ways)))
+            return;
+    }
+    s->reserved = 0;
+    s->key = key;
+    s->extra = e->extra;
+    s->cycles = cycles;
+    s->insns = b->n_insns;
+    s->count[0] = &b->count;
+    s->count[1] = &e->count;
+    s->next_key = (key & ~(uint64_t)TS_NONE) | id;
+}
+
+/* UC_HOOK_BLOCK callback registered with uc_hook_block_fast (Unicorn patch 0006): fast_limit
+ * kept valid and the slot armed, then the block hook.  slot is NULL when Unicorn calls it
+ * without one (other block hooks present).  fast_limit only has to stay at or below
+ * min(deadline, cycles + budget - instructions) for every later block the slots run.  When
+ * the block is known before the hook runs (remembered as not armable for this key, or from
+ * the successor memo: the usual cases), that is settled first and the hook is a tail call
+ * (its own fast path keeps its shape): a block adding at least as many cycles as instructions
+ * keeps the bound, and when it is the armed one (its limit check failed) the limit is brought
+ * up to date; one adding fewer lowers it by the difference.  Otherwise the limit is brought up
+ * to date after the hook. */
+void ts_block_hook_fast(void *uc, uint64_t addr, uint32_t size, void *user_data, ts_fast_slot *slot)
+{
+    ts_counter *c = user_data;
+    uint32_t prev = c->prev;
+    c->hook_calls++;
+    if (__builtin_expect(slot != NULL && prev != TS_NONE, 1)) {
+        uint64_t key = ((uint64_t)c->fast_epoch << 32) | prev;
+        if (__builtin_expect(slot->reserved == key, 1)) {
+            ts_block_hook(uc, addr, size, user_data); /* not armable, adds >= its instructions */
+            return;
+        }
+        const ts_block *p = &c->blocks[prev];
+        uint32_t id = TS_NONE, eid = TS_NONE;
+        if (__builtin_expect(p->next_addr == addr && p->next_size == size, 1)) {
+            id = p->next_id;
+            eid = p->next_edge;
+        } else if (p->alt_addr == addr && p->alt_size == size) {
+            id = p->alt_id;
+            eid = p->alt_edge;
+        }
+        if (id != TS_NONE) {
+            const ts_block *b = &c->blocks[id];
+            uint64_t adds = (uint64_t)c->edges[eid].extra + b->static_cycles;
+            if (slot->key == key)
+                ts_fast_limit(c); /* armed: it was the limit that sent it here */
+            else
+                fast_arm(c, slot, key, p, id, eid, addr);
+            if (__builtin_expect(adds < b->n_insns, 0)) {
+                uint64_t d = b->n_insns - adds;
+                c->fast_limit = c->fast_limit > d ? c->fast_limit - d : 0;
+            }
+            ts_block_hook(uc, addr, size, user_data);
+            return;
+        }
+    }
+    ts_block_hook(uc, addr, size, user_data);
+    ts_fast_limit(c);
+}
+
+/* Fills d with where the slots' words live in c (Unicorn's uc_block_fast). */
+void ts_fast_desc_of(ts_counter *c, ts_fast_desc *d)
+{
+    d->state = c;
+    d->key_off = offsetof(ts_counter, prev);
+    d->cycles_off = offsetof(ts_counter, cycles);
+    d->limit_off = offsetof(ts_counter, fast_limit);
+    d->insns_off = offsetof(ts_counter, instructions);
+}
+
+/* For Python: after a change the slots cannot see (flash timing, a cache geometry or reset)
+ * disarm them all; after a new budget or deadline only the limit. */
+void ts_fast_invalidate(ts_counter *c)
+{
+    ts_fast_disarm(c);
+    ts_fast_limit(c);
+}
+
+void ts_fast_limits_changed(ts_counter *c) { ts_fast_limit(c); }
 
 static void stack_overflow(ts_counter *c, void *uc, uint64_t addr);
 

@@ -1,0 +1,234 @@
+"""The block counter's inline fast path (Unicorn patch 0006, `uc_hook_block_fast`; native/counter.h,
+ts_fast_slot): the translated block does the counting the hook armed it with. Each test runs the
+same program twice on one engine build, with the fast path and with the plain hook
+(`Counter(inline_fast=False)`), and wants every count, every stop and every table identical.
+On an engine without the entry point (the stock wheel) both runs use the plain hook and the tests
+that need the fast path skip. Speed is measured in bench/emu_speed.py, never asserted here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_unicorn_patch import FLASH, RESULT, SIZE, SMC, SRAM
+from test_unicorn_patch import engine as cortex_m4
+from unicorn import UC_HOOK_BLOCK, Uc
+from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6
+
+from tinysim.emu.counter import CacheGeometry, Counter
+from tinysim.emu.counter.native import unicorn_lib
+
+DATA = FLASH + 0x100  # a flash word the loop reads (the D-cache model's exact phase sees it)
+
+# arm-none-eabi-as -mcpu=cortex-m4 -mthumb, then objcopy -O binary (offsets in hex):
+#  0 start: movs r0, #0 ; movw r3, #300
+#  6 outer: movs r2, #7
+#  8 inner: adds r0, r0, r2 ; subs r2, #1 ; bne inner     a one-line block looping to itself
+#  e        bl func                                         a call: func returns to one site
+# 12        ldr r1, [r4] ; adds r0, r0, r1 ; subs r3, #1 ; bne outer
+# 1a        bkpt #0
+# 1c func:  adds r0, #3 ; eors r0, r0, r3 ; bx lr           two I-cache lines (16-byte lines)
+LOOP = bytes.fromhex("002040f22c1307228018013afcd100f005f821684018013bf5d100be033058407047")
+LOOP_END = FLASH + 0x1a
+# SMC (tests/emu/test_unicorn_patch.py): code written to SRAM by stores, run, rewritten, run again.
+ICACHE = CacheGeometry(line_bytes=16, lines=8, ways=2, miss_penalty=5, prefetch=True,
+                       prefetch_penalty=1)
+DCACHE = CacheGeometry(line_bytes=16, lines=4, miss_penalty=4)
+
+HAS_FAST = hasattr(unicorn_lib(), "uc_hook_block_fast")
+needs_fast = pytest.mark.skipif(not HAS_FAST, reason="the engine has no uc_hook_block_fast "
+                                "(stock wheel; scripts/build_unicorn.sh builds patch 0006)")
+
+
+def describe(addr: int, size: int):
+    # (instructions, cycles, taken-branch extra): any fixed rule will do, both runs share it
+    return size // 2, size // 2 + 1, 2
+
+
+def engine(code: bytes) -> Uc:
+    uc = cortex_m4(code)
+    uc.mem_write(DATA, (11).to_bytes(4, "little"))
+    uc.reg_write(UC_ARM_REG_R4, DATA)
+    return uc
+
+
+def counter(uc: Uc, fast: bool, **kw) -> Counter:
+    c = Counter(uc, describe, flash_ranges=[(FLASH, FLASH + SIZE)], icache=ICACHE,
+                count_data=False, inline_fast=fast, **kw)
+    assert c.inline_fast == (fast and HAS_FAST)
+    return c
+
+
+def state(c: Counter):
+    snap = c.snapshot()
+    return (c.instructions, c.cycles, snap.blocks.tobytes(), snap.edges.tobytes(), snap.icache,
+            snap.dcache)
+
+
+def stepped_run(fast: bool, *, budget=None, deadline=None, between=None, **kw):
+    """The loop to its end in runs of `budget` instructions or `deadline` cycles; every stop's
+    (PC, instructions, cycles, reason), the final counts and tables, and r0."""
+    uc = engine(LOOP)
+    c = counter(uc, fast, **kw)
+    stops, pc = [], FLASH | 1
+    for i in range(100_000):
+        if budget:
+            c.set_budget(c.instructions + budget)
+        if deadline:
+            c.set_deadline(c.cycles + deadline)
+        uc.emu_start(pc, LOOP_END)
+        pc = uc.reg_read(UC_ARM_REG_PC)
+        stops.append((pc, c.instructions, c.cycles, c.stop_reason))
+        if c.stop_reason is None:
+            break
+        if between:
+            between(c, i)
+        pc |= 1
+    result = stops, state(c), uc.reg_read(UC_ARM_REG_R0)
+    calls = c.block_hook_calls, c.blocks_executed
+    c.close()
+    return result, calls
+
+
+def test_whole_run_counts_identical():
+    (fast, calls), (plain, _) = stepped_run(True), stepped_run(False)
+    assert fast == plain
+    if HAS_FAST:  # the fast path counted the inner loop's repeats itself (6 of 10 blocks an
+        # iteration, less the loop's entry and exit: a slot is armed for one previous block)
+        hook_calls, blocks = calls
+        assert blocks >= 3000 and hook_calls < blocks * 2 // 3
+
+
+@pytest.mark.parametrize("step", [1, 7, 50, 999])
+def test_budget_stops_land_on_the_same_instruction(step):
+    (fast, _), (plain, _) = stepped_run(True, budget=step), stepped_run(False, budget=step)
+    assert fast == plain
+    assert len(fast[0]) > 3  # it did stop on the way
+    assert {reason for *_, reason in fast[0][:-1]} == {"budget"}
+
+
+@pytest.mark.parametrize("step", [1, 13, 200, 4001])
+def test_deadline_stops_land_on_the_same_instruction(step):
+    (fast, _), (plain, _) = stepped_run(True, deadline=step), stepped_run(False, deadline=step)
+    assert fast == plain
+    assert len(fast[0]) > 3
+    assert {reason for *_, reason in fast[0][:-1]} == {"deadline"}
+
+
+def test_stop_before_block_from_describe_is_honoured():
+    # a deadline set to the current cycles from inside the hook stops before the block
+    for fast in (True, False):
+        uc = engine(LOOP)
+        c = counter(uc, fast)
+        c.set_deadline(None)
+        uc.emu_start(FLASH | 1, LOOP_END)
+        c.stop_before_block()
+        uc.emu_start(FLASH | 1, LOOP_END)
+        assert c.stop_reason == "deadline" and uc.reg_read(UC_ARM_REG_PC) == FLASH
+        c.close()
+
+
+def _retime(c: Counter, i: int) -> None:
+    # every 3rd stop: reset the caches, every 5th a new associativity, penalties each time
+    c.set_flash_timing(imiss=5 + i % 3, iprefetch=1, prefetch=bool(i % 2), dmiss=4, dprefetch=1,
+                       icache_reset=i % 3 == 0, cache_ways=(1 if i % 10 == 5 else 2) if i % 5 == 0
+                       else None)
+
+
+def test_cache_reset_and_new_geometry_mid_run_give_the_same_counts():
+    (fast, _), (plain, _) = (stepped_run(True, budget=333, between=_retime),
+                             stepped_run(False, budget=333, between=_retime))
+    assert fast == plain
+
+
+def test_learned_data_cache_freeze_mid_run_gives_the_same_counts():
+    def freeze(c, i):
+        if i == 2:
+            assert c.freeze_data_model()
+    (fast, _), (plain, _) = (stepped_run(True, budget=500, between=freeze, dcache=DCACHE),
+                             stepped_run(False, budget=500, between=freeze, dcache=DCACHE))
+    assert fast == plain
+
+
+def test_self_modifying_code_is_retranslated_and_counted_alike():
+    out = []
+    for fast in (True, False):
+        uc = engine(SMC)
+        c = counter(uc, fast)
+        uc.reg_write(UC_ARM_REG_R4, SRAM)
+        uc.reg_write(UC_ARM_REG_R5, SRAM | 1)
+        uc.reg_write(UC_ARM_REG_R6, RESULT)
+        uc.emu_start(FLASH | 1, FLASH + len(SMC) - 2)
+        results = (int.from_bytes(uc.mem_read(RESULT, 4), "little"),
+                   int.from_bytes(uc.mem_read(RESULT + 4, 4), "little"))
+        out.append((results, state(c)))
+        c.close()
+    assert out[0] == out[1]
+    assert out[0][0] == (5, 7)
+
+
+def two_runs(fast: bool, between):
+    """The loop for 2,000 instructions, `between(uc, counter)`, then to its end; the final
+    state and what `between` returned."""
+    uc = engine(LOOP)
+    c = counter(uc, fast)
+    c.set_budget(2000)
+    uc.emu_start(FLASH | 1, LOOP_END)  # the loop's blocks are translated (and armed)
+    got = between(uc, c)
+    c.set_budget(None)
+    uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, LOOP_END)
+    out = state(c), got() if callable(got) else got
+    c.close()
+    return out
+
+
+@needs_fast
+def test_a_block_hook_added_later_still_fires_and_counts_stay_exact():
+    def add_hook(uc, c):
+        seen, before = [], c.blocks_executed
+        uc.hook_add(UC_HOOK_BLOCK, lambda _uc, addr, size, _d: seen.append((addr, size)))
+        return lambda: (len(seen), c.blocks_executed - before)
+    (fast_state, (fast_seen, fast_blocks)), (plain_state, (plain_seen, _)) = (
+        two_runs(True, add_hook), two_runs(False, add_hook))
+    assert fast_state == plain_state
+    # with the fast path every block after the add reaches the new hook: adding it retranslates
+    # the blocks that had the fast path. The plain inline hook keeps the stock engine's gap
+    # (unicorn #2200: blocks translated before the add never call the new hook).
+    assert fast_seen == fast_blocks > 2000
+    assert plain_seen <= fast_seen
+
+
+@needs_fast
+def test_the_fast_path_is_rearmed_after_a_translation_flush():
+    def flush(uc, c):
+        uc.ctl_flush_tb()  # every slot goes with its block
+        return lambda: (c.block_hook_calls, c.blocks_executed)
+    (fast_state, (calls, blocks)), (plain_state, _) = two_runs(True, flush), two_runs(False, flush)
+    assert fast_state == plain_state
+    assert calls < blocks * 2 // 3  # re-armed (as in test_whole_run_counts_identical)
+
+
+# start: movw r3, #1000 ; loop: ldr.w r1, [r4], #32 ; adds r0, r0, r1 ; subs r3, #1 ; bne loop ;
+# bkpt #0. Every load is a new 16-byte line two lines on: a D-cache miss each time, so the
+# learned model's rate for the loop is exactly one miss per execution (a whole rate).
+STRIDE = bytes.fromhex("40f2e83354f8201b4018013bfad100be")
+
+
+def test_learned_whole_rate_blocks_run_inline_with_the_same_counts():
+    runs = []
+    for fast in (True, False):
+        uc = engine(STRIDE)
+        uc.reg_write(UC_ARM_REG_R4, FLASH + 0x1000)
+        c = counter(uc, fast, dcache=DCACHE)
+        c.set_budget(400)
+        uc.emu_start(FLASH | 1, FLASH + len(STRIDE) - 2)
+        assert c.stop_reason == "budget" and c.freeze_data_model()
+        assert c.data_rates()[c.blocks()["addr"] == FLASH + 4][0][0] == 1 << 16  # one miss
+        calls = c.block_hook_calls
+        c.set_budget(None)
+        uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, FLASH + len(STRIDE) - 2)
+        runs.append((state(c), c.block_hook_calls - calls, c.blocks_executed))
+        c.close()
+    (fast_state, fast_calls, blocks), (plain_state, _, _) = runs
+    assert fast_state == plain_state
+    if HAS_FAST:
+        assert blocks > 900 and fast_calls < 10
