@@ -9,14 +9,13 @@
 - With CCR.DIV_0_TRP = 1, SDIV/UDIV with a zero divisor (A7.7.127, A7.7.195); with it clear the
   result is 0, which Unicorn already gives.
 
-How: when a block is first described (`inspect`, before it runs) its instructions are decoded
-with capstone and each one that can fault this way gets a native UC_HOOK_CODE limited to its
-own address (native/fault_checks.c). The benchmark images execute 3 to 13 such instructions
-(LDRD/STRD, the divisions only with DIV_0_TRP), 0.4-1% of the instructions executed; each
-execution costs one Unicorn code-hook call (a TCG helper call, about half of the cost) and one or
-two uc_reg_read. Measured with bench/usage_checks_ab.py (one inference window, checks on and off
-in one process, best of 3, on a shared machine): kws01 +6% to +12% CPU, ic01 0% to +8%, vww01
-+4%, ad01 none (no checked instruction). On a fault the callback calls `_on_fault` here, which makes the access fail
+How: when a block is first described (`inspect`, before it runs) a native scan of its Thumb
+encodings (native/fault_checks.c, ts_check_scan; no disassembler) lists the instructions that may
+need a check for the CCR bits set now; only those are decoded with capstone's details (from the IT
+instruction before them, for their condition), and each one that can fault this way gets a native
+UC_HOOK_CODE limited to its own address (native/fault_checks.c, ts_check_hook). Decoding every
+block with capstone's details instead cost 10-20 ms per kws01 window. On a fault the callback
+calls `_on_fault` here, which makes the access fail
 (the touched pages lose read/write permission for that one access), so Unicorn stops on the
 instruction itself with nothing written, also inside an IT block where a code hook cannot stop
 the engine; `take()` then restores the pages and hands the fault to the engine.
@@ -33,7 +32,6 @@ instructions of that IT block have run and the division's result (0) is written.
 from __future__ import annotations
 
 import ctypes
-import struct
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -64,10 +62,9 @@ _WITH_UNALIGN_TRP = {C.ARM_INS_LDR: 4, C.ARM_INS_STR: 4, C.ARM_INS_LDRT: 4, C.AR
                      C.ARM_INS_STRHT: 2, C.ARM_INS_LDRSHT: 2}
 _DIVIDES = {C.ARM_INS_SDIV, C.ARM_INS_UDIV}
 
-# Mnemonic prefixes of each group, for the filter that needs no instruction details.
-_PREFIXES = {"always": ("ldrd", "strd", "ldm", "stm", "ldrex", "strex", "vldr", "vstr", "vldm",
-                        "vstm"),
-             "unalign_trp": ("ldr", "str"), "div0_trp": ("sdiv", "udiv")}
+# Group bits of native/fault_checks.c's ts_check_scan.
+_GROUP_BITS = {"always": 1, "unalign_trp": 2, "div0_trp": 4}
+_SCAN_MAX = 64  # candidates per block; a block with more is decoded whole
 _CS_NAMES = {"sb": "r9", "sl": "r10", "fp": "r11", "ip": "r12"}
 
 
@@ -75,7 +72,7 @@ class _Check(ctypes.Structure):  # native/fault_checks.c, struct ts_check
     _fields_ = [("reg_read", ctypes.c_void_p), ("on_fault", ctypes.c_void_p),
                 ("base", ctypes.c_int32), ("index", ctypes.c_int32), ("offset", ctypes.c_int32),
                 ("shift", ctypes.c_uint32), ("mask", ctypes.c_uint32), ("kind", ctypes.c_uint32),
-                ("cond", ctypes.c_int32), ("apsr", ctypes.c_int32), ("length", ctypes.c_uint32)]
+                ("cond", ctypes.c_int32), ("apsr", ctypes.c_int32), ("length", ctypes.c_uint32), ("calls", ctypes.c_uint64)]
 
 
 _ON_FAULT = ctypes.CFUNCTYPE(None, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
@@ -107,21 +104,6 @@ def _uc_reg(md, cs_reg: int) -> Optional[int]:
     name = md.reg_name(cs_reg)
     name = _CS_NAMES.get(name, name)
     return getattr(A, f"UC_ARM_REG_{name.upper()}", None)
-
-
-def may_hold(code: bytes, groups: Set[str]) -> bool:
-    """A cheap scan of a block's halfwords (second halfwords too, which only adds false
-    positives): could it hold an instruction of `groups`? Thumb encodings (ARM DDI 0403 A5.3):
-    load/store multiple, dual, exclusive 0xE800-0xE9FF; FP load/store (VLDR/VSTR/VLDM/VSTM)
-    0xEC00-0xEDFF; 16-bit LDM/STM 0xC000-0xCFFF; SDIV/UDIV 0xFB9x/0xFBBx. With UNALIGN_TRP
-    every block is decoded (single loads and stores are everywhere)."""
-    if "unalign_trp" in groups:
-        return True
-    div = "div0_trp" in groups
-    for (h,) in struct.iter_unpack("<H", code[:len(code) & ~1]):
-        if h >> 9 in (0x74, 0x76) or h >> 12 == 0xC or (div and h & 0xFFD0 == 0xFB90):
-            return True
-    return False
 
 
 def decode(code: bytes, addr: int, md) -> List[Spec]:
@@ -182,7 +164,14 @@ class UsageChecks:
         self._on_fault_cb = _ON_FAULT(self._on_fault)
         self._reg_read = fn_addr(self._uclib.uc_reg_read)
         self.groups: Set[str] = {"always"}
-        self._blocks: Dict[Tuple[int, int], Optional[List[Spec]]] = {}
+        self._mem_read = fn_addr(self._uclib.uc_mem_read)
+        self._found = (ctypes.c_int32 * (2 * _SCAN_MAX))()
+        scan = self._lib.ts_check_scan
+        scan.restype = ctypes.c_int
+        scan.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32,
+                         ctypes.c_uint32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int]
+        # block -> (the groups it was decoded for, its specs in those groups)
+        self._blocks: Dict[Tuple[int, int], Tuple[frozenset, List[Spec]]] = {}
         self._hooks: Dict[int, Tuple[_Check, int, str]] = {}  # insn address -> (struct, handle, group)
         self.pending: Optional[PendingFault] = None
         self._protected: List[Tuple[int, int, int]] = []  # (page, size, perms) to restore
@@ -191,27 +180,40 @@ class UsageChecks:
     def inspect(self, addr: int, size: int) -> bool:
         """Decode a new block; True if it needed new hooks (its translation must be redone)."""
         key = (addr, size)
-        specs = self._blocks.get(key)
-        if specs is None:
-            specs = self._decode(addr, size)
-            self._blocks[key] = specs
-        return self._install(specs) if specs else False
+        known = self._blocks.get(key)
+        if known is None or not self.groups <= known[0]:
+            known = self._blocks[key] = (frozenset(self.groups), self._decode(addr, size))
+        return self._install(known[1]) if known[1] else False
 
-    def _decode(self, addr: int, size: int) -> Optional[List[Spec]]:
-        """The block's specs; None when the scan rules them out for the groups enabled now (the
-        block is decoded again if more groups are enabled)."""
+    def _decode(self, addr: int, size: int) -> List[Spec]:
+        """The specs of the block's instructions in the groups enabled now. The native scan
+        (fault_checks.c, no disassembler) finds the candidates; only they are decoded with
+        capstone's details, from the IT instruction before them when they are in its block."""
+        found = self._scan(addr, size)
+        if found is not None and not found:
+            return []
         try:
             code = bytes(self.uc.mem_read(addr, size))
         except Exception:  # noqa: BLE001 - an unreadable block faults on its own
             return []
-        if not may_hold(code, self.groups) or not self._mnemonics_hold(code, addr):
-            return None
-        return decode(code, addr, self.md)
+        if found is None:  # the scan could not run (a very long block, many candidates)
+            return [s for s in decode(code, addr, self.md) if s.group in self.groups]
+        specs: Dict[int, Spec] = {}
+        for off, it in found:
+            wide = (code[off + 1] >> 3) >= 0x1D  # A5.1: a 32-bit instruction's first halfword
+            start = it if it >= 0 else off
+            for s in decode(code[start:off + (4 if wide else 2)], addr + start, self.md):
+                if s.addr == addr + off and s.group in self.groups:
+                    specs[s.addr] = s
+        return list(specs.values())
 
-    def _mnemonics_hold(self, code: bytes, addr: int) -> bool:
-        """Second filter, without capstone's (slow) instruction details."""
-        prefixes = _PREFIXES["always"] + sum((_PREFIXES[g] for g in self.groups if g != "always"), ())
-        return any(m.startswith(prefixes) for _a, _n, m, _o in self.md.disasm_lite(code, addr))
+    def _scan(self, addr: int, size: int) -> Optional[List[Tuple[int, int]]]:
+        """(offset, offset of its IT or -1) of each candidate; None if the scan could not run."""
+        groups = sum(_GROUP_BITS[g] for g in self.groups)
+        n = self._lib.ts_check_scan(self._mem_read, self.uc._uch, addr, size, groups, self._found, _SCAN_MAX)
+        if n < 0:
+            return None
+        return [(self._found[2 * i], self._found[2 * i + 1]) for i in range(n)]
 
     def _install(self, specs: List[Spec]) -> bool:
         added = False
@@ -245,16 +247,17 @@ class UsageChecks:
                 del self._hooks[addr]
         self.groups = groups
         added = False
-        for (addr, size), specs in list(self._blocks.items()):
-            if specs is None:
-                specs = self._blocks[(addr, size)] = self._decode(addr, size)
-            if specs:
-                added |= self._install(specs)
+        for addr, size in list(self._blocks):
+            added |= self.inspect(addr, size)
         return added
 
     @property
     def n_hooks(self) -> int:
         return len(self._hooks)
+
+    def executions(self) -> Dict[int, int]:
+        """How often each registered check ran (instruction address -> calls)."""
+        return {addr: k.calls for addr, (k, _h, _g) in self._hooks.items()}
 
     # ---- a fault ----------------------------------------------------------------------------
     def _on_fault(self, pc: int, kind: int, address: int, length: int) -> None:
