@@ -5,10 +5,13 @@ on and off alternated; prints the median and the best CPU time of each, their ra
 outputs are the same, and how many checks were registered, executed, and how often they ran.
 
     python bench/usage_checks_ab.py firmware_images/nucleo-l4r5zi/kws01.elf [more.elf ...]
-        [--infer 1] [--repeat 5] [--json]
+        [--infer 1] [--repeat 5] [--off-python PYTHON] [--json]
 
 The engine is the one the running Python imports (its build is printed); the machine's load
-average is printed beside the figures, since other work on the machine moves them.
+average is printed beside the figures, since other work on the machine moves them. On an engine
+that raises the alignment faults itself (third_party/unicorn/0008-*.patch) "off" only turns off
+tinysim's side; `--off-python` runs the checks-off windows with another interpreter, e.g. one
+with the 0001-0005 build, so "on" vs "off" is that engine's whole cost.
 """
 
 from __future__ import annotations
@@ -50,20 +53,20 @@ def child(elf: str, n: int, on: bool) -> dict:
         transport.close()
 
 
-def run_child(elf: str, n: int, on: bool) -> dict:
+def run_child(elf: str, n: int, on: bool, python: str) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    out = subprocess.run([sys.executable, __file__, "--child", "on" if on else "off", "--infer", str(n), elf],
+    out = subprocess.run([python, __file__, "--child", "on" if on else "off", "--infer", str(n), elf],
                          capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise SystemExit(f"usage_checks_ab: the window of {elf} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(elf: str, n: int, repeat: int) -> dict:
+def measure(elf: str, n: int, repeat: int, off_python: str) -> dict:
     runs = {False: [], True: []}
     for _ in range(repeat):
         for on in (False, True):
-            runs[on].append(run_child(elf, n, on))
+            runs[on].append(run_child(elf, n, on, sys.executable if on else off_python))
     off = [r["cpu"] for r in runs[False]]
     on = [r["cpu"] for r in runs[True]]
     last = runs[True][-1]
@@ -81,6 +84,8 @@ def main() -> int:
     ap.add_argument("elf", nargs="+")
     ap.add_argument("--infer", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--off-python", default=sys.executable,
+                    help="interpreter of the checks-off windows (default: this one)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child", choices=("on", "off"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -90,13 +95,16 @@ def main() -> int:
     from tinysim.emu.engine_info import unicorn_build
 
     load0 = os.getloadavg()
-    rows = [measure(e, args.infer, args.repeat) for e in args.elf]
-    head = {"engine": unicorn_build(), "load_before": [round(x, 2) for x in load0],
+    rows = [measure(e, args.infer, args.repeat, args.off_python) for e in args.elf]
+    off_engine = subprocess.run([args.off_python, "-c", "from tinysim.emu.engine_info import unicorn_build; "
+                                 "print(unicorn_build())"], capture_output=True, text=True, cwd=ROOT,
+                                check=False).stdout.strip() or "?"
+    head = {"engine": unicorn_build(), "off_engine": off_engine, "load_before": [round(x, 2) for x in load0],
             "load_after": [round(x, 2) for x in os.getloadavg()]}
     if args.json:
         print(json.dumps({**head, "rows": rows}, indent=1))
         return 0
-    print(f"engine: {head['engine']}   load average before {head['load_before']}, after {head['load_after']}")
+    print(f"engine: {head['engine']} (checks off: {head['off_engine']})   load average before {head['load_before']}, after {head['load_after']}")
     for r in rows:
         print(f"{r['image']}: infer {r['infer']}, {r['repeat']} windows each in fresh processes: "
               f"checks off {r['off_median_s']:.3f} s CPU (best {r['off_best_s']:.3f}), on "

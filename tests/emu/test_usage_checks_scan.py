@@ -47,13 +47,13 @@ def _compare(base: int, code: bytes, stride: int) -> int:
     lo, hi = base & ~0xFFF, (base + len(code) + 0xFFF) & ~0xFFF
     uc.mem_map(lo, hi - lo)
     uc.mem_write(base, code)
-    checks = UsageChecks(uc, lambda stop: None)
+    checks = UsageChecks(uc, lambda stop: None, engine_raises=False)
     n = 0
     for addr, size in _blocks(checks, base, code, stride):
         block = code[addr - base:addr - base + size]
         whole = decode(block, addr, checks.md)
         for groups in GROUPS:
-            checks.groups = set(groups)
+            checks.set_groups("unalign_trp" in groups, "div0_trp" in groups)
             got = sorted(checks._decode(addr, size), key=lambda s: s.addr)
             want = sorted((s for s in whole if s.group in groups), key=lambda s: s.addr)
             assert got == want, f"block {addr:#x}+{size} groups {sorted(groups)}"
@@ -80,9 +80,12 @@ def test_scan_sees_the_it_condition_and_a_block_entered_mid_it():
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
     uc.mem_map(0x1000, 0x1000)
     uc.mem_write(0x1000, code)
-    checks = UsageChecks(uc, lambda stop: None)
-    checks.groups = {"always", "div0_trp"}
+    checks = UsageChecks(uc, lambda stop: None, engine_raises=False)
+    checks.set_groups(False, True)
     got = {s.addr: (s.group, s.cond) for s in checks._decode(0x1000, len(code))}
     assert got == {0x1002: ("always", 0), 0x1006: ("div0_trp", 0), 0x100A: ("always", 14)}
     mid = {s.addr: s.cond for s in checks._decode(0x1006, len(code) - 6)}  # entered after the LDRD
     assert mid == {0x1006: 14, 0x100A: 14}  # no IT in view: the engine itself skips a failed one
+    native = UsageChecks(uc, lambda stop: None, engine_raises=True)  # an engine raising "always"
+    native.set_groups(False, True)
+    assert [s.addr for s in native._decode(0x1000, len(code))] == [0x1006]  # only the UDIV
