@@ -2,7 +2,12 @@
 by tests/emu/firmware/usagefault.S: unaligned LDRD/STRD/LDM/STMDB/VLDR/VSTM (always), LDR with
 CCR.UNALIGN_TRP, UDIV/SDIV by zero with CCR.DIV_0_TRP, an IT-conditional LDRD skipped and one
 taken, and the escalation to HardFault with SHCSR.USGFAULTENA clear (ARM DDI 0403E.e B3.2.15,
-B3.2.16, A3.2.1, B1.5.4)."""
+B3.2.16, A3.2.1, B1.5.4); then the CCR trap bits set and cleared after the code was translated,
+and faults in a block that starts inside an IT block.
+
+Each runs in both ways tinysim checks: with its per-instruction hooks ("hooks", any engine) and
+with the engine raising the always-checked alignment faults itself ("engine": a Unicorn build
+with third_party/unicorn/0008-*.patch; skipped on an engine without it)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tinysim.emu.usage_checks import engine_raises_unaligned
 from tinysim.pipeline.session import build_session
 
 HERE = Path(__file__).parent / "firmware"
@@ -32,9 +38,19 @@ def build_fp(name: str, out: Path) -> Path:
     return elf
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    s = build_session(build_fp("usagefault", tmp_path_factory.mktemp("uf")), BOARD)
+def session_in(mode: str, elf: Path):
+    """A session whose UsageFault checks run `mode`: "hooks" or "engine" (see the docstring)."""
+    if mode == "engine" and not engine_raises_unaligned():
+        pytest.skip("this Unicorn build does not raise alignment faults itself "
+                    "(scripts/build_unicorn.sh builds one with third_party/unicorn/0008-*.patch)")
+    s = build_session(elf, BOARD)
+    s.machine.checks.engine_raises = mode == "engine"  # before the first block is inspected
+    return s
+
+
+@pytest.fixture(scope="module", params=["hooks", "engine"])
+def run(request, tmp_path_factory):
+    s = session_in(request.param, build_fp("usagefault", tmp_path_factory.mktemp("uf")))
     r = s.run(max_instructions=100_000)
     assert r.exit == "halt", r.message
 
@@ -55,6 +71,8 @@ def test_each_fault_is_taken_at_its_instruction(run):
         (6, UNALIGNED, 0, sym("f_ldr")),  # only once CCR.UNALIGN_TRP is set
         (6, DIVBYZERO, 0, sym("f_udiv")), (6, DIVBYZERO, 0, sym("f_sdiv")),  # CCR.DIV_0_TRP
         (6, UNALIGNED, 0, sym("f_it")),  # the IT-conditional LDRD whose condition holds
+        (6, UNALIGNED, 0, sym("f_sub_ldr")), (6, DIVBYZERO, 0, sym("f_sub_udiv")),  # CCR set late
+        (6, UNALIGNED, 0, sym("f_it1")), (6, UNALIGNED, 0, sym("f_it3")),  # mid-IT block
         (3, UNALIGNED, FORCED, sym("f_hard")),  # UsageFault disabled: HardFault, FORCED
     ]
 
@@ -94,3 +112,29 @@ def test_firmware_hardfault_handler_sees_the_escalated_usagefault(fw):
     assert "ERROR" not in r.uart
     assert "*** fault CFSR=01000000 HFSR=40000000" in r.uart  # UFSR.UNALIGNED, HFSR.FORCED
     assert s.machine.faults_taken == [(3, "unaligned", s.firmware.symbol("fault_unaligned_ldrd"))]
+
+
+def test_engine_mode_registers_no_hook_for_the_always_checked_faults(run):
+    s, _w, _log = run
+    kinds = {group for _k, _h, group in s.machine.checks._hooks.values()}
+    if s.machine.checks.engine_raises:
+        assert "always" not in kinds  # the engine raised those six faults itself
+    else:
+        assert "always" in kinds
+
+
+def test_ccr_trap_bits_changed_after_translation(run):
+    _s, w, _log = run
+    # one subroutine, three calls: traps clear (the unaligned word, 0), both set (the LDR and the
+    # UDIV fault and leave r2 = 0x55), clear again (as the first call); the log shows the faults
+    assert [w("res", 16 + i) for i in range(6)] == [0x05040302, 0, 0x55, 0x55, 0x05040302, 0]
+
+
+def test_fault_in_a_block_that_starts_inside_an_it_block(run):
+    s, w, log = run
+    sym = s.firmware.symbol
+    it = {e[3]: (e[4] >> 25 & 3) | (e[4] >> 8 & 0xFC) for e in log if e[3] in (sym("f_it1"), sym("f_it3"))}
+    # ITET EQ with Z set: the first LDRDEQ faults (ITSTATE 0x0A, B1.4.2), the handler returns to
+    # the LDRDNE (skipped: no log entry), the last LDRDEQ faults as the block's last one (0x08)
+    assert it == {sym("f_it1"): 0x0A, sym("f_it3"): 0x08}
+    assert (w("res", 22), w("res", 23)) == (0x11, 0x22)

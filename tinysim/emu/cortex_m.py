@@ -33,7 +33,7 @@ from ..platform import ARCHES
 from . import faults
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .machine import ENGINES, Machine
-from .usage_checks import UNALIGNED, UsageChecks
+from .usage_checks import INTR_UNALIGNED, UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
@@ -487,6 +487,8 @@ class CortexMMachine(Machine):
             self.stop_now("undef")
         elif intno == INTR_STKOF:
             self.stop_now("stkof")
+        elif intno == INTR_UNALIGNED and self.checks is not None:
+            self.checks.engine_fault(pc)  # the engine raised an alignment UsageFault (usage_checks.py)
         else:
             self.stop_now(f"intr:{intno}")
 

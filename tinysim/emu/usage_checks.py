@@ -9,43 +9,69 @@
 - With CCR.DIV_0_TRP = 1, SDIV/UDIV with a zero divisor (A7.7.127, A7.7.195); with it clear the
   result is 0, which Unicorn already gives.
 
-How: when a block is first described (`inspect`, before it runs) its instructions are decoded
-with capstone and each one that can fault this way gets a native UC_HOOK_CODE limited to its
-own address (native/fault_checks.c). The benchmark images execute 3 to 13 such instructions
-(LDRD/STRD, the divisions only with DIV_0_TRP), 0.4-1% of the instructions executed; each
-execution costs one Unicorn code-hook call (a TCG helper call, about half of the cost) and one or
-two uc_reg_read. Measured with bench/usage_checks_ab.py (one inference window, checks on and off
-in one process, best of 3, on a shared machine): kws01 +6% to +12% CPU, ic01 0% to +8%, vww01
-+4%, ad01 none (no checked instruction). On a fault the callback calls `_on_fault` here, which makes the access fail
-(the touched pages lose read/write permission for that one access), so Unicorn stops on the
-instruction itself with nothing written, also inside an IT block where a code hook cannot stop
-the engine; `take()` then restores the pages and hands the fault to the engine.
+Two ways, chosen per process by what the engine does (`engine_raises_unaligned`, a one-LDRD
+probe, ~1 ms):
+
+- Engine: a Unicorn build with third_party/unicorn/0008-*.patch raises the always-checked
+  alignment faults itself (the access is marked aligned-only, so it faults in the engine's slow
+  path before anything is loaded or stored, with PC and IT state of the instruction) and hands
+  INTR_UNALIGNED to the interrupt hook, where `engine_fault` notes it. Those get no hook at all;
+  UNALIGN_TRP and DIV_0_TRP (CCR lives in tinysim's SCB model, not in the engine) still do.
+- Hooks (the stock wheel, and the trap groups on any engine): when a block is first described
+  (`inspect`, before it runs) a native scan of its Thumb encodings (native/fault_checks.c,
+  ts_check_scan; no disassembler) lists the instructions that may need a check for the CCR bits
+  set now; only those are decoded with capstone's details (from the IT instruction before them,
+  for their condition), and each one that can fault this way gets a native UC_HOOK_CODE limited
+  to its own address (native/fault_checks.c, ts_check_hook). On a fault the callback calls
+  `_on_fault` here, which makes the access fail (the touched pages lose read/write permission
+  for that one access), so Unicorn stops on the instruction itself with nothing written, also
+  inside an IT block where a code hook cannot stop the engine; `take()` then restores the pages
+  and hands the fault to the engine. A block decoded for fewer trap groups than CCR now enables
+  is decoded again (`set_groups`).
+
+Cost (bench/usage_checks_ab.py: checks on vs off, each window a fresh process, median of 5, one
+`infer 1` window / ten inferences, load average 2-4 on 2 cores; session 13). The benchmark images
+check only LDRD/STRD: kws01 8 of them, 47,260 executions per inference; ic01 3, 64,032; vww01 8,
+159,966; ad01 none. Before (every candidate block decoded with capstone's details, 10-20 ms per
+window): stock wheel +8.5 % / +3.4 % / +7.3 % (kws01 / ic01 / vww01, infer 1), 0001-0005 build
++11.6 % / +8.8 % / +10.0 %. Now, hooks: stock +2.8 % / +1.7 % / +2.4 % (ten inferences: kws01
++3.0 %, vww01 +1.0 %; a hook call costs ~30 ns there), 0001-0005 build +2.4 % / +3.5 % / +1.7 %
+(ten inferences +6.6 % / +6.7 %: ~17 ns a hook call against an inference 3-4x faster than stock).
+Engine (0001-0005 + 0008): no hook registered; +2.0 % / +1.5 % / -1.2 % for tinysim's side
+(ten inferences +0.7 % / +1.7 %), and against the 0001-0005 build with checks off -1.1 % / +1.9 %
+(kws01 / vww01, ten inferences): within the noise.
 
 Unicorn calls a code hook on an IT-conditional instruction only when its condition passes
 (also in a block that starts inside an IT block, decoded here without its IT instruction; tested
-by tests/emu/test_exception_state.py); the check tests the condition again when capstone saw it.
+by tests/emu/test_exception_state.py and test_usage_faults.py); the check tests the condition
+again when capstone saw it.
 
 Limit: a division by zero trapped inside an IT block stops only after the IT block (the engine
 cannot be stopped there and a division has no memory access to make fail), so the later
-instructions of that IT block have run and the division's result (0) is written.
+instructions of that IT block have run and the division's result (0) is written. With hooks, the
+access made to fail still reaches Unicorn's UC_HOOK_MEM_READ/WRITE hooks (they run before its
+protection check), so a memory-hook counting mode (exact D-cache, data regions) sees one access
+of a faulting instruction that the engine way, which faults before any hook, does not.
 """
 
 from __future__ import annotations
 
 import ctypes
-import struct
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
 import capstone
 from capstone import arm_const as C
-from unicorn import UC_PROT_EXEC
+from unicorn import UC_ARCH_ARM, UC_HOOK_INTR, UC_MODE_THUMB, UC_PROT_EXEC, Uc, UcError
 from unicorn import arm_const as A
 from unicorn.unicorn_py3.arch.types import uc_hook_h
 
 from .counter.native import fn_addr, load_native, unicorn_lib
 
 UNALIGNED, DIVBYZERO = "unaligned", "divbyzero"
+# The exception number an engine that raises the alignment fault itself hands to UC_HOOK_INTR
+# (QEMU target/arm/cpu.h EXCP_UNALIGNED; third_party/unicorn/0008-*.patch).
+INTR_UNALIGNED = 22
 _KIND_CODE = {1: UNALIGNED, 2: DIVBYZERO}
 _UC_HOOK_CODE = 4
 PAGE = 0x1000
@@ -64,10 +90,9 @@ _WITH_UNALIGN_TRP = {C.ARM_INS_LDR: 4, C.ARM_INS_STR: 4, C.ARM_INS_LDRT: 4, C.AR
                      C.ARM_INS_STRHT: 2, C.ARM_INS_LDRSHT: 2}
 _DIVIDES = {C.ARM_INS_SDIV, C.ARM_INS_UDIV}
 
-# Mnemonic prefixes of each group, for the filter that needs no instruction details.
-_PREFIXES = {"always": ("ldrd", "strd", "ldm", "stm", "ldrex", "strex", "vldr", "vstr", "vldm",
-                        "vstm"),
-             "unalign_trp": ("ldr", "str"), "div0_trp": ("sdiv", "udiv")}
+# Group bits of native/fault_checks.c's ts_check_scan.
+_GROUP_BITS = {"always": 1, "unalign_trp": 2, "div0_trp": 4}
+_SCAN_MAX = 64  # candidates per block; a block with more is decoded whole
 _CS_NAMES = {"sb": "r9", "sl": "r10", "fp": "r11", "ip": "r12"}
 
 
@@ -75,7 +100,7 @@ class _Check(ctypes.Structure):  # native/fault_checks.c, struct ts_check
     _fields_ = [("reg_read", ctypes.c_void_p), ("on_fault", ctypes.c_void_p),
                 ("base", ctypes.c_int32), ("index", ctypes.c_int32), ("offset", ctypes.c_int32),
                 ("shift", ctypes.c_uint32), ("mask", ctypes.c_uint32), ("kind", ctypes.c_uint32),
-                ("cond", ctypes.c_int32), ("apsr", ctypes.c_int32), ("length", ctypes.c_uint32)]
+                ("cond", ctypes.c_int32), ("apsr", ctypes.c_int32), ("length", ctypes.c_uint32), ("calls", ctypes.c_uint64)]
 
 
 _ON_FAULT = ctypes.CFUNCTYPE(None, ctypes.c_uint64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
@@ -107,21 +132,6 @@ def _uc_reg(md, cs_reg: int) -> Optional[int]:
     name = md.reg_name(cs_reg)
     name = _CS_NAMES.get(name, name)
     return getattr(A, f"UC_ARM_REG_{name.upper()}", None)
-
-
-def may_hold(code: bytes, groups: Set[str]) -> bool:
-    """A cheap scan of a block's halfwords (second halfwords too, which only adds false
-    positives): could it hold an instruction of `groups`? Thumb encodings (ARM DDI 0403 A5.3):
-    load/store multiple, dual, exclusive 0xE800-0xE9FF; FP load/store (VLDR/VSTR/VLDM/VSTM)
-    0xEC00-0xEDFF; 16-bit LDM/STM 0xC000-0xCFFF; SDIV/UDIV 0xFB9x/0xFBBx. With UNALIGN_TRP
-    every block is decoded (single loads and stores are everywhere)."""
-    if "unalign_trp" in groups:
-        return True
-    div = "div0_trp" in groups
-    for (h,) in struct.iter_unpack("<H", code[:len(code) & ~1]):
-        if h >> 9 in (0x74, 0x76) or h >> 12 == 0xC or (div and h & 0xFFD0 == 0xFB90):
-            return True
-    return False
 
 
 def decode(code: bytes, addr: int, md) -> List[Spec]:
@@ -168,12 +178,39 @@ def decode(code: bytes, addr: int, md) -> List[Spec]:
     return out
 
 
+_ENGINE_RAISES: Optional[bool] = None
+
+
+def engine_raises_unaligned() -> bool:
+    """Whether the Unicorn build in use raises the ARMv7-M alignment UsageFault itself
+    (third_party/unicorn/0008-*.patch): an unaligned LDRD on a Cortex-M4 CPU, run once per
+    process, reaches the interrupt hook as INTR_UNALIGNED. The stock 2.1.4 wheel loads the data."""
+    global _ENGINE_RAISES
+    if _ENGINE_RAISES is None:
+        seen = []
+        try:
+            uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+            uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)
+            uc.mem_map(0, 0x2000)
+            uc.mem_write(0, bytes.fromhex("d2e90001"))  # ldrd r0, r1, [r2]
+            uc.reg_write(A.UC_ARM_REG_R2, 0x1002)
+            uc.hook_add(UC_HOOK_INTR, lambda _uc, intno, _user: (seen.append(intno), _uc.emu_stop()))
+            uc.emu_start(1, 4, count=1)
+        except UcError:
+            pass
+        _ENGINE_RAISES = seen == [INTR_UNALIGNED]
+    return _ENGINE_RAISES
+
+
 class UsageChecks:
     """The native checks of one machine: installed per instruction as blocks are described."""
 
-    def __init__(self, uc, on_fault):
-        """`on_fault(stop_engine: bool)` tells the machine a check fired (from inside the hook)."""
+    def __init__(self, uc, on_fault, engine_raises: Optional[bool] = None):
+        """`on_fault(stop_engine: bool)` tells the machine a check fired (from inside the hook).
+        `engine_raises`: the engine raises the always-checked alignment faults itself (default:
+        `engine_raises_unaligned()`), so they get no hook; tests force False to run the hooks."""
         self.uc = uc
+        self._engine_raises = engine_raises_unaligned() if engine_raises is None else engine_raises
         self._notify = on_fault
         self.md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
         self.md.detail = True
@@ -182,41 +219,80 @@ class UsageChecks:
         self._on_fault_cb = _ON_FAULT(self._on_fault)
         self._reg_read = fn_addr(self._uclib.uc_reg_read)
         self.groups: Set[str] = {"always"}
-        self._blocks: Dict[Tuple[int, int], Optional[List[Spec]]] = {}
+        self._hooked = self._hooked_groups()
+        self._mem_read = ctypes.c_void_p(fn_addr(self._uclib.uc_mem_read))
+        self._found = (ctypes.c_int32 * (2 * _SCAN_MAX))()
+        self._scan_fn = self._lib.ts_check_scan
+        self._scan_fn.restype = ctypes.c_int
+        self._scan_fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint32,
+                                  ctypes.c_uint32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int]
+        # block -> (the hooked groups it was decoded for, its specs in those groups)
+        self._blocks: Dict[Tuple[int, int], Tuple[frozenset, List[Spec]]] = {}
         self._hooks: Dict[int, Tuple[_Check, int, str]] = {}  # insn address -> (struct, handle, group)
         self.pending: Optional[PendingFault] = None
         self._protected: List[Tuple[int, int, int]] = []  # (page, size, perms) to restore
 
     # ---- installing -----------------------------------------------------------------------
-    def inspect(self, addr: int, size: int) -> bool:
-        """Decode a new block; True if it needed new hooks (its translation must be redone)."""
-        key = (addr, size)
-        specs = self._blocks.get(key)
-        if specs is None:
-            specs = self._decode(addr, size)
-            self._blocks[key] = specs
-        return self._install(specs) if specs else False
+    @property
+    def engine_raises(self) -> bool:
+        return self._engine_raises
 
-    def _decode(self, addr: int, size: int) -> Optional[List[Spec]]:
-        """The block's specs; None when the scan rules them out for the groups enabled now (the
-        block is decoded again if more groups are enabled)."""
+    @engine_raises.setter
+    def engine_raises(self, value: bool) -> None:
+        """Tests force the hooks on an engine that raises the faults itself (before running)."""
+        self._engine_raises = value
+        self._hooked = self._hooked_groups()
+
+    def inspect(self, addr: int, size: int) -> bool:
+        """Decode a new block; True if it needed new hooks (its translation must be redone).
+        Every block is remembered with the groups it was decoded for, so that `set_groups` can
+        decode it again when CCR enables more."""
+        key = (addr, size)
+        hooked = self._hooked
+        known = self._blocks.get(key)
+        if known is None or not hooked <= known[0]:
+            known = self._blocks[key] = (hooked, self._decode(addr, size) if hooked else [])
+        return self._install(known[1]) if known[1] else False
+
+    def _decode(self, addr: int, size: int) -> List[Spec]:
+        """The specs of the block's instructions in the groups enabled now. The native scan
+        (fault_checks.c, no disassembler) finds the candidates; only they are decoded with
+        capstone's details, from the IT instruction before them when they are in its block."""
+        found = self._scan(addr, size)
+        if found is not None and not found:
+            return []
         try:
             code = bytes(self.uc.mem_read(addr, size))
         except Exception:  # noqa: BLE001 - an unreadable block faults on its own
             return []
-        if not may_hold(code, self.groups) or not self._mnemonics_hold(code, addr):
-            return None
-        return decode(code, addr, self.md)
+        if found is None:  # the scan could not run (a very long block, many candidates)
+            return [s for s in decode(code, addr, self.md) if s.group in self._hooked]
+        specs: Dict[int, Spec] = {}
+        for off, it in found:
+            wide = (code[off + 1] >> 3) >= 0x1D  # A5.1: a 32-bit instruction's first halfword
+            start = it if it >= 0 else off
+            for s in decode(code[start:off + (4 if wide else 2)], addr + start, self.md):
+                if s.addr == addr + off and s.group in self._hooked:
+                    specs[s.addr] = s
+        return list(specs.values())
 
-    def _mnemonics_hold(self, code: bytes, addr: int) -> bool:
-        """Second filter, without capstone's (slow) instruction details."""
-        prefixes = _PREFIXES["always"] + sum((_PREFIXES[g] for g in self.groups if g != "always"), ())
-        return any(m.startswith(prefixes) for _a, _n, m, _o in self.md.disasm_lite(code, addr))
+    def _scan(self, addr: int, size: int) -> Optional[List[Tuple[int, int]]]:
+        """(offset, offset of its IT or -1) of each candidate; None if the scan could not run."""
+        n = self._scan_fn(self._mem_read, self.uc._uch, addr, size, self._group_bits, self._found, _SCAN_MAX)
+        if n < 0:
+            return None
+        return [(self._found[2 * i], self._found[2 * i + 1]) for i in range(n)]
+
+    def _hooked_groups(self) -> frozenset:
+        """The enabled groups tinysim checks with hooks (the engine may raise "always" itself)."""
+        hooked = frozenset(self.groups - {"always"} if self._engine_raises else self.groups)
+        self._group_bits = sum(_GROUP_BITS[g] for g in hooked)  # for ts_check_scan
+        return hooked
 
     def _install(self, specs: List[Spec]) -> bool:
         added = False
         for s in specs:
-            if s.group not in self.groups or s.addr in self._hooks:
+            if s.group not in self._hooked or s.addr in self._hooks:
                 continue
             k = _Check(self._reg_read, ctypes.cast(self._on_fault_cb, ctypes.c_void_p).value,
                        s.base, s.index, s.offset, s.shift, s.mask, s.kind, s.cond, A.UC_ARM_REG_APSR,
@@ -244,17 +320,19 @@ class UsageChecks:
                 self._uclib.uc_hook_del(self.uc._uch, ctypes.c_size_t(handle))
                 del self._hooks[addr]
         self.groups = groups
+        self._hooked = self._hooked_groups()
         added = False
-        for (addr, size), specs in list(self._blocks.items()):
-            if specs is None:
-                specs = self._blocks[(addr, size)] = self._decode(addr, size)
-            if specs:
-                added |= self._install(specs)
+        for addr, size in list(self._blocks):
+            added |= self.inspect(addr, size)
         return added
 
     @property
     def n_hooks(self) -> int:
         return len(self._hooks)
+
+    def executions(self) -> Dict[int, int]:
+        """How often each registered check ran (instruction address -> calls)."""
+        return {addr: k.calls for addr, (k, _h, _g) in self._hooks.items()}
 
     # ---- a fault ----------------------------------------------------------------------------
     def _on_fault(self, pc: int, kind: int, address: int, length: int) -> None:
@@ -263,6 +341,29 @@ class UsageChecks:
         name = _KIND_CODE.get(kind, UNALIGNED)
         self.pending = PendingFault(name, pc, address if name == UNALIGNED else None)
         self._notify(not (name == UNALIGNED and self._deny(address, length)))
+
+    def engine_fault(self, pc: int) -> None:
+        """The engine raised INTR_UNALIGNED at `pc` (the 0008 patch's alignment faults; QEMU's
+        own for VLLDM/VLSTM): note it as a check would, with the address the instruction
+        computed, and stop. After a check that already fired there (hook mode on such an
+        engine) the check's fault stands."""
+        if self.pending is None:
+            self.pending = PendingFault(UNALIGNED, pc, self._address_at(pc))
+        self._notify(True)
+
+    def _address_at(self, pc: int) -> Optional[int]:
+        """The data address of the (not executed) load/store at `pc`, for the fault report."""
+        try:
+            code = bytes(self.uc.mem_read(pc, 4))
+        except Exception:  # noqa: BLE001 - the report then names no address
+            return None
+        spec = next((s for s in decode(code, pc, self.md) if s.addr == pc and s.kind == 1), None)
+        if spec is None:
+            return None
+        a = self.uc.reg_read(spec.base) + spec.offset
+        if spec.index >= 0:
+            a += self.uc.reg_read(spec.index) << spec.shift
+        return a & 0xFFFFFFFF
 
     def _deny(self, address: int, length: int) -> bool:
         """Make [address, address+length) unreadable and unwritable until `take()`."""
