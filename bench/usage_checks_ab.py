@@ -9,7 +9,7 @@ outputs are the same, and how many checks were registered, executed, and how oft
 
 The engine is the one the running Python imports (its build is printed); the machine's load
 average is printed beside the figures, since other work on the machine moves them. On an engine
-that raises the alignment faults itself (third_party/unicorn/0008-*.patch) "off" only turns off
+that raises the alignment faults itself (third_party/unicorn/0007-*.patch) "off" only turns off
 tinysim's side; `--off-python` runs the checks-off windows with another interpreter, e.g. one
 with the 0001-0005 build, so "on" vs "off" is that engine's whole cost.
 """

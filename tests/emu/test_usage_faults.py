@@ -7,7 +7,7 @@ and faults in a block that starts inside an IT block.
 
 Each runs in both ways tinysim checks: with its per-instruction hooks ("hooks", any engine) and
 with the engine raising the always-checked alignment faults itself ("engine": a Unicorn build
-with third_party/unicorn/0008-*.patch; skipped on an engine without it)."""
+with third_party/unicorn/0007-*.patch; skipped on an engine without it)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def session_in(mode: str, elf: Path):
     """A session whose UsageFault checks run `mode`: "hooks" or "engine" (see the docstring)."""
     if mode == "engine" and not engine_raises_unaligned():
         pytest.skip("this Unicorn build does not raise alignment faults itself "
-                    "(scripts/build_unicorn.sh builds one with third_party/unicorn/0008-*.patch)")
+                    "(scripts/build_unicorn.sh builds one with third_party/unicorn/0007-*.patch)")
     s = build_session(elf, BOARD)
     s.machine.checks.engine_raises = mode == "engine"  # before the first block is inspected
     return s

@@ -12,7 +12,7 @@
 Two ways, chosen per process by what the engine does (`engine_raises_unaligned`, a one-LDRD
 probe, ~1 ms):
 
-- Engine: a Unicorn build with third_party/unicorn/0008-*.patch raises the always-checked
+- Engine: a Unicorn build with third_party/unicorn/0007-*.patch raises the always-checked
   alignment faults itself (the access is marked aligned-only, so it faults in the engine's slow
   path before anything is loaded or stored, with PC and IT state of the instruction) and hands
   INTR_UNALIGNED to the interrupt hook, where `engine_fault` notes it. Those get no hook at all;
@@ -37,7 +37,7 @@ window): stock wheel +8.5 % / +3.4 % / +7.3 % (kws01 / ic01 / vww01, infer 1), 0
 +11.6 % / +8.8 % / +10.0 %. Now, hooks: stock +2.8 % / +1.7 % / +2.4 % (ten inferences: kws01
 +3.0 %, vww01 +1.0 %; a hook call costs ~30 ns there), 0001-0005 build +2.4 % / +3.5 % / +1.7 %
 (ten inferences +6.6 % / +6.7 %: ~17 ns a hook call against an inference 3-4x faster than stock).
-Engine (0001-0005 + 0008): no hook registered; +2.0 % / +1.5 % / -1.2 % for tinysim's side
+Engine (0001-0005 + 0007): no hook registered; +2.0 % / +1.5 % / -1.2 % for tinysim's side
 (ten inferences +0.7 % / +1.7 %), and against the 0001-0005 build with checks off -1.1 % / +1.9 %
 (kws01 / vww01, ten inferences): within the noise.
 
@@ -70,7 +70,7 @@ from .counter.native import fn_addr, load_native, unicorn_lib
 
 UNALIGNED, DIVBYZERO = "unaligned", "divbyzero"
 # The exception number an engine that raises the alignment fault itself hands to UC_HOOK_INTR
-# (QEMU target/arm/cpu.h EXCP_UNALIGNED; third_party/unicorn/0008-*.patch).
+# (QEMU target/arm/cpu.h EXCP_UNALIGNED; third_party/unicorn/0007-*.patch).
 INTR_UNALIGNED = 22
 _KIND_CODE = {1: UNALIGNED, 2: DIVBYZERO}
 _UC_HOOK_CODE = 4
@@ -183,7 +183,7 @@ _ENGINE_RAISES: Optional[bool] = None
 
 def engine_raises_unaligned() -> bool:
     """Whether the Unicorn build in use raises the ARMv7-M alignment UsageFault itself
-    (third_party/unicorn/0008-*.patch): an unaligned LDRD on a Cortex-M4 CPU, run once per
+    (third_party/unicorn/0007-*.patch): an unaligned LDRD on a Cortex-M4 CPU, run once per
     process, reaches the interrupt hook as INTR_UNALIGNED. The stock 2.1.4 wheel loads the data."""
     global _ENGINE_RAISES
     if _ENGINE_RAISES is None:
@@ -343,7 +343,7 @@ class UsageChecks:
         self._notify(not (name == UNALIGNED and self._deny(address, length)))
 
     def engine_fault(self, pc: int) -> None:
-        """The engine raised INTR_UNALIGNED at `pc` (the 0008 patch's alignment faults; QEMU's
+        """The engine raised INTR_UNALIGNED at `pc` (the 0007 patch's alignment faults; QEMU's
         own for VLLDM/VLSTM): note it as a check would, with the address the instruction
         computed, and stop. After a check that already fired there (hook mode on such an
         engine) the check's fault stands."""
