@@ -13,7 +13,7 @@ from ..cost.footprint import footprint, memory_windows
 from .. import report
 from ..units import fmt_clock, fmt_size, parse_clocks, parse_sizes
 from ..errors import TinysimError
-from ..image import detect_format
+from ..image import is_elf_file
 from .options import add_common_arguments, cost_inputs, wrote
 
 NAME = "sweep"
@@ -175,14 +175,7 @@ def check_plot_path(plot) -> None:
 def _sections_image(image):
     """`image` when it is an ELF (its sections give the memory footprint), else None: an Intel
     HEX or raw binary has no sections, so its variants are costed without the fits check."""
-    if not image:
-        return None
-    try:
-        with open(image, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return image   # the footprint reader says what is wrong with it
-    return image if detect_format(head) == "elf" else None
+    return image if image and is_elf_file(image) else None
 
 
 def run(args) -> int:

@@ -35,6 +35,16 @@ def detect_format(raw: bytes) -> str:
     return "bin"
 
 
+def is_elf_file(path) -> bool:
+    """Whether the file at `path` is an ELF (by its first bytes). A file that cannot be read
+    counts as one, so that the ELF reader is the one to say what is wrong with it."""
+    try:
+        with open(path, "rb") as fh:
+            return detect_format(fh.read(4096)) == "elf"
+    except OSError:
+        return True
+
+
 def _check_vector_table(path: Path, raw: bytes, platform) -> None:
     """A raw binary loaded at the boot flash of a Cortex-M starts with its vector table: the
     initial SP in RAM, the reset handler a Thumb address inside the image (ARMv7-M ARM B1.5.3).

@@ -10,6 +10,7 @@ from typing import Dict, Optional, Tuple
 
 from ..cost.profile import ExecutionProfile
 from ..errors import TinysimError
+from ..image import is_elf_file
 from .emulated_dut import record_inference_window, speaks_dut_protocol
 from .session import record_profile
 
@@ -33,14 +34,6 @@ def obtain_profile(args, platform, params: Optional[Dict[str, float]] = None) ->
     return profile
 
 
-def _is_elf(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == b"\x7fELF"
-    except OSError:
-        return True   # let the ELF reader say what is wrong with it
-
-
 _INFER_WINDOW = re.compile(r"infer (\d+) ")
 
 
@@ -59,7 +52,7 @@ def profile_elf(args, profile: ExecutionProfile) -> Tuple[Optional[str], str]:
     the command line; else the one the profile recorded, when it is still there with the same
     sha256; else None (addresses), with the note saying why."""
     if getattr(args, "elf", None):
-        if not _is_elf(Path(args.elf)):
+        if not is_elf_file(Path(args.elf)):
             return None, (f"{args.elf} carries no symbols (Intel HEX or raw binary): blocks are "
                           "named by address")
         return str(args.elf), ""
@@ -73,7 +66,7 @@ def profile_elf(args, profile: ExecutionProfile) -> Tuple[Optional[str], str]:
     if want and hashlib.sha256(path.read_bytes()).hexdigest() != want:
         return None, (f"the profile's ELF {path} was rebuilt since (sha256 differs): give the "
                       "ELF it was recorded from for function names")
-    if not _is_elf(path):
+    if not is_elf_file(path):
         return None, (f"the profile's image {path} carries no symbols (Intel HEX or raw binary): "
                       "blocks are named by address")
     return str(path), f"symbols from {path} (recorded in the profile)"
