@@ -143,7 +143,7 @@ class CortexMMachine(Machine):
         return A.UC_ARM_REG_SP
 
     def start_address(self) -> int:
-        return self.uc.reg_read(A.UC_ARM_REG_PC) | 1
+        return self.reg32(A.UC_ARM_REG_PC) | 1
 
     def register_dump(self) -> Dict[str, int]:
         return {name: self.uc.reg_read(reg) for name, reg in _DUMP}
@@ -269,19 +269,21 @@ class CortexMMachine(Machine):
 
     # ---- exception arbitration (B1.5.4) ------------------------------------------------------
     def execution_priority(self) -> int:
-        s, uc = self.exc, self.uc
+        s = self.exc
         prio = 256
         for e in s.active:
             prio = min(prio, s.group_priority(e))
-        if uc.reg_read(A.UC_ARM_REG_PRIMASK) & 1:
+        if self.reg32(A.UC_ARM_REG_PRIMASK) & 1:
             prio = min(prio, 0)
-        basepri = uc.reg_read(A.UC_ARM_REG_BASEPRI) & s.priority_mask
+        basepri = self.reg32(A.UC_ARM_REG_BASEPRI) & s.priority_mask
         if basepri:
             prio = min(prio, basepri & ~((2 << s.prigroup) - 1))
         return prio
 
     def _choose(self) -> Optional[int]:
         s = self.exc
+        if not s.pending and not s.lines:  # the usual case at a stop
+            return None
         candidates = [e for e in (s.pending | s.lines) if s.is_pending(e) and e in s.enabled]
         if not candidates:
             return None
@@ -316,6 +318,8 @@ class CortexMMachine(Machine):
 
     def any_pending(self) -> bool:
         s = self.exc
+        if not s.pending and not s.lines:
+            return False
         return any(s.is_pending(e) and e in s.enabled for e in (s.pending | s.lines))
 
     # ---- exception entry (B1.5.6) and return (B1.5.8) ----------------------------------------
@@ -476,7 +480,7 @@ class CortexMMachine(Machine):
 
     # ---- stops -----------------------------------------------------------------------------------
     def on_cpu_interrupt(self, intno: int) -> None:
-        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        pc = self.reg32(A.UC_ARM_REG_PC)
         if intno in (INTR_PREFETCH_ABORT, INTR_EXCEPTION_EXIT) and pc >= EXC_RETURN_BASE:
             self.stop_now("exc_return")
         elif intno == INTR_BKPT:
@@ -533,7 +537,7 @@ class CortexMMachine(Machine):
             self._hook_spins()
             return self._spinning()
         if reason == "exc_return":
-            return self._return(self.uc.reg_read(A.UC_ARM_REG_PC) | 1)
+            return self._return(self.reg32(A.UC_ARM_REG_PC) | 1)
         if reason in ("interrupt", "recheck"):
             return None
         if reason == "usagefault":
@@ -574,7 +578,7 @@ class CortexMMachine(Machine):
 
     def handle_clean_return(self) -> Optional[str]:
         """emu_start returned by itself: the firmware executed WFI or WFE."""
-        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        pc = self.reg32(A.UC_ARM_REG_PC)
         half = struct.unpack("<H", self.uc.mem_read(pc - 2, 2))[0] if pc >= 2 else 0
         if half not in _WFI and half not in _WFI_W:
             return "halt"

@@ -25,6 +25,7 @@ from ..elf import Firmware
 from ..errors import EmulationError, FirmwareError
 from ..registry import Registry
 from . import faults
+from .engine_regs import RegReader
 from .fault_hooks import FaultHooks
 from .faults import FaultReport
 from .memory_map import MemoryMap
@@ -84,11 +85,12 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self.platform = platform
         self.firmware = firmware
         self.uc = self.create_uc()
+        self.reg32 = RegReader(self.uc).read  # the run loop's register reads (engine_regs.py)
         self.counter = None
         self._buffers: Dict[str, ctypes.Array] = {}
         self._map_memories()
         self.peripherals: Dict[str, Peripheral] = {}
-        self._timed_cache: Optional[Tuple[int, List[Peripheral]]] = None
+        self._timed_cache: Optional[Tuple[int, tuple]] = None  # see _time_fns
         self._create_peripherals()
         self._map_mmio()
         self.wires = Wires(self, platform.wires)
@@ -200,7 +202,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def any_wake_source(self) -> bool:
         """Whether host input could wake the core (a UART RX interrupt enabled end to end)."""
         return any(p.can_wake() and (p.irq is None or self.irq_enabled(p.irq))
-                   for p in self.peripherals.values())
+                   for p in self._time_fns()[3])
 
     # ---- time --------------------------------------------------------------------------------
     def _timed(self) -> List[Peripheral]:
@@ -208,27 +210,36 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         loop asks them at every stop, so the rest are not walked. Peripherals are only added
         while the machine is built (memory_map.py), so the list is made once, at first use,
         and made again only if the count of peripherals changed."""
+        return self._time_fns()[0]
+
+    def _time_fns(self) -> Tuple[List[Peripheral], tuple, tuple, tuple]:
+        """The timed peripherals; bound once, their and the wires' next_event and tick methods
+        (a Python loop at every stop: thousands of stops per device second while a UART line is
+        running); and the peripherals that may wake the core on host input (can_wake)."""
         timed = self._timed_cache
         if timed is None or timed[0] != len(self.peripherals):
-            members = [p for p in self.peripherals.values()
+            every = list(self.peripherals.values())
+            members = [p for p in every
                        if type(p).next_event is not Peripheral.next_event or type(p).tick is not Peripheral.tick]
-            timed = self._timed_cache = (len(self.peripherals), members)
+            timed = self._timed_cache = (len(self.peripherals), (
+                members, tuple(p.next_event for p in (*members, self.wires)),
+                tuple(p.tick for p in (*members, self.wires)),
+                tuple(p for p in every if type(p).can_wake is not Peripheral.can_wake)))
         return timed[1]
 
     def next_event(self) -> Optional[int]:
         now = self.now()
         best = None
-        for p in (*self._timed(), self.wires):
-            e = p.next_event(now)
+        for next_event in self._time_fns()[1]:
+            e = next_event(now)
             if e is not None and (best is None or e < best):
                 best = e
         return best
 
     def tick(self) -> None:
         now = self.now()
-        for p in self._timed():
-            p.tick(now)
-        self.wires.tick(now)
+        for tick in self._time_fns()[2]:
+            tick(now)
 
     def advance_to(self, cycle: int) -> None:
         """A peripheral saw the core spin on a flag that changes at `cycle`: device time passes

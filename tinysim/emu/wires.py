@@ -50,9 +50,13 @@ class Wires:
         self.machine.timers_changed()
 
     def next_event(self, now: int) -> Optional[int]:
-        return min((p[0] for p in self._pending), default=None)
+        if not self._pending:  # the usual case (the run loop asks at every stop)
+            return None
+        return min(p[0] for p in self._pending)
 
     def tick(self, now: int) -> None:
+        if not self._pending:
+            return
         due = [p for p in self._pending if p[0] <= now]
         if due:
             self._pending = [p for p in self._pending if p[0] > now]

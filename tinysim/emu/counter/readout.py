@@ -23,7 +23,8 @@ class CounterReadout:
 
     @property
     def cycles(self) -> int:
-        return self._live().cycles
+        s = self._state  # _live() inlined: the run loop and the peripherals ask at every stop
+        return s.cycles if s is not None else self._live().cycles
 
     @property
     def blocks_executed(self) -> int:

@@ -53,6 +53,7 @@ class Uart(Peripheral):
         self.empty_polls = 0
         self._last_poll: Optional[int] = None
         self._spin = 0
+        self._irq_sent: Optional[bool] = None  # the level update_irq last sent; None: none yet
 
     # ---- what a model provides ----------------------------------------------------------------
     def baud(self) -> Optional[float]:
@@ -96,6 +97,9 @@ class Uart(Peripheral):
 
     def _land(self, now: int) -> None:
         """Move every byte whose last bit has arrived by `now` from the wire into the receiver."""
+        if not self.wire:  # nothing on the line (the run loop asks every UART at every stop)
+            self.rx_due = None
+            return
         char = self.char_cycles()
         changed = False
         if char == 0:  # no baud rate: bytes wait on the wire until there is room (nothing is lost)
@@ -125,6 +129,8 @@ class Uart(Peripheral):
 
     def _drain(self, now: int) -> None:
         """Queued TX bytes move to the shift register, one as each one before it leaves."""
+        if not self.tx_queued:
+            return
         char = self.char_cycles()
         while self.tx_queued and self.shift_end <= now:
             self.shift_end += char
@@ -167,7 +173,10 @@ class Uart(Peripheral):
     def tick(self, now: int) -> None:
         self._land(now)
         self._drain(now)
-        self.update_irq()
+        # Between slices a level already sent changes nothing (a repeat only asks to stop a run
+        # that is not running), and the run loop ticks every timed peripheral at every stop.
+        if self.irq is not None and self.irq_active() != self._irq_sent:
+            self.update_irq()
 
     # ---- host side --------------------------------------------------------------------------
     def tx_idle_at(self) -> int:
@@ -263,5 +272,9 @@ class Uart(Peripheral):
         return False
 
     def update_irq(self) -> None:
+        """Send the interrupt line's level. Inside emulation always (a repeated high level asks
+        for a stop when the interrupt has become deliverable since); `tick` skips repeats. The
+        line is this UART's own source, so another peripheral on the same IRQ cannot lower it."""
         if self.irq is not None:
-            self.host.set_irq(self.irq, self.irq_active())
+            self._irq_sent = self.irq_active()
+            self.host.set_irq(self.irq, self._irq_sent, self.name)
