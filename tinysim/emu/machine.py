@@ -90,7 +90,8 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self._buffers: Dict[str, ctypes.Array] = {}
         self._map_memories()
         self.peripherals: Dict[str, Peripheral] = {}
-        self._timed_cache: Optional[Tuple[int, tuple]] = None  # see _time_fns
+        self._timed_cache: Optional[Tuple[int, tuple]] = None  # see _peripheral_sets
+        self._live_fns: Optional[Tuple[tuple, tuple]] = None  # see _time_fns
         self._create_peripherals()
         self._map_mmio()
         self.wires = Wires(self, platform.wires)
@@ -202,35 +203,46 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def any_wake_source(self) -> bool:
         """Whether host input could wake the core (a UART RX interrupt enabled end to end)."""
         return any(p.can_wake() and (p.irq is None or self.irq_enabled(p.irq))
-                   for p in self._time_fns()[3])
+                   for p in self._peripheral_sets()[1])
 
     # ---- time --------------------------------------------------------------------------------
     def _timed(self) -> List[Peripheral]:
-        """The peripherals with a notion of time (they override next_event or tick): the run
-        loop asks them at every stop, so the rest are not walked. Peripherals are only added
-        while the machine is built (memory_map.py), so the list is made once, at first use,
-        and made again only if the count of peripherals changed."""
-        return self._time_fns()[0]
+        """The peripherals with a notion of time (they override next_event or tick). Peripherals
+        are only added while the machine is built (memory_map.py), so the list is made once, at
+        first use, and made again only if the count of peripherals changed."""
+        return self._peripheral_sets()[0]
 
-    def _time_fns(self) -> Tuple[List[Peripheral], tuple, tuple, tuple]:
-        """The timed peripherals; bound once, their and the wires' next_event and tick methods
-        (a Python loop at every stop: thousands of stops per device second while a UART line is
-        running); and the peripherals that may wake the core on host input (can_wake)."""
-        timed = self._timed_cache
-        if timed is None or timed[0] != len(self.peripherals):
+    def _peripheral_sets(self) -> Tuple[List[Peripheral], tuple]:
+        """The timed peripherals, and those that may wake the core on host input (can_wake)."""
+        sets = self._timed_cache
+        if sets is None or sets[0] != len(self.peripherals):
             every = list(self.peripherals.values())
-            members = [p for p in every
-                       if type(p).next_event is not Peripheral.next_event or type(p).tick is not Peripheral.tick]
-            timed = self._timed_cache = (len(self.peripherals), (
-                members, tuple(p.next_event for p in (*members, self.wires)),
-                tuple(p.tick for p in (*members, self.wires)),
+            sets = self._timed_cache = (len(self.peripherals), (
+                [p for p in every
+                 if type(p).next_event is not Peripheral.next_event or type(p).tick is not Peripheral.tick],
                 tuple(p for p in every if type(p).can_wake is not Peripheral.can_wake)))
-        return timed[1]
+            self._live_fns = None
+        return sets[1]
+
+    def _time_fns(self) -> Tuple[tuple, tuple]:
+        """next_event and tick, bound once, of the timed peripherals that are not quiescent and of
+        the wires: the run loop calls them at every stop, thousands of times per device second
+        while a UART line runs. Made again after a timer is reprogrammed (`timers_changed`) or a
+        register is set from outside (`registers_set`): the only ways out of quiescence."""
+        timed = self._peripheral_sets()[0]
+        fns = self._live_fns
+        if fns is None:
+            live = [p for p in timed if not p.quiescent()] + [self.wires]
+            fns = self._live_fns = (tuple(p.next_event for p in live), tuple(p.tick for p in live))
+        return fns
+
+    def registers_set(self, periph) -> None:
+        self._live_fns = None
 
     def next_event(self) -> Optional[int]:
         now = self.now()
         best = None
-        for next_event in self._time_fns()[1]:
+        for next_event in self._time_fns()[0]:
             e = next_event(now)
             if e is not None and (best is None or e < best):
                 best = e
@@ -238,7 +250,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
 
     def tick(self) -> None:
         now = self.now()
-        for tick in self._time_fns()[2]:
+        for tick in self._time_fns()[1]:
             tick(now)
 
     def advance_to(self, cycle: int) -> None:

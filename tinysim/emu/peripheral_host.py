@@ -72,6 +72,7 @@ class PeripheralHost(Host):
             self.counter.set_deadline(cycles)
 
     def timers_changed(self) -> None:
+        self._live_fns = None  # a reprogrammed timer may have left quiescence (Machine._time_fns)
         if self.counter is None:
             return
         event = self.next_event()

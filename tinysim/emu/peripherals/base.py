@@ -60,6 +60,9 @@ class Host:
     def timers_changed(self) -> None:  # a timer was (re)programmed: its next event may be sooner
         pass
 
+    def registers_set(self, periph: "Peripheral") -> None:  # `Peripheral.set` bypassed the model's write
+        pass
+
     def clock_hz(self) -> float:  # the core clock: converts device time to cycles
         return 0.0
 
@@ -209,6 +212,7 @@ class Peripheral:
 
     def set(self, name: str, value: int) -> None:
         self.values[self.offset_of(name)] = value & 0xFFFFFFFF
+        self.host.registers_set(self)
 
     def reg_read(self, name: str) -> int:
         """A bus read of a whole register by name (what the CPU would see)."""
@@ -275,6 +279,13 @@ class Peripheral:
 
     def tick(self, now: int) -> None:
         """Bring the model's state up to cycle `now` (raise what fell due)."""
+
+    def quiescent(self) -> bool:
+        """True only while `next_event` returns None and `tick` does nothing whatever the time,
+        in a state that only a register write the model reports with `Host.timers_changed` (or
+        `set`) can leave: the run loop then leaves it out of its walk at every stop. A stopped
+        timer; never a model that host input or another model can start (a UART, a DMA)."""
+        return False
 
     def clocks_changed(self) -> None:
         """The clock tree changed (the machine's `Host.clock_changed`): drop what was derived

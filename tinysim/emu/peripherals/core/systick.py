@@ -80,6 +80,9 @@ class SysTick(Peripheral):
     def _k(self, now: int) -> int:
         return self._ticks(now) - self.t0
 
+    def quiescent(self) -> bool:
+        return not self.enabled   # enabled only by a CTRL write (write_CTRL reports it)
+
     def tick(self, now: int) -> None:
         if not self.enabled:
             return

@@ -171,6 +171,9 @@ class Stm32Lptim(Peripheral):
                if ier & flag and v <= self._arr]
         return self._clock.cycle_of(self._start + min(due) * self._div()) if due else None
 
+    def quiescent(self) -> bool:
+        return self._start is None   # started only by a CR write (write() reports it)
+
     def tick(self, now: int) -> None:
         if self._start is not None:
             self._advance(now)

@@ -255,6 +255,9 @@ class Stm32Tim(Peripheral):
         self._sync_clock(now)
         return self._clock.cycle_of(self._next_overflow() + self._rep * self._period())
 
+    def quiescent(self) -> bool:
+        return not self.values[0x00] & CEN   # CEN is set only by a write (write() reports it)
+
     def tick(self, now: int) -> None:
         if self.values[0x00] & CEN:   # a stopped counter has nothing falling due
             self._advance(now)
