@@ -304,7 +304,7 @@ def test_bench_interrupted_keeps_finished_workloads(tmp_path):
     needs(AD_ELF, REPO / "firmware_images" / PLATFORM / "vww01.elf")
     out = tmp_path / "res"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tinysim", "bench", "--workload", "ad01", "vww01",
+        [sys.executable, "-m", "tinysim", "bench", "--workload", "ad01", "vww01", "--jobs", "1",
          "--min-window-s", "0.05", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=_sigint_default)
     seen = []

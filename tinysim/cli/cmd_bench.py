@@ -11,8 +11,10 @@ append one row to `results/<UTC timestamp>/` (written after each workload).
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,6 +44,10 @@ PRETRAINED_DIR = MODELS_DIR / "pretrained"   # `tinysim models fetch` puts the o
 OFFICIAL_NOTE = "official MLPerf Tiny model"   # how a row's provenance notes start for one
 SYNTHETIC_NOTE = "synthetic-weight model"
 DEFAULT_PLATFORM = "nucleo-l4r5zi"
+# Relative wall time of a workload's performance run (bench/bench_phases.py on nucleo-l4r5zi:
+# vww01 loads ~58k UART characters per input at 115200 baud, the others 1-6k): --jobs starts the
+# longest first so the last one to finish is not a long one started late.
+WALL_WEIGHT = {"vww01": 4.0}
 
 
 def add_common_arguments(p) -> None:
@@ -81,6 +87,10 @@ def add_arguments(p) -> None:
     p.add_argument("--no-published", action="store_true",
                    help="skip the like-for-like table: published builds of the same workloads "
                         "(`tinysim published fetch`) simulated on this board's settings, one window each")
+    p.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="workloads run at once, each in its own process (default 0: one per core); "
+                        "the results are the same whatever N, 1 runs them one after another in "
+                        "this process")
 
 
 # ---------------------------------------------------------------- shared helpers (bench, hw, accuracy)
@@ -159,8 +169,9 @@ def dataset_dir_for(root: Optional[Path], workload: str) -> Optional[Path]:
 
 
 def runner_options(args, workload: str) -> RunnerOptions:
+    # a worker process of --jobs shows no progress bar: several would overwrite each other
     o = RunnerOptions(quick=args.quick, seed=args.seed, dataset_dir=dataset_dir_for(args.dataset, workload),
-                      progress=progress_wanted(args.json))
+                      progress=progress_wanted(args.json) and not getattr(args, "in_worker", False))
     if getattr(args, "min_window_s", None):
         o.min_window_s = args.min_window_s
     return o
@@ -226,6 +237,14 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
                    writer: RunWriter, firmware=None, notes=()) -> ResultRow:
     """`firmware`: the loaded image of `elf` when it is not a prebuilt ELF (--firmware);
     `notes`: which model the image holds (added to the row's provenance)."""
+    row, uart_log, profiles = measure_workload(platform, workload, elf, entry, args, firmware, notes)
+    writer.add(row, uart_log=uart_log, profiles=profiles)
+    return row
+
+
+def measure_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], args,
+                     firmware=None, notes=()) -> Tuple[ResultRow, str, Dict[str, Any]]:
+    """The performance run of one workload: its row, UART log and window profiles."""
     from ..pipeline.emulated_dut import open_emulated  # deferred: `tinysim --help` start-up speed
     transport, client, meter = open_emulated(platform, firmware or elf)
     try:
@@ -237,8 +256,17 @@ def bench_workload(platform, workload: str, elf: Path, entry: Dict[str, Any], ar
                                models_dir=args.models)
     row.provenance.notes.extend(notes)
     row.provenance.engine_build = unicorn_build()
-    writer.add(row, uart_log="\n".join(run.log) + "\n", profiles=window_profiles(run))
-    return row
+    return row, "\n".join(run.log) + "\n", window_profiles(run)
+
+
+def _measure_in_worker(job) -> Tuple[ResultRow, str, Dict[str, Any], float]:
+    """One workload of `--jobs` in a worker process (the platform is loaded again there: a
+    Platform does not pickle): what measure_workload returns, and its wall seconds."""
+    platform_arg, workload, elf, entry, args, notes = job
+    start = time.perf_counter()
+    args.in_worker = True
+    return (*measure_workload(load_platform(platform_arg), workload, elf, entry, args, notes=notes),
+            time.perf_counter() - start)
 
 
 def published_beside(rows: List[ResultRow], platform, args) -> Dict[str, Dict[str, Any]]:
@@ -314,6 +342,91 @@ def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
             print(f"note: {workload}: {note}", file=sys.stderr)
     if not args.json and (engine_note := stock_engine_note()):
         print(engine_note, file=sys.stderr)
+    jobs = bench_jobs(args, len(images))
+    if jobs > 1 and firmware is None:
+        rows = _bench_parallel(images, args, writer, jobs)
+    else:
+        rows = _bench_serial(images, args, writer, platform, firmware)
+    print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}, {measured}"
+                                          + (" (quick)" if args.quick else ""),
+               platform=platform, beside=firmware is None and not args.no_published)
+    return 0
+
+
+def bench_jobs(args, n_workloads: int) -> int:
+    """Worker processes for --jobs N: N, or one per core for 0; never more than the workloads."""
+    jobs = getattr(args, "jobs", 1)
+    if jobs < 0:
+        raise TinysimError(f"--jobs {jobs}: give 0 (one per core) or a positive number")
+    return max(1, min(jobs or os.cpu_count() or 1, n_workloads))
+
+
+def _bench_parallel(images, args, writer: RunWriter, jobs: int) -> List[ResultRow]:
+    """The workloads in `jobs` worker processes (pipeline/validate.py's spawned pool), the
+    longest first; rows are recorded in the workloads' order once all have finished. As one
+    after another: a workload that fails stops those not started yet (the running ones finish
+    and are kept), then its error is raised; Ctrl-C stops at once and keeps what finished."""
+    from ..pipeline.validate import default_executor  # deferred: `tinysim --help` start-up speed
+    order = sorted(range(len(images)), key=lambda k: -WALL_WEIGHT.get(images[k][0], 1.0))
+    done: Dict[int, Tuple[ResultRow, str, Dict[str, Any], float]] = {}
+    if not args.json:
+        print(f"running {len(images)} workloads in {jobs} processes: "
+              f"{', '.join(images[k][0] for k in order)}", file=sys.stderr)
+    started = time.perf_counter()
+    pool = default_executor(jobs)
+    futures = {pool.submit(_measure_in_worker, (args.platform, w, elf, entry, args, notes)): k
+               for k in order for w, elf, entry, notes in [images[k]]}
+    failed: Optional[BaseException] = None
+    try:
+        for future in concurrent.futures.as_completed(futures):
+            k = futures[future]
+            if future.cancelled():
+                continue
+            try:
+                done[k] = future.result()
+            except Exception as err:   # noqa: BLE001 - raised below, after the others finish
+                if failed is None:
+                    failed = err
+                    for f in futures:
+                        f.cancel()     # those not started yet
+                continue
+            if not args.json:
+                print(f"[{len(done)}/{len(images)}] {images[k][0]}: done in {done[k][3]:.1f} s "
+                      f"({time.perf_counter() - started:.0f} s since the start)", file=sys.stderr)
+    except BaseException:  # Ctrl-C: the workers too (a signal sent to this process alone)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):   # CPython's pool
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        _keep(done, images, writer)
+        raise
+    pool.shutdown()
+    if failed is not None:
+        _keep(done, images, writer)
+        raise failed
+    return _record(done, images, writer)
+
+
+def _keep(done, images, writer: RunWriter) -> None:
+    """Record the workloads that finished before a failure or Ctrl-C, and say where they are."""
+    rows = _record(done, images, writer)
+    if rows:
+        print(f"stopped; the {len(rows)} finished workload(s) "
+              f"({', '.join(r.identity.workload for r in rows)}) are kept in "
+              f"{writer.directory}", file=sys.stderr)
+
+
+def _record(done, images, writer: RunWriter) -> List[ResultRow]:
+    rows = []
+    for k in range(len(images)):
+        if k in done:
+            row, uart_log, profiles, _wall = done[k]
+            writer.add(row, uart_log=uart_log, profiles=profiles)
+            rows.append(row)
+    return rows
+
+
+def _bench_serial(images, args, writer: RunWriter, platform, firmware=None) -> List[ResultRow]:
+    rows = []
     started = time.perf_counter()
     for k, (workload, elf, entry, notes) in enumerate(images):
         if not args.json:
@@ -330,10 +443,7 @@ def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
         if not args.json:
             print(f"[{k + 1}/{len(images)}] {workload}: done in {time.perf_counter() - start:.1f} s"
                   + eta_note(time.perf_counter() - started, k + 1, len(images)), file=sys.stderr)
-    print_rows(rows, args, writer, title=f"tinysim bench: {platform.label}, {measured}"
-                                          + (" (quick)" if args.quick else ""),
-               platform=platform, beside=firmware is None and not args.no_published)
-    return 0
+    return rows
 
 
 def eta_note(elapsed_s: float, done: int, total: int) -> str:
