@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -83,3 +84,10 @@ def served_pty(args, timeout: float = 60.0):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def sigint_default():
+    """Popen preexec_fn: SIGINT back to its default in the child, as in a terminal. A test runner
+    started in the background of a non-interactive shell passes SIGINT on as ignored, and Python
+    then never raises KeyboardInterrupt, which is what the Ctrl-C tests are about."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -16,7 +16,7 @@ import pytest
 
 from tinysim.cli import main
 
-from cli_support import emulation_available
+from cli_support import emulation_available, sigint_default
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM = "nucleo-l4r5zi"
@@ -290,14 +290,6 @@ def test_dataset_labels_that_are_a_directory(tmp_path, capsys):
 
 # ---- Ctrl-C ----------------------------------------------------------------------------------------
 
-@needs_emulator
-def _sigint_default():
-    """In the child: SIGINT back to its default, as in a terminal. A test runner started in the
-    background of a non-interactive shell passes SIGINT on as ignored, and Python then never
-    raises KeyboardInterrupt, which is what these tests are about."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_bench_interrupted_keeps_finished_workloads(tmp_path):
     """SIGINT mid-run (during the second workload): exit 130, a one-line 'interrupted' message
     naming where the finished workload's results are, and those results on disk."""
@@ -306,7 +298,7 @@ def test_bench_interrupted_keeps_finished_workloads(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "tinysim", "bench", "--workload", "ad01", "vww01", "--jobs", "1",
          "--min-window-s", "0.05", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=_sigint_default)
+        env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=sigint_default)
     seen = []
     try:
         for line in proc.stderr:
@@ -341,7 +333,7 @@ def test_run_interrupted_says_where_the_firmware_was():
     proc = subprocess.Popen([sys.executable, "-m", "tinysim", "run", str(runaway), "--platform", PLATFORM,
                              "--max-instructions", str(10**15)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=_sigint_default)
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=sigint_default)
     try:
         assert "spinning" in proc.stdout.readline()
         time.sleep(0.5)

@@ -15,7 +15,7 @@ import pytest
 from tinysim.cli import main
 from tinysim.harness.results import load_results
 
-from cli_support import PLATFORM, REPO, benchmark_images
+from cli_support import PLATFORM, REPO, benchmark_images, sigint_default
 
 pytestmark = pytest.mark.toolchain
 
@@ -66,10 +66,6 @@ def test_a_failing_workload_keeps_the_one_that_finished(images, tmp_path, capsys
     assert f"kept in {run_dir}" in err
 
 
-def _sigint_default():
-    signal.signal(signal.SIGINT, signal.SIG_DFL)   # see test_bad_input.py: a background runner ignores it
-
-
 def test_ctrl_c_stops_the_workers(tmp_path):
     """SIGINT to the bench process alone (not its workers) while ad01 and vww01 run with full
     windows (vww01's input loads alone take ~30 s): exit 130 without waiting for them, no worker
@@ -81,7 +77,7 @@ def test_ctrl_c_stops_the_workers(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "tinysim", "bench", "--workload", "ad01", "vww01", "--jobs", "2",
          "--no-published", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=_sigint_default)
+        text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=sigint_default)
     seen, workers = [], []
     try:
         for line in proc.stderr:
