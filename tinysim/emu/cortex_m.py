@@ -264,7 +264,8 @@ class CortexMMachine(Machine):
     def _maybe_stop_for_interrupt(self) -> None:
         # An MMIO write that raises a deliverable interrupt ends the block so it is taken now.
         # A masked one also stops: the run loop then re-checks at every block until it is taken.
-        if self.counter is not None and (self._choose() is not None or self.any_pending()):
+        # Between slices (a peripheral's tick) the run loop arbitrates anyway.
+        if self.emulating and (self._choose() is not None or self.any_pending()):
             self.request_stop("interrupt")
 
     # ---- exception arbitration (B1.5.4) ------------------------------------------------------

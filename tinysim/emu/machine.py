@@ -101,6 +101,9 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self._run_tx = bytearray()
         self._until = None
         self._deadline: Optional[int] = None
+        # Inside run()'s emu_start: a stop request (request_stop) can only matter then; between
+        # slices the run loop sets the next deadline and clears the reason before starting again.
+        self.emulating = False
         self._masked_polls = 0
         self._stop_reason: Optional[str] = None
         self._mem_fault: Optional[Tuple[str, int, int]] = None
@@ -322,11 +325,14 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             c.set_deadline(event if event is not None else c.cycles + HEARTBEAT_CYCLES)
             self._stop_reason = None
             self._mem_fault = None
+            self.emulating = True
             try:
                 self.uc.emu_start(self.start_address(), self.UNTIL)
                 error = None
             except UcError as err:
                 error = err
+            finally:
+                self.emulating = False
             counter_reason = c.stop_reason
             if error is not None and (self._stop_reason is None or self._mem_fault is not None):
                 fault = self._fault_from_error(error)

@@ -115,7 +115,7 @@ class RiscvMachine(Machine):
         return source in self.lines
 
     def exceptions_changed(self) -> None:
-        if self.counter is not None and self._pending_sources():
+        if self.emulating and self._pending_sources():   # between slices the run loop arbitrates
             self.request_stop("interrupt")
 
     def _timer(self):
@@ -146,7 +146,7 @@ class RiscvMachine(Machine):
             else:
                 self.lines.discard(irq)
         # irq < 0: an interrupt controller changed its routing; just re-evaluate.
-        if (level or irq < 0) and self.counter is not None and self._pending_sources():
+        if (level or irq < 0) and self.emulating and self._pending_sources():
             self.request_stop("interrupt")
 
     def pend_irq(self, irq: int) -> None:
