@@ -10,7 +10,10 @@ How to add a peripheral model (the files to touch):
    list `REGISTERS` in the reference manual's names with reset values (cite the section), add
    `read_<NAME>` / `write_<NAME>(value, mask)` only where a register does more than store.
    Timers implement `next_event(now)` / `tick(now)` in cycles and call `host.timers_changed()`
-   when reprogrammed; interrupt sources call `host.set_irq(irq, level)`.
+   when reprogrammed; interrupt sources call `host.set_irq(irq, level)`. A timer that can be
+   stopped says so with `quiescent()` (no event, a tick that does nothing, left only through a
+   write it reports with `timers_changed`): the run loop then skips it at every stop
+   (tests/emu/test_quiescent_peripherals.py checks every model that declares it).
 2. `platforms/socs/<soc>.toml`: a `[[peripheral]]` with `model = "<kind>.<model>"`, base, size,
    irq and params.
 3. `tests/peripherals/`: the model alone on a `base.NullHost`; `tests/emu/`: a firmware using it.

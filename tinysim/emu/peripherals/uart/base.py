@@ -144,12 +144,15 @@ class Uart(Peripheral):
         return now
 
     def tx_empty(self) -> bool:  # TXE: the holding register (FIFO) can take a byte
-        self.sync()
-        return self.tx_queued < int(self.params["tx_fifo"])
+        return self.tx_flags(self.sync())[0]
 
     def tx_complete(self) -> bool:  # TC: nothing queued, shift register empty, not cleared since
-        now = self.sync()
-        return not self.tx_queued and self.shift_end <= now and not self.tc_cleared
+        return self.tx_flags(self.sync())[1]
+
+    def tx_flags(self, now: int) -> tuple:
+        """(TXE, TC) of a line already brought up to `now` (`sync`, `note_status_poll`)."""
+        return (self.tx_queued < int(self.params["tx_fifo"]),
+                not self.tx_queued and self.shift_end <= now and not self.tc_cleared)
 
     def next_change(self, now: int) -> Optional[int]:
         """When the line next changes a flag: a byte lands, or TX moves on (TXE, TC)."""
@@ -242,10 +245,11 @@ class Uart(Peripheral):
         self.on_rx_change()
         return byte
 
-    def note_status_poll(self) -> None:
+    def note_status_poll(self) -> int:
         """Called on every status read before the flags are computed: spin and idle detection.
         A spin advances to the line's next change (a byte landing, TXE or TC setting), whichever
-        flag the firmware waits for: no flag changes before then, so no poll could see one."""
+        flag the firmware waits for: no flag changes before then, so no poll could see one.
+        Returns the cycle the line was brought up to (`tx_flags`)."""
         now = self.sync()
         gap = int(self.params["spin_gap_cycles"])
         self._spin = self._spin + 1 if self._last_poll is not None and now - self._last_poll <= gap else 0
@@ -254,15 +258,16 @@ class Uart(Peripheral):
             due = self.next_change(now)
             if due is not None and due > now:
                 self.host.advance_to(due)
-                self._last_poll = self.sync()
+                now = self._last_poll = self.sync()
                 self._spin = 0
         if self.rx or self.wire:
             self.empty_polls = 0
-            return
+            return now
         self.empty_polls += 1
         if self.empty_polls >= int(self.params["idle_polls"]):
             self.empty_polls = 0
             self.host.request_stop("idle")
+        return now
 
     def on_rx_change(self) -> None:
         """Recompute flags and the interrupt line after the receiver changed."""

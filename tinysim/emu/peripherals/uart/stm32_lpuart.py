@@ -64,14 +64,14 @@ class Stm32Lpuart(Uart):
         self.flags |= ORE
 
     def read_ISR(self):
-        self.note_status_poll()
+        txe, tc = self.tx_flags(self.note_status_poll())
         cr1 = self.cr1()
         value = self.flags
         if self.rx:
             value |= RXNE
-        if self.tx_empty():
+        if txe:
             value |= TXE
-        if self.tx_complete():
+        if tc:
             value |= TC
         if cr1 & UE and cr1 & TE:
             value |= TEACK

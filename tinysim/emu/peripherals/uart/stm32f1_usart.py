@@ -39,11 +39,11 @@ class Stm32f1Usart(Uart):
         self.flags |= ORERR
 
     def read_STAT(self):
-        self.note_status_poll()
+        txe, tc = self.tx_flags(self.note_status_poll())
         value = self.flags | (RBNE if self.rx else 0)
-        if self.tx_empty():
+        if txe:
             value |= TBE
-        if self.tx_complete():
+        if tc:
             value |= TC
         self.stat_read_with_ore = bool(value & ORERR)
         return value
