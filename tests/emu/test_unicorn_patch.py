@@ -17,7 +17,8 @@ from unicorn import (UC_ARCH_ARM, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ,
                      UC_PROT_EXEC, UC_PROT_READ, Uc)
 from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
                                UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6,
-                               UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_CPU_ARM_CORTEX_M4)
+                               UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10,
+                               UC_ARM_REG_XPSR, UC_CPU_ARM_CORTEX_M4)
 
 from tinysim.emu.engine_info import patch_level, stock_engine_note, unicorn_build
 
@@ -301,3 +302,95 @@ def test_a_read_hook_sees_the_pc_of_each_load_also_after_the_code_changes():
     assert hooked_load_pcs(uc, PC_B, 50) == [FLASH + 2, FLASH + 4] * 50
     uc.mem_write(FLASH, PC_A)  # without a flush: the write drops the translation
     assert hooked_load_pcs(uc, PC_A, 50) == [FLASH, FLASH + 4] * 50
+
+
+# ---- patch 0008: the Thumb IT state after a memory hook (issue 10, unicorn #2309) -----------------
+# Before a memory hook the engine syncs the guest state, IT bits included, from the accessing
+# instruction; without 0008 those bits outlive the IT block and the next block runs as if inside
+# it. The stock wheel needs tinysim's resync (tests/emu/test_it_state.py); these need 0008.
+NEEDS_0008 = pytest.mark.skipif(patch_level() < 4, reason=f"needs tinysim's patched Unicorn at patch "
+                                f"level 4 or later (third_party/unicorn/0008-*.patch; this is "
+                                f"{unicorn_build()}); scripts/build_unicorn.sh builds and installs it")
+# Issue 10's loop (GCC -Os of CoreMark's core_bench_state):
+#   0: cmp r5, r1 ; 2: bhi 6 ; 4: bkpt #0 ; 6: ldrb r3, [r1] ; 8: cmp r3, #44 ; a: itt ne
+#   c: eorne r3, r3, sl ; 10: strbne r3, [r1] ; 12: add r1, r9 ; 14: b 0
+IT_LOOP = bytes.fromhex("8d4200d800be0b782c2b1cbf83ea0a030b704944f4e7")
+# The same with a load in the IT block (tests/emu/test_it_state.py's v_ldrne), for a read hook:
+#   a: itt ne ; c: ldrbne r4, [r1, #1] ; e: addne r6, r4 ; 10: add r1, r9 ; 12: b 0
+IT_LOOP_LOAD = bytes.fromhex("8d4200d800be0b782c2b1cbf4c7836194944f5e7")
+IT_MASK = 0x0600FC00  # xPSR IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10), ARMv7-M B1.4.2
+#   0: movs r0, #0 ; 2: cmp r0, #0 ; 4: itte eq ; 6: ldreq r2, [r1] ; 8: addeq r3, #1
+#   a: addne r4, #1 ; c: cmp r0, #1 ; e: add.w r5, r5, #1 ; 12: b 0x14 ; 14: add.w r6, r6, #1
+#   18: nop                  (EQ in the IT block; NE from 0xc on: a leaked EQ state skips 0x14)
+IT_LOAD_STOP = bytes.fromhex("0020002806bf0a6801330134012805f10105ffe706f1010600bf")
+#   0: movs r0, #0 ; 2: cmp r0, #0 ; 4: ite eq ; 6: isbeq ; a: addne r3, #1 ; c: nop
+IT_ISB = bytes.fromhex("002000280cbfbff36f8f013300bf")
+
+
+def it_loop_passes(hook_type: int, xpsr_seen: list) -> int:
+    uc = engine(IT_LOOP if hook_type == UC_HOOK_MEM_WRITE else IT_LOOP_LOAD)
+    buf = bytearray(b"5" * 200)
+    for i in (21, 63, 105, 154):
+        buf[i] = ord(",")
+    uc.mem_write(SRAM, bytes(buf))
+    for reg, v in ((UC_ARM_REG_R1, SRAM), (UC_ARM_REG_R5, SRAM + 200), (UC_ARM_REG_R9, 7),
+                   (UC_ARM_REG_R10, 0)):
+        uc.reg_write(reg, v)
+    uc.hook_add(hook_type, lambda uc_, _t, addr, *_: xpsr_seen.append((addr, uc_.reg_read(UC_ARM_REG_XPSR))),
+                begin=SRAM, end=SRAM + SIZE - 1)
+    uc.emu_start(FLASH | 1, FLASH + 4)
+    return (uc.reg_read(UC_ARM_REG_R1) - SRAM) // 7
+
+
+@NEEDS_0008
+@pytest.mark.parametrize("hook_type", [UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE], ids=["read", "write"])
+def test_issue_loop_runs_29_times_under_a_plain_memory_hook(hook_type):
+    seen = []
+    assert it_loop_passes(hook_type, seen) == 29   # 4 on the stock engine
+    # the hook itself still reads the accessing instruction's IT state (ARMv7-M A7.3.3): strbne is
+    # the second (last) instruction of `itt ne`, IT = 0x18 (cond NE, mask 1000), so xPSR
+    # IT[7:2] = 0b000110; ldrbne the first, IT = 0x1c; the unconditional ldrb reads IT = 0
+    its = {x & IT_MASK for _, x in seen}
+    if hook_type == UC_HOOK_MEM_WRITE:
+        assert len(seen) == 25 and its == {0x1800}
+    else:
+        assert len(seen) == 29 + 25 and its == {0, 0x1C00}
+
+
+@NEEDS_0008
+@pytest.mark.parametrize("at", [0x100, 0xFF8], ids=["mid-page", "it-block-across-a-page"])
+def test_a_stop_from_a_hooked_load_in_an_it_block_resumes_right(at):
+    # the hook stops on `ldreq`; Unicorn leaves at the end of the IT block (mid-page: at the
+    # branch's target 0x14, IT = 0) or, when the block is cut by a page end after the load, at the
+    # next block inside the IT block (0x1000 = 0xff8 + 8: `addeq`, IT = EQ with one more
+    # instruction, ARMv7-M A7.3.3). Resumed from that PC, the rest of the IT block stays
+    # conditional and nothing after it does: the result of the run without a stop.
+    code, end = IT_LOAD_STOP, FLASH + at + len(IT_LOAD_STOP) - 2
+    results = []
+    for stop in (False, True):
+        uc = engine(b"")
+        uc.mem_write(FLASH + at, code)
+        uc.mem_write(SRAM, (0x12345678).to_bytes(4, "little"))
+        uc.reg_write(UC_ARM_REG_R1, SRAM)
+        stops = []
+        uc.hook_add(UC_HOOK_MEM_READ, lambda uc_, *_: (stops.append(uc_.reg_read(UC_ARM_REG_PC)),
+                                                       uc_.emu_stop() if stop else None))
+        uc.emu_start((FLASH + at) | 1, end)
+        resumed_at = uc.reg_read(UC_ARM_REG_PC), uc.reg_read(UC_ARM_REG_XPSR) & IT_MASK
+        if stop:
+            assert stops == [FLASH + at + 6]
+            assert resumed_at == ((FLASH + at + 0x14, 0) if at == 0x100 else (FLASH + 0x1000, 0xC00))
+            uc.emu_start(resumed_at[0] | 1, end)
+        assert uc.reg_read(UC_ARM_REG_PC) == end
+        results.append(regs(uc, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
+                            UC_ARM_REG_R6) + [uc.reg_read(UC_ARM_REG_XPSR) & IT_MASK])
+    assert results[0] == results[1] == [0x12345678, 1, 0, 1, 1, 0]
+
+
+@NEEDS_0008
+def test_an_isb_inside_an_it_block_keeps_the_rest_of_it_conditional():
+    # ISB leaves the block itself (a branch to the next instruction); the stock engine left with
+    # IT = 0, so `addne` ran although EQ holds
+    uc = engine(IT_ISB)
+    run(uc, IT_ISB)  # up to the nop
+    assert uc.reg_read(UC_ARM_REG_R3) == 0

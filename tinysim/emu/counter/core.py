@@ -12,6 +12,7 @@ from unicorn import UC_ARCH_ARM
 from unicorn.arm_const import UC_ARM_REG_EPSR
 
 from ...errors import EmulationError, TinysimError
+from ..engine_probes import engine_keeps_it_state
 from .config import CacheGeometry, parse_range, parse_region
 from .data_model import LearnedDataModel
 from .flash_timing import FlashTiming
@@ -76,9 +77,11 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self._ctx = ctx
         self._lib = lib
         self._state = _State.from_address(ctx)
-        if self._has_it_state(uc):
+        self.it_resync = self._has_it_state(uc) and not engine_keeps_it_state()
+        if self.it_resync:
             # Unicorn 2.1.4 leaks the Thumb IT state out of a memory hook (issue 10): the
-            # native memory hooks put it back (counter_hooks.c, it_resync).
+            # native memory hooks put it back (counter_hooks.c, it_resync). An engine with
+            # third_party/unicorn/0008-*.patch keeps it (a probe says so): no write per access.
             lib.ts_set_it_resync(ctx, fn_addr(self._uclib.uc_reg_write), UC_ARM_REG_EPSR)
         self._protected = []  # (begin, size, original perms) of guard pages made read-only
         # Free the native tables, remove the hooks and restore page permissions when the Counter
