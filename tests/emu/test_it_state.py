@@ -27,6 +27,7 @@ from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_A
                                UC_ARM_REG_SP, UC_ARM_REG_XPSR, UC_CPU_ARM_CORTEX_M4)
 
 from tinysim.emu.counter import CacheGeometry, Counter
+from tinysim.emu.counter.native import unicorn_lib
 from tinysim.emu.engine_info import patch_level, unicorn_build
 from tinysim.emu.engine_probes import engine_keeps_it_state
 
@@ -247,6 +248,8 @@ def test_the_probe_answers_for_the_engine_and_sets_the_resync(hook_type):
     uc = engine()
     counter = Counter(uc, describer(uc), **MODES["exact_dcache"])
     assert counter.it_resync == (not keeps)
+    # patch 0009: the D-cache read hook goes unsynced only where no resync writes EPSR from it
+    assert counter.read_hooks_unsynced == (keeps and hasattr(unicorn_lib(), "uc_hook_mem_no_sync"))
     if patch_level() >= 4:
         assert keeps, f"{unicorn_build()} carries patch 0008 but the probe found the IT state leaking"
     elif patch_level() == 0 and not os.environ.get("LIBUNICORN_PATH"):

@@ -1,14 +1,17 @@
 """tinysim's Unicorn patches (third_party/unicorn/): what they must keep and what they change.
 
-Runs small Thumb programs on Unicorn's Cortex-M4 directly. All but one hold on the stock wheel
-too (they guard what the patches must not break: self-modifying code, which accesses a hook sees,
-the Q flag, where a stop from a hook or a count limit leaves the CPU, the PC a hook reads); the
-one skipped on the stock wheel is a behavioural effect of patch 0002. Their speed effect is
-measured in bench/store_cost.py and bench/emu_speed.py, never asserted here.
+Runs small Thumb programs on Unicorn's Cortex-M4 directly. Most hold on the stock wheel too (they
+guard what the patches must not break: self-modifying code, which accesses a hook sees, the Q
+flag, where a stop from a hook or a count limit leaves the CPU, the PC a hook reads); the ones
+skipped on an engine without them test what a patch changes: a behavioural effect of 0002, the
+Thumb IT state after a memory hook (0008: they fail on the stock wheel and on 0001-0007), the
+unsynced memory hook (0009). Their speed effect is measured in bench/store_cost.py and
+bench/emu_speed.py, never asserted here.
 """
 
 from __future__ import annotations
 
+import ctypes
 from importlib import metadata
 
 import pytest
@@ -20,6 +23,7 @@ from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_A
                                UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10,
                                UC_ARM_REG_XPSR, UC_CPU_ARM_CORTEX_M4)
 
+from tinysim.emu.counter.native import unicorn_lib
 from tinysim.emu.engine_info import patch_level, stock_engine_note, unicorn_build
 
 FLASH, SRAM, SIZE = 0x08000000, 0x20000000, 0x10000
@@ -185,7 +189,22 @@ def stop_engine(code: bytes) -> Uc:
     return uc
 
 
-def test_a_stop_from_a_read_hook_leaves_at_the_load_before_it_completes():
+# patch 0009: a hook marked by uc_hook_mem_no_sync runs without the state sync; the exit a stop
+# from it asks for restores the state itself, so it stops at the same place
+NEEDS_0009 = pytest.mark.skipif(patch_level() < 5, reason=f"needs tinysim's patched Unicorn at patch "
+                                f"level 5 or later (third_party/unicorn/0009-*.patch; this is "
+                                f"{unicorn_build()}); scripts/build_unicorn.sh builds and installs it")
+
+
+def hook_mem_no_sync(uc: Uc, handle: int) -> int:
+    fn = unicorn_lib().uc_hook_mem_no_sync
+    fn.restype, fn.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]
+    return fn(uc._uch, ctypes.c_void_p(handle))
+
+
+@pytest.mark.parametrize("unsynced", [False, pytest.param(True, marks=NEEDS_0009)],
+                         ids=["synced", "unsynced"])
+def test_a_stop_from_a_read_hook_leaves_at_the_load_before_it_completes(unsynced):
     uc = stop_engine(STOP)
     reads = []
 
@@ -193,7 +212,9 @@ def test_a_stop_from_a_read_hook_leaves_at_the_load_before_it_completes():
         reads.append(1)
         if len(reads) == 1:
             uc_.emu_stop()
-    uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=SRAM, end=SRAM + 3)
+    hook = uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=SRAM, end=SRAM + 3)
+    if unsynced:
+        assert hook_mem_no_sync(uc, hook) == 0
     run(uc, STOP)
     assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 2  # the ldr, to run again on resume
     assert regs(uc, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3) == [1, 0x55, 0x55]
@@ -394,3 +415,29 @@ def test_an_isb_inside_an_it_block_keeps_the_rest_of_it_conditional():
     uc = engine(IT_ISB)
     run(uc, IT_ISB)  # up to the nop
     assert uc.reg_read(UC_ARM_REG_R3) == 0
+
+
+# ---- patch 0009: uc_hook_mem_no_sync, a memory hook called without the state sync ----------------
+@NEEDS_0009
+def test_an_unsynced_read_hook_sees_every_access_but_not_the_pc():
+    # PC_A: two loads a loop (0 and 4). A synced hook reads each load's PC; an unsynced one sees
+    # every access too, but PC as the block left it: the sync really is skipped
+    uc = engine(PC_A)
+    seen = []
+    hook = uc.hook_add(UC_HOOK_MEM_READ, lambda uc_, _t, addr, *_: seen.append((addr, uc_.reg_read(UC_ARM_REG_PC))),
+                       begin=SRAM, end=SRAM + 3)
+    assert hook_mem_no_sync(uc, hook) == 0
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.reg_write(UC_ARM_REG_R3, 50)
+    run(uc, PC_A)
+    assert [a for a, _ in seen] == [SRAM, SRAM + 1] * 50
+    assert [pc for _, pc in seen] != [FLASH, FLASH + 4] * 50
+
+
+@NEEDS_0009
+def test_only_memory_read_and_write_hooks_can_go_unsynced():
+    uc = engine(STOP)
+    code_hook = uc.hook_add(UC_HOOK_CODE, lambda *_: None)
+    unmapped = uc.hook_add(UC_HOOK_MEM_UNMAPPED, lambda *_: False)
+    assert hook_mem_no_sync(uc, code_hook) != 0 and hook_mem_no_sync(uc, unmapped) != 0
+    assert hook_mem_no_sync(uc, uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, lambda *_: None)) == 0

@@ -553,6 +553,9 @@ static inline int region_of(const ts_counter *c, uint64_t addr)
     return -1;
 }
 
+/* Reads no guest register (it_resync only writes EPSR, and only on an engine that leaks the IT
+ * state): on an engine with Unicorn patch 0009 counter/core.py has it called without Unicorn's
+ * state sync (uc_hook_mem_no_sync).  Keep it that way: PC and the like are stale in here then. */
 void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, void *user_data)
 {
     ts_counter *c = user_data;
