@@ -3,8 +3,9 @@
 Unicorn 2.1.4 syncs the guest state before a memory hook with cpu_restore_state(..., will_exit =
 false), which on ARM also stores the IT state of the accessing instruction in env->condexec_bits;
 the block then runs on, and after an IT block that ends inside it the stale state makes the next
-block run as if it were inside an IT block (unicorn #2309). The counter's hooks put the IT state
-back (counter_hooks.c, it_resync). Twelve loops with loads/stores in IT blocks (ITT, ITE, ITTTT,
+block run as if it were inside an IT block (unicorn #2309). On such an engine the counter's hooks
+put the IT state back (counter_hooks.c, it_resync); an engine with third_party/unicorn/0008-*.patch
+keeps it itself, and a probe (engine_probes.py) leaves the resync out. Twelve loops with loads/stores in IT blocks (ITT, ITE, ITTTT,
 LDRD/STRD, LDM/STM, a branch or POP {pc} closing the block, a literal-pool load from flash, two
 IT blocks in a row) run in every hook configuration the counter has and must match a model.
 
@@ -15,15 +16,20 @@ test needs no cross toolchain.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
-from unicorn import UC_ARCH_ARM, UC_HOOK_MEM_WRITE, UC_MODE_THUMB, Uc
+from unicorn import UC_ARCH_ARM, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MODE_THUMB, Uc, UcError
 from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
                                UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7,
                                UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
                                UC_ARM_REG_SP, UC_ARM_REG_XPSR, UC_CPU_ARM_CORTEX_M4)
 
 from tinysim.emu.counter import CacheGeometry, Counter
+from tinysim.emu.counter.native import unicorn_lib
+from tinysim.emu.engine_info import patch_level, unicorn_build
+from tinysim.emu.engine_probes import engine_keeps_it_state
 
 CODE = bytes.fromhex(
     "8d4200d800be0b782c2b1cbf83ea0a030b704944f4e700bf8d4200d800be0b782c2b1cbf4c7836194944f5e78d4200d8"
@@ -216,15 +222,38 @@ def test_it_blocks_under_counter_hooks(variant, mode):
     assert uc.reg_read(UC_ARM_REG_XPSR) & IT_MASK == 0
 
 
-def test_unicorn_still_needs_the_resync():
-    """Documents the engine bug: a plain Python write hook (no resync) breaks the issue-10 loop
-    on Unicorn 2.1.4 (4 passes instead of 29). When this starts failing, the engine is fixed and
-    counter_hooks.c's it_resync can go."""
+def plain_hook_passes(hook_type):
+    """Passes of the issue-10 loop (v_main, a store in its IT block) or of v_ldrne (a load) under a
+    plain Python memory hook: no resync. 29 when the engine keeps the IT state; when it leaks, 4
+    (v_main), or None (v_ldrne: the leaked state makes the `bhi` at the loop head conditional
+    inside an IT block, UNPREDICTABLE, and Unicorn raises an invalid instruction)."""
     uc = engine()
-    uc.hook_add(UC_HOOK_MEM_WRITE, lambda *a: None)
-    start = FLASH + SYMS["v_main"]
-    uc.emu_start(start | 1, start + 4)
-    assert (uc.reg_read(UC_ARM_REG_R1) - BUF) // 7 == 4
+    uc.hook_add(hook_type, lambda *a: None)
+    start = FLASH + SYMS["v_main" if hook_type == UC_HOOK_MEM_WRITE else "v_ldrne"]
+    try:
+        uc.emu_start(start | 1, start + 4)
+    except UcError:
+        return None
+    return (uc.reg_read(UC_ARM_REG_R1) - BUF) // 7
+
+
+@pytest.mark.parametrize("hook_type", [UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE], ids=["read", "write"])
+def test_the_probe_answers_for_the_engine_and_sets_the_resync(hook_type):
+    """engine_keeps_it_state() (a probe run once per process) must match what the engine does
+    under a plain hook: the stock 2.1.4 wheel leaks (the loop breaks, the counter registers its resync),
+    an engine with third_party/unicorn/0008-*.patch keeps the state (29 passes, no resync: no
+    uc_reg_write per hooked access)."""
+    keeps = engine_keeps_it_state()
+    assert plain_hook_passes(hook_type) in ((29,) if keeps else (4, None))
+    uc = engine()
+    counter = Counter(uc, describer(uc), **MODES["exact_dcache"])
+    assert counter.it_resync == (not keeps)
+    # patch 0009: the D-cache read hook goes unsynced only where no resync writes EPSR from it
+    assert counter.read_hooks_unsynced == (keeps and hasattr(unicorn_lib(), "uc_hook_mem_no_sync"))
+    if patch_level() >= 4:
+        assert keeps, f"{unicorn_build()} carries patch 0008 but the probe found the IT state leaking"
+    elif patch_level() == 0 and not os.environ.get("LIBUNICORN_PATH"):
+        assert not keeps, "the stock 2.1.4 wheel was found keeping the IT state: unicorn #2309 fixed?"
 
 
 # ---- whole firmware: tests/itloop (the same loops, built for nucleo-l4r5zi) ---------------------

@@ -1,14 +1,17 @@
 """tinysim's Unicorn patches (third_party/unicorn/): what they must keep and what they change.
 
-Runs small Thumb programs on Unicorn's Cortex-M4 directly. All but one hold on the stock wheel
-too (they guard what the patches must not break: self-modifying code, which accesses a hook sees,
-the Q flag, where a stop from a hook or a count limit leaves the CPU, the PC a hook reads); the
-one skipped on the stock wheel is a behavioural effect of patch 0002. Their speed effect is
-measured in bench/store_cost.py and bench/emu_speed.py, never asserted here.
+Runs small Thumb programs on Unicorn's Cortex-M4 directly. Most hold on the stock wheel too (they
+guard what the patches must not break: self-modifying code, which accesses a hook sees, the Q
+flag, where a stop from a hook or a count limit leaves the CPU, the PC a hook reads); the ones
+skipped on an engine without them test what a patch changes: a behavioural effect of 0002, the
+Thumb IT state after a memory hook (0008: they fail on the stock wheel and on 0001-0007), the
+unsynced memory hook (0009). Their speed effect is measured in bench/store_cost.py and
+bench/emu_speed.py, never asserted here.
 """
 
 from __future__ import annotations
 
+import ctypes
 from importlib import metadata
 
 import pytest
@@ -17,8 +20,10 @@ from unicorn import (UC_ARCH_ARM, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ,
                      UC_PROT_EXEC, UC_PROT_READ, Uc)
 from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
                                UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6,
-                               UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_CPU_ARM_CORTEX_M4)
+                               UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10,
+                               UC_ARM_REG_XPSR, UC_CPU_ARM_CORTEX_M4)
 
+from tinysim.emu.counter.native import unicorn_lib
 from tinysim.emu.engine_info import patch_level, stock_engine_note, unicorn_build
 
 FLASH, SRAM, SIZE = 0x08000000, 0x20000000, 0x10000
@@ -184,7 +189,22 @@ def stop_engine(code: bytes) -> Uc:
     return uc
 
 
-def test_a_stop_from_a_read_hook_leaves_at_the_load_before_it_completes():
+# patch 0009: a hook marked by uc_hook_mem_no_sync runs without the state sync; the exit a stop
+# from it asks for restores the state itself, so it stops at the same place
+NEEDS_0009 = pytest.mark.skipif(patch_level() < 5, reason=f"needs tinysim's patched Unicorn at patch "
+                                f"level 5 or later (third_party/unicorn/0009-*.patch; this is "
+                                f"{unicorn_build()}); scripts/build_unicorn.sh builds and installs it")
+
+
+def hook_mem_no_sync(uc: Uc, handle: int) -> int:
+    fn = unicorn_lib().uc_hook_mem_no_sync
+    fn.restype, fn.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]
+    return fn(uc._uch, ctypes.c_void_p(handle))
+
+
+@pytest.mark.parametrize("unsynced", [False, pytest.param(True, marks=NEEDS_0009)],
+                         ids=["synced", "unsynced"])
+def test_a_stop_from_a_read_hook_leaves_at_the_load_before_it_completes(unsynced):
     uc = stop_engine(STOP)
     reads = []
 
@@ -192,7 +212,9 @@ def test_a_stop_from_a_read_hook_leaves_at_the_load_before_it_completes():
         reads.append(1)
         if len(reads) == 1:
             uc_.emu_stop()
-    uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=SRAM, end=SRAM + 3)
+    hook = uc.hook_add(UC_HOOK_MEM_READ, on_read, begin=SRAM, end=SRAM + 3)
+    if unsynced:
+        assert hook_mem_no_sync(uc, hook) == 0
     run(uc, STOP)
     assert uc.reg_read(UC_ARM_REG_PC) == FLASH + 2  # the ldr, to run again on resume
     assert regs(uc, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3) == [1, 0x55, 0x55]
@@ -301,3 +323,121 @@ def test_a_read_hook_sees_the_pc_of_each_load_also_after_the_code_changes():
     assert hooked_load_pcs(uc, PC_B, 50) == [FLASH + 2, FLASH + 4] * 50
     uc.mem_write(FLASH, PC_A)  # without a flush: the write drops the translation
     assert hooked_load_pcs(uc, PC_A, 50) == [FLASH, FLASH + 4] * 50
+
+
+# ---- patch 0008: the Thumb IT state after a memory hook (issue 10, unicorn #2309) -----------------
+# Before a memory hook the engine syncs the guest state, IT bits included, from the accessing
+# instruction; without 0008 those bits outlive the IT block and the next block runs as if inside
+# it. The stock wheel needs tinysim's resync (tests/emu/test_it_state.py); these need 0008.
+NEEDS_0008 = pytest.mark.skipif(patch_level() < 4, reason=f"needs tinysim's patched Unicorn at patch "
+                                f"level 4 or later (third_party/unicorn/0008-*.patch; this is "
+                                f"{unicorn_build()}); scripts/build_unicorn.sh builds and installs it")
+# Issue 10's loop (GCC -Os of CoreMark's core_bench_state):
+#   0: cmp r5, r1 ; 2: bhi 6 ; 4: bkpt #0 ; 6: ldrb r3, [r1] ; 8: cmp r3, #44 ; a: itt ne
+#   c: eorne r3, r3, sl ; 10: strbne r3, [r1] ; 12: add r1, r9 ; 14: b 0
+IT_LOOP = bytes.fromhex("8d4200d800be0b782c2b1cbf83ea0a030b704944f4e7")
+# The same with a load in the IT block (tests/emu/test_it_state.py's v_ldrne), for a read hook:
+#   a: itt ne ; c: ldrbne r4, [r1, #1] ; e: addne r6, r4 ; 10: add r1, r9 ; 12: b 0
+IT_LOOP_LOAD = bytes.fromhex("8d4200d800be0b782c2b1cbf4c7836194944f5e7")
+IT_MASK = 0x0600FC00  # xPSR IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10), ARMv7-M B1.4.2
+#   0: movs r0, #0 ; 2: cmp r0, #0 ; 4: itte eq ; 6: ldreq r2, [r1] ; 8: addeq r3, #1
+#   a: addne r4, #1 ; c: cmp r0, #1 ; e: add.w r5, r5, #1 ; 12: b 0x14 ; 14: add.w r6, r6, #1
+#   18: nop                  (EQ in the IT block; NE from 0xc on: a leaked EQ state skips 0x14)
+IT_LOAD_STOP = bytes.fromhex("0020002806bf0a6801330134012805f10105ffe706f1010600bf")
+#   0: movs r0, #0 ; 2: cmp r0, #0 ; 4: ite eq ; 6: isbeq ; a: addne r3, #1 ; c: nop
+IT_ISB = bytes.fromhex("002000280cbfbff36f8f013300bf")
+
+
+def it_loop_passes(hook_type: int, xpsr_seen: list) -> int:
+    uc = engine(IT_LOOP if hook_type == UC_HOOK_MEM_WRITE else IT_LOOP_LOAD)
+    buf = bytearray(b"5" * 200)
+    for i in (21, 63, 105, 154):
+        buf[i] = ord(",")
+    uc.mem_write(SRAM, bytes(buf))
+    for reg, v in ((UC_ARM_REG_R1, SRAM), (UC_ARM_REG_R5, SRAM + 200), (UC_ARM_REG_R9, 7),
+                   (UC_ARM_REG_R10, 0)):
+        uc.reg_write(reg, v)
+    uc.hook_add(hook_type, lambda uc_, _t, addr, *_: xpsr_seen.append((addr, uc_.reg_read(UC_ARM_REG_XPSR))),
+                begin=SRAM, end=SRAM + SIZE - 1)
+    uc.emu_start(FLASH | 1, FLASH + 4)
+    return (uc.reg_read(UC_ARM_REG_R1) - SRAM) // 7
+
+
+@NEEDS_0008
+@pytest.mark.parametrize("hook_type", [UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE], ids=["read", "write"])
+def test_issue_loop_runs_29_times_under_a_plain_memory_hook(hook_type):
+    seen = []
+    assert it_loop_passes(hook_type, seen) == 29   # 4 on the stock engine
+    # the hook itself still reads the accessing instruction's IT state (ARMv7-M A7.3.3): strbne is
+    # the second (last) instruction of `itt ne`, IT = 0x18 (cond NE, mask 1000), so xPSR
+    # IT[7:2] = 0b000110; ldrbne the first, IT = 0x1c; the unconditional ldrb reads IT = 0
+    its = {x & IT_MASK for _, x in seen}
+    if hook_type == UC_HOOK_MEM_WRITE:
+        assert len(seen) == 25 and its == {0x1800}
+    else:
+        assert len(seen) == 29 + 25 and its == {0, 0x1C00}
+
+
+@NEEDS_0008
+@pytest.mark.parametrize("at", [0x100, 0xFF8], ids=["mid-page", "it-block-across-a-page"])
+def test_a_stop_from_a_hooked_load_in_an_it_block_resumes_right(at):
+    # the hook stops on `ldreq`; Unicorn leaves at the end of the IT block (mid-page: at the
+    # branch's target 0x14, IT = 0) or, when the block is cut by a page end after the load, at the
+    # next block inside the IT block (0x1000 = 0xff8 + 8: `addeq`, IT = EQ with one more
+    # instruction, ARMv7-M A7.3.3). Resumed from that PC, the rest of the IT block stays
+    # conditional and nothing after it does: the result of the run without a stop.
+    code, end = IT_LOAD_STOP, FLASH + at + len(IT_LOAD_STOP) - 2
+    results = []
+    for stop in (False, True):
+        uc = engine(b"")
+        uc.mem_write(FLASH + at, code)
+        uc.mem_write(SRAM, (0x12345678).to_bytes(4, "little"))
+        uc.reg_write(UC_ARM_REG_R1, SRAM)
+        stops = []
+        uc.hook_add(UC_HOOK_MEM_READ, lambda uc_, *_: (stops.append(uc_.reg_read(UC_ARM_REG_PC)),
+                                                       uc_.emu_stop() if stop else None))
+        uc.emu_start((FLASH + at) | 1, end)
+        resumed_at = uc.reg_read(UC_ARM_REG_PC), uc.reg_read(UC_ARM_REG_XPSR) & IT_MASK
+        if stop:
+            assert stops == [FLASH + at + 6]
+            assert resumed_at == ((FLASH + at + 0x14, 0) if at == 0x100 else (FLASH + 0x1000, 0xC00))
+            uc.emu_start(resumed_at[0] | 1, end)
+        assert uc.reg_read(UC_ARM_REG_PC) == end
+        results.append(regs(uc, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
+                            UC_ARM_REG_R6) + [uc.reg_read(UC_ARM_REG_XPSR) & IT_MASK])
+    assert results[0] == results[1] == [0x12345678, 1, 0, 1, 1, 0]
+
+
+@NEEDS_0008
+def test_an_isb_inside_an_it_block_keeps_the_rest_of_it_conditional():
+    # ISB leaves the block itself (a branch to the next instruction); the stock engine left with
+    # IT = 0, so `addne` ran although EQ holds
+    uc = engine(IT_ISB)
+    run(uc, IT_ISB)  # up to the nop
+    assert uc.reg_read(UC_ARM_REG_R3) == 0
+
+
+# ---- patch 0009: uc_hook_mem_no_sync, a memory hook called without the state sync ----------------
+@NEEDS_0009
+def test_an_unsynced_read_hook_sees_every_access_but_not_the_pc():
+    # PC_A: two loads a loop (0 and 4). A synced hook reads each load's PC; an unsynced one sees
+    # every access too, but PC as the block left it: the sync really is skipped
+    uc = engine(PC_A)
+    seen = []
+    hook = uc.hook_add(UC_HOOK_MEM_READ, lambda uc_, _t, addr, *_: seen.append((addr, uc_.reg_read(UC_ARM_REG_PC))),
+                       begin=SRAM, end=SRAM + 3)
+    assert hook_mem_no_sync(uc, hook) == 0
+    uc.reg_write(UC_ARM_REG_R0, SRAM)
+    uc.reg_write(UC_ARM_REG_R3, 50)
+    run(uc, PC_A)
+    assert [a for a, _ in seen] == [SRAM, SRAM + 1] * 50
+    assert [pc for _, pc in seen] != [FLASH, FLASH + 4] * 50
+
+
+@NEEDS_0009
+def test_only_memory_read_and_write_hooks_can_go_unsynced():
+    uc = engine(STOP)
+    code_hook = uc.hook_add(UC_HOOK_CODE, lambda *_: None)
+    unmapped = uc.hook_add(UC_HOOK_MEM_UNMAPPED, lambda *_: False)
+    assert hook_mem_no_sync(uc, code_hook) != 0 and hook_mem_no_sync(uc, unmapped) != 0
+    assert hook_mem_no_sync(uc, uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, lambda *_: None)) == 0

@@ -12,6 +12,7 @@ from unicorn import UC_ARCH_ARM
 from unicorn.arm_const import UC_ARM_REG_EPSR
 
 from ...errors import EmulationError, TinysimError
+from ..engine_probes import engine_keeps_it_state
 from .config import CacheGeometry, parse_range, parse_region
 from .data_model import LearnedDataModel
 from .flash_timing import FlashTiming
@@ -45,6 +46,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         # True once the block hook has the engine's inline fast path (patch 0006; `inline_fast`
         # False or a stock engine: the plain hook, same counts)
         self.inline_fast = False
+        self.read_hooks_unsynced = False  # ts_read_hook without Unicorn's state sync (patch 0009)
         self._want_inline_fast = bool(inline_fast)
 
         flash = [parse_range(r, "flash range") for r in flash_ranges]
@@ -76,9 +78,11 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self._ctx = ctx
         self._lib = lib
         self._state = _State.from_address(ctx)
-        if self._has_it_state(uc):
+        self.it_resync = self._has_it_state(uc) and not engine_keeps_it_state()
+        if self.it_resync:
             # Unicorn 2.1.4 leaks the Thumb IT state out of a memory hook (issue 10): the
-            # native memory hooks put it back (counter_hooks.c, it_resync).
+            # native memory hooks put it back (counter_hooks.c, it_resync). An engine with
+            # third_party/unicorn/0008-*.patch keeps it (a probe says so): no write per access.
             lib.ts_set_it_resync(ctx, fn_addr(self._uclib.uc_reg_write), UC_ARM_REG_EPSR)
         self._protected = []  # (begin, size, original perms) of guard pages made read-only
         # Free the native tables, remove the hooks and restore page permissions when the Counter
@@ -175,16 +179,33 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
             begin, end = self._guard_pages
             self._hook(_UC_HOOK_MEM_WRITE_PROT, lib.ts_guard_prot_hook, begin, end - 1)
         if self.count_data:
-            self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, 1, 0)
+            self._read_hook(1, 0)
             self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, 1, 0)
             return
         # Without region counting, hook only where a model needs it: unicorn then skips the
         # callback elsewhere (the hook's [begin, end] bounds are inclusive).
         if dcache:
             for lo, hi in flash:
-                self._dcache_hooks.append(self._hook(_UC_HOOK_MEM_READ, lib.ts_read_hook, lo, hi - 1))
+                self._dcache_hooks.append(self._read_hook(lo, hi - 1))
         if self.stack_guard_mode == "hook":
             self._hook(_UC_HOOK_MEM_WRITE, lib.ts_write_hook, guard[0], guard[1] - 1)
+
+    def _read_hook(self, begin: int, end: int) -> int:
+        """ts_read_hook over [begin, end]. It reads no guest register, so on an engine with
+        `uc_hook_mem_no_sync` (tinysim's Unicorn patch 0009) Unicorn calls it without syncing the
+        guest state first (a look-up and decode per hooked access); not while the IT resync
+        writes EPSR from it (an engine that leaks the IT state)."""
+        handle = self._hook(_UC_HOOK_MEM_READ, self._lib.ts_read_hook, begin, end)
+        no_sync = getattr(self._uclib, "uc_hook_mem_no_sync", None)
+        if no_sync is not None and not self.it_resync:
+            no_sync.restype = ctypes.c_int
+            no_sync.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+            err = no_sync(self._uc._uch, ctypes.c_void_p(handle))
+            if err != 0:
+                raise EmulationError(f"unicorn refused the counter's unsynced read hook: "
+                                     f"{self._uclib.uc_strerror(err).decode()}")
+            self.read_hooks_unsynced = True
+        return handle
 
     def _install_block_hook(self) -> None:
         """The block hook; on an engine with `uc_hook_block_fast` (tinysim's Unicorn patch

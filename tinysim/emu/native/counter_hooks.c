@@ -534,7 +534,9 @@ static void stack_overflow(ts_counter *c, void *uc, uint64_t addr);
  * Writing EPSR with IT = 0 (T = 1) from the hook restores the value the translator assumes; a
  * block that really ends inside an IT block writes its own state back at its end, and an
  * exception exit restores it from the instruction data, so 0 is always right here.
- * Cost: one uc_reg_write per hooked access (~8 ns). */
+ * Cost: one uc_reg_write per hooked access (~8 ns).  Installed (ts_set_it_resync) only on an
+ * engine that leaks: third_party/unicorn/0008-*.patch keeps the IT state in the engine, and
+ * counter/core.py then leaves it_regid at -1 (engine_probes.py, engine_keeps_it_state). */
 static inline void it_resync(ts_counter *c, void *uc)
 {
     if (c->it_regid >= 0) {
@@ -551,6 +553,9 @@ static inline int region_of(const ts_counter *c, uint64_t addr)
     return -1;
 }
 
+/* Reads no guest register (it_resync only writes EPSR, and only on an engine that leaks the IT
+ * state): on an engine with Unicorn patch 0009 counter/core.py has it called without Unicorn's
+ * state sync (uc_hook_mem_no_sync).  Keep it that way: PC and the like are stale in here then. */
 void ts_read_hook(void *uc, int type, uint64_t addr, int size, int64_t value, void *user_data)
 {
     ts_counter *c = user_data;
