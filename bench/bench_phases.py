@@ -4,7 +4,7 @@ commands, and sim_speed by wall time (what bench reports) and by CPU time.
 
     python3 bench/bench_phases.py [bench arguments, e.g. --workload ad01 --quick]
 
-Runs `tinysim bench --json <arguments>` in this process with the runner's `_load` and `_infer`
+Runs `tinysim bench --json <arguments> --jobs 1` in this process with the runner's `_load` and `_infer`
 wrapped to add up time.process_time() and time.perf_counter() around each call. sim_speed is
 device seconds inside the infer commands (the firmware's m-lap-us spans) per second; `bench`
 divides by wall time, which on a shared machine mostly measures the neighbours, so the CPU
@@ -59,7 +59,8 @@ def main(argv=None) -> int:
     _timed("_load", "load")
     _timed("_infer", "infer")
     _named_performance()
-    rc = tinysim_main(["bench", "--json", *(sys.argv[1:] if argv is None else argv)])
+    # --jobs 1: the workloads in this process, where the wrappers above can time them
+    rc = tinysim_main(["bench", "--json", *(sys.argv[1:] if argv is None else argv), "--jobs", "1"])
     for acc in PHASES.values():
         acc["sim_speed_wall"] = acc["device_s"] / acc["infer_wall_s"] if acc["infer_wall_s"] else None
         acc["sim_speed_cpu"] = acc["device_s"] / acc["infer_cpu_s"] if acc["infer_cpu_s"] else None
