@@ -3,7 +3,9 @@
 
 Runs an int8 matrix-product kernel (bench/data/emu_speed_kernel.c: activations in SRAM, weights
 in flash, 5-instruction inner loop, i.e. about one block hook per 5 instructions, a worst case
-for per-block counting) on Unicorn's Cortex-M4 model in one process, in these configurations:
+for per-block counting; the weights are read N = 64 bytes apart, so every flash read falls on a
+new D-cache line, the worst case for the data-cache model too: TFLM's reference kernels read a
+filter row contiguously) on Unicorn's Cortex-M4 model in one process, in these configurations:
 
   raw              no hooks at all
   counted          native Counter: block hook + edges + I-cache model over flash + stack guard

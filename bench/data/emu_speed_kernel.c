@@ -1,5 +1,7 @@
 /* Compute kernel for bench/emu_speed.py: an int8 matrix product with int32 accumulation, the
- * inner loop of a fully-connected / 1x1-conv layer as TFLM-style reference kernels run it.
+ * inner loop of a fully-connected / 1x1-conv layer. Unlike TFLM's reference kernels, which read
+ * a filter row contiguously, it reads the weights a column at a time (N bytes apart): every
+ * flash read is a new data-cache line, the slowest case for the emulator's D-cache model.
  *
  * Bare metal, no C library: the bench maps flash at 0x08000000 and SRAM at 0x20000000, writes the
  * activations and weights at the fixed addresses below, sets SP, and runs from _start until the
