@@ -192,3 +192,13 @@ def test_interrupt_held_by_a_running_handler_waits_without_polling(tmp_path):
     # ~60,000 cycles inside IRQ0 with SysTick pending: polling at every block, then every
     # 1,024 cycles, took ~300 engine starts; waiting for the return takes a handful.
     assert r.cycles > 50_000 and len(starts) < 30, len(starts)
+
+
+def test_faultmask_masks_irqs_and_an_exception_return_clears_it(tmp_path):
+    # B1.5.4: FAULTMASK set -> execution priority -1; B1.5.8: a return other than from NMI clears it
+    s = build_session(build("faultmask", tmp_path), BOARD)
+    r = s.run(max_instructions=100_000)
+    assert r.exit == "halt", r.message
+    log = bytes(s.machine.uc.mem_read(s.firmware.symbol("log"), word(s, "log_n")))
+    assert log == b"mbfbe"
+    assert word(s, "misc", 0) == 0

@@ -60,7 +60,7 @@ INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
 # by tests/emu/test_cortex_m33.py); it is reported as a stack overflow where it happens.
 INTR_STKOF = 19
 EXC_RETURN_BASE = 0xFFFFFF00
-HARDFAULT, USAGEFAULT, SVCALL = 3, 6, 11
+NMI, HARDFAULT, USAGEFAULT, SVCALL = 2, 3, 6, 11
 # CFSR.UFSR bits (B3.2.15) and HFSR.FORCED (B3.2.16); CCR trap enables (B3.2.8).
 CFSR_UNALIGNED, CFSR_DIVBYZERO, HFSR_FORCED = 1 << 24, 1 << 25, 1 << 30
 CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
@@ -274,6 +274,8 @@ class CortexMMachine(Machine):
         prio = 256
         for e in s.active:
             prio = min(prio, s.group_priority(e))
+        if self.reg32(A.UC_ARM_REG_FAULTMASK) & 1:
+            return min(prio, -1)  # B1.5.4: FAULTMASK raises it to -1 (NMI's -2 stays above)
         if self.reg32(A.UC_ARM_REG_PRIMASK) & 1:
             prio = min(prio, 0)
         basepri = self.reg32(A.UC_ARM_REG_BASEPRI) & s.priority_mask
@@ -411,6 +413,10 @@ class CortexMMachine(Machine):
                 f"branch to EXC_RETURN value {exc_return:#010x} with active exceptions {s.active or 'none'}",
                 pc=self._last_handler_pc())
             return "fault"
+        # B1.5.8 DeActivate (and QEMU's v7m exception exit): a return other than from NMI clears
+        # FAULTMASK, before the tail-chain decision sees the execution priority
+        if s.active[-1] != NMI and self.reg32(A.UC_ARM_REG_FAULTMASK) & 1:
+            uc.reg_write(A.UC_ARM_REG_FAULTMASK, 0)
         if self._tail_chain(exc_return):
             return None
         if self.frames is not None and self.frames.unstack(exc_return) != FRAME_READ:
