@@ -335,7 +335,6 @@ def models_measured(images) -> str:
 
 
 def _bench_all(images, args, writer: RunWriter, platform, firmware=None) -> int:
-    rows = []
     measured = models_measured(images) if firmware is None else "your --firmware image"
     if firmware is None and not args.synthetic:
         for workload, note in synthetic_notes(images).items():
