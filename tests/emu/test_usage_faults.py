@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tinysim.emu.usage_checks import engine_raises_unaligned
+from tinysim.emu.engine_probes import engine_raises_unaligned
 from tinysim.pipeline.session import build_session
 
 HERE = Path(__file__).parent / "firmware"

@@ -31,9 +31,10 @@ from unicorn import arm_const as A
 
 from ..platform import ARCHES
 from . import faults
+from .engine_probes import INTR_UNALIGNED
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .machine import ENGINES, Machine
-from .usage_checks import INTR_UNALIGNED, UNALIGNED, UsageChecks
+from .usage_checks import UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic

@@ -8,14 +8,21 @@ block that ends inside it the stale bits make the next block run as if inside an
 (tinysim issue 10, unicorn #2309). third_party/unicorn/0008-*.patch fixes it in the engine; on
 an engine without it, the counter's native memory hooks put the IT state back on every hooked
 access (native/counter_hooks.c, it_resync).
+
+`engine_raises_unaligned`: whether the engine raises the ARMv7-M alignment UsageFault itself
+(third_party/unicorn/0007-*.patch); usage_checks.py then registers no hook for those accesses.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import functools
 
-from unicorn import UC_ARCH_ARM, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MODE_THUMB, Uc, UcError
+from unicorn import UC_ARCH_ARM, UC_HOOK_INTR, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MODE_THUMB, Uc, UcError
 from unicorn import arm_const as A
+
+# The exception number an engine that raises the alignment fault itself hands to UC_HOOK_INTR
+# (QEMU target/arm/cpu.h EXCP_UNALIGNED; third_party/unicorn/0007-*.patch).
+INTR_UNALIGNED = 22
 
 # The probe, assembled with arm-none-eabi-as -mthumb -mcpu=cortex-m4 -mimplicit-it=never at 0:
 #   0: movs r0, #1        6: ldrne r2, [r1]    a: cmp r0, r0    e: movs r3, #1
@@ -28,28 +35,46 @@ _IT_PROBE = bytes.fromhex("012000281cbf0a6808608042ffe7012300bf")
 _IT_PROBE_END = 0x10
 _IT_PROBE_DATA = 0x800
 
-_KEEPS_IT_STATE: Optional[bool] = None
+
+
+def _cortex_m4(code: bytes, size: int) -> Uc:
+    """A bare Cortex-M4 with `size` bytes of RWX memory at 0 holding `code`."""
+    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+    uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)
+    uc.mem_map(0, size)
+    uc.mem_write(0, code)
+    return uc
 
 
 def _it_probe(hook_type: int) -> bool:
-    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
-    uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)
-    uc.mem_map(0, 0x1000)
-    uc.mem_write(0, _IT_PROBE)
+    uc = _cortex_m4(_IT_PROBE, 0x1000)
     uc.reg_write(A.UC_ARM_REG_R1, _IT_PROBE_DATA)
     uc.hook_add(hook_type, lambda *_args: None)
     uc.emu_start(1, _IT_PROBE_END)
     return uc.reg_read(A.UC_ARM_REG_R3) == 1 and uc.reg_read(A.UC_ARM_REG_PC) == _IT_PROBE_END
 
 
+@functools.cache
 def engine_keeps_it_state() -> bool:
     """True when the engine keeps the Thumb IT state right across a memory read hook and across
     a memory write hook (each probed on its own, ~1 ms in all, once per process); False on the
     stock 2.1.4 wheel and whenever the probe cannot run (the resync is then kept: always safe)."""
-    global _KEEPS_IT_STATE
-    if _KEEPS_IT_STATE is None:
-        try:
-            _KEEPS_IT_STATE = _it_probe(UC_HOOK_MEM_READ) and _it_probe(UC_HOOK_MEM_WRITE)
-        except UcError:
-            _KEEPS_IT_STATE = False
-    return _KEEPS_IT_STATE
+    try:
+        return _it_probe(UC_HOOK_MEM_READ) and _it_probe(UC_HOOK_MEM_WRITE)
+    except UcError:
+        return False
+
+
+@functools.cache
+def engine_raises_unaligned() -> bool:
+    """Whether an unaligned LDRD on a Cortex-M4 CPU, run once per process, reaches the interrupt
+    hook as INTR_UNALIGNED (the engine raises the fault). The stock 2.1.4 wheel loads the data."""
+    seen = []
+    try:
+        uc = _cortex_m4(bytes.fromhex("d2e90001"), 0x2000)  # ldrd r0, r1, [r2]
+        uc.reg_write(A.UC_ARM_REG_R2, 0x1002)
+        uc.hook_add(UC_HOOK_INTR, lambda _uc, intno, _user: (seen.append(intno), _uc.emu_stop()))
+        uc.emu_start(1, 4, count=1)
+    except UcError:
+        pass
+    return seen == [INTR_UNALIGNED]

@@ -62,16 +62,14 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import capstone
 from capstone import arm_const as C
-from unicorn import UC_ARCH_ARM, UC_HOOK_INTR, UC_MODE_THUMB, UC_PROT_EXEC, Uc, UcError
+from unicorn import UC_PROT_EXEC
 from unicorn import arm_const as A
 from unicorn.unicorn_py3.arch.types import uc_hook_h
 
 from .counter.native import fn_addr, load_native, unicorn_lib
+from .engine_probes import engine_raises_unaligned
 
 UNALIGNED, DIVBYZERO = "unaligned", "divbyzero"
-# The exception number an engine that raises the alignment fault itself hands to UC_HOOK_INTR
-# (QEMU target/arm/cpu.h EXCP_UNALIGNED; third_party/unicorn/0007-*.patch).
-INTR_UNALIGNED = 22
 _KIND_CODE = {1: UNALIGNED, 2: DIVBYZERO}
 _UC_HOOK_CODE = 4
 PAGE = 0x1000
@@ -176,30 +174,6 @@ def decode(code: bytes, addr: int, md) -> List[Spec]:
             continue
         out.append(Spec(insn.address, group, base, index, offset, shift, width - 1, 1, cond, length))
     return out
-
-
-_ENGINE_RAISES: Optional[bool] = None
-
-
-def engine_raises_unaligned() -> bool:
-    """Whether the Unicorn build in use raises the ARMv7-M alignment UsageFault itself
-    (third_party/unicorn/0007-*.patch): an unaligned LDRD on a Cortex-M4 CPU, run once per
-    process, reaches the interrupt hook as INTR_UNALIGNED. The stock 2.1.4 wheel loads the data."""
-    global _ENGINE_RAISES
-    if _ENGINE_RAISES is None:
-        seen = []
-        try:
-            uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
-            uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)
-            uc.mem_map(0, 0x2000)
-            uc.mem_write(0, bytes.fromhex("d2e90001"))  # ldrd r0, r1, [r2]
-            uc.reg_write(A.UC_ARM_REG_R2, 0x1002)
-            uc.hook_add(UC_HOOK_INTR, lambda _uc, intno, _user: (seen.append(intno), _uc.emu_stop()))
-            uc.emu_start(1, 4, count=1)
-        except UcError:
-            pass
-        _ENGINE_RAISES = seen == [INTR_UNALIGNED]
-    return _ENGINE_RAISES
 
 
 class UsageChecks:
