@@ -28,20 +28,7 @@ log_n:  .space 4
 misc:   .space 16
 
     .text
-    .thumb_func
-fault:
-    udf #0
-
-/* r0 = byte to append to log */
-    .thumb_func
-log_add:
-    ldr r1, =log_n
-    ldr r2, [r1]
-    ldr r3, =log
-    strb r0, [r3, r2]
-    adds r2, #1
-    str r2, [r1]
-    bx lr
+#include "log_add.inc"
 
     .thumb_func
 irq0_handler:
