@@ -407,9 +407,12 @@ def _bench_parallel(images, args, writer: RunWriter, jobs: int) -> List[ResultRo
 
 def _keep(done, images, writer: RunWriter) -> None:
     """Record the workloads that finished before a failure or Ctrl-C, and say where they are."""
-    rows = _record(done, images, writer)
+    _say_kept(_record(done, images, writer), writer)
+
+
+def _say_kept(rows: List[ResultRow], writer: RunWriter, prefix: str = "") -> None:
     if rows:
-        print(f"stopped; the {len(rows)} finished workload(s) "
+        print(f"{prefix}stopped; the {len(rows)} finished workload(s) "
               f"({', '.join(r.identity.workload for r in rows)}) are kept in "
               f"{writer.directory}", file=sys.stderr)
 
@@ -434,10 +437,7 @@ def _bench_serial(images, args, writer: RunWriter, platform, firmware=None) -> L
         try:
             rows.append(bench_workload(platform, workload, elf, entry, args, writer, firmware, notes))
         except BaseException:  # Ctrl-C or an error: say where the finished workloads are kept
-            if rows:
-                print(f"{workload}: stopped; the {len(rows)} finished workload(s) "
-                      f"({', '.join(r.identity.workload for r in rows)}) are kept in "
-                      f"{writer.directory}", file=sys.stderr)
+            _say_kept(rows, writer, f"{workload}: ")
             raise
         if not args.json:
             print(f"[{k + 1}/{len(images)}] {workload}: done in {time.perf_counter() - start:.1f} s"
