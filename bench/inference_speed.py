@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""What tinysim's instrumentation costs on the real benchmark firmware: one inference of each
+workload under bare Unicorn and under tinysim in each counting mode.
+
+    python3 bench/inference_speed.py [--platform nucleo-l4r5zi] [--workload kws01 ...]
+                                     [--repeat 7] [--json]
+
+`bench/emu_speed.py` measures the same ratios on a synthetic kernel whose hot loop is one
+5-instruction block reading a new flash line every iteration: the worst case for per-block
+counting and for the data-cache model. This script measures them where users meet them: the
+firmware image's `th_infer` (the model's whole inference, as the `infer` command runs it).
+
+Each workload's image boots in a tinysim session until it waits for its first command (in its
+idle loop, between WFI and CPSIE: PRIMASK is cleared, as the command handler that calls
+`th_infer` has it); its memory and core registers are then copied into a bare Unicorn engine (no
+hooks; peripheral windows plain zeroed RAM, which the inference never reads). After one untimed
+inference per mode (the timed ones then run translated code, as every inference after a bench
+window's first does), `--repeat` times, interleaved so that a noisy neighbour hurts every mode
+alike, each mode calls `th_infer` once with LR pointing at the `bkpt` in `board_halt`:
+
+  raw        bare Unicorn, `emu_start(th_infer, until=bkpt)`
+  exact      tinysim as `tinysim bench` runs its first window, `sweep` and `profile` (native
+             counter: blocks, edges, I-cache model, stack guard, the exact flash D-cache model
+             on a memory read hook), through `Machine.run`: the run loop, the peripheral models
+             and the interrupts they raise during the inference included
+  learned    the same after `freeze_data_model()` (per-block learned D-cache rates, no memory
+             hook): what the later `bench` windows run
+  no_dcache  a session without a D-cache model (emu_speed's "counted" configuration)
+
+It prints, per workload and mode, MIPS per CPU second of this thread (best and median of the
+repeats; raw counted with the exact mode's instructions), the ratio to raw (best/best and
+median/median: CPU seconds per inference), the share of block executions the translated code
+counted itself (Unicorn patch 0006; 0 on the stock wheel), and sim_speed of the inference alone
+(device seconds at the platform clock per CPU second). The modes' instruction counts may differ
+by the interrupt handlers that ran (a timer's, at device times that depend on the cycle model);
+the model's arena (`ts_arena`: input, output and scratch tensors) must be identical in every
+mode after the inference, or the script stops with an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc  # noqa: E402
+from unicorn import arm_const as A  # noqa: E402
+
+from tinysim.emu.engine_info import unicorn_build  # noqa: E402
+from tinysim.pipeline.session import Session  # noqa: E402
+
+WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
+MODES = ("raw", "exact", "learned", "no_dcache")
+PERIPHERALS = 0x40000000  # Cortex-M: peripheral and system windows start here (ARMv7-M B3.1)
+CORE_REGS = ([getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)]
+             + [A.UC_ARM_REG_MSP, A.UC_ARM_REG_PSP, A.UC_ARM_REG_CONTROL, A.UC_ARM_REG_SP,
+                A.UC_ARM_REG_LR, A.UC_ARM_REG_XPSR, A.UC_ARM_REG_PRIMASK, A.UC_ARM_REG_BASEPRI,
+                A.UC_ARM_REG_FAULTMASK, A.UC_ARM_REG_FPSCR]
+             + [getattr(A, f"UC_ARM_REG_S{i}") for i in range(32)])
+
+
+def halt_address(session: Session) -> int:
+    """The first `bkpt` in board_halt: th_infer returns there and every mode stops on it."""
+    start = session.firmware.symbol("board_halt")
+    if start is None:
+        raise SystemExit(f"{session.firmware.path}: no board_halt symbol (not a tinysim board image)")
+    start &= ~1
+    code = bytes(session.machine.uc.mem_read(start, 64))
+    for off in range(0, len(code), 2):
+        if code[off + 1] == 0xBE:  # BKPT #imm8 (ARMv7-M A7.7.17)
+            return start + off
+    raise SystemExit(f"{session.firmware.path}: no bkpt in the first 64 bytes of board_halt")
+
+
+def booted(elf: Path, platform: str, **overrides) -> Session:
+    session = Session(elf, platform, counter_overrides=overrides or None)
+    result = session.run(max_instructions=50_000_000)
+    if result.exit != "idle":
+        raise SystemExit(f"{elf}: expected the image to boot and wait for a command, got "
+                         f"{result.exit}: {result.message}")
+    # the idle loop waits between CPSID and CPSIE; the command handler runs unmasked (a
+    # pending interrupt left masked would make Machine.run poll for the unmask all along)
+    session.machine.uc.reg_write(A.UC_ARM_REG_PRIMASK, 0)
+    return session
+
+
+def bare_copy(session: Session) -> Uc:
+    """A hook-free engine holding the session's memory and core registers."""
+    src = session.machine.uc
+    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+    uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)  # not UC_MODE_MCLASS: that selects a Cortex-M33
+    for begin, end, perms in src.mem_regions():
+        uc.mem_map(begin, end - begin + 1, perms)
+        if begin < PERIPHERALS:
+            uc.mem_write(begin, bytes(src.mem_read(begin, end - begin + 1)))
+    for reg in CORE_REGS:
+        uc.reg_write(reg, src.reg_read(reg))
+    return uc
+
+
+def arena(session: Session, uc: Uc) -> bytes:
+    sym = session.firmware.symbols.get("ts_arena")
+    if sym is None or not sym.size:
+        raise SystemExit(f"{session.firmware.path}: no sized ts_arena symbol to compare the modes' results")
+    return bytes(uc.mem_read(sym.addr, sym.size))
+
+
+def infer_counted(session: Session, entry: int, halt: int) -> tuple:
+    """(CPU seconds, instructions, cycles, block executions, hook calls) of one th_infer."""
+    uc, counter = session.machine.uc, session.counter
+    uc.reg_write(A.UC_ARM_REG_LR, halt | 1)
+    uc.reg_write(A.UC_ARM_REG_PC, entry | 1)
+    calls = counter.block_hook_calls
+    t0 = time.thread_time()
+    result = session.run(max_instructions=2_000_000_000)
+    cpu = time.thread_time() - t0
+    if result.exit != "halt":
+        raise SystemExit(f"th_infer ended with {result.exit}: {result.message}")
+    return cpu, result.instructions, result.cycles, result.blocks, counter.block_hook_calls - calls
+
+
+def infer_raw(uc: Uc, entry: int, halt: int) -> float:
+    uc.reg_write(A.UC_ARM_REG_LR, halt | 1)
+    t0 = time.thread_time()
+    uc.emu_start(entry | 1, halt)
+    return time.thread_time() - t0
+
+
+def measure(elf: Path, platform: str, repeat: int) -> dict:
+    sessions = {"exact": booted(elf, platform), "learned": booted(elf, platform),
+                "no_dcache": booted(elf, platform, dcache=None)}
+    exact = sessions["exact"]
+    entry = exact.firmware.symbol("th_infer")
+    if entry is None:
+        raise SystemExit(f"{elf}: no th_infer symbol")
+    halt = halt_address(exact)
+    raw = bare_copy(exact)
+    # learn as bench does: one exact inference, then frozen
+    infer_counted(sessions["learned"], entry, halt)
+    if not sessions["learned"].counter.freeze_data_model():
+        raise SystemExit(f"{elf}: the platform has no D-cache model to learn")
+    # one untimed inference each: the timed ones then run translated code, as every inference
+    # after a bench window's first does
+    infer_raw(raw, entry, halt)
+    for session in sessions.values():
+        infer_counted(session, entry, halt)
+    cpu = {mode: [] for mode in MODES}
+    shares, insns, cycles = {}, {}, {}
+    for _ in range(repeat):
+        cpu["raw"].append(infer_raw(raw, entry, halt))
+        for mode, session in sessions.items():
+            t, n, cyc, blocks, calls = infer_counted(session, entry, halt)
+            cpu[mode].append(t)
+            insns[mode] = max(n, insns.get(mode, 0))
+            cycles[mode] = cyc
+            inline = session.counter.inline_fast and blocks
+            shares[mode] = (blocks - calls) / blocks if inline else 0.0
+    want = arena(exact, raw)
+    for mode, session in sessions.items():
+        if arena(session, session.machine.uc) != want:
+            raise SystemExit(f"{elf}: the {mode} session's ts_arena differs from the bare engine's")
+    device_s = cycles["exact"] / exact.platform.clock_hz
+    out = {"device_ms": round(device_s * 1e3, 3)}
+    best_raw, med_raw = min(cpu["raw"]), statistics.median(cpu["raw"])
+    for mode in MODES:
+        best, med = min(cpu[mode]), statistics.median(cpu[mode])
+        n = insns.get(mode, insns["exact"])
+        row = {"instructions": n, "mips_best": round(n / best / 1e6, 1),
+               "mips_median": round(n / med / 1e6, 1), "sim_speed": round(device_s / best, 2)}
+        if mode != "raw":
+            row.update(ratio_best=round(best_raw / best, 3), ratio_median=round(med_raw / med, 3),
+                       inline_share=round(shares[mode], 4))
+        out[mode] = row
+    for session in sessions.values():
+        session.counter.close()
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--platform", default="nucleo-l4r5zi")
+    ap.add_argument("--workload", action="append", choices=WORKLOADS,
+                    help="repeatable; default all four")
+    ap.add_argument("--images", type=Path, default=ROOT / "firmware_images",
+                    help="folder holding <platform>/<workload>.elf (default: the prebuilt images)")
+    ap.add_argument("--repeat", type=int, default=7, help="inferences per mode (best and median kept)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
+    results = {}
+    for workload in args.workload or WORKLOADS:
+        elf = args.images / args.platform / f"{workload}.elf"
+        if not elf.is_file():
+            raise SystemExit(f"{elf}: no such image (build it with `tinysim build` or pass --images)")
+        results[workload] = measure(elf, args.platform, args.repeat)
+    out = {"platform": args.platform, "engine": unicorn_build(), "repeat": args.repeat,
+           "workloads": results, "load_average": [round(x, 2) for x in os.getloadavg()]}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"engine: {out['engine']}; {args.platform}; best / median of {args.repeat}; "
+          f"load average {out['load_average']}")
+    print(f"{'':8}{'mode':>10}{'MIPS':>9}{'median':>9}{'ratio':>8}{'median':>8}{'inline':>8}{'sim_speed':>11}")
+    for workload, res in results.items():
+        print(f"{workload}: {res['exact']['instructions']:,} instructions, {res['device_ms']} ms of device time")
+        for mode in MODES:
+            row = res[mode]
+            ratio = f"{row['ratio_best']:8.3f}{row['ratio_median']:8.3f}" if mode != "raw" else " " * 16
+            inline = f"{row['inline_share']:8.1%}" if mode != "raw" else " " * 8
+            print(f"{'':8}{mode:>10}{row['mips_best']:9.1f}{row['mips_median']:9.1f}{ratio}{inline}"
+                  f"{row['sim_speed']:11.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
