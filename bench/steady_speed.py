@@ -12,8 +12,8 @@ emulation the full run spends most of its time in. Prints one JSON object:
   and by wall time (the CPU figure is the one to compare on a shared machine), and the CPU
   seconds inside Unicorn's emu_start (the rest is Python between slices);
 - `slices`: how often `Machine.run` called `emu_start` during the infer commands, per device
-  second, by the reason the slice ended (`deadline`: a timer or masked-interrupt poll fell due,
-  `heartbeat`: the deadline was the heartbeat, `python`: a peripheral's Python stop such as an
+  second, by the reason the slice ended (`deadline`: a timer fell due, `unmask`: a block that
+  may have lifted the mask of a waiting interrupt ran, `heartbeat`: the deadline was the heartbeat, `python`: a peripheral's Python stop such as an
   idle UART, `clean`: emu_start returned by itself, e.g. WFI), and the deadline's source
   (the peripheral whose next_event was the earliest);
 - `icache`: the I-cache model's line accesses, misses and prefetch hits over the whole run,
@@ -116,10 +116,7 @@ def _wrap_machine() -> None:
 
 
 def _deadline_source(m) -> str:
-    """Which timed peripheral's next event was the deadline that just fell due (or the
-    masked-interrupt poll)."""
-    if m._masked_polls:
-        return "masked-poll"
+    """Which timed peripheral's next event was the deadline that just fell due."""
     now = m.now()
     for p in (*m._timed(), m.wires):
         # the deadline was set before the slice; an event at or before now is the one that fired

@@ -33,6 +33,20 @@ def word(session, symbol: str, index: int = 0) -> int:
     return struct.unpack("<I", session.machine.uc.mem_read(addr, 4))[0]
 
 
+def engine_starts(session) -> list:
+    """The counter's cycles at every emu_start of the session's machine from now on (how
+    often the run loop let the engine go)."""
+    uc, starts = session.machine.uc, []
+    real_start = uc.emu_start
+
+    def counting_start(*args, **kwargs):
+        starts.append(session.counter.cycles)
+        return real_start(*args, **kwargs)
+
+    uc.emu_start = counting_start
+    return starts
+
+
 def test_exception_model(tmp_path):
     s = build_session(build("exceptions", tmp_path), BOARD)
     r = s.run(max_instructions=100_000)
@@ -177,14 +191,7 @@ def test_interrupt_held_by_a_running_handler_waits_without_polling(tmp_path):
     or an NVIC/SCB write can let it in (B1.5.4), and both stop the run."""
     s = build_session(build("handlermask", tmp_path), BOARD)
     uc = s.machine.uc
-    starts = []
-    real_start = uc.emu_start
-
-    def counting_start(*args, **kwargs):
-        starts.append(s.counter.cycles)
-        return real_start(*args, **kwargs)
-
-    uc.emu_start = counting_start
+    starts = engine_starts(s)
     r = s.run(max_instructions=200_000)
     assert r.exit == "halt", r.message
     assert word(s, "ticks_in_irq") == 0 and word(s, "ticks") == 1

@@ -34,6 +34,8 @@ from . import faults
 from .engine_probes import INTR_UNALIGNED
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .machine import ENGINES, Machine
+from .counter import DESCRIBE_UNMASKS
+from .unmask_scan import thumb_unmasks
 from .usage_checks import UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
 from .peripherals.core.fpu import Fpu
@@ -182,13 +184,15 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_PC, pc & ~1)
 
     # ---- UsageFaults Unicorn does not raise (usage_checks.py) ----------------------------------
-    def inspect_block(self, addr: int, size: int) -> None:
+    def inspect_block(self, addr: int, size: int) -> int:
         """A block is about to run for the first time: give its faultable instructions their
         checks. If it needed new ones, its translation is dropped and the engine stops before
         running it (the counter does not count a block stopped at its entry), so it is
         translated again with the checks in place. A block starting with `B .` is also noted
-        as a wait loop (`_inspect_spin`)."""
+        as a wait loop (`_inspect_spin`). Returns DESCRIBE_UNMASKS for a block that may lift
+        PRIMASK, FAULTMASK or BASEPRI (unmask_scan.py)."""
         self._inspect_spin(addr, size)
+        flags = DESCRIBE_UNMASKS if thumb_unmasks(bytes(self.uc.mem_read(addr, size))) else 0
         if self.checks is not None and self.checks.inspect(addr, size):
             self.uc.ctl_remove_cache(addr, addr + size)
             if self._stop_reason is None:
@@ -196,6 +200,7 @@ class CortexMMachine(Machine):
             if self.counter is not None:
                 self._deadline = self.counter.cycles
                 self.counter.stop_before_block()
+        return flags
 
     def ccr_changed(self, ccr: int) -> None:
         """SCB.CCR written: UNALIGN_TRP / DIV_0_TRP add or drop checks at the next block; on a
@@ -303,7 +308,8 @@ class CortexMMachine(Machine):
 
     def masked_pending(self) -> bool:
         """An enabled interrupt is pending but PRIMASK, FAULTMASK or BASEPRI holds it back: the
-        firmware lifts those with CPSIE/MSR, which do not stop the run, so the run loop polls.
+        firmware lifts those with CPSIE/MSR, which do not stop the run, so the run loop has the
+        counter stop after the blocks holding them (inspect_block).
         One held back only by the priority of the active handlers is not counted: only an
         exception return or an NVIC/SCB write lets it in (B1.5.4), and both stop the run. (ST's
         MLPerf Tiny builds run each inference inside their UART handler, with SysTick pending

@@ -34,8 +34,6 @@ from .peripheral_host import PeripheralHost
 from .peripherals.base import Peripheral
 from .wires import Wires
 
-MASKED_POLL_EXACT = 256  # see Machine.run
-MASKED_POLL_MAX = 1024  # cycles
 # With no timer event due, emulation still returns to Python this often, so a firmware that
 # spins without touching a timer can be interrupted (Ctrl-C) and a host loop stays responsive.
 # Costs one emu_start round trip per 2^26 cycles (about 0.5 s of a 120 MHz core).
@@ -104,7 +102,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         # Inside run()'s emu_start: a stop request (request_stop) can only matter then; between
         # slices the run loop sets the next deadline and clears the reason before starting again.
         self.emulating = False
-        self._masked_polls = 0
+        self._unmask_stop = False  # the counter stops after a block that may unmask (Machine.run)
         self._stop_reason: Optional[str] = None
         self._mem_fault: Optional[Tuple[str, int, int]] = None
         self._unmodelled: collections.Counter = collections.Counter()
@@ -148,7 +146,23 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         raise NotImplementedError
 
     def attach_counter(self, counter) -> None:
+        """`counter`'s describe callback must be one `describer` wrapped (Session does)."""
         self.counter = counter
+
+    def describer(self, describe: Callable[[int, int], tuple]) -> Callable[[int, int], tuple]:
+        """The counter's describe callback: `describe`'s costs, with the flags `inspect_block`
+        returns for the block (the run loop relies on DESCRIBE_UNMASKS to learn that a masked
+        interrupt may have been let in)."""
+        def describe_block(addr: int, size: int) -> tuple:
+            flags = self.inspect_block(addr, size)
+            info = describe(addr, size)
+            return (*info, flags) if flags else info
+        return describe_block
+
+    def inspect_block(self, addr: int, size: int) -> int:
+        """A block is about to run for the first time; returns counter describe flags for it
+        (DESCRIBE_UNMASKS when it may lift an interrupt mask)."""
+        return 0
 
     def close(self) -> None:
         """Release the native counter (its hooks and tables) now rather than at collection."""
@@ -180,7 +194,8 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
 
     def masked_pending(self) -> bool:
         """Whether an interrupt is pending and enabled but held back by a mask the firmware can
-        lift without the run stopping (the run loop then polls for it)."""
+        lift without the run stopping: only with instructions `inspect_block` flags
+        DESCRIBE_UNMASKS, after which the counter stops the run while this holds."""
         return False
 
     def irq_enabled(self, irq: int) -> bool:
@@ -308,19 +323,13 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             self.tick()
             self.deliver_interrupts()
             event = self.next_event()
-            if self.masked_pending():
-                # Something is pending but masked (PRIMASK/BASEPRI/priority, mstatus.MIE): stop
-                # soon to re-check, so it is taken when the firmware unmasks it: at the next
-                # block for the first MASKED_POLL_EXACT checks (short critical sections stay
-                # exact), then at doubling intervals of at most MASKED_POLL_MAX cycles, so a long
-                # masked stretch does not crawl (the interrupt may then come that much late).
-                self._masked_polls += 1
-                extra = self._masked_polls - MASKED_POLL_EXACT
-                step = 1 if extra <= 0 else min(1 << min(extra, 20), MASKED_POLL_MAX)
-                poll = c.cycles + step
-                event = poll if event is None else min(event, poll)
-            else:
-                self._masked_polls = 0
+            # Something pending but masked (PRIMASK/BASEPRI/FAULTMASK, mstatus.MIE) is let in by
+            # an instruction that does not stop the run (CPSIE, MSR, a CSR write): the counter
+            # stops before the block after one that may have run it, and this loop takes it there.
+            masked = self.masked_pending()
+            if masked != self._unmask_stop:
+                c.set_stop_on_unmask(masked)
+                self._unmask_stop = masked
             self._deadline = event
             c.set_deadline(event if event is not None else c.cycles + HEARTBEAT_CYCLES)
             self._stop_reason = None
@@ -391,8 +400,8 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def _counter_stop(self, reason: str) -> Optional[str]:
         if reason == "budget":
             return "budget"
-        if reason in ("deadline", "cycles"):
-            return None  # a timer fell due: the loop ticks and delivers it
+        if reason in ("deadline", "cycles", "unmask"):
+            return None  # a timer fell due, or a mask may have been lifted: the loop delivers it
         if reason in ("describe-error", "no-memory"):
             err = getattr(self.counter, "error", None)
             if err is not None:

@@ -21,7 +21,9 @@ from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV32, Uc
 from unicorn import riscv_const as R
 
 from . import faults
+from .counter import DESCRIBE_UNMASKS
 from .machine import ENGINES, Machine
+from .unmask_scan import rv32_unmasks
 
 # Exception causes (RISC-V privileged spec table 3.6) as Unicorn reports them in the intr hook.
 CAUSE_NAMES = {0: "instruction address misaligned", 1: "instruction access fault", 2: "illegal instruction",
@@ -73,7 +75,9 @@ class RiscvMachine(Machine):
         self.uc.reg_write(R.UC_RISCV_REG_PC, self.firmware.entry)
 
     # ---- block inspection: flag cycle/time CSR reads (host ticks under Unicorn) ---------------
-    def inspect_block(self, addr: int, size: int) -> None:
+    def inspect_block(self, addr: int, size: int) -> int:
+        """Warns of cycle/time CSR reads; returns DESCRIBE_UNMASKS for a block that may set
+        mstatus.MIE (unmask_scan.py)."""
         code = bytes(self.uc.mem_read(addr, size))
         i = 0
         while i + 2 <= len(code):
@@ -92,6 +96,7 @@ class RiscvMachine(Machine):
                         f"firmware reads CSR {name} at {self.firmware.symbolize(addr + i)}: under Unicorn it "
                         f"returns host time (not deterministic); use the platform's MMIO timer")
             i += 4
+        return DESCRIBE_UNMASKS if rv32_unmasks(code) else 0
 
     # ---- interrupts --------------------------------------------------------------------------
     def _eclic(self):

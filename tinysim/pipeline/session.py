@@ -76,14 +76,7 @@ class Session:
         self.machine: Machine = create_machine(self.platform, self.firmware)
         self.coster = coster or BlockCoster(self.platform)
         uc = self.machine.uc
-        describe = self.coster.describer(uc.mem_read)
-        inspect = getattr(self.machine, "inspect_block", None)
-        if inspect is not None:
-            base = describe
-
-            def describe(addr, size, _base=base):  # noqa: F811 - wraps the coster
-                inspect(addr, size)
-                return _base(addr, size)
+        describe = self.machine.describer(self.coster.describer(uc.mem_read))
 
         read = self.machine.flash_read_bytes()   # the flash controller's read width, if it says
         self.flash = self.platform.flash.with_read_bytes(read) if read else self.platform.flash

@@ -14,7 +14,9 @@ this package loads that shared object with ctypes, registers its hook functions 
 `describe(addr, size)` is called once per new translation block (keyed by address AND size,
 because Unicorn may split or re-translate a block) and returns `(n_insns, cycles, taken_extra)`
 (e.g. `tinysim.cost.BlockInfo`): static cycles of one execution, and the extra cycles paid when
-the block is left by a taken branch (the next block does not start at addr + size).
+the block is left by a taken branch (the next block does not start at addr + size); optionally
+a fourth value, flags: DESCRIBE_UNMASKS marks a block that may unmask interrupts, for
+`set_stop_on_unmask`.
 
 Semantics worth knowing:
 - Counting is per block.  A stop (budget, deadline) happens at a block entry, before that block
@@ -26,8 +28,12 @@ Semantics worth knowing:
 - `stop_reason` (None or a STOP_* string) describes the last stop the counter requested; it is
   cleared by `set_budget`, `set_deadline` and `clear_stop`.
 
-Speed (bench/emu_speed.py, 5-instruction hot loop, the worst case for per-block work): the
-block hook + edges + I-cache model keep ~0.8 of raw Unicorn speed. The I-cache model is exact
+Speed (tinysim's patched engine, whose inline fast path lets armed blocks count themselves):
+the block hook + edges + I-cache model keep ~0.6 of raw Unicorn speed on bench/emu_speed.py's
+5-instruction hot loop (the worst case for per-block work) and 0.63-0.82 on the benchmark
+firmware's inferences (bench/inference_speed.py), where the I-cache model is the cost: with it
+off they keep 0.90-0.98 (a 1 KiB I-cache streaming the kernels' code fills a line every 5-9
+blocks, and a block whose fetch changes the cache cannot run inline). The I-cache model is exact
 (the misses and LRU order of looking up every line) with less work per line: each block keeps the
 ways its lines were found in, a block whose lines cannot have left the cache since (no fill)
 looks nothing up, and hits already adjacent in the LRU list move in one splice
@@ -64,10 +70,11 @@ either way (tests/emu/test_inline_count.py); `block_hook_calls` says how many bl
 
 from .config import CacheGeometry
 from .core import Counter
-from .native import (MAX_FLASH_RANGES, MAX_REGIONS, RATE_ONE, STOP_BUDGET, STOP_DEADLINE,
-                     STOP_DESCRIBE_ERROR, STOP_NO_MEMORY, STOP_STACK_OVERFLOW)
+from .native import (DESCRIBE_UNMASKS, MAX_FLASH_RANGES, MAX_REGIONS, RATE_ONE, STOP_BUDGET,
+                     STOP_DEADLINE, STOP_DESCRIBE_ERROR, STOP_NO_MEMORY, STOP_STACK_OVERFLOW,
+                     STOP_UNMASK)
 from .snapshot import BLOCK_DTYPE, EDGE_DTYPE, REGION_DTYPE, Snapshot
 
-__all__ = ["BLOCK_DTYPE", "EDGE_DTYPE", "REGION_DTYPE", "MAX_FLASH_RANGES", "MAX_REGIONS", "RATE_ONE",
-           "STOP_BUDGET", "STOP_DEADLINE", "STOP_DESCRIBE_ERROR", "STOP_NO_MEMORY", "STOP_STACK_OVERFLOW",
-           "CacheGeometry", "Counter", "Snapshot"]
+__all__ = ["BLOCK_DTYPE", "EDGE_DTYPE", "REGION_DTYPE", "DESCRIBE_UNMASKS", "MAX_FLASH_RANGES",
+           "MAX_REGIONS", "RATE_ONE", "STOP_BUDGET", "STOP_DEADLINE", "STOP_DESCRIBE_ERROR",
+           "STOP_NO_MEMORY", "STOP_STACK_OVERFLOW", "STOP_UNMASK", "CacheGeometry", "Counter", "Snapshot"]

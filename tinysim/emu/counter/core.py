@@ -280,14 +280,17 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         try:
             info = self._user_describe(addr, size)
             try:
-                n, cyc, taken = (int(x) for x in info)
+                n, cyc, taken, *flags = (int(x) for x in info)
+                if len(flags) > 1:
+                    raise ValueError
             except (TypeError, ValueError):
                 raise TinysimError(f"describe({addr:#x}, {size}) returned {info!r}; expected "
-                                   "(n_insns, cycles, taken_extra)") from None
-            for name, v in (("n_insns", n), ("cycles", cyc), ("taken_extra", taken)):
+                                   "(n_insns, cycles, taken_extra[, flags])") from None
+            flags = flags[0] if flags else 0
+            for name, v in (("n_insns", n), ("cycles", cyc), ("taken_extra", taken), ("flags", flags)):
                 if not 0 <= v < 2**32:
                     raise TinysimError(f"describe({addr:#x}, {size}): {name}={v} is out of range")
-            out[0], out[1], out[2] = n, cyc, taken
+            out[0], out[1], out[2], out[3] = n, cyc, taken, flags
             return 0
         except BaseException as err:  # noqa: BLE001 - must not unwind through C
             if self.error is None:
@@ -316,6 +319,12 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self._lib.ts_fast_limits_changed(self._ctx)
         self._lib.ts_clear_stop(self._ctx)
         self._settle()
+
+    def set_stop_on_unmask(self, on: bool) -> None:
+        """While on, stop before any block entered from one that `describe` flagged
+        DESCRIBE_UNMASKS (stop_reason "unmask"): a run loop holding an interrupt back for the
+        mask learns at once that the firmware may have lifted it, without polling."""
+        self._live().stop_on_unmask = 1 if on else 0
 
     def stop_before_block(self) -> None:
         """From `describe`: stop the engine before the block being described runs (it is not

@@ -18,8 +18,11 @@ STOP_DEADLINE = "deadline"
 STOP_STACK_OVERFLOW = "stack-overflow"
 STOP_DESCRIBE_ERROR = "describe-error"
 STOP_NO_MEMORY = "no-memory"
+STOP_UNMASK = "unmask"
 _STOP_NAMES = {0: None, 1: STOP_BUDGET, 2: STOP_DEADLINE, 3: STOP_STACK_OVERFLOW,
-               4: STOP_DESCRIBE_ERROR, 5: STOP_NO_MEMORY}
+               4: STOP_DESCRIBE_ERROR, 5: STOP_NO_MEMORY, 6: STOP_UNMASK}
+# describe's optional fourth value (TS_DESCRIBE_* in counter.h)
+DESCRIBE_UNMASKS = 1
 
 _NO_LIMIT = 2**64 - 1  # budget/deadline value meaning "none" in counter.h
 _NO_BLOCK = 2**32 - 1  # TS_NONE: no previous block
@@ -90,7 +93,7 @@ class _State(ctypes.Structure):
                 ("n_flash", ctypes.c_uint32), ("regions", _Region * MAX_REGIONS),
                 ("icache", _Cache), ("dcache", _Cache),
                 ("unlearned_execs", ctypes.c_uint64), ("data_state", ctypes.c_uint32),
-                ("pad_state", ctypes.c_uint32)]
+                ("stop_on_unmask", ctypes.c_uint32)]
 
 
 class FastDesc(ctypes.Structure):

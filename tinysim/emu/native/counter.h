@@ -37,6 +37,7 @@ enum ts_stop_reason {
     TS_STOP_STACK_OVERFLOW = 3, /* write into the stack guard range */
     TS_STOP_DESCRIBE_ERROR = 4, /* the Python describe callback failed */
     TS_STOP_NO_MEMORY = 5,      /* a table could not grow */
+    TS_STOP_UNMASK = 6,         /* the previous block may have unmasked interrupts (stop_on_unmask) */
 };
 
 enum ts_block_flags {
@@ -45,8 +46,19 @@ enum ts_block_flags {
     TS_BLOCK_DATA_RATE = 4u,      /* learned: misses or prefetch hits to charge per execution */
     TS_BLOCK_DATA_UNLEARNED = 8u, /* learned data model: no rate (not run in the exact phase) */
     TS_BLOCK_DATA_LEARNED = 16u,  /* learned: some nonzero rate (counts kept up by ts_sync_data) */
+    TS_BLOCK_UNMASKS = 32u,       /* may lower the execution priority (describe's TS_DESCRIBE_UNMASKS) */
 };
 #define TS_BLOCK_DATA_MASK (TS_BLOCK_DATA_RATE | TS_BLOCK_DATA_UNLEARNED | TS_BLOCK_DATA_LEARNED)
+
+/* describe's fourth word: flags of the block beyond its costs. */
+enum ts_describe_flags {
+    /* The block may unmask interrupts (Arm: CPSIE, MSR to PRIMASK/BASEPRI/FAULTMASK; RISC-V: a
+     * write of mstatus, MRET).  While stop_on_unmask is set the run stops before the block that
+     * follows it, so an interrupt held back by the mask is taken right after the unmasking.  Its
+     * successors are never memoised, so they always reach block_hook_slow (and no inline slot is
+     * armed after it). */
+    TS_DESCRIBE_UNMASKS = 1u,
+};
 
 /* The flash data-cache model (ts_counter.data_state).  EXACT runs the cache model in a
  * UC_HOOK_MEM_READ over flash; any memory hook sends every load and store of every translated
@@ -150,7 +162,7 @@ typedef struct {
     uint64_t fills;
 } ts_cache;
 
-typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out3);
+typedef int (*ts_describe_fn)(uint64_t addr, uint32_t size, uint32_t *out4);
 typedef int (*ts_emu_stop_fn)(void *uc);
 typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
 typedef int (*ts_mem_write_fn)(void *uc, uint64_t addr, const void *bytes, uint64_t size);
@@ -184,7 +196,7 @@ typedef struct {
     ts_cache dcache;
     uint64_t unlearned_execs; /* learned phase: executions of blocks without a rate (synced) */
     uint32_t data_state;      /* enum ts_data_state */
-    uint32_t pad_state;
+    uint32_t stop_on_unmask;  /* 1: stop before a block entered from a TS_BLOCK_UNMASKS block */
     /* ---- private below ---- */
     uint64_t flash_lo[TS_MAX_FLASH];
     uint64_t flash_hi[TS_MAX_FLASH];

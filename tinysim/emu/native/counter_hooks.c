@@ -125,7 +125,8 @@ static uint32_t hints_alloc(ts_counter *c, uint32_t n)
 void set_block_flags(ts_counter *c, ts_block *b)
 {
     uint32_t old_lines = b->n_lines;
-    b->flags = (b->flags & TS_BLOCK_DATA_MASK) | (in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0);
+    b->flags = (b->flags & (TS_BLOCK_DATA_MASK | TS_BLOCK_UNMASKS)) |
+               (in_flash(c, b->addr) ? TS_BLOCK_IN_FLASH : 0);
     b->n_lines = 0;
     if ((b->flags & TS_BLOCK_IN_FLASH) && c->icache.enabled) {
         uint32_t shift = c->icache.line_shift;
@@ -157,7 +158,7 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     }
 
     /* first execution of this (addr, size): ask the cost model */
-    uint32_t info[3] = {0, 0, 0};
+    uint32_t info[4] = {0, 0, 0, 0};
     if (!c->describe || c->describe(addr, size, info) != 0) {
         request_stop(c, uc, TS_STOP_DESCRIBE_ERROR, addr);
         return TS_NONE;
@@ -190,6 +191,8 @@ static uint32_t block_lookup(ts_counter *c, void *uc, uint64_t addr, uint32_t si
     b->alt_edge = TS_NONE;
     b->dregion = TS_NONE;
     b->hint_base = TS_NONE;
+    if (info[3] & TS_DESCRIBE_UNMASKS)
+        b->flags |= TS_BLOCK_UNMASKS;
     set_block_flags(c, b);
     if (c->data_state == TS_DATA_LEARNED)
         b->flags |= TS_BLOCK_DATA_UNLEARNED; /* first seen after the freeze: nothing learned */
@@ -292,6 +295,8 @@ static inline int successor_of(ts_counter *c, void *uc, uint32_t prev, uint64_t 
             return -1;
         p = &c->blocks[prev]; /* block_lookup may have moved the table */
     }
+    if (p->flags & TS_BLOCK_UNMASKS)
+        return 0; /* never memoised: see TS_DESCRIBE_UNMASKS */
     p->alt_addr = first_addr;
     p->alt_size = first_size;
     p->alt_id = first_id;
@@ -324,6 +329,13 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
         ts_edge *e = &c->edges[eid];
         e->count++;
         extra = e->extra;
+        if (c->stop_on_unmask && (c->blocks[prev].flags & TS_BLOCK_UNMASKS)) {
+            /* charged like a deadline stop: the transfer now, the block when it runs */
+            c->cycles += extra;
+            c->prev = TS_NONE;
+            request_stop(c, uc, TS_STOP_UNMASK, addr);
+            return;
+        }
     } else {
         id = block_lookup(c, uc, addr, size);
         if (id == TS_NONE)
