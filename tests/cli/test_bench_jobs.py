@@ -66,19 +66,19 @@ def test_a_failing_workload_keeps_the_one_that_finished(images, tmp_path, capsys
     assert f"kept in {run_dir}" in err
 
 
-def test_ctrl_c_stops_the_workers(tmp_path):
-    """SIGINT to the bench process alone (not its workers) while ad01 and vww01 run with full
-    windows (vww01's input loads alone take ~30 s): exit 130 without waiting for them, no worker
-    left behind, and no empty results folder."""
+def _bench_with_two_workers(tmp_path, sig):
+    """Starts `tinysim bench` on ad01 and vww01 with full windows (vww01's input loads alone take
+    ~30 s) in two workers, sends `sig` to the bench process alone once both run, and returns
+    (process, its stderr, the worker pids)."""
     for w in ("ad01", "vww01"):
         if not (REPO / "firmware_images" / PLATFORM / f"{w}.elf").is_file():
             pytest.skip(f"needs the prebuilt images in firmware_images/{PLATFORM} (tinysim build)")
-    out = tmp_path / "res"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tinysim", "bench", "--workload", "ad01", "vww01", "--jobs", "2",
-         "--no-published", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=sigint_default)
-    seen, workers = [], []
+         "--no-published", "--out", str(tmp_path / "res")], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        preexec_fn=sigint_default)
+    seen, workers, rest = [], [], ""
     try:
         for line in proc.stderr:
             seen.append(line)
@@ -89,7 +89,7 @@ def test_ctrl_c_stops_the_workers(tmp_path):
                         break
                     time.sleep(0.1)
                 time.sleep(2.0)            # both inside their runs
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(sig)
                 break
         # a bench that waited for its workers instead of stopping them would still be running
         # at this (generous) limit: vww01's run alone needs a minute
@@ -97,15 +97,34 @@ def test_ctrl_c_stops_the_workers(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    err = "".join(seen) + rest
-    assert proc.returncode == 130, err
-    assert "tinysim bench: interrupted" in err and "Traceback" not in err
-    assert not out.exists() or not any(out.iterdir())
     assert len(workers) == 2, "the two worker processes were not found"
+    return proc, "".join(seen) + rest, workers
+
+
+def _assert_workers_end(workers) -> None:
     deadline = time.monotonic() + 20          # a guard against waiting forever, not a speed figure
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers), "a worker ran on after the bench stopped"
+
+
+def test_ctrl_c_stops_the_workers(tmp_path):
+    """SIGINT to the bench process alone (not its workers): exit 130 without waiting for them,
+    no worker left behind, and no empty results folder."""
+    proc, err, workers = _bench_with_two_workers(tmp_path, signal.SIGINT)
+    assert proc.returncode == 130, err
+    assert "tinysim bench: interrupted" in err and "Traceback" not in err
+    out = tmp_path / "res"
+    assert not out.exists() or not any(out.iterdir())
+    _assert_workers_end(workers)
+
+
+def test_workers_end_when_the_bench_is_killed(tmp_path):
+    """SIGKILL to the bench process (what a CI time limit or the OOM killer does) gives it no
+    chance to stop its workers: they end by themselves instead of emulating on as orphans."""
+    proc, err, workers = _bench_with_two_workers(tmp_path, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL, err
+    _assert_workers_end(workers)
 
 
 def _workers_of(pid: int):

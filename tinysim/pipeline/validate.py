@@ -20,9 +20,12 @@ in a fixture catalogue) share one run.
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import multiprocessing
 import os
 import shutil
+import signal
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,11 +100,30 @@ class SerialExecutor:
 
 def default_executor(jobs: int):
     """A process pool of `jobs` workers (spawned: each worker starts its own emulator), or the
-    serial executor for jobs <= 1."""
+    serial executor for jobs <= 1. The workers end with the process that started them, however
+    it ends (`_end_with_parent`)."""
     if jobs <= 1:
         return SerialExecutor()
     return concurrent.futures.ProcessPoolExecutor(max_workers=jobs,
-                                                  mp_context=multiprocessing.get_context("spawn"))
+                                                  mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=_end_with_parent, initargs=(os.getpid(),))
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends (Linux)
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """Worker start-up: be sent SIGTERM when the parent process ends, even killed outright
+    (SIGKILL, the OOM killer, a CI job's time limit), so no orphan goes on emulating a workload
+    whose results nobody will read. Linux only (elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent ended before the request took effect
+        os._exit(1)
 
 
 def error_pct(simulated: Optional[float], measured: Optional[float]) -> Optional[float]:
