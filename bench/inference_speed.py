@@ -135,9 +135,12 @@ def infer_raw(uc: Uc, entry: int, halt: int) -> float:
 
 
 def measure(elf: Path, platform: str, repeat: int) -> dict:
-    sessions = {"exact": booted(elf, platform), "learned": booted(elf, platform),
+    exact = booted(elf, platform)
+    if exact.firmware.arch != "armv7m":
+        raise SystemExit(f"{elf}: {exact.firmware.arch} image; this script copies Cortex-M state only "
+                         "(pass a Cortex-M platform)")
+    sessions = {"exact": exact, "learned": booted(elf, platform),
                 "no_dcache": booted(elf, platform, dcache=None)}
-    exact = sessions["exact"]
     entry = exact.firmware.symbol("th_infer")
     if entry is None:
         raise SystemExit(f"{elf}: no th_infer symbol")
