@@ -54,6 +54,7 @@ if str(ROOT) not in sys.path:
 from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc  # noqa: E402
 from unicorn import arm_const as A  # noqa: E402
 
+from tinysim.emu.cortex_m import UNICORN_CPU  # noqa: E402
 from tinysim.emu.engine_info import unicorn_build  # noqa: E402
 from tinysim.pipeline.session import Session  # noqa: E402
 
@@ -96,7 +97,8 @@ def bare_copy(session: Session) -> Uc:
     """A hook-free engine holding the session's memory and core registers."""
     src = session.machine.uc
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
-    uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)  # not UC_MODE_MCLASS: that selects a Cortex-M33
+    # the platform's core, as the machine opened it (not UC_MODE_MCLASS: that selects a Cortex-M33)
+    uc.ctl_set_cpu_model(UNICORN_CPU[session.platform.core.cpu])
     for begin, end, perms in src.mem_regions():
         uc.mem_map(begin, end - begin + 1, perms)
         if begin < PERIPHERALS:
@@ -140,7 +142,7 @@ def measure(elf: Path, platform: str, repeat: int) -> dict:
         raise SystemExit(f"{elf}: {exact.firmware.arch} image; this script copies Cortex-M state only "
                          "(pass a Cortex-M platform)")
     sessions = {"exact": exact, "learned": booted(elf, platform),
-                "no_dcache": booted(elf, platform, dcache=None)}
+                "no_dcache": booted(elf, platform, dcache=None, shared_caches=False)}
     entry = exact.firmware.symbol("th_infer")
     if entry is None:
         raise SystemExit(f"{elf}: no th_infer symbol")
