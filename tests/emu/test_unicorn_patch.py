@@ -5,7 +5,7 @@ guard what the patches must not break: self-modifying code, which accesses a hoo
 flag, where a stop from a hook or a count limit leaves the CPU, the PC a hook reads); the ones
 skipped on an engine without them test what a patch changes: a behavioural effect of 0002, the
 Thumb IT state after a memory hook (0008: they fail on the stock wheel and on 0001-0007), the
-unsynced memory hook (0009). Their speed effect is measured in bench/store_cost.py and
+unsynced memory hook (0009). The region look-up 0010 remembers is checked on every engine. Their speed effect is measured in bench/store_cost.py and
 bench/emu_speed.py, never asserted here.
 """
 
@@ -15,9 +15,10 @@ import ctypes
 from importlib import metadata
 
 import pytest
-from unicorn import (UC_ARCH_ARM, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ,
-                     UC_HOOK_MEM_UNMAPPED, UC_HOOK_MEM_WRITE, UC_MODE_THUMB, UC_PROT_ALL,
-                     UC_PROT_EXEC, UC_PROT_READ, Uc)
+from unicorn import (UC_ARCH_ARM, UC_ERR_READ_PROT, UC_ERR_READ_UNMAPPED, UC_HOOK_BLOCK,
+                     UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_UNMAPPED, UC_HOOK_MEM_WRITE,
+                     UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_NONE, UC_PROT_READ,
+                     UC_PROT_WRITE, Uc, UcError)
 from unicorn.arm_const import (UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2,
                                UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6,
                                UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10,
@@ -161,6 +162,67 @@ def test_patched_engine_runs_a_read_hook_added_while_translated_code_runs():
     run(uc, HOOK_LOOP)
     assert len(subs) == 1000
     assert reads == [SRAM] * 900
+
+
+# Patch 0010: find_memory_mapping ("which region maps this address", asked by the slow path of a
+# hooked page and by uc_mem_unmap / uc_mem_protect) answers from the page it was asked about last,
+# forgotten when the memory map changes. A change of the map must be seen at the next question
+# (unmapped: READ_UNMAPPED; another region: its permissions), and so must a change of permissions
+# in place. They hold on every engine; a 0010 build without the forgetting fails the first (its
+# protect reaches the unmapped region: UC_ERR_NOMEM).
+#   ldr r1, [r0] ; ldr r2, [r5] ; bkpt #0
+TWO_LOADS = bytes.fromhex("01682a6800be")
+DATA = SRAM + 2 * SIZE  # two pages of their own: one 4 KiB region each
+SPARE = DATA + 0x4000
+
+
+def two_loads(uc: Uc, first: int, second: int):
+    """Runs TWO_LOADS reading `first` then `second`; (r1, r2), or the UcError's errno."""
+    uc.reg_write(UC_ARM_REG_R0, first)
+    uc.reg_write(UC_ARM_REG_R5, second)
+    for r in (UC_ARM_REG_R1, UC_ARM_REG_R2):
+        uc.reg_write(r, 0)
+    try:
+        run(uc, TWO_LOADS)
+    except UcError as err:
+        return err.errno
+    return regs(uc, UC_ARM_REG_R1, UC_ARM_REG_R2)
+
+
+def hooked_data_engine() -> Uc:
+    uc = engine(TWO_LOADS)
+    for page, value in ((DATA, 0x11111111), (DATA + 0x1000, 0x22222222)):
+        uc.mem_map(page, 0x1000, UC_PROT_READ | UC_PROT_WRITE)
+        uc.mem_write(page, value.to_bytes(4, "little"))
+    uc.hook_add(UC_HOOK_MEM_READ, lambda *_: None, begin=DATA, end=DATA + 0x1FFF)  # slow path
+    return uc
+
+
+def test_a_hooked_load_sees_a_page_remapped_since_the_last_one():
+    uc = hooked_data_engine()
+    assert two_loads(uc, DATA, DATA + 4) == [0x11111111, 0]
+    # uc_mem_unmap, uc_mem_protect ask the same question as the load: each must get the region
+    # mapped now (a stale answer here would make the protect change the region unmapped before)
+    uc.mem_unmap(DATA, 0x1000)
+    uc.mem_map(SPARE, 0x1000, UC_PROT_READ | UC_PROT_WRITE)  # (likely in the freed region's memory)
+    uc.mem_map(DATA, 0x1000, UC_PROT_NONE)  # another region there
+    uc.mem_protect(DATA, 0x1000, UC_PROT_READ)
+    assert {r[0]: r[2] for r in uc.mem_regions()}[DATA] == UC_PROT_READ
+    assert {r[0]: r[2] for r in uc.mem_regions()}[SPARE] == UC_PROT_READ | UC_PROT_WRITE
+    assert two_loads(uc, DATA, DATA + 0x1000) == [0, 0x22222222]
+    uc.mem_unmap(DATA, 0x1000)
+    assert two_loads(uc, DATA, DATA + 0x1000) == UC_ERR_READ_UNMAPPED
+    uc.mem_map(DATA, 0x1000, UC_PROT_NONE)
+    assert two_loads(uc, DATA + 0x1000, DATA) == UC_ERR_READ_PROT
+
+
+def test_a_hooked_load_sees_the_permissions_of_its_own_page():
+    uc = hooked_data_engine()
+    uc.mem_protect(DATA + 0x1000, 0x1000, UC_PROT_NONE)  # in place: the region stays
+    assert two_loads(uc, DATA, DATA + 0x1000) == UC_ERR_READ_PROT
+    assert two_loads(uc, DATA, DATA) == [0x11111111] * 2
+    uc.mem_protect(DATA, 0x1000, UC_PROT_NONE)  # the page the last access asked about
+    assert two_loads(uc, DATA + 4, DATA) == UC_ERR_READ_PROT
 
 
 # Stops requested from hooks (patch 0004 moves the exit check after a memory access into the
