@@ -10,9 +10,7 @@
     .equ NVIC_ISPR0, 0xE000E200
     .equ NVIC_IPR0,  0xE000E400
     .equ SCB_SHPR3,  0xE000ED20
-    .equ SYST_CSR,   0xE000E010
-    .equ SYST_RVR,   0xE000E014
-    .equ SYST_CVR,   0xE000E018
+#include "systick.inc"
 
     .section .vectors, "a"
     .word 0x20004000
@@ -76,15 +74,7 @@ reset:
     ldr r1, =NVIC_IPR0
     movs r0, #0x40             /* IRQ0 priority 0x40 */
     str r0, [r1]
-    ldr r1, =SYST_RVR
-    ldr r0, =9999
-    str r0, [r1]
-    ldr r1, =SYST_CVR
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =SYST_CSR
-    movs r0, #7                /* processor clock, interrupt, enable */
-    str r0, [r1]
+    systick_start 9999
     ldr r1, =NVIC_ISER0
     movs r0, #1
     str r0, [r1]

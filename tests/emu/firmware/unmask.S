@@ -9,9 +9,7 @@
  * before the `adds` after each unmasking instruction.                                     */
     .syntax unified
     .thumb
-    .equ SYST_CSR, 0xE000E010
-    .equ SYST_RVR, 0xE000E014
-    .equ SYST_CVR, 0xE000E018
+#include "systick.inc"
     .equ SHPR3,    0xE000ED20
 
     .section .vectors, "a"
@@ -54,15 +52,7 @@ reset:
     ldr r1, =SHPR3
     ldr r0, =0x40000000       /* SysTick priority 0x40: BASEPRI 0x20 masks it */
     str r0, [r1]
-    ldr r1, =SYST_RVR
-    ldr r0, =9999
-    str r0, [r1]
-    ldr r1, =SYST_CVR
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =SYST_CSR
-    movs r0, #7               /* ENABLE | TICKINT | CLKSOURCE (core clock) */
-    str r0, [r1]
+    systick_start 9999
 
     movs r4, #0               /* 1. PRIMASK */
     cpsid i
