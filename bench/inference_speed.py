@@ -87,8 +87,8 @@ def booted(elf: Path, platform: str, **overrides) -> Session:
     if result.exit != "idle":
         raise SystemExit(f"{elf}: expected the image to boot and wait for a command, got "
                          f"{result.exit}: {result.message}")
-    # the idle loop waits between CPSID and CPSIE; the command handler runs unmasked (a
-    # pending interrupt left masked would make Machine.run poll for the unmask all along)
+    # the idle loop waits between CPSID and CPSIE; the command handler that calls th_infer runs
+    # unmasked, and so do the interrupts that fall due during the inference
     session.machine.uc.reg_write(A.UC_ARM_REG_PRIMASK, 0)
     return session
 
