@@ -33,6 +33,11 @@ def word(session, symbol: str, index: int = 0) -> int:
     return struct.unpack("<I", session.machine.uc.mem_read(addr, 4))[0]
 
 
+def logged(session) -> bytes:
+    """The byte trail the image's handlers appended to `log` (log_add.inc)."""
+    return bytes(session.machine.uc.mem_read(session.firmware.symbol("log"), word(session, "log_n")))
+
+
 def engine_starts(session) -> list:
     """The counter's cycles at every emu_start of the session's machine from now on (how
     often the run loop let the engine go)."""
@@ -51,7 +56,7 @@ def test_exception_model(tmp_path):
     s = build_session(build("exceptions", tmp_path), BOARD)
     r = s.run(max_instructions=100_000)
     assert r.exit == "halt", r.message
-    log = bytes(s.machine.uc.mem_read(s.firmware.symbol("log"), word(s, "log_n")))
+    log = logged(s)
     # S: SVCall; P: PendSV taken at once from thread mode; a-b-c: IRQ1 pends the higher
     # priority IRQ0, which pre-empts it; m then b: PRIMASK held IRQ0 until cpsie; b: IRQ0 again
     # from a 4-mod-8 SP; V: IRQ0 through the vector table relocated with VTOR.
@@ -206,6 +211,6 @@ def test_faultmask_masks_irqs_and_an_exception_return_clears_it(tmp_path):
     s = build_session(build("faultmask", tmp_path), BOARD)
     r = s.run(max_instructions=100_000)
     assert r.exit == "halt", r.message
-    log = bytes(s.machine.uc.mem_read(s.firmware.symbol("log"), word(s, "log_n")))
+    log = logged(s)
     assert log == b"mbfbe"
     assert word(s, "misc", 0) == 0

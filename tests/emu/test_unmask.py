@@ -10,7 +10,7 @@ import pytest
 from tinysim.emu.unmask_scan import rv32_unmasks, thumb_unmasks
 from tinysim.pipeline.session import build_session
 
-from test_exceptions import BOARD, build, engine_starts, word  # noqa: E402 - tests/emu is on sys.path (rootdir conftest)
+from test_exceptions import BOARD, build, engine_starts, logged  # noqa: E402 - tests/emu is on sys.path (rootdir conftest)
 
 # Encodings from the ARMv7-M ARM (DDI 0403E) A7.7.27 CPS, A7.7.82 MRS, A7.7.83 MSR; checked
 # against arm-none-eabi-as.
@@ -59,11 +59,10 @@ def test_rv32_scan_finds_the_unmasking_instructions(name):
 @pytest.mark.toolchain
 def test_masked_interrupt_is_taken_right_after_the_unmasking(tmp_path):
     s = build_session(build("unmask", tmp_path), BOARD)
-    uc = s.machine.uc
     starts = engine_starts(s)
     r = s.run(max_instructions=500_000)
     assert r.exit == "halt", r.message
-    log = bytes(uc.mem_read(s.firmware.symbol("log"), word(s, "log_n")))
+    log = logged(s)
     # PRIMASK, BASEPRI, FAULTMASK: each time before the instruction after the unmasking one's
     # ISB (polling for the unmask, as before, missed all three short unmasked windows: b"")
     assert log == bytes([0, 2, 4])
