@@ -191,8 +191,9 @@ class CortexMMachine(Machine):
         translated again with the checks in place. A block starting with `B .` is also noted
         as a wait loop (`_inspect_spin`). Returns DESCRIBE_UNMASKS for a block that may lift
         PRIMASK, FAULTMASK or BASEPRI (unmask_scan.py)."""
-        self._inspect_spin(addr, size)
-        flags = DESCRIBE_UNMASKS if thumb_unmasks(bytes(self.uc.mem_read(addr, size))) else 0
+        code = bytes(self.uc.mem_read(addr, size))
+        self._inspect_spin(addr, code)
+        flags = DESCRIBE_UNMASKS if thumb_unmasks(code) else 0
         if self.checks is not None and self.checks.inspect(addr, size):
             self.uc.ctl_remove_cache(addr, addr + size)
             if self._stop_reason is None:
@@ -511,10 +512,9 @@ class CortexMMachine(Machine):
             self.stop_now(f"intr:{intno}")
 
     # ---- a branch to itself: the core waits for an interrupt, as in WFI ------------------------
-    def _inspect_spin(self, addr: int, size: int) -> None:
-        """A translated block that starts with `B .` is a wait loop: hook that one address (at the
-        next stop, outside emulation) so reaching it sleeps like WFI instead of spinning."""
-        code = bytes(self.uc.mem_read(addr, min(size, 4)))
+    def _inspect_spin(self, addr: int, code: bytes) -> None:
+        """A translated block (`code`) that starts with `B .` is a wait loop: hook that one address
+        (at the next stop, outside emulation) so reaching it sleeps like WFI instead of spinning."""
         if addr not in self._spin_loops and any(code.startswith(p) for p in _SELF_BRANCH):
             self._spin_loops.add(addr)
             self._spin_new.append(addr)
