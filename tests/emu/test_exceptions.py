@@ -193,7 +193,8 @@ def test_ram_stays_without_exec_when_no_code_runs_there(tmp_path):
 def test_interrupt_held_by_a_running_handler_waits_without_polling(tmp_path):
     """SysTick pending under a long, higher-priority handler is taken when that handler returns,
     and the run does not stop again and again to re-check it meanwhile: only an exception return
-    or an NVIC/SCB write can let it in (B1.5.4), and both stop the run."""
+    (which arbitrates as it happens) or an NVIC/SCB write (which stops the run) can let it in
+    (B1.5.4)."""
     s = build_session(build("handlermask", tmp_path), BOARD)
     uc = s.machine.uc
     starts = engine_starts(s)
@@ -214,3 +215,18 @@ def test_faultmask_masks_irqs_and_an_exception_return_clears_it(tmp_path):
     log = logged(s)
     assert log == b"mbfbe"
     assert word(s, "misc", 0) == 0
+
+
+def test_exception_return_goes_on_without_stopping_the_engine(tmp_path):
+    """The return is taken inside the engine's interrupt hook (CortexMMachine._return_in_hook):
+    an interrupt costs one engine start (its entry), not two. itblock.S takes a SysTick
+    interrupt all through an IT-block loop; each entry needs the run loop, each return not."""
+    from unicorn.arm_const import UC_ARM_REG_R4
+    s = build_session(build("itblock", tmp_path), BOARD)
+    starts = engine_starts(s)
+    r = s.run(max_instructions=1_000_000)
+    assert r.exit == "halt", r.message
+    ticks = word(s, "ticks")
+    assert ticks > 200 and s.machine.uc.reg_read(UC_ARM_REG_R4) == 23000
+    # a stop per return as well would make it more than 2 x ticks
+    assert ticks <= len(starts) <= ticks + 10, (len(starts), ticks)

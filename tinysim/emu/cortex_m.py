@@ -6,8 +6,10 @@ Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins th
   Cortex-M4, or the Cortex-M33 for ARMv8-M Mainline); adding UC_MODE_MCLASS silently gives an M33.
 - Exception return: the handler's branch to 0xFFFFFFFx raises CPU interrupt 3 (prefetch abort,
   the region is execute-never) with PC at the magic address, or 8 (EXCP_EXCEPTION_EXIT) on
-  builds that rebuild the handler-mode flag; both are caught in the interrupt hook, and the
-  machine unstacks the frame itself.
+  builds that rebuild the handler-mode flag; both are caught in the interrupt hook, where the
+  machine unstacks the frame itself and lets the run go on (writing PC there makes Unicorn leave
+  the block and carry on at the new PC; written with bit 0 set, as Unicorn takes bit 0 for the
+  Thumb state).
 - WFI/WFE make emu_start return without error with PC after the instruction.
 - BKPT raises interrupt 7 (the firmware's "halt" convention); SVC raises 2 with PC after it;
   UDF/undefined encodings fail with UC_ERR_INSN_INVALID.
@@ -298,24 +300,45 @@ class CortexMMachine(Machine):
         if not candidates:
             return None
         best = min(candidates, key=lambda e: (s.group_priority(e), s.priority_of(e), e))
-        if s.group_priority(best) < self.execution_priority():
+        if self._preempts(s.group_priority(best)):
             return best
         return None
 
-    def deliver_interrupts(self) -> None:
-        exc = self._choose()
-        if exc is not None:
-            self._enter(exc)
+    def _preempts(self, group_priority: int) -> bool:
+        """Whether an exception of this group priority is above the execution priority
+        (`group_priority < execution_priority()`, B1.5.4), reading only the mask registers
+        that can decide it: the run loop asks at every stop while an interrupt is pending."""
+        s = self.exc
+        if any(s.group_priority(e) <= group_priority for e in s.active):
+            return False
+        if group_priority < -1:  # NMI (and Reset): above FAULTMASK's -1
+            return True
+        if self.reg32(A.UC_ARM_REG_FAULTMASK) & 1:
+            return False
+        if group_priority < 0:  # HardFault: only FAULTMASK and the active ones hold it
+            return True
+        if self.reg32(A.UC_ARM_REG_PRIMASK) & 1:
+            return False
+        basepri = self.reg32(A.UC_ARM_REG_BASEPRI) & s.priority_mask
+        return not basepri or group_priority < basepri & ~((2 << s.prigroup) - 1)
 
-    def masked_pending(self) -> bool:
+    def deliver_interrupts(self) -> bool:
+        exc = self._choose()
+        if exc is None:
+            return False
+        self._enter(exc)
+        return True
+
+    def masked_pending(self, none_deliverable: bool = False) -> bool:
         """An enabled interrupt is pending but PRIMASK, FAULTMASK or BASEPRI holds it back: the
         firmware lifts those with CPSIE/MSR, which do not stop the run, so the run loop has the
         counter stop after the blocks holding them (inspect_block).
         One held back only by the priority of the active handlers is not counted: only an
-        exception return or an NVIC/SCB write lets it in (B1.5.4), and both stop the run. (ST's
+        exception return or an NVIC/SCB write lets it in (B1.5.4); a write stops the run, and a
+        return arbitrates as it happens (_return_in_hook, _tail_chain). (ST's
         MLPerf Tiny builds run each inference inside their UART handler, with SysTick pending
         throughout: polling made them emulate ~2x slower.)"""
-        if self._choose() is not None or not self.any_pending():
+        if (not none_deliverable and self._choose() is not None) or not self.any_pending():
             return False
         s = self.exc
         if not s.active:
@@ -465,6 +488,27 @@ class CortexMMachine(Machine):
         self._returned()
         return None
 
+    def _return_in_hook(self, exc_return: int) -> None:
+        """An exception return (B1.5.8), taken in the CPU interrupt hook: the run goes on at the
+        returned-to instruction (or the tail-chained handler) without the engine stopping, so an
+        interrupt costs the run loop one engine start (its entry), not two. Whatever the return
+        lets in is arbitrated here: a pending exception that now preempts is tail-chained, and
+        one a mask still holds has the counter stop after the blocks that may lift it."""
+        if self._stop_reason is not None:
+            self.stop_now("exc_return")
+            return
+        outcome = self._return(exc_return)
+        if outcome is not None:
+            self.stop_now(outcome)
+            return
+        # the return wrote PC with bit 0 clear, which Unicorn takes as leaving Thumb state; a
+        # resumed run starts at PC | 1 (start_address), and so does this one
+        self.uc.reg_write(A.UC_ARM_REG_PC, self.reg32(A.UC_ARM_REG_PC) | 1)
+        masked = self.masked_pending()
+        if masked != self._unmask_stop:
+            self.counter.set_stop_on_unmask(masked)
+            self._unmask_stop = masked
+
     def _returned(self) -> None:
         if self.counter is not None:
             self.counter.note_transfer()
@@ -497,7 +541,7 @@ class CortexMMachine(Machine):
     def on_cpu_interrupt(self, intno: int) -> None:
         pc = self.reg32(A.UC_ARM_REG_PC)
         if intno in (INTR_PREFETCH_ABORT, INTR_EXCEPTION_EXIT) and pc >= EXC_RETURN_BASE:
-            self.stop_now("exc_return")
+            self._return_in_hook(pc | 1)
         elif intno == INTR_BKPT:
             self.stop_now("bkpt")
         elif intno == INTR_SWI:

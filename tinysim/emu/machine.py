@@ -181,8 +181,10 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def register_dump(self) -> Dict[str, int]:
         raise NotImplementedError
 
-    def deliver_interrupts(self) -> None:
-        """Take the highest-priority pending, enabled exception, if the core would."""
+    def deliver_interrupts(self) -> bool:
+        """Take the highest-priority pending, enabled exception, if the core would; whether one
+        was taken (if not, none could be: masked_pending(none_deliverable=True) may rely on it)."""
+        return False
 
     def invalid_instruction_message(self) -> str:
         pc = self.uc.reg_read(self.pc_reg())
@@ -192,10 +194,12 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             word = "?"
         return f"undefined or unsupported instruction (bytes {word} at {pc:#010x})"
 
-    def masked_pending(self) -> bool:
+    def masked_pending(self, none_deliverable: bool = False) -> bool:
         """Whether an interrupt is pending and enabled but held back by a mask the firmware can
         lift without the run stopping: only with instructions `inspect_block` flags
-        DESCRIBE_UNMASKS, after which the counter stops the run while this holds."""
+        DESCRIBE_UNMASKS, after which the counter stops the run while this holds.
+        `none_deliverable`: the caller just found no exception it could take (deliver_interrupts
+        returned False), so that need not be looked up again."""
         return False
 
     def irq_enabled(self, irq: int) -> bool:
@@ -321,12 +325,12 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         t0 = time.perf_counter()
         while exit_name is None:
             self.tick()
-            self.deliver_interrupts()
+            taken = self.deliver_interrupts()
             event = self.next_event()
             # Something pending but masked (PRIMASK/BASEPRI/FAULTMASK, mstatus.MIE) is let in by
             # an instruction that does not stop the run (CPSIE, MSR, a CSR write): the counter
             # stops before the block after one that may have run it, and this loop takes it there.
-            masked = self.masked_pending()
+            masked = self.masked_pending(none_deliverable=not taken)
             if masked != self._unmask_stop:
                 c.set_stop_on_unmask(masked)
                 self._unmask_stop = masked

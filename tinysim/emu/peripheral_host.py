@@ -110,7 +110,7 @@ class PeripheralHost(Host):
         return True
 
     def stop_now(self, reason: str) -> None:
-        """Stop immediately (from the CPU interrupt hook: BKPT, SVC, exception return)."""
+        """Stop immediately (from the CPU interrupt hook: BKPT, SVC, a fault)."""
         if self._stop_reason is None:
             self._stop_reason = reason
         self.uc.emu_stop()

@@ -183,13 +183,13 @@ class RiscvMachine(Machine):
         pending = self._pending_sources()
         return pending[0] if pending else None
 
-    def masked_pending(self) -> bool:
-        return self._choose() is None and bool(self._pending_sources())
+    def masked_pending(self, none_deliverable: bool = False) -> bool:
+        return (none_deliverable or self._choose() is None) and bool(self._pending_sources())
 
-    def deliver_interrupts(self) -> None:
+    def deliver_interrupts(self) -> bool:
         code = self._choose()
         if code is None:
-            return
+            return False
         uc = self.uc
         pc = uc.reg_read(R.UC_RISCV_REG_PC)
         mstatus = uc.reg_read(R.UC_RISCV_REG_MSTATUS)
@@ -209,6 +209,7 @@ class RiscvMachine(Machine):
         uc.reg_write(R.UC_RISCV_REG_PC, target)
         if self.counter is not None:
             self.counter.note_transfer()
+        return True
 
     # ---- stops ---------------------------------------------------------------------------------
     def on_cpu_interrupt(self, intno: int) -> None:
