@@ -230,3 +230,13 @@ def test_exception_return_goes_on_without_stopping_the_engine(tmp_path):
     assert ticks > 200 and s.machine.uc.reg_read(UC_ARM_REG_R4) == 23000
     # a stop per return as well would make it more than 2 x ticks
     assert ticks <= len(starts) <= ticks + 10, (len(starts), ticks)
+
+
+def test_exception_return_with_no_active_exception_is_a_fault(tmp_path):
+    # the return is taken inside the interrupt hook; one it cannot take still ends the run, and
+    # the report points at the code that branched (the block that ran last), not at LR
+    s = build_session(build("badreturn", tmp_path), BOARD)
+    r = s.run(max_instructions=1_000)
+    assert r.exit == "fault" and r.fault.kind == "bad-exception-return", (r.exit, r.message)
+    assert "0xfffffff9" in r.message and "none" in r.message
+    assert r.fault.pc == s.firmware.symbol("reset") & ~1 and r.fault.where.startswith("reset")

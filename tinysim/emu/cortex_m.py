@@ -535,6 +535,11 @@ class CortexMMachine(Machine):
         return True
 
     def _last_handler_pc(self) -> int:
+        """Where the bad EXC_RETURN branch was: the block that ran last (it ends with the branch),
+        else LR."""
+        block = self.counter.last_block() if self.counter is not None else None
+        if block is not None:
+            return block[0]
         return self.uc.reg_read(A.UC_ARM_REG_LR) & ~1
 
     # ---- stops -----------------------------------------------------------------------------------

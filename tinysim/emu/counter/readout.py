@@ -9,7 +9,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .native import _FETCH_MODEL_FLAG, _NATIVE_BLOCK, _NATIVE_EDGE, _NATIVE_FETCH, _STOP_NAMES
+from .native import _FETCH_MODEL_FLAG, _NATIVE_BLOCK, _NATIVE_EDGE, _NATIVE_FETCH, _NO_BLOCK, _STOP_NAMES
 from .snapshot import BLOCK_DTYPE, EDGE_DTYPE, REGION_DTYPE, Snapshot, frozen
 
 
@@ -57,6 +57,15 @@ class CounterReadout:
     @property
     def n_blocks(self) -> int:
         return self._live().n_blocks
+
+    def last_block(self) -> Optional[Tuple[int, int]]:
+        """(address, size) of the block that ran last, or None (after an exception entry or
+        return, or a PC written by the host): where a branch that faulted at its target was."""
+        s = self._live()
+        if s.prev == _NO_BLOCK or s.prev >= s.n_blocks:
+            return None
+        row = self._native_rows(s.blocks, s.n_blocks, _NATIVE_BLOCK)[s.prev]
+        return int(row["addr"]), int(row["size"])
 
     def _native_rows(self, ptr: Optional[int], n: int, dtype: np.dtype) -> np.ndarray:
         if n == 0 or not ptr:
