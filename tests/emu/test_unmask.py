@@ -69,3 +69,22 @@ def test_masked_interrupt_is_taken_right_after_the_unmasking(tmp_path):
     # ~90,000 masked cycles with SysTick pending: polling took ~345 engine starts; stopping
     # after the blocks that may unmask takes a few per stage (and one per SysTick period)
     assert r.cycles > 80_000 and len(starts) < 30, len(starts)
+
+
+@pytest.mark.toolchain
+def test_the_unmasked_interrupt_is_entered_inside_the_engine(tmp_path):
+    """The counter hands the held-back interrupt to the machine's unmask handler inside its
+    block hook (Machine._take_unmasked): the exception is entered there and the run goes on in
+    the handler, with no stop in between (it was one engine stop per unmasking, reason
+    "unmask"; the idle loop's CPSIE after WFI made it one per character a UART delivered)."""
+    s = build_session(build("unmask", tmp_path), BOARD)
+    reasons, counter_stop = [], s.machine._counter_stop
+
+    def seen(reason):
+        reasons.append(reason)
+        return counter_stop(reason)
+    s.machine._counter_stop = seen
+    r = s.run(max_instructions=500_000)
+    assert r.exit == "halt", r.message
+    assert logged(s) == bytes([0, 2, 4])
+    assert "unmask" not in reasons, reasons

@@ -493,7 +493,7 @@ class CortexMMachine(Machine):
         returned-to instruction (or the tail-chained handler) without the engine stopping, so an
         interrupt costs the run loop one engine start (its entry), not two. Whatever the return
         lets in is arbitrated here: a pending exception that now preempts is tail-chained, and
-        one a mask still holds has the counter stop after the blocks that may lift it."""
+        one a mask still holds is watched for (_watch_unmask)."""
         if self._stop_reason is not None:
             self.stop_now("exc_return")
             return
@@ -501,13 +501,13 @@ class CortexMMachine(Machine):
         if outcome is not None:
             self.stop_now(outcome)
             return
-        # the return wrote PC with bit 0 clear, which Unicorn takes as leaving Thumb state; a
-        # resumed run starts at PC | 1 (start_address), and so does this one
+        self.pc_written_in_hook()
+        self._watch_unmask(self.masked_pending())
+
+    def pc_written_in_hook(self) -> None:
+        # the entry or return wrote PC with bit 0 clear, which Unicorn takes as leaving Thumb
+        # state; a resumed run starts at PC | 1 (start_address), and so does this one
         self.uc.reg_write(A.UC_ARM_REG_PC, self.reg32(A.UC_ARM_REG_PC) | 1)
-        masked = self.masked_pending()
-        if masked != self._unmask_stop:
-            self.counter.set_stop_on_unmask(masked)
-            self._unmask_stop = masked
 
     def _returned(self) -> None:
         if self.counter is not None:

@@ -102,7 +102,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         # Inside run()'s emu_start: a stop request (request_stop) can only matter then; between
         # slices the run loop sets the next deadline and clears the reason before starting again.
         self.emulating = False
-        self._unmask_stop = False  # the counter stops after a block that may unmask (Machine.run)
+        self._unmask_stop = False  # the counter looks after a block that may unmask (_watch_unmask)
         self._stop_reason: Optional[str] = None
         self._mem_fault: Optional[Tuple[str, int, int]] = None
         self._unmodelled: collections.Counter = collections.Counter()
@@ -148,6 +148,35 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def attach_counter(self, counter) -> None:
         """`counter`'s describe callback must be one `describer` wrapped (Session does)."""
         self.counter = counter
+        counter.set_unmask_handler(self._take_unmasked)
+
+    def _take_unmasked(self) -> Optional[bool]:
+        """The counter's unmask handler: a block that may have lifted an interrupt mask ran while
+        an interrupt waited for it (set_stop_on_unmask). Takes it inside the engine, before the
+        next block, as the run loop would at a stop there (nothing falls due before the deadline,
+        so nothing needs a tick first): True if an exception was entered (PC is its handler),
+        False if it is still held back (the block runs), None to stop the run instead."""
+        if self._stop_reason is not None or not self.emulating:
+            return None
+        taken = self.deliver_interrupts()
+        if self._stop_reason is not None:   # the entry failed (a frame outside memory)
+            return None
+        if taken:
+            self.pc_written_in_hook()
+        self._watch_unmask(self.masked_pending(none_deliverable=not taken))
+        return taken
+
+    def _watch_unmask(self, masked: bool) -> None:
+        """Something pending but masked (PRIMASK/BASEPRI/FAULTMASK, mstatus.MIE) is let in by an
+        instruction that does not stop the run (CPSIE, MSR, a CSR write): while `masked`, the
+        counter calls _take_unmasked before the block after one that may have run it."""
+        if masked != self._unmask_stop:
+            self.counter.set_stop_on_unmask(masked)
+            self._unmask_stop = masked
+
+    def pc_written_in_hook(self) -> None:
+        """PC was written from inside the engine (a hook) and the run goes on there: what the
+        architecture needs of it then (Cortex-M: the Thumb bit, which emu_start adds otherwise)."""
 
     def describer(self, describe: Callable[[int, int], tuple]) -> Callable[[int, int], tuple]:
         """The counter's describe callback: `describe`'s costs, with the flags `inspect_block`
@@ -327,13 +356,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             self.tick()
             taken = self.deliver_interrupts()
             event = self.next_event()
-            # Something pending but masked (PRIMASK/BASEPRI/FAULTMASK, mstatus.MIE) is let in by
-            # an instruction that does not stop the run (CPSIE, MSR, a CSR write): the counter
-            # stops before the block after one that may have run it, and this loop takes it there.
-            masked = self.masked_pending(none_deliverable=not taken)
-            if masked != self._unmask_stop:
-                c.set_stop_on_unmask(masked)
-                self._unmask_stop = masked
+            self._watch_unmask(self.masked_pending(none_deliverable=not taken))
             self._deadline = event
             c.set_deadline(event if event is not None else c.cycles + HEARTBEAT_CYCLES)
             self._stop_reason = None

@@ -1,11 +1,12 @@
 """Which translated blocks may let a masked interrupt in.
 
 An interrupt held back by PRIMASK, FAULTMASK or BASEPRI (Cortex-M) or by mstatus.MIE (RISC-V)
-is let in by an instruction that runs inside the engine without stopping it. The run loop asks
-the native counter to stop after any block holding such an instruction while an interrupt waits
-(`Machine.run`, `Counter.set_stop_on_unmask`); these scans find those blocks when they are first
-translated. They over-approximate (CPSID, a write that sets the mask, a CSR read of mstatus are
-flagged too: one extra stop each while something waits) and never miss one.
+is let in by an instruction that runs inside the engine without stopping it. While an interrupt
+waits, the native counter hands it to the machine right after any block holding such an
+instruction, inside the engine (`Machine.run`, `Counter.set_stop_on_unmask`,
+`Machine._take_unmasked`); these scans find those blocks when they are first translated. They
+over-approximate (CPSID, a write that sets the mask, a CSR read of mstatus are flagged too: one
+extra look each while something waits) and never miss one.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from ..engine_probes import engine_keeps_it_state
 from .config import CacheGeometry, parse_range, parse_region
 from .data_model import LearnedDataModel
 from .flash_timing import FlashTiming
-from .native import (_DESCRIBE_CFUNC, _NO_LIMIT, _UC_HOOK_BLOCK, _UC_HOOK_MEM_READ, _UC_HOOK_MEM_WRITE,
+from .native import (_DESCRIBE_CFUNC, _UNMASK_CFUNC, _NO_LIMIT, _UC_HOOK_BLOCK, _UC_HOOK_MEM_READ, _UC_HOOK_MEM_WRITE,
                      _UC_HOOK_MEM_WRITE_PROT, _UC_PROT_WRITE, _UC_QUERY_PAGE_SIZE, MAX_FLASH_RANGES,
                      MAX_REGIONS, FastDesc, _State, fn_addr, load_native, unicorn_lib)
 from .readout import CounterReadout
@@ -41,7 +41,7 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self.sleep_cycles = 0  # ... of which the core slept (WFI until an event)
         self._dcache_hooks = []  # the flash read hooks of the exact D-cache model (count_data off)
         self._retranslate_due = False  # frozen inside emu_start: retranslate once it returned
-        self.error: Optional[BaseException] = None  # first exception raised by `describe`
+        self.error: Optional[BaseException] = None  # first exception raised by a callback from C
         self.count_data = bool(count_data)
         # True once the block hook has the engine's inline fast path (patch 0006; `inline_fast`
         # False or a stock engine: the plain hook, same counts)
@@ -293,15 +293,41 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
             out[0], out[1], out[2], out[3] = n, cyc, taken, flags
             return 0
         except BaseException as err:  # noqa: BLE001 - must not unwind through C
-            if self.error is None:
-                self.error = err
-            # the unicorn binding re-raises this from emu_start once the engine has stopped
-            if getattr(self._uc, "_hook_exception", None) is None:
-                try:
-                    self._uc._hook_exception = err
-                except AttributeError:
-                    pass
+            self._callback_failed(err)
             return 1
+
+    def _callback_failed(self, err: BaseException) -> None:
+        """An exception in a callback C made (it must not unwind through C): kept in `error`,
+        and raised by the unicorn binding from emu_start once the engine has stopped."""
+        if self.error is None:
+            self.error = err
+        if getattr(self._uc, "_hook_exception", None) is None:
+            try:
+                self._uc._hook_exception = err
+            except AttributeError:
+                pass
+
+    def set_unmask_handler(self, take: Optional[Callable[[], Optional[bool]]]) -> None:
+        """Who takes an interrupt a lifted mask lets in (see set_stop_on_unmask): `take()` is
+        called inside the block hook, before the block after one that may have unmasked, and
+        returns True when it entered an exception (it wrote the handler's address to PC: the
+        engine leaves the block unrun and goes on there), False when nothing could be taken (the
+        block runs), None to have the run stop there (stop_reason "unmask"). `take` None: always
+        stop there."""
+        if take is None:
+            self._unmask_cb = None
+            self._lib.ts_set_on_unmask(self._ctx, None)
+            return
+
+        def on_unmask() -> int:
+            try:
+                taken = take()
+                return -1 if taken is None else 1 if taken else 0
+            except BaseException as err:  # noqa: BLE001 - must not unwind through C
+                self._callback_failed(err)
+                return -1
+        self._unmask_cb = _UNMASK_CFUNC(on_unmask)
+        self._lib.ts_set_on_unmask(self._ctx, fn_addr(self._unmask_cb))
 
     def set_budget(self, max_instructions: Optional[int]) -> None:
         """Stop at the first block entry where `instructions >= max_instructions` (a running
@@ -321,9 +347,10 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         self._settle()
 
     def set_stop_on_unmask(self, on: bool) -> None:
-        """While on, stop before any block entered from one that `describe` flagged
-        DESCRIBE_UNMASKS (stop_reason "unmask"): a run loop holding an interrupt back for the
-        mask learns at once that the firmware may have lifted it, without polling."""
+        """While on, before any block entered from one that `describe` flagged DESCRIBE_UNMASKS,
+        call the unmask handler (set_unmask_handler), or without one stop (stop_reason
+        "unmask"): a run loop holding an interrupt back for the mask learns at once that the
+        firmware may have lifted it, without polling."""
         self._live().stop_on_unmask = 1 if on else 0
 
     def stop_before_block(self) -> None:

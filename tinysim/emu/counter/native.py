@@ -106,6 +106,8 @@ class FastDesc(ctypes.Structure):
 # describe callback: int (*)(uint64_t addr, uint32_t size, uint32_t out[3]); 0 = ok
 _DESCRIBE_CFUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint64, ctypes.c_uint32,
                                    ctypes.POINTER(ctypes.c_uint32))
+# unmask callback (ts_unmask_fn): int (*)(void); 1 = an exception entered, 0 = none, -1 = stop
+_UNMASK_CFUNC = ctypes.CFUNCTYPE(ctypes.c_int)
 
 _lib: Optional[ctypes.CDLL] = None
 
@@ -133,6 +135,7 @@ def load_native() -> ctypes.CDLL:
         ("ts_set_guard", None, [vp, u64, u64, ctypes.c_int]),
         ("ts_set_it_resync", None, [vp, vp, ctypes.c_int]),
         ("ts_note_transfer", None, [vp]),
+        ("ts_set_on_unmask", None, [vp, vp]),
         ("ts_clear_stop", None, [vp]),
         ("ts_sizeof_block", ctypes.c_size_t, []),
         ("ts_sizeof_edge", ctypes.c_size_t, []),

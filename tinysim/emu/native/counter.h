@@ -53,10 +53,10 @@ enum ts_block_flags {
 /* describe's fourth word: flags of the block beyond its costs. */
 enum ts_describe_flags {
     /* The block may unmask interrupts (Arm: CPSIE, MSR to PRIMASK/BASEPRI/FAULTMASK; RISC-V: a
-     * write of mstatus, MRET).  While stop_on_unmask is set the run stops before the block that
-     * follows it, so an interrupt held back by the mask is taken right after the unmasking.  Its
-     * successors are never memoised, so they always reach block_hook_slow (and no inline slot is
-     * armed after it). */
+     * write of mstatus, MRET).  While stop_on_unmask is set, before the block that follows it
+     * the counter asks on_unmask to take the interrupt the mask held back (or, without it, stops
+     * the run), so it is taken right after the unmasking.  Its successors are never memoised, so
+     * they always reach block_hook_slow (and no inline slot is armed after it). */
     TS_DESCRIBE_UNMASKS = 1u,
 };
 
@@ -167,6 +167,10 @@ typedef int (*ts_emu_stop_fn)(void *uc);
 typedef int (*ts_reg_read_fn)(void *uc, int regid, void *value);
 typedef int (*ts_mem_write_fn)(void *uc, uint64_t addr, const void *bytes, uint64_t size);
 typedef int (*ts_reg_write_fn)(void *uc, int regid, const void *value);
+/* Takes, from inside the block hook, the interrupt a lifted mask now lets in: 1 = entered (the
+ * handler's address is written to PC, so the engine leaves this block unrun), 0 = nothing to take
+ * (the block runs), -1 = stop the run instead (TS_STOP_UNMASK; an error, a stop pending). */
+typedef int (*ts_unmask_fn)(void);
 
 /* The first part of this struct (up to n_regions) is mirrored by tinysim/emu/counter/native.py: keep in sync. */
 typedef struct {
@@ -196,7 +200,8 @@ typedef struct {
     ts_cache dcache;
     uint64_t unlearned_execs; /* learned phase: executions of blocks without a rate (synced) */
     uint32_t data_state;      /* enum ts_data_state */
-    uint32_t stop_on_unmask;  /* 1: stop before a block entered from a TS_BLOCK_UNMASKS block */
+    uint32_t stop_on_unmask;  /* 1: before a block entered from a TS_BLOCK_UNMASKS block, call
+                               * on_unmask (stop when it is NULL or says so) */
     /* ---- private below ---- */
     uint64_t flash_lo[TS_MAX_FLASH];
     uint64_t flash_hi[TS_MAX_FLASH];
@@ -208,6 +213,7 @@ typedef struct {
     uint32_t edge_index_mask;
     ts_describe_fn describe;
     ts_emu_stop_fn emu_stop;
+    ts_unmask_fn on_unmask;   /* NULL: stop_on_unmask stops the run */
     ts_reg_read_fn reg_read;
     ts_mem_write_fn mem_write;
     int pc_regid;

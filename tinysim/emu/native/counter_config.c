@@ -298,6 +298,9 @@ void ts_set_it_resync(ts_counter *c, void *reg_write, int epsr_regid)
 
 void ts_note_transfer(ts_counter *c) { c->prev = TS_NONE; }
 
+/* on_unmask: a ts_unmask_fn, or NULL (stop_on_unmask then stops the run). */
+void ts_set_on_unmask(ts_counter *c, void *on_unmask) { c->on_unmask = (ts_unmask_fn)on_unmask; }
+
 void ts_clear_stop(ts_counter *c)
 {
     c->stop_reason = TS_STOP_NONE;

@@ -330,11 +330,16 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
         e->count++;
         extra = e->extra;
         if (c->stop_on_unmask && (c->blocks[prev].flags & TS_BLOCK_UNMASKS)) {
-            /* charged like a deadline stop: the transfer now, the block when it runs */
+            /* charged like a deadline stop: the transfer now, the block when it runs (now, if
+             * nothing is taken: then as the first block after a stop) */
             c->cycles += extra;
+            extra = 0;
             c->prev = TS_NONE;
-            request_stop(c, uc, TS_STOP_UNMASK, addr);
-            return;
+            int taken = c->on_unmask ? c->on_unmask() : -1;
+            if (taken < 0)
+                request_stop(c, uc, TS_STOP_UNMASK, addr);
+            if (taken != 0)
+                return; /* stopped, or the engine leaves the block for the handler */
         }
     } else {
         id = block_lookup(c, uc, addr, size);
