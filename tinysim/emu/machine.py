@@ -102,7 +102,6 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         # Inside run()'s emu_start: a stop request (request_stop) can only matter then; between
         # slices the run loop sets the next deadline and clears the reason before starting again.
         self.emulating = False
-        self._unmask_stop = False  # the counter looks after a block that may unmask (_watch_unmask)
         self._stop_reason: Optional[str] = None
         self._mem_fault: Optional[Tuple[str, int, int]] = None
         self._unmodelled: collections.Counter = collections.Counter()
@@ -170,9 +169,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         """Something pending but masked (PRIMASK/BASEPRI/FAULTMASK, mstatus.MIE) is let in by an
         instruction that does not stop the run (CPSIE, MSR, a CSR write): while `masked`, the
         counter calls _take_unmasked before the block after one that may have run it."""
-        if masked != self._unmask_stop:
-            self.counter.set_stop_on_unmask(masked)
-            self._unmask_stop = masked
+        self.counter.set_stop_on_unmask(masked)
 
     def pc_written_in_hook(self) -> None:
         """PC was written from inside the engine (a hook) and the run goes on there: what the
@@ -226,7 +223,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def masked_pending(self, none_deliverable: bool = False) -> bool:
         """Whether an interrupt is pending and enabled but held back by a mask the firmware can
         lift without the run stopping: only with instructions `inspect_block` flags
-        DESCRIBE_UNMASKS, after which the counter stops the run while this holds.
+        DESCRIBE_UNMASKS, after which the counter hands it to `_take_unmasked` while this holds.
         `none_deliverable`: the caller just found no exception it could take (deliver_interrupts
         returned False), so that need not be looked up again."""
         return False

@@ -103,7 +103,8 @@ class FastDesc(ctypes.Structure):
                 ("insns_off", ctypes.c_uint32)]
 
 
-# describe callback: int (*)(uint64_t addr, uint32_t size, uint32_t out[3]); 0 = ok
+# describe callback: int (*)(uint64_t addr, uint32_t size, uint32_t out[4]); 0 = ok
+# (out: n_insns, cycles, taken_extra, DESCRIBE_* flags)
 _DESCRIBE_CFUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint64, ctypes.c_uint32,
                                    ctypes.POINTER(ctypes.c_uint32))
 # unmask callback (ts_unmask_fn): int (*)(void); 1 = an exception entered, 0 = none, -1 = stop
