@@ -54,6 +54,7 @@ if str(ROOT) not in sys.path:
 from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc  # noqa: E402
 from unicorn import arm_const as A  # noqa: E402
 
+from tinysim.emu.bit_band import REGION_BYTES, SRAM_ALIAS  # noqa: E402
 from tinysim.emu.cortex_m import UNICORN_CPU  # noqa: E402
 from tinysim.emu.engine_info import unicorn_build  # noqa: E402
 from tinysim.pipeline.session import Session  # noqa: E402
@@ -100,6 +101,8 @@ def bare_copy(session: Session) -> Uc:
     # the platform's core, as the machine opened it (not UC_MODE_MCLASS: that selects a Cortex-M33)
     uc.ctl_set_cpu_model(UNICORN_CPU[session.platform.core.cpu])
     for begin, end, perms in src.mem_regions():
+        if SRAM_ALIAS <= begin < SRAM_ALIAS + 32 * REGION_BYTES:
+            continue  # the bit-band alias of the SRAM (MMIO onto it): no storage, no inference use
         uc.mem_map(begin, end - begin + 1, perms)
         if begin < PERIPHERALS:
             uc.mem_write(begin, bytes(src.mem_read(begin, end - begin + 1)))

@@ -79,12 +79,21 @@ def test_one_wait_state_lookup_for_scalars_and_sweeps():
 
 
 def test_core_features_are_declared_and_checked(platforms_copy):
-    assert load_platform("nucleo-l4r5zi").core.features == ("dsp", "fpv4-sp")
+    assert load_platform("nucleo-l4r5zi").core.features == ("dsp", "fpv4-sp", "bit-band")
     assert load_platform("gd32vf103-longan").core.features == ()
     soc = platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml"
-    _edit(soc, 'features = ["dsp", "fpv4-sp"]', 'features = ["dsp", "mve"]')
+    _edit(soc, 'features = ["dsp", "fpv4-sp", "bit-band"]', 'features = ["dsp", "mve"]')
     with pytest.raises(PlatformError, match=r"core\.features: 'mve' is not a armv7m feature"):
         load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_bit_band_only_on_a_core_that_can_have_it(platforms_copy):
+    soc = platforms_copy / "socs" / "stm32u575" / "stm32u575.toml"
+    _edit(soc, 'features = ["dsp", "fpv4-sp", "fpv5-sp"]',
+          'features = ["dsp", "fpv4-sp", "fpv5-sp", "bit-band"]')
+    with pytest.raises(PlatformError, match=r"stm32u575\.toml.*core\.features: 'bit-band' is a Cortex-M4 "
+                                            r"option; a cortex-m33f has no bit-band aliases"):
+        load_platform("nucleo-u575zi-q", directory=platforms_copy)
 
 
 def test_board_folder_and_path_find_the_same_board():

@@ -131,6 +131,24 @@ def test_boot_alias_reads_and_runs_flash(tmp_path):
     assert word(s, "res", 2) == (s.firmware.symbol("answer") & ~1) - 0x08000000 + 4  # ran at the alias
 
 
+def test_bit_band_aliases_reach_single_bits_of_sram_and_peripherals(tmp_path):
+    s = build_session(build("bitband", tmp_path), BOARD)
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "halt", r.message
+    assert [word(s, "res", k) for k in range(4)] == [0, 1, 1, 0]  # word, halfword, byte reads
+    assert word(s, "data") == word(s, "res", 4) == 0x92245778  # 0x12345678, three bits written
+    assert word(s, "res", 5) == 1
+    assert [word(s, "res", k) for k in (6, 7, 8)] == [0x80000021, 1, 0]  # CRC_IDR via 0x42000000
+    # a byte alias write to CRC_DR feeds the unit one byte, as a byte store of the same value does
+    assert word(s, "res", 9) == word(s, "res", 10) != 0xFFFFFFFF
+
+
+def test_a_core_without_bit_band_faults_on_the_alias(tmp_path):
+    s = build_session(build("bitband", tmp_path), "nucleo-u575zi-q")  # Cortex-M33: no bit-band
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "fault" and "unmapped-read" in r.message and "0x22000000" in r.message
+
+
 def test_exception_from_process_stack(tmp_path):
     s = build_session(build("psp", tmp_path), BOARD)
     r = s.run(max_instructions=10_000)

@@ -92,6 +92,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self._live_fns: Optional[Tuple[tuple, tuple]] = None  # see _time_fns
         self._create_peripherals()
         self._map_mmio()
+        self._map_bit_band()
         self.wires = Wires(self, platform.wires)
         self.uart_out = bytearray()
         self.console_name = platform.console

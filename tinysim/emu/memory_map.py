@@ -10,6 +10,7 @@ from typing import List, Optional, Tuple
 from unicorn import UC_PROT_EXEC, UC_PROT_READ, UC_PROT_WRITE
 
 from ..errors import FirmwareError, PlatformError
+from . import bit_band
 from .peripherals import model_class
 from .peripherals.base import Peripheral
 from .peripherals.bus import MmioBus
@@ -126,6 +127,34 @@ class MemoryMap:
             bus = MmioBus(self, start, end, members)
             self.buses.append(bus)
             self.uc.mmio_map(start, end - start, bus.read, None, bus.write, None)
+
+    def _map_bit_band(self) -> None:
+        """The core's bit-band alias windows (bit_band.py) over the mapped SRAM and peripheral
+        windows of the bit-band regions, when the SoC's core has the feature."""
+        self._bit_band = []
+        if "bit-band" not in self.platform.core.features:
+            return
+        uc = self.uc
+
+        def ram_read(addr, size):
+            return int.from_bytes(uc.mem_read(addr, size), "little")
+
+        def ram_write(addr, size, value):
+            uc.mem_write(addr, value.to_bytes(size, "little"))
+
+        memories = [(m.base, m.base + _align_up(m.size)) for m in self.platform.memories]
+        self._bit_band += bit_band.map_bit_band(uc, bit_band.SRAM_REGION, bit_band.SRAM_ALIAS, memories,
+                                                ram_read, ram_write)
+        for bus in self.buses:
+            def bus_read(addr, size, bus=bus):
+                return bus.read(uc, addr - bus.base, size, None)
+
+            def bus_write(addr, size, value, bus=bus):
+                bus.write(uc, addr - bus.base, size, value, None)
+
+            self._bit_band += bit_band.map_bit_band(
+                uc, bit_band.PERIPHERAL_REGION, bit_band.PERIPHERAL_ALIAS, [(bus.base, bus.end)],
+                bus_read, bus_write)
 
     # ---- stack --------------------------------------------------------------------------
     def _stack_region(self) -> Optional[Tuple[int, int]]:

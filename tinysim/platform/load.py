@@ -20,8 +20,8 @@ from typing import Any, Mapping, Optional, Tuple
 
 from ..errors import PlatformError
 from ..units import UnitError, parse_hz, parse_size
-from .model import (ARCHES, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort, FlashTiming,
-                    Memory, PeripheralSpec, Platform, STALL_TERMS, Wire)
+from .model import (ARCHES, BIT_BAND_CPUS, CORE_FEATURES, MEMORY_KINDS, Core, Energy, FirmwarePort,
+                    FlashTiming, Memory, PeripheralSpec, Platform, STALL_TERMS, Wire)
 
 # Both cores tinysim emulates have a 32-bit address space (ARMv7-M ARM DDI 0403E B3.1; RISC-V
 # privileged spec: RV32 physical addresses as mapped here are 32-bit), so every memory and
@@ -328,6 +328,9 @@ def _load_core(soc: _Table) -> Core:
         if feature not in CORE_FEATURES[arch]:
             raise c.fail("features", f"{feature!r} is not a {arch} feature tinysim knows "
                                      f"(known: {', '.join(CORE_FEATURES[arch]) or 'none'})")
+    if "bit-band" in features and cpu not in BIT_BAND_CPUS:
+        raise c.fail("features", f"'bit-band' is a Cortex-M4 option; a {cpu} has no bit-band aliases "
+                                 f"(cores that can: {', '.join(BIT_BAND_CPUS)})")
     return Core(arch=arch, cpu=cpu, timing=c.get("timing", str), max_clock_hz=c.hz("max_clock_hz"),
                 features=features)
 

@@ -27,7 +27,12 @@ ARCHES = {"armv7m": ("cortex-m4f", "cortex-m7", "cortex-m33f"), "rv32": ("rv32im
 #   fpv5-sp  single-precision FPU FPv5-SP-D16, a superset of FPv4-SP (VMAXNM, VRINT*, VSEL...;
 #            Cortex-M33 TRM 100230 chapter "Floating-Point Unit", from memory)
 #   fpv5-dp  FPv5-D16 with double precision (Cortex-M7 TRM DDI 0489 "Floating Point Unit")
-CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp", "fpv5-sp", "fpv5-dp"), "rv32": ()}
+#   bit-band the bit-band aliases of the lowest 1 MiB of SRAM and peripherals, an implementation
+#            option of the Cortex-M3/M4 (Cortex-M4 Devices Generic User Guide DUI 0553 and STM32
+#            PM0214, both section 2.2.5; the Cortex-M7 and the ARMv8-M cores have none), emulated
+#            by emu/bit_band.py
+CORE_FEATURES = {"armv7m": ("dsp", "fpv4-sp", "fpv5-sp", "fpv5-dp", "bit-band"), "rv32": ()}
+BIT_BAND_CPUS = ("cortex-m4f",)  # the cores tinysim runs that can have "bit-band"
 # rom: read-only information memory the firmware cannot program (system memory, OTP, option
 # bytes, device signature); not counted as flash storage.
 MEMORY_KINDS = ("flash", "sram", "rom")
