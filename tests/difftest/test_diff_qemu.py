@@ -132,6 +132,27 @@ def test_thumb_generator_covers_the_instruction_classes():
         assert needle in text, needle
 
 
+def test_thumb_generator_reaches_the_bit_band_alias():
+    """A quarter of the sequences address single bits of the RAM window through the Cortex-M4
+    bit-band alias (r12), every access size, in IT blocks too; r12 is then nothing else."""
+    seqs = [armgen.generate(1, i) for i in range(400)]
+    with_alias = [s for s in seqs if s.items[1][1].startswith("movw r12, ")]
+    assert 60 <= len(with_alias) <= 140
+    accesses = [line.strip() for s in with_alias for line in s.lines() if "[r12" in line]
+    ops = {"ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "str", "strb", "strh"}
+    seen = set()
+    for a in accesses:
+        op = a.split(".w")[0]
+        seen.add(op[:-2] if op[-2:] in armgen.CONDS and op[:-2] in ops else op)
+    assert seen == ops
+    assert any("r8, lsl #2]" in a for a in accesses)
+    assert any(it[0] == "it" and any("[r12" in text for _, text in it[2])
+               for s in with_alias for it in s.items)
+    for s in with_alias:  # r12 is written by its movw/movt only
+        assert [line for line in s.lines() if "r12" in line and "[r12" not in line
+                and not line.strip().startswith(("movw r12", "movt r12"))] == []
+
+
 def test_rv32_generator_covers_the_instruction_classes():
     text = "\n".join(rvgen.generate(1, i).text() for i in range(400))
     for needle in ("c.lw ", "c.sw ", "c.lwsp", "c.swsp", "c.addi4spn", "c.beqz", "c.j ", "c.jal ",

@@ -6,6 +6,10 @@ Register roles (so every load and store stays inside a known window):
   r8               index register for register-offset addressing (0..63)
   r9               constant base into the read-only "flash data" window (loads only)
   sp               stack pointer inside the RAM window (PUSH/POP, VPUSH/VPOP, [sp, #imm])
+  r12              in a quarter of the sequences (`bit_band`), no data register but the base of
+                   loads and stores through the Cortex-M4 bit-band alias of the RAM window
+                   (0x22000000 + byte * 32 + bit * 4, PM0214 section 2.2.5), any size, in IT
+                   blocks too: single bits of the window read and written
 The generator tracks the possible values of r7/r8/r10/r11/sp as intervals (an instruction in an
 IT block or under a forward branch may not run, so its effect is a union) and only emits
 accesses that stay in their window for every possible value. Multi-word accesses (LDRD/STRD,
@@ -33,6 +37,8 @@ RAM_WIN_SIZE = 0x800
 SP_INIT = RAM_WIN + 0x700
 SP_FLOOR = RAM_WIN + 0x540     # SP never goes below (pushes) nor above the window end (pops)
 BASE_LO, BASE_HI = RAM_WIN + 0x100, RAM_WIN + 0x500   # movable bases stay here
+SRAM_ALIAS = 0x22000000        # the bit-band alias of the SRAM region (bit-band sequences)
+BIT_BAND_SHARE = 0.25          # of the sequences use it (decided apart from the rest of the draw)
 R9_VALUE = FLASH_DATA + 0x200
 # what the Unicorn side maps, and the stack guard tinysim's counter gets (below the window's
 # page, never written: a page-protected guard as tinysim configures it)
@@ -115,6 +121,8 @@ class _Gen:
         self.skip: List[int] = []    # items left before each open branch label
         self.labels = 0
         self.fp = rng.random() < 0.7
+        self.gp_pool = GP       # the data registers (without r12 in a bit-band sequence)
+        self.bit_band = False
 
     # -- value tracking --------------------------------------------------------------------
     def definite(self) -> bool:
@@ -154,13 +162,13 @@ class _Gen:
                 self.items.append(("label", self.labels_pending.pop()))
 
     def gp(self) -> str:
-        return self.rng.choice(GP)
+        return self.rng.choice(self.gp_pool)
 
     def low(self) -> str:
         return self.rng.choice(LOW)
 
     def regs_list(self, n_min: int, n_max: int, pool=None) -> List[str]:
-        pool = pool or GP
+        pool = pool or self.gp_pool
         n = self.rng.randint(n_min, min(n_max, len(pool)))
         return sorted(self.rng.sample(pool, n), key=GP_ORDER.get)
 
@@ -226,7 +234,7 @@ class _Gen:
                 return f"mul<c>.w {self.gp()}, {self.gp()}, {self.gp()}"
             return f"{r.choice(['mla', 'mls'])}<c> {self.gp()}, {self.gp()}, {self.gp()}, {self.gp()}"
         if k == 1:
-            lo, hi = r.sample(GP, 2)
+            lo, hi = r.sample(self.gp_pool, 2)
             return f"{r.choice(['umull', 'smull', 'umlal', 'smlal', 'umaal'])}<c> {lo}, {hi}, {self.gp()}, {self.gp()}"
         if k == 2:
             xy = r.choice(["bb", "bt", "tb", "tt"])
@@ -235,7 +243,7 @@ class _Gen:
                 return f"smul{xy}<c> {self.gp()}, {self.gp()}, {self.gp()}"
             if op == "smla":
                 return f"smla{xy}<c> {self.gp()}, {self.gp()}, {self.gp()}, {self.gp()}"
-            lo, hi = r.sample(GP, 2)
+            lo, hi = r.sample(self.gp_pool, 2)
             return f"smlal{xy}<c> {lo}, {hi}, {self.gp()}, {self.gp()}"
         if k == 3:
             b = r.choice(["b", "t"])
@@ -254,7 +262,7 @@ class _Gen:
                 return f"{op}{x}<c> {self.gp()}, {self.gp()}, {self.gp()}"
             if op in ("smlad", "smlsd"):
                 return f"{op}{x}<c> {self.gp()}, {self.gp()}, {self.gp()}, {self.gp()}"
-            lo, hi = r.sample(GP, 2)
+            lo, hi = r.sample(self.gp_pool, 2)
             return f"{op}{x}<c> {lo}, {hi}, {self.gp()}, {self.gp()}"
         if k == 6:
             return f"{r.choice(['sdiv', 'udiv'])}<c> {self.gp()}, {self.gp()}, {self.gp()}"
@@ -311,6 +319,8 @@ class _Gen:
 
     def mem(self) -> Optional[str]:
         r = self.rng
+        if self.bit_band and r.random() < 0.6:  # the draw only where the alias is in use
+            return self.bit_band_access()
         k = r.randrange(10)
         store = r.random() < 0.5
         if k <= 3:  # single access, immediate / pre / post / register offset
@@ -361,7 +371,7 @@ class _Gen:
             return f"{'str' if store else 'ldr'}<c> {self.low()}, [sp, #{off}]"
         if k == 5:  # ldrd / strd
             base = r.choice(["r7", "r10", "r11"] + ([] if store else ["r9"]))
-            rt, rt2 = r.sample(GP, 2)
+            rt, rt2 = r.sample(self.gp_pool, 2)
             op = "strd" if store else "ldrd"
             off = r.randrange(-63, 64) * 4
             mode = 0 if base == "r9" else r.randrange(3)
@@ -399,7 +409,8 @@ class _Gen:
                     return None
                 self.move("sp", -n)
                 return f"push<c> {{{', '.join(regs)}}}"
-            regs = self.regs_list(1, 5, pool=[g for g in GP if g != "lr"] if r.random() < 0.5 else GP)
+            regs = self.regs_list(1, 5, pool=[g for g in self.gp_pool if g != "lr"] if r.random() < 0.5
+                                  else self.gp_pool)
             n = 4 * len(regs)
             if not self.fits("sp", 0, 0, n):
                 return None
@@ -409,6 +420,19 @@ class _Gen:
             size, op = r.choice([(4, "ldr"), (1, "ldrb"), (2, "ldrh"), (1, "ldrsb"), (2, "ldrsh")])
             return f"{op}<c>.w {self.gp()}, [pc, #-{r.randrange(4, 256)}]"
         return None
+
+    def bit_band_access(self) -> str:
+        """A load or store of any size through the bit-band alias (r12: the alias of a byte in
+        BASE_LO..BASE_HI - 0x80), at a word-aligned alias address: bits of the 128 bytes above
+        the byte and 8 below."""
+        r = self.rng
+        size, op = r.choice([(4, "ldr"), (1, "ldrb"), (2, "ldrh"), (1, "ldrsb"), (2, "ldrsh")])
+        if r.random() < 0.5:
+            op = op.replace("s", "", 1) if op in ("ldrsb", "ldrsh") else op
+            op = op.replace("ldr", "str")
+        if self.vals["r8"][1] <= 63 and r.random() < 0.25:
+            return f"{op}<c>.w {self.gp()}, [r12, r8, lsl #2]"
+        return f"{op}<c>.w {self.gp()}, [r12, #{r.randrange(-63, 1024) * 4}]"
 
     def fpu(self) -> Optional[str]:
         r = self.rng
@@ -454,7 +478,7 @@ class _Gen:
             if c == 1:
                 return f"vmov<c> {self.gp()}, {s()}"
             n = r.randrange(31)
-            a, b = r.sample(GP, 2)
+            a, b = r.sample(self.gp_pool, 2)
             if r.random() < 0.5:
                 return f"vmov<c> {a}, {b}, s{n}, s{n + 1}"
             return f"vmov<c> s{n}, s{n + 1}, {self.gp()}, {self.gp()}"
@@ -610,6 +634,12 @@ def generate(seed: int, index: int, length: Optional[int] = None) -> Seq:
                                                            "r9": (R9_VALUE, R9_VALUE)}
     items: List[Item] = [("insn", PROLOGUE)]
     g.items = items
+    # its own draw, so the sequences without bit-band accesses are the ones this seed gave before
+    bit_band_rng = random.Random(f"thumb-bit-band:{seed}:{index}")
+    if bit_band_rng.random() < BIT_BAND_SHARE:
+        g.bit_band, g.gp_pool = True, [x for x in GP if x != "r12"]
+        alias = SRAM_ALIAS + (bit_band_rng.randrange(BASE_LO, BASE_HI - 0x80) - RAM_WIN) * 32
+        items += [("insn", f"movw r12, #{alias & 0xFFFF}"), ("insn", f"movt r12, #{alias >> 16}")]
     g.run()
     return Seq("thumb", index, items, init)
 
@@ -628,10 +658,11 @@ def fixed_memory():
 
 
 def pinned(item) -> bool:
-    """Items the shrinker keeps: the FPSCR prologue and the resets of the tracked base/index
-    registers (without them an access could leave its window)."""
-    return item[0] == "insn" and (item[1] == PROLOGUE or
-                                  re.match(r"(movw|movt) r(7|10|11), |mov\.w r8, ", item[1]) is not None)
+    """Items the shrinker keeps: the FPSCR prologue, the resets of the tracked base/index
+    registers and the bit-band base r12 (its movt: 0x2200-0x2203; without them an access could
+    leave its window)."""
+    return item[0] == "insn" and (item[1] == PROLOGUE or re.match(
+        r"(movw|movt) r(7|10|11), |mov\.w r8, |movw r12, |movt r12, #870[4-7]$", item[1]) is not None)
 
 
 ASM_HEADER = ".syntax unified\n.thumb\n.text\n"
