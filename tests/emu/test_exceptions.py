@@ -149,6 +149,16 @@ def test_a_core_without_bit_band_faults_on_the_alias(tmp_path):
     assert r.exit == "fault" and "unmapped-read" in r.message and "0x22000000" in r.message
 
 
+def test_sleep_on_exit_keeps_the_thread_asleep_between_interrupts(tmp_path):
+    from unicorn.arm_const import UC_ARM_REG_R4
+    s = build_session(build("sleeponexit", tmp_path), BOARD)
+    r = s.run(max_instructions=100_000)
+    assert r.exit == "halt", r.message
+    assert word(s, "ticks") == 3
+    # the thread ran once, after the third tick cleared SLEEPONEXIT (3 without sleep-on-exit)
+    assert s.machine.uc.reg_read(UC_ARM_REG_R4) == 1
+
+
 def test_exception_from_process_stack(tmp_path):
     s = build_session(build("psp", tmp_path), BOARD)
     r = s.run(max_instructions=10_000)

@@ -69,6 +69,7 @@ NMI, HARDFAULT, USAGEFAULT, SVCALL = 2, 3, 6, 11
 # CFSR.UFSR bits (B3.2.15) and HFSR.FORCED (B3.2.16); CCR trap enables (B3.2.8).
 CFSR_UNALIGNED, CFSR_DIVBYZERO, HFSR_FORCED = 1 << 24, 1 << 25, 1 << 30
 CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
+SCR_SLEEPONEXIT = 1 << 1  # B3.2.7: sleep on the return from the last handler to Thread mode
 XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5.7)
 EPSR_T = 1 << 24
 APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
@@ -502,7 +503,17 @@ class CortexMMachine(Machine):
             self.stop_now(outcome)
             return
         self.pc_written_in_hook()
+        if self._sleeps_on_exit():
+            self.stop_now("sleep_on_exit")
+            return
         self._watch_unmask(self.masked_pending())
+
+    def _sleeps_on_exit(self) -> bool:
+        """After an exception return: back in Thread mode with SCR.SLEEPONEXIT set, the core
+        sleeps there at once, as a WFI would (B1.5.8 ExceptionReturn; the same wake-up rule as
+        WFI, B1.5.19). The thread's registers are unstacked and stacked again at the next
+        interrupt, which costs that entry's cycles where the Cortex-M4 may skip both."""
+        return not self.exc.active and bool(self.scb.values[0x10] & SCR_SLEEPONEXIT)
 
     def pc_written_in_hook(self) -> None:
         # the entry or return wrote PC with bit 0 clear, which Unicorn takes as leaving Thumb
@@ -600,7 +611,10 @@ class CortexMMachine(Machine):
             self._hook_spins()
             return self._spinning()
         if reason == "exc_return":
-            return self._return(self.reg32(A.UC_ARM_REG_PC) | 1)
+            outcome = self._return(self.reg32(A.UC_ARM_REG_PC) | 1)
+            return self.wait_for_interrupt() if outcome is None and self._sleeps_on_exit() else outcome
+        if reason == "sleep_on_exit":
+            return self.wait_for_interrupt()
         if reason in ("interrupt", "recheck"):
             return None
         if reason == "usagefault":
