@@ -2,13 +2,8 @@
  * overwrites them; after return the thread's values must be back (extended frame, B1.5.7). */
     .syntax unified
     .thumb
-    .section .vectors, "a"
-    .word 0x20004000
-    .word reset + 1
-    .rept 13
-    .word 0
-    .endr
-    .word systick + 1         /* 15 */
+#include "systick.inc"
+    systick_vectors systick
     .bss
     .global seen_lr
 seen_lr: .space 4

@@ -5,13 +5,8 @@
  * r4 accumulates sum over i < 4000 of (i odd ? 3 : 5) + (i % 4 == 0 ? 7 : 0) = 23000. */
     .syntax unified
     .thumb
-    .section .vectors, "a"
-    .word 0x20004000
-    .word reset + 1
-    .rept 13
-    .word 0
-    .endr
-    .word systick + 1
+#include "systick.inc"
+    systick_vectors systick
     .bss
     .global ticks
 ticks: .space 4

@@ -5,20 +5,14 @@
  * (r4 = 1) where a core without sleep-on-exit runs it after every tick (r4 = 3). */
     .syntax unified
     .thumb
-    .section .vectors, "a"
-    .word 0x20004000
-    .word reset + 1
-    .rept 13
-    .word 0
-    .endr
-    .word systick + 1
+#include "systick.inc"
+    systick_vectors systick
     .bss
     .global ticks
 ticks: .space 4
     .text
     .equ SCR, 0xE000ED10
     .equ SLEEPONEXIT, 2
-#include "systick.inc"
     .thumb_func
 systick:
     ldr r0, =ticks
