@@ -11,7 +11,7 @@ import pytest
 
 from tinysim.difftest import riscv as rvgen
 from tinysim.difftest import thumb as armgen
-from tinysim.difftest.common import InitState, Seq, assemble, tools_missing
+from tinysim.difftest.common import Seq, assemble, tools_missing
 from tinysim.difftest.compare import Engines, _candidates, diff_states, run_campaign
 from tinysim.difftest.qemu import QemuRunner
 from tinysim.difftest.unicorn_modes import MODES
