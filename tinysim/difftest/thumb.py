@@ -641,7 +641,10 @@ def generate(seed: int, index: int, length: Optional[int] = None) -> Seq:
         alias = SRAM_ALIAS + (bit_band_rng.randrange(BASE_LO, BASE_HI - 0x80) - RAM_WIN) * 32
         items += [("insn", f"movw r12, #{alias & 0xFFFF}"), ("insn", f"movt r12, #{alias >> 16}")]
     g.run()
-    return Seq("thumb", index, items, init)
+    seq = Seq("thumb", index, items, init)
+    if g.bit_band and "[r12" not in seq.text():  # a short sequence that drew none still makes one
+        seq.items.append(("insn", g.bit_band_access()))
+    return seq
 
 
 def flash_data() -> bytes:
