@@ -19,7 +19,7 @@ from unicorn import arm_const as A
 from unicorn import riscv_const as R
 
 from ..cost import BlockCoster
-from ..emu.bit_band import SRAM_ALIAS, SRAM_REGION, map_bit_band
+from ..emu.bit_band import SRAM_ALIAS, SRAM_REGION, map_bit_band, ram_access
 from ..emu.counter import Counter
 from ..pipeline.session import counter_options
 from ..platform import load_platform
@@ -82,10 +82,8 @@ class UnicornRunner:
         uc.mem_map(g.FLASH_BASE, g.FLASH_SIZE)
         uc.mem_map(g.RAM_BASE, g.RAM_SIZE)
         if self.isa == "thumb":  # the bit-band alias of the RAM, as tinysim maps it on a Cortex-M4
-            self.bit_band = map_bit_band(
-                uc, SRAM_REGION, SRAM_ALIAS, [(g.RAM_BASE, g.RAM_BASE + g.RAM_SIZE)],
-                lambda addr, size: int.from_bytes(uc.mem_read(addr, size), "little"),
-                lambda addr, size, value: uc.mem_write(addr, value.to_bytes(size, "little")))
+            self.bit_band = map_bit_band(uc, SRAM_REGION, SRAM_ALIAS, [(g.RAM_BASE, g.RAM_BASE + g.RAM_SIZE)],
+                                         *ram_access(uc))
         uc.mem_write(asm.base, asm.code)
         for addr, data in g.fixed_memory():  # the same bytes QEMU gets: memory is equal everywhere
             uc.mem_write(addr, data)

@@ -83,6 +83,16 @@ class BitBandWindow:
         self._write(addr, size, old | (1 << bit) if value & 1 else old & ~(1 << bit))
 
 
+def ram_access(uc) -> Tuple[ReadFn, WriteFn]:
+    """`read` and `write` for targets that are engine memory (SRAM), little-endian."""
+    def read(addr: int, size: int) -> int:
+        return int.from_bytes(uc.mem_read(addr, size), "little")
+
+    def write(addr: int, size: int, value: int) -> None:
+        uc.mem_write(addr, value.to_bytes(size, "little"))
+    return read, write
+
+
 def map_bit_band(uc, region: int, alias: int, spans: Iterable[Tuple[int, int]], read: ReadFn,
                  write: WriteFn) -> List[BitBandWindow]:
     """Maps the alias window of each target span [lo, hi) of one bit-band region (merged where

@@ -135,16 +135,9 @@ class MemoryMap:
         if "bit-band" not in self.platform.core.features:
             return
         uc = self.uc
-
-        def ram_read(addr, size):
-            return int.from_bytes(uc.mem_read(addr, size), "little")
-
-        def ram_write(addr, size, value):
-            uc.mem_write(addr, value.to_bytes(size, "little"))
-
         memories = [(m.base, m.base + _align_up(m.size)) for m in self.platform.memories]
         self._bit_band += bit_band.map_bit_band(uc, bit_band.SRAM_REGION, bit_band.SRAM_ALIAS, memories,
-                                                ram_read, ram_write)
+                                                *bit_band.ram_access(uc))
         for bus in self.buses:
             def bus_read(addr, size, bus=bus):
                 return bus.read(uc, addr - bus.base, size, None)
