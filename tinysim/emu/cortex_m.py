@@ -10,7 +10,14 @@ Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins th
   machine unstacks the frame itself and lets the run go on (writing PC there makes Unicorn leave
   the block and carry on at the new PC; written with bit 0 set, as Unicorn takes bit 0 for the
   Thumb state).
-- WFI/WFE make emu_start return without error with PC after the instruction.
+- WFI makes emu_start return without error with PC after the instruction. WFE and YIELD stop it
+  as an invalid instruction (UC_ERR_INSN_INVALID, PC after them: Unicorn takes QEMU's EXCP_YIELD
+  for an undefined instruction) unless a UC_HOOK_INSN_INVALID hook claims the stop; the hook here
+  claims it when a WFE or YIELD ends just before PC and the syndrome is not that of an undefined
+  instruction, so a UDF right after a WFE still faults. The IT state survives (a WFE in an IT
+  block; tests/emu/test_wfe.py). SEV runs as a NOP, so each SEV gets a code hook on its own
+  address (an IT-conditional one is called only when its condition passes) that sets the event
+  register WFE consults (event_register.py).
 - BKPT raises interrupt 7 (the firmware's "halt" convention); SVC raises 2 with PC after it;
   UDF/undefined encodings fail with UC_ERR_INSN_INVALID.
 - A fault Unicorn raises (undefined instruction, unmapped or protected access) is reported where
@@ -28,11 +35,12 @@ from __future__ import annotations
 import struct
 from typing import Dict, Optional
 
-from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_THUMB, Uc
+from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_HOOK_INSN_INVALID, UC_MODE_THUMB, Uc, UcError
 from unicorn import arm_const as A
 
 from ..platform import ARCHES
 from . import faults
+from .event_register import EVENT_KEPT_ON_WAKE, thumb_sevs
 from .engine_probes import INTR_UNALIGNED
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .machine import ENGINES, Machine
@@ -72,6 +80,7 @@ CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
 SCR_SLEEPONEXIT = 1 << 1  # B3.2.7: sleep on the return from the last handler to Thread mode
 XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5.7)
 EPSR_T = 1 << 24
+XPSR_IT = 0x0600FC00  # EPSR.IT[1:0] (bits 26:25) and IT[7:2] (15:10), B1.4.2
 APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
 FPCCR_LSPEN = 1 << 30
 CONTROL_SPSEL, CONTROL_FPCA = 2, 4
@@ -94,8 +103,16 @@ _DUMP = [(f"r{i}", getattr(A, f"UC_ARM_REG_R{i}")) for i in range(13)] + [
     ("sp", A.UC_ARM_REG_SP), ("lr", A.UC_ARM_REG_LR), ("pc", A.UC_ARM_REG_PC),
     ("xpsr", A.UC_ARM_REG_XPSR), ("msp", A.UC_ARM_REG_MSP), ("psp", A.UC_ARM_REG_PSP),
     ("control", A.UC_ARM_REG_CONTROL), ("primask", A.UC_ARM_REG_PRIMASK)]
-_WFI = (0xBF30, 0xBF20)  # 16-bit WFI, WFE (A7.7.xxx); 32-bit forms end with these halfwords
-_WFI_W = (0x8003, 0x8002)
+# WFI T1 0xBF30 and T2 0xF3AF 0x8003 (A7.7.159); WFE 0xBF20, 0xF3AF 0x8002 (A7.7.158); YIELD
+# 0xBF10, 0xF3AF 0x8001 (A7.7.160)
+_WFI, _HINT_W, _WFI_W = 0xBF30, 0xF3AF, 0x8003
+_HINTS_ENDING = {0xBF20: ("wfe", 2), 0xBF10: ("yield", 2)}
+_HINTS_ENDING_W = {0x8002: ("wfe", 4), 0x8001: ("yield", 4)}
+# The syndrome QEMU records for an undefined instruction (syn_uncategorized: EC 0, IL 1); a WFE or
+# YIELD records none (tinysim clears the register after each, and at reset).
+_SYN_UNDEFINED = 1 << 25
+# Timed events a WFE sleeps through, none of them waking it, before tinysim wakes it anyway.
+WFE_SLEEP_LIMIT = 10_000
 # A branch to itself, `B .`: 16-bit T2 encoding 0xE7FE, 32-bit T4 0xF7FF 0xBFFE (ARMv7-M ARM
 # A7.7.12). Vendor main loops often end in one with all work done in interrupt handlers.
 _SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
@@ -116,8 +133,12 @@ class CortexMMachine(Machine):
         self.tail_chains = 0
         self._spin_loops: set = set()       # addresses of branch-to-self instructions seen
         self._spin_new: list = []            # ... not yet hooked
+        self._sevs: set = set()              # addresses of SEV instructions given their hook
         self.frames: Optional[ExceptionFrames] = None  # None: stack and unstack in Python
         super().__init__(platform, firmware)
+        self._event_kept_on_wake = EVENT_KEPT_ON_WAKE[platform.core.cpu]
+        self._wfe_at = 0
+        self.uc.hook_add(UC_HOOK_INSN_INVALID, self._on_hint_stop)
         self.checks = UsageChecks(self.uc, self._check_fired)
         if self.NATIVE_EXCEPTIONS:
             self.frames = ExceptionFrames(self.uc, [(m.base, m.end) for m in platform.memories])
@@ -185,6 +206,7 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_SP, sp & ~3)
         uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
         uc.reg_write(A.UC_ARM_REG_PC, pc & ~1)
+        uc.reg_write(A.UC_ARM_REG_ESR, 0)
 
     # ---- UsageFaults Unicorn does not raise (usage_checks.py) ----------------------------------
     def inspect_block(self, addr: int, size: int) -> int:
@@ -197,7 +219,10 @@ class CortexMMachine(Machine):
         code = bytes(self.uc.mem_read(addr, size))
         self._inspect_spin(addr, code)
         flags = DESCRIBE_UNMASKS if thumb_unmasks(code) else 0
+        hooked = self._hook_sevs(addr, code)
         if self.checks is not None and self.checks.inspect(addr, size):
+            hooked = True
+        if hooked:
             self.uc.ctl_remove_cache(addr, addr + size)
             if self._stop_reason is None:
                 self._stop_reason = "recheck"
@@ -254,6 +279,7 @@ class CortexMMachine(Machine):
         exc = 16 + irq
         holders = self.exc.line_sources.setdefault(exc, set())
         if level:
+            self.exc.note_pending(exc)
             holders.add(source)
         else:
             holders.discard(source)
@@ -383,6 +409,7 @@ class CortexMMachine(Machine):
         s = self.exc
         s.pending.discard(exc)
         s.active.append(exc)
+        s.event = True  # exception entry sets the event register (B1.5.18)
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(cycles)
@@ -521,6 +548,7 @@ class CortexMMachine(Machine):
         self.uc.reg_write(A.UC_ARM_REG_PC, self.reg32(A.UC_ARM_REG_PC) | 1)
 
     def _returned(self) -> None:
+        self.exc.event = True  # so does exception return (B1.5.18)
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(EXIT_CYCLES)
@@ -615,6 +643,8 @@ class CortexMMachine(Machine):
             return self.wait_for_interrupt() if outcome is None and self._sleeps_on_exit() else outcome
         if reason == "sleep_on_exit":
             return self.wait_for_interrupt()
+        if reason == "wfe":
+            return self.wait_for_event(self._wfe_at)
         if reason in ("interrupt", "recheck"):
             return None
         if reason == "usagefault":
@@ -654,12 +684,103 @@ class CortexMMachine(Machine):
         return super().invalid_instruction_message()
 
     def handle_clean_return(self) -> Optional[str]:
-        """emu_start returned by itself: the firmware executed WFI or WFE."""
+        """emu_start returned by itself: the firmware executed WFI (WFE stops through
+        _on_hint_stop)."""
         pc = self.reg32(A.UC_ARM_REG_PC)
-        half = struct.unpack("<H", self.uc.mem_read(pc - 2, 2))[0] if pc >= 2 else 0
-        if half not in _WFI and half not in _WFI_W:
-            return "halt"
-        return self.wait_for_interrupt()
+        half = self._halfword(pc - 2)
+        if half == _WFI or (half == _WFI_W and self._halfword(pc - 4) == _HINT_W):
+            return self.wait_for_interrupt()
+        return "halt"
+
+    def _halfword(self, addr: int) -> Optional[int]:
+        try:
+            return struct.unpack("<H", self.uc.mem_read(addr, 2))[0]
+        except UcError:
+            return None
+
+    # ---- the event register: SEV and WFE (B1.5.18, event_register.py) -------------------------
+    def _hook_sevs(self, addr: int, code: bytes) -> bool:
+        """Give each new SEV of a block about to be translated its code hook; True if it got one
+        (the block must then be translated again, with the hook, before it runs)."""
+        new = [addr + off for off in thumb_sevs(code) if addr + off not in self._sevs]
+        for a in new:
+            self._sevs.add(a)
+            self.uc.hook_add(UC_HOOK_CODE, self._on_sev, begin=a, end=a)
+        return bool(new)
+
+    def _on_hint_stop(self, uc, _user) -> bool:
+        """Unicorn stopped as if at an invalid instruction: claim the stop (True: go on) when it
+        is a WFE or a YIELD, which end just before PC (module notes). YIELD is a NOP here. A WFE
+        with the event register set clears it and goes on; one that must sleep stops the run
+        (handled as "wfe" by wait_for_event)."""
+        pc = self.reg32(A.UC_ARM_REG_PC)
+        if not self.reg32(A.UC_ARM_REG_XPSR) & EPSR_T or self.reg32(A.UC_ARM_REG_ESR) == _SYN_UNDEFINED:
+            return False
+        last = self._halfword(pc - 2)
+        hint = _HINTS_ENDING.get(last)
+        if hint is None and self._halfword(pc - 4) == _HINT_W:
+            hint = _HINTS_ENDING_W.get(last)
+        if hint is None:
+            return False
+        uc.reg_write(A.UC_ARM_REG_ESR, 0)
+        name, length = hint
+        if name == "wfe":
+            if self.exc.event:
+                self.exc.event = False
+            else:
+                self._wfe_at = pc - length
+                if self._stop_reason in (None, "interrupt"):
+                    self._stop_reason = "wfe"
+                uc.emu_stop()
+        return True
+
+    def _on_sev(self, uc, address, size, _user) -> None:
+        self.exc.event = True
+
+    def signal_event(self) -> None:
+        """An event on the core's RXEV input (an STM32 EXTI line in event mode): sets the event
+        register, and wakes a WFE at the run loop's next look."""
+        self.exc.event = True
+        if self.emulating:
+            self.request_stop("interrupt")
+
+    def wait_for_event(self, at: int) -> Optional[str]:
+        """WFE: with the event register set, clear it and go on. Else sleep, from one timed
+        peripheral event to the next, until an exception that would preempt now is pending (one
+        PRIMASK, BASEPRI or the active handlers hold back does not wake WFE, unlike WFI) or an
+        event is registered (a SEVONPEND pend, RXEV). The Cortex-M4 and M33 consume the event
+        that woke them; the Cortex-M7 keeps it registered (EVENT_KEPT_ON_WAKE). After
+        WFE_SLEEP_LIMIT events that wake nothing the core is woken anyway (a spurious wake-up,
+        which B1.5.18 allows), so a firmware that would sleep for good still runs on under the
+        run's budget, with a warning. `at`: the WFE's address."""
+        s = self.exc
+        if s.event:
+            s.event = False
+            return None
+        self.tick()
+        if self._choose() is not None and not self.reg32(A.UC_ARM_REG_XPSR) & XPSR_IT:
+            # Pending before the WFE ran (pended earlier in its block or fallen due in it: tinysim
+            # takes interrupts at block ends): on silicon it is taken first and returns to the
+            # WFE, which then finds the event its return set and goes on. Done so here too (the
+            # WFE is counted twice); inside an IT block it just wakes the WFE.
+            self.uc.reg_write(A.UC_ARM_REG_PC, at)
+            return None
+        for _ in range(WFE_SLEEP_LIMIT):
+            if self._choose() is not None:
+                return None  # its entry sets the event register again
+            if s.event:
+                s.event = self._event_kept_on_wake
+                return None
+            outcome = self.sleep_or_idle()
+            if outcome is not None:
+                return outcome
+        note = (f"the WFE at {self.firmware.symbolize(at)} slept through {WFE_SLEEP_LIMIT:,} timer "
+                "events that could not wake it (a pending interrupt that PRIMASK, BASEPRI or the "
+                "active handler's priority holds back ends WFE only with SCR.SEVONPEND set): silicon "
+                "would sleep on; tinysim woke it")
+        if note not in self.warnings:
+            self.warnings.append(note)
+        return None
 
     def wait_for_interrupt(self) -> Optional[str]:
         # WFI wakes on any pending enabled interrupt, even one PRIMASK masks (B1.5.19).

@@ -70,7 +70,7 @@ class Nvic(Peripheral):
             elif group == 1:
                 s.enabled.discard(exc)
             elif group == 2:
-                s.pending.add(exc)
+                s.pend(exc)
             elif group == 3:
                 s.pending.discard(exc)
         self.host.exceptions_changed()

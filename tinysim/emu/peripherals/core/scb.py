@@ -13,6 +13,7 @@ ICSR_NMIPENDSET = 1 << 31
 AIRCR_VECTKEY = 0x05FA
 AIRCR_SYSRESETREQ = 1 << 2
 AIRCR_VECTCLRACTIVE = 1 << 1
+SCR_SEVONPEND = 1 << 4  # B3.2.7: an exception entering the Pending state is a WFE wake-up event
 SHCSR_ENABLES = {16: 4, 17: 5, 18: 6}  # MEMFAULTENA, BUSFAULTENA, USGFAULTENA -> exception
 
 
@@ -125,6 +126,10 @@ class Scb(Peripheral):
 
     def write_SHPR3(self, value, mask):
         self._shpr_write(12, value, mask)
+
+    def write_SCR(self, value, mask):
+        self.store(0x10, value, mask)
+        self.state.sev_on_pend = bool(self.values[0x10] & SCR_SEVONPEND)
 
     def write_SHCSR(self, value, mask):
         self.store(0x24, value, mask)

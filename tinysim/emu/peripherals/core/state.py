@@ -25,6 +25,11 @@ class ExceptionState:
         self.prigroup = 0
         # Only the top `priority_bits` of each 8-bit priority field exist (STM32: 4, RM0432 §13.1).
         self.priority_mask = (0xFF << (8 - priority_bits)) & 0xFF
+        # The event register WFE consults (B1.5.18): set by SEV, exception entry and return, an
+        # external event (RXEV) and, with SCR.SEVONPEND (`sev_on_pend`), by any exception entering
+        # the Pending state, enabled or not; cleared by reset and by a WFE.
+        self.event = False
+        self.sev_on_pend = False
 
     def set_priority(self, exc: int, value: int) -> None:
         self.priority[exc] = value & self.priority_mask
@@ -45,4 +50,11 @@ class ExceptionState:
         return exc in self.pending or (exc in self.lines and exc not in self.active)
 
     def pend(self, exc: int) -> None:
+        self.note_pending(exc)
         self.pending.add(exc)
+
+    def note_pending(self, exc: int) -> None:
+        """`exc` is about to become pending (a pend bit or its line going high): with SEVONPEND,
+        entering the Pending state is a WFE wake-up event, which sets the event register."""
+        if self.sev_on_pend and not self.is_pending(exc):
+            self.event = True

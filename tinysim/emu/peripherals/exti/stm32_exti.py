@@ -9,8 +9,10 @@ and board wires ending at `exti:<pin>` (e.g. `gpio:PB0 -> exti:PC13`, an externa
 PC13). A rising (RTSR) or falling (FTSR) edge, or a write of 1 to SWIER, sets the pending bit in
 PR; a pending line unmasked in IMR raises its interrupt (`lines` param: [first, last, irq] rows,
 RM0432 Table 58). PR bits clear by writing 1. The direct and configurable lines 16..40 (PVD, RTC,
-COMP, wake-ups...) have no inputs in this model: their registers are stored. Events (EMR) wake
-nothing here (WFE is not modelled).
+COMP, wake-ups...) have no inputs in this model: their registers are stored. A line unmasked in
+EMR sends an event to the core's RXEV input on the same edges and SWIER writes, which sets the
+event register and wakes a WFE (event_register.py); whether PR is also set for an event-only
+line is not checked against the manual (it is set here).
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class Stm32Exti(Peripheral):
         if edges >> line & 1:
             self.values[0x14] |= 1 << line
             self._update_irqs()
+            self._send_events(1 << line)
 
     def _port_of(self, line: int) -> str:
         syscfg = self.host.peripheral(str(self.params["syscfg"]))
@@ -99,6 +102,7 @@ class Stm32Exti(Peripheral):
         self.store(0x10, value | self.values[0x10], mask)
         self.values[0x14] |= value & mask & self._regs[0x10].wmask
         self._update_irqs()
+        self._send_events(value & mask & self._regs[0x10].wmask)
 
     def write_PR1(self, value, mask):       # rc_w1; clearing a pending bit also clears SWIER
         self.values[0x14] &= ~(value & mask)
@@ -112,6 +116,12 @@ class Stm32Exti(Peripheral):
     def write_IMR1(self, value, mask):
         self.store(0x00, value, mask)
         self._update_irqs()
+
+    def _send_events(self, lines: int) -> None:
+        """Lines just triggered: those unmasked in EMR1 pulse the core's event input."""
+        signal = getattr(self.host, "signal_event", None)
+        if lines & self.values[0x04] and signal is not None:
+            signal()
 
     def _update_irqs(self) -> None:
         pending = self.values[0x14] & self.values[0x00]
