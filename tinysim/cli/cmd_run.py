@@ -153,6 +153,15 @@ def run(args) -> int:
         print(json.dumps(out, indent=2))
     else:
         _report(result, session, unmodelled, split)
+    return exit_code(result)
+
+
+def exit_code(result) -> int:
+    """The command's status: the firmware's own after a semihosting exit (as QEMU gives it, for
+    test firmware run in CI), else 0 when the firmware stopped, idled or printed what was waited
+    for, and 1 otherwise."""
+    if result.exit == "exit":
+        return result.exit_status & 0xFF
     return 0 if result.exit in ("halt", "idle", "until") else 1
 
 
@@ -188,7 +197,7 @@ def _report(result, session, unmodelled, split) -> None:
     elif result.message:
         console.print(f"[yellow]{_escape(result.message)}[/]")
     t = Table(title=f"{session.firmware.path.name} on {session.platform.name}", show_header=False)
-    t.add_row("exit", result.exit)
+    t.add_row("exit", result.exit if result.exit != "exit" else f"exit, status {result.exit_status}")
     t.add_row("instructions", f"{result.instructions:,}")
     t.add_row("blocks", f"{result.blocks:,}")
     m = session.machine  # device time: each clock segment the firmware set at its own clock

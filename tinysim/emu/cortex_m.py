@@ -18,7 +18,8 @@ Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins th
   block; tests/emu/test_wfe.py). SEV runs as a NOP, so each SEV gets a code hook on its own
   address (an IT-conditional one is called only when its condition passes) that sets the event
   register WFE consults (event_register.py).
-- BKPT raises interrupt 7 (the firmware's "halt" convention); SVC raises 2 with PC after it;
+- BKPT raises interrupt 7 with PC on it (the firmware's "halt" convention; BKPT #0xAB is a
+  semihosting call, semihosting.py); SVC raises 2 with PC after it;
   UDF/undefined encodings fail with UC_ERR_INSN_INVALID.
 - A fault Unicorn raises (undefined instruction, unmapped or protected access) is reported where
   it happens (it is not vectored to the firmware's HardFault handler, which on silicon usually
@@ -111,6 +112,7 @@ _HINTS_ENDING_W = {0x8002: ("wfe", 4), 0x8001: ("yield", 4)}
 # The syndrome QEMU records for an undefined instruction (syn_uncategorized: EC 0, IL 1); a WFE or
 # YIELD records none (tinysim clears the register after each, and at reset).
 _SYN_UNDEFINED = 1 << 25
+_BKPT_SEMIHOSTING = 0xBEAB  # BKPT #0xAB (A7.7.17), the Arm semihosting call
 # Timed events a WFE sleeps through, none of them waking it, before tinysim wakes it anyway.
 WFE_SLEEP_LIMIT = 10_000
 # A branch to itself, `B .`: 16-bit T2 encoding 0xE7FE, 32-bit T4 0xF7FF 0xBFFE (ARMv7-M ARM
@@ -655,7 +657,7 @@ class CortexMMachine(Machine):
                 self.uc.ctl_flush_tb()
             return None
         if reason == "bkpt":
-            return "halt"
+            return self._breakpoint()
         if reason == "svc":
             self.exc.pend(SVCALL)
             if self._choose() != SVCALL:  # SVC at equal/higher priority escalates to HardFault (B1.5.4)
@@ -676,6 +678,19 @@ class CortexMMachine(Machine):
         intno = reason.split(":")[1] if ":" in reason else reason
         self._pending_fault = self.make_fault(faults.CPU_EXCEPTION, f"CPU raised exception {intno}")
         return "fault"
+
+    def _breakpoint(self) -> Optional[str]:
+        """BKPT: #0xAB is a semihosting call (semihosting.py); any other is the firmware's halt."""
+        pc = self.reg32(A.UC_ARM_REG_PC)
+        if self._halfword(pc) != _BKPT_SEMIHOSTING:
+            return "halt"
+        value, outcome = self.semihost(self.reg32(A.UC_ARM_REG_R0), self.reg32(A.UC_ARM_REG_R1))
+        if outcome in ("exit", "idle"):
+            return outcome  # PC stays on the call: a later run makes it again
+        if value is not None:
+            self.uc.reg_write(A.UC_ARM_REG_R0, value)
+        self.uc.reg_write(A.UC_ARM_REG_PC, pc + 2)
+        return outcome
 
     def invalid_instruction_message(self) -> str:
         if not self.uc.reg_read(A.UC_ARM_REG_XPSR) >> 24 & 1:

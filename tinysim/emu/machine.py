@@ -32,6 +32,7 @@ from .memory_map import MemoryMap
 from .operating_point import OperatingPoints
 from .peripheral_host import PeripheralHost
 from .peripherals.base import Peripheral
+from .semihosting import Semihosting
 from .wires import Wires
 
 # With no timer event due, emulation still returns to Python this often, so a firmware that
@@ -55,6 +56,7 @@ class RunResult:
     fault: Optional[FaultReport] = None
     message: str = ""
     warnings: List[str] = field(default_factory=list)
+    exit_status: Optional[int] = None  # exit "exit": the status the firmware gave (semihosting)
 
     @property
     def mips(self) -> float:
@@ -66,6 +68,7 @@ class RunResult:
             "cycles": self.cycles, "wall_s": self.wall_s, "mips": self.mips, "uart": self.uart,
             "stack_peak_bytes": self.stack_peak_bytes, "message": self.message,
             "fault": self.fault.to_dict() if self.fault else None, "warnings": list(self.warnings),
+            "exit_status": self.exit_status,
         }
 
 
@@ -126,6 +129,10 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         # change): reports separate them from the cycles the core worked.
         self.idle_cycles = 0
         self.last_uart_cycles = 0
+        self.semihosting = Semihosting(self.uc, self.console_output, self.now, self.clock_hz,
+                                       self._warn_once, str(firmware.path))
+        self.exit_status: Optional[int] = None  # set by a semihosting exit (run's exit "exit")
+        self.semihosting_waits = False  # an "idle" stop at a semihosting console read
         self._stack = self._stack_region()
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT, self._on_protected)
@@ -240,6 +247,11 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         """emu_start returned on its own (e.g. WFI); returns an exit name or None to go on."""
         return "halt"
 
+    def handle_break(self) -> Optional[str]:
+        """The engine's error was the firmware's breakpoint (`_fault_from_error` gave no fault):
+        its halt, or (RISC-V) a semihosting call; an exit name or None to go on."""
+        return "halt"
+
     def interrupt_name(self, intno: int) -> str:
         return f"interrupt {intno}"
 
@@ -346,6 +358,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         if max_instructions is not None and max_instructions <= 0:
             raise EmulationError(f"max_instructions must be positive, got {max_instructions}")
         self._run_tx = bytearray()
+        self.semihosting_waits = False
         insn0, cyc0, blocks0 = c.instructions, c.cycles, self._block_total()
         c.set_budget(None if max_instructions is None else insn0 + max_instructions)
         fault, exit_name, message = None, None, ""
@@ -370,7 +383,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             counter_reason = c.stop_reason
             if error is not None and (self._stop_reason is None or self._mem_fault is not None):
                 fault = self._fault_from_error(error)
-                exit_name = "fault" if fault is not None else "halt"
+                exit_name = "fault" if fault is not None else self.handle_break()
             elif self._stop_reason is not None:
                 exit_name = self._dispatch_stop(self._stop_reason)
                 if exit_name == "fault":
@@ -397,8 +410,13 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         c.set_budget(None)
         if fault is not None:
             message = fault.format()
+        elif exit_name == "idle" and self.semihosting_waits:
+            message = ("the firmware waits for a character from the semihosting console (SYS_READC), "
+                       "which tinysim does not feed")
         elif exit_name == "idle":
             message = "the firmware is waiting for console UART input (nothing more is queued)"
+        elif exit_name == "exit":
+            message = f"the firmware exited with status {self.exit_status} (a semihosting exit call)"
         flash_note = self._flash_warning()
         if flash_note and flash_note not in self.warnings:
             self.warnings.append(flash_note)
@@ -406,6 +424,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             exit=exit_name, instructions=c.instructions - insn0, blocks=self._block_total() - blocks0,
             cycles=c.cycles - cyc0, wall_s=wall, uart=self._run_tx.decode("utf-8", "replace"),
             stack_peak_bytes=self.stack_peak_bytes(), fault=fault, message=message,
+            exit_status=self.exit_status if exit_name == "exit" else None,
             warnings=list(self.warnings),
         )
 

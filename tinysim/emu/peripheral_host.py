@@ -11,6 +11,7 @@ from unicorn import UcError
 
 from ..errors import EmulationError
 from .peripherals.base import Host, Peripheral
+from .semihosting import Exited, WaitsForInput
 
 # A core sleeping in WFI that only timers wake, at least IDLE_WAKES times and for at least
 # IDLE_SECONDS of virtual time since the last UART traffic, while a UART receive interrupt is
@@ -38,7 +39,10 @@ class PeripheralHost(Host):
                                  f"{self.console_name}; {periph.name} is the console from now on")
             self.console_name = periph.name
         self._console_spoke = True
-        b = bytes([byte])
+        self.console_output(bytes([byte]))
+
+    def console_output(self, b: bytes) -> None:
+        """Bytes of the firmware's console output: the console UART's, or semihosting's."""
         self._uart_activity()
         self.uart_out += b
         self._run_tx += b
@@ -46,6 +50,25 @@ class PeripheralHost(Host):
             cb(b)
         if self._until is not None and self._until(self._run_tx):
             self.request_stop("until")
+
+    def semihost(self, op: int, param: int) -> Tuple[Optional[int], Optional[str]]:
+        """A semihosting call (semihosting.py), made at a stop: the value for the result
+        register (None: leave it) and how the run goes on (None, "exit" or "until")."""
+        try:
+            value = self.semihosting.call(op, param)
+        except Exited as done:
+            self.exit_status = done.status
+            return None, "exit"
+        except WaitsForInput:
+            self.semihosting_waits = True
+            return None, "idle"
+        if self._until is not None and self._until(self._run_tx):
+            return value, "until"
+        return value, None
+
+    def _warn_once(self, note: str) -> None:
+        if note not in self.warnings:
+            self.warnings.append(note)
 
     def request_stop(self, reason: str) -> None:
         """Stop at the next block boundary (called from MMIO callbacks).

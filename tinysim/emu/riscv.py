@@ -6,7 +6,8 @@ the platform's timer and UART interrupts, which Unicorn does not model.
 - Interrupts are taken at block boundaries when mstatus.MIE is set and the source is enabled:
   through the Nuclei ECLIC (non-vectored: mtvec base, 64-byte aligned) when the platform has an
   `eclic` window, else through mie.MTIE/MEIE with mtvec direct/vectored modes. `mret` is Unicorn's.
-- EBREAK is the firmware's "halt"; ECALL and illegal instructions are reported as faults.
+- EBREAK is the firmware's "halt", or a semihosting call between `slli zero, zero, 0x1f` and
+  `srai zero, zero, 7` (semihosting.py); ECALL and illegal instructions are reported as faults.
 - Unicorn's cycle/instret CSRs count host-side (not deterministic) and `time` is an illegal
   instruction on this CPU model: blocks that read them are flagged in the run's warnings, and the
   fault names the CSR; firmware must use the platform's MMIO timer.
@@ -35,6 +36,9 @@ MIE_MTIE, MIE_MEIE = 1 << 7, 1 << 11
 ECLIC_TIMER = 7  # CLIC_INT_TMR (Bumblebee manual, ECLIC interrupt sources)
 TIME_CSRS = {0xC00: "cycle", 0xC01: "time", 0xC02: "instret", 0xC80: "cycleh", 0xC81: "timeh",
              0xC82: "instreth", 0xB00: "mcycle", 0xB02: "minstret", 0xB80: "mcycleh", 0xB82: "minstreth"}
+# The RISC-V semihosting call (RISC-V semihosting spec, "Semihosting trap"): slli zero, zero, 0x1f;
+# ebreak; srai zero, zero, 7 (uncompressed, so the three words can be recognised).
+_SEMIHOSTING_CALL = (0x01F01013, 0x00100073, 0x40705013)
 _DUMP = [("pc", R.UC_RISCV_REG_PC)] + [(f"x{i}", getattr(R, f"UC_RISCV_REG_X{i}")) for i in range(1, 32)] + [
     ("mstatus", R.UC_RISCV_REG_MSTATUS), ("mepc", R.UC_RISCV_REG_MEPC), ("mcause", R.UC_RISCV_REG_MCAUSE),
     ("mtvec", R.UC_RISCV_REG_MTVEC)]
@@ -223,7 +227,7 @@ class RiscvMachine(Machine):
             return None
         cause = int(reason.split(":")[1]) if reason.startswith("cause:") else -1
         if cause == 3:
-            return "halt"  # EBREAK
+            return self._ebreak(self._trap_pc)
         pc = self._trap_pc
         self.uc.reg_write(R.UC_RISCV_REG_PC, pc)  # show (and keep) the trapping instruction
         kind = faults.INVALID_INSTRUCTION if cause == 2 else (
@@ -257,6 +261,27 @@ class RiscvMachine(Machine):
             if raw[:2] == b"\x02\x90" or raw == struct.pack("<I", 0x00100073):
                 return None
         return super()._fault_from_error(err)
+
+    def handle_break(self) -> Optional[str]:
+        return self._ebreak(self.uc.reg_read(R.UC_RISCV_REG_PC))
+
+    def _ebreak(self, pc: int) -> Optional[str]:
+        """EBREAK at `pc`: a semihosting call when it sits between `slli zero, zero, 0x1f` and
+        `srai zero, zero, 7` (semihosting.py), else the firmware's halt."""
+        try:
+            around = struct.unpack("<3I", self.uc.mem_read(pc - 4, 12))
+        except Exception:  # noqa: BLE001 - an EBREAK at the edge of memory is no semihosting call
+            around = ()
+        if around != _SEMIHOSTING_CALL:
+            return "halt"
+        value, outcome = self.semihost(self.uc.reg_read(R.UC_RISCV_REG_A0), self.uc.reg_read(R.UC_RISCV_REG_A1))
+        if outcome in ("exit", "idle"):
+            self.uc.reg_write(R.UC_RISCV_REG_PC, pc)  # on the call: a later run makes it again
+            return outcome
+        if value is not None:
+            self.uc.reg_write(R.UC_RISCV_REG_A0, value)
+        self.uc.reg_write(R.UC_RISCV_REG_PC, pc + 8)  # past the closing srai (a no-op anyway)
+        return outcome
 
     def handle_clean_return(self) -> Optional[str]:
         pc = self.uc.reg_read(R.UC_RISCV_REG_PC)
