@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import importlib
 import json
-import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 from ..errors import TinysimError
 from ..report import uj
