@@ -53,6 +53,7 @@ from .peripherals.core.fpu import Fpu
 from .peripherals.core.nvic import Nvic
 from .peripherals.core.ppb import Ppb
 from .peripherals.core.cortex_m7 import CacheMaintenance, ScbM7
+from .peripherals.core.mpu import Mpu
 from .peripherals.core.scb import Scb
 from .peripherals.core.state import ExceptionState
 from .peripherals.core.systick import SysTick
@@ -163,6 +164,11 @@ class CortexMMachine(Machine):
         self.fpu = Fpu("fpu", 0xE000EF30, 0x18, host=self)
         self.ppb = Ppb("ppb", 0xE0000000, 0x100000, host=self)
         extra = [CacheMaintenance("cache_maintenance", 0xE000EF50, 0x2C, host=self)] if m7 else []
+        regions = self.platform.core.mpu_regions
+        if regions:  # ARMv8-M's PMSAv8 layout on the Cortex-M33, PMSAv7 on the M4 and M7
+            v8 = self.platform.core.cpu == "cortex-m33f"
+            extra.append(Mpu("mpu", 0xE000ED90, 0x38 if v8 else 0x2C, host=self,
+                             params={"regions": regions, "pmsa": 8 if v8 else 7}))
         return [self.scb, self.nvic, self.systick, self.dwt, self.fpu, self.ppb, *extra]
 
     def pc_reg(self) -> int:

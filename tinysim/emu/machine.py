@@ -130,7 +130,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         self.idle_cycles = 0
         self.last_uart_cycles = 0
         self.semihosting = Semihosting(self.uc, self.console_output, self.now, self.clock_hz,
-                                       self._warn_once, str(firmware.path))
+                                       self.warn, str(firmware.path))
         self.exit_status: Optional[int] = None  # set by a semihosting exit (run's exit "exit")
         self.semihosting_waits = False  # an "idle" stop at a semihosting console read
         self._stack = self._stack_region()

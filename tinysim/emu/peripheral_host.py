@@ -66,7 +66,7 @@ class PeripheralHost(Host):
             return value, "until"
         return value, None
 
-    def _warn_once(self, note: str) -> None:
+    def warn(self, note: str) -> None:
         if note not in self.warnings:
             self.warnings.append(note)
 

@@ -331,8 +331,9 @@ def _load_core(soc: _Table) -> Core:
     if "bit-band" in features and cpu not in BIT_BAND_CPUS:
         raise c.fail("features", f"'bit-band' is a Cortex-M4 option; a {cpu} has no bit-band aliases "
                                  f"(cores that can: {', '.join(BIT_BAND_CPUS)})")
+    mpu_regions = int(c.number("mpu_regions", 0, 16 if arch == "armv7m" else 0, default=0, kind=int))
     return Core(arch=arch, cpu=cpu, timing=c.get("timing", str), max_clock_hz=c.hz("max_clock_hz"),
-                features=features)
+                features=features, mpu_regions=mpu_regions)
 
 
 def _load_memories(soc: _Table) -> Tuple[Memory, ...]:

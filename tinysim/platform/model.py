@@ -48,6 +48,7 @@ class Core:
     timing: str        # cost preset name, see tinysim/cost/timing/
     max_clock_hz: int
     features: Tuple[str, ...] = ()   # capabilities from CORE_FEATURES, e.g. ("dsp", "fpv4-sp")
+    mpu_regions: int = 0             # Cortex-M MPU regions (0: no MPU); emu/peripherals/core/mpu.py
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,9 @@ class Host:
     def bus_write(self, addr: int, size: int, value: int) -> bool:  # a bus master's write; False = error
         return False
 
+    def warn(self, note: str) -> None:  # a note for the run's warnings (each text once)
+        pass
+
 
 class NullHost(Host):
     """A host for testing a peripheral alone: a settable clock, and records of what was raised."""
