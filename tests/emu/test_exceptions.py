@@ -167,6 +167,8 @@ def test_exception_from_process_stack(tmp_path):
     assert word(s, "result", 1) == 0x20004000  # the handler runs on the untouched MSP
     assert word(s, "result", 2) == 0x20002000 - 0x20  # the frame went onto PSP
     assert word(s, "result", 3) == 0x20002000  # thread SP is PSP again, frame popped
+    assert word(s, "result", 4) == 2           # CONTROL.SPSEL is back (a write in Handler mode is ignored)
+    assert word(s, "result", 5) == 0x20004000  # and MSP was left alone
 
 
 def test_it_blocks_survive_frequent_interrupts(tmp_path):

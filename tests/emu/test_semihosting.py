@@ -35,14 +35,16 @@ def _compile(cmd: list, what: str) -> None:
         raise AssertionError(done.stderr)
 
 
-def build_arm(out: Path, flash_base: int) -> Path:
-    """main.c with newlib's rdimon, as an STM32CubeIDE project links it, flash at `flash_base`."""
+def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: bool = False) -> Path:
+    """`program` with startup.c and newlib's rdimon, as an STM32CubeIDE project links them, flash
+    at `flash_base`; `hard_float`: for the Cortex-M4F's FPU (the FP registers in use)."""
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not found (install the Debian package gcc-arm-none-eabi)")
-    elf = out / f"semihost_arm_{flash_base:#x}.elf"
-    _compile(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-O1", "--specs=rdimon.specs",
+    elf = out / f"{Path(program).stem}_arm_{flash_base:#x}.elf"
+    fpu = ["-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"] if hard_float else []
+    _compile(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", *fpu, "-O1", "--specs=rdimon.specs",
               "-nostartfiles", f"-Wl,--defsym=FLASH_BASE={flash_base:#x}", "-Wl,--no-warn-rwx-segments",
-              "-T", str(SOURCES / "arm.ld"), str(SOURCES / "startup.c"), str(SOURCES / "main.c"),
+              "-T", str(SOURCES / "arm.ld"), str(SOURCES / "startup.c"), str(SOURCES / program),
               "-o", str(elf)], "newlib's rdimon (the Debian package libnewlib-arm-none-eabi)")
     return elf
 

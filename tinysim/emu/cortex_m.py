@@ -42,7 +42,7 @@ from unicorn import arm_const as A
 from ..platform import ARCHES
 from . import faults
 from .event_register import EVENT_KEPT_ON_WAKE, thumb_sevs
-from .engine_probes import INTR_UNALIGNED
+from .engine_probes import EXCLUSIVE_MONITOR, INTR_UNALIGNED, MONITOR_CLEAR
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .machine import ENGINES, Machine
 from .counter import DESCRIBE_UNMASKS
@@ -418,9 +418,18 @@ class CortexMMachine(Machine):
         s.pending.discard(exc)
         s.active.append(exc)
         s.event = True  # exception entry sets the event register (B1.5.18)
+        self._clear_exclusive()
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(cycles)
+
+    def _clear_exclusive(self) -> None:
+        """Exception entry and return clear the local exclusive monitor (A3.4.4; B1.5.6, B1.5.8
+        ClearExclusiveLocal), so a STREX after an exception fails and its loop retries. Needs
+        the engine's monitor register (third_party/unicorn/0011-*.patch); on an engine without
+        it the STREX succeeds when the word still holds what LDREX read."""
+        if EXCLUSIVE_MONITOR is not None:
+            self.uc.reg_write(EXCLUSIVE_MONITOR, MONITOR_CLEAR)
 
     def _enter_python(self, exc: int) -> None:
         uc = self.uc
@@ -506,19 +515,20 @@ class CortexMMachine(Machine):
         s.active.pop()
         control = uc.reg_read(A.UC_ARM_REG_CONTROL)
         control = (control | CONTROL_FPCA) if fp else (control & ~CONTROL_FPCA)
-        if use_psp:
-            uc.reg_write(A.UC_ARM_REG_PSP, new_sp)
-        else:
-            uc.reg_write(A.UC_ARM_REG_MSP, new_sp)
         if to_thread and use_psp:
             control |= CONTROL_SPSEL
-        uc.reg_write(A.UC_ARM_REG_CONTROL, control)
-        for r, v in zip(_FRAME_REGS[:6], words[:6]):
-            uc.reg_write(r, v)
-        # IPSR and EPSR (T, ITSTATE) from xPSR; Unicorn 2.1.4 drops the GE bits of an XPSR or
-        # APSR write, so the APSR (N Z C V Q GE) is written again through APSR_NZCVQG.
+        # IPSR and EPSR (T, ITSTATE) from xPSR first: a CONTROL.SPSEL write in Handler mode is
+        # ignored (B5.2.3 MSR; so in Unicorn), so written before, the return to a PSP thread
+        # lost SPSEL and put the process stack pointer in MSP. Unicorn 2.1.4 drops the GE bits
+        # of an XPSR or APSR write, so the APSR (N Z C V Q GE) is written again through
+        # APSR_NZCVQG. Then CONTROL (in Thread mode it swaps the banked SP as SPSEL says), then
+        # the stack pointer it selects (as native/exceptions.c does).
         uc.reg_write(A.UC_ARM_REG_XPSR, words[7] & ~XPSR_ALIGN)
         uc.reg_write(A.UC_ARM_REG_APSR_NZCVQG, words[7] & APSR_BITS)
+        uc.reg_write(A.UC_ARM_REG_CONTROL, control)
+        uc.reg_write(A.UC_ARM_REG_PSP if use_psp else A.UC_ARM_REG_MSP, new_sp)
+        for r, v in zip(_FRAME_REGS[:6], words[:6]):
+            uc.reg_write(r, v)
         uc.reg_write(A.UC_ARM_REG_SP, new_sp)
         uc.reg_write(A.UC_ARM_REG_PC, words[6] & ~1)
         self._returned()
@@ -557,6 +567,7 @@ class CortexMMachine(Machine):
 
     def _returned(self) -> None:
         self.exc.event = True  # so does exception return (B1.5.18)
+        self._clear_exclusive()
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(EXIT_CYCLES)

@@ -11,6 +11,10 @@ access (native/counter_hooks.c, it_resync).
 
 `engine_raises_unaligned`: whether the engine raises the ARMv7-M alignment UsageFault itself
 (third_party/unicorn/0007-*.patch); usage_checks.py then registers no hook for those accesses.
+
+`EXCLUSIVE_MONITOR`: the register id through which the engine's local exclusive monitor can be
+cleared (third_party/unicorn/0011-*.patch; the binding names it), or None on an engine without
+it, where a STREX after an exception may succeed (cortex_m.py, _clear_exclusive).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from unicorn import arm_const as A
 # The exception number an engine that raises the alignment fault itself hands to UC_HOOK_INTR
 # (QEMU target/arm/cpu.h EXCP_UNALIGNED; third_party/unicorn/0007-*.patch).
 INTR_UNALIGNED = 22
+EXCLUSIVE_MONITOR = getattr(A, "UC_ARM_REG_EXCLUSIVE_ADDR", None)
+MONITOR_CLEAR = 0xFFFFFFFF
 
 # The probe, assembled with arm-none-eabi-as -mthumb -mcpu=cortex-m4 -mimplicit-it=never at 0:
 #   0: movs r0, #1        6: ldrne r2, [r1]    a: cmp r0, r0    e: movs r3, #1

@@ -11,7 +11,7 @@
     .word svc_handler + 1     /* 11 */
     .bss
     .global result
-result: .space 16             /* handler LR, handler SP, PSP in handler, thread SP after */
+result: .space 24             /* handler LR, handler SP, PSP in handler; after: SP, CONTROL, MSP */
     .text
     .thumb_func
 svc_handler:
@@ -34,4 +34,8 @@ reset:
     ldr r0, =result
     mov r1, sp
     str r1, [r0, #12]
+    mrs r1, control
+    str r1, [r0, #16]
+    mrs r1, msp
+    str r1, [r0, #20]
     bkpt #0

@@ -167,16 +167,19 @@ int ts_exc_return(const ts_exc_api *a, void *uc, uint32_t exc_return)
     uint32_t new_sp = sp + size + ((words[7] & XPSR_ALIGN) ? 4 : 0);
     uint32_t control = rd(a, uc, R_CONTROL);
     control = fp ? (control | CONTROL_FPCA) : (control & ~CONTROL_FPCA);
-    wr(a, uc, use_psp ? R_PSP : R_MSP, new_sp);
     if (to_thread && use_psp)
         control |= CONTROL_SPSEL;
-    wr(a, uc, R_CONTROL, control);
-    for (int i = 0; i < 6; i++)
-        wr(a, uc, R_R0 + i, words[i]);
-    /* IPSR and EPSR (T, ITSTATE) from xPSR; Unicorn 2.1.4 drops the GE bits of an XPSR write,
-     * so the APSR (N Z C V Q GE) is written again through APSR_NZCVQG. */
+    /* IPSR and EPSR (T, ITSTATE) from xPSR first: in Handler mode a CONTROL.SPSEL write is
+     * ignored (B5.2.3 MSR; so in Unicorn), and the return to a PSP thread would lose SPSEL and
+     * write the process stack pointer into MSP. Unicorn 2.1.4 drops the GE bits of an XPSR
+     * write, so the APSR (N Z C V Q GE) is written again through APSR_NZCVQG. Then CONTROL,
+     * which in Thread mode swaps the banked SP as SPSEL says, then the stack pointer it selects. */
     wr(a, uc, R_XPSR, words[7] & ~XPSR_ALIGN);
     wr(a, uc, R_APSR_NZCVQG, words[7] & APSR_BITS);
+    wr(a, uc, R_CONTROL, control);
+    wr(a, uc, use_psp ? R_PSP : R_MSP, new_sp);
+    for (int i = 0; i < 6; i++)
+        wr(a, uc, R_R0 + i, words[i]);
     wr(a, uc, R_SP, new_sp);
     wr(a, uc, R_PC, words[6] & ~1u);
     return TS_EXC_OK;

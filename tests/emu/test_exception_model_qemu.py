@@ -1,0 +1,40 @@
+"""tinysim's ARMv7-M exception model against QEMU's, whole program: firmware/semihost/exceptions.c
+(SVC, PendSV, NMI, nesting, tail-chaining, priority order and grouping, BASEPRI, PRIMASK, STIR,
+VTOR in RAM, a thread on the process stack, lazy FP stacking, the exclusive monitor, UsageFaults
+and their escalation) prints what each scenario saw; on nucleo-l4r5zi and on QEMU's mps2-an386
+(both Cortex-M4F) the output must be the same, line for line."""
+
+from __future__ import annotations
+
+import pytest
+
+from tinysim.emu.engine_probes import EXCLUSIVE_MONITOR
+
+from test_semihosting import build_arm, run_qemu, run_tinysim  # noqa: E402 - tests/emu is on sys.path
+
+pytestmark = pytest.mark.toolchain
+
+# Exception entry and return clear the exclusive monitor only through the patched engine's
+# monitor register (third_party/unicorn/0011-*.patch); on the stock wheel this STREX succeeds.
+STREX_LINE = "strex after an exception:"
+
+
+def test_exception_model_matches_qemu(tmp_path):
+    _, r = run_tinysim(build_arm(tmp_path, 0x08000000, "exceptions.c", hard_float=True), "nucleo-l4r5zi")
+    assert (r.exit, r.exit_status) == ("exit", 0), r.message
+    qemu = run_qemu("qemu-system-arm", ["-M", "mps2-an386"],
+                    build_arm(tmp_path, 0, "exceptions.c", hard_float=True))
+    assert qemu.returncode == 0
+    expected, got = qemu.stdout.decode().splitlines(), r.uart.splitlines()
+    assert len(expected) >= 15 and expected[0].startswith("svc:")   # the program ran to its end
+    if EXCLUSIVE_MONITOR is None:
+        expected = [ln for ln in expected if not ln.startswith(STREX_LINE)]
+        got = [ln for ln in got if not ln.startswith(STREX_LINE)]
+    assert got == expected
+
+
+@pytest.mark.skipif(EXCLUSIVE_MONITOR is None, reason="needs tinysim's patched Unicorn (patch 0011, the "
+                    "exclusive monitor register): scripts/build_unicorn.sh")
+def test_strex_fails_after_an_exception(tmp_path):
+    _, r = run_tinysim(build_arm(tmp_path, 0x08000000, "exceptions.c", hard_float=True), "nucleo-l4r5zi")
+    assert f"{STREX_LINE} failed=1 word=5" in r.uart
