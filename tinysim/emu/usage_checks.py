@@ -203,6 +203,7 @@ class UsageChecks:
         # block -> (the hooked groups it was decoded for, its specs in those groups)
         self._blocks: Dict[Tuple[int, int], Tuple[frozenset, List[Spec]]] = {}
         self._hooks: Dict[int, Tuple[_Check, int, str]] = {}  # insn address -> (struct, handle, group)
+        self._retired: List[_Check] = []  # dropped checks: stale translations may still call them
         self.pending: Optional[PendingFault] = None
         self._protected: List[Tuple[int, int, int]] = []  # (page, size, perms) to restore
 
@@ -285,20 +286,27 @@ class UsageChecks:
 
     def set_groups(self, unalign_trp: bool, div0_trp: bool) -> bool:
         """CCR.UNALIGN_TRP / DIV_0_TRP changed: add or drop those checks. True if hooks were
-        added (the translated code must then be flushed)."""
+        added or dropped: the translated code must then be flushed, in both cases. On the patched
+        engine a dropped check was still called from blocks translated while it existed, after
+        uc_hook_del: a DIV_0_TRP cleared again still trapped (q = 7 where QEMU gives 0), or the
+        freed check crashed the process (tests/emu/test_exception_model_qemu.py). The dropped
+        checks' structures are kept alive as well."""
         groups = {"always"} | ({"unalign_trp"} if unalign_trp else set()) | ({"div0_trp"} if div0_trp else set())
         if groups == self.groups:
             return False
-        for addr, (_k, handle, group) in list(self._hooks.items()):
+        dropped = False
+        for addr, (k, handle, group) in list(self._hooks.items()):
             if group not in groups:
                 self._uclib.uc_hook_del(self.uc._uch, ctypes.c_size_t(handle))
+                self._retired.append(k)
                 del self._hooks[addr]
+                dropped = True
         self.groups = groups
         self._hooked = self._hooked_groups()
         added = False
         for addr, size in list(self._blocks):
             added |= self.inspect(addr, size)
-        return added
+        return added or dropped
 
     @property
     def n_hooks(self) -> int:

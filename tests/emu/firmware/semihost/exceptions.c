@@ -21,6 +21,7 @@
 #define CPACR REG(0xE000ED88)
 #define FPCCR REG(0xE000EF34)
 #define NVIC_ISER REG(0xE000E100)
+#define NVIC_ICER REG(0xE000E180)
 #define NVIC_ISPR REG(0xE000E200)
 #define NVIC_ICPR REG(0xE000E280)
 #define NVIC_IABR REG(0xE000E300)
@@ -46,12 +47,13 @@ static inline uint32_t get_ipsr(void) { uint32_t v; __asm volatile("mrs %0, ipsr
 static inline void set_basepri(uint32_t v) { __asm volatile("msr basepri, %0\n isb" ::"r"(v) : "memory"); }
 
 /* ---- SVC: the handler reads the caller's r0-r3 from the frame and answers in r0 ---- */
-volatile uint32_t svc_seen[4];
+volatile uint32_t svc_seen[4], svc_xpsr;
 __attribute__((naked)) void SVC_Handler(void) {
     __asm volatile(
         "tst lr, #4\n ite eq\n mrseq r0, msp\n mrsne r0, psp\n"
         "ldr r1, =svc_seen\n ldm r0, {r2, r3, r12}\n stm r1, {r2, r3, r12}\n"
         "ldr r2, [r0, #12]\n str r2, [r1, #12]\n"
+        "ldr r2, [r0, #28]\n ldr r1, =svc_xpsr\n str r2, [r1]\n"
         "ldr r2, [r0, #24]\n ldrb r2, [r2, #-2]\n"     /* the SVC's immediate, from the stacked PC */
         "add r2, r2, #100\n str r2, [r0]\n bx lr\n");   /* r0 on return: 100 + immediate */
 }
@@ -62,7 +64,7 @@ static uint32_t svc7(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
 }
 
 /* ---- IRQs: each logs its letter; IRQ0 pends others from inside ---- */
-volatile int irq0_pends;
+volatile int irq0_pends, irq2_pends_irq3;
 void IRQ0_Handler(void) {
     note('a');
     if (irq0_pends & 1) { NVIC_ISPR = 1u << 1; isb(); }   /* higher priority: nests */
@@ -75,7 +77,19 @@ void IRQ1_Handler(void) {
     note_hex(NVIC_IABR);                                  /* the active IRQs */
     note_hex(ICSR >> 11 & 1);
 }
-void IRQ2_Handler(void) { note('c'); }
+volatile uint32_t icsr_seen;
+volatile int irq2_calls_svc;
+static uint32_t svc7(uint32_t a, uint32_t b, uint32_t c, uint32_t d);
+void IRQ2_Handler(void) {
+    note('c');
+    if (irq2_pends_irq3) {                                /* lower priority: stays pending */
+        NVIC_ISPR = 1u << 3;
+        isb();
+        icsr_seen = ICSR;
+    }
+    if (irq2_calls_svc)                                   /* SVCall (priority 0) nests */
+        note(svc7(1, 2, 3, 4) == 107 ? 'S' : 's');
+}
 volatile int irq3_uses_fp;
 volatile float fp_in = 1.5f, handler_result;
 volatile uint32_t fpca_in_handler;
@@ -145,6 +159,17 @@ __attribute__((noinline)) static uint32_t unaligned_ldrd(volatile uint8_t *p) {
     return lo ^ hi;
 }
 __attribute__((noinline)) static int divide(volatile int a, volatile int b) { return a / b; }
+__attribute__((noinline)) static uint32_t unaligned_ldr(volatile uint8_t *p) {
+    uint32_t v;
+    __asm volatile("ldr %0, [%1]" : "=r"(v) : "r"(p) : "memory");
+    return v;
+}
+
+/* an SVC with SP at 4 mod 8: the frame is padded (stacked xPSR bit 9) and SP comes back */
+__attribute__((naked)) static uint32_t svc_sp_misaligned(void) {
+    __asm volatile("push {r4, lr}\n mov r4, sp\n sub sp, #4\n svc #3\n mov r0, sp\n add sp, #4\n"
+                   "sub r0, r4, r0\n pop {r4, pc}\n");
+}
 
 static uint32_t ram_vectors[16 + 4] __attribute__((aligned(128)));
 static void ram_irq2(void) { note('R'); }
@@ -273,5 +298,75 @@ int main(void) {
     printf("escalated: exc=%lu cfsr=%08lx hfsr=%08lx\n", (unsigned long)fault_exc,
            (unsigned long)fault_cfsr, (unsigned long)fault_hfsr);
     CCR &= ~(1u << 4);
+
+    /* DIV_0_TRP clear: a division by zero gives 0; UNALIGN_TRP: an unaligned LDR faults */
+    printf("div0 untrapped: q=%d\n", divide(7, 0));
+    SHCSR |= 1u << 18;
+    CCR |= 1u << 3;
+    fault_exc = 0;
+    unaligned_ldr(bytes + 1);
+    printf("unalign_trp: exc=%lu cfsr=%08lx\n", (unsigned long)fault_exc, (unsigned long)fault_cfsr);
+    CCR &= ~(1u << 3);
+    printf("unaligned ldr: %08lx\n", (unsigned long)unaligned_ldr(bytes + 1));
+
+    /* priorities back to distinct groups: IRQ0 0x80, IRQ1 0x40, IRQ2 0x80, IRQ3 0xC0 */
+    NVIC_IPR(0) = 0x80; NVIC_IPR(1) = 0x40; NVIC_IPR(2) = 0x80; NVIC_IPR(3) = 0xC0;
+
+    /* a disabled IRQ stays pending; enabling it takes it at once */
+    NVIC_ICER = 1u << 2;
+    NVIC_ISPR = 1u << 2;
+    isb();
+    note('-');
+    NVIC_ISER = 1u << 2;
+    isb();
+    note('-');
+    show("enable");
+
+    /* FAULTMASK holds back IRQ1 too */
+    __asm volatile("cpsid f" ::: "memory");
+    NVIC_ISPR = 1u << 1;
+    isb();
+    note('-');
+    __asm volatile("cpsie f\n isb" ::: "memory");
+    show("faultmask");
+
+    /* BASEPRI_MAX only raises the priority: 0xC0 over 0x80 is ignored, 0x40 is taken */
+    set_basepri(0x80);
+    uint32_t bp1, bp2;
+    __asm volatile("msr basepri_max, %1\n isb\n mrs %0, basepri" : "=r"(bp1) : "r"(0xC0) : "memory");
+    __asm volatile("msr basepri_max, %1\n isb\n mrs %0, basepri" : "=r"(bp2) : "r"(0x40) : "memory");
+    set_basepri(0);
+    printf("basepri_max: %02lx %02lx\n", (unsigned long)bp1, (unsigned long)bp2);
+
+    /* ICSR in a handler with a lower-priority IRQ pending: VECTACTIVE, VECTPENDING, ISRPENDING */
+    irq2_pends_irq3 = 1;
+    NVIC_ISPR = 1u << 2;
+    isb();
+    irq2_pends_irq3 = 0;
+    show("icsr handlers");
+    printf("icsr: active=%lu pending=%lu isrpending=%lu rettobase=%lu\n", (unsigned long)(icsr_seen & 0x1FF),
+           (unsigned long)(icsr_seen >> 12 & 0x1FF), (unsigned long)(icsr_seen >> 22 & 1),
+           (unsigned long)(icsr_seen >> 11 & 1));
+
+    /* SVC from an IRQ handler nests (SVCall 0x00 is above 0x80) */
+    irq2_calls_svc = 1;
+    NVIC_ISPR = 1u << 2;
+    isb();
+    irq2_calls_svc = 0;
+    show("svc in irq");
+
+    /* PENDSVCLR takes back a pend PRIMASK held */
+    __asm volatile("cpsid i" ::: "memory");
+    ICSR = 1u << 28;
+    isb();
+    ICSR = 1u << 27;
+    __asm volatile("cpsie i\n isb" ::: "memory");
+    note('-');
+    show("pendsvclr");
+
+    /* stack alignment on entry */
+    uint32_t restored = svc_sp_misaligned();
+    printf("sp misaligned: restored=%lu padded=%lu\n", (unsigned long)restored,
+           (unsigned long)(svc_xpsr >> 9 & 1));
     return 0;
 }
