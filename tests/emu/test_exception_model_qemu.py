@@ -1,8 +1,9 @@
-"""tinysim's ARMv7-M exception model against QEMU's, whole program: firmware/semihost/exceptions.c
+"""tinysim's exception models against QEMU's, whole program. ARMv7-M: firmware/semihost/exceptions.c
 (SVC, PendSV, NMI, nesting, tail-chaining, priority order and grouping, BASEPRI, PRIMASK, STIR,
 VTOR in RAM, a thread on the process stack, lazy FP stacking, the exclusive monitor, UsageFaults
 and their escalation) prints what each scenario saw; on nucleo-l4r5zi and on QEMU's mps2-an386
-(both Cortex-M4F) the output must be the same, line for line."""
+(both Cortex-M4F) the output must be the same, line for line. RISC-V: machine-mode traps
+(firmware/semihost/rv_traps.c) on gd32vf103-longan and QEMU's virt."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from tinysim.emu.engine_probes import EXCLUSIVE_MONITOR
 
-from test_semihosting import build_arm, run_qemu, run_tinysim  # noqa: E402 - tests/emu is on sys.path
+from test_semihosting import build_arm, build_riscv, run_qemu, run_tinysim  # noqa: E402 - tests/emu is on sys.path
 
 pytestmark = pytest.mark.toolchain
 
@@ -38,3 +39,15 @@ def test_exception_model_matches_qemu(tmp_path):
 def test_strex_fails_after_an_exception(tmp_path):
     _, r = run_tinysim(build_arm(tmp_path, 0x08000000, "exceptions.c", hard_float=True), "nucleo-l4r5zi")
     assert f"{STREX_LINE} failed=1 word=5" in r.uart
+
+
+def test_riscv_machine_mode_traps_match_qemu(tmp_path):
+    """firmware/semihost/rv_traps.c: ECALL into the firmware's mtvec handler (an RTOS's system
+    call), mcause, mepc, mstatus MIE/MPIE/MPP, MRET; gd32vf103-longan against QEMU's virt."""
+    _, r = run_tinysim(build_riscv(tmp_path, 0x08000000, 0x20000000, "rv_traps.c"), "gd32vf103-longan")
+    assert (r.exit, r.exit_status) == ("exit", 0), r.message
+    qemu = run_qemu("qemu-system-riscv32", ["-M", "virt", "-bios", "none"],
+                    build_riscv(tmp_path, 0x80000000, 0x80100000, "rv_traps.c"))
+    assert qemu.returncode == 0
+    assert r.uart == qemu.stdout.decode()
+    assert r.uart.startswith("ecall: a0=42 mcause=11 mepc=the_ecall+0")

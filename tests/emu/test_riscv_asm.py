@@ -32,6 +32,20 @@ def test_ecall_is_reported_as_a_fault(tmp_path):
     assert r.fault.pc == r.fault.registers["pc"] == 0x08000004
 
 
+def test_ecall_traps_to_the_firmware_handler(tmp_path):
+    from tinysim.pipeline.session import build_session
+    elf = build("rv_ecall_trap", tmp_path)
+    s = build_session(elf, BOARD)
+    r = s.run(max_instructions=1000)
+    assert r.exit == "halt", r.message
+    reg = s.machine.register_dump()
+    assert reg["a0"] == 105
+    assert reg["s1"] == 11                                 # environment call from M-mode
+    assert reg["s2"] == s.firmware.symbol("the_ecall")     # mepc: the ECALL itself
+    assert reg["s3"] & 0x88 == 0x80                        # in the handler: MIE 0, MPIE 1
+    assert reg["s4"] & 0x8                                 # after MRET: MIE back
+
+
 def test_time_csr_read_is_flagged(tmp_path):
     # Unicorn's RV32 model has no `time` CSR: the read traps, and both the warning and the
     # fault say what to use instead.

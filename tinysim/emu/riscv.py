@@ -7,7 +7,8 @@ the platform's timer and UART interrupts, which Unicorn does not model.
   through the Nuclei ECLIC (non-vectored: mtvec base, 64-byte aligned) when the platform has an
   `eclic` window, else through mie.MTIE/MEIE with mtvec direct/vectored modes. `mret` is Unicorn's.
 - EBREAK is the firmware's "halt", or a semihosting call between `slli zero, zero, 0x1f` and
-  `srai zero, zero, 7` (semihosting.py); ECALL and illegal instructions are reported as faults.
+  `srai zero, zero, 7` (semihosting.py). ECALL traps to the firmware's mtvec handler (mcause 11)
+  once it has one; before that, and for illegal instructions, the run stops with a fault.
 - Unicorn's cycle/instret CSRs count host-side (not deterministic) and `time` is an illegal
   instruction on this CPU model: blocks that read them are flagged in the run's warnings, and the
   fault names the CSR; firmware must use the platform's MMIO timer.
@@ -194,25 +195,42 @@ class RiscvMachine(Machine):
         code = self._choose()
         if code is None:
             return False
+        self._trap(self.uc.reg_read(R.UC_RISCV_REG_PC), code, interrupt=True)
+        return True
+
+    def _trap(self, pc: int, code: int, interrupt: bool) -> None:
+        """Machine-mode trap entry (privileged spec 3.1.6-3.1.7, 3.1.15-3.1.16): mepc = pc,
+        mcause, mstatus.MPIE = MIE, MIE = 0, MPP = machine, PC = the mtvec target."""
         uc = self.uc
-        pc = uc.reg_read(R.UC_RISCV_REG_PC)
         mstatus = uc.reg_read(R.UC_RISCV_REG_MSTATUS)
         mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE)) | (MSTATUS_MPIE if mstatus & MSTATUS_MIE else 0)
         mstatus |= 3 << 11  # MPP = machine
         mtvec = uc.reg_read(R.UC_RISCV_REG_MTVEC)
-        if self._eclic() is not None:
-            target = mtvec & ~0x3F  # ECLIC non-vectored (mtvec mode 3)
+        if interrupt and self._eclic() is not None or not interrupt and mtvec & 3 == 3:
+            target = mtvec & ~0x3F  # ECLIC mode (mtvec mode 3): non-vectored interrupts, exceptions
             # ECLIC mcause also mirrors MPIE (bit 27) and MPP (bits 29:28) (Bumblebee manual "mcause").
-            mcause = 0x80000000 | (3 << 28) | ((1 << 27) if mstatus & MSTATUS_MPIE else 0) | code
-        else:
+            mcause = (0x80000000 if interrupt else 0) | (3 << 28) | \
+                ((1 << 27) if mstatus & MSTATUS_MPIE else 0) | code
+        elif interrupt:
             mcause = 0x80000000 | code
             target = (mtvec & ~3) + (4 * code if mtvec & 3 == 1 else 0)
+        else:
+            mcause, target = code, mtvec & ~3  # exceptions go to the base in vectored mode too
         uc.reg_write(R.UC_RISCV_REG_MEPC, pc)
         uc.reg_write(R.UC_RISCV_REG_MCAUSE, mcause)
         uc.reg_write(R.UC_RISCV_REG_MSTATUS, mstatus)
         uc.reg_write(R.UC_RISCV_REG_PC, target)
         if self.counter is not None:
             self.counter.note_transfer()
+
+    def _ecall_handled(self, pc: int) -> bool:
+        """ECALL (an RTOS's system call or yield, e.g. FreeRTOS's portYIELD): a machine-mode
+        environment call trap (mcause 11) when mtvec points into the platform's memory; with no
+        handler installed it stays a fault, where silicon would jump to a reset-value mtvec."""
+        target = self.uc.reg_read(R.UC_RISCV_REG_MTVEC) & ~3
+        if target == 0 or self.platform.region_of(target) is None:
+            return False
+        self._trap(pc, 11, interrupt=False)
         return True
 
     # ---- stops ---------------------------------------------------------------------------------
@@ -228,6 +246,8 @@ class RiscvMachine(Machine):
         cause = int(reason.split(":")[1]) if reason.startswith("cause:") else -1
         if cause == 3:
             return self._ebreak(self._trap_pc)
+        if cause in (8, 11) and self._ecall_handled(self._trap_pc):
+            return None
         pc = self._trap_pc
         self.uc.reg_write(R.UC_RISCV_REG_PC, pc)  # show (and keep) the trapping instruction
         kind = faults.INVALID_INSTRUCTION if cause == 2 else (
