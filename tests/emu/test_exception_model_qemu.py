@@ -1,8 +1,9 @@
 """tinysim's exception models against QEMU's, whole program. ARMv7-M: firmware/semihost/exceptions.c
 (SVC, PendSV, NMI, nesting, tail-chaining, priority order and grouping, BASEPRI, PRIMASK, STIR,
 VTOR in RAM, a thread on the process stack, lazy FP stacking, the exclusive monitor, UsageFaults
-and their escalation) prints what each scenario saw; on nucleo-l4r5zi and on QEMU's mps2-an386
-(both Cortex-M4F) the output must be the same, line for line. RISC-V: machine-mode traps
+and their escalation) prints what each scenario saw, and rtos.c switches two FP-using tasks on
+the process stack with PendSV; on nucleo-l4r5zi and on QEMU's mps2-an386 (both Cortex-M4F) the
+output must be the same, line for line. RISC-V: machine-mode traps
 (firmware/semihost/rv_traps.c) on gd32vf103-longan and QEMU's virt."""
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ def test_strex_fails_after_an_exception(tmp_path):
     assert f"{STREX_LINE} failed=1 word=5" in r.uart
 
 
+def test_context_switching_kernel_matches_qemu(tmp_path):
+    """firmware/semihost/rtos.c: two tasks on the process stack, switched by PendSV as
+    FreeRTOS's Cortex-M4F port does (r4-r11, s16-s31 when EXC_RETURN says FP, PSP swap)."""
+    _, r = run_tinysim(build_arm(tmp_path, 0x08000000, "rtos.c", hard_float=True), "nucleo-l4r5zi")
+    assert (r.exit, r.exit_status) == ("exit", 0), r.message
+    qemu = run_qemu("qemu-system-arm", ["-M", "mps2-an386"], build_arm(tmp_path, 0, "rtos.c", hard_float=True))
+    assert qemu.returncode == 0
+    assert r.uart == qemu.stdout.decode()
+    assert "task 1: acc=" in r.uart and "keep=1000" in r.uart   # s16 survived each switch
 def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     """firmware/semihost/rv_traps.c: ECALL into the firmware's mtvec handler (an RTOS's system
     call), mcause, mepc, mstatus MIE/MPIE/MPP, MRET; gd32vf103-longan against QEMU's virt."""
