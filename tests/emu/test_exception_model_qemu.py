@@ -3,7 +3,8 @@
 VTOR in RAM, a thread on the process stack, lazy FP stacking, the exclusive monitor, UsageFaults
 and their escalation) prints what each scenario saw, and rtos.c switches two FP-using tasks on
 the process stack with PendSV; on nucleo-l4r5zi and on QEMU's mps2-an386 (both Cortex-M4F) the
-output must be the same, line for line. RISC-V: machine-mode traps
+output must be the same, line for line; and the same programs built for the Cortex-M33F on
+nucleo-u575zi-q against QEMU's mps2-an505. RISC-V: machine-mode traps
 (firmware/semihost/rv_traps.c) on gd32vf103-longan and QEMU's virt."""
 
 from __future__ import annotations
@@ -21,14 +22,24 @@ pytestmark = pytest.mark.toolchain
 STREX_LINE = "strex after an exception:"
 
 
-def test_exception_model_matches_qemu(tmp_path):
-    _, r = run_tinysim(build_arm(tmp_path, 0x08000000, "exceptions.c", hard_float=True), "nucleo-l4r5zi")
+# (board, QEMU machine, -mcpu, where the board's flash and SRAM are, where QEMU's are)
+CORES = {"cortex-m4": ("nucleo-l4r5zi", "mps2-an386", (0x08000000, 0x20000000), (0, 0x20000000)),
+         "cortex-m33": ("nucleo-u575zi-q", "mps2-an505", (0x08000000, 0x20000000), (0x10000000, 0x38000000))}
+
+
+def run_both(tmp_path, program: str, cpu: str):
+    board, machine, here, there = CORES[cpu]
+    _, r = run_tinysim(build_arm(tmp_path, here[0], program, True, cpu, here[1]), board)
     assert (r.exit, r.exit_status) == ("exit", 0), r.message
-    qemu = run_qemu("qemu-system-arm", ["-M", "mps2-an386"],
-                    build_arm(tmp_path, 0, "exceptions.c", hard_float=True))
+    qemu = run_qemu("qemu-system-arm", ["-M", machine], build_arm(tmp_path, there[0], program, True, cpu, there[1]))
     assert qemu.returncode == 0
-    expected, got = qemu.stdout.decode().splitlines(), r.uart.splitlines()
-    assert len(expected) >= 15 and expected[0].startswith("svc:")   # the program ran to its end
+    return r.uart, qemu.stdout.decode()
+
+
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_exception_model_matches_qemu(tmp_path, cpu):
+    got, expected = (text.splitlines() for text in run_both(tmp_path, "exceptions.c", cpu))
+    assert len(expected) >= 30 and expected[0].startswith("svc:")   # the program ran to its end
     if EXCLUSIVE_MONITOR is None:
         expected = [ln for ln in expected if not ln.startswith(STREX_LINE)]
         got = [ln for ln in got if not ln.startswith(STREX_LINE)]
@@ -42,15 +53,15 @@ def test_strex_fails_after_an_exception(tmp_path):
     assert f"{STREX_LINE} failed=1 word=5" in r.uart
 
 
-def test_context_switching_kernel_matches_qemu(tmp_path):
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_context_switching_kernel_matches_qemu(tmp_path, cpu):
     """firmware/semihost/rtos.c: two tasks on the process stack, switched by PendSV as
     FreeRTOS's Cortex-M4F port does (r4-r11, s16-s31 when EXC_RETURN says FP, PSP swap)."""
-    _, r = run_tinysim(build_arm(tmp_path, 0x08000000, "rtos.c", hard_float=True), "nucleo-l4r5zi")
-    assert (r.exit, r.exit_status) == ("exit", 0), r.message
-    qemu = run_qemu("qemu-system-arm", ["-M", "mps2-an386"], build_arm(tmp_path, 0, "rtos.c", hard_float=True))
-    assert qemu.returncode == 0
-    assert r.uart == qemu.stdout.decode()
-    assert "task 1: acc=" in r.uart and "keep=1000" in r.uart   # s16 survived each switch
+    got, expected = run_both(tmp_path, "rtos.c", cpu)
+    assert got == expected
+    assert "task 1: acc=" in got and "keep=1000" in got   # s16 survived each switch
+
+
 def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     """firmware/semihost/rv_traps.c: ECALL into the firmware's mtvec handler (an RTOS's system
     call), mcause, mepc, mstatus MIE/MPIE/MPP, MRET; gd32vf103-longan against QEMU's virt."""

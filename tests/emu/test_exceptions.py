@@ -270,3 +270,12 @@ def test_exception_return_with_no_active_exception_is_a_fault(tmp_path):
     assert r.exit == "fault" and r.fault.kind == "bad-exception-return", (r.exit, r.message)
     assert "0xfffffff9" in r.message and "none" in r.message
     assert r.fault.pc == s.firmware.symbol("reset") & ~1 and r.fault.where.startswith("reset")
+
+
+@pytest.mark.parametrize("board, vtor", [("nucleo-l4r5zi", 0), ("nucleo-u575zi-q", 0x08000000),
+                                         ("nucleo-h7a3zi-q", 0x08000000)])
+def test_vtor_reset_value(tmp_path, board, vtor):
+    # the Cortex-M4 resets VTOR to 0 (the STM32L4's boot alias shows the flash there); the M7 and
+    # M33 take it from the boot address the SoC drives (flash by default on the H7 and U5)
+    s = build_session(build("exceptions", tmp_path), board)
+    assert s.machine.scb.read(0x08, 4) == vtor

@@ -35,15 +35,18 @@ def _compile(cmd: list, what: str) -> None:
         raise AssertionError(done.stderr)
 
 
-def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: bool = False) -> Path:
+def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: bool = False,
+              cpu: str = "cortex-m4", ram_base: int = 0x20000000) -> Path:
     """`program` with startup.c and newlib's rdimon, as an STM32CubeIDE project links them, flash
-    at `flash_base`; `hard_float`: for the Cortex-M4F's FPU (the FP registers in use)."""
+    at `flash_base`; `hard_float`: for the core's single-precision FPU (FP registers in use)."""
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not found (install the Debian package gcc-arm-none-eabi)")
-    elf = out / f"{Path(program).stem}_arm_{flash_base:#x}.elf"
-    fpu = ["-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"] if hard_float else []
-    _compile(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", *fpu, "-O1", "--specs=rdimon.specs",
-              "-nostartfiles", f"-Wl,--defsym=FLASH_BASE={flash_base:#x}", "-Wl,--no-warn-rwx-segments",
+    elf = out / f"{Path(program).stem}_{cpu}_{flash_base:#x}.elf"
+    fpu = ["-mfpu=" + ("fpv5-sp-d16" if cpu == "cortex-m33" else "fpv4-sp-d16"), "-mfloat-abi=hard"] \
+        if hard_float else []
+    _compile(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", *fpu, "-O1", "--specs=rdimon.specs",
+              "-nostartfiles", f"-Wl,--defsym=FLASH_BASE={flash_base:#x}",
+              f"-Wl,--defsym=RAM_BASE={ram_base:#x}", "-Wl,--no-warn-rwx-segments",
               "-T", str(SOURCES / "arm.ld"), str(SOURCES / "startup.c"), str(SOURCES / program),
               "-o", str(elf)], "newlib's rdimon (the Debian package libnewlib-arm-none-eabi)")
     return elf

@@ -97,6 +97,11 @@ CONTROL_SPSEL, CONTROL_FPCA = 2, 4
 # FPU, about 17 more cycles then (one per word stored; Arm Application Note 298, from memory,
 # not charged here); the unstacking of a saved FP frame costs about as much again (not charged).
 ENTRY_CYCLES, EXIT_CYCLES, TAIL_CHAIN_CYCLES = 12, 12, 6
+# Cores whose VTOR resets to the boot address (an input of the core the SoC drives: INITVTOR on
+# the Cortex-M7, INITSVTOR/INITNSVTOR on the M33; ST's BOOT_ADD0 / NSBOOTADD0 option bytes, by
+# default the flash, on the STM32H7 and U5; from memory). The Cortex-M4's VTOR resets to 0, where
+# the STM32L4's boot alias shows the flash.
+VTOR_AT_BOOT_ADDRESS = ("cortex-m7", "cortex-m33f")
 
 _FRAME_REGS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3,
                A.UC_ARM_REG_R12, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC, A.UC_ARM_REG_XPSR)
@@ -215,6 +220,8 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_LR, 0xFFFFFFFF)
         uc.reg_write(A.UC_ARM_REG_PC, pc & ~1)
         uc.reg_write(A.UC_ARM_REG_ESR, 0)
+        if self.platform.core.cpu in VTOR_AT_BOOT_ADDRESS:
+            self.scb.values[0x08] = base & 0xFFFFFF80
 
     # ---- UsageFaults Unicorn does not raise (usage_checks.py) ----------------------------------
     def inspect_block(self, addr: int, size: int) -> int:
