@@ -3,8 +3,9 @@
 VTOR in RAM, a thread on the process stack, lazy FP stacking, the exclusive monitor, UsageFaults
 and their escalation) prints what each scenario saw, and rtos.c switches two FP-using tasks on
 the process stack with PendSV; on nucleo-l4r5zi and on QEMU's mps2-an386 (both Cortex-M4F) the
-output must be the same, line for line; and the same programs built for the Cortex-M33F on
-nucleo-u575zi-q against QEMU's mps2-an505. RISC-V: machine-mode traps
+output must be the same, line for line; and the same programs built for the Cortex-M7 on
+nucleo-h7a3zi-q against QEMU's mps2-an500 and for the Cortex-M33F on nucleo-u575zi-q against
+mps2-an505. RISC-V: machine-mode traps
 (firmware/semihost/rv_traps.c) on gd32vf103-longan and QEMU's virt."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ STREX_LINE = "strex after an exception:"
 
 # (board, QEMU machine, -mcpu, where the board's flash and SRAM are, where QEMU's are)
 CORES = {"cortex-m4": ("nucleo-l4r5zi", "mps2-an386", (0x08000000, 0x20000000), (0, 0x20000000)),
+         "cortex-m7": ("nucleo-h7a3zi-q", "mps2-an500", (0x08000000, 0x20000000), (0, 0x20000000)),
          "cortex-m33": ("nucleo-u575zi-q", "mps2-an505", (0x08000000, 0x20000000), (0x10000000, 0x38000000))}
 
 

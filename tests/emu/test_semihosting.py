@@ -42,7 +42,7 @@ def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: b
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not found (install the Debian package gcc-arm-none-eabi)")
     elf = out / f"{Path(program).stem}_{cpu}_{flash_base:#x}.elf"
-    fpu = ["-mfpu=" + ("fpv5-sp-d16" if cpu == "cortex-m33" else "fpv4-sp-d16"), "-mfloat-abi=hard"] \
+    fpu = ["-mfpu=" + ("fpv4-sp-d16" if cpu == "cortex-m4" else "fpv5-sp-d16"), "-mfloat-abi=hard"] \
         if hard_float else []
     _compile(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", *fpu, "-O1", "--specs=rdimon.specs",
               "-nostartfiles", f"-Wl,--defsym=FLASH_BASE={flash_base:#x}",
