@@ -53,7 +53,8 @@ class PeripheralHost(Host):
 
     def semihost(self, op: int, param: int) -> Tuple[Optional[int], Optional[str]]:
         """A semihosting call (semihosting.py), made at a stop: the value for the result
-        register (None: leave it) and how the run goes on (None, "exit" or "until")."""
+        register (None: leave it) and how the run goes on (None to go on, "exit", "idle" at a
+        console read nothing answers, "until")."""
         try:
             value = self.semihosting.call(op, param)
         except Exited as done:

@@ -206,7 +206,7 @@ class RiscvMachine(Machine):
         mstatus = (mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE)) | (MSTATUS_MPIE if mstatus & MSTATUS_MIE else 0)
         mstatus |= 3 << 11  # MPP = machine
         mtvec = uc.reg_read(R.UC_RISCV_REG_MTVEC)
-        if interrupt and self._eclic() is not None or not interrupt and mtvec & 3 == 3:
+        if (interrupt and self._eclic() is not None) or (not interrupt and mtvec & 3 == 3):
             target = mtvec & ~0x3F  # ECLIC mode (mtvec mode 3): non-vectored interrupts, exceptions
             # ECLIC mcause also mirrors MPIE (bit 27) and MPP (bits 29:28) (Bumblebee manual "mcause").
             mcause = (0x80000000 if interrupt else 0) | (3 << 28) | \
