@@ -74,3 +74,21 @@ def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     assert qemu.returncode == 0
     assert r.uart == qemu.stdout.decode()
     assert r.uart.startswith("ecall: a0=42 mcause=11 mepc=the_ecall+0")
+
+
+@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c"])
+def test_same_run_in_every_hook_mode(tmp_path, program):
+    """The programs above make every exception path run in each counting mode the tools use:
+    the exact D-cache's memory hooks (the default, as these programs never time themselves),
+    none, data-region counting and the hooked stack guard. Output and instruction count agree."""
+    from tinysim.pipeline.session import Session
+    elf = build_arm(tmp_path, 0x08000000, program, hard_float=True)
+    modes = {"default": {}, "nodata": {"counter_overrides": {"dcache": None}},
+             "count_data": {"count_data": True},
+             "guard_hook": {"counter_overrides": {"stack_guard_mode": "hook"}}}
+    runs = {}
+    for mode, kwargs in modes.items():
+        r = Session(elf, "nucleo-l4r5zi", **kwargs).run(max_instructions=5_000_000)
+        runs[mode] = (r.exit, r.exit_status, r.instructions, r.uart)
+    assert len(set(runs.values())) == 1, {m: v[:3] for m, v in runs.items()}
+    assert runs["default"][:2] == ("exit", 0)
