@@ -6,8 +6,8 @@
  *  3  an IT-conditional SEV whose condition fails sets nothing: the WFE sleeps to tick 3       -> 3
  *  4  PRIMASK set, SCR.SEVONPEND set: SysTick entering Pending wakes WFE, its handler waits    -> 3
  *  5  ... and SysTick is pending (ICSR.PENDSTSET)                                              -> 1
- *  6  PENDSTSET after the pend is cleared and WFE runs again: a Cortex-M4 consumed the waking
- *     event, so it sleeps to the next pend (1); a Cortex-M7 kept it and goes on (0)
+ *  6  PENDSTSET after the pend is cleared and WFE runs again: a Cortex-M4 or M33 consumed the
+ *     waking event, so it sleeps to the next pend (1); a Cortex-M7 kept it and goes on (0)
  *  7  `ticks` once PRIMASK is cleared: the pending SysTick is taken (4); on a Cortex-M7 none
  *     is pending (3)
  * A WFE that sleeps where silicon goes on (a WFE run as WFI) records higher tick counts. */
