@@ -2,7 +2,8 @@
 (SVC, PendSV, NMI, nesting, tail-chaining, priority order and grouping, BASEPRI, PRIMASK, STIR,
 VTOR in RAM, a thread on the process stack, lazy FP stacking, the exclusive monitor, UsageFaults
 and their escalation) prints what each scenario saw, and rtos.c switches two FP-using tasks on
-the process stack with PendSV; on nucleo-l4r5zi and on QEMU's mps2-an386 (both Cortex-M4F) the
+the process stack with PendSV, and compute.c is ordinary -Os code (IT blocks, SMLAD, 64-bit
+arithmetic, FP); on nucleo-l4r5zi and on QEMU's mps2-an386 (both Cortex-M4F) the
 output must be the same, line for line; and the same programs built for the Cortex-M7 on
 nucleo-h7a3zi-q against QEMU's mps2-an500 and for the Cortex-M33F on nucleo-u575zi-q against
 mps2-an505. RISC-V: machine-mode traps
@@ -29,11 +30,17 @@ CORES = {"cortex-m4": ("nucleo-l4r5zi", "mps2-an386", (0x08000000, 0x20000000), 
          "cortex-m33": ("nucleo-u575zi-q", "mps2-an505", (0x08000000, 0x20000000), (0x10000000, 0x38000000))}
 
 
+# compute.c is built -Os, as GCC then packs conditions into IT blocks
+OPTIMIZE = {"compute.c": "-Os"}
+
+
 def run_both(tmp_path, program: str, cpu: str):
     board, machine, here, there = CORES[cpu]
-    _, r = run_tinysim(build_arm(tmp_path, here[0], program, True, cpu, here[1]), board)
+    opt = OPTIMIZE.get(program, "-O1")
+    _, r = run_tinysim(build_arm(tmp_path, here[0], program, True, cpu, here[1], opt), board)
     assert (r.exit, r.exit_status) == ("exit", 0), r.message
-    qemu = run_qemu("qemu-system-arm", ["-M", machine], build_arm(tmp_path, there[0], program, True, cpu, there[1]))
+    qemu = run_qemu("qemu-system-arm", ["-M", machine],
+                    build_arm(tmp_path, there[0], program, True, cpu, there[1], opt))
     assert qemu.returncode == 0
     return r.uart, qemu.stdout.decode()
 
@@ -64,6 +71,15 @@ def test_context_switching_kernel_matches_qemu(tmp_path, cpu):
     assert "task 1: acc=" in got and "keep=1000" in got   # s16 survived each switch
 
 
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_compiled_code_matches_qemu(tmp_path, cpu):
+    """firmware/semihost/compute.c: ordinary -Os code (IT blocks, SMLAD, 64-bit, division,
+    bit operations, FP, unaligned copies), one checksum a line."""
+    got, expected = run_both(tmp_path, "compute.c", cpu)
+    assert got == expected
+    assert got.startswith("state: passes=1073")
+
+
 def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     """firmware/semihost/rv_traps.c: ECALL into the firmware's mtvec handler (an RTOS's system
     call), mcause, mepc, mstatus MIE/MPIE/MPP, MRET; gd32vf103-longan against QEMU's virt."""
@@ -76,13 +92,13 @@ def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     assert r.uart.startswith("ecall: a0=42 mcause=11 mepc=the_ecall+0")
 
 
-@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c"])
+@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c"])
 def test_same_run_in_every_hook_mode(tmp_path, program):
     """The programs above make every exception path run in each counting mode the tools use:
     the exact D-cache's memory hooks (the default, as these programs never time themselves),
     none, data-region counting and the hooked stack guard. Output and instruction count agree."""
     from tinysim.pipeline.session import Session
-    elf = build_arm(tmp_path, 0x08000000, program, hard_float=True)
+    elf = build_arm(tmp_path, 0x08000000, program, hard_float=True, optimize=OPTIMIZE.get(program, "-O1"))
     modes = {"default": {}, "nodata": {"counter_overrides": {"dcache": None}},
              "count_data": {"count_data": True},
              "guard_hook": {"counter_overrides": {"stack_guard_mode": "hook"}}}

@@ -36,7 +36,7 @@ def _compile(cmd: list, what: str) -> None:
 
 
 def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: bool = False,
-              cpu: str = "cortex-m4", ram_base: int = 0x20000000) -> Path:
+              cpu: str = "cortex-m4", ram_base: int = 0x20000000, optimize: str = "-O1") -> Path:
     """`program` with startup.c and newlib's rdimon, as an STM32CubeIDE project links them, flash
     at `flash_base`; `hard_float`: for the core's single-precision FPU (FP registers in use)."""
     if shutil.which("arm-none-eabi-gcc") is None:
@@ -44,7 +44,7 @@ def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: b
     elf = out / f"{Path(program).stem}_{cpu}_{flash_base:#x}.elf"
     fpu = ["-mfpu=" + ("fpv4-sp-d16" if cpu == "cortex-m4" else "fpv5-sp-d16"), "-mfloat-abi=hard"] \
         if hard_float else []
-    _compile(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", *fpu, "-O1", "--specs=rdimon.specs",
+    _compile(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", *fpu, optimize, "--specs=rdimon.specs",
               "-nostartfiles", f"-Wl,--defsym=FLASH_BASE={flash_base:#x}",
               f"-Wl,--defsym=RAM_BASE={ram_base:#x}", "-Wl,--no-warn-rwx-segments",
               "-T", str(SOURCES / "arm.ld"), str(SOURCES / "startup.c"), str(SOURCES / program),
