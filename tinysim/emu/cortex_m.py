@@ -653,8 +653,7 @@ class CortexMMachine(Machine):
         if self.uc.reg_read(A.UC_ARM_REG_PRIMASK) & 1 or self.uc.reg_read(A.UC_ARM_REG_FAULTMASK) & 1:
             note = (f"the firmware stopped in a branch-to-self at {self.firmware.symbolize(pc)} with "
                     "interrupts disabled (an error handler's 'cpsid i; b .'): nothing can leave it")
-            if note not in self.warnings:
-                self.warnings.append(note)
+            self.warn(note)
             return "halt"
         if self._choose() is not None:
             return None
@@ -813,12 +812,10 @@ class CortexMMachine(Machine):
             outcome = self.sleep_or_idle()
             if outcome is not None:
                 return outcome
-        note = (f"the WFE at {self.firmware.symbolize(at)} slept through {WFE_SLEEP_LIMIT:,} timer "
-                "events that could not wake it (a pending interrupt that PRIMASK, BASEPRI or the "
-                "active handler's priority holds back ends WFE only with SCR.SEVONPEND set): silicon "
-                "would sleep on; tinysim woke it")
-        if note not in self.warnings:
-            self.warnings.append(note)
+        self.warn(f"the WFE at {self.firmware.symbolize(at)} slept through {WFE_SLEEP_LIMIT:,} timer "
+                  "events that could not wake it (a pending interrupt that PRIMASK, BASEPRI or the "
+                  "active handler's priority holds back ends WFE only with SCR.SEVONPEND set): "
+                  "silicon would sleep on; tinysim woke it")
         return None
 
     def wait_for_interrupt(self) -> Optional[str]:

@@ -418,8 +418,8 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         elif exit_name == "exit":
             message = f"the firmware exited with status {self.exit_status} (a semihosting exit call)"
         flash_note = self._flash_warning()
-        if flash_note and flash_note not in self.warnings:
-            self.warnings.append(flash_note)
+        if flash_note:
+            self.warn(flash_note)
         return RunResult(
             exit=exit_name, instructions=c.instructions - insn0, blocks=self._block_total() - blocks0,
             cycles=c.cycles - cyc0, wall_s=wall, uart=self._run_tx.decode("utf-8", "replace"),
