@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import List
 
+from .thumb_walk import thumb_instructions
+
 # Whether the event that wakes a sleeping WFE also stays in the register (Arm knowledge article
 # 103489484, "Difference of behavior between various Cortex-M processors around event registering
 # when in SLEEP mode"): the Cortex-M0/M0+/M3/M4/M33 consume it (the next WFE sleeps), the
@@ -29,15 +31,5 @@ def thumb_sevs(code: bytes) -> List[int]:
     """Offsets of the SEV instructions in a block of Thumb code."""
     if b"\x40\xbf" not in code and b"\xaf\xf3" not in code:
         return []
-    found, i, n = [], 0, len(code) - 1
-    while i < n:
-        hw = code[i] | code[i + 1] << 8
-        if hw >> 11 in (0x1D, 0x1E, 0x1F):  # a 32-bit instruction (A6.1)
-            if hw == _HINT32 and i + 3 < len(code) and (code[i + 2] | code[i + 3] << 8) == _SEV32:
-                found.append(i)
-            i += 4
-            continue
-        if hw == _SEV16:
-            found.append(i)
-        i += 2
-    return found
+    return [off for off, hw, hw2 in thumb_instructions(code)
+            if (hw == _SEV16 and hw2 is None) or (hw == _HINT32 and hw2 == _SEV32)]

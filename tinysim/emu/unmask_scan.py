@@ -11,6 +11,8 @@ extra look each while something waits) and never miss one.
 
 from __future__ import annotations
 
+from .thumb_walk import thumb_instructions
+
 # ARMv7-M ARM (DDI 0403E) A7.7.27 CPS, T1: 1011 0110 011 im 0 0 I F (im = 0: enable).
 _CPS_MASK, _CPSIE = 0xFFF0, 0xB660
 # A7.7.83 MSR (register), T1: 11110 0 1110 0 Rn | 10 0 0 mask 0 0 SYSm. SYSm (B5.1.1):
@@ -31,19 +33,12 @@ def thumb_unmasks(code: bytes) -> bool:
     """Whether Thumb code holds a CPSIE or an MSR to PRIMASK, BASEPRI or FAULTMASK."""
     if b"\xb6" not in code and b"\xf3" not in code:
         return False  # the first halfword of both has this high byte
-    i, n = 0, len(code) - 1
-    while i < n:
-        hw = code[i] | code[i + 1] << 8
-        if hw >> 11 in (0x1D, 0x1E, 0x1F):  # a 32-bit instruction (A6.1)
-            if (hw & _MSR_MASK) == _MSR and i + 3 < len(code):
-                hw2 = code[i + 2] | code[i + 3] << 8
-                if (hw2 & _MSR2_MASK) == _MSR2 and (hw2 & 0x7F) in _MASK_SYSM:
-                    return True
-            i += 4
-            continue
-        if (hw & _CPS_MASK) == _CPSIE and hw & 3:
+    for _off, hw, hw2 in thumb_instructions(code):
+        if hw2 is not None:
+            if (hw & _MSR_MASK) == _MSR and (hw2 & _MSR2_MASK) == _MSR2 and (hw2 & 0x7F) in _MASK_SYSM:
+                return True
+        elif (hw & _CPS_MASK) == _CPSIE and hw & 3:
             return True
-        i += 2
     return False
 
 
