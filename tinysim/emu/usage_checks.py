@@ -203,7 +203,7 @@ class UsageChecks:
         # block -> (the hooked groups it was decoded for, its specs in those groups)
         self._blocks: Dict[Tuple[int, int], Tuple[frozenset, List[Spec]]] = {}
         self._hooks: Dict[int, Tuple[_Check, int, str]] = {}  # insn address -> (struct, handle, group)
-        self._retired: List[_Check] = []  # dropped checks: stale translations may still call them
+        self._retired: List[_Check] = []  # checks dropped by the last set_groups (see there)
         self.pending: Optional[PendingFault] = None
         self._protected: List[Tuple[int, int, int]] = []  # (page, size, perms) to restore
 
@@ -290,11 +290,13 @@ class UsageChecks:
         engine a dropped check was still called from blocks translated while it existed, after
         uc_hook_del: a DIV_0_TRP cleared again still trapped (q = 7 where QEMU gives 0), or the
         freed check crashed the process (tests/emu/test_exception_model_qemu.py). The dropped
-        checks' structures are kept alive as well."""
+        checks' structures are kept alive until the next call: by then the caller has flushed
+        the translations that could still call them."""
         groups = {"always"} | ({"unalign_trp"} if unalign_trp else set()) | ({"div0_trp"} if div0_trp else set())
         if groups == self.groups:
             return False
         dropped = False
+        self._retired = []
         for addr, (k, handle, group) in list(self._hooks.items()):
             if group not in groups:
                 self._uclib.uc_hook_del(self.uc._uch, ctypes.c_size_t(handle))
