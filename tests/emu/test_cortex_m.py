@@ -79,20 +79,28 @@ def test_budget_stop_says_so(fw):
     assert "instruction budget" in r.message and "200000" in r.message
 
 
-@pytest.mark.parametrize("name, kind, where", [
-    ("fault_undef", "invalid-instruction", "main+"),
-    ("fault_unmapped", "unmapped-read", "main+"),
-    ("fault_hard", "invalid-instruction", "target"),
-    ("stack_overflow", "stack-overflow", "recurse"),
+@pytest.mark.parametrize("name, kind, where, cfsr", [
+    ("fault_undef", "invalid-instruction", "main+", "00010000"),      # UNDEFINSTR
+    ("fault_unmapped", "unmapped-read", "main+", "00008200"),         # PRECISERR, BFARVALID
+    ("fault_hard", "invalid-instruction", "target", "00020000"),      # INVSTATE
+    ("stack_overflow", "stack-overflow", "recurse", None),            # tinysim's guard
 ])
-def test_faults_are_reported_where_they_happen(fw, name, kind, where):
+def test_faults_are_reported_where_they_happen(fw, name, kind, where, cfsr):
+    """Each fault the core raises runs the start-up's HardFault handler first, as on silicon
+    (UsageFault and BusFault are disabled at reset: escalated, HFSR.FORCED); the handler prints
+    and halts, and the run ends with the report of the fault that led there."""
     r = run_firmware(fw(name), BOARD, max_instructions=5_000_000)
     assert r.exit == "fault"
     f = r.fault
     assert f.kind == kind
     assert f.where.startswith(where)
     assert f.registers["pc"] == f.pc and "sp" in f.registers and "r0" in f.registers
-    assert f.uart_tail and f.uart_tail[-1].startswith(name)
+    assert f.uart_tail and f.uart_tail[0].startswith(name)
+    if cfsr is None:
+        assert len(f.uart_tail) == 1
+    else:
+        assert f.uart_tail[-1] == f"*** fault CFSR={cfsr} HFSR=40000000 PC={f.pc:08x}"
+        assert "through the firmware's HardFault handler (escalated: HFSR.FORCED)" in f.message
     assert f.kind in f.format() and f.where in f.format()
     if kind == "unmapped-read":
         assert f.address == 0x70000000

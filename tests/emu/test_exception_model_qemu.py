@@ -1,13 +1,15 @@
 """tinysim's exception models against QEMU's, whole program. ARMv7-M: firmware/semihost/exceptions.c
 (SVC, PendSV, NMI, nesting, tail-chaining, priority order and grouping, BASEPRI, PRIMASK, STIR,
 VTOR in RAM, a thread on the process stack, lazy FP stacking, the exclusive monitor, UsageFaults
-and their escalation) prints what each scenario saw, and rtos.c switches two FP-using tasks on
+and their escalation) prints what each scenario saw, faults.c takes every fault the core raises
+by itself through the firmware's handlers, and rtos.c switches two FP-using tasks on
 the process stack with PendSV, and compute.c is ordinary -Os code (IT blocks, SMLAD, 64-bit
 arithmetic, FP); on nucleo-l4r5zi and on QEMU's mps2-an386 (both Cortex-M4F) the
 output must be the same, line for line; and the same programs built for the Cortex-M7 on
 nucleo-h7a3zi-q against QEMU's mps2-an500 and for the Cortex-M33F on nucleo-u575zi-q against
 mps2-an505. RISC-V: machine-mode traps
-(firmware/semihost/rv_traps.c) on gd32vf103-longan and QEMU's virt."""
+(firmware/semihost/rv_traps.c: ECALL; rv_faults.c: the exceptions the core raises) on
+gd32vf103-longan and QEMU's virt."""
 
 from __future__ import annotations
 
@@ -32,15 +34,18 @@ CORES = {"cortex-m4": ("nucleo-l4r5zi", "mps2-an386", (0x08000000, 0x20000000), 
 
 # compute.c is built -Os, as GCC then packs conditions into IT blocks
 OPTIMIZE = {"compute.c": "-Os"}
+# faults.c's BUS_ERROR_ADDR: an address none of the three boards' platform files and none of the
+# three QEMU machines maps (checked: every machine raised the bus faults there)
+NOTHING_THERE = {"BUS_ERROR_ADDR": 0x70000000}
 
 
 def run_both(tmp_path, program: str, cpu: str):
     board, machine, here, there = CORES[cpu]
     opt = OPTIMIZE.get(program, "-O1")
-    _, r = run_tinysim(build_arm(tmp_path, here[0], program, True, cpu, here[1], opt), board)
+    _, r = run_tinysim(build_arm(tmp_path, here[0], program, True, cpu, here[1], opt, NOTHING_THERE), board)
     assert (r.exit, r.exit_status) == ("exit", 0), r.message
     qemu = run_qemu("qemu-system-arm", ["-M", machine],
-                    build_arm(tmp_path, there[0], program, True, cpu, there[1], opt))
+                    build_arm(tmp_path, there[0], program, True, cpu, there[1], opt, NOTHING_THERE))
     assert qemu.returncode == 0
     return r.uart, qemu.stdout.decode()
 
@@ -80,6 +85,24 @@ def test_compiled_code_matches_qemu(tmp_path, cpu):
     assert got.startswith("state: passes=1073")
 
 
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_faults_match_qemu(tmp_path, cpu):
+    """firmware/semihost/faults.c: the faults the core raises by itself, each through the
+    firmware's handler, which resumes: UNDEFINSTR, INVSTATE (stacked T = 0), IBUSERR, IACCVIOL
+    from the Device and System regions, PRECISERR with BFAR (LDR, LDRD), NOCP with CPACR
+    cleared, an SVC in the SVC handler (HardFault, FORCED), and the same escalated to HardFault
+    with the handlers disabled. The stores to nothing differ on purpose (the file says why):
+    imprecise under tinysim as on silicon, precise under QEMU."""
+    got, expected = (text.splitlines() for text in run_both(tmp_path, "faults.c", cpu))
+    stores = [i for i, ln in enumerate(expected) if ln.startswith("store unmapped")]
+    assert len(expected) >= 15 and stores, expected          # the program ran to its end
+    assert got[:stores[0]] == expected[:stores[0]]
+    assert got[stores[0]].startswith("store unmapped: exc=5 cfsr=00000400 hfsr=00000000 addr=- pc=+2")
+    assert expected[stores[0]].startswith("store unmapped: exc=5 cfsr=00008200")
+    assert got[stores[0] + 1:] == expected[stores[0] + 1:]    # DISDEFWBUF on the M4: precise
+    assert len(got) == len(expected) == stores[0] + 1 + (cpu == "cortex-m4")
+
+
 def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     """firmware/semihost/rv_traps.c: ECALL into the firmware's mtvec handler (an RTOS's system
     call), mcause, mepc, mstatus MIE/MPIE/MPP, MRET; gd32vf103-longan against QEMU's virt."""
@@ -92,13 +115,42 @@ def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     assert r.uart.startswith("ecall: a0=42 mcause=11 mepc=the_ecall+0")
 
 
-@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c"])
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_unprivileged_thread_matches_qemu(tmp_path, cpu):
+    """firmware/semihost/privilege.c: an unprivileged thread (CONTROL.nPRIV) as an RTOS runs
+    its tasks: PRIMASK, BASEPRI and CONTROL writes ignored, the System Control Space refusing
+    loads and stores (precise BusFault, BFAR, nothing written), STIR with and without
+    CCR.USERSETMPEND, SVC back to privileged, exceptions from and back to an unprivileged
+    thread on the process stack (Unicorn itself ignores register writes there: fault_entry.py,
+    native/exceptions.c)."""
+    got, expected = run_both(tmp_path, "privilege.c", cpu)
+    assert got == expected
+    assert "nvic read: exc=5 cfsr=00008200 bfar=iser pc=+0 value kept=1" in got
+    assert "psp thread: control=3 in svc=1 exc_return=fffffffd sp on psp=1" in got
+
+
+def test_riscv_faults_trap_as_in_qemu(tmp_path):
+    """firmware/semihost/rv_faults.c: an illegal instruction and a fetch, load and store where
+    nothing is (0x09000000: reserved on the GD32VF103, unmapped on QEMU's virt) each trap to the
+    firmware's mtvec handler with the mcause, mepc and mtval QEMU gives."""
+    nothing = {"BUS_ERROR_ADDR": 0x09000000}
+    _, r = run_tinysim(build_riscv(tmp_path, 0x08000000, 0x20000000, "rv_faults.c", nothing), "gd32vf103-longan")
+    assert (r.exit, r.exit_status) == ("exit", 0), r.message
+    qemu = run_qemu("qemu-system-riscv32", ["-M", "virt", "-bios", "none"],
+                    build_riscv(tmp_path, 0x80000000, 0x80100000, "rv_faults.c", nothing))
+    assert qemu.returncode == 0
+    assert r.uart == qemu.stdout.decode()
+    assert r.uart.splitlines()[1] == "load: mcause=5 mepc=+0 mtval=bus_error_addr n=1"
+
+
+@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c"])
 def test_same_run_in_every_hook_mode(tmp_path, program):
     """The programs above make every exception path run in each counting mode the tools use:
     the exact D-cache's memory hooks (the default, as these programs never time themselves),
     none, data-region counting and the hooked stack guard. Output and instruction count agree."""
     from tinysim.pipeline.session import Session
-    elf = build_arm(tmp_path, 0x08000000, program, hard_float=True, optimize=OPTIMIZE.get(program, "-O1"))
+    elf = build_arm(tmp_path, 0x08000000, program, hard_float=True, optimize=OPTIMIZE.get(program, "-O1"),
+                    symbols=NOTHING_THERE)
     modes = {"default": {}, "nodata": {"counter_overrides": {"dcache": None}},
              "count_data": {"count_data": True},
              "guard_hook": {"counter_overrides": {"stack_guard_mode": "hook"}}}

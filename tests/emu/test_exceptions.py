@@ -279,3 +279,27 @@ def test_vtor_reset_value(tmp_path, board, vtor):
     # M33 take it from the boot address the SoC drives (flash by default on the H7 and U5)
     s = build_session(build("exceptions", tmp_path), board)
     assert s.machine.scb.read(0x08, 4) == vtor
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+def test_a_fault_handler_that_gives_up_ends_the_run_with_the_fault(tmp_path, mode):
+    """firmware/faultpark.S: the UDF is taken through the firmware's HardFault handler (escalated,
+    HFSR.FORCED) as on silicon; a handler that parks (mode 0), or faults again and locks the
+    core up (mode 1), ends the run: with the report of the first fault, at the UDF, or with the
+    lockup at the handler's own fault, naming the first."""
+    s = build_session(build("faultpark", tmp_path), BOARD)
+    s.machine.uc.mem_write(s.firmware.symbol("mode"), struct.pack("<I", mode))
+    r = s.run(max_instructions=10_000)
+    assert r.exit == "fault", r.message
+    assert r.fault.kind == "invalid-instruction"
+    assert s.machine.faults_taken == [(3, "undefinstr", s.firmware.symbol("undefined"))]
+    assert s.machine.scb.values[0x28] == 1 << 16 and s.machine.scb.values[0x2C] == 1 << 30
+    if mode == 0:
+        assert r.fault.pc == s.firmware.symbol("undefined")
+        assert "through the firmware's HardFault handler (escalated: HFSR.FORCED), which stopped at parked" \
+            in r.message
+    else:
+        assert r.fault.pc == s.firmware.symbol("again")
+        assert "lockup" in r.message and "in the HardFault handler of a UsageFault UNDEFINSTR at undefined" \
+            in r.message
+        assert r.instructions < 100

@@ -60,3 +60,17 @@ def test_the_firmwares_take_exceptions(tmp_path, monkeypatch):
     s.run(max_instructions=200_000)
     assert s.machine.tail_chains > 0
     assert s.counter.outside_cycles > 0
+
+
+@pytest.mark.parametrize("program", ["privilege.c", "faults.c"])
+def test_native_and_python_agree_on_the_semihosting_programs(program, tmp_path, monkeypatch):
+    """The C programs checked against QEMU (test_exception_model_qemu.py) run the same with the
+    Python entry and return: unprivileged threads on both stacks, every kind of fault."""
+    from test_exception_model_qemu import NOTHING_THERE
+    from test_semihosting import build_arm
+    elf = build_arm(tmp_path, 0x08000000, program, hard_float=True, symbols=NOTHING_THERE)
+    python = _run(elf, 5_000_000, False, monkeypatch)
+    native = _run(elf, 5_000_000, True, monkeypatch)
+    assert python["exit"] == "exit" and "exc=5" in python["uart"]
+    for key in python:
+        assert native[key] == python[key], key

@@ -36,9 +36,11 @@ def _compile(cmd: list, what: str) -> None:
 
 
 def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: bool = False,
-              cpu: str = "cortex-m4", ram_base: int = 0x20000000, optimize: str = "-O1") -> Path:
+              cpu: str = "cortex-m4", ram_base: int = 0x20000000, optimize: str = "-O1",
+              symbols: dict = None) -> Path:
     """`program` with startup.c and newlib's rdimon, as an STM32CubeIDE project links them, flash
-    at `flash_base`; `hard_float`: for the core's single-precision FPU (FP registers in use)."""
+    at `flash_base`; `hard_float`: for the core's single-precision FPU (FP registers in use);
+    `symbols`: more absolute symbols for the program (name -> address)."""
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not found (install the Debian package gcc-arm-none-eabi)")
     elf = out / f"{Path(program).stem}_{cpu}_{flash_base:#x}.elf"
@@ -47,14 +49,16 @@ def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: b
     _compile(["arm-none-eabi-gcc", f"-mcpu={cpu}", "-mthumb", *fpu, optimize, "--specs=rdimon.specs",
               "-nostartfiles", f"-Wl,--defsym=FLASH_BASE={flash_base:#x}",
               f"-Wl,--defsym=RAM_BASE={ram_base:#x}", "-Wl,--no-warn-rwx-segments",
+              *(f"-Wl,--defsym={k}={v:#x}" for k, v in (symbols or {}).items()),
               "-T", str(SOURCES / "arm.ld"), str(SOURCES / "startup.c"), str(SOURCES / program),
               "-o", str(elf)], "newlib's rdimon (the Debian package libnewlib-arm-none-eabi)")
     return elf
 
 
-def build_riscv(out: Path, flash: int, ram: int, program: str = "main.c") -> Path:
+def build_riscv(out: Path, flash: int, ram: int, program: str = "main.c", symbols: dict = None) -> Path:
     """`program` with picolibc's semihosting crt0 and library (ISA spec 2.2: the CSR
-    instructions without a _zicsr suffix, which would miss picolibc's rv32imc library)."""
+    instructions without a _zicsr suffix, which would miss picolibc's rv32imc library);
+    `symbols`: more absolute symbols for the program (name -> address)."""
     if shutil.which("riscv64-unknown-elf-gcc") is None:
         pytest.skip("riscv64-unknown-elf-gcc not found (install the Debian package gcc-riscv64-unknown-elf)")
     elf = out / f"{Path(program).stem}_rv32_{flash:#x}.elf"
@@ -63,6 +67,7 @@ def build_riscv(out: Path, flash: int, ram: int, program: str = "main.c") -> Pat
               "--crt0=semihost", "--oslib=semihost", f"-Wl,--defsym=__flash={flash:#x}",
               "-Wl,--defsym=__flash_size=0x20000", f"-Wl,--defsym=__ram={ram:#x}",
               "-Wl,--defsym=__ram_size=0x8000", "-Wl,--defsym=__stack_size=0x1000",
+              *(f"-Wl,--defsym={k}={v:#x}" for k, v in (symbols or {}).items()),
               str(SOURCES / program), "-o", str(elf)],
              "picolibc for RISC-V (the Debian package picolibc-riscv64-unknown-elf)")
     return elf

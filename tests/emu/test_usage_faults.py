@@ -105,10 +105,13 @@ def test_itstate_is_stacked_for_a_fault_in_an_it_block(run):
 
 def test_firmware_hardfault_handler_sees_the_escalated_usagefault(fw):
     """The C test firmware through the SoC's real startup: UsageFault disabled (reset), so the
-    unaligned LDRD escalates to HardFault, whose handler prints CFSR and HFSR and halts."""
+    unaligned LDRD escalates to HardFault, whose handler prints CFSR and HFSR and halts; the
+    run then ends with the report of the fault that led there."""
     s = build_session(fw("fault_unaligned"), BOARD)
     r = s.run(max_instructions=1_000_000)
-    assert r.exit == "halt", r.message
+    assert r.exit == "fault", r.message
+    assert r.fault.kind == "unaligned-access" and r.fault.pc == s.firmware.symbol("fault_unaligned_ldrd")
+    assert "taken as a UsageFault UNALIGNED through the firmware's HardFault handler" in r.message
     assert "ERROR" not in r.uart
     assert "*** fault CFSR=01000000 HFSR=40000000" in r.uart  # UFSR.UNALIGNED, HFSR.FORCED
     assert s.machine.faults_taken == [(3, "unaligned", s.firmware.symbol("fault_unaligned_ldrd"))]

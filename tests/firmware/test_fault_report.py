@@ -27,7 +27,7 @@ def test_hardfault_prints_the_faulting_instructions_pc(board, tmp_path):
     ldrd = Firmware.load(elf).symbol("fault_unaligned_ldrd")
     s = session.build_session(elf, load_platform(board))
     r = s.run(max_instructions=1_000_000)
-    assert r.exit == "halt", r.message
+    assert r.exit == "fault" and r.fault.pc == ldrd, r.message  # the handler halted: the fault's report
     m = re.search(r"\*\*\* fault CFSR=([0-9a-f]{8}) HFSR=([0-9a-f]{8}) PC=([0-9a-f]{8})\r\n", r.uart)
     assert m, r.uart
     assert (m.group(1), m.group(2)) == ("01000000", "40000000")  # UFSR.UNALIGNED, HFSR.FORCED

@@ -21,11 +21,17 @@ Choices, from experiments with unicorn 2.1.4 (tests/emu/test_cortex_m.py pins th
 - BKPT raises interrupt 7 with PC on it (the firmware's "halt" convention; BKPT #0xAB is a
   semihosting call, semihosting.py); SVC raises 2 with PC after it;
   UDF/undefined encodings fail with UC_ERR_INSN_INVALID.
-- A fault Unicorn raises (undefined instruction, unmapped or protected access) is reported where
-  it happens (it is not vectored to the firmware's HardFault handler, which on silicon usually
-  spins forever and would only hide the PC). The UsageFaults Unicorn does not raise (UNALIGNED,
-  DIVBYZERO: usage_checks.py) are taken as the architecture says: CFSR set, the UsageFault or
-  (escalated, HFSR.FORCED) HardFault handler runs; only a lockup is reported.
+- Faults are taken as the architecture says (fault_entry.py): the ones Unicorn stops on
+  (undefined instruction, ARM state, unmapped or execute-never accesses), those it does not
+  raise (UNALIGNED, DIVBYZERO: usage_checks.py; NOCP, as it ignores CPACR) and an SVC that cannot
+  be taken: CFSR set, the firmware's fault handler or (escalated, HFSR.FORCED) HardFault runs. A
+  lockup, or a handler that halts or parks in a branch-to-self, ends the run with the report of
+  the fault.
+- Unicorn applies MRS and MSR's privilege rules to uc_reg_read and uc_reg_write: in an
+  unprivileged Thread (CONTROL.nPRIV) MSP, PSP, PRIMASK, BASEPRI and FAULTMASK read as 0 and
+  writes to them and to CONTROL are ignored. Exception entry and return therefore make such a
+  thread privileged around their register work (native/exceptions.c), and the masks are read
+  from Handler mode there (`_mask`).
 - Exception return: Unicorn drops the GE bits of an XPSR write, so APSR_NZCVQG is written after
   it; an FPSCR write takes effect while CONTROL.FPCA is 1 (with FPCA 0 the next FP instruction
   loads FPDSCR, as ExecuteFPCheck does on silicon).
@@ -44,6 +50,8 @@ from . import faults
 from .event_register import EVENT_KEPT_ON_WAKE, thumb_sevs
 from .engine_probes import EXCLUSIVE_MONITOR, INTR_UNALIGNED, MONITOR_CLEAR
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
+from .fault_entry import FaultEntry
+from .fault_status import CFSR_DIVBYZERO, CFSR_UNALIGNED, ArchFault
 from .machine import ENGINES, Machine
 from .counter import DESCRIBE_UNMASKS
 from .unmask_scan import thumb_unmasks
@@ -76,8 +84,9 @@ INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
 INTR_STKOF = 19
 EXC_RETURN_BASE = 0xFFFFFF00
 NMI, HARDFAULT, USAGEFAULT, SVCALL = 2, 3, 6, 11
-# CFSR.UFSR bits (B3.2.15) and HFSR.FORCED (B3.2.16); CCR trap enables (B3.2.8).
-CFSR_UNALIGNED, CFSR_DIVBYZERO, HFSR_FORCED = 1 << 24, 1 << 25, 1 << 30
+# Cortex-M33 r0p4 (PARTNO 0xD21), the revision in the STM32U5 (ES0499 section 1); taken as the
+# same for the platform files' other Cortex-M33 parts
+CPUID_M33 = 0x410FD214
 CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
 SCR_SLEEPONEXIT = 1 << 1  # B3.2.7: sleep on the return from the last handler to Thread mode
 XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5.7)
@@ -85,7 +94,7 @@ EPSR_T = 1 << 24
 XPSR_IT = 0x0600FC00  # EPSR.IT[1:0] (bits 26:25) and IT[7:2] (15:10), B1.4.2
 APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
 FPCCR_LSPEN = 1 << 30
-CONTROL_SPSEL, CONTROL_FPCA = 2, 4
+CONTROL_NPRIV, CONTROL_SPSEL, CONTROL_FPCA = 1, 2, 4
 # Exception entry and return latency with zero-wait-state memory: 12 cycles each, and 6 for a
 # tail-chained exception (no unstacking and stacking, only the vector fetch): TI SLAU356I section
 # 1.5.8, describing its Cortex-M4F core ("a maximum of twelve cycle latency", "Returns from
@@ -127,7 +136,7 @@ _SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
 
 
 @ENGINES.register("armv7m")
-class CortexMMachine(Machine):
+class CortexMMachine(FaultEntry, Machine):
     ARCH = "armv7m"
     # Exception stacking, unstacking and tail-chaining in native code (exception_frames.py);
     # False keeps the Python version below (the reference the native one is tested against).
@@ -137,7 +146,8 @@ class CortexMMachine(Machine):
         self.exc = ExceptionState(priority_bits=4)  # STM32 implements 4 priority bits (RM0432 §13.1)
         self._pending_fault = None
         self.checks = None
-        self.faults_taken = []  # (exception number, UFSR kind, pc) of each fault taken
+        self.faults_taken = []  # (exception number, CFSR bits in lower case, pc) of each fault taken
+        self._init_fault_entry()
         self.tail_chains = 0
         self._spin_loops: set = set()       # addresses of branch-to-self instructions seen
         self._spin_new: list = []            # ... not yet hooked
@@ -150,6 +160,7 @@ class CortexMMachine(Machine):
         self.checks = UsageChecks(self.uc, self._check_fired)
         if self.NATIVE_EXCEPTIONS:
             self.frames = ExceptionFrames(self.uc, [(m.base, m.end) for m in platform.memories])
+        self.guard_scs()
 
     def create_uc(self):
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
@@ -162,7 +173,8 @@ class CortexMMachine(Machine):
     def core_peripherals(self):
         s = self.exc
         m7 = self.platform.core.cpu == "cortex-m7"
-        self.scb = (ScbM7 if m7 else Scb)("scb", 0xE000ED00, 0x100, host=self, state=s)
+        params = {"cpuid": CPUID_M33} if self.platform.core.cpu == "cortex-m33f" else {}
+        self.scb = (ScbM7 if m7 else Scb)("scb", 0xE000ED00, 0x100, host=self, state=s, params=params)
         self.nvic = Nvic("nvic", 0xE000E100, 0x3F0, host=self, state=s)
         self.systick = SysTick("systick", 0xE000E010, 0x10, host=self, state=s)
         self.dwt = Dwt("dwt", 0xE0001000, 0x1000, host=self, params={"trcena": lambda: self.scb.trcena})
@@ -186,7 +198,8 @@ class CortexMMachine(Machine):
         return self.reg32(A.UC_ARM_REG_PC) | 1
 
     def register_dump(self) -> Dict[str, int]:
-        return {name: self.uc.reg_read(reg) for name, reg in _DUMP}
+        return {name: self._mask(reg) if name in ("msp", "psp", "primask") else self.uc.reg_read(reg)
+                for name, reg in _DUMP}
 
     # ---- reset (B1.5.5): SP and PC from the vector table at the boot address --------------
     def boot_address(self) -> int:
@@ -207,6 +220,8 @@ class CortexMMachine(Machine):
         uc = self.uc
         self.exc.__init__(priority_bits=4)
         self._pending_fault = None
+        self.fault_taken = None
+        self.sync_nocp_hooks()  # CPACR resets to 0: the FPU is denied again
         if self.checks is not None and self.checks.set_groups(False, False):  # CCR resets to 0x200
             self.uc.ctl_flush_tb()
         base = self.boot_address()
@@ -235,6 +250,8 @@ class CortexMMachine(Machine):
         self._inspect_spin(addr, code)
         flags = DESCRIBE_UNMASKS if thumb_unmasks(code) else 0
         hooked = self._hook_sevs(addr, code)
+        if self._scan_coprocessor(addr, code):
+            hooked = True
         if self.checks is not None and self.checks.inspect(addr, size):
             hooked = True
         if hooked:
@@ -266,25 +283,13 @@ class CortexMMachine(Machine):
         f = self.checks.take()
         if f is None:
             return None
-        self.uc.reg_write(A.UC_ARM_REG_PC, f.pc)
-        self.scb.values[0x28] |= CFSR_UNALIGNED if f.kind == UNALIGNED else CFSR_DIVBYZERO
-        s = self.exc
-        prio = self.execution_priority()
-        if USAGEFAULT in s.enabled and s.group_priority(USAGEFAULT) < prio:
-            exc = USAGEFAULT
-        elif s.priority_of(HARDFAULT) < prio:
-            exc = HARDFAULT
-            self.scb.values[0x2C] |= HFSR_FORCED
+        if f.kind == UNALIGNED:
+            report = self.make_fault(faults.UNALIGNED_ACCESS, f"unaligned access to {f.address or 0:#010x}",
+                                     pc=f.pc, address=f.address)
         else:
-            what = ("unaligned access to %#010x" % f.address) if f.kind == UNALIGNED else "division by zero"
-            self._pending_fault = self.make_fault(
-                faults.UNHANDLED_EXCEPTION,
-                f"UsageFault ({what}) where no fault handler can run (lockup, B1.5.15)",
-                pc=f.pc, address=f.address)
-            return "fault"
-        self.faults_taken.append((exc, f.kind, f.pc))
-        self._enter(exc)
-        return None
+            report = self.make_fault(faults.DIVIDE_BY_ZERO, "division by zero", pc=f.pc)
+        cfsr = CFSR_UNALIGNED if f.kind == UNALIGNED else CFSR_DIVBYZERO
+        return self.raise_fault(ArchFault(USAGEFAULT, cfsr, f.pc), report)
 
     def in_handler(self) -> bool:
         return bool(self.exc.active)
@@ -325,11 +330,11 @@ class CortexMMachine(Machine):
         prio = 256
         for e in s.active:
             prio = min(prio, s.group_priority(e))
-        if self.reg32(A.UC_ARM_REG_FAULTMASK) & 1:
+        if self._mask(A.UC_ARM_REG_FAULTMASK) & 1:
             return min(prio, -1)  # B1.5.4: FAULTMASK raises it to -1 (NMI's -2 stays above)
-        if self.reg32(A.UC_ARM_REG_PRIMASK) & 1:
+        if self._mask(A.UC_ARM_REG_PRIMASK) & 1:
             prio = min(prio, 0)
-        basepri = self.reg32(A.UC_ARM_REG_BASEPRI) & s.priority_mask
+        basepri = self._mask(A.UC_ARM_REG_BASEPRI) & s.priority_mask
         if basepri:
             prio = min(prio, basepri & ~((2 << s.prigroup) - 1))
         return prio
@@ -355,14 +360,31 @@ class CortexMMachine(Machine):
             return False
         if group_priority < -1:  # NMI (and Reset): above FAULTMASK's -1
             return True
-        if self.reg32(A.UC_ARM_REG_FAULTMASK) & 1:
+        if self._mask(A.UC_ARM_REG_FAULTMASK) & 1:
             return False
         if group_priority < 0:  # HardFault: only FAULTMASK and the active ones hold it
             return True
-        if self.reg32(A.UC_ARM_REG_PRIMASK) & 1:
+        if self._mask(A.UC_ARM_REG_PRIMASK) & 1:
             return False
-        basepri = self.reg32(A.UC_ARM_REG_BASEPRI) & s.priority_mask
+        basepri = self._mask(A.UC_ARM_REG_BASEPRI) & s.priority_mask
         return not basepri or group_priority < basepri & ~((2 << s.prigroup) - 1)
+
+    def _mask(self, reg: int) -> int:
+        """PRIMASK, FAULTMASK, BASEPRI (or MSP, PSP). Unicorn reads them as 0 in an unprivileged
+        Thread (the rule of MRS, B5.2.2), where they are read from Handler mode for the moment
+        (an XPSR write drops the GE bits: APSR_NZCVQG puts them back)."""
+        value = self.reg32(reg)
+        if value or not self.reg32(A.UC_ARM_REG_CONTROL) & CONTROL_NPRIV:
+            return value
+        uc, xpsr = self.uc, self.reg32(A.UC_ARM_REG_XPSR)
+        if xpsr & 0x1FF:
+            return value
+        apsr = uc.reg_read(A.UC_ARM_REG_APSR_NZCVQG)
+        uc.reg_write(A.UC_ARM_REG_XPSR, xpsr | 1)
+        value = uc.reg_read(reg)
+        uc.reg_write(A.UC_ARM_REG_XPSR, xpsr)
+        uc.reg_write(A.UC_ARM_REG_APSR_NZCVQG, apsr)
+        return value
 
     def deliver_interrupts(self) -> bool:
         exc = self._choose()
@@ -446,6 +468,12 @@ class CortexMMachine(Machine):
         use_psp = thread and bool(control & CONTROL_SPSEL)
         fp = bool(control & CONTROL_FPCA)
         values = [uc.reg_read(r) for r in _FRAME_REGS]
+        npriv = control & CONTROL_NPRIV if thread else 0
+        if npriv:  # a privileged thread for the entry, nPRIV set again after (native/exceptions.c)
+            uc.reg_write(A.UC_ARM_REG_XPSR, (xpsr & ~0x1FF) | exc)
+            control &= ~CONTROL_NPRIV
+            uc.reg_write(A.UC_ARM_REG_CONTROL, control)
+            uc.reg_write(A.UC_ARM_REG_XPSR, xpsr)
         sp = uc.reg_read(A.UC_ARM_REG_PSP if use_psp else A.UC_ARM_REG_MSP)
         size = 0x68 if fp else 0x20
         frame = (sp - size) & ~7
@@ -486,6 +514,8 @@ class CortexMMachine(Machine):
         uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | exc)
         vector = self._read32(self.vector_base() + 4 * exc)
         uc.reg_write(A.UC_ARM_REG_PC, vector & ~1)
+        if npriv:
+            uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) | CONTROL_NPRIV)
         self._entered(exc, ENTRY_CYCLES)
 
     def _return(self, exc_return: int) -> Optional[str]:
@@ -524,6 +554,10 @@ class CortexMMachine(Machine):
         control = (control | CONTROL_FPCA) if fp else (control & ~CONTROL_FPCA)
         if to_thread and use_psp:
             control |= CONTROL_SPSEL
+        npriv = control & CONTROL_NPRIV if to_thread else 0   # returned to privileged, nPRIV last
+        if npriv:
+            control &= ~CONTROL_NPRIV
+            uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) & ~CONTROL_NPRIV)
         # IPSR and EPSR (T, ITSTATE) from xPSR first: a CONTROL.SPSEL write in Handler mode is
         # ignored (B5.2.3 MSR; so in Unicorn), so written before, the return to a PSP thread
         # lost SPSEL and put the process stack pointer in MSP. Unicorn 2.1.4 drops the GE bits
@@ -538,6 +572,8 @@ class CortexMMachine(Machine):
             uc.reg_write(r, v)
         uc.reg_write(A.UC_ARM_REG_SP, new_sp)
         uc.reg_write(A.UC_ARM_REG_PC, words[6] & ~1)
+        if npriv:
+            uc.reg_write(A.UC_ARM_REG_CONTROL, control | CONTROL_NPRIV)
         self._returned()
         return None
 
@@ -650,7 +686,9 @@ class CortexMMachine(Machine):
         pc = self.uc.reg_read(A.UC_ARM_REG_PC) & ~1
         if pc not in self._spin_loops:
             return None
-        if self.uc.reg_read(A.UC_ARM_REG_PRIMASK) & 1 or self.uc.reg_read(A.UC_ARM_REG_FAULTMASK) & 1:
+        if self.fault_in_progress() is not None:
+            return "halt"  # a fault handler parked: the run reports the fault (Machine.run)
+        if self._mask(A.UC_ARM_REG_PRIMASK) & 1 or self._mask(A.UC_ARM_REG_FAULTMASK) & 1:
             note = (f"the firmware stopped in a branch-to-self at {self.firmware.symbolize(pc)} with "
                     "interrupts disabled (an error handler's 'cpsid i; b .'): nothing can leave it")
             self.warn(note)
@@ -660,6 +698,12 @@ class CortexMMachine(Machine):
         return self.wait_for_interrupt()
 
     def handle_stop(self, reason: str) -> Optional[str]:
+        if self._nocp_stale:
+            self.sync_nocp_hooks()
+        if reason == "nocp":
+            return self.take_nocp()
+        if reason == "scs":
+            return self.take_scs_fault()
         if reason == "spin":
             self._hook_spins()
             return self._spinning()
@@ -684,9 +728,9 @@ class CortexMMachine(Machine):
         if reason == "svc":
             self.exc.pend(SVCALL)
             if self._choose() != SVCALL:  # SVC at equal/higher priority escalates to HardFault (B1.5.4)
-                self._pending_fault = self.make_fault(
-                    faults.UNHANDLED_EXCEPTION, "SVC executed where SVCall cannot be taken (priority)")
-                return "fault"
+                self.exc.pending.discard(SVCALL)
+                return self.fault_escalated_svc(self.make_fault(
+                    faults.UNHANDLED_EXCEPTION, "SVC executed where SVCall cannot be taken (priority)"))
             return None
         if reason == "undef":
             self._pending_fault = self.make_fault(faults.INVALID_INSTRUCTION, "undefined instruction (UDF)")
@@ -699,6 +743,11 @@ class CortexMMachine(Machine):
         if reason == "fault":
             return "fault"
         intno = reason.split(":")[1] if ":" in reason else reason
+        if intno == str(INTR_PREFETCH_ABORT):  # a fetch from what cannot be executed (MMIO, the PPB)
+            pc = self.reg32(A.UC_ARM_REG_PC)
+            self._pending_fault = self.make_fault(
+                faults.FETCH_PROTECTED, f"instruction fetch from non-executable {pc:#010x}", pc=pc, address=pc)
+            return "fault"
         self._pending_fault = self.make_fault(faults.CPU_EXCEPTION, f"CPU raised exception {intno}")
         return "fault"
 

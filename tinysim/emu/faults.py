@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Dict, List, Optional
 
 # Fault kinds (stable strings; tests and JSON output use them).
@@ -12,6 +12,9 @@ UNMAPPED_WRITE = "unmapped-write"
 UNMAPPED_FETCH = "unmapped-fetch"
 WRITE_PROTECTED = "write-to-read-only-memory"
 FETCH_PROTECTED = "execute-from-non-executable-memory"
+UNALIGNED_ACCESS = "unaligned-access"  # with the core's alignment rules (usage_checks.py)
+DIVIDE_BY_ZERO = "divide-by-zero"      # with CCR.DIV_0_TRP set
+UNPRIVILEGED_ACCESS = "unprivileged-access"  # unprivileged code touched the System Control Space
 STACK_OVERFLOW = "stack-overflow"
 BAD_EXCEPTION_RETURN = "bad-exception-return"
 UNHANDLED_EXCEPTION = "unhandled-exception"  # e.g. ECALL / SVC with no handler, bad vector
@@ -27,6 +30,11 @@ class FaultReport:
     address: Optional[int] = None  # the data/fetch address for memory faults
     registers: Dict[str, int] = field(default_factory=dict)
     uart_tail: List[str] = field(default_factory=list)
+
+    def followed_by(self, what: str, uart_tail: List[str]) -> "FaultReport":
+        """This report, for a run that ended later: `what` followed the fault (the firmware's
+        handler ran, and stopped), with the UART lines as they are at the end."""
+        return replace(self, message=f"{self.message}; {what}", uart_tail=list(uart_tail))
 
     def to_dict(self) -> dict:
         d = asdict(self)

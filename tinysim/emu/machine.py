@@ -239,6 +239,15 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     def irq_enabled(self, irq: int) -> bool:
         return True
 
+    def take_fault(self, report: FaultReport) -> Optional[FaultReport]:
+        """The run stopped on `report`: None if the core takes it as an exception the firmware
+        handles (the run goes on), else the report to stop with."""
+        return report
+
+    def fault_in_progress(self) -> Optional[FaultReport]:
+        """The report of a fault whose handler is running, if one is."""
+        return None
+
     def handle_stop(self, reason: str) -> Optional[str]:
         """Arch-specific stop reasons from the interrupt hook; returns an exit name or None to go on."""
         return None
@@ -394,9 +403,17 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
                     fault = self._pending_fault
             else:
                 exit_name = self.handle_clean_return()
+            if exit_name == "fault" and fault is not None:
+                fault = self.take_fault(fault)   # one the core raises: the firmware's handler runs
+                exit_name = None if fault is None else exit_name
+            elif exit_name == "halt" and self.fault_in_progress() is not None:
+                fault, exit_name = self.fault_in_progress(), "fault"   # its handler gave up
             if exit_name == "budget":
                 message = (f"stopped by the instruction budget after {c.instructions - insn0} instructions "
                            f"(--max-instructions {max_instructions}); raise it if the firmware needs longer")
+                in_fault = self.fault_in_progress()
+                if in_fault is not None:
+                    message += f". A fault handler was still running: {in_fault.message}"
             elif exit_name == "reset":
                 # System reset (SYSRESETREQ): core and peripherals restart, RAM keeps its contents.
                 self.resets += 1

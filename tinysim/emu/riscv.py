@@ -7,8 +7,11 @@ the platform's timer and UART interrupts, which Unicorn does not model.
   through the Nuclei ECLIC (non-vectored: mtvec base, 64-byte aligned) when the platform has an
   `eclic` window, else through mie.MTIE/MEIE with mtvec direct/vectored modes. `mret` is Unicorn's.
 - EBREAK is the firmware's "halt", or a semihosting call between `slli zero, zero, 0x1f` and
-  `srai zero, zero, 7` (semihosting.py). ECALL traps to the firmware's mtvec handler (mcause 11)
-  once it has one; before that, and for illegal instructions, the run stops with a fault.
+  `srai zero, zero, 7` (semihosting.py). ECALL, illegal instructions and access faults (a fetch,
+  load or store where nothing is: mtval holds the address) trap to the firmware's mtvec handler
+  once it has one, as on silicon; before that the run stops with a fault. When the handler halts
+  without having returned (mepc and mcause still those of the fault), the run ends with the
+  report of the fault that led there.
 - Unicorn's cycle/instret CSRs count host-side (not deterministic) and `time` is an illegal
   instruction on this CPU model: blocks that read them are flagged in the run's warnings, and the
   fault names the CSR; firmware must use the platform's MMIO timer.
@@ -32,6 +35,10 @@ CAUSE_NAMES = {0: "instruction address misaligned", 1: "instruction access fault
                3: "breakpoint", 4: "load address misaligned", 5: "load access fault",
                6: "store address misaligned", 7: "store access fault", 8: "ecall from U-mode",
                11: "ecall from M-mode"}
+# The exception each fault the engine stops on raises (privileged spec table 3.6)
+FAULT_CAUSES = {faults.INVALID_INSTRUCTION: 2, faults.UNMAPPED_FETCH: 1, faults.FETCH_PROTECTED: 1,
+                faults.UNMAPPED_READ: 5, faults.UNMAPPED_WRITE: 7}
+MCAUSE_CODE = 0x3FF  # the exception code; Bumblebee's ECLIC mode adds MPIE/MPP in bits 27-29
 MSTATUS_MIE, MSTATUS_MPIE = 1 << 3, 1 << 7
 MIE_MTIE, MIE_MEIE = 1 << 7, 1 << 11
 ECLIC_TIMER = 7  # CLIC_INT_TMR (Bumblebee manual, ECLIC interrupt sources)
@@ -55,6 +62,7 @@ class RiscvMachine(Machine):
         self.lines = set()  # asserted external IRQ numbers
         self._trap_pc = 0
         self.time_csr_reads = {}
+        self.fault_taken: Optional[tuple] = None   # (mcause code, FaultReport) of the last fault trap
         super().__init__(platform, firmware)
 
     def create_uc(self):
@@ -77,6 +85,7 @@ class RiscvMachine(Machine):
 
     def reset_core(self) -> None:
         self.lines.clear()
+        self.fault_taken = None
         self.uc.reg_write(R.UC_RISCV_REG_PC, self.firmware.entry)
 
     # ---- block inspection: flag cycle/time CSR reads (host ticks under Unicorn) ---------------
@@ -223,15 +232,45 @@ class RiscvMachine(Machine):
         if self.counter is not None:
             self.counter.note_transfer()
 
+    def _has_trap_handler(self) -> bool:
+        """mtvec points into the platform's memory: the firmware installed a trap handler (with
+        none, silicon would jump to a reset-value mtvec; the run stops with the fault instead)."""
+        target = self.uc.reg_read(R.UC_RISCV_REG_MTVEC) & ~3
+        return target != 0 and self.platform.region_of(target) is not None
+
     def _ecall_handled(self, pc: int) -> bool:
         """ECALL (an RTOS's system call or yield, e.g. FreeRTOS's portYIELD): a machine-mode
-        environment call trap (mcause 11) when mtvec points into the platform's memory; with no
-        handler installed it stays a fault, where silicon would jump to a reset-value mtvec."""
-        target = self.uc.reg_read(R.UC_RISCV_REG_MTVEC) & ~3
-        if target == 0 or self.platform.region_of(target) is None:
+        environment call trap (mcause 11) into the firmware's handler."""
+        if not self._has_trap_handler():
             return False
         self._trap(pc, 11, interrupt=False)
         return True
+
+    def take_fault(self, report: faults.FaultReport) -> Optional[faults.FaultReport]:
+        """A fault silicon raises as an exception (FAULT_CAUSES) traps to the firmware's handler:
+        mepc = the faulting instruction (the target, for a fetch), mtval = the address of an
+        access fault (0 for an illegal instruction, which the spec allows). None: the run goes on."""
+        cause = FAULT_CAUSES.get(report.kind)
+        if cause is None or not self._has_trap_handler():
+            return report
+        self._trap(report.pc, cause, interrupt=False)   # (a fetch fault's pc is the target)
+        self.uc.reg_write(R.UC_RISCV_REG_MTVAL, 0 if cause == 2 else (report.address or 0) & 0xFFFFFFFF)
+        self.fault_taken = (cause, report)
+        return None
+
+    def fault_in_progress(self) -> Optional[faults.FaultReport]:
+        """After a fault trap, while mcause and mepc are still the fault's (its handler has not
+        returned, nor taken another trap): that fault's report, for a run that ends there."""
+        if self.fault_taken is None:
+            return None
+        cause, report = self.fault_taken
+        uc = self.uc
+        if uc.reg_read(R.UC_RISCV_REG_MCAUSE) & (0x80000000 | MCAUSE_CODE) != cause or \
+                uc.reg_read(R.UC_RISCV_REG_MEPC) != report.pc:
+            return None
+        return report.followed_by(f"taken as a {CAUSE_NAMES[cause]} trap (mcause {cause}) through the "
+                                  f"firmware's handler, which stopped at "
+                                  f"{self.firmware.symbolize(uc.reg_read(R.UC_RISCV_REG_PC))}", self.uart_tail())
 
     # ---- stops ---------------------------------------------------------------------------------
     def on_cpu_interrupt(self, intno: int) -> None:

@@ -5,6 +5,7 @@
  * redirects the return into an IT block whose remaining instructions must be skipped. */
     .syntax unified
     .thumb
+#include "fpu.inc"
     .section .vectors, "a"
     .word 0x20004000
     .word reset + 1
@@ -55,6 +56,7 @@ pendsv:
     .global reset
     .thumb_func
 reset:
+    enable_fpu
     ldr r7, =res
     add r9, r7, #2
     ldr r0, =0xE000ED04       /* ICSR */

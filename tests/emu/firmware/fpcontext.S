@@ -2,6 +2,7 @@
  * overwrites them; after return the thread's values must be back (extended frame, B1.5.7). */
     .syntax unified
     .thumb
+#include "fpu.inc"
 #include "systick.inc"
     systick_vectors systick
     .bss
@@ -21,6 +22,7 @@ systick:
     .global reset
     .thumb_func
 reset:
+    enable_fpu
     ldr r0, =0x3FC00000       /* 1.5f */
     vmov s0, r0
     ldr r0, =0x40200000       /* 2.5f */

@@ -10,6 +10,7 @@
  * A7.3.3 ITAdvance: IT[2:0] == 0 ends the IT block, else IT[4:0] shifts left by one). */
     .syntax unified
     .thumb
+#include "fpu.inc"
     .section .vectors, "a"
     .word 0x20004000
     .word reset + 1
@@ -104,6 +105,7 @@ set_ccr:                      /* CCR[4:3] (DIV_0_TRP, UNALIGN_TRP) = r1 */
     .global reset
     .thumb_func
 reset:
+    enable_fpu
     ldr r6, =buf
     ldr r0, =0x03020100
     str r0, [r6]

@@ -50,6 +50,7 @@ enum {
 #define EPSR_T (1u << 24)
 #define XPSR_ALIGN (1u << 9)
 #define APSR_BITS 0xF80F0000u
+#define CONTROL_NPRIV 1u
 #define CONTROL_SPSEL 2u
 #define CONTROL_FPCA 4u
 
@@ -100,6 +101,18 @@ int ts_exc_enter(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t vector_ba
     uint32_t words[26];
     for (int i = 0; i < 8; i++)
         words[i] = rd(a, uc, R_R0 + i);
+    /* Unicorn's register reads and writes follow MRS and MSR's privilege rules: an unprivileged
+     * Thread reads MSP and PSP as 0 and cannot write them (nor CONTROL), and in Handler mode a
+     * CONTROL.SPSEL write is ignored. So an unprivileged Thread is made a privileged one for the
+     * entry (nPRIV cleared from Handler mode, the only place that may), and nPRIV set again at
+     * the end: it is the thread's, and Handler mode is privileged anyway. */
+    uint32_t npriv = thread ? (control & CONTROL_NPRIV) : 0;
+    if (npriv) {
+        wr(a, uc, R_XPSR, (xpsr & ~0x1FFu) | exc);
+        control &= ~CONTROL_NPRIV;
+        wr(a, uc, R_CONTROL, control);
+        wr(a, uc, R_XPSR, xpsr);
+    }
     uint32_t sp = rd(a, uc, use_psp ? R_PSP : R_MSP);
     uint32_t size = fp ? 0x68 : 0x20;
     uint32_t frame = (sp - size) & ~7u;
@@ -135,7 +148,10 @@ int ts_exc_enter(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t vector_ba
     }
     wr(a, uc, R_MSP, use_psp ? rd(a, uc, R_MSP) : frame);
     wr(a, uc, R_SP, rd(a, uc, R_MSP));
-    return start_handler(a, uc, exc, exc_return, vector_base);
+    int status = start_handler(a, uc, exc, exc_return, vector_base);
+    if (npriv)
+        wr(a, uc, R_CONTROL, rd(a, uc, R_CONTROL) | CONTROL_NPRIV);
+    return status;
 }
 
 /* Tail-chaining (B1.5.8, Cortex-M4): the next exception runs on the same frame. */
@@ -169,6 +185,13 @@ int ts_exc_return(const ts_exc_api *a, void *uc, uint32_t exc_return)
     control = fp ? (control | CONTROL_FPCA) : (control & ~CONTROL_FPCA);
     if (to_thread && use_psp)
         control |= CONTROL_SPSEL;
+    /* Back to an unprivileged Thread: it returns as a privileged one, so that its CONTROL and
+     * stack pointer writes are not ignored (see ts_exc_enter), and nPRIV is set again last. */
+    uint32_t npriv = to_thread ? (control & CONTROL_NPRIV) : 0;
+    if (npriv) {
+        control &= ~CONTROL_NPRIV;
+        wr(a, uc, R_CONTROL, rd(a, uc, R_CONTROL) & ~CONTROL_NPRIV);
+    }
     /* IPSR and EPSR (T, ITSTATE) from xPSR first: in Handler mode a CONTROL.SPSEL write is
      * ignored (B5.2.3 MSR; so in Unicorn), and the return to a PSP thread would lose SPSEL and
      * write the process stack pointer into MSP. Unicorn 2.1.4 drops the GE bits of an XPSR
@@ -182,5 +205,7 @@ int ts_exc_return(const ts_exc_api *a, void *uc, uint32_t exc_return)
         wr(a, uc, R_R0 + i, words[i]);
     wr(a, uc, R_SP, new_sp);
     wr(a, uc, R_PC, words[6] & ~1u);
+    if (npriv)
+        wr(a, uc, R_CONTROL, control | CONTROL_NPRIV);
     return TS_EXC_OK;
 }

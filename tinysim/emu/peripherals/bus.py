@@ -21,6 +21,10 @@ class MmioBus:
         # Reads do not: a clock a read finds changed (an oscillator found ready by a poll) is
         # reported by the model itself (`Host.clock_changed`, stm32l4_rcc.py's LSE).
         self.clock_models = {id(p) for p in self.members if hasattr(type(p), "core_clock_hz")}
+        # guard(addr, write) -> None to let an access through, else the value a refused read
+        # returns (the machine has stopped the engine to raise the fault): the Cortex-M System
+        # Control Space refuses unprivileged code (fault_entry.py)
+        self.guard = None
 
     def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
         # The innermost window wins: a catch-all (the Cortex-M PPB) may enclose other models.
@@ -35,6 +39,10 @@ class MmioBus:
     # Unicorn mmio_map callbacks
     def read(self, uc, offset, size, _user):
         addr = self.base + offset
+        if self.guard is not None:
+            refused = self.guard(addr, False)
+            if refused is not None:
+                return refused
         p, off = self.find(addr)
         if p is None:
             self.host.note_unmodelled(None, f"{addr:#010x}", "read")
@@ -43,6 +51,8 @@ class MmioBus:
 
     def write(self, uc, offset, size, value, _user):
         addr = self.base + offset
+        if self.guard is not None and self.guard(addr, True) is not None:
+            return
         p, off = self.find(addr)
         if p is None:
             self.host.note_unmodelled(None, f"{addr:#010x}", "write")

@@ -51,8 +51,11 @@ class Scb(Peripheral):
         super().__init__(*args, **kwargs)
         if self.state is None:
             self.state = ExceptionState(int(self.params["priority_bits"]))
-        self.values[0x00] = int(self.params["cpuid"])
         self.fault_status = {}  # CFSR/HFSR/... values set when the engine records a fault
+
+    def reset(self) -> None:
+        super().reset()
+        self.values[0x00] = int(self.params["cpuid"])  # the core's, not the table's M4 value
 
     # ICSR: pend bits for NMI, PendSV and SysTick, plus the read-only status fields.
     def read_ICSR(self):
@@ -138,6 +141,12 @@ class Scb(Peripheral):
                 self.state.enabled.add(exc)
             else:
                 self.state.enabled.discard(exc)
+
+    def write_CPACR(self, value, mask):
+        self.store(0x88, value, mask)
+        changed = getattr(self.host, "cpacr_changed", None)
+        if changed is not None:
+            changed()
 
     def write_CCR(self, value, mask):
         self.store(0x14, value, mask)
