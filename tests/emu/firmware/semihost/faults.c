@@ -34,7 +34,7 @@ static inline void isb(void) { __asm volatile("dsb\n isb" ::: "memory"); }
  * resume_next: go on after the faulting instruction's exception (the stacked PC as it is, as an
  * escalated SVC's is already past it); otherwise return to the stacked LR, in Thumb state: each
  * scenario faults at a callee's first instruction or in a leaf that has not touched LR */
-volatile uint32_t seen_exc, seen_cfsr, seen_hfsr, seen_addr, seen_pc, seen_xpsr, seen_count;
+volatile uint32_t seen_exc, seen_cfsr, seen_hfsr, seen_addr, seen_pc, seen_xpsr, seen_count, seen_shcsr;
 volatile int resume_next;
 __attribute__((used)) void fault_common(uint32_t *frame, uint32_t exc) {
     seen_count++;
@@ -44,6 +44,7 @@ __attribute__((used)) void fault_common(uint32_t *frame, uint32_t exc) {
     seen_addr = seen_cfsr & (1u << 7) ? MMFAR : seen_cfsr & (1u << 15) ? BFAR : 0;
     seen_pc = frame[6];
     seen_xpsr = frame[7];
+    seen_shcsr = SHCSR & 0xFFFF;                          /* the active and pending bits */
     CFSR = seen_cfsr;                                     /* write-one-to-clear */
     HFSR = seen_hfsr;
     if (!resume_next) {
@@ -62,11 +63,12 @@ FAULT_HANDLER(BusFault_Handler)
 FAULT_HANDLER(UsageFault_Handler)
 
 static void report(const char *what, uint32_t base) {
-    printf("%s: exc=%lu cfsr=%08lx hfsr=%08lx addr=%s pc=%+ld t=%lu n=%lu\n", what,
+    printf("%s: exc=%lu cfsr=%08lx hfsr=%08lx addr=%s pc=%+ld t=%lu n=%lu shcsr=%04lx\n", what,
            (unsigned long)seen_exc, (unsigned long)seen_cfsr, (unsigned long)seen_hfsr,
            seen_addr == (uint32_t)BUS_ERROR_ADDR ? "bus_error_addr" : seen_addr ? "other" : "-",
-           (long)(seen_pc - base), (unsigned long)(seen_xpsr >> 24 & 1), (unsigned long)seen_count);
-    seen_exc = seen_cfsr = seen_hfsr = seen_addr = seen_pc = seen_xpsr = seen_count = 0;
+           (long)(seen_pc - base), (unsigned long)(seen_xpsr >> 24 & 1), (unsigned long)seen_count,
+           (unsigned long)seen_shcsr);
+    seen_exc = seen_cfsr = seen_hfsr = seen_addr = seen_pc = seen_xpsr = seen_count = seen_shcsr = 0;
 }
 
 /* ---- the scenarios: naked leaves, so that LR is the caller's return address ---- */

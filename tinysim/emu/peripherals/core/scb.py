@@ -15,6 +15,11 @@ AIRCR_SYSRESETREQ = 1 << 2
 AIRCR_VECTCLRACTIVE = 1 << 1
 SCR_SEVONPEND = 1 << 4  # B3.2.7: an exception entering the Pending state is a WFE wake-up event
 SHCSR_ENABLES = {16: 4, 17: 5, 18: 6}  # MEMFAULTENA, BUSFAULTENA, USGFAULTENA -> exception
+# SHCSR's state bits (B3.2.13): exception -> bit of its active, and of its pending, state. ARMv8-M
+# adds HARDFAULTACT (2) and NMIACT (5) to the active ones (ARMv8-M ARM D1.2.201, from memory).
+SHCSR_ACTIVE = {4: 0, 5: 1, 6: 3, 11: 7, 12: 8, 14: 10, 15: 11}
+SHCSR_ACTIVE_V8M = {**SHCSR_ACTIVE, 3: 2, 2: 5}
+SHCSR_PENDED = {6: 12, 4: 13, 5: 14, 11: 15}
 
 
 @PERIPHERALS.register("core.scb")
@@ -133,6 +138,19 @@ class Scb(Peripheral):
     def write_SCR(self, value, mask):
         self.store(0x10, value, mask)
         self.state.sev_on_pend = bool(self.values[0x10] & SCR_SEVONPEND)
+
+    def read_SHCSR(self):
+        """The enables as written, with the system exceptions' active and pending state (a
+        firmware's fault dump prints them). Writes to the state bits are not modelled."""
+        s = self.state
+        active = SHCSR_ACTIVE_V8M if (self.params["cpuid"] >> 4 & 0xFFF) == 0xD21 else SHCSR_ACTIVE
+        value = self.values[0x24] & 0x70000
+        for exc in s.active:
+            value |= 1 << active[exc] if exc in active else 0
+        for exc, bit in SHCSR_PENDED.items():
+            if exc in s.pending:
+                value |= 1 << bit
+        return value
 
     def write_SHCSR(self, value, mask):
         self.store(0x24, value, mask)
