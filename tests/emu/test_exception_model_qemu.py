@@ -129,6 +129,15 @@ def test_unprivileged_thread_matches_qemu(tmp_path, cpu):
     assert "psp thread: control=3 in svc=1 exc_return=fffffffd sp on psp=1" in got
 
 
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_core_and_fpu_identification_matches_qemu(tmp_path, cpu):
+    """firmware/semihost/fpu_id.c: CPUID's part number and MVFR0-2 (the Cortex-M7's double
+    precision, FPv5's MVFR2) read as QEMU's model of the same core reads them."""
+    got, expected = run_both(tmp_path, "fpu_id.c", cpu)
+    assert got == expected
+    assert got.startswith("partno=" + {"cortex-m4": "c24", "cortex-m7": "c27", "cortex-m33": "d21"}[cpu])
+
+
 def test_riscv_faults_trap_as_in_qemu(tmp_path):
     """firmware/semihost/rv_faults.c: an illegal instruction and a fetch, load and store where
     nothing is (0x09000000: reserved on the GD32VF103, unmapped on QEMU's virt) each trap to the

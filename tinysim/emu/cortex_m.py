@@ -178,7 +178,7 @@ class CortexMMachine(FaultEntry, Machine):
         self.nvic = Nvic("nvic", 0xE000E100, 0x3F0, host=self, state=s)
         self.systick = SysTick("systick", 0xE000E010, 0x10, host=self, state=s)
         self.dwt = Dwt("dwt", 0xE0001000, 0x1000, host=self, params={"trcena": lambda: self.scb.trcena})
-        self.fpu = Fpu("fpu", 0xE000EF30, 0x18, host=self)
+        self.fpu = Fpu("fpu", 0xE000EF30, 0x1C, host=self, params={"cpu": self.platform.core.cpu})
         self.ppb = Ppb("ppb", 0xE0000000, 0x100000, host=self)
         extra = [CacheMaintenance("cache_maintenance", 0xE000EF50, 0x2C, host=self)] if m7 else []
         regions = self.platform.core.mpu_regions

@@ -11,12 +11,25 @@ from .. import PERIPHERALS
 from ..base import Peripheral, Reg
 
 
+# The media and FP feature registers of each core's FPU (MVFR2 exists from FPv5 on):
+# Cortex-M4 TRM r0p1 table 7-2 (FPv4-SP); Cortex-M7 TRM r1p2 (FPv5 with double precision, as in the
+# STM32H7) and Cortex-M33 TRM r0p4 (FPv5-SP), the values QEMU's models also read.
+MVFR = {"cortex-m4f": (0x10110021, 0x11000011, 0), "cortex-m7": (0x10110221, 0x12000011, 0x00000040),
+        "cortex-m33f": (0x10110021, 0x11000011, 0x00000040)}
+
+
 @PERIPHERALS.register("core.fpu")
 class Fpu(Peripheral):
+    DEFAULTS = {"cpu": "cortex-m4f"}
     REGISTERS = (
         Reg(0x04, "FPCCR", 0xC0000000, wmask=0xC0000000),  # ASPEN|LSPEN out of reset
         Reg(0x08, "FPCAR", 0, wmask=0xFFFFFFF8),
         Reg(0x0C, "FPDSCR", 0, wmask=0x07C00000),
-        Reg(0x10, "MVFR0", 0x10110021, "ro"),  # Cortex-M4 TRM table 7-2 (single precision)
-        Reg(0x14, "MVFR1", 0x11000011, "ro"),
+        Reg(0x10, "MVFR0", 0, "ro"),
+        Reg(0x14, "MVFR1", 0, "ro"),
+        Reg(0x18, "MVFR2", 0, "ro"),
     )
+
+    def reset(self) -> None:
+        super().reset()
+        self.values[0x10], self.values[0x14], self.values[0x18] = MVFR[self.params["cpu"]]
