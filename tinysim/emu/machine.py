@@ -406,8 +406,9 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             if exit_name == "fault" and fault is not None:
                 fault = self.take_fault(fault)   # one the core raises: the firmware's handler runs
                 exit_name = None if fault is None else exit_name
-            elif exit_name == "halt" and self.fault_in_progress() is not None:
-                fault, exit_name = self.fault_in_progress(), "fault"   # its handler gave up
+            elif exit_name == "halt":
+                fault = self.fault_in_progress()   # a fault's handler gave up: its report
+                exit_name = "halt" if fault is None else "fault"
             if exit_name == "budget":
                 message = (f"stopped by the instruction budget after {c.instructions - insn0} instructions "
                            f"(--max-instructions {max_instructions}); raise it if the firmware needs longer")
