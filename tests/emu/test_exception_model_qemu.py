@@ -138,6 +138,15 @@ def test_core_and_fpu_identification_matches_qemu(tmp_path, cpu):
     assert got.startswith("partno=" + {"cortex-m4": "c24", "cortex-m7": "c27", "cortex-m33": "d21"}[cpu])
 
 
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_fp_context_follows_aspen_as_in_qemu(tmp_path, cpu):
+    """firmware/semihost/fpstate.c: the extended frame with FPCCR.ASPEN set, the basic one with
+    it clear, although Unicorn (keeping its own ASPEN) sets CONTROL.FPCA either way."""
+    got, expected = run_both(tmp_path, "fpstate.c", cpu)
+    assert got == expected
+    assert "svc 1: exc_return=fffffff9 frame=32 bytes" in got and "svc 2: exc_return=ffffffe9" in got
+
+
 def test_riscv_faults_trap_as_in_qemu(tmp_path):
     """firmware/semihost/rv_faults.c: an illegal instruction and a fetch, load and store where
     nothing is (0x09000000: reserved on the GD32VF103, unmapped on QEMU's virt) each trap to the
@@ -152,7 +161,7 @@ def test_riscv_faults_trap_as_in_qemu(tmp_path):
     assert r.uart.splitlines()[1] == "load: mcause=5 mepc=+0 mtval=bus_error_addr n=1"
 
 
-@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c"])
+@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c"])
 def test_same_run_in_every_hook_mode(tmp_path, program):
     """The programs above make every exception path run in each counting mode the tools use:
     the exact D-cache's memory hooks (the default, as these programs never time themselves),

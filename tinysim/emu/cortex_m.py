@@ -93,7 +93,7 @@ XPSR_ALIGN = 1 << 9  # stacked xPSR bit 9: the frame was padded to 8 bytes (B1.5
 EPSR_T = 1 << 24
 XPSR_IT = 0x0600FC00  # EPSR.IT[1:0] (bits 26:25) and IT[7:2] (15:10), B1.4.2
 APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
-FPCCR_LSPEN = 1 << 30
+FPCCR_ASPEN, FPCCR_LSPEN = 1 << 31, 1 << 30
 CONTROL_NPRIV, CONTROL_SPSEL, CONTROL_FPCA = 1, 2, 4
 # Exception entry and return latency with zero-wait-state memory: 12 cycles each, and 6 for a
 # tail-chained exception (no unstacking and stacking, only the vector fetch): TI SLAU356I section
@@ -425,8 +425,7 @@ class CortexMMachine(FaultEntry, Machine):
         if self.frames is None:
             self._enter_python(exc)
             return
-        status, frame, fpcar, _fp = self.frames.enter(exc, self.vector_base(),
-                                                      bool(self.fpu.values[0x04] & FPCCR_LSPEN))
+        status, frame, fpcar, _fp = self.frames.enter(exc, self.vector_base(), self.fpu.values[0x04])
         if fpcar is not None:
             self.fpu.values[0x08] = fpcar
         if status == BAD_FRAME:
@@ -466,7 +465,8 @@ class CortexMMachine(FaultEntry, Machine):
         xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
         thread = (xpsr & 0x1FF) == 0
         use_psp = thread and bool(control & CONTROL_SPSEL)
-        fp = bool(control & CONTROL_FPCA)
+        # with ASPEN clear no FP context is stacked: Unicorn's FPCA is not the core's then
+        fp = bool(control & CONTROL_FPCA) and bool(self.fpu.values[0x04] & FPCCR_ASPEN)
         values = [uc.reg_read(r) for r in _FRAME_REGS]
         npriv = control & CONTROL_NPRIV if thread else 0
         if npriv:  # a privileged thread for the entry, nPRIV set again after (native/exceptions.c)

@@ -56,10 +56,11 @@ class ExceptionFrames:
         self._uc = uc
         self._out = (u32 * 3)()
 
-    def enter(self, exc: int, vector_base: int, lspen: bool) -> Tuple[int, int, Optional[int], bool]:
-        """Stack and vector (B1.5.6): (status, frame, FPCAR to set or None, extended frame)."""
+    def enter(self, exc: int, vector_base: int, fpccr: int) -> Tuple[int, int, Optional[int], bool]:
+        """Stack and vector (B1.5.6) with FPCCR as the firmware set it (ASPEN, LSPEN): (status,
+        frame, FPCAR to set or None, extended frame)."""
         out = self._out
-        status = self._enter(self._api_ref, self._uc._uch, exc, vector_base, int(lspen), out)
+        status = self._enter(self._api_ref, self._uc._uch, exc, vector_base, fpccr, out)
         return status, out[0], (out[1] if out[2] & 1 else None), bool(out[2] & 2)
 
     def tail_chain(self, exc: int, exc_return: int, vector_base: int) -> int:

@@ -50,6 +50,8 @@ enum {
 #define EPSR_T (1u << 24)
 #define XPSR_ALIGN (1u << 9)
 #define APSR_BITS 0xF80F0000u
+#define FPCCR_ASPEN (1u << 31)
+#define FPCCR_LSPEN (1u << 30)
 #define CONTROL_NPRIV 1u
 #define CONTROL_SPSEL 2u
 #define CONTROL_FPCA 4u
@@ -88,16 +90,21 @@ static int start_handler(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t e
 }
 
 /* Exception entry (B1.5.6): stack the frame, switch to Handler mode on MSP, LR = EXC_RETURN,
- * IPSR = exc, PC = the vector at vector_base + 4 * exc.  out[0] = frame address, out[1] = FPCAR
- * to set (when out[2] bit 0), out[2] bit 1 = an extended (FP) frame. */
-int ts_exc_enter(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t vector_base, uint32_t lspen,
+ * IPSR = exc, PC = the vector at vector_base + 4 * exc.  `fpccr`: FPCCR (its ASPEN and LSPEN).
+ * out[0] = frame address, out[1] = FPCAR to set (when out[2] bit 0), out[2] bit 1 = an extended
+ * (FP) frame. */
+int ts_exc_enter(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t vector_base, uint32_t fpccr,
                  uint32_t *out)
 {
     uint32_t control = rd(a, uc, R_CONTROL);
     uint32_t xpsr = rd(a, uc, R_XPSR);
     int thread = (xpsr & 0x1FF) == 0;
     int use_psp = thread && (control & CONTROL_SPSEL);
-    int fp = (control & CONTROL_FPCA) != 0;
+    /* With FPCCR.ASPEN clear the core never sets CONTROL.FPCA (B3.2.23), so no FP context is
+     * stacked; Unicorn, which keeps its own FPCCR with ASPEN set, sets FPCA at every FPU
+     * instruction, so it is not trusted then (a FPCA the firmware sets itself is missed). */
+    int fp = (control & CONTROL_FPCA) != 0 && (fpccr & FPCCR_ASPEN);
+    int lspen = (fpccr & FPCCR_LSPEN) != 0;
     uint32_t words[26];
     for (int i = 0; i < 8; i++)
         words[i] = rd(a, uc, R_R0 + i);

@@ -1,8 +1,10 @@
 """Floating-point extension registers at 0xE000EF30 (ARM DDI 0403 B3.2.20-22; Cortex-M4 TRM §7.2).
 
 Values are stored and read back. The engine stacks the basic frame plus S0-S15/FPSCR when
-CONTROL.FPCA is set and, with FPCCR.LSPEN, writes FPCAR (the FP part of that frame) as
-UpdateFPCCR does (B1.5.6); the registers are saved at once, so LSPACT stays 0. FPDSCR is kept
+CONTROL.FPCA is set and FPCCR.ASPEN is (Unicorn keeps its own FPCCR and sets FPCA at every FPU
+instruction; with ASPEN clear the core would not), and, with FPCCR.LSPEN, writes FPCAR (the FP
+part of that frame) as UpdateFPCCR does (B1.5.6); the registers are saved at once, so LSPACT
+stays 0. FPDSCR is kept
 here only: Unicorn's own default FP context (loaded when FPCA is 0) stays the reset value."""
 
 from __future__ import annotations
