@@ -50,10 +50,12 @@ from . import faults
 from .event_register import EVENT_KEPT_ON_WAKE, thumb_sevs
 from .engine_probes import EXCLUSIVE_MONITOR, INTR_UNALIGNED, MONITOR_CLEAR
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
+from .coprocessor_access import CoprocessorAccess
 from .fault_entry import FaultEntry
 from .fault_status import CFSR_DIVBYZERO, CFSR_UNALIGNED, ArchFault
 from .machine import ENGINES, Machine
 from .counter import DESCRIBE_UNMASKS
+from .scs_privilege import ScsPrivilege
 from .unmask_scan import thumb_unmasks
 from .usage_checks import UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
@@ -136,7 +138,7 @@ _SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
 
 
 @ENGINES.register("armv7m")
-class CortexMMachine(FaultEntry, Machine):
+class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
     ARCH = "armv7m"
     # Exception stacking, unstacking and tail-chaining in native code (exception_frames.py);
     # False keeps the Python version below (the reference the native one is tested against).
@@ -148,6 +150,7 @@ class CortexMMachine(FaultEntry, Machine):
         self.checks = None
         self.faults_taken = []  # (exception number, CFSR bits in lower case, pc) of each fault taken
         self._init_fault_entry()
+        self._init_coprocessor_access()
         self.tail_chains = 0
         self._spin_loops: set = set()       # addresses of branch-to-self instructions seen
         self._spin_new: list = []            # ... not yet hooked

@@ -12,13 +12,9 @@ halts (BKPT) or parks in a branch-to-self while the fault is active, the report 
 that started it is the result (with the UART output the handler added). A handler that returns
 (an RTOS killing a task, a test harness catching an expected fault) lets the run go on.
 
-Unprivileged code (CONTROL.nPRIV in Thread mode) touching the System Control Space gets a
-precise BusFault, as B3.2 says; Unicorn, which has no SCS, would let the MMIO model answer.
-
-NOCP: Unicorn runs FPU instructions whatever CPACR says, so while CPACR denies coprocessors 10
-and 11 (at reset, and until the start-up code grants them) every coprocessor instruction of the
-blocks seen so far gets a code hook that raises the fault; granting access removes them.
-Mixed into CortexMMachine."""
+The faults raised outside the engine's stops come from usage_checks.py (UNALIGNED, DIVBYZERO),
+coprocessor_access.py (NOCP) and scs_privilege.py (unprivileged SCS access). Mixed into
+CortexMMachine."""
 
 from __future__ import annotations
 
@@ -27,27 +23,20 @@ from typing import Optional, Tuple
 
 import capstone
 
-from unicorn import UC_HOOK_CODE
 from unicorn import arm_const as A
 
 from . import faults
 from .fault_status import (BUSFAULT, CFSR_BFARVALID, CFSR_NOCP, CFSR_PRECISERR, CFSR_UNDEFINSTR,
-                           EXCEPTION_NAMES, USAGEFAULT, ArchFault, buffered_store, classify, is_coprocessor)
-from .thumb_walk import thumb_instructions
+                           EXCEPTION_NAMES, USAGEFAULT, ArchFault, buffered_store, classify)
 
 HARDFAULT = 3
 HFSR_FORCED = 1 << 30
 CFSR, HFSR, MMFAR, BFAR = 0x28, 0x2C, 0x34, 0x38      # offsets in the SCB (B3.2.2)
-CPACR = 0x88
-CP10_SHIFT = 20                                        # CPACR.CP10 in bits 21:20, CP11 in 23:22
 ACTLR = 0xE008                                         # offset from 0xE0000000 (Ppb)
 ACTLR_DISDEFWBUF = 1 << 1                              # Cortex-M4 TRM, Auxiliary Control Register
 SYSTEM_REGION = 0xE0000000                             # strongly-ordered: no write buffer (B3.1)
 XPSR_IT = 0x0600FC00                                   # EPSR.IT (B1.4.2): inside an IT block
 FAULT_HANDLERS = (HARDFAULT, 4, 5, 6)
-SCS_BASE, SCS_END = 0xE000E000, 0xE000F000            # the System Control Space (B3.2)
-STIR_ADDR = 0xE000EF00
-CCR_USERSETMPEND = 1 << 1                              # B3.2.8: unprivileged code may write STIR
 
 
 class FaultEntry:
@@ -55,13 +44,8 @@ class FaultEntry:
 
     def _init_fault_entry(self) -> None:
         self.fault_taken: Optional[Tuple[ArchFault, faults.FaultReport, int]] = None  # the last one
-        self._cp_insns: set = set()        # addresses of the coprocessor instructions seen
-        self._nocp_hooks: list = []        # their code hooks, while CPACR denies the FPU
-        self._nocp_pc: Optional[int] = None
-        self._nocp_stale = False           # CPACR written since the hooks were last updated
         self._final_report: Optional[faults.FaultReport] = None   # a fault that could not be taken
-        self._md = None                    # capstone, made at the first store fault
-        self._scs_refused: Optional[Tuple[int, int, bool]] = None  # (pc, address, write)
+        self._md = None                    # capstone, made at the first instruction decoded
 
     # ---- taking a fault ----------------------------------------------------------------------
     def take_fault(self, report: faults.FaultReport) -> Optional[faults.FaultReport]:
@@ -98,16 +82,24 @@ class FaultEntry:
 
     def _plain_store_size(self, pc: int) -> Optional[int]:
         """The size of the STR/STRB/STRH without writeback at `pc`, else None."""
-        if self._md is None:
-            self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
-            self._md.detail = True
-        try:
-            insn = next(self._md.disasm(bytes(self.uc.mem_read(pc, 4)), pc), None)
-        except Exception:  # noqa: BLE001 - unreadable: taken as precise
-            return None
+        insn = self.decode_at(pc)
         if insn is None or insn.mnemonic.split(".")[0] not in ("str", "strb", "strh") or insn.writeback:
             return None
         return insn.size
+
+    def disassembler(self) -> capstone.Cs:
+        if self._md is None:
+            self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+            self._md.detail = True
+        return self._md
+
+    def decode_at(self, pc: int):
+        """The instruction at `pc`, decoded with its details (None if unreadable); for the rare
+        faults that need an operand, so it is not fast."""
+        try:
+            return next(self.disassembler().disasm(bytes(self.uc.mem_read(pc, 4)), pc), None)
+        except Exception:  # noqa: BLE001 - unreadable memory
+            return None
 
     def raise_fault(self, fault: ArchFault, report: faults.FaultReport) -> Optional[str]:
         """B1.5.14 / B1.5.4: record the fault in CFSR (BFAR, MMFAR) and enter its handler, or
@@ -195,99 +187,3 @@ class FaultEntry:
         return report.followed_by(f"taken as a {fault.name} through the firmware's {EXCEPTION_NAMES[exc]} "
                                   f"handler{forced}, which stopped at {self.firmware.symbolize(pc)}",
                                   self.uart_tail())
-
-    # ---- unprivileged access to the System Control Space -----------------------------------
-    def guard_scs(self) -> None:
-        """Have the MMIO window over the SCS ask `_scs_access` first."""
-        for bus in self.buses:
-            if bus.base <= SCS_BASE < bus.end:
-                bus.guard = self._scs_access
-
-    def _scs_access(self, addr: int, write: bool) -> Optional[int]:
-        """B3.2 (and QEMU): an unprivileged access to the SCS is a precise BusFault, except a
-        write to STIR with CCR.USERSETMPEND. None lets the access through; else the engine is
-        stopped on the access and a read returns the value the destination holds, so that the
-        refused load leaves it as it was."""
-        if not SCS_BASE <= addr < SCS_END or not self.reg32(A.UC_ARM_REG_CONTROL) & 1 \
-                or self.reg32(A.UC_ARM_REG_XPSR) & 0x1FF:
-            return None
-        if write and addr & ~3 == STIR_ADDR and self.scb.values[0x14] & CCR_USERSETMPEND:
-            return None
-        pc = self.reg32(A.UC_ARM_REG_PC)
-        self._scs_refused = (pc, addr, write)
-        self._stop_reason = "scs"   # over any other: a refused access must not go unreported
-        self.uc.emu_stop()
-        return 0 if write else self._load_destination(pc)
-
-    def _load_destination(self, pc: int) -> int:
-        """The value of the register the load at `pc` writes (0 if not found)."""
-        if self._md is None:
-            self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
-            self._md.detail = True
-        try:
-            insn = next(self._md.disasm(bytes(self.uc.mem_read(pc, 4)), pc), None)
-            name = self._md.reg_name(insn.operands[0].reg).upper()
-            return self.reg32(getattr(A, f"UC_ARM_REG_{name}"))
-        except Exception:  # noqa: BLE001 - an LDM or an undecodable load: it reads 0
-            return 0
-
-    def take_scs_fault(self) -> Optional[str]:
-        pc, addr, write = self._scs_refused
-        self._scs_refused = None
-        report = self.make_fault(
-            faults.UNPRIVILEGED_ACCESS, f"unprivileged {'write to' if write else 'read of'} {addr:#010x} in the "
-            "System Control Space (only privileged code may use the NVIC, SCB, SysTick, MPU)", pc=pc, address=addr)
-        return self.raise_fault(ArchFault(BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, pc, bfar=addr), report)
-
-    # ---- NOCP: coprocessor instructions while CPACR denies them ------------------------------
-    def fpu_denied(self) -> bool:
-        return (self.scb.values[CPACR] >> CP10_SHIFT & 3) == 0
-
-    def _coprocessor_at(self, pc: int) -> bool:
-        first, second = self._halfword(pc), self._halfword(pc + 2)
-        return first is not None and is_coprocessor(first, second)
-
-    def _scan_coprocessor(self, addr: int, code: bytes) -> bool:
-        """Note the coprocessor instructions of a new block; while the FPU is denied, give the
-        new ones their hook (True: the block must be translated again before it runs)."""
-        new = [addr + off for off, hw1, hw2 in thumb_instructions(code)
-               if is_coprocessor(hw1, hw2) and addr + off not in self._cp_insns]
-        self._cp_insns.update(new)
-        return bool(new) and self.fpu_denied() and self._hook_nocp(new)
-
-    def _hook_nocp(self, addresses) -> bool:
-        for a in addresses:
-            self._nocp_hooks.append(self.uc.hook_add(UC_HOOK_CODE, self._on_nocp, begin=a, end=a))
-        return bool(addresses)
-
-    def _on_nocp(self, uc, address, size, _user) -> None:
-        if self.fpu_denied():
-            self._nocp_pc = address
-            self.stop_now("nocp")
-
-    def cpacr_changed(self) -> None:
-        """CPACR written (an MMIO write): stop after this block to update the hooks."""
-        self._nocp_stale = True
-        self.request_stop("recheck")
-
-    def sync_nocp_hooks(self) -> None:
-        """Outside emulation: hook every coprocessor instruction seen while access is denied,
-        drop the hooks once it is granted, and translate again what changed."""
-        self._nocp_stale = False
-        denied = self.fpu_denied()
-        if denied == bool(self._nocp_hooks) or (denied and not self._cp_insns):
-            return
-        if denied:
-            self._hook_nocp(sorted(self._cp_insns))
-        else:
-            for h in self._nocp_hooks:
-                self.uc.hook_del(h)
-            self._nocp_hooks.clear()
-        self.uc.ctl_flush_tb()
-
-    def take_nocp(self) -> Optional[str]:
-        pc, self._nocp_pc = self._nocp_pc, None
-        report = self.make_fault(faults.INVALID_INSTRUCTION,
-                                 "a floating-point instruction with the FPU off (CPACR.CP10/CP11 "
-                                 "deny access: the start-up code did not enable it)", pc=pc)
-        return self.raise_fault(ArchFault(USAGEFAULT, CFSR_NOCP, pc), report)
