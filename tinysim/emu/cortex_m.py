@@ -52,7 +52,7 @@ from .engine_probes import EXCLUSIVE_MONITOR, INTR_UNALIGNED, MONITOR_CLEAR
 from .exception_frames import BAD_FRAME, FRAME_READ, OK, ExceptionFrames
 from .coprocessor_access import CoprocessorAccess
 from .fault_entry import FaultEntry
-from .fault_status import CFSR_DIVBYZERO, CFSR_UNALIGNED, ArchFault
+from .fault_status import CFSR_DIVBYZERO, CFSR_UNALIGNED, USAGEFAULT, ArchFault
 from .machine import ENGINES, Machine
 from .counter import DESCRIBE_UNMASKS
 from .scs_privilege import ScsPrivilege
@@ -85,7 +85,7 @@ INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
 # by tests/emu/test_cortex_m33.py); it is reported as a stack overflow where it happens.
 INTR_STKOF = 19
 EXC_RETURN_BASE = 0xFFFFFF00
-NMI, HARDFAULT, USAGEFAULT, SVCALL = 2, 3, 6, 11
+NMI, SVCALL = 2, 11
 # Cortex-M33 r0p4 (PARTNO 0xD21), the revision in the STM32U5 (ES0499 section 1); taken as the
 # same for the platform files' other Cortex-M33 parts
 CPUID_M33 = 0x410FD214
@@ -689,7 +689,7 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
         pc = self.uc.reg_read(A.UC_ARM_REG_PC) & ~1
         if pc not in self._spin_loops:
             return None
-        if self.fault_in_progress() is not None:
+        if self.fault_handler_running():
             return "halt"  # a fault handler parked: the run reports the fault (Machine.run)
         if self._mask(A.UC_ARM_REG_PRIMASK) & 1 or self._mask(A.UC_ARM_REG_FAULTMASK) & 1:
             note = (f"the firmware stopped in a branch-to-self at {self.firmware.symbolize(pc)} with "

@@ -27,16 +27,15 @@ from unicorn import arm_const as A
 
 from . import faults
 from .fault_status import (BUSFAULT, CFSR_BFARVALID, CFSR_NOCP, CFSR_PRECISERR, CFSR_UNDEFINSTR,
-                           EXCEPTION_NAMES, USAGEFAULT, ArchFault, buffered_store, classify)
+                           EXCEPTION_NAMES, FAULT_HANDLERS, HARDFAULT, USAGEFAULT, ArchFault,
+                           buffered_store, classify)
 
-HARDFAULT = 3
 HFSR_FORCED = 1 << 30
 CFSR, HFSR, MMFAR, BFAR = 0x28, 0x2C, 0x34, 0x38      # offsets in the SCB (B3.2.2)
 ACTLR = 0xE008                                         # offset from 0xE0000000 (Ppb)
 ACTLR_DISDEFWBUF = 1 << 1                              # Cortex-M4 TRM, Auxiliary Control Register
 SYSTEM_REGION = 0xE0000000                             # strongly-ordered: no write buffer (B3.1)
 XPSR_IT = 0x0600FC00                                   # EPSR.IT (B1.4.2): inside an IT block
-FAULT_HANDLERS = (HARDFAULT, 4, 5, 6)
 
 
 class FaultEntry:
@@ -138,12 +137,12 @@ class FaultEntry:
             report.kind, f"{report.message}: {why}", pc=report.pc, address=report.address)
         return "fault"
 
-    def _fault_handler_running(self) -> bool:
+    def fault_handler_running(self) -> bool:
         """A fault was taken and a fault handler is active (that one, or one it led to)."""
         return self.fault_taken is not None and any(e in FAULT_HANDLERS for e in self.exc.active)
 
     def _while_handling(self) -> str:
-        if not self._fault_handler_running():
+        if not self.fault_handler_running():
             return ""
         fault, report, exc = self.fault_taken
         return f", in the {EXCEPTION_NAMES[exc]} handler of a {fault.name} at {report.where}"
@@ -179,7 +178,7 @@ class FaultEntry:
     def fault_in_progress(self) -> Optional[faults.FaultReport]:
         """While a fault handler is active after a fault was taken: that fault's report, with what
         followed, for a run that ends there (the handler halted or parked)."""
-        if not self._fault_handler_running():
+        if not self.fault_handler_running():
             return None
         fault, report, exc = self.fault_taken
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)

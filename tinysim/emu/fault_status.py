@@ -10,7 +10,9 @@ from typing import Optional
 
 from . import faults
 
-MEMMANAGE, BUSFAULT, USAGEFAULT = 4, 5, 6
+# exception numbers (B1.5.2) of the faults; the fault handlers are these four
+HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 3, 4, 5, 6
+FAULT_HANDLERS = (HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT)
 
 # CFSR (B3.2.15): MMFSR in bits 7:0, BFSR in 15:8, UFSR in 31:16
 CFSR_IACCVIOL = 1 << 0        # instruction fetch from a region that does not allow it
@@ -27,7 +29,7 @@ CFSR_DIVBYZERO = 1 << 25
 NAMES = {CFSR_IACCVIOL: "IACCVIOL", CFSR_IBUSERR: "IBUSERR", CFSR_PRECISERR: "PRECISERR",
          CFSR_IMPRECISERR: "IMPRECISERR", CFSR_UNDEFINSTR: "UNDEFINSTR", CFSR_INVSTATE: "INVSTATE",
          CFSR_NOCP: "NOCP", CFSR_UNALIGNED: "UNALIGNED", CFSR_DIVBYZERO: "DIVBYZERO"}
-EXCEPTION_NAMES = {3: "HardFault", MEMMANAGE: "MemManage", BUSFAULT: "BusFault", USAGEFAULT: "UsageFault"}
+EXCEPTION_NAMES = {HARDFAULT: "HardFault", MEMMANAGE: "MemManage", BUSFAULT: "BusFault", USAGEFAULT: "UsageFault"}
 
 
 @dataclass(frozen=True)
