@@ -20,6 +20,11 @@ SHCSR_ENABLES = {16: 4, 17: 5, 18: 6}  # MEMFAULTENA, BUSFAULTENA, USGFAULTENA -
 SHCSR_ACTIVE = {4: 0, 5: 1, 6: 3, 11: 7, 12: 8, 14: 10, 15: 11}
 SHCSR_ACTIVE_V8M = {**SHCSR_ACTIVE, 3: 2, 2: 5}
 SHCSR_PENDED = {6: 12, 4: 13, 5: 14, 11: 15}
+# ARMv8-M makes CCR.NONBASETHRDENA (bit 0) and STKALIGN (bit 9) RES1: set out of reset and kept
+# by writes (QEMU's v8-M model, target/arm/cpu.c arm_cpu_reset and hw/intc/armv7m_nvic.c, does
+# the same; tests/emu/firmware/semihost/fpu_id.c compares the two).
+CCR_RES1_V8M = 0x201
+CORTEX_M33_PARTNO = 0xD21
 
 
 @PERIPHERALS.register("core.scb")
@@ -61,6 +66,12 @@ class Scb(Peripheral):
     def reset(self) -> None:
         super().reset()
         self.values[0x00] = int(self.params["cpuid"])  # the core's, not the table's M4 value
+        if self.is_v8m():
+            self.values[0x14] |= CCR_RES1_V8M
+
+    def is_v8m(self) -> bool:
+        """Whether the core is ARMv8-M (the Cortex-M33, the only one a platform file names)."""
+        return (int(self.params["cpuid"]) >> 4 & 0xFFF) == CORTEX_M33_PARTNO
 
     # ICSR: pend bits for NMI, PendSV and SysTick, plus the read-only status fields.
     def read_ICSR(self):
@@ -143,7 +154,7 @@ class Scb(Peripheral):
         """The enables as written, with the system exceptions' active and pending state (a
         firmware's fault dump prints them). Writes to the state bits are not modelled."""
         s = self.state
-        active = SHCSR_ACTIVE_V8M if (self.params["cpuid"] >> 4 & 0xFFF) == 0xD21 else SHCSR_ACTIVE
+        active = SHCSR_ACTIVE_V8M if self.is_v8m() else SHCSR_ACTIVE
         value = self.values[0x24] & 0x70000
         for exc in s.active:
             value |= 1 << active[exc] if exc in active else 0
@@ -167,7 +178,7 @@ class Scb(Peripheral):
             changed()
 
     def write_CCR(self, value, mask):
-        self.store(0x14, value, mask)
+        self.store(0x14, value | (CCR_RES1_V8M if self.is_v8m() else 0), mask)
         changed = getattr(self.host, "ccr_changed", None)
         if changed is not None:
             changed(self.values[0x14])
