@@ -178,3 +178,27 @@ def test_same_run_in_every_hook_mode(tmp_path, program):
         runs[mode] = (r.exit, r.exit_status, r.instructions, r.uart)
     assert len(set(runs.values())) == 1, {m: v[:3] for m, v in runs.items()}
     assert runs["default"][:2] == ("exit", 0)
+
+
+@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
+                                     "shared_code.c"])
+def test_inline_counting_changes_no_count(tmp_path, program):
+    """The same programs with the engine's inline fast path (blocks count themselves, the I-cache
+    order they leave restored afterwards: native fetch_settle) and with the plain block hook:
+    the same output, instructions and cycles, exceptions taken in the middle of inline runs."""
+    from tinysim.emu.counter.native import unicorn_lib
+    from tinysim.pipeline.session import Session
+    if not hasattr(unicorn_lib(), "uc_hook_block_fast"):
+        pytest.skip("the engine has no uc_hook_block_fast (stock wheel; scripts/build_unicorn.sh builds it)")
+    elf = build_arm(tmp_path, 0x08000000, program, hard_float=True, optimize=OPTIMIZE.get(program, "-O1"),
+                    symbols=NOTHING_THERE)
+    runs = {}
+    for fast in (True, False):
+        s = Session(elf, "nucleo-l4r5zi", counter_overrides={"inline_fast": fast})
+        r = s.run(max_instructions=5_000_000)
+        runs[fast] = (r.exit, r.exit_status, r.instructions, r.cycles, r.uart)
+        assert s.counter.settle_errors == 0
+        if fast:
+            assert s.counter.block_hook_calls < s.counter.blocks_executed
+    assert runs[True] == runs[False]
+    assert runs[True][:2] == ("exit", 0)

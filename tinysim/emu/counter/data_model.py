@@ -89,6 +89,7 @@ class LearnedDataModel:
         stop state are restored afterwards, so the counts cannot tell it happened (the block
         may be described, with count 0)."""
         s = self._live()
+        self._lib.ts_settle(self._ctx)  # the I-cache walk starts from prev (native fetch_settle)
         saved = (s.prev, s.budget, s.stop_reason, s.stop_pc, s.stop_addr)
         s.prev = _NO_BLOCK
         s.budget = s.instructions

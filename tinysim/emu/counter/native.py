@@ -38,7 +38,7 @@ _UC_PROT_WRITE = 2
 _UC_QUERY_PAGE_SIZE = 2
 
 # ---- native layouts (must match native/counter.h) ----------------------------------------------------
-_BLOCK_BYTES = 192  # sizeof(ts_block)
+_BLOCK_BYTES = 216  # sizeof(ts_block)
 _NATIVE_BLOCK = np.dtype({"names": ["addr", "size", "n_insns", "static_cycles", "taken_extra",
                                     "count", "imiss", "iprefetch", "dmiss", "dprefetch"],
                           "formats": ["<u8", "<u4", "<u4", "<u4", "<u4", "<u8", "<u8", "<u8",
@@ -136,6 +136,8 @@ def load_native() -> ctypes.CDLL:
         ("ts_set_guard", None, [vp, u64, u64, ctypes.c_int]),
         ("ts_set_it_resync", None, [vp, vp, ctypes.c_int]),
         ("ts_note_transfer", None, [vp]),
+        ("ts_settle", None, [vp]),
+        ("ts_settle_errors", u64, [vp]),
         ("ts_set_on_unmask", None, [vp, vp]),
         ("ts_clear_stop", None, [vp]),
         ("ts_sizeof_block", ctypes.c_size_t, []),

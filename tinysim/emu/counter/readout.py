@@ -39,6 +39,13 @@ class CounterReadout:
         return self._live().hook_calls
 
     @property
+    def settle_errors(self) -> int:
+        """Times the I-cache order the inline fast path leaves could not be restored (native
+        fetch_settle): 0 unless the counter has a bug; the tests check it."""
+        self._live()
+        return int(self._lib.ts_settle_errors(self._ctx))
+
+    @property
     def stop_reason(self) -> Optional[str]:
         """Why the counter last stopped the engine (STOP_* string), or None. Cleared by
         `set_budget`, `set_deadline` and `clear_stop`."""

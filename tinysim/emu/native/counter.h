@@ -110,7 +110,15 @@ typedef struct {
     uint32_t alt_size;
     uint32_t alt_id;
     uint32_t alt_edge;
-    uint32_t pad3;
+    /* The inline fast path (ts_fast_slot): the predecessor this block's slots are armed with
+     * in epoch arm_epoch (one per epoch, so the blocks the slots ran form a path that can be
+     * walked back: fetch_settle), and the slot armed last (compared, never dereferenced). */
+    uint32_t arm_pred;
+    uint64_t arm_slot;
+    uint32_t arm_epoch;
+    uint32_t walk_stamp;  /* fetch_settle: the walk that last passed this block */
+    uint32_t walk_newer;  /* fetch_settle: the block the walk came from (run after this one) */
+    uint32_t pad4;
 } ts_block;
 
 /* One control transfer src -> dst.  Layout mirrored by tinysim/emu/counter/native.py. */
@@ -239,6 +247,16 @@ typedef struct {
      * the blocks the hook counts, so until it is passed neither the deadline nor the budget can
      * be.  Lower than that is always safe (the hook then decides). */
     uint64_t fast_limit;
+    /* The I-cache LRU order the inline fast path leaves behind (fetch_settle).  Blocks run by
+     * their slots touch no cache state; the order their fetches would have left is restored
+     * from the path they ran, walked back from prev, before anything reads or changes the
+     * cache: the hook, an exception entry (ts_note_transfer), a re-configuration.  settled is
+     * `instructions` when the cache was last up to date (the hook keeps it so): the inline
+     * instructions since then measure how far back the walk goes. */
+    uint64_t settled;
+    uint64_t settle_errors;   /* walks that did not add up (a bug; tests assert 0) */
+    uint32_t walk_stamp;
+    uint32_t fetch_armed;     /* a fetch-modelled block was armed in this epoch: a fill ends it */
 } ts_counter;
 
 /* The inline fast path of the block hook (Unicorn patch 0006, third_party/unicorn/README.md): per
@@ -291,6 +309,7 @@ static inline void ts_fast_limit(ts_counter *c)
 TS_INTERNAL int blocks_rehash(ts_counter *c, uint32_t slots);
 TS_INTERNAL int edges_rehash(ts_counter *c, uint32_t slots);
 TS_INTERNAL void set_block_flags(ts_counter *c, ts_block *b);
+TS_INTERNAL void fetch_settle(ts_counter *c);
 void ts_cache_reset(ts_cache *k);
 
 #endif

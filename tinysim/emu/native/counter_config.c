@@ -131,6 +131,7 @@ size_t ts_sizeof_cache(void) { return sizeof(ts_cache); }
 
 static void refresh_block_flags(ts_counter *c)
 {
+    fetch_settle(c);
     ts_fast_disarm(c); /* flags and lines decide what a slot may be armed with */
     for (uint32_t i = 0; i < c->n_blocks; i++)
         set_block_flags(c, &c->blocks[i]);
@@ -163,6 +164,7 @@ int ts_set_icache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t 
 {
     if (c->cache_shared) /* one storage for both views: reconfiguring one would free it */
         return -1;
+    fetch_settle(c); /* before the cache it brings up to date is replaced */
     int err = cache_configure(&c->icache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
                               prefetch_penalty);
     refresh_block_flags(c);
@@ -191,6 +193,7 @@ int ts_share_caches(ts_counter *c)
     ts_cache *i = &c->icache, *d = &c->dcache;
     if (c->cache_shared)
         return 0;
+    fetch_settle(c);
     if (!i->tags || !d->tags || i->line_shift != d->line_shift || i->n_sets != d->n_sets ||
         i->n_ways != d->n_ways || i->capacity != d->capacity)
         return -1;
@@ -224,6 +227,7 @@ int ts_freeze_data(ts_counter *c)
 {
     if (c->data_state != TS_DATA_EXACT)
         return -1;
+    fetch_settle(c); /* before the epoch ends (ts_fast_disarm below) */
     for (uint32_t i = 0; i < c->n_blocks; i++) {
         ts_block *b = &c->blocks[i];
         b->flags &= ~TS_BLOCK_DATA_MASK;
@@ -288,7 +292,6 @@ void ts_set_guard(ts_counter *c, uint64_t lo, uint64_t hi, int in_write_hook)
     c->guard_in_write_hook = in_write_hook;
 }
 
-/* An exception entry or a register write to PC is not a branch of the previous block. */
 /* Thumb cores: have the memory hooks re-zero the IT state (counter_hooks.c, it_resync). */
 void ts_set_it_resync(ts_counter *c, void *reg_write, int epsr_regid)
 {
@@ -296,7 +299,12 @@ void ts_set_it_resync(ts_counter *c, void *reg_write, int epsr_regid)
     c->it_regid = reg_write ? epsr_regid : -1;
 }
 
-void ts_note_transfer(ts_counter *c) { c->prev = TS_NONE; }
+/* An exception entry or a register write to PC is not a branch of the previous block. */
+void ts_note_transfer(ts_counter *c)
+{
+    fetch_settle(c); /* it walks back from prev */
+    c->prev = TS_NONE;
+}
 
 /* on_unmask: a ts_unmask_fn, or NULL (stop_on_unmask then stops the run). */
 void ts_set_on_unmask(ts_counter *c, void *on_unmask) { c->on_unmask = (ts_unmask_fn)on_unmask; }

@@ -366,6 +366,7 @@ __attribute__((noinline, cold)) static void block_hook_slow(ts_counter *c, void 
     if (b->flags & TS_BLOCK_DATA_RATE)
         cycles += data_learned(c, b);
     c->instructions = insns + b->n_insns;
+    c->settled = c->instructions; /* the fetch above left the cache up to date */
     c->cycles = cycles;
     c->prev = id;
 }
@@ -404,6 +405,7 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
                     cycles += data_learned(c, b);
                 c->cycles = cycles;
                 c->instructions = insns + b->n_insns;
+                c->settled = c->instructions; /* the fetch below keeps the cache up to date */
                 c->prev = id;
                 if ((flags & TS_BLOCK_FETCH_MODEL) &&
                     !(b->n_lines == 1 && (addr >> c->icache.line_shift) + 1 == c->icache.last_line))
@@ -418,24 +420,93 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
 /* ------------------------------------------------------------------------------------------ */
 /* the inline fast path (Unicorn patch 0006; ts_fast_slot in counter.h)                        */
 
-/* Arms slot with what the block hook does for block id (at addr) after block p over edge eid
- * (from p's successor memo), if every later call with the same key and no stop due would do
+/* Brings the I-cache up to date with the blocks the slots ran since the hook last ran (their
+ * instructions: instructions - settled).  Those runs all hit (fast_arm), so they changed
+ * only the LRU order and the line fetched last: each line they touched is now more recent
+ * than every line they did not, in the order of its last touch.  prev ran last, and each
+ * block a slot ran came right after its arm_pred (the key it matched), so walking back from
+ * prev through arm_pred visits the runs newest first; the walk ends where their instructions
+ * are used up, or on a block it already passed (around a loop: what lies further back was
+ * touched again since).  The blocks are then touched oldest first, as their fetches would
+ * have touched them.  No-op when nothing ran inline. */
+void fetch_settle(ts_counter *c)
+{
+    uint64_t left = c->instructions - c->settled;
+    ts_cache *k = &c->icache;
+    c->settled = c->instructions;
+    if (!left || !k->enabled)
+        return;
+    uint32_t stamp = ++c->walk_stamp;
+    if (stamp == 0) { /* wrapped: forget the old walks */
+        for (uint32_t i = 0; i < c->n_blocks; i++)
+            c->blocks[i].walk_stamp = 0;
+        stamp = c->walk_stamp = 1;
+    }
+    uint32_t x = c->prev, newer = TS_NONE, oldest = TS_NONE;
+    while (left) {
+        if (x >= c->n_blocks) {
+            c->settle_errors++;
+            break;
+        }
+        ts_block *b = &c->blocks[x];
+        if (b->walk_stamp == stamp)
+            break;
+        if (b->n_insns > left || b->arm_epoch != c->fast_epoch) {
+            c->settle_errors++;
+            break;
+        }
+        b->walk_stamp = stamp;
+        b->walk_newer = newer;
+        newer = oldest = x;
+        left -= b->n_insns;
+        x = b->arm_pred;
+    }
+    for (uint32_t y = oldest; y != TS_NONE; y = c->blocks[y].walk_newer) {
+        const ts_block *b = &c->blocks[y];
+        if (!(b->flags & TS_BLOCK_FETCH_MODEL))
+            continue;
+        if (b->hint_base == TS_NONE || b->hint_fills != k->fills) {
+            c->settle_errors++;
+            continue;
+        }
+        uint64_t first = b->addr >> k->line_shift;
+        touch_resident(k, c->hints + b->hint_base, first, b->n_lines);
+        k->last_line = first + b->n_lines; /* the tag of its last line */
+    }
+}
+
+/* For Python, before it changes prev itself (counter/data_model.py). */
+void ts_settle(ts_counter *c) { fetch_settle(c); }
+
+/* Walks of fetch_settle that did not add up since the counter was made: 0 unless a bug. */
+uint64_t ts_settle_errors(const ts_counter *c) { return c->settle_errors; }
+
+/* ts_block.arm_slot once two slots are armed for a block in one epoch (no slot's address). */
+#define TS_SEVERAL_SLOTS 1u
+
+/* Arms slot with what the block hook does for block id after block prev (the key's) over edge
+ * eid (from prev's successor memo), if every later call with the same key and no stop due would do
  * exactly that (a stop now does not matter: the slot says what a counted execution adds):
  * - no learned data rate, or whole rates only: data_learned then charges the same cycles each
  *   time (a fraction would carry from one execution to the next);
  * - at least one cycle per instruction (what fast_limit stands on; see ts_counter);
- * - a fetch-modelled block only where its fetch changes nothing (fetch_unchanged) whatever
- *   else happened: p is fetch-modelled and ends on the same I-cache line, so after p ran (the
- *   key says it ran last) that line is the last one fetched; and the block is one line, or
- *   loops to itself with its lines fitting in a set's ways.  Not with a shared cache, whose
- *   data side may forget the last line (shared_data_touched).
- * Penalties of an unchanged fetch do not matter (it charges none); what the conditions read
- * (block flags and lines, the I-cache geometry, D-cache penalties, the table addresses) raises
- * fast_epoch when it changes.  A block that cannot be armed with this key although it adds at
- * least as many cycles as instructions is remembered in s->reserved (the conditions only change
- * with the key): ts_block_hook_fast then goes straight to the hook. */
-static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, const ts_block *p,
-                     uint32_t id, uint32_t eid, uint64_t addr)
+ * - a fetch-modelled block only while its lines are resident where its hints say (found
+ *   so by its last fetch, and no line brought in since: hint_fills): each run then hits them
+ *   all and charges no penalty.  The first fill that follows ends the epoch (fetch_block,
+ *   fetch_armed), and the LRU order the runs would have left is restored by fetch_settle
+ *   before anything reads the cache.  A block not resident now is not remembered (it may be
+ *   next time).  Not with a shared cache, whose data side may forget the last line
+ *   (shared_data_touched);
+ * - with the I-cache model on, one predecessor per block and epoch, whatever the slot (the
+ *   engine may translate a block twice, under other translation flags; after a translation
+ *   flush the dead slot still counts, which only costs a few inline runs): fetch_settle walks
+ *   the blocks the slots ran back through arm_pred.
+ * What the conditions read (block flags and lines, the I-cache geometry and contents, D-cache
+ * penalties, the table addresses) raises fast_epoch when it changes.  A block that cannot be
+ * armed with this key although it adds at least as many cycles as instructions is remembered
+ * in s->reserved (the conditions only change with the key): ts_block_hook_fast then goes
+ * straight to the hook. */
+static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, uint32_t eid)
 {
     uint32_t prev = (uint32_t)key;
     ts_block *b = &c->blocks[id];
@@ -452,12 +523,25 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, const ts_bloc
                   (uint64_t)(b->drate[TS_D_PREFETCH] >> TS_RATE_SHIFT) * c->dcache.prefetch_penalty;
     }
     if (b->flags & TS_BLOCK_FETCH_MODEL) {
-        uint32_t shift = c->icache.line_shift;
-        if (c->cache_shared || !(p->flags & TS_BLOCK_FETCH_MODEL) ||
-            (p->addr >> shift) + p->n_lines != (addr >> shift) + b->n_lines ||
-            !(b->n_lines == 1 || (id == prev && b->n_lines <= c->icache.n_ways)))
+        if (c->cache_shared)
             return;
+        if (!lines_resident(&c->icache, b, c->hints)) {
+            s->reserved = 0;
+            return;
+        }
     }
+    uint64_t slot_id = (uint64_t)(uintptr_t)s;
+    if (b->arm_epoch != c->fast_epoch || b->arm_slot == slot_id) {
+        b->arm_slot = slot_id; /* its only slot armed in this epoch */
+    } else if (b->arm_pred == prev) {
+        b->arm_slot = TS_SEVERAL_SLOTS; /* no longer one slot: none may change the predecessor */
+    } else if (c->icache.enabled) {
+        return; /* another slot runs it after another block: fetch_settle could not tell */
+    }
+    b->arm_pred = prev;
+    b->arm_epoch = c->fast_epoch;
+    if (b->flags & TS_BLOCK_FETCH_MODEL)
+        c->fetch_armed = 1;
     s->reserved = 0;
     s->key = key;
     s->extra = e->extra;
@@ -481,6 +565,8 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, const ts_bloc
 void ts_block_hook_fast(void *uc, uint64_t addr, uint32_t size, void *user_data, ts_fast_slot *slot)
 {
     ts_counter *c = user_data;
+    if (c->instructions != c->settled) /* blocks ran inline since the hook last ran */
+        fetch_settle(c);
     uint32_t prev = c->prev;
     c->hook_calls++;
     if (__builtin_expect(slot != NULL && prev != TS_NONE, 1)) {
@@ -504,7 +590,7 @@ void ts_block_hook_fast(void *uc, uint64_t addr, uint32_t size, void *user_data,
             if (slot->key == key)
                 ts_fast_limit(c); /* armed: it was the limit that sent it here */
             else
-                fast_arm(c, slot, key, p, id, eid, addr);
+                fast_arm(c, slot, key, id, eid);
             if (__builtin_expect(adds < b->n_insns, 0)) {
                 uint64_t d = b->n_insns - adds;
                 c->fast_limit = c->fast_limit > d ? c->fast_limit - d : 0;
@@ -531,6 +617,7 @@ void ts_fast_desc_of(ts_counter *c, ts_fast_desc *d)
  * disarm them all; after a new budget or deadline only the limit. */
 void ts_fast_invalidate(ts_counter *c)
 {
+    fetch_settle(c);
     ts_fast_disarm(c);
     ts_fast_limit(c);
 }

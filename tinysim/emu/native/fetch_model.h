@@ -106,6 +106,47 @@ static uint64_t fetch_lines(ts_cache *k, ts_block *b, uint32_t *hint, uint64_t f
     return penalty;
 }
 
+/* Moves the lines of block b, all resident and found where its hints say (b->hint_fills ==
+ * k->fills), to the recent end of their sets' LRU lists in order, as fetching them would: a
+ * stretch of them that already follow each other in a list moves in one splice. */
+static inline void touch_resident(ts_cache *k, const uint32_t *hint, uint64_t first, uint32_t n)
+{
+    const uint32_t *next = k->lru + k->capacity;
+    const uint32_t set_mask = k->n_sets - 1;
+    uint32_t run_first = hint[0], run_set = (uint32_t)first & set_mask;
+    for (uint32_t i = 1; i < n; i++) {
+        if (next[hint[i - 1]] != hint[i]) {
+            lru_splice(k, run_set, run_first, hint[i - 1]);
+            run_first = hint[i];
+            run_set = (uint32_t)(first + i) & set_mask;
+        }
+    }
+    lru_splice(k, run_set, run_first, hint[n - 1]);
+}
+
+/* Whether the lines of fetch-modelled block b are all in the cache; if so its hints are made
+ * right (b->hint_fills = k->fills), as touch_resident needs them.  Changes no cache state. */
+static inline int lines_resident(ts_cache *k, ts_block *b, uint32_t *hints)
+{
+    if (b->hint_base == TS_NONE)
+        return 0;
+    if (b->hint_fills == k->fills)
+        return 1;
+    uint32_t *hint = hints + b->hint_base;
+    uint64_t first = b->addr >> k->line_shift;
+    for (uint32_t i = 0; i < b->n_lines; i++) {
+        uint64_t tag = first + i + 1;
+        if (hint[i] >= k->capacity || k->tags[hint[i]] != tag) {
+            uint32_t way = map_find(k, tag);
+            if (way == TS_NONE)
+                return 0;
+            hint[i] = way;
+        }
+    }
+    b->hint_fills = k->fills;
+    return 1;
+}
+
 /* The I-cache model over the lines of block b; returns the penalty cycles.  The same hits,
  * misses, victims and LRU order as cache_access on each line in turn, with less work:
  * - hits are not moved to the recent end of the LRU list one by one: a stretch of them that
@@ -128,17 +169,7 @@ static inline uint64_t fetch_block(ts_counter *c, ts_block *b, int self_loop)
         return 0;
     uint32_t *hint = b->hint_base != TS_NONE ? c->hints + b->hint_base : NULL;
     if (hint && b->hint_fills == k->fills) {
-        const uint32_t *next = k->lru + k->capacity;
-        const uint32_t set_mask = k->n_sets - 1;
-        uint32_t run_first = hint[0], run_set = (uint32_t)first & set_mask;
-        for (uint32_t i = 1; i < n; i++) {
-            if (next[hint[i - 1]] != hint[i]) {
-                lru_splice(k, run_set, run_first, hint[i - 1]);
-                run_first = hint[i];
-                run_set = (uint32_t)(first + i) & set_mask;
-            }
-        }
-        lru_splice(k, run_set, run_first, hint[n - 1]);
+        touch_resident(k, hint, first, n);
     } else {
         uint64_t fills = k->fills;
         penalty = fetch_lines(k, b, hint, first, n);
@@ -146,6 +177,11 @@ static inline uint64_t fetch_block(ts_counter *c, ts_block *b, int self_loop)
          * (fewer ways than its lines in a set): then the next fetch checks them again */
         if (hint && (k->fills == fills || n <= k->n_ways))
             b->hint_fills = k->fills;
+        if (k->fills != fills && c->fetch_armed) {
+            /* a line left: the armed fetch-modelled slots assumed theirs resident (fast_arm) */
+            ts_fast_disarm(c);
+            c->fetch_armed = 0;
+        }
     }
     k->last_line = first + n; /* the tag of the block's last line */
     if (c->cache_shared && c->dcache.last_line) { /* shared cache: see shared_data_touched */
