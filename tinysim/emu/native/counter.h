@@ -256,7 +256,11 @@ typedef struct {
     uint64_t settled;
     uint64_t settle_errors;   /* walks that did not add up (a bug; tests assert 0) */
     uint32_t walk_stamp;
-    uint32_t fetch_armed;     /* a fetch-modelled block was armed in this epoch: a fill ends it */
+    uint32_t pad_walk;
+    /* Per I-cache way (icache.capacity of them): the fast_epoch in which a fetch-modelled block
+     * with its line there was armed.  A fill replacing such a line ends the epoch (fetch_block);
+     * other fills leave the armed slots alone.  NULL when not allocated (no I-cache). */
+    uint32_t *way_epoch;
 } ts_counter;
 
 /* The inline fast path of the block hook (Unicorn patch 0006, third_party/unicorn/README.md): per

@@ -85,6 +85,7 @@ void ts_free(ts_counter *c)
     free(c->block_index);
     free(c->edge_index);
     free(c->hints);
+    free(c->way_epoch);
     free(c->icache.tags);
     free(c->icache.lru);
     free(c->icache.map);
@@ -167,6 +168,8 @@ int ts_set_icache(ts_counter *c, uint32_t line_bytes, uint32_t n_sets, uint32_t 
     fetch_settle(c); /* before the cache it brings up to date is replaced */
     int err = cache_configure(&c->icache, line_bytes, n_sets, n_ways, miss_penalty, prefetch,
                               prefetch_penalty);
+    free(c->way_epoch);
+    c->way_epoch = err ? NULL : calloc(c->icache.capacity, sizeof(uint32_t)); /* NULL: none armed */
     refresh_block_flags(c);
     return err;
 }

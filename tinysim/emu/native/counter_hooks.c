@@ -462,10 +462,10 @@ void fetch_settle(ts_counter *c)
         x = b->arm_pred;
     }
     for (uint32_t y = oldest; y != TS_NONE; y = c->blocks[y].walk_newer) {
-        const ts_block *b = &c->blocks[y];
+        ts_block *b = &c->blocks[y];
         if (!(b->flags & TS_BLOCK_FETCH_MODEL))
             continue;
-        if (b->hint_base == TS_NONE || b->hint_fills != k->fills) {
+        if (!lines_resident(k, b, c->hints)) {
             c->settle_errors++;
             continue;
         }
@@ -490,13 +490,12 @@ uint64_t ts_settle_errors(const ts_counter *c) { return c->settle_errors; }
  * - no learned data rate, or whole rates only: data_learned then charges the same cycles each
  *   time (a fraction would carry from one execution to the next);
  * - at least one cycle per instruction (what fast_limit stands on; see ts_counter);
- * - a fetch-modelled block only while its lines are resident where its hints say (found
- *   so by its last fetch, and no line brought in since: hint_fills): each run then hits them
- *   all and charges no penalty.  The first fill that follows ends the epoch (fetch_block,
- *   fetch_armed), and the LRU order the runs would have left is restored by fetch_settle
- *   before anything reads the cache.  A block not resident now is not remembered (it may be
- *   next time).  Not with a shared cache, whose data side may forget the last line
- *   (shared_data_touched);
+ * - a fetch-modelled block only while its lines are resident (lines_resident): each run then
+ *   hits them all and charges no penalty.  Its ways are noted (way_epoch): a fill replacing
+ *   one of them ends the epoch (fetch_block).  The LRU order the runs would have left is
+ *   restored by fetch_settle before anything reads the cache.  A block not resident now is
+ *   not remembered (it may be next time).  Not with a shared cache, whose data side may
+ *   forget the last line (shared_data_touched);
  * - with the I-cache model on, one predecessor per block and epoch, whatever the slot (the
  *   engine may translate a block twice, under other translation flags; after a translation
  *   flush the dead slot still counts, which only costs a few inline runs): fetch_settle walks
@@ -531,6 +530,8 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, 
         }
     }
     uint64_t slot_id = (uint64_t)(uintptr_t)s;
+    if ((b->flags & TS_BLOCK_FETCH_MODEL) && !c->way_epoch)
+        return; /* nowhere to note its lines */
     if (b->arm_epoch != c->fast_epoch || b->arm_slot == slot_id) {
         b->arm_slot = slot_id; /* its only slot armed in this epoch */
     } else if (b->arm_pred == prev) {
@@ -540,8 +541,11 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, 
     }
     b->arm_pred = prev;
     b->arm_epoch = c->fast_epoch;
-    if (b->flags & TS_BLOCK_FETCH_MODEL)
-        c->fetch_armed = 1;
+    if (b->flags & TS_BLOCK_FETCH_MODEL) { /* its lines, where lines_resident found them */
+        const uint32_t *hint = c->hints + b->hint_base;
+        for (uint32_t i = 0; i < b->n_lines; i++)
+            c->way_epoch[hint[i]] = c->fast_epoch;
+    }
     s->reserved = 0;
     s->key = key;
     s->extra = e->extra;

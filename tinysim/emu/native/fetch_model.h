@@ -55,7 +55,8 @@ static void shared_data_touched(ts_counter *c, uint64_t line)
  * its hint (b's hints, or NULL) when that way still holds it, else from the index; hits are
  * moved to the recent end of their set's LRU list in stretches (see fetch_block).  Returns the
  * penalty cycles. */
-static uint64_t fetch_lines(ts_cache *k, ts_block *b, uint32_t *hint, uint64_t first, uint32_t n)
+static uint64_t fetch_lines(ts_cache *k, ts_block *b, uint32_t *hint, uint64_t first, uint32_t n,
+                            const uint32_t *way_epoch, uint32_t epoch, int *evicted_armed)
 {
     const uint32_t *next = k->lru + k->capacity;
     const uint64_t *tags = k->tags;
@@ -89,6 +90,8 @@ static uint64_t fetch_lines(ts_cache *k, ts_block *b, uint32_t *hint, uint64_t f
             lru_splice(k, run_set, run_first, run_last);
         run_last = TS_NONE;
         way = cache_fill(k, set, tag);
+        if (way_epoch && way_epoch[way] == epoch)
+            *evicted_armed = 1; /* the line it replaced was an armed block's */
         if (hint)
             hint[i] = way;
         if (sequential) {
@@ -172,16 +175,14 @@ static inline uint64_t fetch_block(ts_counter *c, ts_block *b, int self_loop)
         touch_resident(k, hint, first, n);
     } else {
         uint64_t fills = k->fills;
-        penalty = fetch_lines(k, b, hint, first, n);
+        int evicted_armed = 0;
+        penalty = fetch_lines(k, b, hint, first, n, c->way_epoch, c->fast_epoch, &evicted_armed);
         /* all n hints right now, unless a line of the block evicted another of its lines
          * (fewer ways than its lines in a set): then the next fetch checks them again */
         if (hint && (k->fills == fills || n <= k->n_ways))
             b->hint_fills = k->fills;
-        if (k->fills != fills && c->fetch_armed) {
-            /* a line left: the armed fetch-modelled slots assumed theirs resident (fast_arm) */
+        if (evicted_armed) /* the armed slots assumed their blocks' lines resident (fast_arm) */
             ts_fast_disarm(c);
-            c->fetch_armed = 0;
-        }
     }
     k->last_line = first + n; /* the tag of the block's last line */
     if (c->cache_shared && c->dcache.last_line) { /* shared cache: see shared_data_touched */
