@@ -161,7 +161,8 @@ def test_riscv_faults_trap_as_in_qemu(tmp_path):
     assert r.uart.splitlines()[1] == "load: mcause=5 mepc=+0 mtval=bus_error_addr n=1"
 
 
-@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c"])
+@pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
+                                     "libc.c"])
 def test_same_run_in_every_hook_mode(tmp_path, program):
     """The programs above make every exception path run in each counting mode the tools use:
     the exact D-cache's memory hooks (the default, as these programs never time themselves),
@@ -181,7 +182,7 @@ def test_same_run_in_every_hook_mode(tmp_path, program):
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
-                                     "shared_code.c"])
+                                     "shared_code.c", "libc.c"])
 def test_inline_counting_changes_no_count(tmp_path, program):
     """The same programs with the engine's inline fast path (blocks count themselves, the I-cache
     order they leave restored afterwards: native fetch_settle) and with the plain block hook:
@@ -202,3 +203,13 @@ def test_inline_counting_changes_no_count(tmp_path, program):
             assert s.counter.block_hook_calls < s.counter.blocks_executed
     assert runs[True] == runs[False]
     assert runs[True][:2] == ("exit", 0)
+
+
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_newlib_application_code_matches_qemu(tmp_path, cpu):
+    """firmware/semihost/libc.c: formatted float output, parsing, qsort, the heap, soft-float
+    double and FPU single-precision libm, 64-bit division, setjmp/longjmp, C11 atomics and bit
+    builtins print what QEMU's model of the same core prints."""
+    got, expected = run_both(tmp_path, "libc.c", cpu)
+    assert got == expected
+    assert expected.count("\n") == 10 and "longjmp: 42" in expected

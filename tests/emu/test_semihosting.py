@@ -51,7 +51,7 @@ def build_arm(out: Path, flash_base: int, program: str = "main.c", hard_float: b
               f"-Wl,--defsym=RAM_BASE={ram_base:#x}", "-Wl,--no-warn-rwx-segments",
               *(f"-Wl,--defsym={k}={v:#x}" for k, v in (symbols or {}).items()),
               "-T", str(SOURCES / "arm.ld"), str(SOURCES / "startup.c"), str(SOURCES / program),
-              "-o", str(elf)], "newlib's rdimon (the Debian package libnewlib-arm-none-eabi)")
+              "-lm", "-o", str(elf)], "newlib's rdimon (the Debian package libnewlib-arm-none-eabi)")
     return elf
 
 

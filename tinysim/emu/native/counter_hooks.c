@@ -521,10 +521,12 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, 
         cycles += (uint64_t)(b->drate[TS_D_MISS] >> TS_RATE_SHIFT) * c->dcache.miss_penalty +
                   (uint64_t)(b->drate[TS_D_PREFETCH] >> TS_RATE_SHIFT) * c->dcache.prefetch_penalty;
     }
+    /* armed before in this epoch: its lines are still resident, and noted (way_epoch) */
+    int noted = b->arm_epoch == c->fast_epoch;
     if (b->flags & TS_BLOCK_FETCH_MODEL) {
         if (c->cache_shared)
             return;
-        if (!lines_resident(&c->icache, b, c->hints)) {
+        if (!noted && !lines_resident(&c->icache, b, c->hints)) {
             s->reserved = 0;
             return;
         }
@@ -541,7 +543,7 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, 
     }
     b->arm_pred = prev;
     b->arm_epoch = c->fast_epoch;
-    if (b->flags & TS_BLOCK_FETCH_MODEL) { /* its lines, where lines_resident found them */
+    if ((b->flags & TS_BLOCK_FETCH_MODEL) && !noted) { /* where lines_resident found them */
         const uint32_t *hint = c->hints + b->hint_base;
         for (uint32_t i = 0; i < b->n_lines; i++)
             c->way_epoch[hint[i]] = c->fast_epoch;
