@@ -213,3 +213,15 @@ def test_newlib_application_code_matches_qemu(tmp_path, cpu):
     got, expected = run_both(tmp_path, "libc.c", cpu)
     assert got == expected
     assert expected.count("\n") == 10 and "longjmp: 42" in expected
+
+
+def test_picolibc_application_code_matches_qemu_on_rv32(tmp_path):
+    """libc.c built for RV32IMC with picolibc (the GD32VF103 board; QEMU's virt): the same
+    printout, which is also the Arm builds' (the same libm results to the last bit)."""
+    _, r = run_tinysim(build_riscv(tmp_path, 0x08000000, 0x20000000, "libc.c"), "gd32vf103-longan")
+    assert (r.exit, r.exit_status) == ("exit", 0), r.message
+    qemu = run_qemu("qemu-system-riscv32", ["-M", "virt", "-bios", "none"],
+                    build_riscv(tmp_path, 0x80000000, 0x80100000, "libc.c"))
+    assert qemu.returncode == 0
+    assert r.uart == qemu.stdout.decode()
+    assert "libmf: 2.3177646e+02 bits=4367c6c6" in r.uart and "longjmp: 42" in r.uart
