@@ -162,7 +162,7 @@ def test_riscv_faults_trap_as_in_qemu(tmp_path):
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
-                                     "libc.c"])
+                                     "libc.c", "fp_irq.c"])
 def test_same_run_in_every_hook_mode(tmp_path, program):
     """The programs above make every exception path run in each counting mode the tools use:
     the exact D-cache's memory hooks (the default, as these programs never time themselves),
@@ -182,7 +182,7 @@ def test_same_run_in_every_hook_mode(tmp_path, program):
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
-                                     "shared_code.c", "libc.c"])
+                                     "shared_code.c", "libc.c", "fp_irq.c"])
 def test_inline_counting_changes_no_count(tmp_path, program):
     """The same programs with the engine's inline fast path (blocks count themselves, the I-cache
     order they leave restored afterwards: native fetch_settle) and with the plain block hook:
@@ -225,3 +225,14 @@ def test_picolibc_application_code_matches_qemu_on_rv32(tmp_path):
     assert qemu.returncode == 0
     assert r.uart == qemu.stdout.decode()
     assert "libmf: 2.3177646e+02 bits=4367c6c6" in r.uart and "longjmp: 42" in r.uart
+
+
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_interrupts_in_floating_point_code_keep_its_context(tmp_path, cpu):
+    """firmware/semihost/fp_irq.c: a libm and FPU checksum computed quietly, then again under a
+    SysTick every 2,000 cycles whose handler uses the FPU (S0-S15, S16/S31, FPSCR rounding and
+    flags): the extended frame and its return keep the interrupted context whole, as in QEMU."""
+    got, expected = run_both(tmp_path, "fp_irq.c", cpu)
+    assert got.splitlines()[0] == expected.splitlines()[0]
+    assert got.splitlines() == [expected.splitlines()[0], "ticks>10=1"]
+    assert "same=1" in got
