@@ -13,7 +13,8 @@ Register roles (so every load and store stays inside a known window):
 The generator tracks the possible values of r7/r8/r10/r11/sp as intervals (an instruction in an
 IT block or under a forward branch may not run, so its effect is a union) and only emits
 accesses that stay in their window for every possible value. Multi-word accesses (LDRD/STRD,
-LDM/STM, VLDR/VSTR/VLDM/VSTM, PUSH/POP) are word-aligned; single LDR/STR/LDRH/STRH may be
+LDM/STM, VLDR/VSTR/VLDM/VSTM of S and D registers, PUSH/POP) are word-aligned, and 8-aligned
+only by chance (a 64-bit transfer needs no more); single LDR/STR/LDRH/STRH may be
 unaligned (allowed on ARMv7-M with CCR.UNALIGN_TRP clear). Divisors may be zero (CCR.DIV_0_TRP
 is clear at reset in both engines: the result is 0)."""
 
@@ -479,6 +480,9 @@ class _Gen:
                 return f"vmov<c> {self.gp()}, {s()}"
             n = r.randrange(31)
             a, b = r.sample(self.gp_pool, 2)
+            if r.random() < 0.3:  # a D register (the FPv4-SP transfers take them)
+                d = r.randrange(16)
+                return f"vmov<c> {a}, {b}, d{d}" if r.random() < 0.5 else f"vmov<c> d{d}, {a}, {b}"
             if r.random() < 0.5:
                 return f"vmov<c> {a}, {b}, s{n}, s{n + 1}"
             return f"vmov<c> s{n}, s{n + 1}, {self.gp()}, {self.gp()}"
@@ -489,16 +493,22 @@ class _Gen:
             return f"{op}<c>.f32 {s()}, {s()}"
         if k == 7:
             return "vmrs<c> APSR_nzcv, fpscr" if r.random() < 0.7 else f"vmrs<c> {self.gp()}, fpscr"
+        # D registers in the transfers too: a 64-bit transfer needs word alignment only
+        # (A3.2.1), and the word-aligned bases here are 8-aligned or not at random
+        dreg = r.random() < 0.35
         if k <= 9:  # vldr / vstr
             base = r.choice(["r7", "r10", "r11", "sp"] + ([] if k == 9 else ["r9"]))
             off = r.randrange(-63, 64) * 4
-            if not self.fits(base, off, off, 4):
+            if not self.fits(base, off, off, 8 if dreg else 4):
                 return None
-            return f"{'vstr' if k == 9 else 'vldr'}<c> {s()}, [{base}, #{off}]"
+            reg = f"d{r.randrange(16)}" if dreg else s()
+            return f"{'vstr' if k == 9 else 'vldr'}<c> {reg}, [{base}, #{off}]"
         if k == 10:  # vldm / vstm, vpush / vpop
-            first = r.randrange(32)
-            n = r.randint(1, min(8, 32 - first))
-            lst = f"{{s{first}-s{first + n - 1}}}" if n > 1 else f"{{s{first}}}"
+            kind, count, width = ("d", 16, 2) if dreg else ("s", 32, 1)
+            first = r.randrange(count)
+            n = r.randint(1, min(8 // width, count - first)) * width  # in words
+            last = first + n // width - 1
+            lst = f"{{{kind}{first}-{kind}{last}}}" if last > first else f"{{{kind}{first}}}"
             store = r.random() < 0.5
             if r.random() < 0.3:
                 if store:
