@@ -50,6 +50,17 @@ def run_both(tmp_path, program: str, cpu: str):
     return r.uart, qemu.stdout.decode()
 
 
+def run_both_riscv(tmp_path, program: str, symbols: dict = None):
+    """`program` on gd32vf103-longan and on QEMU's RV32 virt, each to a clean exit: tinysim's
+    UART text and QEMU's."""
+    _, r = run_tinysim(build_riscv(tmp_path, 0x08000000, 0x20000000, program, symbols), "gd32vf103-longan")
+    assert (r.exit, r.exit_status) == ("exit", 0), r.message
+    qemu = run_qemu("qemu-system-riscv32", ["-M", "virt", "-bios", "none"],
+                    build_riscv(tmp_path, 0x80000000, 0x80100000, program, symbols))
+    assert qemu.returncode == 0
+    return r.uart, qemu.stdout.decode()
+
+
 @pytest.mark.parametrize("cpu", sorted(CORES))
 def test_exception_model_matches_qemu(tmp_path, cpu):
     got, expected = (text.splitlines() for text in run_both(tmp_path, "exceptions.c", cpu))
@@ -106,13 +117,9 @@ def test_faults_match_qemu(tmp_path, cpu):
 def test_riscv_machine_mode_traps_match_qemu(tmp_path):
     """firmware/semihost/rv_traps.c: ECALL into the firmware's mtvec handler (an RTOS's system
     call), mcause, mepc, mstatus MIE/MPIE/MPP, MRET; gd32vf103-longan against QEMU's virt."""
-    _, r = run_tinysim(build_riscv(tmp_path, 0x08000000, 0x20000000, "rv_traps.c"), "gd32vf103-longan")
-    assert (r.exit, r.exit_status) == ("exit", 0), r.message
-    qemu = run_qemu("qemu-system-riscv32", ["-M", "virt", "-bios", "none"],
-                    build_riscv(tmp_path, 0x80000000, 0x80100000, "rv_traps.c"))
-    assert qemu.returncode == 0
-    assert r.uart == qemu.stdout.decode()
-    assert r.uart.startswith("ecall: a0=42 mcause=11 mepc=the_ecall+0")
+    got, expected = run_both_riscv(tmp_path, "rv_traps.c")
+    assert got == expected
+    assert got.startswith("ecall: a0=42 mcause=11 mepc=the_ecall+0")
 
 
 @pytest.mark.parametrize("cpu", sorted(CORES))
@@ -151,14 +158,9 @@ def test_riscv_faults_trap_as_in_qemu(tmp_path):
     """firmware/semihost/rv_faults.c: an illegal instruction and a fetch, load and store where
     nothing is (0x09000000: reserved on the GD32VF103, unmapped on QEMU's virt) each trap to the
     firmware's mtvec handler with the mcause, mepc and mtval QEMU gives."""
-    nothing = {"BUS_ERROR_ADDR": 0x09000000}
-    _, r = run_tinysim(build_riscv(tmp_path, 0x08000000, 0x20000000, "rv_faults.c", nothing), "gd32vf103-longan")
-    assert (r.exit, r.exit_status) == ("exit", 0), r.message
-    qemu = run_qemu("qemu-system-riscv32", ["-M", "virt", "-bios", "none"],
-                    build_riscv(tmp_path, 0x80000000, 0x80100000, "rv_faults.c", nothing))
-    assert qemu.returncode == 0
-    assert r.uart == qemu.stdout.decode()
-    assert r.uart.splitlines()[1] == "load: mcause=5 mepc=+0 mtval=bus_error_addr n=1"
+    got, expected = run_both_riscv(tmp_path, "rv_faults.c", {"BUS_ERROR_ADDR": 0x09000000})
+    assert got == expected
+    assert got.splitlines()[1] == "load: mcause=5 mepc=+0 mtval=bus_error_addr n=1"
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
@@ -218,13 +220,9 @@ def test_newlib_application_code_matches_qemu(tmp_path, cpu):
 def test_picolibc_application_code_matches_qemu_on_rv32(tmp_path):
     """libc.c built for RV32IMC with picolibc (the GD32VF103 board; QEMU's virt): the same
     printout, which is also the Arm builds' (the same libm results to the last bit)."""
-    _, r = run_tinysim(build_riscv(tmp_path, 0x08000000, 0x20000000, "libc.c"), "gd32vf103-longan")
-    assert (r.exit, r.exit_status) == ("exit", 0), r.message
-    qemu = run_qemu("qemu-system-riscv32", ["-M", "virt", "-bios", "none"],
-                    build_riscv(tmp_path, 0x80000000, 0x80100000, "libc.c"))
-    assert qemu.returncode == 0
-    assert r.uart == qemu.stdout.decode()
-    assert "libmf: 2.3177646e+02 bits=4367c6c6" in r.uart and "longjmp: 42" in r.uart
+    got, expected = run_both_riscv(tmp_path, "libc.c")
+    assert got == expected
+    assert "libmf: 2.3177646e+02 bits=4367c6c6" in got and "longjmp: 42" in got
 
 
 @pytest.mark.parametrize("cpu", sorted(CORES))
