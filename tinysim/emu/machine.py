@@ -438,6 +438,10 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
         flash_note = self._flash_warning()
         if flash_note:
             self.warn(flash_note)
+        if c.settle_errors:   # an invariant of the native counter broke: never expected
+            self.warn(f"internal: the instruction-cache order after inline-counted blocks could not be "
+                      f"restored {c.settle_errors} time(s) (native fetch_settle), so the cycles may "
+                      f"differ from a run with Counter(inline_fast=False); please report it with the image")
         return RunResult(
             exit=exit_name, instructions=c.instructions - insn0, blocks=self._block_total() - blocks0,
             cycles=c.cycles - cyc0, wall_s=wall, uart=self._run_tx.decode("utf-8", "replace"),
