@@ -164,7 +164,7 @@ def test_riscv_faults_trap_as_in_qemu(tmp_path):
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
-                                     "libc.c", "fp_irq.c"])
+                                     "libc.c", "fp_irq.c", "crossing.c"])
 def test_same_run_in_every_hook_mode(tmp_path, program):
     """The programs above make every exception path run in each counting mode the tools use:
     the exact D-cache's memory hooks (the default, as these programs never time themselves),
@@ -184,7 +184,7 @@ def test_same_run_in_every_hook_mode(tmp_path, program):
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
-                                     "shared_code.c", "libc.c", "fp_irq.c"])
+                                     "shared_code.c", "libc.c", "fp_irq.c", "crossing.c"])
 def test_inline_counting_changes_no_count(tmp_path, program):
     """The same programs with the engine's inline fast path (blocks count themselves, the I-cache
     order they leave restored afterwards: native fetch_settle) and with the plain block hook:
@@ -223,6 +223,16 @@ def test_picolibc_application_code_matches_qemu_on_rv32(tmp_path):
     got, expected = run_both_riscv(tmp_path, "libc.c")
     assert got == expected
     assert "libmf: 2.3177646e+02 bits=4367c6c6" in got and "longjmp: 42" in got
+
+
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_accesses_across_a_page_boundary_match_qemu(tmp_path, cpu):
+    """firmware/semihost/crossing.c: unaligned single loads and stores, LDRD/STRD, LDM/STM and
+    D-register VLDR/VSTR/VLDM/VSTM/VPUSH/VPOP next to and across a 4 KiB page boundary, and code
+    copied to RAM across one, run, patched and run again: what QEMU prints."""
+    got, expected = run_both(tmp_path, "crossing.c", cpu)
+    assert got == expected
+    assert got.endswith(" ram=73076\n")  # (5 * 3 + 7) * 3 + 7 = 73, then with #8 patched in: 76
 
 
 @pytest.mark.parametrize("cpu", sorted(CORES))
