@@ -228,8 +228,9 @@ def test_picolibc_application_code_matches_qemu_on_rv32(tmp_path):
 @pytest.mark.parametrize("cpu", sorted(CORES))
 def test_accesses_across_a_page_boundary_match_qemu(tmp_path, cpu):
     """firmware/semihost/crossing.c: unaligned single loads and stores, LDRD/STRD, LDM/STM and
-    D-register VLDR/VSTR/VLDM/VSTM/VPUSH/VPOP next to and across a 4 KiB page boundary, and code
-    copied to RAM across one, run, patched and run again: what QEMU prints."""
+    D-register VLDR/VSTR/VLDM/VSTM/VPUSH/VPOP next to and across a 4 KiB page boundary of RAM,
+    the loads across one of flash too, and code copied to RAM across one, run, patched and run
+    again: what QEMU prints."""
     got, expected = run_both(tmp_path, "crossing.c", cpu)
     assert got == expected
     assert got.endswith(" ram=73076\n")  # (5 * 3 + 7) * 3 + 7 = 73, then with #8 patched in: 76

@@ -1,7 +1,8 @@
 /* Accesses that straddle a 4 KiB page boundary (the engines' TLB page) and word-aligned 64-bit
  * accesses next to it: unaligned LDR/STR/LDRH/STRH (allowed with CCR.UNALIGN_TRP clear),
  * LDRD/STRD, LDM/STM, VLDR/VSTR of D registers, VLDM/VSTM and a D-register VPUSH/VPOP with SP
- * moved next to the boundary, and code copied to RAM and run there across the boundary. A split
+ * moved next to the boundary, the same loads from flash across its page boundary (under the
+ * D-cache model's read hook), and code copied to RAM and run there across the boundary. A split
  * access takes the engines' slow path (byte by byte), and under memory hooks every page does:
  * tinysim in every hook mode and QEMU must print the same. */
 #include <stdint.h>
@@ -9,6 +10,11 @@
 #include <string.h>
 
 static uint8_t buf[4 * 4096] __attribute__((aligned(4096)));
+/* constants in flash across a page boundary: read under the D-cache model's read hook */
+static const uint8_t rom[2 * 4096] __attribute__((aligned(4096))) = {
+#define R16(x) x, x + 1, x + 2, x + 3, x + 4, x + 5, x + 6, x + 7, x + 8, x + 9, x + 10, x + 11, x + 12, x + 13, x + 14, x + 15
+    [4096 - 16] = R16(0x31), R16(0x71),
+};
 
 static uint32_t fnv(const uint8_t *p, size_t n) {
     uint32_t h = 2166136261u;
@@ -50,6 +56,20 @@ int main(void) {
         __asm volatile("vstr d0, [%0]" ::"r"(edge + 2 * 4096 + off) : "memory"); /* across the next boundary */
         sink += a ^ b ^ c ^ d;
     }
+    /* the same kinds of loads from flash across its page boundary */
+    const uint8_t *redge = rom + 4096;
+    for (int off = -8; off <= 4; off += 2) {
+        uint32_t w, a, b;
+        uint16_t h;
+        __asm volatile("ldr %0, [%1]" : "=r"(w) : "r"(redge + off - 1));
+        __asm volatile("ldrh %0, [%1]" : "=r"(h) : "r"(redge + off - 1));
+        sink = sink * 31 + w + h;
+        if (!(off & 3)) {
+            __asm volatile("ldrd %0, %1, [%2]" : "=r"(a), "=r"(b) : "r"(redge + off));
+            __asm volatile("vldr d5, [%1]\n vmov %0, s11" : "=r"(w) : "r"(redge + off) : "d5");
+            sink = sink * 31 + (a ^ b ^ w);
+        }
+    }
     /* a D-register VPUSH/VPOP with SP next to the boundary */
     for (int off = 4; off <= 16; off += 4) {
         uint32_t got;
@@ -61,7 +81,7 @@ int main(void) {
                        "vmov %0, s8\n"
                        "mov sp, r12\n"
                        : "=r"(got) : "r"(edge + 4096 + off), "r"(sink) : "r12", "d3", "d4", "memory");
-        sink ^= got + off;
+        sink = sink * 31 + (got ^ (uint32_t)off); /* got is the value pushed: sink */
     }
     /* code copied across the boundary and run from RAM */
     uint8_t *code = edge + 2 * 4096 - 6; /* its 14 bytes straddle the next boundary */
