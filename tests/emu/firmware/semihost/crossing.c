@@ -84,12 +84,12 @@ int main(void) {
         sink = sink * 31 + (got ^ (uint32_t)off); /* got is the value pushed: sink */
     }
     /* code copied across the boundary and run from RAM */
-    uint8_t *code = edge + 2 * 4096 - 6; /* its 14 bytes straddle the next boundary */
+    uint8_t *code = edge + 2 * 4096 - 2; /* its first instruction (add.w) straddles the boundary */
     memcpy(code, (const void *)((uintptr_t)ram_code_template & ~1u), 14);
     __asm volatile("dsb\n isb" ::: "memory");
     uint32_t (*fn)(uint32_t) = (uint32_t(*)(uint32_t))((uintptr_t)code | 1);
     uint32_t r = fn(5);
-    code[4] = 0x08; /* the first adds r0, #7 -> adds r0, #8 (before the boundary) */
+    code[4] = 0x08; /* the first adds r0, #7 -> adds r0, #8 (on the next page) */
     __asm volatile("dsb\n isb" ::: "memory");
     r = r * 1000 + fn(5);
     printf("sink=%08lx buf=%08lx ram=%lu\n", (unsigned long)sink, (unsigned long)fnv(buf, sizeof buf),
