@@ -127,12 +127,13 @@ def test_ppb_registers_without_a_model_read_reset_values_and_are_listed(fw):
     s = build_session(fw("hello"), BOARD)
     m = s.machine
     s.run(max_instructions=1_000_000)
-    assert int.from_bytes(m.uc.mem_read(0xE000E004, 4), "little") == 7  # ICTR: 256 lines
+    assert int.from_bytes(m.uc.mem_read(0xE000E004, 4), "little") == 2  # ICTR: 95 lines, 3 groups
     assert int.from_bytes(m.uc.mem_read(0xE0000E80, 4), "little") == 0  # ITM TCR
     m.uc.mem_write(0xE000EF00, (70).to_bytes(4, "little"))  # STIR pends IRQ 70
     assert 16 + 70 in m.exc.pending
     rows = {(r[0], r[1], r[2]) for r in m.unmodelled_accesses()}
-    assert {("ppb", "ICTR", "read"), ("ppb", "ITM+0xe80", "read"), ("ppb", "STIR", "write")} <= rows
+    assert ("ppb", "ITM+0xe80", "read") in rows
+    assert not {("ppb", "ICTR", "read"), ("ppb", "STIR", "write")} & rows  # the two the model answers
 
 
 def test_firmware_flash_wait_states_are_visible(fw):

@@ -245,3 +245,13 @@ def test_interrupts_in_floating_point_code_keep_its_context(tmp_path, cpu):
     assert got.splitlines()[0] == expected.splitlines()[0]
     assert got.splitlines() == [expected.splitlines()[0], "ticks>10=1"]
     assert "same=1" in got
+
+
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_mpu_matches_qemu(tmp_path, cpu):
+    """mpu.c: the MPU's refusals (MemManage DACCVIOL / IACCVIOL, MMFAR, escalation), the
+    background region, unprivileged code and FAULTMASK; PMSAv7's subregions and region
+    priority, PMSAv8's overlaps and Device memory; as QEMU's MPU models take them."""
+    got, expected = (text.splitlines() for text in run_both(tmp_path, "mpu.c", cpu))
+    assert len(expected) == (21 if cpu == "cortex-m33" else 20) and expected[0] == "ctrl=5"   # ran to its end
+    assert got == expected

@@ -25,7 +25,7 @@ def test_firmware_programs_the_pmsav7_region_table(tmp_path, board, regions):
     assert result[3:5] == [0x20000003, 0x173FFF3F]    # region 3 kept its base and RASR's fields
     assert result[5] == 5                             # CTRL: ENABLE | PRIVDEFENA
     assert result[6] & 0x200                          # the SCB around the MPU still answers (CCR)
-    assert any("enabled the MPU" in w for w in r.warnings), r.warnings
+    assert not r.warnings   # enforced now; region 3's subregions are all disabled: nothing refused
     assert not [a for a in s.machine.unmodelled_accesses() if a[0] in ("mpu", "scb")]
 
 
@@ -57,3 +57,16 @@ def test_pmsav7_byte_writes_and_a_region_past_the_last():
     assert mpu.read(0x0C, 4) == 0x20000002
     mpu.write(0x0C, 4, 0x10 | 9)                      # REGION is 4 bits: 9 < 16 but no such region
     assert mpu.read(0x08, 4) == 9 and mpu.read(0x0C, 4) == 0
+
+
+@pytest.mark.toolchain
+def test_code_translated_before_the_mpu_was_enabled_is_checked(tmp_path):
+    """Unicorn emits a code hook into a block only when it translates it: the MPU's refusals
+    must reach code that ran (and was translated) before it was enabled (mpu_enforce.py)."""
+    s = build_session(build("mpu_late", tmp_path), "nucleo-l4r5zi")
+    r = s.run(max_instructions=1_000)
+    assert r.exit == "halt", r.message
+    leaf = s.firmware.symbol("leaf") & ~1
+    assert word(s, "result", 0) == 1               # the first call only
+    assert word(s, "result", 1) == 0x01            # IACCVIOL
+    assert word(s, "result", 2) == leaf            # stacked PC: the refused instruction

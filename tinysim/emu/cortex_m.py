@@ -54,6 +54,7 @@ from .coprocessor_access import CoprocessorAccess
 from .fault_entry import FaultEntry
 from .fault_status import CFSR_DIVBYZERO, CFSR_UNALIGNED, USAGEFAULT, ArchFault
 from .machine import ENGINES, Machine
+from .mpu_enforce import MpuEnforcement
 from .counter import DESCRIBE_UNMASKS
 from .scs_privilege import ScsPrivilege
 from .unmask_scan import thumb_unmasks
@@ -138,19 +139,20 @@ _SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
 
 
 @ENGINES.register("armv7m")
-class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
+class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement, Machine):
     ARCH = "armv7m"
     # Exception stacking, unstacking and tail-chaining in native code (exception_frames.py);
     # False keeps the Python version below (the reference the native one is tested against).
     NATIVE_EXCEPTIONS = True
 
     def __init__(self, platform, firmware):
-        self.exc = ExceptionState(priority_bits=4)  # STM32 implements 4 priority bits (RM0432 §13.1)
+        self.exc = ExceptionState(priority_bits=platform.core.priority_bits)  # the SoC file's [core]
         self._pending_fault = None
         self.checks = None
         self.faults_taken = []  # (exception number, CFSR bits in lower case, pc) of each fault taken
         self._init_fault_entry()
         self._init_coprocessor_access()
+        self._init_mpu()
         self.tail_chains = 0
         self._spin_loops: set = set()       # addresses of branch-to-self instructions seen
         self._spin_new: list = []            # ... not yet hooked
@@ -178,17 +180,21 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
         m7 = self.platform.core.cpu == "cortex-m7"
         params = {"cpuid": CPUID_M33} if self.platform.core.cpu == "cortex-m33f" else {}
         self.scb = (ScbM7 if m7 else Scb)("scb", 0xE000ED00, 0x100, host=self, state=s, params=params)
-        self.nvic = Nvic("nvic", 0xE000E100, 0x3F0, host=self, state=s)
+        lines = self.platform.core.irq_lines
+        # up to IPR59 (240 lines, ARMv7-M) or IPR119 (480, ARMv8-M): B3.4.3, DDI 0553 B3.9
+        self.nvic = Nvic("nvic", 0xE000E100, 0x3F0 if lines <= 240 else 0x4F0, host=self, state=s,
+                         params={"irqs": lines})
         self.systick = SysTick("systick", 0xE000E010, 0x10, host=self, state=s)
         self.dwt = Dwt("dwt", 0xE0001000, 0x1000, host=self, params={"trcena": lambda: self.scb.trcena})
         self.fpu = Fpu("fpu", 0xE000EF30, 0x1C, host=self, params={"cpu": self.platform.core.cpu})
-        self.ppb = Ppb("ppb", 0xE0000000, 0x100000, host=self)
+        self.ppb = Ppb("ppb", 0xE0000000, 0x100000, host=self, params={"irq_lines": lines})
         extra = [CacheMaintenance("cache_maintenance", 0xE000EF50, 0x2C, host=self)] if m7 else []
         regions = self.platform.core.mpu_regions
         if regions:  # ARMv8-M's PMSAv8 layout on the Cortex-M33, PMSAv7 on the M4 and M7
             v8 = self.platform.core.cpu == "cortex-m33f"
-            extra.append(Mpu("mpu", 0xE000ED90, 0x38 if v8 else 0x2C, host=self,
-                             params={"regions": regions, "pmsa": 8 if v8 else 7}))
+            self.mpu = Mpu("mpu", 0xE000ED90, 0x38 if v8 else 0x2C, host=self,
+                           params={"regions": regions, "pmsa": 8 if v8 else 7})
+            extra.append(self.mpu)
         return [self.scb, self.nvic, self.systick, self.dwt, self.fpu, self.ppb, *extra]
 
     def pc_reg(self) -> int:
@@ -221,7 +227,7 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
 
     def reset_core(self) -> None:
         uc = self.uc
-        self.exc.__init__(priority_bits=4)
+        self.exc.__init__(priority_bits=self.platform.core.priority_bits)
         self._pending_fault = None
         self.fault_taken = None
         self.sync_nocp_hooks()  # CPACR resets to 0: the FPU is denied again
@@ -253,6 +259,8 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
         self._inspect_spin(addr, code)
         flags = DESCRIBE_UNMASKS if thumb_unmasks(code) else 0
         hooked = self._hook_sevs(addr, code)
+        if self._hook_mpu_state_writes(addr, code):
+            hooked = True
         if self._scan_coprocessor(addr, code):
             hooked = True
         if self.checks is not None and self.checks.inspect(addr, size):
@@ -274,7 +282,7 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
             self.flash_changed()
 
     def _check_fired(self, stop_engine: bool) -> None:
-        if self._stop_reason is None or self._stop_reason in ("recheck", "ccr", "interrupt"):
+        if self._stop_reason is None or self._stop_reason in ("recheck", "ccr", "interrupt", "mpu"):
             self._stop_reason = "usagefault"
         if stop_engine:
             self.uc.emu_stop()
@@ -450,6 +458,7 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
         s.active.append(exc)
         s.event = True  # exception entry sets the event register (B1.5.18)
         self._clear_exclusive()
+        self.note_mpu_state()
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(cycles)
@@ -614,6 +623,7 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
     def _returned(self) -> None:
         self.exc.event = True  # so does exception return (B1.5.18)
         self._clear_exclusive()
+        self.note_mpu_state()
         if self.counter is not None:
             self.counter.note_transfer()
             self.counter.add_cycles(EXIT_CYCLES)
@@ -707,6 +717,10 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, Machine):
             return self.take_nocp()
         if reason == "scs":
             return self.take_scs_fault()
+        if reason == "mpufault":
+            return self.take_mpu_fault()
+        if reason == "mpu":
+            return None   # before_engine_start brings the MPU's checks up to date
         if reason == "spin":
             self._hook_spins()
             return self._spinning()

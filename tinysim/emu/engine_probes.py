@@ -84,3 +84,27 @@ def engine_raises_unaligned() -> bool:
     except UcError:
         pass
     return seen == [INTR_UNALIGNED]
+
+
+
+@functools.cache
+def engine_sees_late_memory_hooks() -> bool:
+    """Whether a memory read hook added after a loop was translated sees the loop's loads
+    (third_party/unicorn/0002-*.patch decides per page at the TLB fill). The stock 2.1.4 wheel
+    decides when it translates: code translated before the hook keeps its loads unhooked, so
+    whoever adds one must drop the translations (mpu_enforce.py). A code hook is decided at
+    translation on every engine."""
+    seen = []
+    try:
+        # loop: ldr r0, [r1]; subs r2, #1; bne loop; bkpt #0
+        uc = _cortex_m4(bytes.fromhex("0868013afcd100be"), 0x2000)
+        uc.reg_write(A.UC_ARM_REG_R1, 0x1000)
+        uc.hook_add(UC_HOOK_INTR, lambda _uc, _intno, _user: _uc.emu_stop())
+        for hook in (False, True):
+            if hook:
+                uc.hook_add(UC_HOOK_MEM_READ, lambda *_args: seen.append(1), begin=0x1000, end=0x1003)
+            uc.reg_write(A.UC_ARM_REG_R2, 3)
+            uc.emu_start(1, 0xFFFFFFFF)
+    except UcError:
+        return False
+    return len(seen) == 3

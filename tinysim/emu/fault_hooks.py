@@ -55,10 +55,12 @@ class FaultHooks:
                     faults.UNMAPPED_FETCH: f"instruction fetch from unmapped address {addr:#010x}",
                     faults.WRITE_PROTECTED: f"{size}-byte write to {addr:#010x} in read-only "
                                             f"{region.name if region else 'memory'}",
-                    faults.FETCH_PROTECTED: f"instruction fetch from non-executable {addr:#010x}"}[kind]
+                    faults.FETCH_PROTECTED: f"instruction fetch from non-executable {addr:#010x}",
+                    faults.MPU_FETCH: f"instruction fetch from {addr:#010x} refused by the MPU",
+                    faults.MPU_VIOLATION: f"{size}-byte access to {addr:#010x} refused by the MPU"}[kind]
             if kind in (faults.UNMAPPED_READ, faults.UNMAPPED_WRITE):
                 what += " (no memory or modelled peripheral of platform " + self.platform.name + " is there)"
-            pc = addr if kind == faults.UNMAPPED_FETCH else None
+            pc = addr if kind in (faults.UNMAPPED_FETCH, faults.MPU_FETCH) else None
             return self.make_fault(kind, what, pc=pc, address=addr)
         text = str(err)
         if "INSN_INVALID" in text:

@@ -16,6 +16,8 @@ FAULT_HANDLERS = (HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT)
 
 # CFSR (B3.2.15): MMFSR in bits 7:0, BFSR in 15:8, UFSR in 31:16
 CFSR_IACCVIOL = 1 << 0        # instruction fetch from a region that does not allow it
+CFSR_DACCVIOL = 1 << 1        # load or store the MPU refuses: MMFAR holds the address
+CFSR_MMARVALID = 1 << 7
 CFSR_IBUSERR = 1 << 8         # bus error on an instruction fetch
 CFSR_PRECISERR = 1 << 9       # precise data bus error: BFAR holds the address
 CFSR_IMPRECISERR = 1 << 10    # imprecise data bus error (a buffered store): no address
@@ -26,7 +28,7 @@ CFSR_NOCP = 1 << 19           # a coprocessor instruction with CPACR denying (or
 CFSR_UNALIGNED = 1 << 24      # (usage_checks.py)
 CFSR_DIVBYZERO = 1 << 25
 
-NAMES = {CFSR_IACCVIOL: "IACCVIOL", CFSR_IBUSERR: "IBUSERR", CFSR_PRECISERR: "PRECISERR",
+NAMES = {CFSR_IACCVIOL: "IACCVIOL", CFSR_DACCVIOL: "DACCVIOL", CFSR_IBUSERR: "IBUSERR", CFSR_PRECISERR: "PRECISERR",
          CFSR_IMPRECISERR: "IMPRECISERR", CFSR_UNDEFINSTR: "UNDEFINSTR", CFSR_INVSTATE: "INVSTATE",
          CFSR_NOCP: "NOCP", CFSR_UNALIGNED: "UNALIGNED", CFSR_DIVBYZERO: "DIVBYZERO"}
 EXCEPTION_NAMES = {HARDFAULT: "HardFault", MEMMANAGE: "MemManage", BUSFAULT: "BusFault", USAGEFAULT: "UsageFault"}
@@ -79,6 +81,10 @@ def classify(report: faults.FaultReport, thumb: bool) -> Optional[ArchFault]:
         return ArchFault(BUSFAULT, CFSR_IBUSERR, addr)
     if kind == faults.FETCH_PROTECTED:
         return ArchFault(MEMMANAGE, CFSR_IACCVIOL, addr)
+    if kind == faults.MPU_FETCH:   # a region's XN, or no read permission (mpu_rules.py)
+        return ArchFault(MEMMANAGE, CFSR_IACCVIOL, addr)
+    if kind == faults.MPU_VIOLATION:
+        return ArchFault(MEMMANAGE, CFSR_DACCVIOL | CFSR_MMARVALID, pc, mmfar=addr)
     return None
 
 

@@ -379,6 +379,7 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             self._watch_unmask(self.masked_pending(none_deliverable=not taken))
             self._deadline = event
             c.set_deadline(event if event is not None else c.cycles + HEARTBEAT_CYCLES)
+            self.before_engine_start()
             self._stop_reason = None
             self._mem_fault = None
             self.emulating = True
@@ -449,6 +450,9 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             exit_status=self.exit_status if exit_name == "exit" else None,
             warnings=list(self.warnings),
         )
+
+    def before_engine_start(self) -> None:
+        """Bring what the engine enforces up to date with the machine (the Cortex-M MPU)."""
 
     # emu_start's `until`: an odd address no Thumb or RISC-V PC can hold (a null function
     # pointer must reach address 0 and fault there, not end the run).

@@ -332,8 +332,19 @@ def _load_core(soc: _Table) -> Core:
         raise c.fail("features", f"'bit-band' is a Cortex-M4 option; a {cpu} has no bit-band aliases "
                                  f"(cores that can: {', '.join(BIT_BAND_CPUS)})")
     mpu_regions = int(c.number("mpu_regions", 0, 16 if arch == "armv7m" else 0, default=0, kind=int))
+    nvic = {}
+    if arch == "armv7m":
+        # ARMv7-M B1.5.4 / B3.4: 3 to 8 priority bits; up to 240 external interrupts (ARMv8-M
+        # Mainline, the Cortex-M33: up to 480, ARM DDI 0553 B3.9)
+        most = 480 if cpu == "cortex-m33f" else 240
+        nvic = dict(irq_lines=int(c.number("irq_lines", 1, most, default=240, kind=int)),
+                    priority_bits=int(c.number("priority_bits", 3, 8, default=4, kind=int)))
+    else:
+        for key in ("irq_lines", "priority_bits"):
+            if key in c.data:
+                raise c.fail(key, f"is a Cortex-M NVIC setting; a {arch} core has no NVIC (remove it)")
     return Core(arch=arch, cpu=cpu, timing=c.get("timing", str), max_clock_hz=c.hz("max_clock_hz"),
-                features=features, mpu_regions=mpu_regions)
+                features=features, mpu_regions=mpu_regions, **nvic)
 
 
 def _load_memories(soc: _Table) -> Tuple[Memory, ...]:
@@ -403,6 +414,10 @@ def _load_peripherals(soc: _Table, memories, core: Core) -> Tuple[PeripheralSpec
             raise t.fail("irq", f"{irq} is not an interrupt number a {core.arch} core has "
                                 f"({lo_irq}..{hi_irq}); give the peripheral's IRQ from the "
                                 "reference manual's vector table")
+        if irq is not None and core.arch == "armv7m" and irq >= core.irq_lines:
+            raise t.fail("irq", f"{irq} is past the SoC's interrupt lines (core.irq_lines = "
+                                f"{core.irq_lines}: IRQ 0..{core.irq_lines - 1}); give the IRQ from the "
+                                "vector table, or raise irq_lines to the SoC's count")
         _check_window(t, t.get("name", str), t.get("base", int), t.size("size"))
         out.append(PeripheralSpec(name=t.get("name", str), model=model, base=t.get("base", int),
                                   size=t.size("size"), irq=irq,

@@ -49,6 +49,11 @@ class Core:
     max_clock_hz: int
     features: Tuple[str, ...] = ()   # capabilities from CORE_FEATURES, e.g. ("dsp", "fpv4-sp")
     mpu_regions: int = 0             # Cortex-M MPU regions (0: no MPU); emu/peripherals/core/mpu.py
+    # Cortex-M NVIC as the SoC implements it (emu/peripherals/core/nvic.py): external interrupt
+    # lines (IRQ 0..irq_lines-1; the rest of the NVIC's bits are RAZ/WI) and priority bits (the
+    # top bits of each 8-bit priority field; the low ones read as zero)
+    irq_lines: int = 240
+    priority_bits: int = 4
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ class MmioBus:
         self.clock_models = {id(p) for p in self.members if hasattr(type(p), "core_clock_hz")}
         # guard(addr, write) -> None to let an access through, else the value a refused read
         # returns (the machine has stopped the engine to raise the fault): the Cortex-M System
-        # Control Space refuses unprivileged code (fault_entry.py)
+        # Control Space refuses unprivileged code (scs_privilege.py); mpu_guard, the same, set
+        # while the MPU refuses something (mpu_enforce.py)
         self.guard = None
+        self.mpu_guard = None
 
     def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
         # The innermost window wins: a catch-all (the Cortex-M PPB) may enclose other models.
@@ -39,10 +41,11 @@ class MmioBus:
     # Unicorn mmio_map callbacks
     def read(self, uc, offset, size, _user):
         addr = self.base + offset
-        if self.guard is not None:
-            refused = self.guard(addr, False)
-            if refused is not None:
-                return refused
+        for guard in (self.guard, self.mpu_guard):
+            if guard is not None:
+                refused = guard(addr, False)
+                if refused is not None:
+                    return refused
         p, off = self.find(addr)
         if p is None:
             self.host.note_unmodelled(None, f"{addr:#010x}", "read")
@@ -52,6 +55,8 @@ class MmioBus:
     def write(self, uc, offset, size, value, _user):
         addr = self.base + offset
         if self.guard is not None and self.guard(addr, True) is not None:
+            return
+        if self.mpu_guard is not None and self.mpu_guard(addr, True) is not None:
             return
         p, off = self.find(addr)
         if p is None:

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fault_leaves.h"
+
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define SHCSR REG(0xE000ED24)
 #define CFSR REG(0xE000ED28)
@@ -52,11 +54,6 @@ __attribute__((used)) void fault_common(uint32_t *frame, uint32_t exc) {
         frame[7] |= 1u << 24;                             /* EPSR.T: back in Thumb state */
     }
 }
-#define FAULT_HANDLER(name)                                                                     \
-    __attribute__((naked)) void name(void) {                                                    \
-        __asm volatile("tst lr, #4\n ite eq\n mrseq r0, msp\n mrsne r0, psp\n mrs r1, ipsr\n"   \
-                       "push {r0, lr}\n bl fault_common\n pop {r0, pc}\n");                     \
-    }
 FAULT_HANDLER(HardFault_Handler)
 FAULT_HANDLER(MemManage_Handler)
 FAULT_HANDLER(BusFault_Handler)
@@ -73,17 +70,9 @@ static void report(const char *what, uint32_t base) {
 
 /* ---- the scenarios: naked leaves, so that LR is the caller's return address ---- */
 __attribute__((naked, noinline)) static void undefined(void) { __asm volatile("udf #7\n bx lr\n"); }
-__attribute__((naked, noinline)) static uint32_t load_from(uint32_t addr) {
-    (void)addr;
-    __asm volatile("ldr r0, [r0]\n bx lr\n");
-}
 __attribute__((naked, noinline)) static uint32_t load_pair_from(uint32_t addr) {
     (void)addr;
     __asm volatile("ldrd r0, r1, [r0]\n bx lr\n");
-}
-__attribute__((naked, noinline)) static void store_to(uint32_t addr) {
-    (void)addr;
-    __asm volatile("str r0, [r0]\n bx lr\n");
 }
 __attribute__((naked, noinline)) static void store_post_indexed(uint32_t addr) {
     (void)addr;
@@ -98,10 +87,6 @@ __attribute__((naked, noinline)) static uint32_t fp_add(uint32_t a) {
 /* word-aligned: QEMU checks an ARM-state PC's alignment before the state (a 2-mod-4 target gives
  * UNALIGNED there, INVSTATE on silicon, where no ARM-state fetch is ever made) */
 __attribute__((noinline, aligned(4))) static void nop_target(void) { __asm volatile(""); }
-__attribute__((naked, noinline)) static void call_at(uint32_t addr) {
-    (void)addr;
-    __asm volatile("bx r0\n");                            /* LR stays the caller's */
-}
 __attribute__((naked)) void SVC_Handler(void) {
     /* svc #1 in thread mode makes an svc #2 here: SVCall cannot preempt itself, HardFault */
     __asm volatile("svc #2\n bx lr\n");

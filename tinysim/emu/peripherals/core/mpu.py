@@ -1,6 +1,7 @@
 """The Cortex-M Memory Protection Unit's registers at 0xE000ED90: its region table, as the
-firmware programs and reads it back. Accesses are not checked against the regions (no MemManage
-faults): enabling the MPU leaves a warning saying so.
+firmware programs and reads it back. The machine checks accesses against it (mpu_enforce.py,
+with the rules of mpu_rules.py): each write that changes what the MPU allows tells the host
+(`mpu_changed`).
 
 Two layouts, by the core's architecture (`pmsa` param):
 - PMSAv7 (ARMv7-M: Cortex-M4, M7; ARM DDI 0403 B3.5): TYPE, CTRL, RNR, RBAR, RASR and three
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import List
 
 from ....errors import PlatformError
+from ...mpu_rules import MpuConfig
 from .. import PERIPHERALS
 from ..base import Peripheral
 
@@ -74,6 +76,9 @@ class Mpu(Peripheral):
         region = (self.rnr & ~3) + alias if self.pmsa == 8 and alias else self.rnr
         return region if region < self.regions else None
 
+    def config(self) -> MpuConfig:
+        return MpuConfig(self.pmsa, self.ctrl, tuple(self.bar), tuple(self.attr))
+
     def read(self, offset, size):
         return (self._word(offset & ~3) >> (offset & 3) * 8) & ((1 << 8 * size) - 1)
 
@@ -81,13 +86,11 @@ class Mpu(Peripheral):
         word, shift = offset & ~3, (offset & 3) * 8
         mask = ((1 << 8 * size) - 1) << shift
         value = (self._word(word) & ~mask) | ((value << shift) & mask)
+        if word == RNR:
+            self.rnr = value & 0xFF
+            return
         if word == CTRL:
             self.ctrl = value & CTRL_BITS
-            if self.ctrl & 1:
-                self.host.warn("the firmware enabled the MPU: tinysim keeps its regions but does not "
-                               "check accesses against them (no MemManage faults)")
-        elif word == RNR:
-            self.rnr = value & 0xFF
         elif self.pmsa == 8 and word in (MAIR0, MAIR1):
             self.mair[word == MAIR1] = value
         elif word in BAR_OFFSETS:
@@ -102,3 +105,7 @@ class Mpu(Peripheral):
                 self.attr[region] = value & (RASR_BITS if self.pmsa == 7 else RLAR_BITS)
         else:
             self.host.unmodelled(self, f"+{word:#04x}", "write")
+            return
+        changed = getattr(self.host, "mpu_changed", None)
+        if changed is not None:
+            changed()
