@@ -145,3 +145,15 @@ def test_firmware_flash_wait_states_are_visible(fw):
     slow = load_platform(BOARD).with_overrides(clock_hz=80_000_000)
     r = build_session(fw("hello"), slow).run(max_instructions=1_000_000)
     assert any("LATENCY=5" in w and "uses 3" in w for w in r.warnings)
+
+
+@pytest.mark.toolchain
+def test_an_exception_frame_where_nothing_is_ends_the_run(tmp_path):
+    """An entry made by the run loop (an SVC) whose frame falls outside memory stops the run
+    with the report, before the engine starts again (Machine.stop_before_start)."""
+    from test_exceptions import build, word  # noqa: E402 - tests/emu is on sys.path
+    s = build_session(build("psp_nowhere", tmp_path), BOARD)
+    r = s.run(max_instructions=1_000)
+    assert r.exit == "fault", r.message
+    assert r.fault.kind == "stack-overflow" and "outside memory" in r.fault.message
+    assert word(s, "result") == 0

@@ -70,3 +70,19 @@ def test_code_translated_before_the_mpu_was_enabled_is_checked(tmp_path):
     assert word(s, "result", 0) == 1               # the first call only
     assert word(s, "result", 1) == 0x01            # IACCVIOL
     assert word(s, "result", 2) == leaf            # stacked PC: the refused instruction
+
+
+@pytest.mark.toolchain
+def test_a_frame_stacked_into_an_mpu_guard_stops_the_run_with_a_report(tmp_path):
+    """Silicon raises MemManage MSTKERR when the MPU refuses an exception frame; tinysim does not
+    take that fault (mpu_enforce.py) but must not write the frame into the guard either."""
+    s = build_session(build("mpu_stack", tmp_path), "nucleo-l4r5zi")
+    guard = s.firmware.symbol("guard")
+    before = bytes(s.machine.uc.mem_read(guard, 32))
+    r = s.run(max_instructions=1_000)
+    assert r.exit == "fault", r.message
+    assert r.fault.kind == "mpu-stacking-violation"
+    assert r.fault.address == guard + 32 + 8 - 32  # PSP (process_stack + 8) - 32: in the guard
+    assert "MSTKERR" in r.fault.message
+    assert word(s, "result") == 0                   # the handler never ran
+    assert bytes(s.machine.uc.mem_read(guard, 32)) == before

@@ -433,6 +433,8 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
 
     # ---- exception entry (B1.5.6) and return (B1.5.8) ----------------------------------------
     def _enter(self, exc: int) -> None:
+        if self.mpu is not None and self.mpu.ctrl & 1 and self._frame_refused(exc):
+            return
         if self.frames is None:
             self._enter_python(exc)
             return
@@ -446,10 +448,37 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
             self.uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * exc) & ~1)
         self._entered(exc, ENTRY_CYCLES)
 
+    def _frame_refused(self, exc: int) -> bool:
+        """The MPU refuses the frame this entry would stack (with the interrupted code's
+        privilege): silicon raises MemManage MSTKERR, which tinysim does not take; the run stops
+        with a report instead of writing the frame where the firmware put a guard."""
+        control, xpsr = self.reg32(A.UC_ARM_REG_CONTROL), self.reg32(A.UC_ARM_REG_XPSR)
+        thread = not xpsr & 0x1FF
+        use_psp = thread and bool(control & CONTROL_SPSEL)
+        fp = bool(control & CONTROL_FPCA) and bool(self.fpu.values[0x04] & FPCCR_ASPEN)
+        sp = self.reg32(A.UC_ARM_REG_SP)   # the stack in use (MSP/PSP read 0 in an unprivileged Thread)
+        frame = (sp - (0x68 if fp else 0x20)) & ~7
+        if not self.mpu_refuses_frame(frame, sp - frame, True, not thread or not control & CONTROL_NPRIV):
+            return False
+        self._entry_failed(self.make_fault(
+            faults.MPU_STACKING, f"exception {exc} entry: the MPU refuses the stack frame at {frame:#010x} "
+            f"({'process' if use_psp else 'main'} stack; a stack overflow into an MPU guard?). Silicon "
+            "raises MemManage MSTKERR there, which tinysim does not take", address=frame))
+        return True
+
     def _frame_outside_memory(self, exc: int, frame: int) -> None:
-        self._pending_fault = self.make_fault(
-            faults.STACK_OVERFLOW, f"exception {exc} entry: stack frame at {frame:#010x} is outside memory")
-        self.request_stop("fault")
+        self._entry_failed(self.make_fault(
+            faults.STACK_OVERFLOW, f"exception {exc} entry: stack frame at {frame:#010x} is outside memory"))
+
+    def _entry_failed(self, report) -> None:
+        """An exception entry that cannot happen ends the run with `report`: at the next block
+        when the engine runs (an entry from a hook), before the engine starts again when the
+        run loop made it (Machine.stop_before_start)."""
+        self._pending_fault = report
+        if self.emulating:
+            self.request_stop("fault")
+        else:
+            self.stop_before_start = "fault"
 
     def _entered(self, exc: int, cycles: int) -> None:
         """Exception `exc` is now the active one (entry or tail-chain), for `cycles` cycles."""
@@ -544,6 +573,16 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
             uc.reg_write(A.UC_ARM_REG_FAULTMASK, 0)
         if self._tail_chain(exc_return):
             return None
+        if self.mpu is not None and self.mpu.ctrl & 1:
+            use_psp, size = bool(exc_return & 0x4), 0x20 if exc_return & 0x10 else 0x68
+            sp = self.reg32(A.UC_ARM_REG_PSP if use_psp else A.UC_ARM_REG_MSP)
+            to_privileged = not exc_return & 0x8 or not self.reg32(A.UC_ARM_REG_CONTROL) & CONTROL_NPRIV
+            if self.mpu_refuses_frame(sp, size, False, to_privileged):
+                self._pending_fault = self.make_fault(
+                    faults.MPU_STACKING, f"exception return: the MPU refuses the stack frame at {sp:#010x} "
+                    "(silicon raises MemManage MUNSTKERR there, which tinysim does not take)",
+                    pc=self._last_handler_pc(), address=sp)
+                return "fault"
         if self.frames is not None and self.frames.unstack(exc_return) != FRAME_READ:
             s.active.pop()
             self._returned()

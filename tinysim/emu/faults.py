@@ -17,6 +17,7 @@ DIVIDE_BY_ZERO = "divide-by-zero"      # with CCR.DIV_0_TRP set
 UNPRIVILEGED_ACCESS = "unprivileged-access"  # unprivileged code touched the System Control Space
 MPU_VIOLATION = "mpu-violation"        # a load or store the MPU refuses (mpu_enforce.py)
 MPU_FETCH = "mpu-fetch-violation"      # an instruction fetch the MPU refuses
+MPU_STACKING = "mpu-stacking-violation"  # an exception frame the MPU refuses (not taken: MSTKERR)
 STACK_OVERFLOW = "stack-overflow"
 BAD_EXCEPTION_RETURN = "bad-exception-return"
 UNHANDLED_EXCEPTION = "unhandled-exception"  # e.g. ECALL / SVC with no handler, bad vector

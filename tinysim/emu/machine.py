@@ -382,14 +382,17 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
             self.before_engine_start()
             self._stop_reason = None
             self._mem_fault = None
-            self.emulating = True
-            try:
-                self.uc.emu_start(self.start_address(), self.UNTIL)
-                error = None
-            except UcError as err:
-                error = err
-            finally:
-                self.emulating = False
+            error = None
+            if self.stop_before_start is not None:   # set between runs of the engine
+                self._stop_reason, self.stop_before_start = self.stop_before_start, None
+            else:
+                self.emulating = True
+                try:
+                    self.uc.emu_start(self.start_address(), self.UNTIL)
+                except UcError as err:
+                    error = err
+                finally:
+                    self.emulating = False
             counter_reason = c.stop_reason
             if error is not None and (self._stop_reason is None or self._mem_fault is not None):
                 fault = self._fault_from_error(error)
@@ -458,6 +461,9 @@ class Machine(OperatingPoints, MemoryMap, PeripheralHost, FaultHooks):
     # pointer must reach address 0 and fault there, not end the run).
     UNTIL = 0xFFFFFFFF
     _pending_fault: Optional[FaultReport] = None
+    # A stop reason the run loop takes instead of starting the engine (what the loop itself did
+    # between two runs of it, an exception entry say, ended the run).
+    stop_before_start: Optional[str] = None
 
     def _block_total(self) -> int:
         return int(self.counter.blocks_executed)

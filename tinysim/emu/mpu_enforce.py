@@ -20,8 +20,11 @@ change it while code runs stops the engine at the next block: an MPU register wr
 (`mpu_changed`), an exception entry or return that changes the privilege or the priority, and
 the instructions that write CONTROL or FAULTMASK (MSR, CPS with F: Unicorn ends their block).
 
-Not modelled: MemManage on exception stacking and unstacking (MSTKERR, MUNSTKERR: tinysim writes
-the frame itself), lazy FP state preservation (MLSPERR), the bit-band alias windows.
+Exception stacking and unstacking (tinysim writes and reads the frame itself) are checked too,
+but not taken as silicon takes them (MemManage MSTKERR / MUNSTKERR, the exception entry going on
+with a derived fault): a frame the MPU refuses stops the run with a report saying so, rather
+than the run going on as if no guard were there. Not modelled: lazy FP state preservation
+(MLSPERR), the bit-band alias windows.
 """
 
 from __future__ import annotations
@@ -184,15 +187,28 @@ class MpuEnforcement:
             bus.mpu_guard = None
 
     # ---- the checks ----------------------------------------------------------------------
-    def _refuses(self, addr: int, size: int, what: int) -> bool:
+    def _refuses(self, addr: int, size: int, what: int, privileged: Optional[bool] = None) -> bool:
         """Whether the MPU, as it stands now, refuses `what` on any byte of [addr, addr+size):
-        the exact answer (FAULTMASK or the privilege may have changed since the last sync)."""
-        if not any(b < addr + size and addr < e and r & what for b, e, r in self._mpu_denied):
+        the exact answer (FAULTMASK or the privilege may have changed since the last sync).
+        `privileged`: the access's privilege when it is not the running code's (a frame)."""
+        if self.mpu is None or not self.mpu.ctrl & 1:
             return False
-        config, privileged = self.mpu.config(), self._privileged()
+        if privileged is None and not any(b < addr + size and addr < e and r & what
+                                          for b, e, r in self._mpu_denied):
+            return False
+        config = self.mpu.config()
+        if privileged is None:
+            privileged = self._privileged()
         if not self._mpu_active(config, privileged):
             return False
-        return any(not mpu_rules.allowed(config, a, privileged) & what for a in {addr, addr + size - 1})
+        # regions start and end on 32-byte boundaries: those and the two ends decide
+        points = {addr, addr + size - 1, *range((addr + 31) & ~31, addr + size, 32)}
+        return any(not mpu_rules.allowed(config, a, privileged) & what for a in points)
+
+    def mpu_refuses_frame(self, frame: int, size: int, write: bool, privileged: bool) -> bool:
+        """Exception entry (write) or return (read) of a frame at `frame`, with the privilege of
+        the code interrupted or returned to (B1.5.6 PushStack, B1.5.8 PopStack)."""
+        return self._refuses(frame, size, mpu_rules.WRITE if write else mpu_rules.READ, privileged)
 
     def _on_mpu_data(self, uc, access, addr, size, value, _user) -> None:
         if not engine_keeps_it_state():
