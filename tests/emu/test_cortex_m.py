@@ -157,3 +157,15 @@ def test_an_exception_frame_where_nothing_is_ends_the_run(tmp_path):
     assert r.exit == "fault", r.message
     assert r.fault.kind == "stack-overflow" and "outside memory" in r.fault.message
     assert word(s, "result") == 0
+
+
+@pytest.mark.toolchain
+def test_an_unprivileged_threads_flags_survive_a_stop(tmp_path):
+    """The run loop reads PRIMASK/FAULTMASK/BASEPRI of an unprivileged thread through Handler
+    mode for a moment (cortex_m._mask); it must put N Z C V Q and GE back as they were."""
+    from test_exceptions import build, word  # noqa: E402 - tests/emu is on sys.path
+    s = build_session(build("npriv_flags", tmp_path), BOARD)
+    r = s.run(max_instructions=1_000)
+    assert r.exit == "halt", r.message
+    assert word(s, "result", 0) == 0xF80F0000
+    assert word(s, "result", 1) == 0xF80F0000

@@ -255,3 +255,13 @@ def test_mpu_matches_qemu(tmp_path, cpu):
     got, expected = (text.splitlines() for text in run_both(tmp_path, "mpu.c", cpu))
     assert len(expected) == (21 if cpu == "cortex-m33" else 20) and expected[0] == "ctrl=5"   # ran to its end
     assert got == expected
+
+
+@pytest.mark.parametrize("cpu", sorted(CORES))
+def test_mpu_rtos_matches_qemu(tmp_path, cpu):
+    """mpu_rtos.c: two unprivileged tasks, each mapped to its own stack and data by the PendSV
+    switch (the MPU reprogrammed in a handler, CONTROL.nPRIV per task), faulting on each
+    other's data, as QEMU runs them."""
+    got, expected = (text.splitlines() for text in run_both(tmp_path, "mpu_rtos.c", cpu))
+    assert expected[2] == "faults=4" and len(expected) == 7, expected   # ran to its end
+    assert got == expected

@@ -390,11 +390,12 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
         uc, xpsr = self.uc, self.reg32(A.UC_ARM_REG_XPSR)
         if xpsr & 0x1FF:
             return value
-        apsr = uc.reg_read(A.UC_ARM_REG_APSR_NZCVQG)
         uc.reg_write(A.UC_ARM_REG_XPSR, xpsr | 1)
         value = uc.reg_read(reg)
         uc.reg_write(A.UC_ARM_REG_XPSR, xpsr)
-        uc.reg_write(A.UC_ARM_REG_APSR_NZCVQG, apsr)
+        # the flags and GE bits from the XPSR read: APSR_NZCVQG reads 0 on Unicorn 2.1.4 (a
+        # deprecated id there; writing it works), so reading it back cleared the thread's flags
+        uc.reg_write(A.UC_ARM_REG_APSR_NZCVQG, xpsr & APSR_BITS)
         return value
 
     def deliver_interrupts(self) -> bool:
