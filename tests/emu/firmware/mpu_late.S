@@ -3,17 +3,10 @@
  * at the leaf. `result`: calls that returned, then the MemManage handler's CFSR and stacked PC. */
     .syntax unified
     .thumb
-    .section .vectors, "a"
-    .word 0x20004000
-    .word reset + 1
-    .word 0, 0                   /* NMI, HardFault */
-    .word memmanage + 1
+#include "mpu.inc"
+    vectors_to 4, memmanage
     .equ SHCSR,    0xE000ED24
     .equ CFSR,     0xE000ED28
-    .equ MPU_CTRL, 0xE000ED94
-    .equ MPU_RNR,  0xE000ED98
-    .equ MPU_RBAR, 0xE000ED9C
-    .equ MPU_RASR, 0xE000EDA0
     .bss
     .global result
 result: .space 16
@@ -27,21 +20,8 @@ reset:
     ldr r1, [r0]
     orr r1, r1, #(1 << 16)
     str r1, [r0]
-    ldr r0, =MPU_RNR             /* region 0: the leaf's 32 bytes, read-only, XN (AP 110, SIZE 4) */
-    movs r1, #0
-    str r1, [r0]
-    ldr r0, =MPU_RBAR
-    ldr r1, =leaf
-    bic r1, r1, #1
-    str r1, [r0]
-    ldr r0, =MPU_RASR
-    ldr r1, =0x16000009
-    str r1, [r0]
-    ldr r0, =MPU_CTRL            /* ENABLE | PRIVDEFENA */
-    movs r1, #5
-    str r1, [r0]
-    dsb
-    isb
+    mpu_region 0, leaf, 0x16000009   /* the leaf's 32 bytes: read-only, XN (AP 110, SIZE 4) */
+    mpu_enable 5                 /* ENABLE | PRIVDEFENA */
     bl leaf                      /* refused: the handler returns past the call */
     bkpt #0
 

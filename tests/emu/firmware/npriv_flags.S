@@ -3,11 +3,8 @@
  * unprivileged thread cannot see); `result` holds APSR (MRS) before and after the SVC. */
     .syntax unified
     .thumb
-    .section .vectors, "a"
-    .word 0x20004000
-    .word reset + 1
-    .word 0, 0, 0, 0, 0, 0, 0, 0, 0
-    .word svc_handler + 1        /* 11: SVCall */
+#include "mpu.inc"
+    vectors_to 11, svc_handler   /* 11: SVCall */
     .bss
     .global result
 result: .space 8
@@ -15,9 +12,7 @@ result: .space 8
     .global reset
     .thumb_func
 reset:
-    movs r0, #1                  /* unprivileged Thread mode, main stack */
-    msr control, r0
-    isb
+    thread_control 1             /* unprivileged Thread mode, main stack */
     ldr r0, =0xF80F0000          /* N Z C V Q and GE[3:0] */
     msr APSR_nzcvqg, r0
     mrs r1, apsr

@@ -11,17 +11,13 @@
 #include <string.h>
 
 #include "fault_leaves.h"
+#include "mpu_regs.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define SHCSR REG(0xE000ED24)
 #define CFSR REG(0xE000ED28)
 #define HFSR REG(0xE000ED2C)
 #define MMFAR REG(0xE000ED34)
-#define MPU_CTRL REG(0xE000ED94)
-#define MPU_RNR REG(0xE000ED98)
-#define MPU_RBAR REG(0xE000ED9C)
-#define MPU_RASR REG(0xE000EDA0)   /* PMSAv8: MPU_RLAR */
-#define MPU_MAIR0 REG(0xE000EDC0)
 #define MEMFAULTENA (1u << 16)
 #define ENABLE 1u
 #define HFNMIENA 2u

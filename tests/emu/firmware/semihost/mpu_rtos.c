@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "fault_leaves.h"
+#include "mpu_regs.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define ICSR REG(0xE000ED04)
@@ -18,11 +19,6 @@
 #define SHCSR REG(0xE000ED24)
 #define CFSR REG(0xE000ED28)
 #define MMFAR REG(0xE000ED34)
-#define MPU_CTRL REG(0xE000ED94)
-#define MPU_RNR REG(0xE000ED98)
-#define MPU_RBAR REG(0xE000ED9C)
-#define MPU_RASR REG(0xE000EDA0)   /* PMSAv8: MPU_RLAR */
-#define MPU_MAIR0 REG(0xE000EDC0)
 
 #define STACK_WORDS 256            /* 1 KiB, size-aligned (a PMSAv7 region) */
 #define DATA_WORDS 16              /* 64 bytes, size-aligned */
