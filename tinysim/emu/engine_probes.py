@@ -86,7 +86,6 @@ def engine_raises_unaligned() -> bool:
     return seen == [INTR_UNALIGNED]
 
 
-
 @functools.cache
 def engine_sees_late_memory_hooks() -> bool:
     """Whether a memory read hook added after a loop was translated sees the loop's loads

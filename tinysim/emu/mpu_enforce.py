@@ -42,7 +42,6 @@ from .thumb_walk import thumb_instructions
 
 CONTROL_NPRIV = 1
 EPSR_T = 1 << 24
-PPB_END = 0xE0100000
 
 # ARMv7-M A7.7.83 MSR (register): 11110 0 1110 0 Rn | 10 0 0 mask 0 0 SYSm; SYSm 19 FAULTMASK,
 # 20 CONTROL (ARMv8-M adds 0x80 for the Non-secure aliases). A7.7.27 CPS: 1011 0110 011 im 0 0 I F.
@@ -156,7 +155,7 @@ class MpuEnforcement:
     def _memories(self) -> List[Tuple[int, int]]:
         return [(m.base, m.end) for m in self.platform.memories]
 
-    def _mpu_apply(self) -> bool:
+    def _mpu_apply(self) -> None:
         uc, memories = self.uc, self._memories()
         kinds = ((UC_HOOK_MEM_READ, mpu_rules.READ, self._on_mpu_data, 7),
                  (UC_HOOK_MEM_WRITE, mpu_rules.WRITE, self._on_mpu_data, 7),
