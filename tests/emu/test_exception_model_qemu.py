@@ -164,7 +164,7 @@ def test_riscv_faults_trap_as_in_qemu(tmp_path):
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
-                                     "libc.c", "fp_irq.c", "crossing.c"])
+                                     "libc.c", "fp_irq.c", "crossing.c", "mpu.c", "mpu_rtos.c"])
 def test_same_run_in_every_hook_mode(tmp_path, program):
     """The programs above make every exception path run in each counting mode the tools use:
     the exact D-cache's memory hooks (the default, as these programs never time themselves),
@@ -184,7 +184,7 @@ def test_same_run_in_every_hook_mode(tmp_path, program):
 
 
 @pytest.mark.parametrize("program", ["exceptions.c", "rtos.c", "compute.c", "faults.c", "privilege.c", "fpstate.c",
-                                     "shared_code.c", "libc.c", "fp_irq.c", "crossing.c"])
+                                     "shared_code.c", "libc.c", "fp_irq.c", "crossing.c", "mpu.c", "mpu_rtos.c"])
 def test_inline_counting_changes_no_count(tmp_path, program):
     """The same programs with the engine's inline fast path (blocks count themselves, the I-cache
     order they leave restored afterwards: native fetch_settle) and with the plain block hook:
