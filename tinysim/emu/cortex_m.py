@@ -56,7 +56,7 @@ from .fault_status import CFSR_DIVBYZERO, CFSR_UNALIGNED, USAGEFAULT, ArchFault
 from .machine import ENGINES, Machine
 from .mpu_enforce import MpuEnforcement
 from .counter import DESCRIBE_UNMASKS
-from .scs_privilege import ScsPrivilege
+from .scs_privilege import CONTROL_NPRIV, ScsPrivilege
 from .unmask_scan import thumb_unmasks
 from .usage_checks import UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
@@ -97,7 +97,7 @@ EPSR_T = 1 << 24
 XPSR_IT = 0x0600FC00  # EPSR.IT[1:0] (bits 26:25) and IT[7:2] (15:10), B1.4.2
 APSR_BITS = 0xF80F0000  # N Z C V Q and GE[3:0] (B1.4.2)
 FPCCR_ASPEN, FPCCR_LSPEN = 1 << 31, 1 << 30
-CONTROL_NPRIV, CONTROL_SPSEL, CONTROL_FPCA = 1, 2, 4
+CONTROL_SPSEL, CONTROL_FPCA = 2, 4   # CONTROL_NPRIV: scs_privilege.py
 # Exception entry and return latency with zero-wait-state memory: 12 cycles each, and 6 for a
 # tail-chained exception (no unstacking and stacking, only the vector fetch): TI SLAU356I section
 # 1.5.8, describing its Cortex-M4F core ("a maximum of twelve cycle latency", "Returns from
@@ -449,17 +449,23 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
             self.uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * exc) & ~1)
         self._entered(exc, ENTRY_CYCLES)
 
+    def _entry_stack(self, control: int, xpsr: int) -> tuple:
+        """(from Thread mode, onto the process stack, with the extended FP frame) for an
+        exception entry now (B1.5.6). With ASPEN clear no FP context is stacked: Unicorn's
+        FPCA is not the core's then."""
+        thread = (xpsr & 0x1FF) == 0
+        use_psp = thread and bool(control & CONTROL_SPSEL)
+        fp = bool(control & CONTROL_FPCA) and bool(self.fpu.values[0x04] & FPCCR_ASPEN)
+        return thread, use_psp, fp
+
     def _frame_refused(self, exc: int) -> bool:
         """The MPU refuses the frame this entry would stack (with the interrupted code's
         privilege): silicon raises MemManage MSTKERR, which tinysim does not take; the run stops
         with a report instead of writing the frame where the firmware put a guard."""
-        control, xpsr = self.reg32(A.UC_ARM_REG_CONTROL), self.reg32(A.UC_ARM_REG_XPSR)
-        thread = not xpsr & 0x1FF
-        use_psp = thread and bool(control & CONTROL_SPSEL)
-        fp = bool(control & CONTROL_FPCA) and bool(self.fpu.values[0x04] & FPCCR_ASPEN)
+        _thread, use_psp, fp = self._entry_stack(self.reg32(A.UC_ARM_REG_CONTROL), self.reg32(A.UC_ARM_REG_XPSR))
         sp = self.reg32(A.UC_ARM_REG_SP)   # the stack in use (MSP/PSP read 0 in an unprivileged Thread)
         frame = (sp - (0x68 if fp else 0x20)) & ~7
-        if not self.mpu_refuses_frame(frame, sp - frame, True, not thread or not control & CONTROL_NPRIV):
+        if not self.mpu_refuses_frame(frame, sp - frame, True, self.privileged()):
             return False
         self._entry_failed(self.make_fault(
             faults.MPU_STACKING, f"exception {exc} entry: the MPU refuses the stack frame at {frame:#010x} "
@@ -505,10 +511,7 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
         uc = self.uc
         control = uc.reg_read(A.UC_ARM_REG_CONTROL)
         xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
-        thread = (xpsr & 0x1FF) == 0
-        use_psp = thread and bool(control & CONTROL_SPSEL)
-        # with ASPEN clear no FP context is stacked: Unicorn's FPCA is not the core's then
-        fp = bool(control & CONTROL_FPCA) and bool(self.fpu.values[0x04] & FPCCR_ASPEN)
+        thread, use_psp, fp = self._entry_stack(control, xpsr)
         values = [uc.reg_read(r) for r in _FRAME_REGS]
         npriv = control & CONTROL_NPRIV if thread else 0
         if npriv:  # a privileged thread for the entry, nPRIV set again after (native/exceptions.c)

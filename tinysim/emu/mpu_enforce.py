@@ -40,8 +40,7 @@ from .engine_probes import engine_keeps_it_state, engine_sees_late_memory_hooks
 from .fault_status import CFSR_DACCVIOL, CFSR_IACCVIOL, CFSR_MMARVALID, MEMMANAGE, ArchFault
 from .thumb_walk import thumb_instructions
 
-CONTROL_NPRIV = 1
-EPSR_T = 1 << 24
+EPSR_T = 1 << 24   # the value the IT-state resync writes to EPSR: T = 1, IT = 0 (B1.4.2)
 
 # ARMv7-M A7.7.83 MSR (register): 11110 0 1110 0 Rn | 10 0 0 mask 0 0 SYSm; SYSm 19 FAULTMASK,
 # 20 CONTROL (ARMv8-M adds 0x80 for the Non-secure aliases). A7.7.27 CPS: 1011 0110 011 im 0 0 I F.
@@ -112,7 +111,7 @@ class MpuEnforcement:
         mpu = self.mpu
         if mpu is None or not mpu.ctrl & 1:
             return None
-        config, privileged = mpu.config(), self._privileged()
+        config, privileged = mpu.config(), self.privileged()
         if not self._mpu_active(config, privileged):
             return None
         return config, privileged
@@ -127,9 +126,6 @@ class MpuEnforcement:
         below_zero = any(s.priority_of(e) < 0 for e in s.active) or \
             (privileged and bool(self.reg32(A.UC_ARM_REG_FAULTMASK) & 1))
         return not below_zero
-
-    def _privileged(self) -> bool:
-        return bool(self.reg32(A.UC_ARM_REG_XPSR) & 0x1FF) or not self.reg32(A.UC_ARM_REG_CONTROL) & CONTROL_NPRIV
 
     # ---- bringing the engine in line -----------------------------------------------------
     def before_engine_start(self) -> None:
@@ -171,9 +167,9 @@ class MpuEnforcement:
                         first = max(0, lo - reach)
                         self._mpu_hooks.append(uc.hook_add(kind, callback, begin=first, end=hi - 1))
                         self._mpu_covered.add((first, hi, kind))
-        guard = self._mpu_mmio if any(r & (mpu_rules.READ | mpu_rules.WRITE) for _b, _e, r in self._mpu_denied) else None
-        for bus in self.buses:
-            bus.mpu_guard = guard
+        if any(r & (mpu_rules.READ | mpu_rules.WRITE) for _b, _e, r in self._mpu_denied):
+            for bus in self.buses:
+                bus.guards.append(self._mpu_mmio)
 
     def _mpu_release(self) -> None:
         """Undo what the last state put in the engine."""
@@ -183,7 +179,8 @@ class MpuEnforcement:
         self._mpu_covered.clear()
         self._mpu_denied = []
         for bus in self.buses:
-            bus.mpu_guard = None
+            if self._mpu_mmio in bus.guards:
+                bus.guards.remove(self._mpu_mmio)
 
     # ---- the checks ----------------------------------------------------------------------
     def _refuses(self, addr: int, size: int, what: int, privileged: Optional[bool] = None) -> bool:
@@ -197,7 +194,7 @@ class MpuEnforcement:
             return False
         config = self.mpu.config()
         if privileged is None:
-            privileged = self._privileged()
+            privileged = self.privileged()
         if not self._mpu_active(config, privileged):
             return False
         # regions start and end on 32-byte boundaries: those and the two ends decide
@@ -272,7 +269,7 @@ class MpuEnforcement:
         self._mpu_refused = None
         if before is not None:
             self.uc.mem_write(addr, before)   # the engine completed the refused store
-        who = "privileged" if self._privileged() else "unprivileged"
+        who = "privileged" if self.privileged() else "unprivileged"
         report = self.make_fault(
             faults.MPU_VIOLATION, f"{who} {size}-byte {'write to' if write else 'read of'} {addr:#010x} "
             "refused by the MPU", pc=pc, address=addr)

@@ -12,6 +12,8 @@ from unicorn import arm_const as A
 from . import faults
 from .fault_status import BUSFAULT, CFSR_BFARVALID, CFSR_PRECISERR, ArchFault
 
+CONTROL_NPRIV = 1                                      # B1.4.4: Thread mode unprivileged
+IPSR_MASK = 0x1FF                                      # B1.4.2: the exception number (0: Thread)
 SCS_BASE, SCS_END = 0xE000E000, 0xE000F000            # the System Control Space (B3.2)
 STIR_ADDR = 0xE000EF00
 CCR_USERSETMPEND = 1 << 1                              # B3.2.8: unprivileged code may write STIR
@@ -26,15 +28,19 @@ class ScsPrivilege:
         """Have the MMIO window over the SCS ask `_scs_access` first."""
         for bus in self.buses:
             if bus.base <= SCS_BASE < bus.end:
-                bus.guard = self._scs_access
+                bus.guards.insert(0, self._scs_access)
+
+    def privileged(self) -> bool:
+        """Handler mode, or Thread mode with CONTROL.nPRIV clear (B1.4.4)."""
+        return bool(self.reg32(A.UC_ARM_REG_XPSR) & IPSR_MASK) or \
+            not self.reg32(A.UC_ARM_REG_CONTROL) & CONTROL_NPRIV
 
     def _scs_access(self, addr: int, write: bool) -> Optional[int]:
         """B3.2 (and QEMU): an unprivileged access to the SCS is a precise BusFault, except a
         write to STIR with CCR.USERSETMPEND. None lets the access through; else the engine is
         stopped on the access and a read returns the value the destination holds, so that the
         refused load leaves it as it was."""
-        if not SCS_BASE <= addr < SCS_END or not self.reg32(A.UC_ARM_REG_CONTROL) & 1 \
-                or self.reg32(A.UC_ARM_REG_XPSR) & 0x1FF:
+        if not SCS_BASE <= addr < SCS_END or self.privileged():
             return None
         if write and addr & ~3 == STIR_ADDR and self.scb.values[0x14] & CCR_USERSETMPEND:
             return None

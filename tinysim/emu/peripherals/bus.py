@@ -21,12 +21,11 @@ class MmioBus:
         # Reads do not: a clock a read finds changed (an oscillator found ready by a poll) is
         # reported by the model itself (`Host.clock_changed`, stm32l4_rcc.py's LSE).
         self.clock_models = {id(p) for p in self.members if hasattr(type(p), "core_clock_hz")}
-        # guard(addr, write) -> None to let an access through, else the value a refused read
-        # returns (the machine has stopped the engine to raise the fault): the Cortex-M System
-        # Control Space refuses unprivileged code (scs_privilege.py); mpu_guard, the same, set
-        # while the MPU refuses something (mpu_enforce.py)
-        self.guard = None
-        self.mpu_guard = None
+        # guards(addr, write), asked in order before the model: None lets an access through,
+        # else the value a refused read returns (the machine has stopped the engine to raise the
+        # fault). The Cortex-M System Control Space refuses unprivileged code (scs_privilege.py),
+        # the MPU what it refuses, while it refuses something (mpu_enforce.py).
+        self.guards: list = []
 
     def find(self, addr: int) -> Tuple[Optional[Peripheral], int]:
         # The innermost window wins: a catch-all (the Cortex-M PPB) may enclose other models.
@@ -41,11 +40,10 @@ class MmioBus:
     # Unicorn mmio_map callbacks
     def read(self, uc, offset, size, _user):
         addr = self.base + offset
-        for guard in (self.guard, self.mpu_guard):
-            if guard is not None:
-                refused = guard(addr, False)
-                if refused is not None:
-                    return refused
+        for guard in self.guards:
+            refused = guard(addr, False)
+            if refused is not None:
+                return refused
         p, off = self.find(addr)
         if p is None:
             self.host.note_unmodelled(None, f"{addr:#010x}", "read")
@@ -54,10 +52,9 @@ class MmioBus:
 
     def write(self, uc, offset, size, value, _user):
         addr = self.base + offset
-        if self.guard is not None and self.guard(addr, True) is not None:
-            return
-        if self.mpu_guard is not None and self.mpu_guard(addr, True) is not None:
-            return
+        for guard in self.guards:
+            if guard(addr, True) is not None:
+                return
         p, off = self.find(addr)
         if p is None:
             self.host.note_unmodelled(None, f"{addr:#010x}", "write")
