@@ -230,3 +230,16 @@ def test_common_names_the_shared_port_c_wherever_the_board_lives(tmp_path):
     port = load_platform(str(dst / "nucleo-u575zi-q.toml")).firmware
     assert PLATFORMS_DIR / "common" / "stm32_board.c" in port.sources
     assert PLATFORMS_DIR / "common" / "cortex_m_startup.c" in port.sources
+
+
+def test_a_peripheral_irq_past_the_lines_is_named(platforms_copy):
+    _edit(platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml", "irq_lines = 95", "irq_lines = 60")
+    with pytest.raises(PlatformError, match=r"stm32l4r5\.toml: peripheral\[\d+\]\.irq: 70 is past the SoC's "
+                                            r"interrupt lines \(core\.irq_lines = 60"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
+
+
+def test_priority_bits_out_of_the_architectures_range_is_named(platforms_copy):
+    _edit(platforms_copy / "socs" / "stm32l4r5" / "stm32l4r5.toml", "priority_bits = 4", "priority_bits = 2")
+    with pytest.raises(PlatformError, match=r"stm32l4r5\.toml: core\.priority_bits: 2 is out of range"):
+        load_platform("nucleo-l4r5zi", directory=platforms_copy)
