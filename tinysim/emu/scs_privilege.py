@@ -32,8 +32,9 @@ class ScsPrivilege:
 
     def privileged(self) -> bool:
         """Handler mode, or Thread mode with CONTROL.nPRIV clear (B1.4.4)."""
-        return bool(self.reg32(A.UC_ARM_REG_XPSR) & IPSR_MASK) or \
-            not self.reg32(A.UC_ARM_REG_CONTROL) & CONTROL_NPRIV
+        # CONTROL first: privileged Thread code, the common case, is decided by one read
+        return not self.reg32(A.UC_ARM_REG_CONTROL) & CONTROL_NPRIV or \
+            bool(self.reg32(A.UC_ARM_REG_XPSR) & IPSR_MASK)
 
     def _scs_access(self, addr: int, write: bool) -> Optional[int]:
         """B3.2 (and QEMU): an unprivileged access to the SCS is a precise BusFault, except a
