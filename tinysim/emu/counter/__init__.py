@@ -61,8 +61,9 @@ or "learned". Integer arithmetic only: runs stay bit-identical. With count_data=
 does nothing (the region counts keep the global hooks).
 
 Inline fast path (`inline_fast=True`, the default, on an engine with tinysim's Unicorn patch 0006,
-`uc_hook_block_fast`; the stock wheel keeps the plain hook): the block hook arms each translated
-block with what it adds after one previous block when that is all a repeat would do, and the
+`uc_hook_block_fast2`; the stock wheel keeps the plain hook): the block hook arms each translated
+block with what it adds after a previous block (up to two of them) when that is all a repeat
+would do, and the
 translated block then counts itself without calling the hook (native/counter.h, ts_fast_slot;
 third_party/unicorn/README.md says which blocks qualify). Counts, stops and tables are the same
 either way (tests/emu/test_inline_count.py); `block_hook_calls` says how many blocks called it.

@@ -208,11 +208,11 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         return handle
 
     def _install_block_hook(self) -> None:
-        """The block hook; on an engine with `uc_hook_block_fast` (tinysim's Unicorn patch
+        """The block hook; on an engine with `uc_hook_block_fast2` (tinysim's Unicorn patch
         0006) with its inline fast path: the translated block itself does the counting the hook
         armed it with (native/counter.h, ts_fast_slot), the same counts without the call."""
         lib = self._lib
-        fast = getattr(self._uclib, "uc_hook_block_fast", None) if self._want_inline_fast else None
+        fast = getattr(self._uclib, "uc_hook_block_fast2", None) if self._want_inline_fast else None
         if fast is None:
             self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook, 1, 0)
             return

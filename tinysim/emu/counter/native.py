@@ -38,7 +38,7 @@ _UC_PROT_WRITE = 2
 _UC_QUERY_PAGE_SIZE = 2
 
 # ---- native layouts (must match native/counter.h) ----------------------------------------------------
-_BLOCK_BYTES = 216  # sizeof(ts_block)
+_BLOCK_BYTES = 208  # sizeof(ts_block)
 _NATIVE_BLOCK = np.dtype({"names": ["addr", "size", "n_insns", "static_cycles", "taken_extra",
                                     "count", "imiss", "iprefetch", "dmiss", "dprefetch"],
                           "formats": ["<u8", "<u4", "<u4", "<u4", "<u4", "<u8", "<u8", "<u8",
@@ -100,7 +100,8 @@ class FastDesc(ctypes.Structure):
     """`ts_fast_desc` (native/counter.h), the layout of Unicorn's `uc_block_fast` (patch 0006)."""
     _fields_ = [("state", ctypes.c_void_p), ("key_off", ctypes.c_uint32),
                 ("cycles_off", ctypes.c_uint32), ("limit_off", ctypes.c_uint32),
-                ("insns_off", ctypes.c_uint32)]
+                ("insns_off", ctypes.c_uint32), ("log_pos_off", ctypes.c_uint32),
+                ("log_mask", ctypes.c_uint32), ("log", ctypes.c_void_p)]
 
 
 # describe callback: int (*)(uint64_t addr, uint32_t size, uint32_t out[4]); 0 = ok

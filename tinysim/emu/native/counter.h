@@ -29,6 +29,7 @@
 #define TS_NONE 0xffffffffu
 #define TS_MAX_REGIONS 16
 #define TS_MAX_FLASH 4
+#define TS_RUN_LOG 4096u /* ts_counter.run_log: a power of two */
 
 enum ts_stop_reason {
     TS_STOP_NONE = 0,
@@ -110,11 +111,8 @@ typedef struct {
     uint32_t alt_size;
     uint32_t alt_id;
     uint32_t alt_edge;
-    /* The inline fast path (ts_fast_slot): the predecessor this block's slots are armed with
-     * in epoch arm_epoch (one per epoch, so the blocks the slots ran form a path that can be
-     * walked back: fetch_settle), and the slot armed last (compared, never dereferenced). */
-    uint32_t arm_pred;
-    uint64_t arm_slot;
+    /* The inline fast path (ts_fast_slot): the epoch in which a slot was last armed for this
+     * block (its lines are then noted in way_epoch). */
     uint32_t arm_epoch;
     uint32_t walk_stamp;  /* fetch_settle: the walk that last passed this block */
     uint32_t walk_newer;  /* fetch_settle: the block the walk came from (run after this one) */
@@ -242,7 +240,8 @@ typedef struct {
     uint32_t n_hints;
     uint32_t cap_hints;
     /* The inline fast path runs a block only while cycles + its extra < fast_limit (ts_fast_slot).
-     * ts_fast_limit sets it to min(deadline, cycles + budget - instructions); armed blocks charge
+     * ts_fast_limit sets it to min(deadline, cycles + min(budget - instructions, TS_RUN_LOG));
+     * armed blocks charge
      * at least one cycle per instruction (fast_arm) and ts_block_hook_fast keeps the bound over
      * the blocks the hook counts, so until it is passed neither the deadline nor the budget can
      * be.  Lower than that is always safe (the hook then decides). */
@@ -254,6 +253,13 @@ typedef struct {
      * `instructions` when the cache was last up to date (the hook keeps it so): the inline
      * instructions since then measure how far back the walk goes. */
     uint64_t settled;
+    /* The blocks the slots ran, in order (the engine appends each id: the log of
+     * uc_block_fast; not a block run again right after itself): run_log[i % TS_RUN_LOG] for
+     * log_settled <= i < log_pos are the runs since the cache was last up to date.  fast_limit
+     * keeps them within TS_RUN_LOG (ts_fast_limit). */
+    uint64_t log_pos;
+    uint64_t log_settled;
+    uint32_t *run_log;
     uint64_t settle_errors;   /* walks that did not add up (a bug; tests assert 0) */
     uint32_t walk_stamp;
     uint32_t pad_walk;
@@ -265,20 +271,28 @@ typedef struct {
 
 /* The inline fast path of the block hook (Unicorn patch 0006, third_party/unicorn/README.md): per
  * translated block a slot, Unicorn's uc_block_fast_slot (same layout), that ts_block_hook_fast
- * arms with what the block hook did for this block after one previous block, when that work
- * depends on nothing but the key it is armed with (fast_arm).  The translated block then does
- * it itself while
- *     ((uint64_t)fast_epoch << 32 | prev) == key  and  cycles + extra < fast_limit:
- * instructions += insns; cycles += cycles; (*count[0])++; (*count[1])++; key := next_key.
+ * arms with what the block hook did for this block after a previous block, one way per previous
+ * block (two ways), when that work depends on nothing but the key it is armed with (fast_arm).
+ * The translated block then does it itself while, for the way w whose key matches,
+ *     ((uint64_t)fast_epoch << 32 | prev) == w.key  and  cycles + w.extra < fast_limit:
+ * instructions += insns; cycles += w.cycles; (*count)++; (*w.edge_count)++;
+ * run_log[log_pos % TS_RUN_LOG] = the block's id, log_pos += (the block is not prev);
+ * key := next_key.
  * fast_limit (ts_fast_limit) is at most the deadline and stands in for the budget too. */
 typedef struct {
     uint64_t key;         /* 0: not armed (fast_epoch is never 0) */
     uint64_t extra;       /* the edge's taken-branch cycles, charged before the limit check */
     uint64_t cycles;      /* extra + the block's static cycles (+ whole learned D-cache rates') */
+    uint64_t *edge_count; /* the execution count of the edge from the key's block */
+} ts_fast_way;
+
+typedef struct {
+    ts_fast_way way[2];
     uint64_t insns;
-    uint64_t *count[2];   /* the block's and the edge's execution counts */
+    uint64_t *count;      /* the block's execution count */
     uint64_t next_key;
     uint64_t reserved;    /* tinysim's: the key this block was last found not armable with */
+    uint64_t spare[4];    /* the hook's too; unused */
 } ts_fast_slot;
 
 /* Unicorn's uc_block_fast: where the slot's words are compared and added in a ts_counter. */
@@ -288,6 +302,9 @@ typedef struct {
     uint32_t cycles_off;
     uint32_t limit_off;
     uint32_t insns_off;
+    uint32_t log_pos_off;
+    uint32_t log_mask;
+    uint32_t *log;
 } ts_fast_desc;
 
 /* Makes every armed slot miss (they re-arm on their next call of the hook). */
@@ -298,13 +315,16 @@ static inline void ts_fast_disarm(ts_counter *c)
 }
 
 /* fast_limit from the counts, budget and deadline now; called after each of them changes
- * other than by blocks the limit allowed (the hook, Python's set_budget / set_deadline). */
+ * other than by blocks the limit allowed (the hook, Python's set_budget / set_deadline), with
+ * the run log settled (fetch_settle).  It is also at most TS_RUN_LOG cycles ahead: an armed
+ * block adds at least one cycle, so no more runs than the log holds can pass it before the
+ * hook runs again, and the hook settles the log. */
 static inline void ts_fast_limit(ts_counter *c)
 {
     uint64_t room = c->budget > c->instructions ? c->budget - c->instructions : 0;
+    if (room > TS_RUN_LOG)
+        room = TS_RUN_LOG;
     uint64_t lim = c->cycles + room;
-    if (lim < c->cycles) /* no budget (UINT64_MAX): only the deadline */
-        lim = UINT64_MAX;
     c->fast_limit = lim < c->deadline ? lim : c->deadline;
 }
 

@@ -86,6 +86,7 @@ void ts_free(ts_counter *c)
     free(c->edge_index);
     free(c->hints);
     free(c->way_epoch);
+    free(c->run_log);
     free(c->icache.tags);
     free(c->icache.lru);
     free(c->icache.map);
@@ -111,7 +112,8 @@ ts_counter *ts_new(void *describe, void *emu_stop, void *reg_read, void *mem_wri
     c->cap_edges = 1024;
     c->blocks = malloc(c->cap_blocks * sizeof(ts_block));
     c->edges = malloc(c->cap_edges * sizeof(ts_edge));
-    if (!c->blocks || !c->edges || blocks_rehash(c, 4096) || edges_rehash(c, 4096)) {
+    c->run_log = malloc(TS_RUN_LOG * sizeof(uint32_t));
+    if (!c->blocks || !c->edges || !c->run_log || blocks_rehash(c, 4096) || edges_rehash(c, 4096)) {
         ts_free(c);
         return NULL;
     }

@@ -11,7 +11,8 @@
 _Static_assert(offsetof(ts_counter, fast_epoch) == offsetof(ts_counter, prev) + 4 &&
                    offsetof(ts_counter, prev) % 8 == 0,
                "the inline key is the 64-bit word (fast_epoch << 32 | prev)");
-_Static_assert(sizeof(ts_fast_slot) == 64, "ts_fast_slot mirrors Unicorn's uc_block_fast_slot");
+_Static_assert(sizeof(ts_fast_way) == 32 && sizeof(ts_fast_slot) == 128,
+               "ts_fast_slot mirrors Unicorn's uc_block_fast_slot (uc_hook_block_fast2)");
 
 /* ------------------------------------------------------------------------------------------ */
 /* hashing                                                                                    */
@@ -420,46 +421,51 @@ void ts_block_hook(void *uc, uint64_t addr, uint32_t size, void *user_data)
 /* ------------------------------------------------------------------------------------------ */
 /* the inline fast path (Unicorn patch 0006; ts_fast_slot in counter.h)                        */
 
-/* Brings the I-cache up to date with the blocks the slots ran since the hook last ran (their
- * instructions: instructions - settled).  Those runs all hit (fast_arm), so they changed
- * only the LRU order and the line fetched last: each line they touched is now more recent
- * than every line they did not, in the order of its last touch.  prev ran last, and each
- * block a slot ran came right after its arm_pred (the key it matched), so walking back from
- * prev through arm_pred visits the runs newest first; the walk ends where their instructions
- * are used up, or on a block it already passed (around a loop: what lies further back was
- * touched again since).  The blocks are then touched oldest first, as their fetches would
- * have touched them.  No-op when nothing ran inline. */
+/* Brings the I-cache up to date with the blocks the slots ran since the hook last ran (the run
+ * log's entries from log_settled to log_pos; a block run again right after itself is not
+ * logged: touching its lines again in the same order changes nothing).  Those runs all hit
+ * (fast_arm), so they changed only the LRU order and the line fetched last: each line they
+ * touched is now more recent than every line they did not, in the order of its last touch.
+ * Reading the log newest first, a block's first entry is its last run; the blocks are then
+ * touched in the order of those, oldest first, as their fetches would have touched them.
+ * No-op when nothing ran inline. */
 void fetch_settle(ts_counter *c)
 {
     uint64_t left = c->instructions - c->settled;
+    uint64_t end = c->log_pos, runs = end - c->log_settled;
     ts_cache *k = &c->icache;
     c->settled = c->instructions;
-    if (!left || !k->enabled)
+    c->log_settled = end;
+    if (!runs || !k->enabled)
         return;
+    if (runs > TS_RUN_LOG) { /* fast_limit did not hold them to the log's size */
+        c->settle_errors++;
+        return;
+    }
     uint32_t stamp = ++c->walk_stamp;
     if (stamp == 0) { /* wrapped: forget the old walks */
         for (uint32_t i = 0; i < c->n_blocks; i++)
             c->blocks[i].walk_stamp = 0;
         stamp = c->walk_stamp = 1;
     }
-    uint32_t x = c->prev, newer = TS_NONE, oldest = TS_NONE;
-    while (left) {
+    uint32_t newer = TS_NONE, oldest = TS_NONE;
+    for (uint64_t i = end; i-- != end - runs;) {
+        uint32_t x = c->run_log[i & (TS_RUN_LOG - 1)];
         if (x >= c->n_blocks) {
             c->settle_errors++;
             break;
         }
         ts_block *b = &c->blocks[x];
-        if (b->walk_stamp == stamp)
-            break;
         if (b->n_insns > left || b->arm_epoch != c->fast_epoch) {
             c->settle_errors++;
             break;
         }
+        left -= b->n_insns;
+        if (b->walk_stamp == stamp)
+            continue; /* a run before its last one */
         b->walk_stamp = stamp;
         b->walk_newer = newer;
         newer = oldest = x;
-        left -= b->n_insns;
-        x = b->arm_pred;
     }
     for (uint32_t y = oldest; y != TS_NONE; y = c->blocks[y].walk_newer) {
         ts_block *b = &c->blocks[y];
@@ -481,33 +487,27 @@ void ts_settle(ts_counter *c) { fetch_settle(c); }
 /* Walks of fetch_settle that did not add up since the counter was made: 0 unless a bug. */
 uint64_t ts_settle_errors(const ts_counter *c) { return c->settle_errors; }
 
-/* ts_block.arm_slot once two slots are armed for a block in one epoch (no slot's address). */
-#define TS_SEVERAL_SLOTS 1u
-
-/* Arms slot with what the block hook does for block id after block prev (the key's) over edge
- * eid (from prev's successor memo), if every later call with the same key and no stop due would do
- * exactly that (a stop now does not matter: the slot says what a counted execution adds):
+/* Arms a way of slot with what the block hook does for block id after block prev (the key's)
+ * over edge eid (from prev's successor memo), if every later call with the same key and no stop
+ * due would do exactly that (a stop now does not matter: the slot says what a counted execution
+ * adds):
  * - no learned data rate, or whole rates only: data_learned then charges the same cycles each
  *   time (a fraction would carry from one execution to the next);
  * - at least one cycle per instruction (what fast_limit stands on; see ts_counter);
  * - a fetch-modelled block only while its lines are resident (lines_resident): each run then
  *   hits them all and charges no penalty.  Its ways are noted (way_epoch): a fill replacing
  *   one of them ends the epoch (fetch_block).  The LRU order the runs would have left is
- *   restored by fetch_settle before anything reads the cache.  A block not resident now is
- *   not remembered (it may be next time).  Not with a shared cache, whose data side may
- *   forget the last line (shared_data_touched);
- * - with the I-cache model on, one predecessor per block and epoch, whatever the slot (the
- *   engine may translate a block twice, under other translation flags; after a translation
- *   flush the dead slot still counts, which only costs a few inline runs): fetch_settle walks
- *   the blocks the slots ran back through arm_pred.
+ *   restored by fetch_settle before anything reads the cache, from the log of the runs.  A block not resident now is not
+ *   remembered (it may be next time).  Not with a shared cache, whose data side may forget the
+ *   last line (shared_data_touched).
  * What the conditions read (block flags and lines, the I-cache geometry and contents, D-cache
  * penalties, the table addresses) raises fast_epoch when it changes.  A block that cannot be
  * armed with this key although it adds at least as many cycles as instructions is remembered
  * in s->reserved (the conditions only change with the key): ts_block_hook_fast then goes
- * straight to the hook. */
+ * straight to the hook.  The way filled: one not armed in this epoch, else way 0, whose key
+ * moves to way 1 (the predecessor seen longest ago is forgotten). */
 static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, uint32_t eid)
 {
-    uint32_t prev = (uint32_t)key;
     ts_block *b = &c->blocks[id];
     ts_edge *e = &c->edges[eid];
     uint64_t cycles = (uint64_t)e->extra + b->static_cycles;
@@ -530,35 +530,34 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, 
             s->reserved = 0;
             return;
         }
+        if (!c->way_epoch)
+            return; /* nowhere to note its lines */
+        if (!noted) { /* where lines_resident found them */
+            const uint32_t *hint = c->hints + b->hint_base;
+            for (uint32_t i = 0; i < b->n_lines; i++)
+                c->way_epoch[hint[i]] = c->fast_epoch;
+        }
     }
-    uint64_t slot_id = (uint64_t)(uintptr_t)s;
-    if ((b->flags & TS_BLOCK_FETCH_MODEL) && !c->way_epoch)
-        return; /* nowhere to note its lines */
-    if (b->arm_epoch != c->fast_epoch || b->arm_slot == slot_id) {
-        b->arm_slot = slot_id; /* its only slot armed in this epoch */
-    } else if (b->arm_pred == prev) {
-        b->arm_slot = TS_SEVERAL_SLOTS; /* no longer one slot: none may change the predecessor */
-    } else if (c->icache.enabled) {
-        return; /* another slot runs it after another block: fetch_settle could not tell */
-    }
-    b->arm_pred = prev;
     b->arm_epoch = c->fast_epoch;
-    if ((b->flags & TS_BLOCK_FETCH_MODEL) && !noted) { /* where lines_resident found them */
-        const uint32_t *hint = c->hints + b->hint_base;
-        for (uint32_t i = 0; i < b->n_lines; i++)
-            c->way_epoch[hint[i]] = c->fast_epoch;
-    }
     s->reserved = 0;
-    s->key = key;
-    s->extra = e->extra;
-    s->cycles = cycles;
+    uint64_t epoch = key >> 32; /* a way of an older epoch (or key 0) never matches */
+    ts_fast_way *w = &s->way[0];
+    if (s->way[0].key >> 32 == epoch) {
+        if (s->way[1].key >> 32 == epoch)
+            s->way[1] = s->way[0];
+        else
+            w = &s->way[1];
+    }
+    w->key = key;
+    w->extra = e->extra;
+    w->cycles = cycles;
+    w->edge_count = &e->count;
     s->insns = b->n_insns;
-    s->count[0] = &b->count;
-    s->count[1] = &e->count;
+    s->count = &b->count;
     s->next_key = (key & ~(uint64_t)TS_NONE) | id;
 }
 
-/* UC_HOOK_BLOCK callback registered with uc_hook_block_fast (Unicorn patch 0006): fast_limit
+/* UC_HOOK_BLOCK callback registered with uc_hook_block_fast2 (Unicorn patch 0006): fast_limit
  * kept valid and the slot armed, then the block hook.  slot is NULL when Unicorn calls it
  * without one (other block hooks present).  fast_limit only has to stay at or below
  * min(deadline, cycles + budget - instructions) for every later block the slots run.  When
@@ -593,7 +592,7 @@ void ts_block_hook_fast(void *uc, uint64_t addr, uint32_t size, void *user_data,
         if (id != TS_NONE) {
             const ts_block *b = &c->blocks[id];
             uint64_t adds = (uint64_t)c->edges[eid].extra + b->static_cycles;
-            if (slot->key == key)
+            if (slot->way[0].key == key || slot->way[1].key == key)
                 ts_fast_limit(c); /* armed: it was the limit that sent it here */
             else
                 fast_arm(c, slot, key, id, eid);
@@ -617,6 +616,9 @@ void ts_fast_desc_of(ts_counter *c, ts_fast_desc *d)
     d->cycles_off = offsetof(ts_counter, cycles);
     d->limit_off = offsetof(ts_counter, fast_limit);
     d->insns_off = offsetof(ts_counter, instructions);
+    d->log_pos_off = offsetof(ts_counter, log_pos);
+    d->log_mask = TS_RUN_LOG - 1;
+    d->log = c->run_log;
 }
 
 /* For Python: after a change the slots cannot see (flash timing, a cache geometry or reset)
@@ -628,7 +630,11 @@ void ts_fast_invalidate(ts_counter *c)
     ts_fast_limit(c);
 }
 
-void ts_fast_limits_changed(ts_counter *c) { ts_fast_limit(c); }
+void ts_fast_limits_changed(ts_counter *c)
+{
+    fetch_settle(c); /* ts_fast_limit bounds the runs from here on */
+    ts_fast_limit(c);
+}
 
 static void stack_overflow(ts_counter *c, void *uc, uint64_t addr);
 
