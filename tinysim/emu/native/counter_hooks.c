@@ -506,18 +506,18 @@ uint64_t ts_settle_errors(const ts_counter *c) { return c->settle_errors; }
  * in s->reserved (the conditions only change with the key): ts_block_hook_fast then goes
  * straight to the hook.  The way filled: one not armed in this epoch, else way 0, whose key
  * moves to way 1 (the predecessor seen longest ago is forgotten). */
-static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, uint32_t eid)
+static int fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, uint32_t eid)
 {
     ts_block *b = &c->blocks[id];
     ts_edge *e = &c->edges[eid];
     uint64_t cycles = (uint64_t)e->extra + b->static_cycles;
     if (cycles < b->n_insns)
-        return; /* not remembered: ts_block_hook_fast lowers the limit for it each time */
+        return 0; /* not remembered: ts_block_hook_fast lowers the limit for it each time */
     s->reserved = key;
     if (b->flags & TS_BLOCK_DATA_RATE) {
         if (((b->drate[TS_D_MISS] | b->drate[TS_D_PREFETCH]) & (TS_RATE_ONE - 1)) ||
             b->dacc[0] || b->dacc[1])
-            return;
+            return 0;
         cycles += (uint64_t)(b->drate[TS_D_MISS] >> TS_RATE_SHIFT) * c->dcache.miss_penalty +
                   (uint64_t)(b->drate[TS_D_PREFETCH] >> TS_RATE_SHIFT) * c->dcache.prefetch_penalty;
     }
@@ -525,13 +525,13 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, 
     int noted = b->arm_epoch == c->fast_epoch;
     if (b->flags & TS_BLOCK_FETCH_MODEL) {
         if (c->cache_shared)
-            return;
+            return 0;
         if (!noted && !lines_resident(&c->icache, b, c->hints)) {
             s->reserved = 0;
-            return;
+            return 1;
         }
         if (!c->way_epoch)
-            return; /* nowhere to note its lines */
+            return 0; /* nowhere to note its lines */
         if (!noted) { /* where lines_resident found them */
             const uint32_t *hint = c->hints + b->hint_base;
             for (uint32_t i = 0; i < b->n_lines; i++)
@@ -555,6 +555,7 @@ static void fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, 
     s->insns = b->n_insns;
     s->count = &b->count;
     s->next_key = (key & ~(uint64_t)TS_NONE) | id;
+    return 0;
 }
 
 /* UC_HOOK_BLOCK callback registered with uc_hook_block_fast2 (Unicorn patch 0006): fast_limit
@@ -592,13 +593,22 @@ void ts_block_hook_fast(void *uc, uint64_t addr, uint32_t size, void *user_data,
         if (id != TS_NONE) {
             const ts_block *b = &c->blocks[id];
             uint64_t adds = (uint64_t)c->edges[eid].extra + b->static_cycles;
+            int missing = 0;
             if (slot->way[0].key == key || slot->way[1].key == key)
                 ts_fast_limit(c); /* armed: it was the limit that sent it here */
             else
-                fast_arm(c, slot, key, id, eid);
+                missing = fast_arm(c, slot, key, id, eid);
             if (__builtin_expect(adds < b->n_insns, 0)) {
                 uint64_t d = b->n_insns - adds;
                 c->fast_limit = c->fast_limit > d ? c->fast_limit - d : 0;
+            }
+            if (__builtin_expect(missing, 0)) {
+                /* its lines come in with this run (a miss): armed once it ran, so that its next
+                 * run after prev needs no call to arm it (not when the hook stopped first) */
+                ts_block_hook(uc, addr, size, user_data);
+                if (c->prev == id)
+                    fast_arm(c, slot, ((uint64_t)c->fast_epoch << 32) | prev, id, eid);
+                return;
             }
             ts_block_hook(uc, addr, size, user_data);
             return;
