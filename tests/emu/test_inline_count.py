@@ -8,14 +8,18 @@ that need the fast path skip. Speed is measured in bench/emu_speed.py, never ass
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_unicorn_patch import FLASH, RESULT, SIZE, SMC, SRAM
 from test_unicorn_patch import engine as cortex_m4
 from unicorn import UC_HOOK_BLOCK, Uc
-from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6
+from unicorn.arm_const import (UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_PRIMASK, UC_ARM_REG_R0, UC_ARM_REG_R4,
+                               UC_ARM_REG_R5, UC_ARM_REG_R6)
 
 from tinysim.emu.counter import CacheGeometry, Counter
 from tinysim.emu.counter.native import unicorn_lib
+from tinysim.pipeline.session import Session
 
 DATA = FLASH + 0x100  # a flash word the loop reads (the D-cache model's exact phase sees it)
 
@@ -348,3 +352,42 @@ def test_a_join_after_several_paths_leaves_the_lru_order_of_each_run():
     assert misses + prefetch_hits > 500
     if HAS_FAST:
         assert blocks > 13_000 and calls < blocks // 2
+
+
+IMAGES = Path(__file__).resolve().parents[2] / "firmware_images" / "nucleo-l4r5zi"
+
+
+def inferences(elf: Path, fast: bool, n: int = 2):
+    """(instructions, cycles, blocks) of n calls of the image's th_infer in one session, as
+    bench/inference_speed.py makes them: booted to its idle loop, then th_infer returning to the
+    bkpt in board_halt; and the hook calls of the last."""
+    s = Session(elf, "nucleo-l4r5zi", counter_overrides={"inline_fast": fast})
+    assert s.run(max_instructions=50_000_000).exit == "idle"
+    uc = s.machine.uc
+    uc.reg_write(UC_ARM_REG_PRIMASK, 0)  # the command handler that calls th_infer runs unmasked
+    halt = s.firmware.symbol("board_halt") & ~1
+    code = bytes(uc.mem_read(halt, 64))
+    halt += next(i for i in range(0, 64, 2) if code[i + 1] == 0xBE)  # BKPT (ARMv7-M A7.7.17)
+    runs = []
+    for _ in range(n):
+        calls = s.counter.block_hook_calls
+        uc.reg_write(UC_ARM_REG_LR, halt | 1)
+        uc.reg_write(UC_ARM_REG_PC, s.firmware.symbol("th_infer") | 1)
+        r = s.run(max_instructions=100_000_000)
+        assert r.exit == "halt", r.message
+        runs.append((r.instructions, r.cycles, r.blocks))
+    assert s.counter.settle_errors == 0
+    return runs, s.counter.block_hook_calls - calls
+
+
+@pytest.mark.parametrize("workload", ["kws01", "vww01", "ic01", "ad01"])
+def test_benchmark_inferences_count_alike_inline_and_not(workload):
+    """Each benchmark image's inference, twice (the second from the caches the first left), with
+    the fast path and with the plain hook: the same instructions, cycles and blocks. A walk of
+    the inline runs that missed older paths changed kws01's cycles by 3,545 here while the tests
+    above passed."""
+    fast, calls = inferences(IMAGES / f"{workload}.elf", True)
+    plain, _ = inferences(IMAGES / f"{workload}.elf", False)
+    assert fast == plain
+    if HAS_FAST:
+        assert calls < fast[-1][2] // 5  # most blocks count themselves
