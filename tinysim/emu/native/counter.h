@@ -241,17 +241,16 @@ typedef struct {
     uint32_t cap_hints;
     /* The inline fast path runs a block only while cycles + its extra < fast_limit (ts_fast_slot).
      * ts_fast_limit sets it to min(deadline, cycles + min(budget - instructions, TS_RUN_LOG));
-     * armed blocks charge
-     * at least one cycle per instruction (fast_arm) and ts_block_hook_fast keeps the bound over
-     * the blocks the hook counts, so until it is passed neither the deadline nor the budget can
-     * be.  Lower than that is always safe (the hook then decides). */
+     * armed blocks charge at least one cycle per instruction (fast_arm) and ts_block_hook_fast
+     * keeps the bound over the blocks the hook counts, so until it is passed neither the
+     * deadline nor the budget can be.  Lower than that is always safe (the hook then decides). */
     uint64_t fast_limit;
     /* The I-cache LRU order the inline fast path leaves behind (fetch_settle).  Blocks run by
      * their slots touch no cache state; the order their fetches would have left is restored
-     * from the path they ran, walked back from prev, before anything reads or changes the
+     * from the log of the blocks they ran (run_log below) before anything reads or changes the
      * cache: the hook, an exception entry (ts_note_transfer), a re-configuration.  settled is
      * `instructions` when the cache was last up to date (the hook keeps it so): the inline
-     * instructions since then measure how far back the walk goes. */
+     * instructions since then bound what the logged blocks can add up to (a check). */
     uint64_t settled;
     /* The blocks the slots ran, in order (the engine appends each id: the log of
      * uc_block_fast; not a block run again right after itself): run_log[i % TS_RUN_LOG] for

@@ -497,9 +497,10 @@ uint64_t ts_settle_errors(const ts_counter *c) { return c->settle_errors; }
  * - a fetch-modelled block only while its lines are resident (lines_resident): each run then
  *   hits them all and charges no penalty.  Its ways are noted (way_epoch): a fill replacing
  *   one of them ends the epoch (fetch_block).  The LRU order the runs would have left is
- *   restored by fetch_settle before anything reads the cache, from the log of the runs.  A block not resident now is not
- *   remembered (it may be next time).  Not with a shared cache, whose data side may forget the
- *   last line (shared_data_touched).
+ *   restored by fetch_settle before anything reads the cache, from the log of the runs.  A
+ *   block not resident now is not remembered; fast_arm returns 1 for it, and the hook arms it
+ *   after this run brings its lines in.  Not with a shared cache, whose data side may forget
+ *   the last line (shared_data_touched).
  * What the conditions read (block flags and lines, the I-cache geometry and contents, D-cache
  * penalties, the table addresses) raises fast_epoch when it changes.  A block that cannot be
  * armed with this key although it adds at least as many cycles as instructions is remembered
