@@ -319,7 +319,6 @@ def test_lru_order_left_by_inline_blocks_is_restored(icache, how):
         assert misses + prefetch_hits > 500  # the LRU order decided hundreds of evictions
 
 
-
 # A join entered from four paths: 3,000 times a xorshift step on r5 picks one of four one-line
 # paths by its low bits, and each path branches to `join`. The eight lines of code do not fit the
 # seven-line cache, so on each miss the LRU order among the resident paths decides which goes.
