@@ -562,7 +562,9 @@ static int fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, u
 /* UC_HOOK_BLOCK callback registered with uc_hook_block_fast2 (Unicorn patch 0006): fast_limit
  * kept valid and the slot armed, then the block hook.  slot is NULL when Unicorn calls it
  * without one (other block hooks present).  fast_limit only has to stay at or below
- * min(deadline, cycles + budget - instructions) for every later block the slots run.  When
+ * min(deadline, cycles + budget - instructions) for every later block the slots run, and at
+ * most TS_RUN_LOG cycles past the cycles when the run log was last settled (ts_fast_limit is
+ * only called with it settled, here after fetch_settle).  When
  * the block is known before the hook runs (remembered as not armable for this key, or from
  * the successor memo: the usual cases), that is settled first and the hook is a tail call
  * (its own fast path keeps its shape): a block adding at least as many cycles as instructions
