@@ -12,7 +12,7 @@ firmware image's `th_infer` (the model's whole inference, as the `infer` command
 
 Each workload's image boots in a tinysim session until it waits for its first command (in its
 idle loop, between WFI and CPSIE: PRIMASK is cleared, as the command handler that calls
-`th_infer` has it); its memory and core registers are then copied into a bare Unicorn engine (no
+`th_infer` has it; tinysim/pipeline/direct_infer.py); its memory and core registers are then copied into a bare Unicorn engine (no
 hooks; peripheral windows plain zeroed RAM, which the inference never reads). After one untimed
 inference per mode (the timed ones then run translated code, as every inference after a bench
 window's first does), `--repeat` times, interleaved so that a noisy neighbour hurts every mode
@@ -57,6 +57,8 @@ from unicorn import arm_const as A  # noqa: E402
 from tinysim.emu.bit_band import REGION_BYTES, SRAM_ALIAS  # noqa: E402
 from tinysim.emu.cortex_m import UNICORN_CPU  # noqa: E402
 from tinysim.emu.engine_info import unicorn_build  # noqa: E402
+from tinysim.errors import TinysimError  # noqa: E402
+from tinysim.pipeline.direct_infer import boot_to_idle, call_th_infer, halt_address  # noqa: E402
 from tinysim.pipeline.session import Session  # noqa: E402
 
 WORKLOADS = ("kws01", "vww01", "ic01", "ad01")
@@ -69,29 +71,8 @@ CORE_REGS = ([getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)]
              + [getattr(A, f"UC_ARM_REG_S{i}") for i in range(32)])
 
 
-def halt_address(session: Session) -> int:
-    """The first `bkpt` in board_halt: th_infer returns there and every mode stops on it."""
-    start = session.firmware.symbol("board_halt")
-    if start is None:
-        raise SystemExit(f"{session.firmware.path}: no board_halt symbol (not a tinysim board image)")
-    start &= ~1
-    code = bytes(session.machine.uc.mem_read(start, 64))
-    for off in range(0, len(code), 2):
-        if code[off + 1] == 0xBE:  # BKPT #imm8 (ARMv7-M A7.7.17)
-            return start + off
-    raise SystemExit(f"{session.firmware.path}: no bkpt in the first 64 bytes of board_halt")
-
-
 def booted(elf: Path, platform: str, **overrides) -> Session:
-    session = Session(elf, platform, counter_overrides=overrides or None)
-    result = session.run(max_instructions=50_000_000)
-    if result.exit != "idle":
-        raise SystemExit(f"{elf}: expected the image to boot and wait for a command, got "
-                         f"{result.exit}: {result.message}")
-    # the idle loop waits between CPSID and CPSIE; the command handler that calls th_infer runs
-    # unmasked, and so do the interrupts that fall due during the inference
-    session.machine.uc.reg_write(A.UC_ARM_REG_PRIMASK, 0)
-    return session
+    return boot_to_idle(elf, platform, counter_overrides=overrides or None)
 
 
 def bare_copy(session: Session) -> Uc:
@@ -120,16 +101,11 @@ def arena(session: Session, uc: Uc) -> bytes:
 
 def infer_counted(session: Session, entry: int, halt: int) -> tuple:
     """(CPU seconds, instructions, cycles, block executions, hook calls) of one th_infer."""
-    uc, counter = session.machine.uc, session.counter
-    uc.reg_write(A.UC_ARM_REG_LR, halt | 1)
-    uc.reg_write(A.UC_ARM_REG_PC, entry | 1)
-    calls = counter.block_hook_calls
+    calls = session.counter.block_hook_calls
     t0 = time.thread_time()
-    result = session.run(max_instructions=2_000_000_000)
+    result = call_th_infer(session, halt)
     cpu = time.thread_time() - t0
-    if result.exit != "halt":
-        raise SystemExit(f"th_infer ended with {result.exit}: {result.message}")
-    return cpu, result.instructions, result.cycles, result.blocks, counter.block_hook_calls - calls
+    return cpu, result.instructions, result.cycles, result.blocks, session.counter.block_hook_calls - calls
 
 
 def infer_raw(uc: Uc, entry: int, halt: int) -> float:
@@ -209,7 +185,10 @@ def main(argv=None) -> int:
         elf = args.images / args.platform / f"{workload}.elf"
         if not elf.is_file():
             raise SystemExit(f"{elf}: no such image (build it with `tinysim build` or pass --images)")
-        results[workload] = measure(elf, args.platform, args.repeat)
+        try:
+            results[workload] = measure(elf, args.platform, args.repeat)
+        except TinysimError as e:
+            raise SystemExit(str(e)) from None
     out = {"platform": args.platform, "engine": unicorn_build(), "repeat": args.repeat,
            "workloads": results, "load_average": [round(x, 2) for x in os.getloadavg()]}
     if args.json:

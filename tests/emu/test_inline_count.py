@@ -14,12 +14,11 @@ import pytest
 from test_unicorn_patch import FLASH, RESULT, SIZE, SMC, SRAM
 from test_unicorn_patch import engine as cortex_m4
 from unicorn import UC_HOOK_BLOCK, Uc
-from unicorn.arm_const import (UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_PRIMASK, UC_ARM_REG_R0, UC_ARM_REG_R4,
-                               UC_ARM_REG_R5, UC_ARM_REG_R6)
+from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6
 
 from tinysim.emu.counter import CacheGeometry, Counter
 from tinysim.emu.counter.native import unicorn_lib
-from tinysim.pipeline.session import Session
+from tinysim.pipeline.direct_infer import boot_to_idle, call_th_infer, halt_address
 
 DATA = FLASH + 0x100  # a flash word the loop reads (the D-cache model's exact phase sees it)
 
@@ -357,23 +356,15 @@ IMAGES = Path(__file__).resolve().parents[2] / "firmware_images" / "nucleo-l4r5z
 
 
 def inferences(elf: Path, fast: bool, n: int = 2):
-    """(instructions, cycles, blocks) of n calls of the image's th_infer in one session, as
-    bench/inference_speed.py makes them: booted to its idle loop, then th_infer returning to the
-    bkpt in board_halt; and the hook calls of the last."""
-    s = Session(elf, "nucleo-l4r5zi", counter_overrides={"inline_fast": fast})
-    assert s.run(max_instructions=50_000_000).exit == "idle"
-    uc = s.machine.uc
-    uc.reg_write(UC_ARM_REG_PRIMASK, 0)  # the command handler that calls th_infer runs unmasked
-    halt = s.firmware.symbol("board_halt") & ~1
-    code = bytes(uc.mem_read(halt, 64))
-    halt += next(i for i in range(0, 64, 2) if code[i + 1] == 0xBE)  # BKPT (ARMv7-M A7.7.17)
+    """(instructions, cycles, blocks) of n calls of the image's th_infer in one session
+    (tinysim/pipeline/direct_infer.py, as bench/inference_speed.py makes them), and the hook
+    calls of the last."""
+    s = boot_to_idle(elf, "nucleo-l4r5zi", counter_overrides={"inline_fast": fast})
+    halt = halt_address(s)
     runs = []
     for _ in range(n):
         calls = s.counter.block_hook_calls
-        uc.reg_write(UC_ARM_REG_LR, halt | 1)
-        uc.reg_write(UC_ARM_REG_PC, s.firmware.symbol("th_infer") | 1)
-        r = s.run(max_instructions=100_000_000)
-        assert r.exit == "halt", r.message
+        r = call_th_infer(s, halt, max_instructions=100_000_000)
         runs.append((r.instructions, r.cycles, r.blocks))
     assert s.counter.settle_errors == 0
     return runs, s.counter.block_hook_calls - calls
