@@ -21,7 +21,7 @@ filter row contiguously) on Unicorn's Cortex-M4 model in one process, in these c
 `--only NAME[,NAME]` runs just those configurations (raw always runs: the ratios need it), e.g.
 to profile one: `perf record -g python3 bench/emu_speed.py --only counted_dcache --repeat 1`.
 
-On an engine with Unicorn patch 0006 (`uc_hook_block_fast2`) the counter's block hook has an
+On an engine with Unicorn patch 0006 (`uc_hook_block_fast3`) the counter's block hook has an
 inline fast path: the translated block counts itself when the hook armed it (the same counts);
 each counted line then says which share of the block executions was counted that way.
 

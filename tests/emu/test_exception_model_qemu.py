@@ -189,10 +189,10 @@ def test_inline_counting_changes_no_count(tmp_path, program):
     """The same programs with the engine's inline fast path (blocks count themselves, the I-cache
     order they leave restored afterwards: native fetch_settle) and with the plain block hook:
     the same output, instructions and cycles, exceptions taken in the middle of inline runs."""
-    from tinysim.emu.counter.native import unicorn_lib
+    from tinysim.emu.counter.native import FAST_ENTRY, unicorn_lib
     from tinysim.pipeline.session import Session
-    if not hasattr(unicorn_lib(), "uc_hook_block_fast2"):
-        pytest.skip("the engine has no uc_hook_block_fast2 (stock wheel; scripts/build_unicorn.sh builds patch 0006)")
+    if not hasattr(unicorn_lib(), FAST_ENTRY):
+        pytest.skip(f"the engine has no {FAST_ENTRY} (stock wheel; scripts/build_unicorn.sh builds patch 0006)")
     elf = build_arm(tmp_path, 0x08000000, program, hard_float=True, optimize=OPTIMIZE.get(program, "-O1"),
                     symbols=NOTHING_THERE)
     runs = {}

@@ -1,4 +1,4 @@
-"""The block counter's inline fast path (Unicorn patch 0006, `uc_hook_block_fast2`; native/counter.h,
+"""The block counter's inline fast path (Unicorn patch 0006, `uc_hook_block_fast3`; native/counter.h,
 ts_fast_slot): the translated block does the counting the hook armed it with. Each test runs the
 same program twice on one engine build, with the fast path and with the plain hook
 (`Counter(inline_fast=False)`), and wants every count, every stop and every table identical.
@@ -17,7 +17,7 @@ from unicorn import UC_HOOK_BLOCK, Uc
 from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6
 
 from tinysim.emu.counter import CacheGeometry, Counter
-from tinysim.emu.counter.native import unicorn_lib
+from tinysim.emu.counter.native import FAST_ENTRY, unicorn_lib
 from tinysim.pipeline.direct_infer import boot_to_idle, call_th_infer, halt_address
 
 DATA = FLASH + 0x100  # a flash word the loop reads (the D-cache model's exact phase sees it)
@@ -37,8 +37,8 @@ ICACHE = CacheGeometry(line_bytes=16, lines=8, ways=2, miss_penalty=5, prefetch=
                        prefetch_penalty=1)
 DCACHE = CacheGeometry(line_bytes=16, lines=4, miss_penalty=4)
 
-HAS_FAST = hasattr(unicorn_lib(), "uc_hook_block_fast2")
-needs_fast = pytest.mark.skipif(not HAS_FAST, reason="the engine has no uc_hook_block_fast2 "
+HAS_FAST = hasattr(unicorn_lib(), FAST_ENTRY)
+needs_fast = pytest.mark.skipif(not HAS_FAST, reason=f"the engine has no {FAST_ENTRY} "
                                 "(stock wheel; scripts/build_unicorn.sh builds patch 0006)")
 
 
@@ -237,6 +237,36 @@ def test_learned_whole_rate_blocks_run_inline_with_the_same_counts():
         assert blocks > 900 and fast_calls < 10
 
 
+# STRIDE with 12-byte steps (ldr.w r1, [r4], #12): three new lines in four loads, so the learned
+# rate has a fraction the blocks carry from one run to the next (the slot's fixed-point terms).
+STRIDE12 = STRIDE.replace(bytes.fromhex("54f8201b"), bytes.fromhex("54f80c1b"))
+PREFETCHING_DCACHE = CacheGeometry(line_bytes=16, lines=4, miss_penalty=4, prefetch=True,
+                                   prefetch_penalty=1)
+
+
+@pytest.mark.parametrize("dcache", [DCACHE, PREFETCHING_DCACHE], ids=["misses", "prefetches"])
+def test_learned_fractional_rate_blocks_run_inline_with_the_same_counts(dcache):
+    runs = []
+    for fast in (True, False):
+        uc = engine(STRIDE12)
+        uc.reg_write(UC_ARM_REG_R4, FLASH + 0x1000)
+        c = counter(uc, fast, dcache=dcache)
+        c.set_budget(403)  # 100 loop runs and a bit: the rates are not whole
+        uc.emu_start(FLASH | 1, FLASH + len(STRIDE12) - 2)
+        assert c.stop_reason == "budget" and c.freeze_data_model()
+        rates = c.data_rates()[c.blocks()["addr"] == FLASH + 4][0]
+        assert any(r % (1 << 16) for r in rates[:2]), rates  # a miss or prefetch fraction
+        calls = c.block_hook_calls
+        c.set_budget(None)
+        uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, FLASH + len(STRIDE12) - 2)
+        runs.append((state(c), c.cycles, c.block_hook_calls - calls, c.blocks_executed))
+        c.close()
+    (fast_state, fast_cycles, fast_calls, blocks), (plain_state, _, _, _) = runs
+    assert fast_state == plain_state
+    if HAS_FAST:
+        assert blocks > 900 and fast_calls < 10
+
+
 # A branchy walk over 13 I-cache lines of 16 bytes, more than the caches below hold, so what a
 # miss evicts depends on the LRU order the blocks before it left. 600 times: a xorshift step on
 # r5 picks one of four loops by its low bits (f0 one block over three lines, f1 with an `if`
@@ -355,29 +385,35 @@ def test_a_join_after_several_paths_leaves_the_lru_order_of_each_run():
 IMAGES = Path(__file__).resolve().parents[2] / "firmware_images" / "nucleo-l4r5zi"
 
 
-def inferences(elf: Path, fast: bool, n: int = 2):
+def inferences(elf: Path, fast: bool, freeze: bool, n: int = 2):
     """(instructions, cycles, blocks) of n calls of the image's th_infer in one session
     (tinysim/pipeline/direct_infer.py, as bench/inference_speed.py makes them), and the hook
-    calls of the last."""
+    calls of the last. With freeze, the D-cache model is frozen after the first (as `bench`
+    does after its first window): the later ones charge the learned rates."""
     s = boot_to_idle(elf, "nucleo-l4r5zi", counter_overrides={"inline_fast": fast})
     halt = halt_address(s)
     runs = []
-    for _ in range(n):
+    for i in range(n):
         calls = s.counter.block_hook_calls
         r = call_th_infer(s, halt, max_instructions=100_000_000)
         runs.append((r.instructions, r.cycles, r.blocks))
+        if freeze and i == 0:
+            assert s.counter.freeze_data_model()
     assert s.counter.settle_errors == 0
     return runs, s.counter.block_hook_calls - calls
 
 
+@pytest.mark.parametrize("model", ["exact", "learned"])
 @pytest.mark.parametrize("workload", ["kws01", "vww01", "ic01", "ad01"])
-def test_benchmark_inferences_count_alike_inline_and_not(workload):
+def test_benchmark_inferences_count_alike_inline_and_not(workload, model):
     """Each benchmark image's inference, twice (the second from the caches the first left), with
     the fast path and with the plain hook: the same instructions, cycles and blocks. A walk of
     the inline runs that missed older paths changed kws01's cycles by 3,545 here while the tests
-    above passed."""
-    fast, calls = inferences(IMAGES / f"{workload}.elf", True)
-    plain, _ = inferences(IMAGES / f"{workload}.elf", False)
+    above passed. "learned": the second inference with the D-cache model frozen after the first,
+    so blocks with fractional rates carry them in their slots."""
+    freeze = model == "learned"
+    fast, calls = inferences(IMAGES / f"{workload}.elf", True, freeze)
+    plain, _ = inferences(IMAGES / f"{workload}.elf", False, freeze)
     assert fast == plain
     if HAS_FAST:
         assert calls < fast[-1][2] // 5  # most blocks count themselves

@@ -61,7 +61,7 @@ or "learned". Integer arithmetic only: runs stay bit-identical. With count_data=
 does nothing (the region counts keep the global hooks).
 
 Inline fast path (`inline_fast=True`, the default, on an engine with tinysim's Unicorn patch 0006,
-`uc_hook_block_fast2`; the stock wheel keeps the plain hook): the block hook arms each translated
+`uc_hook_block_fast3`; the stock wheel keeps the plain hook): the block hook arms each translated
 block with what it adds after a previous block (up to two of them) when that is all a repeat
 would do, and the
 translated block then counts itself without calling the hook (native/counter.h, ts_fast_slot;

@@ -16,9 +16,10 @@ from ..engine_probes import engine_keeps_it_state
 from .config import CacheGeometry, parse_range, parse_region
 from .data_model import LearnedDataModel
 from .flash_timing import FlashTiming
-from .native import (_DESCRIBE_CFUNC, _UNMASK_CFUNC, _NO_LIMIT, _UC_HOOK_BLOCK, _UC_HOOK_MEM_READ, _UC_HOOK_MEM_WRITE,
-                     _UC_HOOK_MEM_WRITE_PROT, _UC_PROT_WRITE, _UC_QUERY_PAGE_SIZE, MAX_FLASH_RANGES,
-                     MAX_REGIONS, FastDesc, _State, fn_addr, load_native, unicorn_lib)
+from .native import (FAST_ENTRY, _DESCRIBE_CFUNC, _UNMASK_CFUNC, _NO_LIMIT, _UC_HOOK_BLOCK,
+                     _UC_HOOK_MEM_READ, _UC_HOOK_MEM_WRITE, _UC_HOOK_MEM_WRITE_PROT, _UC_PROT_WRITE,
+                     _UC_QUERY_PAGE_SIZE, MAX_FLASH_RANGES, MAX_REGIONS, FastDesc, _State, fn_addr,
+                     load_native, unicorn_lib)
 from .readout import CounterReadout
 
 
@@ -208,24 +209,34 @@ class Counter(CounterReadout, LearnedDataModel, FlashTiming):
         return handle
 
     def _install_block_hook(self) -> None:
-        """The block hook; on an engine with `uc_hook_block_fast2` (tinysim's Unicorn patch
+        """The block hook; on an engine with `uc_hook_block_fast3` (tinysim's Unicorn patch
         0006) with its inline fast path: the translated block itself does the counting the hook
         armed it with (native/counter.h, ts_fast_slot), the same counts without the call."""
         lib = self._lib
-        fast = getattr(self._uclib, "uc_hook_block_fast2", None) if self._want_inline_fast else None
+        fast = getattr(self._uclib, FAST_ENTRY, None) if self._want_inline_fast else None
         if fast is None:
             self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook, 1, 0)
             return
-        handle = self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook_fast, 1, 0)
-        desc = FastDesc()
-        lib.ts_fast_desc_of(self._ctx, ctypes.byref(desc))
+        self._fast_handle = self._hook(_UC_HOOK_BLOCK, lib.ts_block_hook_fast, 1, 0)
+        self._register_fast(terms=False)
+        self.inline_fast = True
+
+    def _register_fast(self, terms: bool) -> None:
+        """Hand the block hook's state to the engine's fast path; with terms, blocks are
+        translated with the slots' fixed-point terms (the learned D-cache rates' fractions: a
+        test per inline run that the other modes are spared). Flushes every translated block:
+        never from inside a hook."""
+        fast = getattr(self._uclib, FAST_ENTRY)
         fast.restype = ctypes.c_int
         fast.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
-        err = fast(self._uc._uch, ctypes.c_void_p(handle), ctypes.byref(desc))
+        self._lib.ts_set_fast_terms(self._ctx, int(terms))
+        desc = FastDesc()
+        self._lib.ts_fast_desc_of(self._ctx, ctypes.byref(desc))
+        err = fast(self._uc._uch, ctypes.c_void_p(self._fast_handle), ctypes.byref(desc))
         if err != 0:
+            self._lib.ts_set_fast_terms(self._ctx, 0)
             raise EmulationError(f"unicorn refused the counter's inline fast path: "
                                  f"{self._uclib.uc_strerror(err).decode()}")
-        self.inline_fast = True
 
     def _hook(self, htype: int, fn, begin: int, end: int) -> int:
         from unicorn.unicorn_py3.arch.types import uc_hook_h

@@ -113,6 +113,8 @@ class LearnedDataModel:
         memory-hook lists are empty), so code translated under the read hook stays slow until
         it is translated again."""
         self._retranslate_due = False
+        if self.inline_fast:  # the fractions of the rates count inline from now on
+            self._register_fast(terms=True)
         for begin, last, perms in self._uc.mem_regions():
             if perms & _UC_PROT_EXEC:
                 self._uc.ctl_remove_cache(begin, last + 1)

@@ -96,12 +96,17 @@ class _State(ctypes.Structure):
                 ("stop_on_unmask", ctypes.c_uint32)]
 
 
+# The entry point of the engine's inline block counting (Unicorn patch 0006). Its name changes
+# with the slot's layout (ts_fast_slot): an engine built for another layout never matches.
+FAST_ENTRY = "uc_hook_block_fast3"
+
+
 class FastDesc(ctypes.Structure):
     """`ts_fast_desc` (native/counter.h), the layout of Unicorn's `uc_block_fast` (patch 0006)."""
     _fields_ = [("state", ctypes.c_void_p), ("key_off", ctypes.c_uint32),
                 ("cycles_off", ctypes.c_uint32), ("limit_off", ctypes.c_uint32),
                 ("insns_off", ctypes.c_uint32), ("log_pos_off", ctypes.c_uint32),
-                ("log_mask", ctypes.c_uint32), ("log", ctypes.c_void_p)]
+                ("log_mask", ctypes.c_uint32), ("log", ctypes.c_void_p), ("flags", ctypes.c_uint32)]
 
 
 # describe callback: int (*)(uint64_t addr, uint32_t size, uint32_t out[4]); 0 = ok
@@ -153,6 +158,7 @@ def load_native() -> ctypes.CDLL:
         ("ts_fast_desc_of", None, [vp, vp]),
         ("ts_fast_invalidate", None, [vp]),
         ("ts_fast_limits_changed", None, [vp]),
+        ("ts_set_fast_terms", None, [vp, ctypes.c_int]),
     ]:
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = res, args

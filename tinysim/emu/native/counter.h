@@ -261,7 +261,9 @@ typedef struct {
     uint32_t *run_log;
     uint64_t settle_errors;   /* walks that did not add up (a bug; tests assert 0) */
     uint32_t walk_stamp;
-    uint32_t pad_walk;
+    /* 1: the engine translates blocks with the slots' fixed-point terms (ts_set_fast_terms,
+     * after the D-cache model's freeze): only then may fast_arm give a slot acc */
+    uint32_t fast_terms;
     /* Per I-cache way (icache.capacity of them): the fast_epoch in which a fetch-modelled block
      * with its line there was armed.  A fill replacing such a line ends the epoch (fetch_block);
      * other fills leave the armed slots alone.  NULL when not allocated (no I-cache). */
@@ -276,12 +278,16 @@ typedef struct {
  *     ((uint64_t)fast_epoch << 32 | prev) == w.key  and  cycles + w.extra < fast_limit:
  * instructions += insns; cycles += w.cycles; (*count)++; (*w.edge_count)++;
  * run_log[log_pos % TS_RUN_LOG] = the block's id, log_pos += (the block is not prev);
- * key := next_key.
+ * key := next_key; and with acc set (a block with fractional learned D-cache rates; only in
+ * blocks translated after ts_set_fast_terms turned the terms on), for the
+ * miss and prefetch terms i: a = acc[i] + frac[i]; acc[i] = a & 0xFFFF; cycles += (a >> 16) *
+ * unit[i], which is data_learned's carry (acc is the block's dacc, shared with the hook).
  * fast_limit (ts_fast_limit) is at most the deadline and stands in for the budget too. */
 typedef struct {
     uint64_t key;         /* 0: not armed (fast_epoch is never 0) */
     uint64_t extra;       /* the edge's taken-branch cycles, charged before the limit check */
-    uint64_t cycles;      /* extra + the block's static cycles (+ whole learned D-cache rates') */
+    uint64_t cycles;      /* extra + the block's static cycles (+ the learned D-cache rates'
+                           * whole events' penalties) */
     uint64_t *edge_count; /* the execution count of the edge from the key's block */
 } ts_fast_way;
 
@@ -290,8 +296,11 @@ typedef struct {
     uint64_t insns;
     uint64_t *count;      /* the block's execution count */
     uint64_t next_key;
+    uint32_t *acc;        /* the block's dacc when a learned rate has a fraction, else NULL */
+    uint32_t frac[2];     /* the fractions of its miss and prefetch rates (TS_RATE_SHIFT bits) */
+    uint32_t unit[2];     /* the D-cache's miss and prefetch penalties */
     uint64_t reserved;    /* tinysim's: the key this block was last found not armable with */
-    uint64_t spare[4];    /* the hook's too; unused */
+    uint64_t spare;       /* the hook's too; unused */
 } ts_fast_slot;
 
 /* Unicorn's uc_block_fast: where the slot's words are compared and added in a ts_counter. */
@@ -304,7 +313,10 @@ typedef struct {
     uint32_t log_pos_off;
     uint32_t log_mask;
     uint32_t *log;
+    uint32_t flags;       /* TS_FAST_TERMS: blocks translated carry the slots' terms */
 } ts_fast_desc;
+
+#define TS_FAST_TERMS 1u  /* Unicorn's UC_BLOCK_FAST_TERMS */
 
 /* Makes every armed slot miss (they re-arm on their next call of the hook). */
 static inline void ts_fast_disarm(ts_counter *c)

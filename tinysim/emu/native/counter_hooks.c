@@ -8,11 +8,16 @@
  */
 #include "counter.h"
 
+_Static_assert(TS_RATE_SHIFT == 16,
+               "the engine's fixed-point terms (ts_fast_slot acc) have 16 fraction bits");
 _Static_assert(offsetof(ts_counter, fast_epoch) == offsetof(ts_counter, prev) + 4 &&
                    offsetof(ts_counter, prev) % 8 == 0,
                "the inline key is the 64-bit word (fast_epoch << 32 | prev)");
-_Static_assert(sizeof(ts_fast_way) == 32 && sizeof(ts_fast_slot) == 128,
-               "ts_fast_slot mirrors Unicorn's uc_block_fast_slot (uc_hook_block_fast2)");
+_Static_assert(sizeof(ts_fast_way) == 32 && sizeof(ts_fast_slot) == 128 &&
+                   offsetof(ts_fast_slot, acc) == 88 && offsetof(ts_fast_slot, unit) == 104,
+               "ts_fast_slot mirrors Unicorn's uc_block_fast_slot (uc_hook_block_fast3)");
+_Static_assert(offsetof(ts_fast_desc, log) == 32 && offsetof(ts_fast_desc, flags) == 40,
+               "ts_fast_desc mirrors Unicorn's uc_block_fast");
 
 /* ------------------------------------------------------------------------------------------ */
 /* hashing                                                                                    */
@@ -491,8 +496,10 @@ uint64_t ts_settle_errors(const ts_counter *c) { return c->settle_errors; }
  * over edge eid (from prev's successor memo), if every later call with the same key and no stop
  * due would do exactly that (a stop now does not matter: the slot says what a counted execution
  * adds):
- * - no learned data rate, or whole rates only: data_learned then charges the same cycles each
- *   time (a fraction would carry from one execution to the next);
+ * - a learned data rate's whole events go into the way's cycles; its fraction carries from one
+ *   execution to the next in the block's dacc, which the slot's terms advance as data_learned
+ *   does (acc, frac, unit; the penalties, like the rates, only change with the epoch).  Only
+ *   while the engine translates with the terms (fast_terms);
  * - at least one cycle per instruction (what fast_limit stands on; see ts_counter);
  * - a fetch-modelled block only while its lines are resident (lines_resident): each run then
  *   hits them all and charges no penalty.  Its ways are noted (way_epoch): a fill replacing
@@ -515,10 +522,13 @@ static int fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, u
     if (cycles < b->n_insns)
         return 0; /* not remembered: ts_block_hook_fast lowers the limit for it each time */
     s->reserved = key;
+    uint32_t *acc = NULL;
     if (b->flags & TS_BLOCK_DATA_RATE) {
-        if (((b->drate[TS_D_MISS] | b->drate[TS_D_PREFETCH]) & (TS_RATE_ONE - 1)) ||
-            b->dacc[0] || b->dacc[1])
-            return 0;
+        if ((b->drate[TS_D_MISS] | b->drate[TS_D_PREFETCH]) & (TS_RATE_ONE - 1)) {
+            if (!c->fast_terms)
+                return 0; /* its translation has no terms' code */
+            acc = b->dacc;
+        }
         cycles += (uint64_t)(b->drate[TS_D_MISS] >> TS_RATE_SHIFT) * c->dcache.miss_penalty +
                   (uint64_t)(b->drate[TS_D_PREFETCH] >> TS_RATE_SHIFT) * c->dcache.prefetch_penalty;
     }
@@ -556,10 +566,15 @@ static int fast_arm(ts_counter *c, ts_fast_slot *s, uint64_t key, uint32_t id, u
     s->insns = b->n_insns;
     s->count = &b->count;
     s->next_key = (key & ~(uint64_t)TS_NONE) | id;
+    s->acc = acc;
+    s->frac[0] = b->drate[TS_D_MISS] & (TS_RATE_ONE - 1);
+    s->frac[1] = b->drate[TS_D_PREFETCH] & (TS_RATE_ONE - 1);
+    s->unit[0] = c->dcache.miss_penalty;
+    s->unit[1] = c->dcache.prefetch_penalty;
     return 0;
 }
 
-/* UC_HOOK_BLOCK callback registered with uc_hook_block_fast2 (Unicorn patch 0006): fast_limit
+/* UC_HOOK_BLOCK callback registered with uc_hook_block_fast3 (Unicorn patch 0006): fast_limit
  * kept valid and the slot armed, then the block hook.  slot is NULL when Unicorn calls it
  * without one (other block hooks present).  fast_limit only has to stay at or below
  * min(deadline, cycles + budget - instructions) for every later block the slots run, and at
@@ -632,6 +647,15 @@ void ts_fast_desc_of(ts_counter *c, ts_fast_desc *d)
     d->log_pos_off = offsetof(ts_counter, log_pos);
     d->log_mask = TS_RUN_LOG - 1;
     d->log = c->run_log;
+    d->flags = c->fast_terms ? TS_FAST_TERMS : 0;
+}
+
+/* For Python, right after it registered the fast path anew with d->flags (which flushes every
+ * translated block): whether blocks are now translated with the slots' terms. */
+void ts_set_fast_terms(ts_counter *c, int on)
+{
+    c->fast_terms = on != 0;
+    ts_fast_disarm(c);
 }
 
 /* For Python: after a change the slots cannot see (flash timing, a cache geometry or reset)
