@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_unicorn_patch import FLASH, RESULT, SIZE, SMC, SRAM
 from test_unicorn_patch import engine as cortex_m4
-from unicorn import UC_HOOK_BLOCK, Uc
+from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, Uc
 from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6
 
 from tinysim.emu.counter import CacheGeometry, Counter
@@ -267,6 +267,49 @@ def test_learned_fractional_rate_blocks_run_inline_with_the_same_counts(dcache):
         assert blocks > 900 and fast_calls < 10
 
 
+# 500 x smlad r0, r1, r2, r0 then bkpt #0: 2,000 bytes of straight-line code over two 1 KiB
+# pages, which TCG cuts into blocks at its op limit (4,000 ops) besides the page boundary.
+LONG = bytes.fromhex("21fb0200") * 500 + bytes.fromhex("00be")
+
+
+def long_run_blocks(fast: bool):
+    """The (address, size) of LONG's blocks after one exact run, and after two more with the
+    D-cache model frozen (the slots' terms on); the learned phase's unlearned executions; cycles."""
+    uc = engine(LONG)
+    c = Counter(uc, describe, flash_ranges=[(FLASH, FLASH + SIZE)], icache=ICACHE, dcache=DCACHE,
+                count_data=False, inline_fast=fast)
+    end = FLASH + len(LONG) - 2
+
+    def table():
+        b = c.blocks()
+        return sorted(zip(b["addr"].tolist(), b["size"].tolist()))
+    uc.emu_start(FLASH | 1, end)
+    before = table()
+    assert c.freeze_data_model()
+    for _ in range(2):
+        c.clear_stop()
+        c.set_deadline(None)
+        uc.emu_start(FLASH | 1, end)
+    out = before, table(), c.unlearned_block_executions, c.cycles
+    c.close()
+    return out
+
+
+def test_a_long_block_is_cut_at_the_same_instruction_however_it_is_hooked():
+    """Where TCG cuts a long straight-line run must not depend on the block hook's own code
+    (Unicorn patch 0013): the counter keys blocks by address and size, and a block first seen
+    after the freeze has no learned rate. Before 0013 the fast path's code cut this run 3
+    instructions earlier than the plain hook's, and the slots' terms, emitted after the freeze
+    only, cut it earlier again (a U385 KWS window in `tinysim validate` lost 2 us that way)."""
+    fast, plain = long_run_blocks(True), long_run_blocks(False)
+    assert fast == plain
+    before, after, unlearned, _ = fast
+    first_page = [size for addr, size in before if addr < FLASH + 0x400]
+    assert len(first_page) > 1 and sum(first_page) == 0x400  # cut inside the page
+    assert set(after) - set(before) == {(FLASH + len(LONG) - 2, 2)}  # the bkpt alone
+    assert unlearned == 0
+
+
 # A branchy walk over 13 I-cache lines of 16 bytes, more than the caches below hold, so what a
 # miss evicts depends on the LRU order the blocks before it left. 600 times: a xorshift step on
 # r5 picks one of four loops by its low bits (f0 one block over three lines, f1 with an `if`
@@ -380,6 +423,52 @@ def test_a_join_after_several_paths_leaves_the_lru_order_of_each_run():
     assert misses + prefetch_hits > 500
     if HAS_FAST:
         assert blocks > 13_000 and calls < blocks // 2
+
+
+WALK_OUTER = FLASH + 0x06  # outer: the loop's head, entered from join alone (600 times)
+
+
+def walk_frozen_from_a_hook(fast: bool):
+    """WALK with a D-cache model frozen from inside the run at the 200th outer loop (as the
+    peripheral host freezes on a firmware timestamp: the retranslation waits for the run to
+    end), stopped by `emu_stop` at the 260th (as on a WFI), resumed to the end. The loop's head
+    runs inline (one predecessor), so the stop can come after inline runs the hook has not seen
+    (at the 260th, six)."""
+    uc = engine(WALK)
+    c = Counter(uc, describe, flash_ranges=[(FLASH, FLASH + SIZE)], icache=ICACHE, dcache=DCACHE,
+                count_data=False, inline_fast=fast)
+    heads = []
+
+    def at_head(uc, address, size, data):
+        heads.append(address)
+        if len(heads) == 200:
+            assert c.freeze_data_model() and c.retranslation_pending
+        elif len(heads) == 260:
+            uc.emu_stop()
+    uc.hook_add(UC_HOOK_CODE, at_head, begin=WALK_OUTER, end=WALK_OUTER)
+    uc.emu_start(FLASH | 1, WALK_END)
+    stop = (uc.reg_read(UC_ARM_REG_PC), c.instructions, c.cycles, c.retranslation_pending)
+    c.clear_stop()  # the retranslation happens here
+    c.set_deadline(None)
+    uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, WALK_END)
+    out = stop, state(c), uc.reg_read(UC_ARM_REG_R0), uc.reg_read(UC_ARM_REG_PC)
+    errors = c.settle_errors
+    c.close()
+    return out, errors
+
+
+def test_a_freeze_from_inside_a_run_leaves_the_lru_order_of_the_runs_before_the_stop():
+    """A freeze made inside a run takes effect when the run has ended: the counter registers
+    the fast path again, with the slots' fixed-point terms, which ends the slots' epoch. A run
+    stopped by `emu_stop` can end with blocks run inline since the hook last ran: their I-cache
+    order must be restored before that (fetch_settle checks their epoch). A version that ended
+    the epoch first counted a settle error here, while the tests above, which only stop through
+    the hook, passed."""
+    (fast, errors), (plain, _) = walk_frozen_from_a_hook(True), walk_frozen_from_a_hook(False)
+    assert fast[0][3] and fast[0][0] == WALK_OUTER  # stopped at the head, freeze pending
+    assert fast[3] == WALK_END
+    assert fast == plain
+    assert errors == 0
 
 
 IMAGES = Path(__file__).resolve().parents[2] / "firmware_images" / "nucleo-l4r5zi"

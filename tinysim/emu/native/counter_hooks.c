@@ -650,10 +650,13 @@ void ts_fast_desc_of(ts_counter *c, ts_fast_desc *d)
     d->flags = c->fast_terms ? TS_FAST_TERMS : 0;
 }
 
-/* For Python, right after it registered the fast path anew with d->flags (which flushes every
- * translated block): whether blocks are now translated with the slots' terms. */
+/* For Python, before it registers the fast path anew with ts_fast_desc_of's flags (which
+ * flushes every translated block): whether blocks are from now on translated with the slots'
+ * terms.  The blocks run inline since the hook last ran are settled before their epoch ends
+ * (fetch_settle needs their epoch): a run stopped by uc_emu_stop ends with some. */
 void ts_set_fast_terms(ts_counter *c, int on)
 {
+    fetch_settle(c);
     c->fast_terms = on != 0;
     ts_fast_disarm(c);
 }
