@@ -216,22 +216,32 @@ def test_the_fast_path_is_rearmed_after_a_translation_flush():
 STRIDE = bytes.fromhex("40f2e83354f8201b4018013bfad100be")
 
 
-def test_learned_whole_rate_blocks_run_inline_with_the_same_counts():
+def learned_stride_runs(code: bytes, dcache: CacheGeometry, learn: int, check_rates):
+    """`code` learned for `learn` instructions, frozen (`check_rates(rates of the loop block)`),
+    then run to its end; with the fast path and with the plain hook: (counts and tables, hook
+    calls after the freeze, blocks executed) of each."""
     runs = []
     for fast in (True, False):
-        uc = engine(STRIDE)
+        uc = engine(code)
         uc.reg_write(UC_ARM_REG_R4, FLASH + 0x1000)
-        c = counter(uc, fast, dcache=DCACHE)
-        c.set_budget(400)
-        uc.emu_start(FLASH | 1, FLASH + len(STRIDE) - 2)
+        c = counter(uc, fast, dcache=dcache)
+        c.set_budget(learn)
+        uc.emu_start(FLASH | 1, FLASH + len(code) - 2)
         assert c.stop_reason == "budget" and c.freeze_data_model()
-        assert c.data_rates()[c.blocks()["addr"] == FLASH + 4][0][0] == 1 << 16  # one miss
+        check_rates(c.data_rates()[c.blocks()["addr"] == FLASH + 4][0])
         calls = c.block_hook_calls
         c.set_budget(None)
-        uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, FLASH + len(STRIDE) - 2)
+        uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, FLASH + len(code) - 2)
         runs.append((state(c), c.block_hook_calls - calls, c.blocks_executed))
         c.close()
-    (fast_state, fast_calls, blocks), (plain_state, _, _) = runs
+    return runs
+
+
+def test_learned_whole_rate_blocks_run_inline_with_the_same_counts():
+    def one_miss(rates):
+        assert rates[0] == 1 << 16
+    (fast_state, fast_calls, blocks), (plain_state, _, _) = learned_stride_runs(STRIDE, DCACHE, 400,
+                                                                              one_miss)
     assert fast_state == plain_state
     if HAS_FAST:
         assert blocks > 900 and fast_calls < 10
@@ -246,22 +256,11 @@ PREFETCHING_DCACHE = CacheGeometry(line_bytes=16, lines=4, miss_penalty=4, prefe
 
 @pytest.mark.parametrize("dcache", [DCACHE, PREFETCHING_DCACHE], ids=["misses", "prefetches"])
 def test_learned_fractional_rate_blocks_run_inline_with_the_same_counts(dcache):
-    runs = []
-    for fast in (True, False):
-        uc = engine(STRIDE12)
-        uc.reg_write(UC_ARM_REG_R4, FLASH + 0x1000)
-        c = counter(uc, fast, dcache=dcache)
-        c.set_budget(403)  # 100 loop runs and a bit: the rates are not whole
-        uc.emu_start(FLASH | 1, FLASH + len(STRIDE12) - 2)
-        assert c.stop_reason == "budget" and c.freeze_data_model()
-        rates = c.data_rates()[c.blocks()["addr"] == FLASH + 4][0]
+    def a_fraction(rates):
         assert any(r % (1 << 16) for r in rates[:2]), rates  # a miss or prefetch fraction
-        calls = c.block_hook_calls
-        c.set_budget(None)
-        uc.emu_start(uc.reg_read(UC_ARM_REG_PC) | 1, FLASH + len(STRIDE12) - 2)
-        runs.append((state(c), c.block_hook_calls - calls, c.blocks_executed))
-        c.close()
-    (fast_state, fast_calls, blocks), (plain_state, _, _) = runs
+    # 403: 100 loop runs and a bit, so the rates are not whole
+    (fast_state, fast_calls, blocks), (plain_state, _, _) = learned_stride_runs(STRIDE12, dcache, 403,
+                                                                              a_fraction)
     assert fast_state == plain_state
     if HAS_FAST:
         assert blocks > 900 and fast_calls < 10
