@@ -650,17 +650,6 @@ void ts_fast_desc_of(ts_counter *c, ts_fast_desc *d)
     d->flags = c->fast_terms ? TS_FAST_TERMS : 0;
 }
 
-/* For Python, before it registers the fast path anew with ts_fast_desc_of's flags (which
- * flushes every translated block): whether blocks are from now on translated with the slots'
- * terms.  The blocks run inline since the hook last ran are settled before their epoch ends
- * (fetch_settle needs their epoch): a run stopped by uc_emu_stop ends with some. */
-void ts_set_fast_terms(ts_counter *c, int on)
-{
-    fetch_settle(c);
-    c->fast_terms = on != 0;
-    ts_fast_disarm(c);
-}
-
 /* For Python: after a change the slots cannot see (flash timing, a cache geometry or reset)
  * disarm them all; after a new budget or deadline only the limit. */
 void ts_fast_invalidate(ts_counter *c)
@@ -674,6 +663,17 @@ void ts_fast_limits_changed(ts_counter *c)
 {
     fetch_settle(c); /* ts_fast_limit bounds the runs from here on */
     ts_fast_limit(c);
+}
+
+/* For Python, before it registers the fast path anew with ts_fast_desc_of's flags (which
+ * flushes every translated block): whether blocks are from now on translated with the slots'
+ * terms.  A change the slots cannot see, so as ts_fast_invalidate: the blocks run inline since
+ * the hook last ran are settled before their epoch ends (a run stopped by uc_emu_stop ends
+ * with some). */
+void ts_set_fast_terms(ts_counter *c, int on)
+{
+    c->fast_terms = on != 0;
+    ts_fast_invalidate(c);
 }
 
 static void stack_overflow(ts_counter *c, void *uc, uint64_t addr);
