@@ -4,8 +4,10 @@ and loads (precise, BFAR) and stores (imprecise: the write buffer), fetches from
 regions (MemManage), an SVC that cannot be taken. The fault status registers are set, and the
 firmware's MemManage, BusFault or UsageFault handler runs, or HardFault (HFSR.FORCED) when that
 one is disabled or cannot preempt; with no handler able to run, the core locks up and the run
-stops with the report. An imprecise BusFault is taken at once, like the others (silicon takes it
-once the store drains and its priority allows, and holds it pending rather than escalating).
+stops with the report. An imprecise BusFault is asynchronous: it is pended, BusFault or (that one
+disabled) HardFault, and taken when the execution priority lets it, never escalated for priority
+nor a lockup (`_pend_imprecise`). It is pended right after the store (silicon: once the store
+drains, a few cycles later).
 
 The run still ends with tinysim's fault report when the firmware's handler gives up: when it
 halts (BKPT) or parks in a branch-to-self while the fault is active, the report of the fault
@@ -26,7 +28,7 @@ import capstone
 from unicorn import arm_const as A
 
 from . import faults
-from .fault_status import (BUSFAULT, CFSR_BFARVALID, CFSR_NOCP, CFSR_PRECISERR, CFSR_UNDEFINSTR,
+from .fault_status import (BUSFAULT, CFSR_BFARVALID, CFSR_IMPRECISERR, CFSR_NOCP, CFSR_PRECISERR, CFSR_UNDEFINSTR,
                            EXCEPTION_NAMES, FAULT_HANDLERS, HARDFAULT, USAGEFAULT, ArchFault,
                            buffered_store, classify)
 
@@ -104,6 +106,8 @@ class FaultEntry:
         """B1.5.14 / B1.5.4: record the fault in CFSR (BFAR, MMFAR) and enter its handler, or
         HardFault with HFSR.FORCED if that one is disabled or cannot preempt; "fault" (and the
         lockup report) if neither can run."""
+        if fault.cfsr & CFSR_IMPRECISERR:
+            return self._pend_imprecise(fault, report)
         scb, s = self.scb, self.exc
         exc = fault.exception
         prio = self.execution_priority()
@@ -128,6 +132,27 @@ class FaultEntry:
         self._enter(exc)
         if not fault.thumb:
             self._stacked_thumb_bit_clear()
+        return None
+
+    def _pend_imprecise(self, fault: ArchFault, report: faults.FaultReport) -> Optional[str]:
+        """An imprecise BusFault: pended, not escalated for priority (Cortex-M4 Devices Generic
+        User Guide, ARM DUI 0553A, table 4-26 IMPRECISERR: pending while the current priority is
+        higher, active once the processor returns from the higher-priority code). With BusFault
+        disabled, HardFault is pended instead, HFSR.FORCED, and that HardFault never locks up
+        (Cortex-M7 Devices Generic User Guide, ARM DUI 0646C, 2.4.3). The run loop takes it when
+        it preempts: now, or at the exception return, CPSIE or BASEPRI write that lets it in."""
+        s = self.exc
+        exc = BUSFAULT if BUSFAULT in s.enabled else HARDFAULT
+        missing = self._no_handler(exc)
+        if missing:
+            return self._give_up(report, f"a {fault.name}, and {missing}")
+        if exc == HARDFAULT:
+            self.scb.values[HFSR] |= HFSR_FORCED
+        self.scb.values[CFSR] |= fault.cfsr
+        self.uc.reg_write(A.UC_ARM_REG_PC, fault.pc | 1)   # the store retired: on from the next one
+        self.fault_taken = (fault, report, exc)
+        self.faults_taken.append((exc, fault.bits, report.pc))
+        s.pend(exc)
         return None
 
     def _give_up(self, report: faults.FaultReport, why: str) -> str:
