@@ -26,7 +26,7 @@ set -euo pipefail
 
 VERSION=2.1.4
 SHA256=00567a70e323f749b419cd86bee4f9115beab7ebba32194581c090cbb7c59cff  # unicorn-2.1.4.tar.gz
-PATCH_LEVEL=11           # raise when third_party/unicorn/*.patch change
+PATCH_LEVEL=12           # raise when third_party/unicorn/*.patch change
 ARCHS="arm;riscv"        # UNICORN_ARCH of the sdist's CMakeLists.txt
 PYTHON=${PYTHON:-python3}
 BUILD_TOOLS=${TINYSIM_BUILD_TOOLS:-auto}   # auto: PATH first, pip for what is missing; pip: pip only
