@@ -12,6 +12,7 @@ import pytest
 from unicorn import UC_ARCH_ARM, UC_HOOK_INTR, UC_MODE_THUMB, Uc, UcError
 from unicorn import arm_const as A
 
+from tinysim.emu.engine_probes import STACK_LIMITS
 from tinysim.pipeline.session import build_session, run_firmware
 
 BOARD = "nucleo-u575zi-q"
@@ -67,6 +68,18 @@ def test_msplim_is_implemented_and_8_byte_aligned(run_thumb):
     assert err is None and not intrs and r(uc, 1) == 0x20004000
 
 
+@pytest.mark.skipif(STACK_LIMITS is None, reason="needs tinysim's patched Unicorn (patch 0014, the MSPLIM/PSPLIM "
+                    "registers): scripts/build_unicorn.sh")
+def test_the_engine_names_the_stack_limits(run_thumb):
+    """Patch 0014: what MSR wrote, read through the registers, and a register write MRS reads."""
+    uc, intrs, err = run_thumb("ldr r0, =0x20004003\nmsr msplim, r0\nldr r0, =0x20002000\nmsr psplim, r0\n"
+                               "mrs r2, psplim")
+    assert err is None and not intrs
+    assert (uc.reg_read(STACK_LIMITS[0]), uc.reg_read(STACK_LIMITS[1])) == (0x20004000, 0x20002000)
+    uc.reg_write(STACK_LIMITS[1], 0x20003007)                 # bits [2:0] are RES0, as for MSR
+    assert uc.reg_read(STACK_LIMITS[1]) == 0x20003000 and r(uc, 2) == 0x20002000
+
+
 def test_sp_below_msplim_raises_stkof(run_thumb):
     uc, intrs, _ = run_thumb("ldr r0, =0x20004000\nmsr msplim, r0\nldr r1, =0x20004008\n"
                              "mov sp, r1\npush {r0-r3}\nmovs r5, #7")
@@ -86,9 +99,14 @@ def test_armv8m_and_fpv5_instructions_run_on_the_m33_only(run_thumb):
 
 
 def test_stack_overflow_stops_at_msplim(fw):
-    """The U575 startup loads MSPLIM with __stack_limit: the recursion faults in the core."""
+    """The U575 startup loads MSPLIM with __stack_limit: the recursion faults in the core. With the
+    engine's limit registers (patch 0014), as on silicon: the STKOF UsageFault, escalated to
+    HardFault (UsageFault is disabled out of reset), whose frame would cross the limit (nothing
+    stacked, MSP left there); the handler's own first push then faults where nothing can run."""
     res = run_firmware(fw("stack_overflow", BOARD), BOARD, max_instructions=5_000_000)
     assert res.exit == "fault" and "stack-overflow" in res.message and "MSPLIM" in res.message
+    if STACK_LIMITS is not None:
+        assert "lockup" in res.message and "in the HardFault handler of a UsageFault STKOF at recurse" in res.message
 
 
 def test_board_port_reaches_160mhz_range1_with_the_icache(fw):

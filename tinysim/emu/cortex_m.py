@@ -57,6 +57,7 @@ from .machine import ENGINES, Machine
 from .mpu_enforce import MpuEnforcement
 from .counter import DESCRIBE_UNMASKS
 from .scs_privilege import CONTROL_NPRIV, ScsPrivilege
+from .stack_limits import StackLimits
 from .unmask_scan import thumb_unmasks
 from .usage_checks import UNALIGNED, UsageChecks
 from .peripherals.core.dwt import Dwt
@@ -83,7 +84,7 @@ INTR_BKPT, INTR_EXCEPTION_EXIT = 7, 8
 # ARMv8-M stack limit check (ARMv8-M ARM DDI 0553 B3.20 "Stack limit checks", from memory): an SP
 # update below MSPLIM/PSPLIM raises a STKOF UsageFault. Unicorn's Cortex-M33 model raises CPU
 # interrupt 19 (QEMU's EXCP_STKOF) at the instruction that would move SP below the limit (pinned
-# by tests/emu/test_cortex_m33.py); it is reported as a stack overflow where it happens.
+# by tests/emu/test_cortex_m33.py); stack_limits.py takes it.
 INTR_STKOF = 19
 EXC_RETURN_BASE = 0xFFFFFF00
 NMI, SVCALL = 2, 11
@@ -139,7 +140,7 @@ _SELF_BRANCH = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")
 
 
 @ENGINES.register("armv7m")
-class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement, Machine):
+class CortexMMachine(FaultEntry, StackLimits, CoprocessorAccess, ScsPrivilege, MpuEnforcement, Machine):
     ARCH = "armv7m"
     # Exception stacking, unstacking and tail-chaining in native code (exception_frames.py);
     # False keeps the Python version below (the reference the native one is tested against).
@@ -439,7 +440,9 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
         if self.frames is None:
             self._enter_python(exc)
             return
-        status, frame, fpcar, _fp = self.frames.enter(exc, self.vector_base(), self.fpu.values[0x04])
+        limits = self.stack_limits()
+        priority = self.execution_priority() if any(limits) else 0   # for a STKOF of the entry
+        status, frame, fpcar, _fp, below = self.frames.enter(exc, self.vector_base(), self.fpu.values[0x04], limits)
         if fpcar is not None:
             self.fpu.values[0x08] = fpcar
         if status == BAD_FRAME:
@@ -448,6 +451,8 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
         if status != OK:  # the vector could not be read: the engine's error, as in Python
             self.uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * exc) & ~1)
         self._entered(exc, ENTRY_CYCLES)
+        if below:
+            self.frame_below_limit(exc, priority)
 
     def _entry_stack(self, control: int, xpsr: int) -> tuple:
         """(from Thread mode, onto the process stack, with the extended FP frame) for an
@@ -509,6 +514,8 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
 
     def _enter_python(self, exc: int) -> None:
         uc = self.uc
+        limits = self.stack_limits()
+        priority = self.execution_priority() if any(limits) else 0
         control = uc.reg_read(A.UC_ARM_REG_CONTROL)
         xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
         thread, use_psp, fp = self._entry_stack(control, xpsr)
@@ -538,8 +545,12 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
             data += struct.pack("<2I", uc.reg_read(A.UC_ARM_REG_FPSCR), 0)
             if self.fpu.values[0x04] & FPCCR_LSPEN:
                 self.fpu.values[0x08] = (frame + 0x20) & 0xFFFFFFF8
+        below = frame < limits[1 if use_psp else 0]   # nothing stacked, SP at the limit (B3.20)
+        if below:
+            frame = limits[1 if use_psp else 0]
         try:
-            uc.mem_write(frame, data)
+            if not below:
+                uc.mem_write(frame, data)
         except Exception:  # noqa: BLE001 - reported below as a fault
             pass
         if self.platform.region_of(frame) is None:
@@ -562,6 +573,8 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
         if npriv:
             uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) | CONTROL_NPRIV)
         self._entered(exc, ENTRY_CYCLES)
+        if below:
+            self.frame_below_limit(exc, priority)
 
     def _return(self, exc_return: int) -> Optional[str]:
         uc, s = self.uc, self.exc
@@ -675,21 +688,27 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
         """B1.5.8 / Cortex-M4 tail-chaining: if, with the returning exception no longer active,
         a pending one would be taken at once, it is entered on the same stack frame (no
         unstacking and stacking; its LR is the same EXC_RETURN) for TAIL_CHAIN_CYCLES."""
-        uc, s = self.uc, self.exc
+        s = self.exc
         returning = s.active.pop()
         nxt = self._choose()
         if nxt is None:
             s.active.append(returning)
             return False
-        if self.frames is None or self.frames.tail_chain(nxt, exc_return, self.vector_base()) != OK:
+        self.tail_chains += 1
+        self.start_on_frame(nxt, exc_return, TAIL_CHAIN_CYCLES)
+        return True
+
+    def start_on_frame(self, exc: int, exc_return: int, cycles: int) -> None:
+        """Handler `exc` starts on the frame stacked for another (tail-chaining, or a derived
+        exception taken in its place): LR = `exc_return`, IPSR, PC = its vector."""
+        uc = self.uc
+        if self.frames is None or self.frames.tail_chain(exc, exc_return, self.vector_base()) != OK:
             # (native: the vector could not be read; this raises the engine's error)
             uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) & ~CONTROL_FPCA)
             uc.reg_write(A.UC_ARM_REG_LR, exc_return)
-            uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | nxt)
-            uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * nxt) & ~1)
-        self.tail_chains += 1
-        self._entered(nxt, TAIL_CHAIN_CYCLES)
-        return True
+            uc.reg_write(A.UC_ARM_REG_XPSR, 0x01000000 | exc)
+            uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * exc) & ~1)
+        self._entered(exc, cycles)
 
     def _last_handler_pc(self) -> int:
         """Where the bad EXC_RETURN branch was: the block that ran last (it ends with the branch),
@@ -796,10 +815,7 @@ class CortexMMachine(FaultEntry, CoprocessorAccess, ScsPrivilege, MpuEnforcement
             self._pending_fault = self.make_fault(faults.INVALID_INSTRUCTION, "undefined instruction (UDF)")
             return "fault"
         if reason == "stkof":
-            self._pending_fault = self.make_fault(
-                faults.STACK_OVERFLOW, "the stack pointer went below MSPLIM/PSPLIM (an ARMv8-M STKOF "
-                "UsageFault on silicon): the stack reserve is too small")
-            return "fault"
+            return self.take_stkof()
         if reason == "fault":
             return "fault"
         intno = reason.split(":")[1] if ":" in reason else reason

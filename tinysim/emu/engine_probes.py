@@ -15,6 +15,9 @@ access (native/counter_hooks.c, it_resync).
 `EXCLUSIVE_MONITOR`: the register id through which the engine's local exclusive monitor can be
 cleared (third_party/unicorn/0011-*.patch; the binding names it), or None on an engine without
 it, where a STREX after an exception may succeed (cortex_m.py, _clear_exclusive).
+
+`STACK_LIMITS`: the register ids of ARMv8-M's MSPLIM and PSPLIM (third_party/unicorn/0014-*.patch),
+or None on an engine without them (stack_limits.py).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from unicorn import arm_const as A
 # (QEMU target/arm/cpu.h EXCP_UNALIGNED; third_party/unicorn/0007-*.patch).
 INTR_UNALIGNED = 22
 EXCLUSIVE_MONITOR = getattr(A, "UC_ARM_REG_EXCLUSIVE_ADDR", None)
+STACK_LIMITS = (A.UC_ARM_REG_MSPLIM, A.UC_ARM_REG_PSPLIM) if hasattr(A, "UC_ARM_REG_PSPLIM") else None
 MONITOR_CLEAR = 0xFFFFFFFF
 
 # The probe, assembled with arm-none-eabi-as -mthumb -mcpu=cortex-m4 -mimplicit-it=never at 0:

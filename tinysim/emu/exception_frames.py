@@ -40,7 +40,7 @@ class ExceptionFrames:
         uclib = unicorn_lib()
         u32, vp = ctypes.c_uint32, ctypes.c_void_p
         lib.ts_exc_enter.restype = ctypes.c_int
-        lib.ts_exc_enter.argtypes = [vp, vp, u32, u32, u32, ctypes.POINTER(u32)]
+        lib.ts_exc_enter.argtypes = [vp, vp, u32, u32, u32, ctypes.POINTER(u32), ctypes.POINTER(u32)]
         lib.ts_exc_tail_chain.restype = ctypes.c_int
         lib.ts_exc_tail_chain.argtypes = [vp, vp, u32, u32, u32]
         lib.ts_exc_return.restype = ctypes.c_int
@@ -55,13 +55,17 @@ class ExceptionFrames:
         self._api_ref = ctypes.byref(self._api)
         self._uc = uc
         self._out = (u32 * 3)()
+        self._limits = (u32 * 2)()
 
-    def enter(self, exc: int, vector_base: int, fpccr: int) -> Tuple[int, int, Optional[int], bool]:
-        """Stack and vector (B1.5.6) with FPCCR as the firmware set it (ASPEN, LSPEN): (status,
-        frame, FPCAR to set or None, extended frame)."""
+    def enter(self, exc: int, vector_base: int, fpccr: int,
+              limits: Tuple[int, int] = (0, 0)) -> Tuple[int, int, Optional[int], bool, bool]:
+        """Stack and vector (B1.5.6) with FPCCR as the firmware set it (ASPEN, LSPEN) and, on
+        ARMv8-M, the stack limits (MSPLIM, PSPLIM): (status, frame, FPCAR to set or None,
+        extended frame, the frame went below its stack's limit: nothing written, SP = limit)."""
         out = self._out
-        status = self._enter(self._api_ref, self._uc._uch, exc, vector_base, fpccr, out)
-        return status, out[0], (out[1] if out[2] & 1 else None), bool(out[2] & 2)
+        self._limits[0], self._limits[1] = limits
+        status = self._enter(self._api_ref, self._uc._uch, exc, vector_base, fpccr, self._limits, out)
+        return status, out[0], (out[1] if out[2] & 1 else None), bool(out[2] & 2), bool(out[2] & 4)
 
     def tail_chain(self, exc: int, exc_return: int, vector_base: int) -> int:
         return self._tail(self._api_ref, self._uc._uch, exc, exc_return, vector_base)

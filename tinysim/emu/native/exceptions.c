@@ -91,10 +91,13 @@ static int start_handler(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t e
 
 /* Exception entry (B1.5.6): stack the frame, switch to Handler mode on MSP, LR = EXC_RETURN,
  * IPSR = exc, PC = the vector at vector_base + 4 * exc.  `fpccr`: FPCCR (its ASPEN and LSPEN).
- * out[0] = frame address, out[1] = FPCAR to set (when out[2] bit 0), out[2] bit 1 = an extended
- * (FP) frame. */
+ * `limits`: ARMv8-M's MSPLIM and PSPLIM (0, 0: none to check).  A frame that would go below the
+ * limit of its stack is not written and that stack pointer is set to the limit (ARMv8-M ARM
+ * B3.20; pushes above the limit are IMPLEMENTATION DEFINED, and QEMU, like this, makes none):
+ * out[2] bit 2, and the caller raises the STKOF UsageFault.  out[0] = frame address (the limit
+ * then), out[1] = FPCAR to set (when out[2] bit 0), out[2] bit 1 = an extended (FP) frame. */
 int ts_exc_enter(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t vector_base, uint32_t fpccr,
-                 uint32_t *out)
+                 const uint32_t *limits, uint32_t *out)
 {
     uint32_t control = rd(a, uc, R_CONTROL);
     uint32_t xpsr = rd(a, uc, R_XPSR);
@@ -139,9 +142,15 @@ int ts_exc_enter(const ts_exc_api *a, void *uc, uint32_t exc, uint32_t vector_ba
             out[2] |= 1u;
         }
     }
+    uint32_t limit = limits[use_psp ? 1 : 0];
+    if (frame < limit) {
+        frame = limit;
+        out[2] |= 4u;
+    } else {
+        /* little-endian host and target: the words are the frame's bytes */
+        a->mem_write(uc, frame, words, size); /* a failure is reported below, as in Python */
+    }
     out[0] = frame;
-    /* little-endian host and target: the words are the frame's bytes */
-    a->mem_write(uc, frame, words, size); /* a failure is reported below, as in Python */
     if (!in_memory(a, frame))
         return TS_EXC_BAD_FRAME;
     uint32_t exc_return = fp ? 0xFFFFFFE1u : 0xFFFFFFF1u;

@@ -29,6 +29,7 @@
 #define USGFAULTENA (1u << 18)
 
 extern char BUS_ERROR_ADDR[];
+extern char STKOF_SCENARIOS[] __attribute__((weak));   /* nonzero: the ARMv8-M stack limit ones run (--defsym; weak, so the compiler cannot assume it nonzero) */
 
 static inline void isb(void) { __asm volatile("dsb\n isb" ::: "memory"); }
 
@@ -94,6 +95,23 @@ __attribute__((naked)) void SVC_Handler(void) {
 __attribute__((naked, noinline)) static void svc_in_svc(void) {
     __asm volatile("svc #1\n bx lr\n");
 }
+#if defined(__ARM_ARCH_8M_MAIN__)
+/* ARMv8-M's stack limit (B3.20): a thread on a process stack (its top in r0) with PSPLIM 40 bytes
+ * below it, where a 48-byte PUSH in a leaf would cross the limit: the PUSH does not run, a STKOF
+ * UsageFault is taken with the stacked PC on it, and its own 32-byte frame fits above the limit
+ * (CONTROL.FPCA cleared: no FP context, whose 104-byte frame would not; the handler runs on the
+ * main stack). It resumes after the BL, which goes back to the main stack and clears PSPLIM. */
+static uint64_t process_stack[16];
+__attribute__((naked, noinline)) static void push_below_psplim(uint32_t top) {
+    (void)top;
+    __asm volatile("push {r4, lr}\n msr psp, r0\n sub r4, r0, #40\n msr psplim, r4\n"
+                   "mrs r4, control\n orr r4, r4, #2\n bic r4, r4, #4\n msr control, r4\n isb\n"
+                   "bl 1f\n"
+                   "mrs r4, control\n bic r4, r4, #2\n msr control, r4\n isb\n"
+                   "movs r4, #0\n msr psplim, r4\n pop {r4, pc}\n"
+                   "1: push {r0-r11}\n pop {r0-r11}\n bx lr\n");
+}
+#endif
 
 int main(void) {
     uint32_t nop = (uint32_t)nop_target & ~1u;
@@ -136,6 +154,12 @@ int main(void) {
     svc_in_svc();
     report("svc in svc", (uint32_t)SVC_Handler & ~1u);
     resume_next = 0;
+#if defined(__ARM_ARCH_8M_MAIN__)
+    if ((uint32_t)STKOF_SCENARIOS) {
+        push_below_psplim((uint32_t)&process_stack[16]);
+        report("stkof", (uint32_t)push_below_psplim & ~1u);
+    }
+#endif
 
     /* the same faults with their handlers disabled: HardFault, HFSR.FORCED */
     SHCSR &= ~(MEMFAULTENA | BUSFAULTENA | USGFAULTENA);
@@ -147,6 +171,12 @@ int main(void) {
     report("fetch xn forced", 0x40000000u);
     load_from((uint32_t)BUS_ERROR_ADDR + 4);
     report("load forced", (uint32_t)load_from & ~1u);
+#if defined(__ARM_ARCH_8M_MAIN__)
+    if ((uint32_t)STKOF_SCENARIOS) {
+        push_below_psplim((uint32_t)&process_stack[16]);
+        report("stkof forced", (uint32_t)push_below_psplim & ~1u);
+    }
+#endif
 
     SHCSR |= BUSFAULTENA;
     store_post_indexed((uint32_t)BUS_ERROR_ADDR + 20);
