@@ -30,34 +30,38 @@ log:   .space 16 * 16
 log_n: .space 4
     .text
     .thumb_func
-fault:
-    ldr r0, =log_n
-    ldr r1, [r0]
-    ldr r2, =log
-    add r2, r2, r1, lsl #4
-    adds r1, #1
-    str r1, [r0]
-    mrs r0, ipsr
-    str r0, [r2, #0]
-    ldr r3, =CFSR
-    ldr r0, [r3]
-    str r0, [r2, #4]
-    str r0, [r3]              /* write 1 to clear */
-    ldr r0, [r3, #4]          /* HFSR */
-    str r0, [r2, #8]
-    str r0, [r3, #4]
-    ldr r0, [sp, #24]         /* stacked PC: the store retired, return there */
-    str r0, [r2, #12]
-    bx lr
-
-    .thumb_func
-mark:                         /* r0 = n: log (0x100 + n, SHCSR, 0, 0) */
+next_entry:                   /* r3 = the next entry of log (4 words); uses r1, r2 */
     ldr r1, =log_n
     ldr r2, [r1]
     ldr r3, =log
     add r3, r3, r2, lsl #4
     adds r2, #1
     str r2, [r1]
+    bx lr
+
+    .thumb_func
+fault:
+    mov r12, lr
+    bl next_entry
+    mov lr, r12
+    mrs r0, ipsr
+    str r0, [r3, #0]
+    ldr r1, =CFSR
+    ldr r0, [r1]
+    str r0, [r3, #4]
+    str r0, [r1]              /* write 1 to clear */
+    ldr r0, [r1, #4]          /* HFSR */
+    str r0, [r3, #8]
+    str r0, [r1, #4]
+    ldr r0, [sp, #24]         /* stacked PC: the store retired, return there */
+    str r0, [r3, #12]
+    bx lr
+
+    .thumb_func
+mark:                         /* r0 = n: log (0x100 + n, SHCSR, 0, 0) */
+    mov r12, lr
+    bl next_entry
+    mov lr, r12
     add r0, r0, #0x100
     str r0, [r3, #0]
     ldr r1, =SHCSR
