@@ -28,9 +28,9 @@ import capstone
 from unicorn import arm_const as A
 
 from . import faults
-from .fault_status import (BUSFAULT, CFSR_BFARVALID, CFSR_IMPRECISERR, CFSR_NOCP, CFSR_PRECISERR, CFSR_UNDEFINSTR,
-                           EXCEPTION_NAMES, FAULT_HANDLERS, HARDFAULT, USAGEFAULT, ArchFault,
-                           buffered_store, classify)
+from .fault_status import (BUSFAULT, CFSR_BFARVALID, CFSR_IMPRECISERR, CFSR_NOCP, CFSR_PRECISERR,
+                           CFSR_UNDEFINSTR, EXCEPTION_NAMES, FAULT_HANDLERS, HARDFAULT, USAGEFAULT,
+                           ArchFault, buffered_store, classify)
 
 HFSR_FORCED = 1 << 30
 CFSR, HFSR, MMFAR, BFAR = 0x28, 0x2C, 0x34, 0x38      # offsets in the SCB (B3.2.2)

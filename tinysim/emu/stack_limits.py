@@ -24,10 +24,10 @@ from unicorn import arm_const as A
 
 from . import faults
 from .engine_probes import STACK_LIMITS
+from .fault_entry import CFSR, HFSR, HFSR_FORCED
 from .fault_status import CFSR_STKOF, HARDFAULT, USAGEFAULT, ArchFault
 
-CFSR, HFSR, CCR = 0x28, 0x2C, 0x14       # offsets in the SCB (B3.2.2)
-HFSR_FORCED = 1 << 30
+CCR = 0x14                               # offset in the SCB (B3.2.2)
 CCR_STKOFHFNMIGN = 1 << 10               # ARMv8-M: no limit checks at a negative priority
 
 
