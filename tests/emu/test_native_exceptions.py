@@ -10,6 +10,7 @@ import pytest
 from unicorn import arm_const as A
 
 from tinysim.emu.cortex_m import CortexMMachine
+from tinysim.emu.engine_probes import STACK_LIMITS
 from tinysim.pipeline.session import build_session
 
 from test_exceptions import build  # noqa: E402 - tests/emu is on sys.path (rootdir conftest)
@@ -36,9 +37,9 @@ def _state(session, result) -> dict:
     }
 
 
-def _run(elf, budget: int, native: bool, monkeypatch) -> dict:
+def _run(elf, budget: int, native: bool, monkeypatch, board: str = BOARD) -> dict:
     monkeypatch.setattr(CortexMMachine, "NATIVE_EXCEPTIONS", native)
-    s = build_session(elf, BOARD)
+    s = build_session(elf, board)
     assert (s.machine.frames is not None) == native
     return _state(s, s.run(max_instructions=budget))
 
@@ -72,5 +73,22 @@ def test_native_and_python_agree_on_the_semihosting_programs(program, tmp_path, 
     python = _run(elf, 5_000_000, False, monkeypatch)
     native = _run(elf, 5_000_000, True, monkeypatch)
     assert python["exit"] == "exit" and python["uart"].count("\n") >= 4
+    for key in python:
+        assert native[key] == python[key], key
+
+
+@pytest.mark.skipif(STACK_LIMITS is None, reason="needs tinysim's patched Unicorn (patch 0014, the MSPLIM/PSPLIM "
+                    "registers): scripts/build_unicorn.sh")
+@pytest.mark.parametrize("program", ["faults.c", "stack_limit.c"])
+def test_native_and_python_agree_on_the_stack_limits(program, tmp_path, monkeypatch):
+    """The Cortex-M33's stack limit faults (stack_limits.py) with either entry: a PUSH below
+    PSPLIM (faults.c), entries whose frame would cross it and their derived UsageFault
+    (stack_limit.c)."""
+    from test_exception_model_qemu import NOTHING_THERE
+    from test_semihosting import build_arm
+    elf = build_arm(tmp_path, 0x08000000, program, True, "cortex-m33", 0x20000000, "-O1", NOTHING_THERE)
+    python = _run(elf, 5_000_000, False, monkeypatch, "nucleo-u575zi-q")
+    native = _run(elf, 5_000_000, True, monkeypatch, "nucleo-u575zi-q")
+    assert python["exit"] == "exit" and any(f[1] == "stkof" for f in python["faults"])
     for key in python:
         assert native[key] == python[key], key

@@ -441,7 +441,7 @@ class CortexMMachine(FaultEntry, StackLimits, CoprocessorAccess, ScsPrivilege, M
             self._enter_python(exc)
             return
         limits = self.stack_limits()
-        priority = self.execution_priority() if any(limits) else 0   # for a STKOF of the entry
+        before = self.entry_context() if any(limits) else None   # for a STKOF of the entry
         status, frame, fpcar, _fp, below = self.frames.enter(exc, self.vector_base(), self.fpu.values[0x04], limits)
         if fpcar is not None:
             self.fpu.values[0x08] = fpcar
@@ -452,7 +452,7 @@ class CortexMMachine(FaultEntry, StackLimits, CoprocessorAccess, ScsPrivilege, M
             self.uc.reg_write(A.UC_ARM_REG_PC, self._read32(self.vector_base() + 4 * exc) & ~1)
         self._entered(exc, ENTRY_CYCLES)
         if below:
-            self.frame_below_limit(exc, priority)
+            self.frame_below_limit(exc, before)
 
     def _entry_stack(self, control: int, xpsr: int) -> tuple:
         """(from Thread mode, onto the process stack, with the extended FP frame) for an
@@ -515,7 +515,7 @@ class CortexMMachine(FaultEntry, StackLimits, CoprocessorAccess, ScsPrivilege, M
     def _enter_python(self, exc: int) -> None:
         uc = self.uc
         limits = self.stack_limits()
-        priority = self.execution_priority() if any(limits) else 0
+        before = self.entry_context() if any(limits) else None
         control = uc.reg_read(A.UC_ARM_REG_CONTROL)
         xpsr = uc.reg_read(A.UC_ARM_REG_XPSR)
         thread, use_psp, fp = self._entry_stack(control, xpsr)
@@ -574,7 +574,7 @@ class CortexMMachine(FaultEntry, StackLimits, CoprocessorAccess, ScsPrivilege, M
             uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) | CONTROL_NPRIV)
         self._entered(exc, ENTRY_CYCLES)
         if below:
-            self.frame_below_limit(exc, priority)
+            self.frame_below_limit(exc, before)
 
     def _return(self, exc_return: int) -> Optional[str]:
         uc, s = self.uc, self.exc

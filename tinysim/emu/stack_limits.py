@@ -54,24 +54,35 @@ class StackLimits:
             return "fault"
         return self.raise_fault(ArchFault(USAGEFAULT, CFSR_STKOF, pc), report)
 
-    def frame_below_limit(self, exc: int, priority: int) -> None:
-        """The entry of `exc` just made (from code at execution priority `priority`) stacked
+    def entry_context(self) -> Tuple[int, int]:
+        """(execution priority, PC) of the code an exception entry interrupts: what a STKOF of
+        the entry is escalated against, and where it is reported."""
+        return self.execution_priority(), self.reg32(A.UC_ARM_REG_PC)
+
+    def frame_below_limit(self, exc: int, before: Tuple[int, int]) -> None:
+        """The entry of `exc` just made (from code at `before`, entry_context) stacked
         nothing: its frame would have gone below the limit. Raises the derived STKOF UsageFault
         (escalated as a synchronous fault, B1.5.4) and enters it instead of `exc` when it is of
         higher priority, `exc` staying pending."""
         scb, s = self.scb, self.exc
+        priority, pc = before
         scb.values[CFSR] |= CFSR_STKOF
         derived = USAGEFAULT
         if USAGEFAULT not in s.enabled or s.group_priority(USAGEFAULT) >= priority:
             if s.priority_of(HARDFAULT) >= priority:
                 self._entry_failed(self.make_fault(
                     faults.STACK_OVERFLOW, f"exception {exc} entry: its frame would go below the "
-                    "stack limit (STKOF), where no fault handler can run (lockup, B1.5.15)"))
+                    "stack limit (STKOF), where no fault handler can run (lockup, B1.5.15)", pc=pc))
                 return
             derived = HARDFAULT
             scb.values[HFSR] |= HFSR_FORCED
         if derived == exc:
-            return
+            return   # the fault being entered, whose own frame did not fit: one fault
+        fault = ArchFault(USAGEFAULT, CFSR_STKOF, pc)
+        self.fault_taken = (fault, self.make_fault(
+            faults.STACK_OVERFLOW, f"exception {exc} entry: its frame would go below MSPLIM/PSPLIM (an ARMv8-M "
+            "STKOF UsageFault): the stack reserve is too small", pc=pc), derived)
+        self.faults_taken.append((derived, fault.bits, pc))
         s.pend(derived)
         if (s.group_priority(derived), s.priority_of(derived), derived) > \
                 (s.group_priority(exc), s.priority_of(exc), exc):
