@@ -29,7 +29,9 @@
 #define USGFAULTENA (1u << 18)
 
 extern char BUS_ERROR_ADDR[];
-extern char STKOF_SCENARIOS[] __attribute__((weak));   /* nonzero: the ARMv8-M stack limit ones run (--defsym; weak, so the compiler cannot assume it nonzero) */
+/* nonzero: the ARMv8-M stack limit scenarios run (a --defsym; weak, so that the compiler cannot
+ * take its address for nonzero) */
+extern char STKOF_SCENARIOS[] __attribute__((weak));
 
 static inline void isb(void) { __asm volatile("dsb\n isb" ::: "memory"); }
 
