@@ -358,7 +358,7 @@ class CortexMMachine(FaultEntry, StackLimits, CoprocessorAccess, ScsPrivilege, M
         candidates = [e for e in (s.pending | s.lines) if s.is_pending(e) and e in s.enabled]
         if not candidates:
             return None
-        best = min(candidates, key=lambda e: (s.group_priority(e), s.priority_of(e), e))
+        best = min(candidates, key=s.precedence)
         if self._preempts(s.group_priority(best)):
             return best
         return None

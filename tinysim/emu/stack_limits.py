@@ -84,8 +84,7 @@ class StackLimits:
             "STKOF UsageFault): the stack reserve is too small", pc=pc), derived)
         self.faults_taken.append((derived, fault.bits, pc))
         s.pend(derived)
-        if (s.group_priority(derived), s.priority_of(derived), derived) > \
-                (s.group_priority(exc), s.priority_of(exc), exc):
+        if s.precedence(derived) > s.precedence(exc):
             return   # taken when it preempts, after `exc`'s handler
         s.active.remove(exc)
         if exc not in s.lines:

@@ -39,6 +39,11 @@ class ExceptionState:
             return FIXED_PRIORITY[exc]
         return self.priority.get(exc, 0)
 
+    def precedence(self, exc: int) -> tuple:
+        """The order in which pending exceptions are taken (B1.5.4): lower group priority first,
+        then lower sub-priority, then the lower exception number."""
+        return (self.group_priority(exc), self.priority_of(exc), exc)
+
     def group_priority(self, exc: int) -> int:
         """The pre-emption part of the priority (AIRCR.PRIGROUP splits off sub-priority, B1.5.4)."""
         p = self.priority_of(exc)
