@@ -18,6 +18,7 @@ tinysim's report, as before, and entries are not checked. Mixed into CortexMMach
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Optional, Tuple
 
 from unicorn import arm_const as A
@@ -34,15 +35,22 @@ CCR_STKOFHFNMIGN = 1 << 10               # ARMv8-M: no limit checks at a negativ
 class StackLimits:
     """The STKOF UsageFault of ARMv8-M cores."""
 
+    @cached_property
+    def _limit_regs(self) -> Optional[Tuple[int, int]]:
+        """The engine's MSPLIM/PSPLIM register ids on an ARMv8-M core, else None: decided once
+        (every exception entry asks)."""
+        return STACK_LIMITS if self.scb.is_v8m() else None
+
     def stack_limits(self) -> Tuple[int, int]:
         """(MSPLIM, PSPLIM) an exception entry's frame is checked against now; (0, 0) when
         nothing is checked (ARMv7-M, an engine without the registers, CCR.STKOFHFNMIGN at a
         negative execution priority)."""
-        if STACK_LIMITS is None or not self.scb.is_v8m():
+        regs = self._limit_regs
+        if regs is None:
             return (0, 0)
         if self.scb.values[CCR] & CCR_STKOFHFNMIGN and self.execution_priority() < 0:
             return (0, 0)
-        return (self.reg32(STACK_LIMITS[0]), self.reg32(STACK_LIMITS[1]))
+        return (self.reg32(regs[0]), self.reg32(regs[1]))
 
     def take_stkof(self) -> Optional[str]:
         """CPU interrupt 19: the instruction at PC would have moved SP below its limit."""
